@@ -1,0 +1,164 @@
+//! Who may see and do what — the only place these rules live.
+//!
+//! Seeing comes first: [`standing`] is `None` for anyone who may not see a case, and the
+//! shells answer them exactly as for a case that does not exist. [`scope`] is the same
+//! rule in the shape a store can turn into a query, so listings never load what the
+//! viewer may not see.
+
+use crate::actor::Actor;
+use crate::case::Case;
+use crate::event::{Event, Visibility};
+use crate::ids::{CaseId, UserId};
+use crate::project::{Project, Role};
+
+/// How someone stands towards one case they can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Holds the case's tracking token.
+    Reporter,
+    Team(TeamStanding),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TeamStanding {
+    pub role: Role,
+    pub coordinator: bool,
+    pub collaborator: bool,
+}
+
+impl TeamStanding {
+    /// Runs the case: the coordinator, the security team, project admins.
+    pub fn leads(self) -> bool {
+        self.coordinator || self.role.sees_all_cases()
+    }
+}
+
+/// `None` means: this actor may not know the case exists.
+pub fn standing(actor: &Actor, project: &Project, case: &Case) -> Option<Standing> {
+    if case.project != project.slug {
+        return None;
+    }
+    match actor {
+        Actor::Anonymous | Actor::Operator => None,
+        Actor::Reporter(id) => (*id == case.id).then_some(Standing::Reporter),
+        Actor::User(user) => {
+            let role = project.role_of(user.id)?;
+            let t = TeamStanding {
+                role,
+                coordinator: case.is_coordinator(user.id),
+                collaborator: case.is_collaborator(user.id),
+            };
+            (role.sees_all_cases() || t.coordinator || t.collaborator).then_some(Standing::Team(t))
+        }
+    }
+}
+
+/// Which of a project's cases someone may list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every case of the project.
+    All,
+    /// Cases where this user is coordinator or collaborator.
+    Involved(UserId),
+    /// Only this case.
+    One(CaseId),
+    Nothing,
+}
+
+/// The listing form of [`standing`]; the two must agree (a property test checks it).
+pub fn scope(actor: &Actor, project: &Project) -> Scope {
+    match actor {
+        Actor::Anonymous | Actor::Operator => Scope::Nothing,
+        Actor::Reporter(id) => Scope::One(id.clone()),
+        Actor::User(user) => match project.role_of(user.id) {
+            None => Scope::Nothing,
+            Some(role) if role.sees_all_cases() => Scope::All,
+            Some(_) => Scope::Involved(user.id),
+        },
+    }
+}
+
+impl Scope {
+    pub fn includes(&self, case: &Case) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Involved(u) => case.is_coordinator(*u) || case.is_collaborator(*u),
+            Scope::One(id) => *id == case.id,
+            Scope::Nothing => false,
+        }
+    }
+}
+
+/// Runs the instance: creates projects and accounts, hands out password links.
+pub fn administers_instance(actor: &Actor) -> bool {
+    match actor {
+        Actor::Operator => true,
+        Actor::User(u) => u.instance_admin,
+        Actor::Anonymous | Actor::Reporter(_) => false,
+    }
+}
+
+/// Manages a project: its name, guidance, components, members and CNA settings.
+pub fn manages_project(actor: &Actor, project: &Project) -> bool {
+    administers_instance(actor)
+        || matches!(actor, Actor::User(u) if project.role_of(u.id) == Some(Role::Admin))
+}
+
+/// Whether someone may see who works on a project: its members and their roles.
+/// Reporters and the public see only the project's name, guidance and components.
+pub fn sees_members(actor: &Actor, project: &Project) -> bool {
+    match actor {
+        Actor::Operator => true,
+        Actor::User(u) => u.instance_admin || project.member(u.id).is_some(),
+        Actor::Anonymous | Actor::Reporter(_) => false,
+    }
+}
+
+/// Whether someone with this standing sees this event on the timeline.
+pub fn sees_event(standing: Standing, event: &Event) -> bool {
+    match standing {
+        Standing::Team(_) => true,
+        Standing::Reporter => match event.visibility() {
+            Visibility::Shared => true,
+            Visibility::Internal => false,
+        },
+    }
+}
+
+/// What a standing allows, for the UI to show only the buttons that will work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Lead,
+    Claim,
+    Collaborate,
+    ActAsReporter,
+    /// What only the case's coordinator does: the final CVSS call (C13), the advisory,
+    /// the CVE ID, disclosure.
+    Coordinate,
+}
+
+impl Action {
+    pub fn needs(self) -> &'static str {
+        match self {
+            Action::Lead => "the case's coordinator, the security team or a project admin",
+            Action::Claim => "a member of the security team or a collaborator on the case",
+            Action::Collaborate => "someone working on the case",
+            Action::ActAsReporter => "the case's reporter",
+            Action::Coordinate => "the case's coordinator",
+        }
+    }
+}
+
+pub fn permits(standing: Standing, action: Action) -> bool {
+    match (standing, action) {
+        (Standing::Team(t), Action::Lead) => t.leads(),
+        (Standing::Team(_), Action::Claim | Action::Collaborate) => true,
+        (Standing::Team(t), Action::Coordinate) => t.coordinator,
+        (Standing::Team(_), Action::ActAsReporter) => false,
+        (Standing::Reporter, Action::ActAsReporter) => true,
+        (
+            Standing::Reporter,
+            Action::Lead | Action::Claim | Action::Collaborate | Action::Coordinate,
+        ) => false,
+    }
+}

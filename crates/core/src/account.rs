@@ -1,0 +1,219 @@
+//! Accounts and API tokens: who may create them, and what they must look like.
+//! Secrets (password hashes, tokens) never enter an event; only that they changed.
+
+use crate::actor::{Actor, UserRef};
+use crate::ids::UserId;
+use crate::rejection::{Invalid, Rejection};
+use crate::text::{self, limits};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An API token's id (not the token: that is shown once and stored hashed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenId(pub i64);
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountCommand {
+    /// `id` is drawn by the shell.
+    CreateUser {
+        id: UserId,
+        email: String,
+        name: String,
+        instance_admin: bool,
+    },
+    CreateToken {
+        owner: UserRef,
+        id: TokenId,
+        name: String,
+    },
+    RevokeToken {
+        owner: UserRef,
+        id: TokenId,
+    },
+    SetPassword {
+        user: UserRef,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AccountEvent {
+    UserCreated {
+        user: UserRef,
+        email: String,
+        instance_admin: bool,
+    },
+    TokenCreated {
+        owner: UserRef,
+        token: TokenId,
+        name: String,
+    },
+    TokenRevoked {
+        owner: UserRef,
+        token: TokenId,
+    },
+    PasswordSet {
+        user: UserRef,
+    },
+}
+
+impl AccountEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AccountEvent::UserCreated { .. } => "user_created",
+            AccountEvent::TokenCreated { .. } => "token_created",
+            AccountEvent::TokenRevoked { .. } => "token_revoked",
+            AccountEvent::PasswordSet { .. } => "password_set",
+        }
+    }
+}
+
+/// Lower-cases an address so that one person has one account.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn decide_account(
+    actor: &Actor,
+    command: AccountCommand,
+) -> Result<Vec<AccountEvent>, Rejection> {
+    let (instance_admin, me) = match actor {
+        Actor::Operator => (true, None),
+        Actor::User(u) => (u.instance_admin, Some(u.id)),
+        Actor::Anonymous | Actor::Reporter(_) => (false, None),
+    };
+    let own = |id: UserId| me == Some(id);
+    match command {
+        AccountCommand::CreateUser {
+            id,
+            email,
+            name,
+            instance_admin: make_admin,
+        } => {
+            if !instance_admin {
+                return Err(Rejection::Forbidden {
+                    action: "create an account",
+                    needs: "an instance admin",
+                });
+            }
+            let mut errors = Vec::new();
+            let email = text::email("email", &email)
+                .map_err(|e| errors.push(e))
+                .ok();
+            let name = text::required_line("name", &name, limits::NAME)
+                .map_err(|e| errors.push(e))
+                .ok();
+            if !errors.is_empty() {
+                return Err(Rejection::Invalid(errors));
+            }
+            Ok(vec![AccountEvent::UserCreated {
+                user: UserRef {
+                    id,
+                    name: name.expect("checked"),
+                },
+                email: normalize_email(&email.expect("checked")),
+                instance_admin: make_admin,
+            }])
+        }
+        AccountCommand::CreateToken { owner, id, name } => {
+            if !(own(owner.id) || matches!(actor, Actor::Operator)) {
+                return Err(Rejection::Forbidden {
+                    action: "create an API token",
+                    needs: "the token's owner",
+                });
+            }
+            let name = text::required_line("name", &name, 100)
+                .map_err(|e: Invalid| Rejection::Invalid(vec![e]))?;
+            Ok(vec![AccountEvent::TokenCreated {
+                owner,
+                token: id,
+                name,
+            }])
+        }
+        AccountCommand::RevokeToken { owner, id } => {
+            if !(own(owner.id) || instance_admin) {
+                return Err(Rejection::NotFound);
+            }
+            Ok(vec![AccountEvent::TokenRevoked { owner, token: id }])
+        }
+        AccountCommand::SetPassword { user } => {
+            if !(own(user.id) || matches!(actor, Actor::Operator)) {
+                return Err(Rejection::Forbidden {
+                    action: "set a password",
+                    needs: "the account's owner",
+                });
+            }
+            Ok(vec![AccountEvent::PasswordSet { user }])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::User;
+
+    #[test]
+    fn only_admins_create_accounts_and_emails_are_normalized() {
+        let cmd = || AccountCommand::CreateUser {
+            id: UserId(7),
+            email: " Alice@Example.ORG ".into(),
+            name: "Alice".into(),
+            instance_admin: false,
+        };
+        let ev = decide_account(&Actor::Operator, cmd()).unwrap();
+        assert!(
+            matches!(&ev[0], AccountEvent::UserCreated { email, .. } if email == "alice@example.org")
+        );
+        let bob = Actor::User(User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        });
+        assert!(matches!(
+            decide_account(&bob, cmd()),
+            Err(Rejection::Forbidden { .. })
+        ));
+        assert!(matches!(
+            decide_account(&Actor::Anonymous, cmd()),
+            Err(Rejection::Forbidden { .. })
+        ));
+    }
+
+    #[test]
+    fn tokens_are_their_owners_business() {
+        let bob = User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        };
+        let alice = UserRef {
+            id: UserId(1),
+            name: "Alice".into(),
+        };
+        let create = |owner: UserRef| AccountCommand::CreateToken {
+            owner,
+            id: TokenId(1),
+            name: "ci".into(),
+        };
+        assert!(decide_account(&Actor::User(bob.clone()), create(bob.as_ref())).is_ok());
+        assert!(decide_account(&Actor::User(bob.clone()), create(alice.clone())).is_err());
+        assert_eq!(
+            decide_account(
+                &Actor::User(bob),
+                AccountCommand::RevokeToken {
+                    owner: alice,
+                    id: TokenId(1)
+                }
+            ),
+            Err(Rejection::NotFound)
+        );
+    }
+}

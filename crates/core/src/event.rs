@@ -1,0 +1,304 @@
+//! What happened to a case: immutable facts, past tense. A case is the fold of its
+//! events ([`crate::case::Case::apply`]).
+//!
+//! These types are `Serialize` because they *are* the persisted event format (the
+//! store writes them as JSON, hash-chained). The API never serializes them: it has its
+//! own wire types in `embargo-server`.
+
+use crate::actor::{ActorRef, UserRef};
+use crate::advisory::AdvisoryDetails;
+use crate::ids::{AttachmentId, CaseId, ProjectSlug, QuestionId};
+use crate::report::Report;
+use crate::scoring::{CaseVersion, FinalScore};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// An event with when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded<E> {
+    pub at: Timestamp,
+    pub actor: ActorRef,
+    pub event: E,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Submitted {
+        case: CaseId,
+        project: ProjectSlug,
+        report: Report,
+    },
+    Acknowledged,
+    Claimed {
+        coordinator: UserRef,
+    },
+    HandedOver {
+        from: Option<UserRef>,
+        to: UserRef,
+    },
+    CollaboratorAdded {
+        collaborator: UserRef,
+    },
+    CollaboratorRemoved {
+        collaborator: UserRef,
+    },
+    /// The team wrote to the reporter.
+    MessagedReporter {
+        body: String,
+    },
+    /// The reporter wrote to the team.
+    ReporterReplied {
+        body: String,
+    },
+    /// An internal note: the team only.
+    NoteAdded {
+        body: String,
+    },
+    QuestionAsked {
+        question: QuestionId,
+        body: String,
+    },
+    QuestionAnswered {
+        question: QuestionId,
+        body: String,
+    },
+    PreliminaryDecisionSet {
+        assessment: Assessment,
+        note: Option<String>,
+    },
+    FinalDecisionSet {
+        decision: FinalDecision,
+    },
+    MarkedPublic {
+        link: Option<String>,
+        note: Option<String>,
+    },
+    AttachmentAdded {
+        attachment: Attachment,
+    },
+    /// Someone on the team proposed a vector (C13).
+    CvssProposed {
+        version: CaseVersion,
+        vector: String,
+    },
+    /// The reporter suggested a vector.
+    CvssSuggested {
+        version: CaseVersion,
+        vector: String,
+    },
+    /// The advisory's details changed (internal until disclosure).
+    AdvisoryUpdated {
+        details: AdvisoryDetails,
+    },
+    /// A CVE ID was requested from CVE Services.
+    CveRequested,
+    /// A CVE ID assigned elsewhere was entered.
+    CveAssigned {
+        id: String,
+    },
+    /// The case became public (C18).
+    Disclosed,
+    /// An advisory published before Embargo, as its OSV record (JSON text), kept
+    /// verbatim so that its documents stay what they were (V10).
+    AdvisoryImported {
+        osv: String,
+    },
+    /// CVE Services reserved an ID for the case.
+    CveReserved {
+        id: String,
+    },
+    /// CVE Services published the case's record.
+    CvePublished {
+        id: String,
+    },
+    /// The worker could not carry out the request (and says why).
+    CveRequestFailed {
+        message: String,
+    },
+    /// CVE Services refused the request, with its message.
+    CveRequestRejected {
+        message: String,
+    },
+    /// The coordinator's final call; a later one replaces it.
+    CvssSet {
+        score: FinalScore,
+    },
+}
+
+impl Event {
+    /// A stable name per variant, for the store's `kind` column and the API.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Submitted { .. } => "submitted",
+            Event::Acknowledged => "acknowledged",
+            Event::Claimed { .. } => "claimed",
+            Event::HandedOver { .. } => "handed_over",
+            Event::CollaboratorAdded { .. } => "collaborator_added",
+            Event::CollaboratorRemoved { .. } => "collaborator_removed",
+            Event::MessagedReporter { .. } => "messaged_reporter",
+            Event::ReporterReplied { .. } => "reporter_replied",
+            Event::NoteAdded { .. } => "note_added",
+            Event::QuestionAsked { .. } => "question_asked",
+            Event::QuestionAnswered { .. } => "question_answered",
+            Event::PreliminaryDecisionSet { .. } => "preliminary_decision_set",
+            Event::FinalDecisionSet { .. } => "final_decision_set",
+            Event::MarkedPublic { .. } => "marked_public",
+            Event::AttachmentAdded { .. } => "attachment_added",
+            Event::CvssProposed { .. } => "cvss_proposed",
+            Event::CvssSuggested { .. } => "cvss_suggested",
+            Event::CvssSet { .. } => "cvss_set",
+            Event::AdvisoryUpdated { .. } => "advisory_updated",
+            Event::CveRequested => "cve_requested",
+            Event::CveAssigned { .. } => "cve_assigned",
+            Event::Disclosed => "disclosed",
+            Event::AdvisoryImported { .. } => "advisory_imported",
+            Event::CveReserved { .. } => "cve_reserved",
+            Event::CvePublished { .. } => "cve_published",
+            Event::CveRequestFailed { .. } => "cve_request_failed",
+            Event::CveRequestRejected { .. } => "cve_request_rejected",
+        }
+    }
+}
+
+/// The coordinator's first read of a report (policy step C9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assessment {
+    LikelyVulnerability,
+    NeedsAnalysis,
+    LikelyNotVulnerability,
+}
+
+impl Assessment {
+    pub const ALL: [Assessment; 3] = [
+        Assessment::LikelyVulnerability,
+        Assessment::NeedsAnalysis,
+        Assessment::LikelyNotVulnerability,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assessment::LikelyVulnerability => "likely-vulnerability",
+            Assessment::NeedsAnalysis => "needs-analysis",
+            Assessment::LikelyNotVulnerability => "likely-not-vulnerability",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// The final decision after reproducing (policy step C11).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FinalDecision {
+    Confirmed {
+        explanation: Option<String>,
+    },
+    Rejected {
+        reason: RejectReason,
+        /// What the reporter reads.
+        explanation: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RejectReason {
+    NotAVulnerability,
+    SupportRequest,
+    Duplicate { of: CaseId },
+    OutOfScope,
+}
+
+impl RejectReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RejectReason::NotAVulnerability => "not-a-vulnerability",
+            RejectReason::SupportRequest => "support-request",
+            RejectReason::Duplicate { .. } => "duplicate",
+            RejectReason::OutOfScope => "out-of-scope",
+        }
+    }
+
+    /// The polite reply a reporter gets when the team writes none (policy step C2).
+    pub fn canned_explanation(&self) -> String {
+        match self {
+            RejectReason::NotAVulnerability => "Thank you for your report. After analysis we concluded \
+                that it does not describe a security vulnerability in this project."
+                .to_owned(),
+            RejectReason::SupportRequest => "Thank you for getting in touch. This channel is for \
+                reporting security vulnerabilities, and your message is a request for help. Please \
+                use the project's public support channels, where maintainers and users can help you."
+                .to_owned(),
+            RejectReason::Duplicate { .. } => "Thank you for your report. The same issue was already \
+                reported and is being handled; we will keep the earlier report's timeline."
+                .to_owned(),
+            RejectReason::OutOfScope => "Thank you for your report. The issue is outside the scope of \
+                this project's security policy."
+                .to_owned(),
+        }
+    }
+}
+
+/// Metadata of a file attached to a case; the bytes live in the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    pub filename: String,
+    /// As the uploader declared it; downloads are always served as
+    /// `application/octet-stream`, so this is informational.
+    pub content_type: String,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub visibility: Visibility,
+}
+
+/// Who sees an event or attachment besides the team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The reporter and the team.
+    Shared,
+    /// The team only.
+    Internal,
+}
+
+impl Event {
+    /// Whether the reporter sees this event on their tracking page. Who works on a
+    /// case, internal notes and preliminary opinions are the team's business.
+    pub fn visibility(&self) -> Visibility {
+        match self {
+            Event::Submitted { .. }
+            | Event::Acknowledged
+            | Event::MessagedReporter { .. }
+            | Event::ReporterReplied { .. }
+            | Event::QuestionAsked { .. }
+            | Event::QuestionAnswered { .. }
+            | Event::FinalDecisionSet { .. }
+            | Event::MarkedPublic { .. }
+            | Event::CvssSuggested { .. }
+            | Event::CvssSet { .. }
+            | Event::CveRequested
+            | Event::CveAssigned { .. }
+            | Event::Disclosed
+            | Event::AdvisoryImported { .. }
+            | Event::CveReserved { .. }
+            | Event::CvePublished { .. }
+            | Event::CveRequestFailed { .. }
+            | Event::CveRequestRejected { .. } => Visibility::Shared,
+            Event::Claimed { .. }
+            | Event::HandedOver { .. }
+            | Event::CollaboratorAdded { .. }
+            | Event::CollaboratorRemoved { .. }
+            | Event::NoteAdded { .. }
+            | Event::PreliminaryDecisionSet { .. }
+            | Event::CvssProposed { .. }
+            | Event::AdvisoryUpdated { .. } => Visibility::Internal,
+            Event::AttachmentAdded { attachment } => attachment.visibility,
+        }
+    }
+}

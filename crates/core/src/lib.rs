@@ -1,0 +1,24 @@
+//! Embargo's domain, as pure functions: what a case is, who may see and do what, and
+//! which events a command produces. No IO, no async, no clock, no randomness: the shell
+//! passes the time and any new ids in, and persists the events that come out.
+//!
+//! Start at [`decide::decide`] (case commands), [`case::Case`] (the fold of a case's
+//! events) and [`access`] (who sees what).
+
+pub mod access;
+pub mod account;
+pub mod actor;
+pub mod advisory;
+pub mod case;
+pub mod command;
+pub mod decide;
+pub mod effect;
+pub mod event;
+pub mod ids;
+pub mod project;
+pub mod rejection;
+pub mod report;
+pub mod scoring;
+pub mod text;
+
+pub use jiff::Timestamp;

@@ -1,0 +1,816 @@
+//! A project: the software being protected, its components and branches, and the
+//! people with a role in it.
+
+use crate::actor::{Actor, UserRef};
+use crate::ids::{ProjectSlug, UserId};
+use crate::rejection::{Invalid, Rejection, Rule};
+use crate::text::{self, limits};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The guidance shown on a project's report page until its admins write their own
+/// (policy step C2).
+pub const DEFAULT_GUIDANCE: &str = "\
+Please report privately here if:
+
+- you have found a potential security vulnerability in this project;
+- you are unsure whether, or how, a vulnerability affects this project;
+- you have found a potential vulnerability in one of this project's dependencies.
+
+Please do **not** use this form if you need help applying security-related updates, \
+help tuning the project's security settings, or help with anything unrelated to \
+security: use the project's public support channels instead.
+
+Name the affected component (e.g. the language implementation) and platform, and \
+include everything needed to reproduce the problem.";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub slug: ProjectSlug,
+    pub name: String,
+    /// Markdown shown above the report form.
+    pub guidance: String,
+    pub components: Vec<Component>,
+    pub members: Vec<Member>,
+    /// The project's CVE Numbering Authority, for CVE records (C14); absent when
+    /// another CNA (e.g. GitHub) assigns its IDs.
+    #[serde(default)]
+    pub cna: Option<Cna>,
+    pub created_at: Timestamp,
+    /// The number of events in the project's stream (optimistic concurrency).
+    pub version: u64,
+}
+
+impl Project {
+    pub fn member(&self, user: UserId) -> Option<&Member> {
+        self.members.iter().find(|m| m.user.id == user)
+    }
+
+    pub fn role_of(&self, user: UserId) -> Option<Role> {
+        self.member(user).map(|m| m.role)
+    }
+
+    /// Finds a component by name, ignoring case: reporters type `Go` for `go`.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    pub name: String,
+    pub branches: Vec<Branch>,
+    /// What package managers call it, for OSV and CVE records (`affected`).
+    #[serde(default)]
+    pub package: Option<Package>,
+}
+
+/// A component as an ecosystem knows it, e.g. Go `connectrpc.com/connect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// An OSV ecosystem name (`Go`, `npm`, `Maven`, `SwiftURL`, …).
+    pub ecosystem: String,
+    pub name: String,
+    /// A Package URL (`pkg:golang/connectrpc.com/connect`).
+    pub purl: Option<String>,
+}
+
+impl Component {
+    /// A new component starts with its `main` branch.
+    pub fn new(name: String) -> Self {
+        Component {
+            name,
+            branches: vec![Branch {
+                name: "main".to_owned(),
+                kind: BranchKind::Main,
+            }],
+            package: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    pub name: String,
+    pub kind: BranchKind,
+}
+
+/// Which process a fix on this branch triggers (see the tracks in DESIGN.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BranchKind {
+    /// The development branch.
+    Main,
+    /// A release branch that still gets fixes.
+    Supported,
+    /// A release branch past its end of support: no fixes, an upgrade notice.
+    Unsupported,
+}
+
+impl BranchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BranchKind::Main => "main",
+            BranchKind::Supported => "supported",
+            BranchKind::Unsupported => "unsupported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "main" => Some(BranchKind::Main),
+            "supported" => Some(BranchKind::Supported),
+            "unsupported" => Some(BranchKind::Unsupported),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: UserRef,
+    pub role: Role,
+}
+
+/// A person's role in one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Sees only the cases they were added to.
+    Maintainer,
+    /// Sees every case of the project and runs triage.
+    SecurityTeam,
+    /// Security team, plus managing the project and its members.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Maintainer, Role::SecurityTeam, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Maintainer => "maintainer",
+            Role::SecurityTeam => "security-team",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role sees every case of the project.
+    pub fn sees_all_cases(self) -> bool {
+        match self {
+            Role::Maintainer => false,
+            Role::SecurityTeam | Role::Admin => true,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Changes to a project: created through the admin page, the API or the CLI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProjectCommand {
+    Create(NewProject),
+    Update {
+        name: Option<String>,
+        guidance: Option<String>,
+    },
+    AddComponent {
+        name: String,
+    },
+    SetBranch {
+        component: String,
+        branch: String,
+        kind: BranchKind,
+    },
+    /// Adds the user, or changes their role if they are already a member.
+    SetMember {
+        user: UserRef,
+        role: Role,
+    },
+    RemoveMember {
+        user: UserId,
+    },
+    /// Names (or, with `None`, forgets) the component's package.
+    SetPackage {
+        component: String,
+        package: Option<Package>,
+    },
+    /// Sets (or, with both `None`, clears) the CNA the project's CVE records name.
+    SetCna {
+        short_name: Option<String>,
+        org_id: Option<String>,
+    },
+}
+
+/// A CVE Numbering Authority as CVE Services knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cna {
+    /// The CNA's short name, e.g. `connectrpc`.
+    pub short_name: String,
+    /// The CNA's organization UUID (`providerMetadata.orgId` in CVE records).
+    pub org_id: String,
+}
+
+impl Cna {
+    /// Both or neither; the short name as CVE Services spells them, the id a UUID.
+    pub fn check(short_name: Option<&str>, org_id: Option<&str>) -> Result<Option<Cna>, Rejection> {
+        let short = short_name.map(str::trim).filter(|s| !s.is_empty());
+        let org = org_id.map(str::trim).filter(|s| !s.is_empty());
+        let mut errors = Vec::new();
+        match (short, org) {
+            (None, None) => return Ok(None),
+            (Some(_), None) => errors.push(Invalid::new(
+                "cna_org_id",
+                Rule::Required,
+                "`cna_org_id` is required with `cna_short_name`",
+            )),
+            (None, Some(_)) => errors.push(Invalid::new(
+                "cna_short_name",
+                Rule::Required,
+                "`cna_short_name` is required with `cna_org_id`",
+            )),
+            (Some(s), Some(o)) => {
+                if !(2..=32).contains(&s.len())
+                    || !s
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    errors.push(Invalid::new("cna_short_name", Rule::InvalidFormat, "`cna_short_name` is 2 to 32 letters, digits, `-` or `_`, as CVE Services spells it"));
+                }
+                let uuid = o.len() == 36
+                    && o.char_indices().all(|(i, c)| {
+                        if matches!(i, 8 | 13 | 18 | 23) {
+                            c == '-'
+                        } else {
+                            c.is_ascii_hexdigit()
+                        }
+                    });
+                if !uuid {
+                    errors.push(Invalid::new("cna_org_id", Rule::InvalidFormat, "`cna_org_id` is the CNA's organization UUID, e.g. 8254265b-2729-46b6-b9e3-3dfca2d5bfca"));
+                }
+                if errors.is_empty() {
+                    return Ok(Some(Cna {
+                        short_name: s.to_owned(),
+                        org_id: o.to_ascii_lowercase(),
+                    }));
+                }
+            }
+        }
+        Err(Rejection::Invalid(errors))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NewProject {
+    pub slug: String,
+    pub name: String,
+    pub guidance: Option<String>,
+    pub components: Vec<String>,
+}
+
+/// What happened to a project, in its event stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProjectEvent {
+    Created {
+        slug: ProjectSlug,
+        name: String,
+        guidance: String,
+        components: Vec<Component>,
+    },
+    Updated {
+        name: String,
+        guidance: String,
+    },
+    ComponentAdded {
+        component: Component,
+    },
+    BranchSet {
+        component: String,
+        branch: Branch,
+    },
+    MemberSet {
+        member: Member,
+    },
+    MemberRemoved {
+        user: UserRef,
+    },
+    CnaSet {
+        cna: Option<Cna>,
+    },
+    PackageSet {
+        component: String,
+        package: Option<Package>,
+    },
+}
+
+impl ProjectEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProjectEvent::Created { .. } => "created",
+            ProjectEvent::Updated { .. } => "updated",
+            ProjectEvent::ComponentAdded { .. } => "component_added",
+            ProjectEvent::BranchSet { .. } => "branch_set",
+            ProjectEvent::MemberSet { .. } => "member_set",
+            ProjectEvent::MemberRemoved { .. } => "member_removed",
+            ProjectEvent::CnaSet { .. } => "cna_set",
+            ProjectEvent::PackageSet { .. } => "package_set",
+        }
+    }
+}
+
+fn component_name(field: &str, name: &str) -> Result<String, Invalid> {
+    let n = text::required_line(field, name, 64)?;
+    if !n
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '#' | ' '))
+    {
+        return Err(Invalid::new(
+            field,
+            Rule::InvalidFormat,
+            format!("`{field}` may contain letters, digits, spaces and - _ . + #"),
+        ));
+    }
+    Ok(n)
+}
+
+fn branch_name(field: &str, name: &str) -> Result<String, Invalid> {
+    let n = text::required_line(field, name, 128)?;
+    // Git's own rules are looser; these keep names safe in URLs and documents.
+    if n.starts_with(['-', '/', '.'])
+        || n.ends_with(['/', '.'])
+        || n.contains("..")
+        || !n
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        return Err(Invalid::new(
+            field,
+            Rule::InvalidFormat,
+            format!("`{field}` must be a branch name like release-1.2 (letters, digits, - _ . /)"),
+        ));
+    }
+    Ok(n)
+}
+
+/// Decides a project command. `project` is `None` only for [`ProjectCommand::Create`].
+pub fn decide_project(
+    actor: &Actor,
+    project: Option<&Project>,
+    command: ProjectCommand,
+) -> Result<Vec<ProjectEvent>, Rejection> {
+    let may_manage = |p: &Project| crate::access::manages_project(actor, p);
+    match (project, command) {
+        (None, ProjectCommand::Create(new)) => {
+            if !crate::access::administers_instance(actor) {
+                return Err(Rejection::Forbidden {
+                    action: "create a project",
+                    needs: "an instance admin",
+                });
+            }
+            let mut errors = Vec::new();
+            if let Err(why) = ProjectSlug::check(&new.slug) {
+                errors.push(Invalid::new(
+                    "slug",
+                    Rule::InvalidFormat,
+                    format!("`slug` {why}"),
+                ));
+            }
+            let name = text::required_line("name", &new.name, limits::NAME)
+                .map_err(|e| errors.push(e))
+                .ok();
+            let guidance =
+                text::optional_body("guidance", new.guidance.as_deref(), limits::GUIDANCE)
+                    .map_err(|e| errors.push(e))
+                    .ok()
+                    .flatten();
+            let mut components: Vec<Component> = Vec::new();
+            for (i, c) in new.components.iter().enumerate() {
+                match component_name(&format!("components[{i}]"), c) {
+                    Ok(n) if components.iter().any(|x| x.name.eq_ignore_ascii_case(&n)) => errors
+                        .push(Invalid::new(
+                            format!("components[{i}]"),
+                            Rule::InvalidFormat,
+                            format!("component `{n}` is listed twice"),
+                        )),
+                    Ok(n) => components.push(Component::new(n)),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Rejection::Invalid(errors));
+            }
+            Ok(vec![ProjectEvent::Created {
+                slug: ProjectSlug::parse(&new.slug).expect("checked above"),
+                name: name.expect("checked above"),
+                guidance: guidance.unwrap_or_else(|| DEFAULT_GUIDANCE.to_owned()),
+                components,
+            }])
+        }
+        (Some(p), ProjectCommand::Create(_)) => Err(Rejection::Conflict {
+            field: "slug".into(),
+            message: format!("a project with slug `{}` already exists", p.slug),
+        }),
+        (None, _) => Err(Rejection::NotFound),
+        (Some(p), command) => {
+            if !may_manage(p) {
+                // Members who may not manage learn that they may not; others learn nothing.
+                return Err(match actor {
+                    Actor::User(u) if p.member(u.id).is_some() => Rejection::Forbidden {
+                        action: "manage the project",
+                        needs: "a project admin",
+                    },
+                    _ => Rejection::NotFound,
+                });
+            }
+            decide_project_change(p, command)
+        }
+    }
+}
+
+fn decide_project_change(
+    p: &Project,
+    command: ProjectCommand,
+) -> Result<Vec<ProjectEvent>, Rejection> {
+    match command {
+        ProjectCommand::Create(_) => unreachable!("handled by decide_project"),
+        ProjectCommand::Update { name, guidance } => {
+            let name = match name {
+                Some(n) => text::required_line("name", &n, limits::NAME)
+                    .map_err(|e| Rejection::Invalid(vec![e]))?,
+                None => p.name.clone(),
+            };
+            let guidance = match guidance {
+                Some(g) => text::optional_body("guidance", Some(&g), limits::GUIDANCE)
+                    .map_err(|e| Rejection::Invalid(vec![e]))?
+                    .unwrap_or_else(|| DEFAULT_GUIDANCE.to_owned()),
+                None => p.guidance.clone(),
+            };
+            Ok(vec![ProjectEvent::Updated { name, guidance }])
+        }
+        ProjectCommand::SetPackage { component, package } => {
+            let c = p.component(&component).ok_or_else(|| {
+                Rejection::invalid(
+                    "component",
+                    Rule::UnknownComponent,
+                    format!("project `{}` has no component `{component}`", p.slug),
+                )
+            })?;
+            let package = match package {
+                None => None,
+                Some(pkg) => {
+                    let mut errors = Vec::new();
+                    let mut keep = |r: Result<String, Invalid>| r.map_err(|e| errors.push(e)).ok();
+                    let ecosystem = keep(text::required_line("ecosystem", &pkg.ecosystem, 100));
+                    let name = keep(text::required_line("package", &pkg.name, limits::SHORT));
+                    let purl = match pkg.purl.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                        None => None,
+                        Some(purl)
+                            if purl.starts_with("pkg:") && !purl.contains(char::is_whitespace) =>
+                        {
+                            Some(purl.to_owned())
+                        }
+                        Some(_) => {
+                            errors.push(Invalid::new(
+                                "purl",
+                                Rule::InvalidFormat,
+                                "`purl` is a Package URL, e.g. pkg:golang/connectrpc.com/connect",
+                            ));
+                            None
+                        }
+                    };
+                    match (ecosystem, name, errors.is_empty()) {
+                        (Some(ecosystem), Some(name), true) => Some(Package {
+                            ecosystem,
+                            name,
+                            purl,
+                        }),
+                        _ => return Err(Rejection::Invalid(errors)),
+                    }
+                }
+            };
+            if c.package == package {
+                return Err(Rejection::Conflict {
+                    field: "package".into(),
+                    message: format!("component `{}` already has this package", c.name),
+                });
+            }
+            Ok(vec![ProjectEvent::PackageSet {
+                component: c.name.clone(),
+                package,
+            }])
+        }
+        ProjectCommand::SetCna { short_name, org_id } => {
+            let cna = Cna::check(short_name.as_deref(), org_id.as_deref())?;
+            if cna == p.cna {
+                return Err(Rejection::Conflict {
+                    field: "cna_short_name".into(),
+                    message: "the project already has these CNA settings".into(),
+                });
+            }
+            Ok(vec![ProjectEvent::CnaSet { cna }])
+        }
+        ProjectCommand::AddComponent { name } => {
+            let n = component_name("name", &name).map_err(|e| Rejection::Invalid(vec![e]))?;
+            if p.component(&n).is_some() {
+                return Err(Rejection::Conflict {
+                    field: "name".into(),
+                    message: format!("component `{n}` already exists"),
+                });
+            }
+            Ok(vec![ProjectEvent::ComponentAdded {
+                component: Component::new(n),
+            }])
+        }
+        ProjectCommand::SetBranch {
+            component,
+            branch,
+            kind,
+        } => {
+            let c = p.component(&component).ok_or_else(|| {
+                Rejection::invalid(
+                    "component",
+                    Rule::UnknownComponent,
+                    format!("project `{}` has no component `{component}`", p.slug),
+                )
+            })?;
+            let name = branch_name("branch", &branch).map_err(|e| Rejection::Invalid(vec![e]))?;
+            let has_other_main = c
+                .branches
+                .iter()
+                .any(|b| b.kind == BranchKind::Main && b.name != name);
+            if kind == BranchKind::Main && has_other_main {
+                return Err(Rejection::invalid(
+                    "kind",
+                    Rule::NotAllowed,
+                    format!("component `{}` already has a main branch", c.name),
+                ));
+            }
+            Ok(vec![ProjectEvent::BranchSet {
+                component: c.name.clone(),
+                branch: Branch { name, kind },
+            }])
+        }
+        ProjectCommand::SetMember { user, role } => {
+            if p.role_of(user.id) == Some(role) {
+                return Err(Rejection::Conflict {
+                    field: "role".into(),
+                    message: format!("{} is already {role} of `{}`", user.name, p.slug),
+                });
+            }
+            Ok(vec![ProjectEvent::MemberSet {
+                member: Member { user, role },
+            }])
+        }
+        ProjectCommand::RemoveMember { user } => {
+            let m = p.member(user).ok_or_else(|| {
+                Rejection::invalid(
+                    "user",
+                    Rule::UnknownMember,
+                    format!("user {user} is not a member of `{}`", p.slug),
+                )
+            })?;
+            Ok(vec![ProjectEvent::MemberRemoved {
+                user: m.user.clone(),
+            }])
+        }
+    }
+}
+
+/// Folds project events. `Created` starts a project; the others change one.
+pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timestamp) -> Project {
+    match (project, event) {
+        (
+            _,
+            ProjectEvent::Created {
+                slug,
+                name,
+                guidance,
+                components,
+            },
+        ) => Project {
+            slug: slug.clone(),
+            name: name.clone(),
+            guidance: guidance.clone(),
+            components: components.clone(),
+            members: Vec::new(),
+            cna: None,
+            created_at: at,
+            version: 1,
+        },
+        (None, other) => panic!("project event `{}` before `created`", other.kind()),
+        (Some(mut p), event) => {
+            match event {
+                ProjectEvent::Created { .. } => unreachable!("matched above"),
+                ProjectEvent::Updated { name, guidance } => {
+                    p.name = name.clone();
+                    p.guidance = guidance.clone();
+                }
+                ProjectEvent::ComponentAdded { component } => p.components.push(component.clone()),
+                ProjectEvent::BranchSet { component, branch } => {
+                    if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
+                        match c.branches.iter_mut().find(|b| b.name == branch.name) {
+                            Some(b) => b.kind = branch.kind,
+                            None => c.branches.push(branch.clone()),
+                        }
+                    }
+                }
+                ProjectEvent::MemberSet { member } => {
+                    match p.members.iter_mut().find(|m| m.user.id == member.user.id) {
+                        Some(m) => *m = member.clone(),
+                        None => p.members.push(member.clone()),
+                    }
+                    p.members.sort_by_key(|m| m.user.id);
+                }
+                ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
+                ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
+                ProjectEvent::PackageSet { component, package } => {
+                    if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
+                        c.package = package.clone();
+                    }
+                }
+            }
+            p.version += 1;
+            p
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::User;
+
+    fn admin() -> Actor {
+        Actor::User(User {
+            id: UserId(1),
+            name: "Ada".into(),
+            instance_admin: true,
+        })
+    }
+
+    fn created(components: &[&str]) -> Project {
+        let events = decide_project(
+            &admin(),
+            None,
+            ProjectCommand::Create(NewProject {
+                slug: "connect".into(),
+                name: "Connect".into(),
+                guidance: None,
+                components: components.iter().map(|s| s.to_string()).collect(),
+            }),
+        )
+        .unwrap();
+        apply_project(None, &events[0], Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn create_gives_each_component_a_main_branch_and_default_guidance() {
+        let p = created(&["go", "swift"]);
+        assert_eq!(p.components.len(), 2);
+        assert_eq!(p.components[0].branches[0].kind, BranchKind::Main);
+        assert_eq!(p.guidance, DEFAULT_GUIDANCE);
+    }
+
+    #[test]
+    fn create_reports_every_bad_field() {
+        let err = decide_project(
+            &admin(),
+            None,
+            ProjectCommand::Create(NewProject {
+                slug: "Bad Slug".into(),
+                name: "".into(),
+                guidance: None,
+                components: vec!["go".into(), "Go".into()],
+            }),
+        )
+        .unwrap_err();
+        let Rejection::Invalid(errors) = err else {
+            panic!("{err:?}")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["slug", "name", "components[1]"]);
+    }
+
+    #[test]
+    fn only_instance_admins_create_projects() {
+        let user = Actor::User(User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        });
+        let err =
+            decide_project(&user, None, ProjectCommand::Create(NewProject::default())).unwrap_err();
+        assert!(matches!(err, Rejection::Forbidden { .. }));
+    }
+
+    #[test]
+    fn strangers_learn_nothing_members_learn_why() {
+        let mut p = created(&["go"]);
+        let bob = UserRef {
+            id: UserId(2),
+            name: "Bob".into(),
+        };
+        p = apply_project(
+            Some(p),
+            &ProjectEvent::MemberSet {
+                member: Member {
+                    user: bob.clone(),
+                    role: Role::Maintainer,
+                },
+            },
+            Timestamp::UNIX_EPOCH,
+        );
+        let as_bob = Actor::User(User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        });
+        let as_eve = Actor::User(User {
+            id: UserId(3),
+            name: "Eve".into(),
+            instance_admin: false,
+        });
+        let cmd = || ProjectCommand::AddComponent {
+            name: "rust".into(),
+        };
+        assert!(matches!(
+            decide_project(&as_bob, Some(&p), cmd()),
+            Err(Rejection::Forbidden { .. })
+        ));
+        assert_eq!(
+            decide_project(&as_eve, Some(&p), cmd()),
+            Err(Rejection::NotFound)
+        );
+    }
+
+    #[test]
+    fn branches_are_set_and_updated() {
+        let mut p = created(&["vitess"]);
+        for kind in [BranchKind::Supported, BranchKind::Unsupported] {
+            let ev = decide_project(
+                &admin(),
+                Some(&p),
+                ProjectCommand::SetBranch {
+                    component: "VITESS".into(),
+                    branch: "release-19.0".into(),
+                    kind,
+                },
+            )
+            .unwrap();
+            p = apply_project(Some(p), &ev[0], Timestamp::UNIX_EPOCH);
+        }
+        let c = &p.components[0];
+        assert_eq!(c.branches.len(), 2);
+        assert_eq!(c.branches[1].kind, BranchKind::Unsupported);
+        let err = decide_project(
+            &admin(),
+            Some(&p),
+            ProjectCommand::SetBranch {
+                component: "vitess".into(),
+                branch: "../x".into(),
+                kind: BranchKind::Supported,
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, Rejection::Invalid(_)));
+    }
+}
+
+#[cfg(test)]
+mod cna_tests {
+    use super::*;
+
+    #[test]
+    fn cna_settings_come_in_pairs_and_in_the_right_shape() {
+        let uuid = "8254265B-2729-46b6-b9e3-3dfca2d5bfca";
+        assert_eq!(
+            Cna::check(Some("connectrpc"), Some(uuid)).unwrap(),
+            Some(Cna {
+                short_name: "connectrpc".into(),
+                org_id: uuid.to_ascii_lowercase()
+            })
+        );
+        assert_eq!(Cna::check(None, Some(" ")).unwrap(), None);
+        let fields = |r: Result<Option<Cna>, Rejection>| match r {
+            Err(Rejection::Invalid(list)) => list.into_iter().map(|i| i.field).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(fields(Cna::check(Some("connectrpc"), None)), ["cna_org_id"]);
+        assert_eq!(
+            fields(Cna::check(Some("a b"), Some("not-a-uuid"))),
+            ["cna_short_name", "cna_org_id"]
+        );
+    }
+}
