@@ -1,0 +1,224 @@
+//! Embargo's storage: an append-only, hash-chained event log and the projections the
+//! program queries, behind one [`Store`] interface with two backends (SQLite for the
+//! embedded default, PostgreSQL for shared deployments) that pass one conformance suite.
+//!
+//! Every write is one transaction: the events, the projection they produce and any
+//! attachment bytes commit together or not at all. Reads of cases are scoped by the
+//! viewer ([`Store::case_for_viewer`]); there is deliberately no unscoped case lookup.
+
+mod backend;
+mod chain;
+mod records;
+
+pub use backend::{postgres::PostgresStore, sqlite::SqliteStore};
+pub use chain::{ChainBreak, SecretHash, stream};
+pub use records::*;
+
+use async_trait::async_trait;
+use embargo_core::Timestamp;
+use embargo_core::account::{AccountEvent, TokenId};
+use embargo_core::actor::Actor;
+use embargo_core::case::Case;
+use embargo_core::event::{Event, Recorded};
+use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
+use embargo_core::project::{Project, ProjectEvent};
+use std::path::Path;
+use std::sync::Arc;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What can go wrong below the domain. Messages name no secrets and no case content.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the stream since it was read; decide again on fresh state.
+    #[error("the record changed while this change was being made; try again")]
+    Conflict,
+    /// A unique value is taken (an e-mail address, a project slug).
+    #[error("{field} is already taken")]
+    Taken { field: &'static str },
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Opens the embedded SQLite database in `data_dir` (created if missing), migrated.
+pub async fn open_sqlite(data_dir: &Path) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(
+        SqliteStore::open(&data_dir.join("embargo.sqlite3")).await?,
+    ))
+}
+
+/// Opens a PostgreSQL database by URL, migrated.
+pub async fn open_postgres(url: &str) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(PostgresStore::open(url).await?))
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    // ---- accounts ----
+    async fn user_count(&self) -> Result<u64>;
+    /// Fails with [`StoreError::Taken`] (`email`) if the address has an account.
+    async fn create_user(&self, user: NewUser, event: Recorded<AccountEvent>) -> Result<()>;
+    async fn user(&self, id: UserId) -> Result<Option<UserRecord>>;
+    /// Every account, by e-mail address (for instance admins).
+    async fn users(&self) -> Result<Vec<UserRecord>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
+    async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        event: Recorded<AccountEvent>,
+    ) -> Result<()>;
+    async fn create_api_token(
+        &self,
+        token: NewApiToken,
+        event: Recorded<AccountEvent>,
+    ) -> Result<()>;
+    /// The live (unrevoked) token's owner; records the use.
+    async fn user_for_api_token(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<(UserRecord, TokenId)>>;
+    async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenRecord>>;
+    /// `false` if the user has no such live token.
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: TokenId,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+    async fn account_events(&self) -> Result<Vec<StoredEvent<AccountEvent>>>;
+
+    // ---- sessions and first-run setup ----
+    async fn create_session(&self, session: NewSession) -> Result<()>;
+    /// The unexpired session and its user.
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<(SessionRecord, UserRecord)>>;
+    async fn delete_session(&self, hash: &SecretHash) -> Result<()>;
+    /// Makes this the only valid setup token.
+    async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()>;
+    /// Uses up the setup token and creates the first admin in one transaction; `false`
+    /// if the token is unknown, expired or used.
+    async fn complete_setup(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+        user: NewUser,
+        events: Vec<Recorded<AccountEvent>>,
+    ) -> Result<bool>;
+
+    /// A one-time link to set `user`'s password (an invitation or a reset); earlier
+    /// links for the same user stop working.
+    async fn create_password_token(
+        &self,
+        user: UserId,
+        hash: &SecretHash,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// The user a live password token belongs to (to build the event), without using it.
+    async fn password_token_user(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<UserRecord>>;
+    /// Uses up the token and sets its user's password in one transaction; `false` if the
+    /// token is unknown, expired, used, or not `event`'s user's.
+    async fn use_password_token(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+        password_hash: &str,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+
+    // ---- projects ----
+    /// Fails with [`StoreError::Taken`] (`slug`) if the slug is in use.
+    async fn create_project(
+        &self,
+        project: &Project,
+        events: &[Recorded<ProjectEvent>],
+    ) -> Result<()>;
+    /// Appends to a project read at version `before`; [`StoreError::Conflict`] if it moved.
+    async fn update_project(
+        &self,
+        before: u64,
+        project: &Project,
+        events: &[Recorded<ProjectEvent>],
+    ) -> Result<()>;
+    /// Projects are public (their report pages are); their members are not, and only
+    /// the shells decide who sees those.
+    async fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
+    async fn projects(&self) -> Result<Vec<Project>>;
+    async fn projects_of(&self, user: UserId) -> Result<Vec<Project>>;
+    async fn project_events(&self, slug: &ProjectSlug) -> Result<Vec<StoredEvent<ProjectEvent>>>;
+
+    // ---- cases ----
+    async fn submit_case(
+        &self,
+        case: &Case,
+        events: &[Recorded<Event>],
+        tracking_token: &SecretHash,
+        files: &[NewFile],
+    ) -> Result<()>;
+    /// Appends to a case read at version `before`; [`StoreError::Conflict`] if it moved.
+    async fn append_case_events(
+        &self,
+        before: u64,
+        case: &Case,
+        events: &[Recorded<Event>],
+        files: &[NewFile],
+    ) -> Result<()>;
+    /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
+    async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
+    /// Outbox jobs due at `now`, oldest first.
+    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>>;
+    /// Takes a due job until `lease_until` (counting an attempt); `false` if another
+    /// worker took it first.
+    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool>;
+    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
+    /// Leaves the job for another attempt at `next_attempt_at`, noting why.
+    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()>;
+    /// The case a job works for, for the worker alone (the job is the proof of need).
+    async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
+    /// A disclosed case, for anyone: advisories, feeds and exports read only these.
+    /// Undisclosed cases answer `None`, whoever asks.
+    async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;
+    /// A project's disclosed cases, the most recently disclosed first.
+    async fn public_cases(&self, project: &ProjectSlug) -> Result<Vec<Case>>;
+    /// The case whose reporter holds this tracking token.
+    async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>>;
+    /// The project's cases `actor` may see, oldest first.
+    async fn cases_for_viewer(
+        &self,
+        project: &Project,
+        actor: &Actor,
+        filter: &CaseFilter,
+    ) -> Result<Vec<Case>>;
+    /// The timeline as the access's standing may see it.
+    async fn case_events(&self, access: &CaseAccess) -> Result<Vec<StoredEvent<Event>>>;
+    /// An attachment's bytes, if it is on this case and visible to the access's standing.
+    async fn attachment_content(
+        &self,
+        access: &CaseAccess,
+        id: &AttachmentId,
+    ) -> Result<Option<Vec<u8>>>;
+
+    // ---- integrity ----
+    /// Re-hashes a stream; the first break, if any.
+    async fn verify_stream(&self, stream: &str) -> Result<Result<u64, ChainBreak>>;
+}

@@ -1,0 +1,82 @@
+//! The storage conformance suite: every test runs on SQLite and on PostgreSQL.
+
+mod store {
+    pub mod fixtures;
+    pub mod schema;
+    pub mod suite;
+}
+
+use embargo_store::Store;
+use embargo_testkit::{PgTestDb, TempDir};
+use std::sync::Arc;
+
+/// A store on a fresh database, and what keeps that database alive.
+pub struct Backend {
+    pub store: Arc<dyn Store>,
+    /// For tests that reach around the store (tampering).
+    pub raw_url: String,
+    _keep: Keep,
+}
+
+enum Keep {
+    Sqlite(#[allow(dead_code)] TempDir),
+    Postgres(#[allow(dead_code)] PgTestDb),
+}
+
+pub async fn sqlite() -> Backend {
+    let dir = embargo_testkit::temp_dir();
+    let store = embargo_store::open_sqlite(dir.path()).await.unwrap();
+    Backend {
+        raw_url: format!("sqlite://{}", dir.path().join("embargo.sqlite3").display()),
+        store,
+        _keep: Keep::Sqlite(dir),
+    }
+}
+
+pub async fn postgres() -> Backend {
+    let db = PgTestDb::create().await;
+    let store = embargo_store::open_postgres(&db.url).await.unwrap();
+    Backend {
+        raw_url: db.url.clone(),
+        store,
+        _keep: Keep::Postgres(db),
+    }
+}
+
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                let b = crate::sqlite().await;
+                crate::store::suite::$test(&b).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                let b = crate::postgres().await;
+                crate::store::suite::$test(&b).await;
+            })*
+        }
+    };
+}
+
+conformance!(
+    users_are_unique_by_email_in_any_case,
+    api_tokens_authenticate_until_revoked,
+    sessions_expire_and_end,
+    setup_token_works_once,
+    password_tokens_work_once_for_their_user,
+    projects_keep_members_and_refuse_stale_writes,
+    cases_are_scoped_by_viewer,
+    reporters_see_their_case_and_shared_events_only,
+    stale_case_writes_conflict_and_change_nothing,
+    concurrent_appends_one_wins,
+    attachments_round_trip_and_respect_visibility,
+    every_stream_is_hash_chained,
+    tampering_breaks_the_chain,
+    state_survives_reopening,
+    only_disclosed_cases_are_public,
+    effects_are_queued_with_their_events_and_worked_once,
+);

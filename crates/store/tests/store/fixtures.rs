@@ -1,0 +1,214 @@
+//! Domain values built through `core`, the way the server builds them.
+
+use embargo_core::Timestamp;
+use embargo_core::account::{AccountCommand, AccountEvent, decide_account};
+use embargo_core::actor::{Actor, ActorRef, User, UserRef};
+use embargo_core::case::Case;
+use embargo_core::command::Command;
+use embargo_core::decide::{decide, submit};
+use embargo_core::event::{Attachment, Event, Recorded, Visibility};
+use embargo_core::ids::{AttachmentId, CaseId, UserId};
+use embargo_core::project::{
+    NewProject, Project, ProjectCommand, Role, apply_project, decide_project,
+};
+use embargo_core::report::{Channel, Draft};
+use embargo_store::{NewFile, NewUser, SecretHash, Store};
+
+pub fn at(sec: i64) -> Timestamp {
+    Timestamp::from_second(1_780_000_000 + sec).unwrap()
+}
+
+pub fn user(id: i64, name: &str) -> User {
+    User {
+        id: UserId(id),
+        name: name.into(),
+        instance_admin: false,
+    }
+}
+
+pub async fn create_user(store: &dyn Store, id: i64, email: &str) -> User {
+    let name = email.split('@').next().unwrap().to_owned();
+    let ev = decide_account(
+        &Actor::Operator,
+        AccountCommand::CreateUser {
+            id: UserId(id),
+            email: email.into(),
+            name: name.clone(),
+            instance_admin: false,
+        },
+    )
+    .unwrap();
+    let AccountEvent::UserCreated { email, .. } = &ev[0] else {
+        unreachable!()
+    };
+    store
+        .create_user(
+            NewUser {
+                id: UserId(id),
+                email: email.clone(),
+                name: name.clone(),
+                instance_admin: false,
+                password_hash: None,
+                created_at: at(0),
+            },
+            Recorded {
+                at: at(0),
+                actor: ActorRef::Operator,
+                event: ev[0].clone(),
+            },
+        )
+        .await
+        .unwrap();
+    user(id, &name)
+}
+
+fn recorded<E>(events: Vec<E>, t: Timestamp) -> Vec<Recorded<E>> {
+    events
+        .into_iter()
+        .map(|event| Recorded {
+            at: t,
+            actor: ActorRef::Operator,
+            event,
+        })
+        .collect()
+}
+
+/// Runs a project command and stores it.
+pub async fn project_change(store: &dyn Store, p: Option<Project>, cmd: ProjectCommand) -> Project {
+    let events = recorded(
+        decide_project(&Actor::Operator, p.as_ref(), cmd).unwrap(),
+        at(1),
+    );
+    let before = p.as_ref().map(|p| p.version);
+    let mut next = p;
+    for e in &events {
+        next = Some(apply_project(next, &e.event, e.at));
+    }
+    let next = next.unwrap();
+    match before {
+        None => store.create_project(&next, &events).await.unwrap(),
+        Some(v) => store.update_project(v, &next, &events).await.unwrap(),
+    }
+    next
+}
+
+/// Connect with Sam (security team, id 2), Mia and Max (maintainers, 3 and 4).
+pub async fn connect(store: &dyn Store) -> (Project, User, User, User) {
+    let sam = create_user(store, 2, "sam@example.org").await;
+    let mia = create_user(store, 3, "mia@example.org").await;
+    let max = create_user(store, 4, "max@example.org").await;
+    let mut p = project_change(
+        store,
+        None,
+        ProjectCommand::Create(NewProject {
+            slug: "connect".into(),
+            name: "Connect".into(),
+            guidance: None,
+            components: vec!["go".into(), "swift".into()],
+        }),
+    )
+    .await;
+    for (u, role) in [
+        (&sam, Role::SecurityTeam),
+        (&mia, Role::Maintainer),
+        (&max, Role::Maintainer),
+    ] {
+        p = project_change(
+            store,
+            Some(p),
+            ProjectCommand::SetMember {
+                user: u.as_ref(),
+                role,
+            },
+        )
+        .await;
+    }
+    (p, sam, mia, max)
+}
+
+pub fn tracking(n: u64) -> SecretHash {
+    SecretHash::of(&format!("tracking-token-{n}"))
+}
+
+pub fn attachment(n: u64, content: &[u8], visibility: Visibility) -> (Attachment, NewFile) {
+    use sha2::{Digest, Sha256};
+    let sha = hex::encode(Sha256::digest(content));
+    let id = AttachmentId::from_entropy(n);
+    (
+        Attachment {
+            id: id.clone(),
+            filename: format!("file{n}.txt"),
+            content_type: "text/plain".into(),
+            size: content.len() as u64,
+            sha256: sha.clone(),
+            visibility,
+        },
+        NewFile {
+            id,
+            sha256: sha,
+            content: content.to_vec(),
+        },
+    )
+}
+
+/// Submits a report as an anonymous reporter; the case id comes from `n`.
+pub async fn report(
+    store: &dyn Store,
+    p: &Project,
+    n: u64,
+    files: Vec<(Attachment, NewFile)>,
+) -> Case {
+    let id = CaseId::from_entropy(n);
+    let draft = Draft {
+        title: format!("Report {n}"),
+        description: "Steps to reproduce".into(),
+        component: Some("go".into()),
+        ..Draft::default()
+    };
+    let (metas, blobs): (Vec<_>, Vec<_>) = files.into_iter().unzip();
+    let events = submit(
+        &Actor::Anonymous,
+        p,
+        id,
+        draft,
+        Channel::Api,
+        metas,
+        at(n as i64),
+    )
+    .unwrap();
+    let case = Case::replay(&events).unwrap();
+    store
+        .submit_case(&case, &events, &tracking(n), &blobs)
+        .await
+        .unwrap();
+    case
+}
+
+/// Decides and stores a command; returns the new case state.
+pub async fn act(store: &dyn Store, p: &Project, case: &Case, actor: &Actor, cmd: Command) -> Case {
+    let events = decide(actor, p, case, cmd, at(case.version as i64 + 100)).unwrap();
+    let mut next = case.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    store
+        .append_case_events(case.version, &next, &events, &[])
+        .await
+        .unwrap();
+    next
+}
+
+pub fn kinds(events: &[embargo_store::StoredEvent<Event>]) -> Vec<&'static str> {
+    events.iter().map(|e| e.recorded.event.kind()).collect()
+}
+
+pub fn team(u: &User) -> Actor {
+    Actor::User(u.clone())
+}
+
+pub fn user_ref(id: i64, name: &str) -> UserRef {
+    UserRef {
+        id: UserId(id),
+        name: name.into(),
+    }
+}

@@ -1,0 +1,838 @@
+//! The conformance tests' bodies, written once against `dyn Store`.
+
+use super::fixtures::*;
+use crate::Backend;
+use embargo_core::access::Standing;
+use embargo_core::account::{AccountEvent, TokenId};
+use embargo_core::actor::{Actor, ActorRef};
+use embargo_core::case::Stage;
+use embargo_core::command::Command;
+use embargo_core::event::{Recorded, Visibility};
+use embargo_core::ids::{CaseId, UserId};
+use embargo_core::project::{ProjectCommand, Role};
+use embargo_store::{CaseFilter, NewApiToken, NewSession, NewUser, SecretHash, StoreError, stream};
+
+fn account_event(user: &embargo_core::actor::User) -> Recorded<AccountEvent> {
+    Recorded {
+        at: at(5),
+        actor: ActorRef::Operator,
+        event: AccountEvent::PasswordSet {
+            user: user.as_ref(),
+        },
+    }
+}
+
+pub async fn users_are_unique_by_email_in_any_case(b: &Backend) {
+    let s = &*b.store;
+    assert_eq!(s.user_count().await.unwrap(), 0);
+    let ada = create_user(s, 1, "ada@example.org").await;
+    let dup = s
+        .create_user(
+            NewUser {
+                id: UserId(99),
+                email: "ada@example.org".into(),
+                name: "Other".into(),
+                instance_admin: false,
+                password_hash: None,
+                created_at: at(1),
+            },
+            account_event(&ada),
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Taken { field: "email" })),
+        "{dup:?}"
+    );
+    assert_eq!(
+        s.user_count().await.unwrap(),
+        1,
+        "the refused user left nothing behind"
+    );
+    let found = s.user_by_email("ADA@Example.org").await.unwrap().unwrap();
+    assert_eq!(found.id, UserId(1));
+    assert_eq!(found.password_hash, None);
+    s.set_password(ada.id, "$argon2id$fake", account_event(&ada))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user(ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("$argon2id$fake")
+    );
+    assert!(s.user(UserId(42)).await.unwrap().is_none());
+    create_user(s, 3, "aaron@example.org").await;
+    let emails: Vec<_> = s
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["aaron@example.org", "ada@example.org"]);
+    // two users created + a password set; the refused duplicate recorded nothing
+    assert_eq!(s.account_events().await.unwrap().len(), 3);
+}
+
+pub async fn api_tokens_authenticate_until_revoked(b: &Backend) {
+    let s = &*b.store;
+    let ada = create_user(s, 1, "ada@example.org").await;
+    let ev = |event| Recorded {
+        at: at(3),
+        actor: ActorRef::User(ada.as_ref()),
+        event,
+    };
+    let hash = SecretHash::of("emb_pat_secret");
+    s.create_api_token(
+        NewApiToken {
+            id: TokenId(10),
+            user: ada.id,
+            name: "ci".into(),
+            hash: hash.clone(),
+            created_at: at(3),
+        },
+        ev(AccountEvent::TokenCreated {
+            owner: ada.as_ref(),
+            token: TokenId(10),
+            name: "ci".into(),
+        }),
+    )
+    .await
+    .unwrap();
+    let (u, t) = s.user_for_api_token(&hash, at(4)).await.unwrap().unwrap();
+    assert_eq!((u.id, t), (ada.id, TokenId(10)));
+    assert!(
+        s.user_for_api_token(&SecretHash::of("other"), at(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = s.api_tokens(ada.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_used_at, Some(at(4)));
+    // Only the owner's token can be revoked through the owner's id.
+    let revoke = || {
+        ev(AccountEvent::TokenRevoked {
+            owner: ada.as_ref(),
+            token: TokenId(10),
+        })
+    };
+    assert!(
+        !s.revoke_api_token(UserId(2), TokenId(10), revoke())
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.revoke_api_token(ada.id, TokenId(10), revoke())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.revoke_api_token(ada.id, TokenId(10), revoke())
+            .await
+            .unwrap()
+    );
+    assert!(s.user_for_api_token(&hash, at(5)).await.unwrap().is_none());
+    assert!(s.api_tokens(ada.id).await.unwrap().is_empty());
+    let kinds: Vec<_> = s
+        .account_events()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.recorded.event.kind())
+        .collect();
+    assert_eq!(kinds, ["user_created", "token_created", "token_revoked"]);
+}
+
+pub async fn sessions_expire_and_end(b: &Backend) {
+    let s = &*b.store;
+    let ada = create_user(s, 1, "ada@example.org").await;
+    let hash = SecretHash::of("session");
+    s.create_session(NewSession {
+        hash: hash.clone(),
+        user: ada.id,
+        csrf_token: "csrf".into(),
+        created_at: at(0),
+        expires_at: at(100),
+    })
+    .await
+    .unwrap();
+    let (sess, u) = s.session(&hash, at(99)).await.unwrap().unwrap();
+    assert_eq!(
+        (sess.user, sess.csrf_token.as_str(), u.id),
+        (ada.id, "csrf", ada.id)
+    );
+    assert!(
+        s.session(&hash, at(100)).await.unwrap().is_none(),
+        "expired at its expiry"
+    );
+    s.delete_session(&hash).await.unwrap();
+    assert!(s.session(&hash, at(50)).await.unwrap().is_none());
+}
+
+pub async fn setup_token_works_once(b: &Backend) {
+    let s = &*b.store;
+    let admin = |id: i64| NewUser {
+        id: UserId(id),
+        email: format!("admin{id}@example.org"),
+        name: "Admin".into(),
+        instance_admin: true,
+        password_hash: Some("$argon2id$x".into()),
+        created_at: at(1),
+    };
+    let ev = |id: i64| {
+        vec![Recorded {
+            at: at(1),
+            actor: ActorRef::Operator,
+            event: AccountEvent::UserCreated {
+                user: user_ref(id, "Admin"),
+                email: format!("admin{id}@example.org"),
+                instance_admin: true,
+            },
+        }]
+    };
+    let old = SecretHash::of("old");
+    let new = SecretHash::of("new");
+    s.replace_setup_token(&old, at(10)).await.unwrap();
+    s.replace_setup_token(&new, at(10)).await.unwrap();
+    assert!(
+        !s.complete_setup(&old, at(1), admin(1), ev(1))
+            .await
+            .unwrap(),
+        "replaced token is dead"
+    );
+    assert!(
+        !s.complete_setup(&new, at(10), admin(1), ev(1))
+            .await
+            .unwrap(),
+        "expired token is dead"
+    );
+    assert_eq!(s.user_count().await.unwrap(), 0);
+    s.replace_setup_token(&new, at(10)).await.unwrap();
+    assert!(
+        s.complete_setup(&new, at(2), admin(1), ev(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.complete_setup(&new, at(2), admin(2), ev(2))
+            .await
+            .unwrap(),
+        "used token is dead"
+    );
+    assert_eq!(s.user_count().await.unwrap(), 1);
+    assert!(s.user(UserId(1)).await.unwrap().unwrap().instance_admin);
+}
+
+pub async fn password_tokens_work_once_for_their_user(b: &Backend) {
+    let s = &*b.store;
+    let ada = create_user(s, 1, "ada@example.org").await;
+    let bob = create_user(s, 2, "bob@example.org").await;
+    let first = SecretHash::of("invite-1");
+    let second = SecretHash::of("invite-2");
+    s.create_password_token(ada.id, &first, at(100))
+        .await
+        .unwrap();
+    s.create_password_token(ada.id, &second, at(100))
+        .await
+        .unwrap();
+    assert!(
+        s.password_token_user(&first, at(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "a newer link replaces older ones"
+    );
+    assert_eq!(
+        s.password_token_user(&second, at(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        ada.id
+    );
+    assert!(
+        s.password_token_user(&second, at(100))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    // A token cannot set someone else's password.
+    assert!(
+        !s.use_password_token(&second, at(2), "$argon2id$b", account_event(&bob))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.use_password_token(&second, at(2), "$argon2id$a", account_event(&ada))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.use_password_token(&second, at(3), "$argon2id$c", account_event(&ada))
+            .await
+            .unwrap(),
+        "used"
+    );
+    assert_eq!(
+        s.user(ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("$argon2id$a")
+    );
+    assert_eq!(s.user(bob.id).await.unwrap().unwrap().password_hash, None);
+}
+
+pub async fn projects_keep_members_and_refuse_stale_writes(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    assert_eq!(p.version, 4);
+    let loaded = s.project(&p.slug).await.unwrap().unwrap();
+    assert_eq!(loaded, p);
+    assert_eq!(loaded.role_of(sam.id), Some(Role::SecurityTeam));
+    let of_mia: Vec<_> = s
+        .projects_of(mia.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.slug)
+        .collect();
+    assert_eq!(of_mia, vec![p.slug.clone()]);
+    assert!(s.projects_of(UserId(77)).await.unwrap().is_empty());
+    // The same slug twice is refused.
+    let again = s
+        .create_project(
+            &p,
+            &s.project_events(&p.slug).await.unwrap()[..1]
+                .iter()
+                .map(|e| e.recorded.clone())
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Taken { field: "slug" })),
+        "{again:?}"
+    );
+    // A write based on an old version is refused and changes nothing.
+    let newer = project_change(
+        s,
+        Some(p.clone()),
+        ProjectCommand::RemoveMember { user: mia.id },
+    )
+    .await;
+    let stale_events = embargo_core::project::decide_project(
+        &Actor::Operator,
+        Some(&p),
+        ProjectCommand::AddComponent {
+            name: "rust".into(),
+        },
+    )
+    .unwrap();
+    let stale_events: Vec<_> = stale_events
+        .into_iter()
+        .map(|event| Recorded {
+            at: at(9),
+            actor: ActorRef::Operator,
+            event,
+        })
+        .collect();
+    let mut stale = p.clone();
+    stale = embargo_core::project::apply_project(Some(stale), &stale_events[0].event, at(9));
+    assert!(matches!(
+        s.update_project(p.version, &stale, &stale_events).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(s.project(&p.slug).await.unwrap().unwrap(), newer);
+    assert!(
+        s.projects_of(mia.id).await.unwrap().is_empty(),
+        "memberships follow the project"
+    );
+    assert_eq!(s.projects().await.unwrap().len(), 1);
+    assert_eq!(s.project_events(&p.slug).await.unwrap().len(), 5);
+}
+
+pub async fn cases_are_scoped_by_viewer(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, max) = connect(s).await;
+    let c1 = report(s, &p, 1, vec![]).await;
+    let c2 = report(s, &p, 2, vec![]).await;
+    act(
+        s,
+        &p,
+        &c2,
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    let outsider = create_user(s, 9, "eve@example.org").await;
+
+    let ids =
+        |cases: Vec<embargo_core::case::Case>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let all = CaseFilter::default();
+    assert_eq!(
+        ids(s.cases_for_viewer(&p, &team(&sam), &all).await.unwrap()),
+        [c1.id.clone(), c2.id.clone()]
+    );
+    assert_eq!(
+        ids(s.cases_for_viewer(&p, &team(&mia), &all).await.unwrap()),
+        vec![c2.id.clone()]
+    );
+    assert!(
+        s.cases_for_viewer(&p, &team(&max), &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.cases_for_viewer(&p, &team(&outsider), &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.cases_for_viewer(&p, &Actor::Anonymous, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids(s
+            .cases_for_viewer(&p, &Actor::Reporter(c1.id.clone()), &all)
+            .await
+            .unwrap()),
+        vec![c1.id.clone()]
+    );
+    let received = CaseFilter {
+        stages: vec![Stage::Received],
+    };
+    assert_eq!(
+        s.cases_for_viewer(&p, &team(&sam), &received)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let triage = CaseFilter {
+        stages: vec![Stage::Triage],
+    };
+    assert!(
+        s.cases_for_viewer(&p, &team(&sam), &triage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(
+        s.case_for_viewer(&c1.id, &team(&sam))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.case_for_viewer(&c1.id, &team(&mia))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.case_for_viewer(&c2.id, &team(&mia))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.case_for_viewer(&c1.id, &team(&outsider))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.case_for_viewer(&c1.id, &Actor::Reporter(c2.id.clone()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.case_for_viewer(&CaseId::from_entropy(404), &team(&sam))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn reporters_see_their_case_and_shared_events_only(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let c = act(s, &p, &c, &team(&sam), Command::Acknowledge).await;
+    let c = act(
+        s,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AddNote {
+            body: "internal".into(),
+        },
+    )
+    .await;
+    act(
+        s,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AskReporter {
+            body: "Which version?".into(),
+        },
+    )
+    .await;
+
+    let access = s
+        .case_for_tracking_token(&tracking(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(access.standing(), Standing::Reporter);
+    assert_eq!(access.case().stage, Stage::NeedsInfo);
+    assert_eq!(
+        kinds(&s.case_events(&access).await.unwrap()),
+        ["submitted", "acknowledged", "question_asked"]
+    );
+    assert!(
+        s.case_for_tracking_token(&tracking(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let team_view = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    let all = s.case_events(&team_view).await.unwrap();
+    assert_eq!(
+        kinds(&all),
+        ["submitted", "acknowledged", "note_added", "question_asked"]
+    );
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+}
+
+pub async fn stale_case_writes_conflict_and_change_nothing(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let c0 = report(s, &p, 1, vec![]).await;
+    let c1 = act(s, &p, &c0, &team(&sam), Command::Acknowledge).await;
+    // A second writer that read c0 and decided on it.
+    let events =
+        embargo_core::decide::decide(&team(&sam), &p, &c0, Command::Claim, at(50)).unwrap();
+    let mut stale = c0.clone();
+    stale.apply(&events[0]);
+    let r = s.append_case_events(c0.version, &stale, &events, &[]).await;
+    assert!(matches!(r, Err(StoreError::Conflict)), "{r:?}");
+    let now = s
+        .case_for_viewer(&c0.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.case(), &c1);
+    assert_eq!(s.case_events(&now).await.unwrap().len(), 2);
+}
+
+pub async fn concurrent_appends_one_wins(b: &Backend) {
+    let s = b.store.clone();
+    let (p, sam, _, _) = connect(&*s).await;
+    let c = report(&*s, &p, 1, vec![]).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (s, p, c, sam) = (s.clone(), p.clone(), c.clone(), sam.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = format!("note {i}");
+            let events = embargo_core::decide::decide(
+                &team(&sam),
+                &p,
+                &c,
+                Command::AddNote { body },
+                at(60),
+            )
+            .unwrap();
+            let mut next = c.clone();
+            next.apply(&events[0]);
+            s.append_case_events(c.version, &next, &events, &[]).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one writer at version 1 wins");
+    let access = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.case_events(&access).await.unwrap().len(), 2);
+    assert_eq!(access.case().version, 2);
+}
+
+pub async fn attachments_round_trip_and_respect_visibility(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let (meta1, file1) = attachment(11, &big, Visibility::Shared);
+    let c = report(s, &p, 1, vec![(meta1.clone(), file1)]).await;
+    // The team attaches an internal file.
+    let (meta2, file2) = attachment(12, b"internal analysis", Visibility::Internal);
+    let events = embargo_core::decide::decide(
+        &team(&sam),
+        &p,
+        &c,
+        Command::AddAttachment {
+            attachment: meta2.clone(),
+        },
+        at(70),
+    )
+    .unwrap();
+    let mut next = c.clone();
+    next.apply(&events[0]);
+    s.append_case_events(c.version, &next, &events, &[file2])
+        .await
+        .unwrap();
+
+    let team_access = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.attachment_content(&team_access, &meta1.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        big
+    );
+    assert_eq!(
+        s.attachment_content(&team_access, &meta2.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"internal analysis"
+    );
+    let reporter = s
+        .case_for_tracking_token(&tracking(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.attachment_content(&reporter, &meta1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        big.len()
+    );
+    assert!(
+        s.attachment_content(&reporter, &meta2.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another case's attachment id is not reachable through this case.
+    let other = report(s, &p, 2, vec![attachment(13, b"x", Visibility::Shared)]).await;
+    let other_att = other.attachments[0].id.clone();
+    assert!(
+        s.attachment_content(&team_access, &other_att)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn every_stream_is_hash_chained(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let c = act(s, &p, &c, &team(&sam), Command::Acknowledge).await;
+    act(s, &p, &c, &team(&sam), Command::Claim).await;
+    assert_eq!(s.verify_stream(&stream::case(&c.id)).await.unwrap(), Ok(3));
+    assert_eq!(
+        s.verify_stream(&stream::project(&p.slug)).await.unwrap(),
+        Ok(4)
+    );
+    assert_eq!(s.verify_stream(stream::ACCOUNTS).await.unwrap(), Ok(3));
+    let access = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    let events = s.case_events(&access).await.unwrap();
+    let hashes: std::collections::HashSet<_> = events.iter().map(|e| e.hash.clone()).collect();
+    assert_eq!(hashes.len(), 3);
+    assert!(events.iter().all(|e| e.hash.len() == 64));
+}
+
+pub async fn tampering_breaks_the_chain(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let c = act(s, &p, &c, &team(&sam), Command::Acknowledge).await;
+    act(
+        s,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AddNote {
+            body: "original".into(),
+        },
+    )
+    .await;
+    let stream = stream::case(&c.id);
+    let sql = "UPDATE events SET body = REPLACE(body, 'original', 'rewritten') WHERE stream = $1 AND seq = 3";
+    if b.raw_url.starts_with("sqlite:") {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::query(sql)
+            .bind(&stream)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::query(sql)
+            .bind(&stream)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let broken = s.verify_stream(&stream).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 3);
+}
+
+pub async fn state_survives_reopening(b: &Backend) {
+    let (p, sam, _, _) = connect(&*b.store).await;
+    let c = report(&*b.store, &p, 1, vec![]).await;
+    act(&*b.store, &p, &c, &team(&sam), Command::Acknowledge).await;
+    let reopened = if b.raw_url.starts_with("sqlite:") {
+        let dir = std::path::Path::new(b.raw_url.trim_start_matches("sqlite://"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        embargo_store::open_sqlite(&dir).await.unwrap()
+    } else {
+        embargo_store::open_postgres(&b.raw_url).await.unwrap()
+    };
+    let access = reopened
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(access.case().stage, Stage::Triage);
+    assert_eq!(
+        reopened.verify_stream(&stream::case(&c.id)).await.unwrap(),
+        Ok(2)
+    );
+}
+
+pub async fn only_disclosed_cases_are_public(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let embargoed = report(s, &p, 1, vec![]).await;
+    let mut disclosed = report(s, &p, 2, vec![]).await;
+    let sam = team(&sam);
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+            explanation: None,
+        }),
+    ] {
+        disclosed = act(s, &p, &disclosed, &sam, cmd).await;
+    }
+    // Confirmed is not public yet.
+    assert_eq!(s.public_case(&disclosed.id).await.unwrap(), None);
+    assert!(s.public_cases(&p.slug).await.unwrap().is_empty());
+    disclosed = act(s, &p, &disclosed, &sam, Command::Disclose).await;
+    assert_eq!(
+        s.public_case(&disclosed.id).await.unwrap().as_ref(),
+        Some(&disclosed)
+    );
+    assert_eq!(s.public_case(&embargoed.id).await.unwrap(), None);
+    let listed: Vec<_> = s
+        .public_cases(&p.slug)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(listed, [disclosed.id.clone()]);
+}
+
+pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
+    use embargo_core::effect::Effect;
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let sam = team(&sam);
+    let mut case = report(s, &p, 1, vec![]).await;
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+            explanation: None,
+        }),
+    ] {
+        case = act(s, &p, &case, &sam, cmd).await;
+    }
+    let now = at(10_000);
+    assert!(
+        s.due_jobs(now, 10).await.unwrap().is_empty(),
+        "nothing asked of the world yet"
+    );
+    case = act(s, &p, &case, &sam, Command::RequestCveId).await;
+    let jobs = s.due_jobs(now, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(
+        (job.case.clone(), job.effect.clone(), job.attempts),
+        (case.id.clone(), Effect::ReserveCve, 0)
+    );
+    let (for_job, project) = s.case_for_job(job).await.unwrap().unwrap();
+    assert_eq!(
+        (for_job.id, project.slug),
+        (case.id.clone(), p.slug.clone())
+    );
+
+    // One worker wins the claim; the lease hides the job from the next look.
+    assert!(s.claim_job(job, at(10_060)).await.unwrap());
+    assert!(
+        !s.claim_job(job, at(10_060)).await.unwrap(),
+        "claimed twice"
+    );
+    assert!(s.due_jobs(now, 10).await.unwrap().is_empty());
+    let again = s.due_jobs(at(10_060), 10).await.unwrap();
+    assert_eq!(
+        again[0].attempts, 1,
+        "the lease ran out: the job is due again"
+    );
+    s.retry_job(&again[0], "CVE Services is unavailable: 503", at(20_000))
+        .await
+        .unwrap();
+    assert!(s.due_jobs(at(19_999), 10).await.unwrap().is_empty());
+    let due = s.due_jobs(at(20_000), 10).await.unwrap();
+    assert!(s.claim_job(&due[0], at(20_060)).await.unwrap());
+    s.finish_job(&due[0], at(20_001)).await.unwrap();
+    assert!(
+        s.due_jobs(at(99_999), 10).await.unwrap().is_empty(),
+        "done is done"
+    );
+}
