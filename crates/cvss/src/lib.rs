@@ -1,0 +1,16 @@
+//! CVSS v2.0, v3.0, v3.1 and v4.0 vectors: strict parsing with errors a user can act
+//! on, scores through the `cvss` crate (corrected where it departs from FIRST's v3.0
+//! specification), and the metric tables a calculator needs.
+//!
+//! Start with [`assess`] (string → [`Assessment`]) or [`Vector::parse`]; the tables
+//! are [`metrics`]. Pure: no IO.
+
+mod defs;
+mod error;
+mod score;
+mod vector;
+
+pub use defs::{Group, MetricDef, ValueDef, metrics};
+pub use error::ParseError;
+pub use score::{Assessment, Nomenclature, Score, Severity, assess};
+pub use vector::{MetricValue, Vector, Version};
