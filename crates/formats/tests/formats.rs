@@ -1,0 +1,19 @@
+//! The formats through their public API: a realistic advisory (the Connect project),
+//! each document validated offline against its official schema, held in snapshots,
+//! the CSAF mandatory tests, and the OSV round trip over OSV's own examples.
+// A test crate root resolves `mod` beside itself; the submodules live in `formats/`.
+
+#[path = "formats/csaf.rs"]
+mod csaf;
+#[path = "formats/csaf_checks.rs"]
+mod csaf_checks;
+#[path = "formats/cve.rs"]
+mod cve;
+#[path = "formats/fixture.rs"]
+mod fixture;
+#[path = "formats/osv.rs"]
+mod osv;
+#[path = "formats/props.rs"]
+mod props;
+#[path = "formats/schemas.rs"]
+mod schemas;
