@@ -1,0 +1,519 @@
+//! Reports and cases.
+
+use super::error::{ApiError, ApiJson, ErrorBody, OptionalJson};
+use super::wire::{self, *};
+use crate::app::{App, AppError};
+use crate::auth::Caller;
+use crate::upload;
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use embargo_core::actor::Actor;
+use embargo_core::case::Stage;
+use embargo_core::command::{Command, DecisionInput};
+use embargo_core::event::{Assessment, RejectReason, Visibility};
+use embargo_core::ids::{CaseId, QuestionId, UserId};
+use embargo_core::rejection::{Rejection, Rule};
+use embargo_core::report::Channel;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Submit a vulnerability report. No account needed; the response carries the
+/// reporter's tracking token, shown once.
+#[utoipa::path(post, path = "/projects/{slug}/reports", tag = "reports",
+    params(("slug" = String, Path, description = "The project")),
+    request_body = ReportIn,
+    responses(
+        (status = 201, body = ReportCreated),
+        (status = 400, description = "Malformed JSON, or unknown or missing fields", body = ErrorBody),
+        (status = 404, description = "No such project", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn submit_report(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(report): ApiJson<ReportIn>,
+) -> ApiResult<(StatusCode, Json<ReportCreated>)> {
+    let submitted = app
+        .submit_report(
+            &caller.actor,
+            &caller.ip,
+            &slug,
+            report.into(),
+            Channel::Api,
+            vec![],
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportCreated {
+            id: submitted.case.id.to_string(),
+            tracking_token: submitted.tracking_token,
+            tracking_url: submitted.tracking_url,
+        }),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    /// Only cases in this stage; repeat or comma-separate for several.
+    stage: Option<String>,
+}
+
+/// The project's cases the caller may see, oldest first.
+#[utoipa::path(get, path = "/projects/{slug}/cases", tag = "cases",
+    params(("slug" = String, Path, description = "The project"), CaseQuery),
+    responses((status = 200, body = [CaseSummary]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_cases(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    q: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Vec<CaseSummary>>> {
+    let Query(q) = q.map_err(super::scoring::query_error)?;
+    let mut stages = Vec::new();
+    for s in q
+        .stage
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        stages.push(Stage::parse(s).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_value",
+                format!("`stage`: unknown stage `{s}`"),
+                Some("stage"),
+            )
+        })?);
+    }
+    let (_, cases) = app.cases(&caller.actor, &slug, stages).await?;
+    Ok(Json(cases.iter().map(wire::summary).collect()))
+}
+
+/// One case, as the caller may see it.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases",
+    params(("id" = String, Path, description = "Case id, e.g. EMB-7K3Q-9XHM-2RPA")),
+    responses((status = 200, body = CaseOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseOut>> {
+    let access = app.case(&caller.actor, &id).await?;
+    Ok(Json(wire::case(access.case(), access.standing())))
+}
+
+/// The case's timeline, as the caller may see it (reporters: shared events only).
+#[utoipa::path(get, path = "/cases/{id}/events", tag = "cases",
+    params(("id" = String, Path)),
+    responses((status = 200, body = [EventOut]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_events(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<EventOut>>> {
+    let access = app.case(&caller.actor, &id).await?;
+    let events = app.timeline(&access).await?;
+    Ok(Json(
+        events
+            .iter()
+            .map(|e| wire::event(access.case(), e, access.standing()))
+            .collect(),
+    ))
+}
+
+async fn run(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    commands: Vec<Command>,
+) -> ApiResult<Json<CaseOut>> {
+    let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
+    let access = app.execute(&caller.actor, &id, commands, vec![]).await?;
+    Ok(Json(wire::case(access.case(), access.standing())))
+}
+
+macro_rules! action {
+    ($(#[$doc:meta])* $name:ident, $path:literal, |$caller:ident, $input:ident : $ty:ty| $command:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "case actions",
+            params(("id" = String, Path)),
+            request_body = $ty,
+            responses(
+                (status = 200, description = "The case after the action", body = CaseOut),
+                (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+                (status = 403, description = "The caller sees the case but may not do this", body = ErrorBody),
+                (status = 404, body = ErrorBody),
+                (status = 409, description = "Not possible in the case's stage", body = ErrorBody),
+                (status = 422, body = ErrorBody)))]
+        pub async fn $name(
+            State(app): State<App>,
+            $caller: Caller,
+            Path(id): Path<String>,
+            OptionalJson($input): OptionalJson<$ty>,
+        ) -> ApiResult<Json<CaseOut>> {
+            let command: Command = $command;
+            run(&app, &$caller, &id, vec![command]).await
+        }
+    };
+}
+
+action!(
+    /// Acknowledge a new report (policy step C3).
+    acknowledge, "/cases/{id}/acknowledge", |caller, _p: NoParameters| Command::Acknowledge);
+action!(
+    /// Become the case's coordinator (C8).
+    claim, "/cases/{id}/claim", |caller, _p: NoParameters| Command::Claim);
+action!(
+    /// Hand the coordinator role to another member of the project.
+    hand_over, "/cases/{id}/hand-over", |caller, p: UserIn| Command::HandOver { to: UserId(p.user_id) });
+action!(
+    /// Add a project member to the case (C10).
+    add_collaborator, "/cases/{id}/collaborators", |caller, p: UserIn| Command::AddCollaborator { user: UserId(p.user_id) });
+action!(
+/// Write to the other side: from the team to the reporter, or the reporter's reply.
+post_message, "/cases/{id}/messages", |caller, p: BodyIn| match caller.actor {
+    Actor::Reporter(_) => Command::Reply { body: p.body },
+    Actor::Anonymous | Actor::User(_) | Actor::Operator => Command::MessageReporter { body: p.body },
+});
+action!(
+    /// An internal note: the team sees it, the reporter does not.
+    add_note, "/cases/{id}/notes", |caller, p: BodyIn| Command::AddNote { body: p.body });
+action!(
+    /// Ask the reporter for information; the case waits in `needs-info` (C9).
+    ask_reporter, "/cases/{id}/questions", |caller, p: BodyIn| Command::AskReporter { body: p.body });
+action!(
+    /// Mark the vulnerability as already public (C7).
+    mark_public, "/cases/{id}/public", |caller, p: PublicIn| Command::MarkPublic { link: p.link, note: p.note });
+
+/// Remove a collaborator from the case.
+#[utoipa::path(delete, path = "/cases/{id}/collaborators/{user_id}", tag = "case actions",
+    params(("id" = String, Path), ("user_id" = i64, Path)),
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_collaborator(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, user)): Path<(String, i64)>,
+) -> ApiResult<Json<CaseOut>> {
+    run(
+        &app,
+        &caller,
+        &id,
+        vec![Command::RemoveCollaborator { user: UserId(user) }],
+    )
+    .await
+}
+
+/// The reporter answers the open question; the case returns to triage.
+#[utoipa::path(post, path = "/cases/{id}/questions/{question}/answer", tag = "case actions",
+    params(("id" = String, Path), ("question" = u32, Path)),
+    request_body = BodyIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "No such open question", body = ErrorBody)))]
+pub async fn answer_question(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, question)): Path<(String, u32)>,
+    ApiJson(p): ApiJson<BodyIn>,
+) -> ApiResult<Json<CaseOut>> {
+    run(
+        &app,
+        &caller,
+        &id,
+        vec![Command::AnswerQuestion {
+            question: QuestionId(question),
+            body: p.body,
+        }],
+    )
+    .await
+}
+
+/// Record the coordinator's preliminary decision (C9).
+#[utoipa::path(post, path = "/cases/{id}/preliminary-decision", tag = "case actions",
+    params(("id" = String, Path)), request_body = PreliminaryIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_preliminary_decision(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<PreliminaryIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let assessment = Assessment::parse(&p.assessment).ok_or_else(|| {
+        Rejection::invalid(
+            "assessment",
+            Rule::InvalidFormat,
+            "`assessment` must be likely-vulnerability, needs-analysis or likely-not-vulnerability",
+        )
+    })?;
+    run(
+        &app,
+        &caller,
+        &id,
+        vec![Command::SetPreliminaryDecision {
+            assessment,
+            note: p.note,
+        }],
+    )
+    .await
+}
+
+/// Record the final decision: a confirmed vulnerability, or rejected with a reason the
+/// reporter sees (C11, C2).
+#[utoipa::path(post, path = "/cases/{id}/decision", tag = "case actions",
+    params(("id" = String, Path)), request_body = DecisionIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_final_decision(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<DecisionIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let input = decision_input(p)?;
+    run(&app, &caller, &id, vec![Command::SetFinalDecision(input)]).await
+}
+
+/// Turns the decision's fields into the domain's input; also used by the pages.
+pub fn decision_input(p: DecisionIn) -> Result<DecisionInput, Rejection> {
+    let bad = |field: &str, msg: &str| Rejection::invalid(field, Rule::InvalidFormat, msg);
+    match p.outcome.as_str() {
+        "confirmed" => {
+            if p.reason.is_some() || p.duplicate_of.is_some() {
+                return Err(bad(
+                    "reason",
+                    "`reason` and `duplicate_of` are only for rejections",
+                ));
+            }
+            Ok(DecisionInput::Confirm {
+                explanation: p.explanation,
+            })
+        }
+        "rejected" => {
+            let reason = match p.reason.as_deref() {
+                Some("not-a-vulnerability") => RejectReason::NotAVulnerability,
+                Some("support-request") => RejectReason::SupportRequest,
+                Some("out-of-scope") => RejectReason::OutOfScope,
+                Some("duplicate") => {
+                    let of = p.duplicate_of.as_deref().and_then(CaseId::parse).ok_or_else(|| {
+                        Rejection::invalid("duplicate_of", Rule::Required, "`duplicate_of` must name the earlier case, e.g. EMB-7K3Q-9XHM-2RPA")
+                    })?;
+                    RejectReason::Duplicate { of }
+                }
+                Some(_) | None => {
+                    return Err(Rejection::invalid(
+                        "reason",
+                        Rule::Required,
+                        "`reason` must be not-a-vulnerability, support-request, duplicate or out-of-scope",
+                    ));
+                }
+            };
+            if p.duplicate_of.is_some() && !matches!(reason, RejectReason::Duplicate { .. }) {
+                return Err(bad(
+                    "duplicate_of",
+                    "`duplicate_of` is only for the reason `duplicate`",
+                ));
+            }
+            Ok(DecisionInput::Reject {
+                reason,
+                explanation: p.explanation,
+            })
+        }
+        _ => Err(bad("outcome", "`outcome` must be confirmed or rejected")),
+    }
+}
+
+/// Attach files (multipart/form-data: one or more `file` parts; optional `visibility`,
+/// `shared` or `internal`, for the team; reporters' files are always shared).
+#[utoipa::path(post, path = "/cases/{id}/attachments", tag = "case actions",
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`file` parts and an optional `visibility` field"),
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn add_attachments(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Json<CaseOut>> {
+    let multipart = multipart.map_err(|_| {
+        AppError::bad_request(
+            "unsupported_media_type",
+            "send files as multipart/form-data",
+            None,
+        )
+    })?;
+    let case_id = CaseId::parse(&id).ok_or_else(AppError::not_found)?;
+    // Look before reading the body: a case the caller may not see is not found, not "too large".
+    app.case(&caller.actor, &id).await?;
+    let mut form = upload::read(multipart, &app.settings().limits, Visibility::Shared).await?;
+    let visibility = match form.text("visibility").as_deref() {
+        None | Some("shared") => Visibility::Shared,
+        Some("internal") => Visibility::Internal,
+        Some(_) => {
+            return Err(Rejection::invalid(
+                "visibility",
+                Rule::InvalidFormat,
+                "`visibility` must be shared or internal",
+            )
+            .into());
+        }
+    };
+    if form.files.is_empty() {
+        return Err(
+            Rejection::invalid("file", Rule::Required, "attach at least one `file`").into(),
+        );
+    }
+    for f in &mut form.files {
+        f.visibility = visibility;
+    }
+    let access = app
+        .execute(&caller.actor, &case_id, vec![], form.files)
+        .await?;
+    Ok(Json(wire::case(access.case(), access.standing())))
+}
+
+/// Download an attachment. Always served as a download, never rendered.
+#[utoipa::path(get, path = "/cases/{id}/attachments/{attachment}", tag = "cases",
+    params(("id" = String, Path), ("attachment" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn download_attachment(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, attachment)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let access = app.case(&caller.actor, &id).await?;
+    let (meta, bytes) = app.attachment(&access, &attachment).await?;
+    Ok(download(&meta.filename, bytes))
+}
+
+/// A response that browsers save and never render or sniff.
+pub fn download(filename: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res
+}
+
+/// Propose a CVSS vector (v3.1 or v4.0) for the case; the reporter's is a suggestion
+/// the team sees as such (C13).
+#[utoipa::path(post, path = "/cases/{id}/cvss/proposals", tag = "case actions",
+    params(("id" = String, Path)), request_body = ProposalIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, description = "The vector breaks a CVSS rule; `code` is e.g. `cvss.unknown_metric`", body = ErrorBody)))]
+pub async fn propose_cvss(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<ProposalIn>,
+) -> ApiResult<Json<CaseOut>> {
+    run(
+        &app,
+        &caller,
+        &id,
+        vec![Command::ProposeCvss { vector: p.vector }],
+    )
+    .await
+}
+
+/// The coordinator's final CVSS call: v3.1 and/or v4.0 vectors and the effect (C13).
+#[utoipa::path(put, path = "/cases/{id}/cvss", tag = "case actions",
+    params(("id" = String, Path)), request_body = CaseScoreIn,
+    responses((status = 200, body = CaseOut), (status = 403, description = "Only the coordinator sets the score", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_cvss(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<CaseScoreIn>,
+) -> ApiResult<Json<CaseOut>> {
+    run(
+        &app,
+        &caller,
+        &id,
+        vec![Command::SetCvss {
+            cvss_v3_1: p.cvss_v3_1,
+            cvss_v4_0: p.cvss_v4_0,
+            effect: p.effect,
+        }],
+    )
+    .await
+}
+
+/// Prepare the advisory: summary, published details, CWEs, references, credits,
+/// affected ranges, mitigation (C14, C17). The coordinator; internal until disclosure.
+#[utoipa::path(put, path = "/cases/{id}/advisory", tag = "case actions",
+    params(("id" = String, Path)), request_body = AdvisoryWire,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_advisory(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<AdvisoryWire>,
+) -> ApiResult<Json<CaseOut>> {
+    let details = p.try_into()?;
+    run(&app, &caller, &id, vec![Command::SetAdvisory(details)]).await
+}
+
+/// Request a CVE ID from CVE Services, or record one assigned elsewhere (C14).
+#[utoipa::path(post, path = "/cases/{id}/cve", tag = "case actions",
+    params(("id" = String, Path)), request_body = CveIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cve(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    OptionalJson(p): OptionalJson<CveIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let command = match p.assigned {
+        Some(id) => Command::AssignCveId { id },
+        None => Command::RequestCveId,
+    };
+    run(&app, &caller, &id, vec![command]).await
+}
+
+action!(
+    /// Disclose the case: it and its advisory become public (C18). The coordinator.
+    disclose, "/cases/{id}/disclose", |caller, _p: NoParameters| Command::Disclose);

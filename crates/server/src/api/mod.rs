@@ -1,0 +1,147 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at
+//! `/api/v1/openapi.json`. Authentication: `Authorization: Bearer` with a personal API
+//! token (`emb_pat_…`) or a reporter's tracking token (`emb_trk_…`); none is anonymous.
+
+mod accounts;
+mod cases;
+mod error;
+mod projects;
+mod scoring;
+pub mod wire;
+
+pub use cases::{decision_input, download};
+pub use error::{ApiError, ApiJson, ErrorBody};
+
+use crate::app::{App, AppError};
+use crate::upload;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Embargo API",
+        description = "Private vulnerability reports, triage and coordinated disclosure. \
+            A case the caller may not see answers exactly as one that does not exist (404).",
+        version = "1"
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        cases::submit_report, cases::list_cases, cases::get_case, cases::list_events,
+        cases::acknowledge, cases::claim, cases::hand_over, cases::add_collaborator, cases::remove_collaborator,
+        cases::post_message, cases::add_note, cases::ask_reporter, cases::answer_question,
+        cases::set_preliminary_decision, cases::set_final_decision, cases::mark_public,
+        cases::add_attachments, cases::download_attachment, cases::propose_cvss, cases::set_cvss,
+        cases::set_advisory, cases::cve, cases::disclose,
+        scoring::score, scoring::metrics,
+        projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
+        projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
+        accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal API token (emb_pat_…) or a reporter's tracking token (emb_trk_…)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn no_such_route() -> ApiError {
+    ApiError(AppError::not_found())
+}
+
+pub fn router(settings: &crate::settings::Settings) -> Router<App> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route(
+            "/projects",
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            "/projects/{slug}",
+            get(projects::get_project).patch(projects::update_project),
+        )
+        .route("/projects/{slug}/components", post(projects::add_component))
+        .route(
+            "/projects/{slug}/components/{component}/package",
+            put(projects::set_package).delete(projects::remove_package),
+        )
+        .route(
+            "/projects/{slug}/components/{component}/branches",
+            post(projects::set_branch),
+        )
+        .route(
+            "/projects/{slug}/members/{user_id}",
+            put(projects::set_member).delete(projects::remove_member),
+        )
+        .route("/projects/{slug}/reports", post(cases::submit_report))
+        .route("/projects/{slug}/cases", get(cases::list_cases))
+        .route("/cases/{id}", get(cases::get_case))
+        .route("/cases/{id}/events", get(cases::list_events))
+        .route("/cases/{id}/acknowledge", post(cases::acknowledge))
+        .route("/cases/{id}/claim", post(cases::claim))
+        .route("/cases/{id}/hand-over", post(cases::hand_over))
+        .route("/cases/{id}/collaborators", post(cases::add_collaborator))
+        .route(
+            "/cases/{id}/collaborators/{user_id}",
+            delete(cases::remove_collaborator),
+        )
+        .route("/cases/{id}/messages", post(cases::post_message))
+        .route("/cases/{id}/notes", post(cases::add_note))
+        .route("/cases/{id}/questions", post(cases::ask_reporter))
+        .route(
+            "/cases/{id}/questions/{question}/answer",
+            post(cases::answer_question),
+        )
+        .route(
+            "/cases/{id}/preliminary-decision",
+            post(cases::set_preliminary_decision),
+        )
+        .route("/cases/{id}/decision", post(cases::set_final_decision))
+        .route("/cases/{id}/public", post(cases::mark_public))
+        .route(
+            "/cases/{id}/attachments",
+            post(cases::add_attachments)
+                .layer(DefaultBodyLimit::max(upload::body_limit(&settings.limits))),
+        )
+        .route(
+            "/cases/{id}/attachments/{attachment}",
+            get(cases::download_attachment),
+        )
+        .route("/cases/{id}/cvss/proposals", post(cases::propose_cvss))
+        .route("/cases/{id}/cvss", put(cases::set_cvss))
+        .route("/cases/{id}/advisory", put(cases::set_advisory))
+        .route("/cases/{id}/cve", post(cases::cve))
+        .route("/cases/{id}/disclose", post(cases::disclose))
+        .route("/cvss/score", get(scoring::score))
+        .route("/cvss/metrics", get(scoring::metrics))
+        .route("/me", get(accounts::me))
+        .route("/users", post(accounts::create_user))
+        .route(
+            "/me/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
+        .route("/me/tokens/{id}", delete(accounts::revoke_token))
+        .fallback(no_such_route)
+}

@@ -1,0 +1,260 @@
+//! Projects: the public face (name, guidance, components) and administration.
+
+use super::error::{ApiError, ApiJson, ErrorBody};
+use super::wire::{self, *};
+use crate::app::App;
+use crate::auth::Caller;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use embargo_core::access;
+use embargo_core::ids::UserId;
+use embargo_core::project::{BranchKind, NewProject, ProjectCommand, Role};
+use embargo_core::rejection::{Rejection, Rule};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Every project: name, guidance and components are public (they make up the report
+/// pages); members are listed for the project's members and instance admins.
+#[utoipa::path(get, path = "/projects", tag = "projects", responses((status = 200, body = [ProjectOut])))]
+pub async fn list_projects(
+    State(app): State<App>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ProjectOut>>> {
+    let projects = app.projects().await?;
+    Ok(Json(
+        projects
+            .iter()
+            .map(|p| wire::project(p, access::sees_members(&caller.actor, p)))
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/projects/{slug}", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = ProjectOut), (status = 404, body = ErrorBody)))]
+pub async fn get_project(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<ProjectOut>> {
+    let p = app.project(&slug).await?;
+    Ok(Json(wire::project(
+        &p,
+        access::sees_members(&caller.actor, &p),
+    )))
+}
+
+/// Create a project (instance admins).
+#[utoipa::path(post, path = "/projects", tag = "projects", request_body = ProjectIn,
+    responses((status = 201, body = ProjectOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The slug is taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_project(
+    State(app): State<App>,
+    caller: Caller,
+    ApiJson(p): ApiJson<ProjectIn>,
+) -> ApiResult<(StatusCode, Json<ProjectOut>)> {
+    caller.account()?;
+    let project = app
+        .create_project(
+            &caller.actor,
+            NewProject {
+                slug: p.slug,
+                name: p.name,
+                guidance: p.guidance,
+                components: p.components,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(wire::project(&project, true))))
+}
+
+async fn change(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    command: ProjectCommand,
+) -> ApiResult<Json<ProjectOut>> {
+    caller.account()?;
+    let p = app.change_project(&caller.actor, slug, command).await?;
+    Ok(Json(wire::project(&p, true)))
+}
+
+/// Change the name or the guidance (project admins, instance admins).
+#[utoipa::path(patch, path = "/projects/{slug}", tag = "projects", params(("slug" = String, Path)), request_body = ProjectPatch,
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_project(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(p): ApiJson<ProjectPatch>,
+) -> ApiResult<Json<ProjectOut>> {
+    let mut commands = Vec::new();
+    if p.name.is_some() || p.guidance.is_some() {
+        commands.push(ProjectCommand::Update {
+            name: p.name,
+            guidance: p.guidance,
+        });
+    }
+    if p.cna_short_name.is_some() || p.cna_org_id.is_some() {
+        commands.push(ProjectCommand::SetCna {
+            short_name: p.cna_short_name,
+            org_id: p.cna_org_id,
+        });
+    }
+    if commands.is_empty() {
+        return Err(crate::app::AppError::bad_request(
+            "nothing_to_change",
+            "give at least one of `name`, `guidance`, `cna_short_name`, `cna_org_id`",
+            None,
+        )
+        .into());
+    }
+    let mut last = None;
+    for command in commands {
+        last = Some(change(&app, &caller, &slug, command).await?);
+    }
+    Ok(last.expect("at least one change"))
+}
+
+#[utoipa::path(post, path = "/projects/{slug}/components", tag = "projects", params(("slug" = String, Path)), request_body = ComponentIn,
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_component(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(c): ApiJson<ComponentIn>,
+) -> ApiResult<Json<ProjectOut>> {
+    change(
+        &app,
+        &caller,
+        &slug,
+        ProjectCommand::AddComponent { name: c.name },
+    )
+    .await
+}
+
+/// Add a branch to a component, or change whether it is supported.
+#[utoipa::path(post, path = "/projects/{slug}/components/{component}/branches", tag = "projects",
+    params(("slug" = String, Path), ("component" = String, Path)), request_body = BranchIn,
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_branch(
+    State(app): State<App>,
+    caller: Caller,
+    Path((slug, component)): Path<(String, String)>,
+    ApiJson(b): ApiJson<BranchIn>,
+) -> ApiResult<Json<ProjectOut>> {
+    let kind = BranchKind::parse(&b.kind).ok_or_else(|| {
+        Rejection::invalid(
+            "kind",
+            Rule::InvalidFormat,
+            "`kind` must be main, supported or unsupported",
+        )
+    })?;
+    change(
+        &app,
+        &caller,
+        &slug,
+        ProjectCommand::SetBranch {
+            component,
+            branch: b.name,
+            kind,
+        },
+    )
+    .await
+}
+
+/// Add a member or change their role.
+#[utoipa::path(put, path = "/projects/{slug}/members/{user_id}", tag = "projects",
+    params(("slug" = String, Path), ("user_id" = i64, Path)), request_body = RoleIn,
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_member(
+    State(app): State<App>,
+    caller: Caller,
+    Path((slug, user_id)): Path<(String, i64)>,
+    ApiJson(r): ApiJson<RoleIn>,
+) -> ApiResult<Json<ProjectOut>> {
+    let role = Role::parse(&r.role).ok_or_else(|| {
+        Rejection::invalid(
+            "role",
+            Rule::InvalidFormat,
+            "`role` must be maintainer, security-team or admin",
+        )
+    })?;
+    let user = app
+        .store()
+        .user(UserId(user_id))
+        .await
+        .map_err(crate::app::AppError::from)?
+        .ok_or_else(|| {
+            Rejection::invalid("user_id", Rule::UnknownMember, format!("no user {user_id}"))
+        })?;
+    change(
+        &app,
+        &caller,
+        &slug,
+        ProjectCommand::SetMember {
+            user: crate::app::user_ref(&user),
+            role,
+        },
+    )
+    .await
+}
+
+#[utoipa::path(delete, path = "/projects/{slug}/members/{user_id}", tag = "projects",
+    params(("slug" = String, Path), ("user_id" = i64, Path)),
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_member(
+    State(app): State<App>,
+    caller: Caller,
+    Path((slug, user_id)): Path<(String, i64)>,
+) -> ApiResult<Json<ProjectOut>> {
+    change(
+        &app,
+        &caller,
+        &slug,
+        ProjectCommand::RemoveMember {
+            user: UserId(user_id),
+        },
+    )
+    .await
+}
+
+/// Name a component's package (for OSV and CVE records), or forget it with `DELETE`.
+#[utoipa::path(put, path = "/projects/{slug}/components/{component}/package", tag = "projects",
+    params(("slug" = String, Path), ("component" = String, Path)), request_body = PackageWire,
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_package(
+    State(app): State<App>,
+    caller: Caller,
+    Path((slug, component)): Path<(String, String)>,
+    ApiJson(p): ApiJson<PackageWire>,
+) -> ApiResult<Json<ProjectOut>> {
+    caller.account()?;
+    let package = embargo_core::project::Package {
+        ecosystem: p.ecosystem,
+        name: p.name,
+        purl: p.purl,
+    };
+    let project = app
+        .set_package(&caller.actor, &slug, &component, Some(package))
+        .await?;
+    Ok(Json(wire::project(&project, true)))
+}
+
+#[utoipa::path(delete, path = "/projects/{slug}/components/{component}/package", tag = "projects",
+    params(("slug" = String, Path), ("component" = String, Path)),
+    responses((status = 200, body = ProjectOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_package(
+    State(app): State<App>,
+    caller: Caller,
+    Path((slug, component)): Path<(String, String)>,
+) -> ApiResult<Json<ProjectOut>> {
+    caller.account()?;
+    let project = app
+        .set_package(&caller.actor, &slug, &component, None)
+        .await?;
+    Ok(Json(wire::project(&project, true)))
+}

@@ -1,0 +1,1004 @@
+//! The API's JSON shapes, converted explicitly from the domain types. These are a
+//! public interface: rename nothing without a new API version.
+
+use crate::markdown;
+use embargo_core::Timestamp;
+use embargo_core::access::Standing;
+use embargo_core::actor::ActorRef;
+use embargo_core::advisory::{
+    AdvisoryDetails, AffectedRange, Credit, CreditKind, CveState, Reference, ReferenceKind,
+};
+use embargo_core::case::Case;
+use embargo_core::event::{Attachment, Event, FinalDecision, RejectReason, Visibility};
+use embargo_core::project::{Branch, Component, Project};
+use embargo_core::rejection::{Invalid, Rejection, Rule};
+use embargo_core::scoring::FinalScore;
+use embargo_store::StoredEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+// ---------- requests ----------
+
+/// A new vulnerability report. Only `title` and `description` are required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportIn {
+    /// One line, at most 200 characters.
+    pub title: String,
+    /// Markdown, at most 65,536 characters.
+    pub description: String,
+    /// One of the project's components (e.g. the language implementation).
+    pub component: Option<String>,
+    pub affected_versions: Option<String>,
+    pub platform: Option<String>,
+    /// The vulnerability is already public (policy step C7).
+    #[serde(default)]
+    pub already_public: bool,
+    /// Where it is public; only with `already_public`.
+    pub public_link: Option<String>,
+    /// The vulnerability is in a dependency.
+    #[serde(default)]
+    pub in_dependency: bool,
+    /// Which dependency; only with `in_dependency`.
+    pub dependency: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    /// How to be credited in the advisory; leave out for no credit.
+    pub credit: Option<String>,
+}
+
+impl From<ReportIn> for embargo_core::report::Draft {
+    fn from(r: ReportIn) -> Self {
+        embargo_core::report::Draft {
+            title: r.title,
+            description: r.description,
+            component: r.component,
+            affected_versions: r.affected_versions,
+            platform: r.platform,
+            already_public: r.already_public,
+            public_link: r.public_link,
+            in_dependency: r.in_dependency,
+            dependency: r.dependency,
+            reporter_name: r.reporter_name,
+            reporter_email: r.reporter_email,
+            credit: r.credit,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NoParameters {}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    /// A member of the case's project.
+    pub user_id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BodyIn {
+    /// Markdown.
+    pub body: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreliminaryIn {
+    /// `likely-vulnerability`, `needs-analysis` or `likely-not-vulnerability`.
+    pub assessment: String,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionIn {
+    /// `confirmed` or `rejected`.
+    pub outcome: String,
+    /// For `rejected`: `not-a-vulnerability`, `support-request`, `duplicate` or `out-of-scope`.
+    pub reason: Option<String>,
+    /// For `duplicate`: the id of the earlier case.
+    pub duplicate_of: Option<String>,
+    /// What the reporter reads; a polite default is used for rejections without one.
+    pub explanation: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicIn {
+    pub link: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectIn {
+    pub slug: String,
+    pub name: String,
+    /// Markdown shown on the report page; a default text when left out.
+    pub guidance: Option<String>,
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub guidance: Option<String>,
+    /// The project's CNA short name (with `cna_org_id`; both empty to clear).
+    pub cna_short_name: Option<String>,
+    /// The CNA's organization UUID.
+    pub cna_org_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentIn {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchIn {
+    pub name: String,
+    /// `main`, `supported` or `unsupported`.
+    pub kind: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleIn {
+    /// `maintainer`, `security-team` or `admin`.
+    pub role: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserIn {
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub instance_admin: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIn {
+    pub name: String,
+}
+
+// ---------- responses ----------
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportCreated {
+    pub id: String,
+    /// The reporter's secret: shown once, stored only as a hash. Send it as
+    /// `Authorization: Bearer …` to follow the case through the API.
+    pub tracking_token: String,
+    /// The reporter's private page for the case.
+    pub tracking_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub name: String,
+}
+
+impl From<&embargo_core::actor::UserRef> for UserOut {
+    fn from(u: &embargo_core::actor::UserRef) -> Self {
+        UserOut {
+            id: u.id.0,
+            name: u.name.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReporterOut {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub credit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionOut {
+    pub id: u32,
+    pub body: String,
+    pub asked_at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    /// `confirmed` or `rejected`.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    pub explanation: Option<String>,
+    pub decided_at: Option<Timestamp>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreliminaryOut {
+    pub assessment: &'static str,
+    pub note: Option<String>,
+    pub at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicOut {
+    pub link: Option<String>,
+    pub since: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `shared` (the reporter sees it) or `internal`.
+    pub visibility: &'static str,
+    /// Download URL (always served as an attachment).
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewerOut {
+    /// `reporter` or `team`.
+    pub standing: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    pub coordinator: bool,
+    pub collaborator: bool,
+    /// May acknowledge, decide, ask the reporter and manage who works on the case.
+    pub leads: bool,
+}
+
+/// A case as the caller may see it. Reporters get no `coordinator`,
+/// `collaborators` or `preliminary_decision`, and only shared attachments.
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    pub id: String,
+    pub project: String,
+    /// `received`, `triage`, `needs-info`, `confirmed`, `fixing`, `release-planned`,
+    /// `disclosed`, `closed` or `rejected`.
+    pub stage: &'static str,
+    pub title: String,
+    /// Markdown as submitted.
+    pub description: String,
+    /// The description rendered and sanitized.
+    pub description_html: String,
+    pub component: Option<String>,
+    pub affected_versions: Option<String>,
+    pub platform: Option<String>,
+    pub already_public: bool,
+    pub public_link: Option<String>,
+    pub in_dependency: bool,
+    pub dependency: Option<String>,
+    pub reporter: ReporterOut,
+    /// `web`, `api` or `email`.
+    pub channel: &'static str,
+    pub received_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub public: Option<PublicOut>,
+    pub open_question: Option<QuestionOut>,
+    pub decision: Option<DecisionOut>,
+    pub attachments: Vec<AttachmentOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coordinator: Option<UserOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<Vec<UserOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preliminary_decision: Option<PreliminaryOut>,
+    /// The coordinator's final CVSS call, if made.
+    pub cvss: Option<CaseScoreOut>,
+    /// Vectors proposed by the team and suggested by the reporter (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_proposals: Option<Vec<ProposalOut>>,
+    /// The advisory's details: for the team, and for everyone once disclosed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryWire>,
+    /// The CVE ID and where its request stands.
+    pub cve: Option<CveOut>,
+    pub disclosed_at: Option<Timestamp>,
+    pub viewer: ViewerOut,
+}
+
+/// A case in a list.
+#[derive(Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub id: String,
+    pub project: String,
+    pub stage: &'static str,
+    pub title: String,
+    pub component: Option<String>,
+    pub received_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub coordinator: Option<UserOut>,
+    pub already_public: bool,
+    /// The final CVSS call's severity (the higher of its vectors), if made.
+    pub severity: Option<&'static str>,
+}
+
+pub fn decision(d: &FinalDecision, at: Option<Timestamp>) -> DecisionOut {
+    match d {
+        FinalDecision::Confirmed { explanation } => DecisionOut {
+            outcome: "confirmed",
+            reason: None,
+            duplicate_of: None,
+            explanation: explanation.clone(),
+            decided_at: at,
+        },
+        FinalDecision::Rejected {
+            reason,
+            explanation,
+        } => DecisionOut {
+            outcome: "rejected",
+            reason: Some(reason.as_str()),
+            duplicate_of: match reason {
+                RejectReason::Duplicate { of } => Some(of.to_string()),
+                RejectReason::NotAVulnerability
+                | RejectReason::SupportRequest
+                | RejectReason::OutOfScope => None,
+            },
+            explanation: Some(explanation.clone()),
+            decided_at: at,
+        },
+    }
+}
+
+fn visibility(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Shared => "shared",
+        Visibility::Internal => "internal",
+    }
+}
+
+pub fn attachment(case: &Case, a: &Attachment) -> AttachmentOut {
+    AttachmentOut {
+        id: a.id.to_string(),
+        filename: a.filename.clone(),
+        content_type: a.content_type.clone(),
+        size: a.size,
+        sha256: a.sha256.clone(),
+        visibility: visibility(a.visibility),
+        url: format!("/api/v1/cases/{}/attachments/{}", case.id, a.id),
+    }
+}
+
+pub fn case(c: &Case, standing: Standing) -> CaseOut {
+    let team = match standing {
+        Standing::Team(t) => Some(t),
+        Standing::Reporter => None,
+    };
+    let r = &c.report;
+    CaseOut {
+        id: c.id.to_string(),
+        project: c.project.to_string(),
+        stage: c.stage.as_str(),
+        title: r.title.clone(),
+        description: r.description.clone(),
+        description_html: markdown::render(&r.description),
+        component: r.component.clone(),
+        affected_versions: r.affected_versions.clone(),
+        platform: r.platform.clone(),
+        already_public: r.already_public,
+        public_link: r.public_link.clone(),
+        in_dependency: r.in_dependency,
+        dependency: r.dependency.clone(),
+        reporter: ReporterOut {
+            name: r.reporter.name.clone(),
+            email: r.reporter.email.clone(),
+            credit: r.reporter.credit.clone(),
+        },
+        channel: r.channel.as_str(),
+        received_at: c.received_at,
+        updated_at: c.updated_at,
+        acknowledged_at: c.acknowledged_at,
+        public: c.public.as_ref().map(|p| PublicOut {
+            link: p.link.clone(),
+            since: p.since,
+        }),
+        open_question: c.open_question.as_ref().map(|q| QuestionOut {
+            id: q.id.0,
+            body: q.body.clone(),
+            asked_at: q.asked_at,
+        }),
+        decision: c.decision.as_ref().map(|d| decision(d, c.decided_at)),
+        attachments: c
+            .attachments
+            .iter()
+            .filter(|a| team.is_some() || a.visibility == Visibility::Shared)
+            .map(|a| attachment(c, a))
+            .collect(),
+        coordinator: team.and(c.coordinator.as_ref()).map(UserOut::from),
+        collaborators: team.map(|_| c.collaborators.iter().map(UserOut::from).collect()),
+        preliminary_decision: team.and(c.preliminary.as_ref()).map(|p| PreliminaryOut {
+            assessment: p.assessment.as_str(),
+            note: p.note.clone(),
+            at: p.at,
+        }),
+        cvss: c.cvss.as_ref().map(case_score),
+        advisory: (team.is_some() || c.stage.is_public()).then(|| advisory(&c.advisory)),
+        cve: c.cve.as_ref().map(|state| CveOut {
+            state: state.as_str(),
+            id: state.id().map(str::to_owned),
+            message: match state {
+                CveState::Failed { message } | CveState::Rejected { message } => {
+                    Some(message.clone())
+                }
+                CveState::Requested
+                | CveState::Reserved { .. }
+                | CveState::Published { .. }
+                | CveState::Assigned { .. } => None,
+            },
+        }),
+        disclosed_at: c.disclosed_at,
+        cvss_proposals: team.map(|_| {
+            c.cvss_proposals
+                .iter()
+                .filter_map(|p| {
+                    Some(ProposalOut {
+                        cvss: cvss(&p.vector)?,
+                        by: actor(&p.by, standing),
+                        from_reporter: p.by == ActorRef::Reporter,
+                        at: p.at,
+                    })
+                })
+                .collect()
+        }),
+        viewer: match standing {
+            Standing::Reporter => ViewerOut {
+                standing: "reporter",
+                role: None,
+                coordinator: false,
+                collaborator: false,
+                leads: false,
+            },
+            Standing::Team(t) => ViewerOut {
+                standing: "team",
+                role: Some(t.role.as_str()),
+                coordinator: t.coordinator,
+                collaborator: t.collaborator,
+                leads: t.leads(),
+            },
+        },
+    }
+}
+
+pub fn summary(c: &Case) -> CaseSummary {
+    CaseSummary {
+        id: c.id.to_string(),
+        project: c.project.to_string(),
+        stage: c.stage.as_str(),
+        title: c.report.title.clone(),
+        component: c.report.component.clone(),
+        received_at: c.received_at,
+        updated_at: c.updated_at,
+        coordinator: c.coordinator.as_ref().map(UserOut::from),
+        already_public: c.public.is_some(),
+        severity: c
+            .cvss
+            .as_ref()
+            .and_then(|s| s.highest())
+            .map(|a| a.severity.as_str()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActorOut {
+    /// `user`, `reporter`, `operator` or `system`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One entry of a case's timeline.
+#[derive(Serialize, ToSchema)]
+pub struct EventOut {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub actor: ActorOut,
+    /// `submitted`, `acknowledged`, `claimed`, `handed_over`, `collaborator_added`,
+    /// `collaborator_removed`, `messaged_reporter`, `reporter_replied`, `note_added`,
+    /// `question_asked`, `question_answered`, `preliminary_decision_set`,
+    /// `final_decision_set`, `marked_public`, `attachment_added`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The event's fields, by type.
+    #[schema(value_type = Object)]
+    pub data: Value,
+    /// The event's hash in the case's tamper-evident chain.
+    pub hash: String,
+}
+
+fn actor(a: &ActorRef, standing: Standing) -> ActorOut {
+    match a {
+        ActorRef::User(u) => ActorOut {
+            kind: "user",
+            // Reporters see who wrote to them, not account ids.
+            id: matches!(standing, Standing::Team(_)).then_some(u.id.0),
+            name: Some(u.name.clone()),
+        },
+        ActorRef::Reporter => ActorOut {
+            kind: "reporter",
+            id: None,
+            name: None,
+        },
+        ActorRef::Operator => ActorOut {
+            kind: "operator",
+            id: None,
+            name: None,
+        },
+        ActorRef::System => ActorOut {
+            kind: "system",
+            id: None,
+            name: None,
+        },
+    }
+}
+
+fn user(u: &embargo_core::actor::UserRef) -> Value {
+    json!({ "id": u.id.0, "name": u.name })
+}
+
+pub fn event(case: &Case, e: &StoredEvent<Event>, standing: Standing) -> EventOut {
+    let data = match &e.recorded.event {
+        Event::Submitted { report, .. } => json!({
+            "title": report.title,
+            "description": report.description,
+            "component": report.component,
+            "channel": report.channel.as_str(),
+        }),
+        Event::Acknowledged => json!({}),
+        Event::Claimed { coordinator } => json!({ "coordinator": user(coordinator) }),
+        Event::HandedOver { from, to } => {
+            json!({ "from": from.as_ref().map(user), "to": user(to) })
+        }
+        Event::CollaboratorAdded { collaborator } | Event::CollaboratorRemoved { collaborator } => {
+            json!({ "collaborator": user(collaborator) })
+        }
+        Event::MessagedReporter { body }
+        | Event::ReporterReplied { body }
+        | Event::NoteAdded { body } => {
+            json!({ "body": body, "body_html": markdown::render(body) })
+        }
+        Event::QuestionAsked { question, body } | Event::QuestionAnswered { question, body } => {
+            json!({ "question": question.0, "body": body, "body_html": markdown::render(body) })
+        }
+        Event::PreliminaryDecisionSet { assessment, note } => {
+            json!({ "assessment": assessment.as_str(), "note": note })
+        }
+        Event::FinalDecisionSet { decision: d } => {
+            serde_json::to_value(decision(d, Some(e.recorded.at))).expect("serializable")
+        }
+        Event::MarkedPublic { link, note } => json!({ "link": link, "note": note }),
+        Event::AttachmentAdded { attachment: a } => {
+            serde_json::to_value(attachment(case, a)).expect("serializable")
+        }
+        Event::CvssProposed { vector, .. } | Event::CvssSuggested { vector, .. } => {
+            serde_json::to_value(cvss(vector)).expect("serializable")
+        }
+        Event::CvssSet { score } => serde_json::to_value(case_score(score)).expect("serializable"),
+        Event::AdvisoryUpdated { details } => {
+            serde_json::to_value(advisory(details)).expect("serializable")
+        }
+        Event::CveRequested | Event::Disclosed => json!({}),
+        Event::AdvisoryImported { osv } => {
+            json!({ "osv": serde_json::from_str::<Value>(osv).unwrap_or(Value::Null) })
+        }
+        Event::CveAssigned { id } | Event::CveReserved { id } | Event::CvePublished { id } => {
+            json!({ "id": id })
+        }
+        Event::CveRequestFailed { message } | Event::CveRequestRejected { message } => {
+            json!({ "message": message })
+        }
+    };
+    EventOut {
+        seq: e.seq,
+        at: e.recorded.at,
+        actor: actor(&e.recorded.actor, standing),
+        kind: e.recorded.event.kind(),
+        data,
+        hash: e.hash.clone(),
+    }
+}
+
+// ---------- scores ----------
+
+/// One scored vector.
+#[derive(Serialize, ToSchema)]
+pub struct CvssOut {
+    pub vector: String,
+    /// `3.1` or `4.0`.
+    pub version: &'static str,
+    pub score: f64,
+    /// `None`, `Low`, `Medium`, `High` or `Critical`.
+    pub severity: &'static str,
+}
+
+/// The coordinator's final CVSS call (policy step C13).
+#[derive(Serialize, ToSchema)]
+pub struct CaseScoreOut {
+    pub cvss_v3_1: Option<CvssOut>,
+    pub cvss_v4_0: Option<CvssOut>,
+    /// The impact statement.
+    pub effect: String,
+    /// The higher of the vectors' scores: what the policy's severity rules use.
+    pub score: Option<f64>,
+    pub severity: Option<&'static str>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposalOut {
+    pub cvss: CvssOut,
+    pub by: ActorOut,
+    /// The reporter's suggestion rather than the team's proposal.
+    pub from_reporter: bool,
+    pub at: Timestamp,
+}
+
+/// Scores a stored vector. Stored vectors were valid when stored; should a later
+/// library refuse one, it is left out rather than failing the whole case.
+pub fn cvss(vector: &str) -> Option<CvssOut> {
+    let a = embargo_cvss::assess(vector).ok()?;
+    Some(CvssOut {
+        vector: a.vector.to_string(),
+        version: a.vector.version().as_str(),
+        score: a.score.value(),
+        severity: a.severity.as_str(),
+    })
+}
+
+pub fn case_score(s: &FinalScore) -> CaseScoreOut {
+    let highest = s.highest();
+    CaseScoreOut {
+        cvss_v3_1: s.cvss_v3_1.as_deref().and_then(cvss),
+        cvss_v4_0: s.cvss_v4_0.as_deref().and_then(cvss),
+        effect: s.effect.clone(),
+        score: highest.map(|a| a.score.value()),
+        severity: highest.map(|a| a.severity.as_str()),
+    }
+}
+
+/// A proposal or suggestion.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalIn {
+    /// A CVSS v3.1 or v4.0 vector string.
+    pub vector: String,
+}
+
+/// The coordinator's final call: at least one vector, and the effect.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseScoreIn {
+    /// A CVSS v3.1 vector (`CVSS:3.1/…`).
+    pub cvss_v3_1: Option<String>,
+    /// A CVSS v4.0 vector (`CVSS:4.0/…`).
+    pub cvss_v4_0: Option<String>,
+    /// What an attacker can do: the advisory's impact statement.
+    pub effect: String,
+}
+
+// ---------- advisories ----------
+
+/// The advisory's details (policy steps C14, C17), in and out.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisoryWire {
+    /// The advisory's title; the report's title when absent.
+    pub summary: Option<String>,
+    /// What is published (Markdown); the report's description stays internal.
+    pub details: Option<String>,
+    /// e.g. `CWE-400`.
+    #[serde(default)]
+    pub cwes: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<ReferenceWire>,
+    #[serde(default)]
+    pub credits: Vec<CreditWire>,
+    #[serde(default)]
+    pub affected: Vec<AffectedWire>,
+    pub mitigation: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceWire {
+    pub url: String,
+    /// advisory, article, detection, discussion, report, fix, introduced, package,
+    /// evidence or web.
+    pub kind: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditWire {
+    pub name: String,
+    pub contact: Option<String>,
+    /// finder, reporter, analyst, coordinator, remediation-developer,
+    /// remediation-reviewer, remediation-verifier, tool, sponsor or other.
+    pub kind: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedWire {
+    /// One of the project's components.
+    pub component: String,
+    /// `0` for "since the beginning".
+    pub introduced: String,
+    pub fixed: Option<String>,
+    pub last_affected: Option<String>,
+}
+
+pub fn advisory(a: &AdvisoryDetails) -> AdvisoryWire {
+    AdvisoryWire {
+        summary: a.summary.clone(),
+        details: a.details.clone(),
+        cwes: a.cwes.clone(),
+        references: a
+            .references
+            .iter()
+            .map(|r| ReferenceWire {
+                url: r.url.clone(),
+                kind: r.kind.as_str().into(),
+            })
+            .collect(),
+        credits: a
+            .credits
+            .iter()
+            .map(|c| CreditWire {
+                name: c.name.clone(),
+                contact: c.contact.clone(),
+                kind: c.kind.as_str().into(),
+            })
+            .collect(),
+        affected: a
+            .affected
+            .iter()
+            .map(|r| AffectedWire {
+                component: r.component.clone(),
+                introduced: r.introduced.clone(),
+                fixed: r.fixed.clone(),
+                last_affected: r.last_affected.clone(),
+            })
+            .collect(),
+        mitigation: a.mitigation.clone(),
+    }
+}
+
+impl TryFrom<AdvisoryWire> for AdvisoryDetails {
+    type Error = Rejection;
+
+    /// Reads the kinds; everything else is `core`'s to check.
+    fn try_from(w: AdvisoryWire) -> Result<Self, Rejection> {
+        let mut problems = Vec::new();
+        let references = w
+            .references
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| match ReferenceKind::parse(r.kind.trim()) {
+                Some(kind) => Some(Reference { url: r.url, kind }),
+                None => {
+                    problems.push(Invalid::new(
+                        format!("references[{i}].kind"),
+                        Rule::InvalidFormat,
+                        format!("`references[{i}].kind` must be one of advisory, article, detection, discussion, report, fix, introduced, package, evidence, web"),
+                    ));
+                    None
+                }
+            })
+            .collect();
+        let credits = w
+            .credits
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| match CreditKind::parse(c.kind.trim()) {
+                Some(kind) => Some(Credit { name: c.name, contact: c.contact, kind }),
+                None => {
+                    problems.push(Invalid::new(
+                        format!("credits[{i}].kind"),
+                        Rule::InvalidFormat,
+                        format!("`credits[{i}].kind` must be one of finder, reporter, analyst, coordinator, remediation-developer, remediation-reviewer, remediation-verifier, tool, sponsor, other"),
+                    ));
+                    None
+                }
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Rejection::Invalid(problems));
+        }
+        Ok(AdvisoryDetails {
+            summary: w.summary,
+            details: w.details,
+            cwes: w.cwes,
+            references,
+            credits,
+            affected: w
+                .affected
+                .into_iter()
+                .map(|a| AffectedRange {
+                    component: a.component,
+                    introduced: a.introduced,
+                    fixed: a.fixed,
+                    last_affected: a.last_affected,
+                })
+                .collect(),
+            mitigation: w.mitigation,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CveOut {
+    /// requested, reserved, published, assigned, failed or rejected.
+    pub state: &'static str,
+    pub id: Option<String>,
+    /// CVE Services' message, for `failed` and `rejected`.
+    pub message: Option<String>,
+}
+
+/// Request an ID from CVE Services (`{}`), or enter one assigned elsewhere.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CveIn {
+    /// An ID assigned elsewhere, e.g. by GitHub as CNA.
+    pub assigned: Option<String>,
+}
+
+// ---------- projects and accounts ----------
+
+#[derive(Serialize, ToSchema)]
+pub struct BranchOut {
+    pub name: String,
+    /// `main`, `supported` or `unsupported`.
+    pub kind: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComponentOut {
+    pub name: String,
+    pub branches: Vec<BranchOut>,
+    /// The package, as OSV and CVE records name it.
+    pub package: Option<PackageWire>,
+}
+
+/// A component's package: an OSV ecosystem, the package's name, a Package URL.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackageWire {
+    /// e.g. `Go`, `npm`, `Maven`, `SwiftURL`.
+    pub ecosystem: String,
+    /// e.g. `connectrpc.com/connect`.
+    pub name: String,
+    /// e.g. `pkg:golang/connectrpc.com/connect`.
+    pub purl: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    pub id: i64,
+    pub name: String,
+    pub role: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectOut {
+    pub slug: String,
+    pub name: String,
+    pub guidance: String,
+    pub guidance_html: String,
+    pub components: Vec<ComponentOut>,
+    /// The report page.
+    pub report_url: String,
+    /// Only for the project's members and instance admins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<MemberOut>>,
+    /// The CVE Numbering Authority settings, for members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cna: Option<CnaOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CnaOut {
+    pub short_name: String,
+    pub org_id: String,
+}
+
+fn branch(b: &Branch) -> BranchOut {
+    BranchOut {
+        name: b.name.clone(),
+        kind: b.kind.as_str(),
+    }
+}
+
+fn component(c: &Component) -> ComponentOut {
+    ComponentOut {
+        name: c.name.clone(),
+        branches: c.branches.iter().map(branch).collect(),
+        package: c.package.as_ref().map(|p| PackageWire {
+            ecosystem: p.ecosystem.clone(),
+            name: p.name.clone(),
+            purl: p.purl.clone(),
+        }),
+    }
+}
+
+pub fn project(p: &Project, with_members: bool) -> ProjectOut {
+    ProjectOut {
+        slug: p.slug.to_string(),
+        name: p.name.clone(),
+        guidance: p.guidance.clone(),
+        guidance_html: markdown::render(&p.guidance),
+        components: p.components.iter().map(component).collect(),
+        report_url: format!("/p/{}/report", p.slug),
+        members: with_members.then(|| {
+            p.members
+                .iter()
+                .map(|m| MemberOut {
+                    id: m.user.id.0,
+                    name: m.user.name.clone(),
+                    role: m.role.as_str(),
+                })
+                .collect()
+        }),
+        cna: p.cna.as_ref().filter(|_| with_members).map(|c| CnaOut {
+            short_name: c.short_name.clone(),
+            org_id: c.org_id.clone(),
+        }),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub instance_admin: bool,
+    pub projects: Vec<MembershipOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembershipOut {
+    pub project: String,
+    pub role: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewUserOut {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub instance_admin: bool,
+    /// A one-time link for the new user to set a password; give it to them privately.
+    pub password_link: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenOut {
+    pub id: i64,
+    pub name: String,
+    /// Shown once; stored only as a hash.
+    pub token: String,
+}

@@ -1,0 +1,378 @@
+//! Accounts: the first admin, invitations, passwords, sessions and API tokens.
+
+use super::{App, AppError, AppResult, actor_of};
+use crate::secrets;
+use embargo_core::account::{AccountCommand, AccountEvent, TokenId, decide_account};
+use embargo_core::actor::{Actor, ActorRef};
+use embargo_core::event::Recorded;
+use embargo_core::ids::UserId;
+use embargo_core::rejection::{Rejection, Rule};
+use embargo_store::{
+    ApiTokenRecord, NewApiToken, NewSession, NewUser, SecretHash, SessionRecord, UserRecord,
+};
+use jiff::SignedDuration;
+
+/// A new sign-in: the cookie value (shown once, stored hashed) and its form token.
+pub struct SessionStart {
+    pub cookie: String,
+    pub csrf_token: String,
+    pub user: UserRecord,
+}
+
+/// What the first admin (or an invited user) types.
+pub struct Signup {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+fn password_rule(password: &str) -> AppResult<()> {
+    secrets::check_new_password(password).map_err(|why| {
+        AppError::Rejected(Rejection::invalid(
+            "password",
+            Rule::InvalidFormat,
+            format!("`password` {why}"),
+        ))
+    })
+}
+
+/// Hashing takes tens of milliseconds of CPU: keep it off the async workers.
+async fn hash(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+}
+
+impl App {
+    fn recorded(&self, actor: &Actor, event: AccountEvent) -> Recorded<AccountEvent> {
+        Recorded {
+            at: self.now(),
+            actor: actor.as_ref(),
+            event,
+        }
+    }
+
+    /// On a fresh instance: a new one-time link to create the first admin (earlier
+    /// links stop working). `None` once any account exists.
+    pub async fn first_admin_link(&self) -> AppResult<Option<String>> {
+        if self.store().user_count().await? > 0 {
+            return Ok(None);
+        }
+        let token = secrets::token("");
+        let expires =
+            self.now() + SignedDuration::from_hours(self.settings().auth.link_hours.into());
+        self.store()
+            .replace_setup_token(&SecretHash::of(&token), expires)
+            .await?;
+        Ok(Some(self.url(&format!("/setup/{token}"))))
+    }
+
+    /// Creates the first admin with the setup link's token.
+    pub async fn complete_setup(&self, token: &str, signup: Signup) -> AppResult<UserRecord> {
+        password_rule(&signup.password)?;
+        let id = UserId(secrets::random_id());
+        let mut events = decide_account(
+            &Actor::Operator,
+            AccountCommand::CreateUser {
+                id,
+                email: signup.email,
+                name: signup.name,
+                instance_admin: true,
+            },
+        )?;
+        let AccountEvent::UserCreated { user, email, .. } = events[0].clone() else {
+            unreachable!("CreateUser decides UserCreated")
+        };
+        events.extend(decide_account(
+            &Actor::Operator,
+            AccountCommand::SetPassword { user: user.clone() },
+        )?);
+        let new = NewUser {
+            id,
+            email,
+            name: user.name.clone(),
+            instance_admin: true,
+            password_hash: Some(hash(signup.password).await?),
+            created_at: self.now(),
+        };
+        // The first admin records themselves as the actor of their own creation.
+        let recorded = events
+            .into_iter()
+            .map(|event| Recorded {
+                at: self.now(),
+                actor: ActorRef::User(user.clone()),
+                event,
+            })
+            .collect();
+        if !self
+            .store()
+            .complete_setup(&SecretHash::of(token), self.now(), new, recorded)
+            .await?
+        {
+            return Err(AppError::not_found());
+        }
+        self.store()
+            .user(id)
+            .await?
+            .ok_or_else(|| AppError::Internal("set-up admin vanished".into()))
+    }
+
+    /// Creates an account (no password yet; see [`App::password_link`]).
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        instance_admin: bool,
+    ) -> AppResult<UserRecord> {
+        let id = UserId(secrets::random_id());
+        let events = decide_account(
+            actor,
+            AccountCommand::CreateUser {
+                id,
+                email: email.into(),
+                name: name.into(),
+                instance_admin,
+            },
+        )?;
+        let AccountEvent::UserCreated {
+            user,
+            email,
+            instance_admin,
+        } = events[0].clone()
+        else {
+            unreachable!("CreateUser decides UserCreated")
+        };
+        let new = NewUser {
+            id,
+            email,
+            name: user.name,
+            instance_admin,
+            password_hash: None,
+            created_at: self.now(),
+        };
+        self.store()
+            .create_user(new, self.recorded(actor, events[0].clone()))
+            .await?;
+        self.store()
+            .user(id)
+            .await?
+            .ok_or_else(|| AppError::Internal("created user vanished".into()))
+    }
+
+    /// A one-time link for `user` to set a password. Instance admins hand these out.
+    pub async fn password_link(&self, actor: &Actor, user: &UserRecord) -> AppResult<String> {
+        if !embargo_core::access::administers_instance(actor) {
+            return Err(Rejection::Forbidden {
+                action: "invite a user",
+                needs: "an instance admin",
+            }
+            .into());
+        }
+        let token = secrets::token("");
+        let expires =
+            self.now() + SignedDuration::from_hours(self.settings().auth.link_hours.into());
+        self.store()
+            .create_password_token(user.id, &SecretHash::of(&token), expires)
+            .await?;
+        Ok(self.url(&format!("/password/{token}")))
+    }
+
+    /// Whose password a link sets, if it is live.
+    pub async fn password_link_user(&self, token: &str) -> AppResult<UserRecord> {
+        self.store()
+            .password_token_user(&SecretHash::of(token), self.now())
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+
+    pub async fn set_password_with_link(
+        &self,
+        token: &str,
+        password: String,
+    ) -> AppResult<UserRecord> {
+        password_rule(&password)?;
+        let user = self.password_link_user(token).await?;
+        let events = decide_account(
+            &actor_of(&user),
+            AccountCommand::SetPassword {
+                user: user_ref(&user),
+            },
+        )?;
+        let hashed = hash(password).await?;
+        let event = self.recorded(&actor_of(&user), events[0].clone());
+        if !self
+            .store()
+            .use_password_token(&SecretHash::of(token), self.now(), &hashed, event)
+            .await?
+        {
+            return Err(AppError::not_found());
+        }
+        Ok(user)
+    }
+
+    /// Checks a password and opens a session. Unknown accounts and wrong passwords
+    /// get the same answer in the same time.
+    pub async fn sign_in(
+        &self,
+        ip: &str,
+        email: &str,
+        password: String,
+    ) -> AppResult<SessionStart> {
+        self.limiters().login(ip, email)?;
+        let user = self.store().user_by_email(email).await?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || match stored {
+            Some(phc) => secrets::verify_password(&password, &phc),
+            None => {
+                secrets::burn_password_check(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("verify task: {e}")))?;
+        let (true, Some(user)) = (ok, user) else {
+            return Err(AppError::Unauthorized {
+                code: "bad_credentials",
+                message: "wrong e-mail address or password".into(),
+            });
+        };
+        let cookie = secrets::token("");
+        let csrf_token = secrets::token("");
+        self.store()
+            .create_session(NewSession {
+                hash: SecretHash::of(&cookie),
+                user: user.id,
+                csrf_token: csrf_token.clone(),
+                created_at: self.now(),
+                expires_at: self.now()
+                    + SignedDuration::from_hours(self.settings().auth.session_hours.into()),
+            })
+            .await?;
+        Ok(SessionStart {
+            cookie,
+            csrf_token,
+            user,
+        })
+    }
+
+    pub async fn session(&self, cookie: &str) -> AppResult<Option<(SessionRecord, UserRecord)>> {
+        Ok(self
+            .store()
+            .session(&SecretHash::of(cookie), self.now())
+            .await?)
+    }
+
+    pub async fn sign_out(&self, cookie: &str) -> AppResult<()> {
+        Ok(self.store().delete_session(&SecretHash::of(cookie)).await?)
+    }
+
+    /// Who a bearer token belongs to: an API token's user, or a tracking token's reporter.
+    pub async fn bearer(&self, ip: &str, token: &str) -> AppResult<Actor> {
+        self.limiters().token_attempt(ip)?;
+        let hash = SecretHash::of(token);
+        let found = if token.starts_with(secrets::API_TOKEN_PREFIX) {
+            self.store()
+                .user_for_api_token(&hash, self.now())
+                .await?
+                .map(|(u, _)| actor_of(&u))
+        } else if token.starts_with(secrets::TRACKING_TOKEN_PREFIX) {
+            self.store()
+                .case_for_tracking_token(&hash)
+                .await?
+                .map(|a| Actor::Reporter(a.case().id.clone()))
+        } else {
+            None
+        };
+        found.ok_or_else(|| {
+            self.limiters().bad_token(ip);
+            AppError::Unauthorized {
+                code: "invalid_token",
+                message: "the bearer token is not valid".into(),
+            }
+        })
+    }
+
+    /// A new personal API token, shown once.
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        owner: &UserRecord,
+        name: &str,
+    ) -> AppResult<(TokenId, String)> {
+        let id = TokenId(secrets::random_id());
+        let events = decide_account(
+            actor,
+            AccountCommand::CreateToken {
+                owner: user_ref(owner),
+                id,
+                name: name.into(),
+            },
+        )?;
+        let AccountEvent::TokenCreated { name, .. } = &events[0] else {
+            unreachable!("CreateToken decides TokenCreated")
+        };
+        let token = secrets::token(secrets::API_TOKEN_PREFIX);
+        self.store()
+            .create_api_token(
+                NewApiToken {
+                    id,
+                    user: owner.id,
+                    name: name.clone(),
+                    hash: SecretHash::of(&token),
+                    created_at: self.now(),
+                },
+                self.recorded(actor, events[0].clone()),
+            )
+            .await?;
+        Ok((id, token))
+    }
+
+    pub async fn api_tokens(&self, owner: &UserRecord) -> AppResult<Vec<ApiTokenRecord>> {
+        Ok(self.store().api_tokens(owner.id).await?)
+    }
+
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        owner: &UserRecord,
+        id: TokenId,
+    ) -> AppResult<()> {
+        let events = decide_account(
+            actor,
+            AccountCommand::RevokeToken {
+                owner: user_ref(owner),
+                id,
+            },
+        )?;
+        if self
+            .store()
+            .revoke_api_token(owner.id, id, self.recorded(actor, events[0].clone()))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
+    /// Every account, for instance admins; anyone else gets not found.
+    pub async fn users(&self, actor: &Actor) -> AppResult<Vec<UserRecord>> {
+        if !embargo_core::access::administers_instance(actor) {
+            return Err(AppError::not_found());
+        }
+        Ok(self.store().users().await?)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> AppResult<Option<UserRecord>> {
+        Ok(self.store().user_by_email(email).await?)
+    }
+}
+
+/// How events and commands refer to an account.
+pub fn user_ref(u: &UserRecord) -> embargo_core::actor::UserRef {
+    embargo_core::actor::UserRef {
+        id: u.id,
+        name: u.name.clone(),
+    }
+}

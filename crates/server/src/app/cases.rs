@@ -1,0 +1,326 @@
+//! Cases: intake, lookups scoped by viewer, and commands.
+
+use super::{App, AppError, AppResult};
+use crate::secrets;
+use embargo_core::actor::Actor;
+use embargo_core::case::{Case, Stage};
+use embargo_core::command::{Command, DecisionInput};
+use embargo_core::decide;
+use embargo_core::event::{Attachment, Event, RejectReason, Visibility};
+use embargo_core::ids::{AttachmentId, CaseId};
+use embargo_core::project::Project;
+use embargo_core::rejection::{Rejection, Rule};
+use embargo_core::report::{Channel, Draft};
+use embargo_store::{
+    CaseAccess, CaseFilter, NewFile, SecretHash, StoreError, StoredEvent, UserRecord,
+};
+use sha2::{Digest, Sha256};
+
+/// A file as it arrived, before it becomes an attachment.
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub visibility: Visibility,
+}
+
+/// A stored report and the reporter's capability, shown to them once.
+pub struct Submitted {
+    pub case: Case,
+    pub tracking_token: String,
+    pub tracking_url: String,
+}
+
+impl App {
+    fn prepare_uploads(&self, uploads: Vec<Upload>) -> AppResult<Vec<(Attachment, NewFile)>> {
+        let limits = &self.settings().limits;
+        if uploads.len() > limits.attachments_per_upload {
+            return Err(Rejection::invalid(
+                "attachments",
+                Rule::TooLong,
+                format!(
+                    "attach at most {} files at once",
+                    limits.attachments_per_upload
+                ),
+            )
+            .into());
+        }
+        uploads
+            .into_iter()
+            .map(|u| {
+                if u.bytes.len() > limits.attachment_bytes {
+                    return Err(AppError::TooLarge {
+                        what: format!("attachment `{}`", u.filename),
+                        limit: limits.attachment_bytes,
+                    });
+                }
+                let id = AttachmentId::from_entropy(secrets::random_u64());
+                let sha256 = hex::encode(Sha256::digest(&u.bytes));
+                let content_type = if u.content_type.trim().is_empty() {
+                    "application/octet-stream".to_owned()
+                } else {
+                    u.content_type
+                };
+                Ok((
+                    Attachment {
+                        id: id.clone(),
+                        filename: u.filename,
+                        content_type,
+                        size: u.bytes.len() as u64,
+                        sha256: sha256.clone(),
+                        visibility: u.visibility,
+                    },
+                    NewFile {
+                        id,
+                        sha256,
+                        content: u.bytes,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Takes a report (policy step C1). Anyone may; `ip` feeds the intake limit.
+    pub async fn submit_report(
+        &self,
+        actor: &Actor,
+        ip: &str,
+        slug: &str,
+        draft: Draft,
+        channel: Channel,
+        uploads: Vec<Upload>,
+    ) -> AppResult<Submitted> {
+        let project = self.project(slug).await?;
+        self.limiters().intake(ip)?;
+        let (metas, files): (Vec<_>, Vec<_>) = self.prepare_uploads(uploads)?.into_iter().unzip();
+        // Ids and tokens are random; a collision is astronomically unlikely but is
+        // still answered by drawing again, never by overwriting.
+        for _ in 0..3 {
+            let id = CaseId::from_entropy(secrets::random_u64());
+            let events = decide::submit(
+                actor,
+                &project,
+                id,
+                draft.clone(),
+                channel,
+                metas.clone(),
+                self.now(),
+            )?;
+            let case = Case::replay(&events).expect("submit decides the first event");
+            let tracking_token = secrets::token(secrets::TRACKING_TOKEN_PREFIX);
+            match self
+                .store()
+                .submit_case(&case, &events, &SecretHash::of(&tracking_token), &files)
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(case.id = %case.id, project = %project.slug, channel = channel.as_str(), "report received");
+                    let tracking_url = self.url(&format!("/track/{tracking_token}"));
+                    return Ok(Submitted {
+                        case,
+                        tracking_token,
+                        tracking_url,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Busy)
+    }
+
+    /// The case as `actor` may see it; not found for anyone who may not.
+    pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseAccess> {
+        let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
+        self.store()
+            .case_for_viewer(&id, actor)
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+
+    /// The case a tracking token opens.
+    pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseAccess> {
+        self.limiters().token_attempt(ip)?;
+        match self
+            .store()
+            .case_for_tracking_token(&SecretHash::of(token))
+            .await?
+        {
+            Some(access) => Ok(access),
+            None => {
+                self.limiters().bad_token(ip);
+                Err(AppError::not_found())
+            }
+        }
+    }
+
+    /// Runs commands on a case, in order and atomically: all their events are stored
+    /// together or none are. If someone else changed the case meanwhile, the
+    /// commands are decided again on the fresh state.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        commands: Vec<Command>,
+        uploads: Vec<Upload>,
+    ) -> AppResult<CaseAccess> {
+        let files = self.prepare_uploads(uploads)?;
+        let mut commands = commands;
+        for (meta, _) in &files {
+            commands.push(Command::AddAttachment {
+                attachment: meta.clone(),
+            });
+        }
+        let files: Vec<NewFile> = files.into_iter().map(|(_, f)| f).collect();
+        for _ in 0..5 {
+            let access = self
+                .store()
+                .case_for_viewer(id, actor)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            for c in &commands {
+                self.check_references(actor, &access, c).await?;
+            }
+            let (case, project, _) = access.into_parts();
+            let mut next = case.clone();
+            let mut events = Vec::new();
+            for c in &commands {
+                let decided = decide::decide(actor, &project, &next, c.clone(), self.now())?;
+                for e in &decided {
+                    next.apply(e);
+                }
+                events.extend(decided);
+            }
+            match self
+                .store()
+                .append_case_events(case.version, &next, &events, &files)
+                .await
+            {
+                Ok(()) => {
+                    // The store queued what the events ask of the outside world; the
+                    // worker need not wait for its next round to see it.
+                    if events
+                        .iter()
+                        .any(|e| !embargo_core::effect::effects(&next, &e.event).is_empty())
+                    {
+                        self.inner.outbox_ready.notify_one();
+                    }
+                    let kinds: Vec<_> = events.iter().map(|e| e.event.kind()).collect();
+                    tracing::info!(case.id = %id, events = ?kinds, "case changed");
+                    return self
+                        .store()
+                        .case_for_viewer(id, actor)
+                        .await?
+                        .ok_or_else(AppError::not_found);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Busy)
+    }
+
+    /// Checks what a command points at beyond the case itself: a duplicate must be a
+    /// case of the same project that the actor can see.
+    async fn check_references(
+        &self,
+        actor: &Actor,
+        access: &CaseAccess,
+        command: &Command,
+    ) -> AppResult<()> {
+        if matches!(command, Command::RequestCveId)
+            && let Err(why) = self.cve_services()
+        {
+            return Err(AppError::bad_request(
+                "cve_services_off",
+                format!("{why}; record an ID assigned elsewhere instead"),
+                None,
+            ));
+        }
+        if let Command::SetFinalDecision(DecisionInput::Reject {
+            reason: RejectReason::Duplicate { of },
+            ..
+        }) = command
+        {
+            let same_project = match self.store().case_for_viewer(of, actor).await? {
+                Some(other) => other.case().project == access.case().project,
+                None => false,
+            };
+            if !same_project && of != &access.case().id {
+                return Err(Rejection::invalid(
+                    "duplicate_of",
+                    Rule::UnknownCase,
+                    format!("`duplicate_of`: no case {of} in this project"),
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The timeline as the access's standing may see it.
+    pub async fn timeline(&self, access: &CaseAccess) -> AppResult<Vec<StoredEvent<Event>>> {
+        Ok(self.store().case_events(access).await?)
+    }
+
+    /// A project's cases that `actor` may see, oldest first.
+    pub async fn cases(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        stages: Vec<Stage>,
+    ) -> AppResult<(Project, Vec<Case>)> {
+        let project = self.project(slug).await?;
+        let cases = self
+            .store()
+            .cases_for_viewer(&project, actor, &CaseFilter { stages })
+            .await?;
+        Ok((project, cases))
+    }
+
+    /// Open cases across the user's projects that still need triage, oldest first.
+    pub async fn triage_queue(&self, user: &UserRecord) -> AppResult<Vec<(Project, Case)>> {
+        let actor = super::actor_of(user);
+        let filter = CaseFilter {
+            stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
+        };
+        let mut queue = Vec::new();
+        for project in self.store().projects_of(user.id).await? {
+            for case in self
+                .store()
+                .cases_for_viewer(&project, &actor, &filter)
+                .await?
+            {
+                queue.push((project.clone(), case));
+            }
+        }
+        queue.sort_by(|a, b| {
+            a.1.received_at
+                .cmp(&b.1.received_at)
+                .then_with(|| a.1.id.cmp(&b.1.id))
+        });
+        Ok(queue)
+    }
+
+    /// An attachment's metadata and bytes, if the access may see it.
+    pub async fn attachment(
+        &self,
+        access: &CaseAccess,
+        id: &str,
+    ) -> AppResult<(Attachment, Vec<u8>)> {
+        let id = AttachmentId::parse(id).ok_or_else(AppError::not_found)?;
+        let meta = access
+            .case()
+            .attachments
+            .iter()
+            .find(|a| a.id == id)
+            .cloned()
+            .ok_or_else(AppError::not_found)?;
+        let bytes = self
+            .store()
+            .attachment_content(access, &id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        Ok((meta, bytes))
+    }
+}

@@ -1,0 +1,362 @@
+//! A disclosed case as the documents the world's tooling reads (C17, C18): CVE JSON 5,
+//! OSV and CSAF 2.0, made by the `formats` crate from [`advisory`]. Only disclosed cases
+//! are ever turned into documents (`Store::public_case(s)` is the only way in).
+
+use super::{App, AppError, AppResult};
+use embargo_core::advisory::{CreditKind, ReferenceKind};
+use embargo_core::case::Case;
+use embargo_core::ids::ProjectSlug;
+use embargo_core::project::Project;
+use embargo_formats as formats;
+use serde_json::{Map, Value, json};
+
+/// The three document formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Cve,
+    Osv,
+    Csaf,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Cve, Format::Osv, Format::Csaf];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Cve => "cve",
+            Format::Osv => "osv",
+            Format::Csaf => "csaf",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// `EMB-….osv.json`
+    pub fn file_name(self, case: &Case) -> String {
+        format!("{}.{}.json", case.id, self.as_str())
+    }
+}
+
+fn reference_kind(k: ReferenceKind) -> formats::ReferenceKind {
+    match k {
+        ReferenceKind::Advisory => formats::ReferenceKind::Advisory,
+        ReferenceKind::Article => formats::ReferenceKind::Article,
+        ReferenceKind::Detection => formats::ReferenceKind::Detection,
+        ReferenceKind::Discussion => formats::ReferenceKind::Discussion,
+        ReferenceKind::Report => formats::ReferenceKind::Report,
+        ReferenceKind::Fix => formats::ReferenceKind::Fix,
+        ReferenceKind::Introduced => formats::ReferenceKind::Introduced,
+        ReferenceKind::Package => formats::ReferenceKind::Package,
+        ReferenceKind::Evidence => formats::ReferenceKind::Evidence,
+        ReferenceKind::Web => formats::ReferenceKind::Web,
+    }
+}
+
+fn credit_kind(k: CreditKind) -> formats::CreditKind {
+    match k {
+        CreditKind::Finder => formats::CreditKind::Finder,
+        CreditKind::Reporter => formats::CreditKind::Reporter,
+        CreditKind::Analyst => formats::CreditKind::Analyst,
+        CreditKind::Coordinator => formats::CreditKind::Coordinator,
+        CreditKind::RemediationDeveloper => formats::CreditKind::RemediationDeveloper,
+        CreditKind::RemediationReviewer => formats::CreditKind::RemediationReviewer,
+        CreditKind::RemediationVerifier => formats::CreditKind::RemediationVerifier,
+        CreditKind::Tool => formats::CreditKind::Tool,
+        CreditKind::Sponsor => formats::CreditKind::Sponsor,
+        CreditKind::Other => formats::CreditKind::Other,
+    }
+}
+
+impl App {
+    /// The documents' common model for a disclosed case. An imported advisory keeps
+    /// its original record; only what documents need of this instance is added.
+    pub fn advisory(&self, case: &Case, project: &Project) -> formats::Advisory {
+        if let Some(mut imported) = case
+            .imported_osv
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .and_then(|osv| formats::osv::parse(&osv).ok())
+        {
+            imported
+                .publisher
+                .get_or_insert_with(|| formats::Publisher {
+                    name: project.name.clone(),
+                    namespace: self.settings().public_url(),
+                    contact: None,
+                });
+            if imported.cna.is_none() {
+                imported.cna = project.cna.as_ref().map(|c| formats::Cna {
+                    short_name: c.short_name.clone(),
+                    org_id: c.org_id.clone(),
+                });
+            }
+            if imported.cve_id.is_none() {
+                imported.cve_id = case.cve.as_ref().and_then(|c| c.id()).map(str::to_owned);
+            }
+            imported
+                .csaf_url
+                .get_or_insert_with(|| self.url(&format!("/advisories/{}.csaf.json", case.id)));
+            if imported.revisions.is_empty() {
+                imported.revisions.push(formats::Revision {
+                    number: "1".into(),
+                    date: imported.published.unwrap_or(imported.modified),
+                    summary: "Initial release".into(),
+                });
+            }
+            return imported;
+        }
+        let a = &case.advisory;
+        let cve_id = case.cve.as_ref().and_then(|c| c.id()).map(str::to_owned);
+        let disclosed = case.disclosed_at.unwrap_or(case.updated_at);
+        let effect = case.cvss.as_ref().map(|s| s.effect.clone());
+        // OSV has no field for the effect: the published description carries it.
+        let details = match (&a.details, &effect) {
+            (Some(d), _) => d.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => a
+                .summary
+                .clone()
+                .unwrap_or_else(|| case.report.title.clone()),
+        };
+        let mut affected: Vec<formats::Affected> = Vec::new();
+        for r in &a.affected {
+            let mut events = vec![formats::Event::Introduced(r.introduced.clone())];
+            match (&r.fixed, &r.last_affected) {
+                (Some(f), _) => events.push(formats::Event::Fixed(f.clone())),
+                (None, Some(l)) => events.push(formats::Event::LastAffected(l.clone())),
+                (None, None) => {}
+            }
+            let range = formats::Range {
+                kind: formats::RangeKind::Semver,
+                repo: None,
+                events,
+                database_specific: None,
+            };
+            match affected
+                .iter_mut()
+                .find(|x| x.component.as_deref() == Some(&r.component))
+            {
+                Some(existing) => existing.ranges[0].events.extend(range.events),
+                None => affected.push(formats::Affected {
+                    package: project
+                        .component(&r.component)
+                        .and_then(|c| c.package.as_ref())
+                        .map(|p| formats::Package {
+                            ecosystem: p.ecosystem.clone(),
+                            name: p.name.clone(),
+                            purl: p.purl.clone(),
+                        }),
+                    component: Some(r.component.clone()),
+                    ranges: vec![range],
+                    versions: Vec::new(),
+                    severity: Vec::new(),
+                    ecosystem_specific: None,
+                    database_specific: None,
+                }),
+            }
+        }
+        let mut revisions = vec![formats::Revision {
+            number: "1".into(),
+            date: disclosed,
+            summary: "Initial release".into(),
+        }];
+        if case.updated_at > disclosed {
+            revisions.push(formats::Revision {
+                number: "2".into(),
+                date: case.updated_at,
+                summary: "Advisory updated".into(),
+            });
+        }
+        let mut database_specific = Map::new();
+        database_specific.insert("embargo_case".into(), json!(case.id.to_string()));
+        formats::Advisory {
+            id: cve_id.clone().unwrap_or_else(|| case.id.to_string()),
+            cve_id,
+            aliases: Some(Vec::new()),
+            related: Vec::new(),
+            summary: Some(
+                a.summary
+                    .clone()
+                    .unwrap_or_else(|| case.report.title.clone()),
+            ),
+            details: Some(details),
+            effect,
+            mitigation: a.mitigation.clone(),
+            publisher: Some(formats::Publisher {
+                name: project.name.clone(),
+                namespace: self.settings().public_url(),
+                contact: None,
+            }),
+            cna: project.cna.as_ref().map(|c| formats::Cna {
+                short_name: c.short_name.clone(),
+                org_id: c.org_id.clone(),
+            }),
+            affected: Some(affected),
+            severity: case
+                .cvss
+                .iter()
+                .flat_map(|s| [s.cvss_v3_1.as_deref(), s.cvss_v4_0.as_deref()])
+                .flatten()
+                .map(formats::Severity::cvss)
+                .collect(),
+            cwes: a
+                .cwes
+                .iter()
+                .map(|c| match c.split_once(": ") {
+                    Some((id, name)) => formats::Cwe {
+                        id: id.into(),
+                        name: Some(name.into()),
+                    },
+                    None => formats::Cwe {
+                        id: c.clone(),
+                        name: None,
+                    },
+                })
+                .collect(),
+            references: std::iter::once(formats::Reference {
+                kind: formats::ReferenceKind::Advisory,
+                url: self.url(&format!("/advisories/{}", case.id)),
+            })
+            .chain(a.references.iter().map(|r| formats::Reference {
+                kind: reference_kind(r.kind),
+                url: r.url.clone(),
+            }))
+            .collect(),
+            credits: a
+                .credits
+                .iter()
+                .map(|c| formats::Credit {
+                    name: c.name.clone(),
+                    contact: c.contact.iter().cloned().collect(),
+                    kind: Some(credit_kind(c.kind)),
+                })
+                .collect(),
+            published: Some(disclosed),
+            modified: case.updated_at,
+            revisions,
+            timeline: vec![
+                formats::TimelineEntry {
+                    time: case.received_at,
+                    value: "Reported to the project".into(),
+                },
+                formats::TimelineEntry {
+                    time: disclosed,
+                    value: "Disclosed".into(),
+                },
+            ],
+            csaf_url: Some(self.url(&format!("/advisories/{}.csaf.json", case.id))),
+            database_specific: Some(database_specific),
+        }
+    }
+
+    /// A disclosed case's document; `Err` names what the case or project lacks.
+    pub fn document(
+        &self,
+        case: &Case,
+        project: &Project,
+        format: Format,
+    ) -> Result<Value, formats::Error> {
+        let advisory = self.advisory(case, project);
+        match format {
+            Format::Cve => formats::cve::export(&advisory),
+            Format::Osv => formats::osv::export(&advisory),
+            Format::Csaf => formats::csaf::export(&advisory),
+        }
+    }
+
+    /// A project's disclosed cases, most recently disclosed first.
+    pub async fn disclosed_cases(&self, slug: &str) -> AppResult<(Project, Vec<Case>)> {
+        let project = self.project(slug).await?;
+        let slug = ProjectSlug::parse(slug).ok_or_else(AppError::not_found)?;
+        Ok((project, self.store().public_cases(&slug).await?))
+    }
+}
+
+/// What importing one record did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Imported {
+    New(embargo_core::ids::CaseId),
+    /// The record was imported before; nothing changed.
+    Unchanged(embargo_core::ids::CaseId),
+}
+
+impl App {
+    /// Brings a published OSV record in as a disclosed case of `slug` (V10). The case
+    /// id derives from the project and the record's id, so importing the same record
+    /// again changes nothing. `Err` says what is wrong with the record.
+    pub async fn import_osv(&self, slug: &str, record: &Value) -> AppResult<Imported> {
+        use embargo_core::decide;
+        use embargo_core::ids::CaseId;
+        use embargo_core::report::Draft;
+        use sha2::{Digest, Sha256};
+        let bad = |message: String| AppError::bad_request("invalid_osv", message, None);
+        formats::osv::validate(record).map_err(|e| bad(format!("not valid OSV: {e}")))?;
+        let advisory = formats::osv::parse(record).map_err(|e| bad(e.to_string()))?;
+        let project = self.project(slug).await?;
+        let digest = Sha256::digest(format!("import:{}:{}", project.slug, advisory.id));
+        let id = CaseId::from_entropy(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
+        if let Some(existing) = self.store().public_case(&id).await? {
+            let same = existing
+                .imported_osv
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                .is_some_and(|before| before == *record);
+            return if same {
+                Ok(Imported::Unchanged(id))
+            } else {
+                Err(bad(format!(
+                    "{} was imported before from a different record; nothing changed",
+                    advisory.id
+                )))
+            };
+        }
+        let title: String = advisory
+            .summary
+            .clone()
+            .unwrap_or_else(|| advisory.id.clone())
+            .chars()
+            .take(embargo_core::text::limits::TITLE)
+            .collect();
+        let description = advisory
+            .details
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| format!("Imported from {}.", advisory.id));
+        let cve = std::iter::once(&advisory.id)
+            .chain(advisory.alias_list())
+            .find(|a| a.starts_with("CVE-"))
+            .cloned();
+        let events = decide::import(
+            &embargo_core::actor::Actor::Operator,
+            &project,
+            id.clone(),
+            Draft {
+                title,
+                description,
+                ..Draft::default()
+            },
+            record.to_string(),
+            cve,
+            advisory.published.unwrap_or(advisory.modified),
+        )?;
+        let case = embargo_core::case::Case::replay(&events).expect("import decides a first event");
+        let never_shown = crate::secrets::token(crate::secrets::TRACKING_TOKEN_PREFIX);
+        match self
+            .store()
+            .submit_case(
+                &case,
+                &events,
+                &embargo_store::SecretHash::of(&never_shown),
+                &[],
+            )
+            .await
+        {
+            Ok(()) => Ok(Imported::New(id)),
+            // Imported by someone else meanwhile.
+            Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The application layer: the operations every shell (the JSON API, the web pages,
+//! the CLI) performs, each as parse → scope the lookup → `core` decides → store.
+//! Handlers stay thin and call these; no rule is decided here that `core` owns.
+
+mod accounts;
+mod cases;
+mod documents;
+mod error;
+mod limits;
+mod outbox;
+mod projects;
+
+pub use accounts::{SessionStart, Signup, user_ref};
+pub use cases::{Submitted, Upload};
+pub use documents::{Format, Imported};
+pub use error::AppError;
+pub use limits::Limiters;
+
+use crate::clock::Clock;
+use crate::settings::Settings;
+use embargo_core::Timestamp;
+use embargo_core::actor::{Actor, User};
+use embargo_store::{Store, UserRecord};
+use std::sync::Arc;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    limiters: Limiters,
+    /// Rung when events queue work for the outbox worker.
+    outbox_ready: tokio::sync::Notify,
+    /// The CSAF signing key, if configured; `Err` if it cannot be used.
+    csaf_signer: Result<Option<Arc<crate::signing::Signer>>, String>,
+    /// CVE Services, or why there is none (off, or settings it cannot use).
+    cve_services: Result<embargo_cve_services::CveServices, String>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, clock: Arc<dyn Clock>) -> App {
+        let limiters = Limiters::new(&settings);
+        let cve_services = outbox::client(&settings.cve_services);
+        let csaf_signer = match &settings.csaf.signing_key_file {
+            Some(path) => crate::signing::Signer::load(path).map(|s| Some(Arc::new(s))),
+            None => Ok(None),
+        };
+        App {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                clock,
+                limiters,
+                cve_services,
+                csaf_signer,
+                outbox_ready: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Resolves when new outbox work was queued (or was queued since the last wait).
+    pub async fn outbox_ready(&self) {
+        self.inner.outbox_ready.notified().await
+    }
+
+    /// The CSAF signing key, if one is configured and usable.
+    pub fn csaf_signer(&self) -> Option<&crate::signing::Signer> {
+        self.inner
+            .csaf_signer
+            .as_ref()
+            .ok()
+            .and_then(|s| s.as_deref())
+    }
+
+    /// Settings that parse but cannot be used (an unreadable key file, …): start-up
+    /// stops with these.
+    pub fn unusable_settings(&self) -> Option<String> {
+        self.inner.csaf_signer.as_ref().err().cloned()
+    }
+
+    /// The CVE Services client, or why there is none.
+    pub fn cve_services(&self) -> Result<&embargo_cve_services::CveServices, String> {
+        self.inner.cve_services.as_ref().map_err(Clone::clone)
+    }
+
+    pub fn limiters(&self) -> &Limiters {
+        &self.inner.limiters
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// A link under the public URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings().public_url())
+    }
+}
+
+/// How a signed-in account acts.
+pub fn actor_of(user: &UserRecord) -> Actor {
+    Actor::User(User {
+        id: user.id,
+        name: user.name.clone(),
+        instance_admin: user.instance_admin,
+    })
+}

@@ -1,0 +1,560 @@
+//! Settings: built-in defaults, then a TOML file (`--config`, `EMBARGO_CONFIG`), then
+//! `EMBARGO_*` environment variables, then command-line flags. A bad setting stops
+//! start-up with a message that names it.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded SQLite database lives (created on first start).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite database.
+    pub database_url: Option<String>,
+    /// The address people reach Embargo at, for links in pages and e-mails; defaults
+    /// to `http://` + `listen`.
+    pub public_url: Option<String>,
+    pub limits: Limits,
+    pub auth: Auth,
+    pub log: Log,
+    pub cve_services: CveServicesSettings,
+    pub csaf: CsafSettings,
+}
+
+/// Publishing CSAF documents (CSAF 2.0 section 7).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsafSettings {
+    /// An ASCII-armored OpenPGP secret key without a passphrase (protect the file):
+    /// documents are signed with it and the instance serves as a
+    /// `csaf_trusted_provider`. Unset: a `csaf_provider`, unsigned.
+    pub signing_key_file: Option<PathBuf>,
+}
+
+/// The project's account at CVE Services, for reserving IDs and publishing records
+/// (policy step C14). Off while `base_url` is empty; coordinators then enter IDs
+/// assigned elsewhere.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CveServicesSettings {
+    /// e.g. `https://cveawg.mitre.org/api` (or `https://cveawg-test.mitre.org/api`).
+    pub base_url: String,
+    /// The CNA's short name as CVE Services knows it (the `CVE-API-ORG` header).
+    pub org: String,
+    /// The CVE Services user (the `CVE-API-USER` header).
+    pub user: String,
+    /// The user's API key: a secret. Best given as `EMBARGO_CVE_SERVICES__API_KEY`;
+    /// never logged or printed.
+    pub api_key: String,
+    /// Allows `http://` and local addresses, for a test double of CVE Services.
+    pub allow_local_http: bool,
+}
+
+impl CveServicesSettings {
+    pub fn enabled(&self) -> bool {
+        !self.base_url.is_empty()
+    }
+}
+
+impl std::fmt::Debug for CveServicesSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CveServicesSettings")
+            .field("base_url", &self.base_url)
+            .field("org", &self.org)
+            .field("user", &self.user)
+            .field("api_key", &"<redacted>")
+            .field("allow_local_http", &self.allow_local_http)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest JSON request body, in bytes.
+    pub json_body_bytes: usize,
+    /// Largest single attachment, in bytes.
+    pub attachment_bytes: usize,
+    /// Most attachments in one upload (the report form or one reply).
+    pub attachments_per_upload: usize,
+    /// Reports one client address may submit per hour.
+    pub reports_per_hour: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Auth {
+    /// How long a sign-in lasts.
+    pub session_hours: u32,
+    /// Sign-in attempts per minute, per client address and per account.
+    pub login_attempts_per_minute: u32,
+    /// Requests with a bad API or tracking token per minute, per client address.
+    pub bad_tokens_per_minute: u32,
+    /// How long invitation and first-admin links stay valid.
+    pub link_hours: u32,
+    /// Behind a reverse proxy, the header carrying the client address (e.g.
+    /// `x-forwarded-for`; the last address in it is used). Empty: the peer address.
+    pub client_ip_header: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("embargo-data"),
+            database_url: None,
+            public_url: None,
+            limits: Limits::default(),
+            auth: Auth::default(),
+            log: Log::default(),
+            cve_services: CveServicesSettings::default(),
+            csaf: CsafSettings::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            json_body_bytes: 1024 * 1024,
+            attachment_bytes: 10 * 1024 * 1024,
+            attachments_per_upload: 5,
+            reports_per_hour: 30,
+        }
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            session_hours: 12,
+            login_attempts_per_minute: 10,
+            bad_tokens_per_minute: 30,
+            link_hours: 72,
+            client_ip_header: String::new(),
+        }
+    }
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+// The database URL may carry a password: never print it.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("public_url", &self.public_url)
+            .field("limits", &self.limits)
+            .field("auth", &self.auth)
+            .field("log", &self.log)
+            .field("cve_services", &self.cve_services)
+            .field("csaf", &self.csaf)
+            .finish()
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("config file {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("setting {0}")]
+    Invalid(String),
+}
+
+/// The environment variables read, besides the `EMBARGO_<SECTION>__<KEY>` ones.
+const TOP_LEVEL: [&str; 5] = ["listen", "data_dir", "database_url", "public_url", "config"];
+const SECTIONS: [&str; 5] = ["limits", "auth", "log", "cve_services", "csaf"];
+
+/// `setting `limits.attachment_bytes`: invalid type … (from EMBARGO_… environment variable)`.
+fn describe(e: figment::Error) -> SettingsError {
+    let key = e.path.join(".").to_ascii_lowercase();
+    let source = match e.metadata.as_ref() {
+        Some(m) => match &m.source {
+            Some(figment::Source::File(path)) => format!("config file {}", path.display()),
+            _ if m.name.contains("environment") => format!(
+                "environment variable EMBARGO_{}",
+                key.replace('.', "__").to_ascii_uppercase()
+            ),
+            _ => m.name.to_string(),
+        },
+        None => "settings".into(),
+    };
+    let key = if key.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        key
+    };
+    SettingsError::Invalid(format!("`{key}`: {} (from {source})", e.kind))
+}
+
+impl Settings {
+    /// Loads settings from `environment` (`EMBARGO_*` pairs, passed in so tests need
+    /// not touch the process environment) and the overrides.
+    pub fn load(overrides: &Overrides) -> Result<Settings, SettingsError> {
+        Self::load_from(overrides, Env::prefixed("EMBARGO_"))
+    }
+
+    fn load_from(overrides: &Overrides, env: Env) -> Result<Settings, SettingsError> {
+        // Only our own variables: test harnesses and other tools set EMBARGO_TEST_* too.
+        let env = env
+            .filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                TOP_LEVEL.contains(&k.as_str())
+                    || SECTIONS.iter().any(|s| k.starts_with(&format!("{s}__")))
+            })
+            .split("__")
+            .ignore(&["config"]);
+        let config_path = overrides
+            .config
+            .clone()
+            .or_else(|| std::env::var_os("EMBARGO_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &config_path {
+            if !path.is_file() {
+                return Err(SettingsError::File {
+                    path: path.display().to_string(),
+                    reason: "no such file".into(),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(env);
+        let mut s: Settings = figment.extract().map_err(describe)?;
+        if let Some(l) = overrides.listen {
+            s.listen = l;
+        }
+        if let Some(d) = &overrides.data_dir {
+            s.data_dir = d.clone();
+        }
+        if let Some(u) = &overrides.database_url {
+            s.database_url = Some(u.clone());
+        }
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        let bad = |what: &str| Err(SettingsError::Invalid(what.to_owned()));
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return bad(
+                "`database_url`: must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)",
+            );
+        }
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
+                return bad(
+                    "`public_url`: must be an http:// or https:// URL, e.g. https://security.example.org",
+                );
+            }
+        }
+        let cve = &self.cve_services;
+        if cve.enabled() {
+            if !(cve.base_url.starts_with("https://")
+                || (cve.allow_local_http && cve.base_url.starts_with("http://")))
+            {
+                return bad(
+                    "`cve_services.base_url`: must be an https:// URL, e.g. https://cveawg.mitre.org/api",
+                );
+            }
+            for (name, value) in [
+                ("cve_services.org", &cve.org),
+                ("cve_services.user", &cve.user),
+                ("cve_services.api_key", &cve.api_key),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(SettingsError::Invalid(format!(
+                        "`{name}`: required when `cve_services.base_url` is set"
+                    )));
+                }
+            }
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return bad("`data_dir`: must not be empty");
+        }
+        for (name, v) in [
+            ("limits.json_body_bytes", self.limits.json_body_bytes),
+            ("limits.attachment_bytes", self.limits.attachment_bytes),
+            (
+                "limits.attachments_per_upload",
+                self.limits.attachments_per_upload,
+            ),
+            (
+                "limits.reports_per_hour",
+                self.limits.reports_per_hour as usize,
+            ),
+            ("auth.session_hours", self.auth.session_hours as usize),
+            (
+                "auth.login_attempts_per_minute",
+                self.auth.login_attempts_per_minute as usize,
+            ),
+            (
+                "auth.bad_tokens_per_minute",
+                self.auth.bad_tokens_per_minute as usize,
+            ),
+            ("auth.link_hours", self.auth.link_hours as usize),
+        ] {
+            if v == 0 {
+                return Err(SettingsError::Invalid(format!(
+                    "`{name}`: must be greater than 0"
+                )));
+            }
+        }
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
+            return bad("`log.level`: must be one of error, warn, info, debug, trace");
+        }
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            return bad("`log.format`: must be text or json");
+        }
+        Ok(())
+    }
+
+    /// The base of links Embargo hands out, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix when people reach us over HTTPS.
+    pub fn https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// Where data lives, for the start-up banner (no passwords).
+    pub fn storage_description(&self) -> String {
+        match &self.database_url {
+            Some(url) => {
+                let host = url
+                    .split_once("://")
+                    .map(|(_, r)| r.rsplit_once('@').map(|(_, h)| h).unwrap_or(r))
+                    .unwrap_or("");
+                format!("PostgreSQL at {}", host.split('?').next().unwrap_or(host))
+            }
+            None => format!("SQLite in {}", self.data_dir.display()),
+        }
+    }
+
+    pub fn sqlite_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+/// `embargo config example`: every setting, with its default and what it does.
+pub const EXAMPLE: &str = r#"# Embargo configuration. Every value shown is the default.
+# Precedence: this file < EMBARGO_* environment variables < command-line flags.
+# Environment: EMBARGO_LISTEN, EMBARGO_DATA_DIR, EMBARGO_DATABASE_URL, EMBARGO_PUBLIC_URL,
+# and EMBARGO_<SECTION>__<KEY> for the rest, e.g. EMBARGO_LIMITS__ATTACHMENT_BYTES=20971520.
+
+# Address and port to listen on (--listen).
+listen = "127.0.0.1:8080"
+
+# Where the embedded SQLite database lives; created on first start (--data-dir).
+data_dir = "embargo-data"
+
+# Use PostgreSQL instead of SQLite (--database-url). The database must exist.
+# database_url = "postgres://embargo@db.internal:5432/embargo"
+
+# The address people reach Embargo at, used in tracking links and e-mails.
+# Defaults to http:// + listen. Set an https:// URL in production: cookies then get
+# the Secure flag and the __Host- prefix.
+# public_url = "https://security.example.org"
+
+[limits]
+# Largest JSON request body, in bytes.
+json_body_bytes = 1048576
+# Largest single attachment, in bytes.
+attachment_bytes = 10485760
+# Most attachments in one upload (the report form or one reply).
+attachments_per_upload = 5
+# Reports one client address may submit per hour.
+reports_per_hour = 30
+
+[auth]
+# How long a sign-in lasts, in hours.
+session_hours = 12
+# Sign-in attempts per minute, per client address and per account.
+login_attempts_per_minute = 10
+# Requests with a bad API or tracking token per minute, per client address.
+bad_tokens_per_minute = 30
+# How long invitation and first-admin links stay valid, in hours.
+link_hours = 72
+# Behind a reverse proxy: the header with the client address, e.g. "x-forwarded-for"
+# (the last address in it is used). Empty: the connection's peer address.
+client_ip_header = ""
+
+[log]
+# error, warn, info, debug or trace.
+level = "info"
+# text or json.
+format = "text"
+
+[cve_services]
+# The project's CVE Services account, to reserve CVE IDs and publish records.
+# Empty: off (coordinators enter IDs assigned elsewhere, e.g. by GitHub as CNA).
+# e.g. "https://cveawg.mitre.org/api" or "https://cveawg-test.mitre.org/api".
+base_url = ""
+# The CNA short name (CVE-API-ORG) and the user (CVE-API-USER).
+org = ""
+user = ""
+# The API key is a secret: set EMBARGO_CVE_SERVICES__API_KEY rather than writing it here.
+api_key = ""
+# Only for a local test double of CVE Services: allow http:// and local addresses.
+allow_local_http = false
+
+[csaf]
+# An ASCII-armored OpenPGP secret key without a passphrase (keep the file private) to
+# sign CSAF documents with, making this instance a csaf_trusted_provider.
+# signing_key_file = "/etc/embargo/csaf-signing-key.asc"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load(o: &Overrides) -> Result<Settings, SettingsError> {
+        Settings::load_from(o, Env::prefixed("EMBARGO_"))
+    }
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let from_example: Settings = Figment::from(Toml::string(EXAMPLE)).extract().unwrap();
+        assert_eq!(
+            format!("{from_example:?}"),
+            format!("{:?}", Settings::default())
+        );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API
+    fn layers_apply_in_order_file_env_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file("e.toml", "listen = \"127.0.0.1:7000\"\npublic_url = \"https://sec.example.org/\"\n[limits]\nattachment_bytes = 5\n")?;
+            jail.set_env("EMBARGO_CONFIG", "e.toml");
+            jail.set_env("EMBARGO_LIMITS__ATTACHMENT_BYTES", "7");
+            jail.set_env("EMBARGO_DATA_DIR", "/var/lib/embargo");
+            // Other tools' variables with our prefix are not settings.
+            jail.set_env("EMBARGO_TEST_PG_URL", "postgres://x");
+            let s = load(&Overrides::default()).unwrap();
+            assert_eq!(s.listen.port(), 7000);
+            assert_eq!(s.limits.attachment_bytes, 7, "env beats file");
+            assert_eq!(s.data_dir, PathBuf::from("/var/lib/embargo"));
+            assert_eq!(s.public_url(), "https://sec.example.org");
+            assert!(s.https());
+            let s = load(&Overrides {
+                listen: Some("127.0.0.1:9999".parse().unwrap()),
+                ..Overrides::default()
+            })
+            .unwrap();
+            assert_eq!(s.listen.port(), 9999, "flags beat everything");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API
+    fn bad_settings_are_named() {
+        Jail::expect_with(|jail| {
+            let e = load(&Overrides {
+                database_url: Some("mysql://x".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err();
+            assert!(e.to_string().contains("`database_url`"), "{e}");
+
+            jail.create_file("typo.toml", "[limits]\nattachment_bytez = 5\n")?;
+            let e = load(&Overrides {
+                config: Some("typo.toml".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("attachment_bytez"), "{e}");
+
+            jail.create_file("type.toml", "[auth]\nsession_hours = \"long\"\n")?;
+            let e = load(&Overrides {
+                config: Some("type.toml".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("auth.session_hours"), "{e}");
+
+            let e = load(&Overrides {
+                config: Some("missing.toml".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains("missing.toml") && e.contains("no such file"),
+                "{e}"
+            );
+
+            jail.set_env("EMBARGO_LISTEN", "not-an-address");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("listen"), "{e}");
+            jail.set_env("EMBARGO_LISTEN", "127.0.0.1:8080");
+
+            jail.set_env("EMBARGO_AUTH__SESSION_HOURS", "0");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(
+                e.contains("`auth.session_hours`: must be greater than 0"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_password_is_never_printed() {
+        let s = Settings {
+            database_url: Some("postgres://u:hunter2@db:5432/e".into()),
+            ..Settings::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.storage_description(), "PostgreSQL at db:5432/e");
+    }
+}

@@ -1,0 +1,421 @@
+//! Administration: projects (name, guidance, components and branches, members and
+//! their roles) and accounts (create, one-time password links). Instance admins see
+//! everything here; a project's admins see their project's page. Everyone else gets
+//! "not found", as for any page they may not see. `core` decides every change.
+
+use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized, see_other};
+use super::session::{FormResult, Visitor};
+use crate::app::{App, AppError, user_ref};
+use crate::markdown;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use embargo_core::access;
+use embargo_core::ids::UserId;
+use embargo_core::project::{BranchKind, NewProject, Project, ProjectCommand, Role};
+use embargo_core::rejection::{Rejection, Rule};
+use embargo_store::UserRecord;
+use maud::html;
+
+/// The administration pages exist only for instance admins (`core::access`).
+fn instance_admin<'v>(visitor: &'v Visitor, here: &str) -> Result<&'v UserRecord, WebError> {
+    let user = visitor.account(here)?;
+    if access::administers_instance(&visitor.actor()) {
+        Ok(user)
+    } else {
+        Err(AppError::not_found().into())
+    }
+}
+
+struct Notice {
+    problem: Option<Problem>,
+    /// A one-time link to hand to someone (shown once).
+    link: Option<(String, String)>,
+}
+
+const NO_NOTICE: Notice = Notice {
+    problem: None,
+    link: None,
+};
+
+async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<Page, WebError> {
+    instance_admin(visitor, "/admin")?;
+    let projects = app.projects().await?;
+    let users = app.users(&visitor.actor()).await?;
+    let body = html! {
+        h1 { "Administration" }
+        @if let Some(p) = &notice.problem { (p.banner()) }
+        @if let Some((email, link)) = &notice.link {
+            div.capability {
+                p { "Send this one-time link to " strong { (email) } " so they can set a password. It is shown only once." }
+                p { code #invite-link { (link) } }
+                button.copy type="button" data-copy="invite-link" hidden { "Copy" }
+            }
+        }
+        h2 { "Projects" }
+        ul {
+            @for p in &projects {
+                li { a href=(format!("/admin/projects/{}", p.slug)) { (p.name) } " (" code { (p.slug) } ", " (p.components.len()) " components, " (p.members.len()) " members)" }
+            }
+        }
+        form.narrow method="post" action="/admin/projects" {
+            (csrf(visitor))
+            h3 { "New project" }
+            label for="slug" { "Slug (lowercase letters, digits and dashes)" }
+            input #slug name="slug" required pattern="[a-z0-9][a-z0-9-]*";
+            label for="name" { "Name" }
+            input #name name="name" required;
+            label for="components" { "Components, one per line (e.g. one per language implementation)" }
+            textarea #components name="components" rows="4" {}
+            label for="guidance" { "Guidance shown above the report form (Markdown; empty for the default)" }
+            textarea #guidance name="guidance" rows="4" {}
+            button type="submit" { "Create the project" }
+        }
+        h2 { "Accounts" }
+        table {
+            thead { tr { th { "Name" } th { "E-mail" } th { "Admin" } th { "Password" } th {} } }
+            tbody {
+                @for u in &users {
+                    tr {
+                        td { (u.name) } td { (u.email) }
+                        td { @if u.instance_admin { "instance admin" } }
+                        td { @if u.password_hash.is_some() { "set" } @else { "not set" } }
+                        td {
+                            form.inline method="post" action=(format!("/admin/users/{}/password-link", u.id.0)) {
+                                (csrf(visitor))
+                                button type="submit" { "New password link" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form.narrow method="post" action="/admin/users" {
+            (csrf(visitor))
+            h3 { "New account" }
+            label for="user-name" { "Name" }
+            input #user-name name="name" required;
+            label for="user-email" { "E-mail" }
+            input #user-email name="email" type="email" required;
+            label.check { input type="checkbox" name="instance_admin"; " Instance admin" }
+            button type="submit" { "Create and get a password link" }
+        }
+    };
+    let page = Page::new(visitor, "Administration", body);
+    Ok(match &notice.problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    })
+}
+
+pub async fn overview(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+    overview_page(&app, &visitor, NO_NOTICE).await
+}
+
+pub async fn create_project(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    instance_admin(&visitor, "/admin")?;
+    let f = visitor.form(form)?;
+    let new = NewProject {
+        slug: f.text("slug").trim().to_owned(),
+        name: f.text("name"),
+        guidance: f.opt("guidance"),
+        components: f
+            .text("components")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    match app.create_project(&visitor.actor(), new).await {
+        Ok(p) => Ok(see_other(&format!("/admin/projects/{}", p.slug))),
+        Err(e) => {
+            let notice = Notice {
+                problem: Some(problem(&e)),
+                link: None,
+            };
+            Ok(overview_page(&app, &visitor, notice).await?.into_response())
+        }
+    }
+}
+
+pub async fn create_user(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    instance_admin(&visitor, "/admin")?;
+    let f = visitor.form(form)?;
+    let actor = visitor.actor();
+    let result = async {
+        let user = app
+            .create_user(
+                &actor,
+                f.text("email").trim(),
+                &f.text("name"),
+                f.flag("instance_admin"),
+            )
+            .await?;
+        let link = app.password_link(&actor, &user).await?;
+        Ok::<_, AppError>((user.email, link))
+    }
+    .await;
+    let notice = match result {
+        Ok(link) => Notice {
+            problem: None,
+            link: Some(link),
+        },
+        Err(e) => Notice {
+            problem: Some(problem(&e)),
+            link: None,
+        },
+    };
+    Ok(overview_page(&app, &visitor, notice).await?.into_response())
+}
+
+pub async fn password_link(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    instance_admin(&visitor, "/admin")?;
+    visitor.form(form)?;
+    let user = app
+        .store()
+        .user(UserId(id))
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(AppError::not_found)?;
+    let link = app.password_link(&visitor.actor(), &user).await?;
+    let notice = Notice {
+        problem: None,
+        link: Some((user.email, link)),
+    };
+    Ok(overview_page(&app, &visitor, notice).await?.into_response())
+}
+
+/// The project, for its admins and instance admins only.
+async fn managed_project(app: &App, visitor: &Visitor, slug: &str) -> Result<Project, WebError> {
+    visitor.account(&format!("/admin/projects/{slug}"))?;
+    let project = app.project(slug).await?;
+    if access::manages_project(&visitor.actor(), &project) {
+        Ok(project)
+    } else {
+        Err(AppError::not_found().into())
+    }
+}
+
+async fn project_page(
+    app: &App,
+    visitor: &Visitor,
+    slug: &str,
+    problem: Option<&Problem>,
+) -> Result<Page, WebError> {
+    let project = managed_project(app, visitor, slug).await?;
+    let s = &project.slug;
+    let body = html! {
+        p.crumbs { a href="/admin" { "Administration" } " · " code { (s) } }
+        h1 { (project.name) }
+        p { "Report page: " a href=(format!("/p/{s}/report")) { (app.url(&format!("/p/{s}/report"))) } }
+        @if let Some(p) = problem { (p.banner()) }
+        form.narrow method="post" action=(format!("/admin/projects/{s}/update")) {
+            (csrf(visitor))
+            h2 { "Name and guidance" }
+            label for="name" { "Name" }
+            input #name name="name" required value=(project.name);
+            label for="guidance" { "Guidance shown above the report form (Markdown)" }
+            textarea #guidance name="guidance" rows="8" { (project.guidance) }
+            button type="submit" { "Save" }
+        }
+        details.preview { summary { "Guidance as reporters see it" } (sanitized(markdown::render(&project.guidance))) }
+        form.narrow method="post" action=(format!("/admin/projects/{s}/cna")) {
+            (csrf(visitor))
+            h2 { "CVE Numbering Authority" }
+            p.hint { "Needed for CVE records (export and publishing). Leave both empty when another CNA, such as GitHub, assigns the project's CVE IDs." }
+            label for="cna_short_name" { "CNA short name" }
+            input #cna_short_name name="cna_short_name" value=(project.cna.as_ref().map(|c| c.short_name.as_str()).unwrap_or(""));
+            label for="cna_org_id" { "CNA organization UUID" }
+            input #cna_org_id name="cna_org_id" value=(project.cna.as_ref().map(|c| c.org_id.as_str()).unwrap_or(""));
+            button type="submit" { "Save" }
+        }
+        h2 { "Components and branches" }
+        @for c in &project.components {
+            h3 { (c.name) }
+            ul {
+                @for b in &c.branches { li { code { (b.name) } " — " (b.kind.as_str()) } }
+            }
+            form.inline-form method="post" action=(format!("/admin/projects/{s}/package")) {
+                (csrf(visitor))
+                input type="hidden" name="component" value=(c.name);
+                label { "Ecosystem " input name="ecosystem" placeholder="Go" value=(c.package.as_ref().map(|p| p.ecosystem.as_str()).unwrap_or("")); }
+                label { "Package " input name="package" placeholder="connectrpc.com/connect" value=(c.package.as_ref().map(|p| p.name.as_str()).unwrap_or("")); }
+                label { "Package URL " input name="purl" placeholder="pkg:golang/connectrpc.com/connect" value=(c.package.as_ref().and_then(|p| p.purl.as_deref()).unwrap_or("")); }
+                button type="submit" { "Save the package" }
+            }
+            form.inline-form method="post" action=(format!("/admin/projects/{s}/branch")) {
+                (csrf(visitor))
+                input type="hidden" name="component" value=(c.name);
+                label { "Branch " input name="branch" required placeholder="release-1.2"; }
+                label { "is "
+                    select name="kind" {
+                        option value="supported" { "supported" }
+                        option value="unsupported" { "unsupported" }
+                        option value="main" { "main" }
+                    }
+                }
+                button type="submit" { "Set" }
+            }
+        }
+        form.inline-form method="post" action=(format!("/admin/projects/{s}/component")) {
+            (csrf(visitor))
+            label { "New component " input name="name" required; }
+            button type="submit" { "Add" }
+        }
+        h2 { "Members" }
+        table {
+            thead { tr { th { "Name" } th { "Role" } th {} } }
+            tbody {
+                @for m in &project.members {
+                    tr {
+                        td { (m.user.name) }
+                        td { (m.role.as_str()) }
+                        td {
+                            form.inline method="post" action=(format!("/admin/projects/{s}/remove-member")) {
+                                (csrf(visitor))
+                                input type="hidden" name="user_id" value=(m.user.id.0);
+                                button type="submit" data-confirm="Remove this member from the project?" { "Remove" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form.inline-form method="post" action=(format!("/admin/projects/{s}/member")) {
+            (csrf(visitor))
+            label { "E-mail " input name="email" type="email" required; }
+            label { "Role "
+                select name="role" {
+                    option value="maintainer" { "maintainer (sees the cases they are added to)" }
+                    option value="security-team" { "security-team (sees every case)" }
+                    option value="admin" { "admin (security team, and manages the project)" }
+                }
+            }
+            button type="submit" { "Add or change" }
+        }
+    };
+    let page = Page::new(visitor, &project.name, body);
+    Ok(match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    })
+}
+
+pub async fn project(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+) -> Result<Page, WebError> {
+    project_page(&app, &visitor, &slug, None).await
+}
+
+async fn project_command(
+    app: &App,
+    action: &str,
+    f: &Fields,
+) -> Result<Option<ProjectCommand>, AppError> {
+    let invalid = |field: &str, msg: &str| -> AppError {
+        Rejection::invalid(field, Rule::InvalidFormat, msg).into()
+    };
+    Ok(Some(match action {
+        "update" => ProjectCommand::Update {
+            name: Some(f.text("name")),
+            guidance: Some(f.text("guidance")),
+        },
+        "cna" => ProjectCommand::SetCna {
+            short_name: f.opt("cna_short_name"),
+            org_id: f.opt("cna_org_id"),
+        },
+        "component" => ProjectCommand::AddComponent {
+            name: f.text("name"),
+        },
+        "branch" => ProjectCommand::SetBranch {
+            component: f.text("component"),
+            branch: f.text("branch"),
+            kind: BranchKind::parse(&f.text("kind"))
+                .ok_or_else(|| invalid("kind", "choose main, supported or unsupported"))?,
+        },
+        "member" => {
+            let role = Role::parse(&f.text("role"))
+                .ok_or_else(|| invalid("role", "choose maintainer, security-team or admin"))?;
+            let email = f.text("email");
+            let user = app
+                .user_by_email(email.trim())
+                .await?
+                .ok_or_else(|| -> AppError {
+                    Rejection::invalid(
+                        "email",
+                        Rule::UnknownMember,
+                        format!("no account has the e-mail address {}", email.trim()),
+                    )
+                    .into()
+                })?;
+            ProjectCommand::SetMember {
+                user: user_ref(&user),
+                role,
+            }
+        }
+        "remove-member" => ProjectCommand::RemoveMember {
+            user: UserId(
+                f.opt("user_id")
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| invalid("user_id", "choose a member"))?,
+            ),
+        },
+        _ => return Ok(None),
+    }))
+}
+
+pub async fn change_project(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((slug, action)): Path<(String, String)>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    managed_project(&app, &visitor, &slug).await?;
+    let f = visitor.form(form)?;
+    let result = if action == "package" {
+        let package = match (f.opt("ecosystem"), f.opt("package")) {
+            (None, None) => None,
+            (ecosystem, name) => Some(embargo_core::project::Package {
+                ecosystem: ecosystem.unwrap_or_default(),
+                name: name.unwrap_or_default(),
+                purl: f.opt("purl"),
+            }),
+        };
+        app.set_package(&visitor.actor(), &slug, &f.text("component"), package)
+            .await
+            .map(|_| ())
+    } else {
+        match project_command(&app, &action, &f).await {
+            Ok(Some(command)) => app
+                .change_project(&visitor.actor(), &slug, command)
+                .await
+                .map(|_| ()),
+            Ok(None) => return Err(AppError::not_found().into()),
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}"))),
+        Err(e) => {
+            let p = problem(&e);
+            Ok(project_page(&app, &visitor, &slug, Some(&p))
+                .await?
+                .into_response())
+        }
+    }
+}

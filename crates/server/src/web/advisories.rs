@@ -1,0 +1,214 @@
+//! The public face of disclosed cases (policy step C18): a page per advisory, a
+//! project's list and its Atom feed. Only `Store::public_case(s)` feeds these, so an
+//! undisclosed case answers 404 here whoever asks, signed in or not.
+
+use super::page::{Page, WebError, sanitized, when};
+use super::session::Visitor;
+use super::view;
+use crate::app::{App, AppError, Format};
+use crate::markdown;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use embargo_core::case::Case;
+use embargo_core::ids::{CaseId, ProjectSlug};
+use maud::{Markup, PreEscaped, html};
+
+async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
+    let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
+    Ok(app
+        .store()
+        .public_case(&id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(AppError::not_found)?)
+}
+
+pub fn title(case: &Case) -> &str {
+    case.advisory
+        .summary
+        .as_deref()
+        .unwrap_or(&case.report.title)
+}
+
+fn body(case: &Case) -> Markup {
+    let a = &case.advisory;
+    html! {
+        article.advisory {
+            p.crumbs { a href=(format!("/p/{}/advisories", case.project)) { "Advisories" } " · " code { (case.id) } }
+            h1 { (title(case)) }
+            dl.facts {
+                @if let Some(id) = case.cve.as_ref().and_then(|c| c.id()) { dt { "CVE" } dd { code { (id) } } }
+                @if let Some(s) = case.cvss.as_ref().and_then(|s| s.highest()) {
+                    dt { "Severity" } dd { (s.severity.as_str()) " (" (s.score) ")" }
+                }
+                @if let Some(at) = case.disclosed_at { dt { "Published" } dd { (when(at)) } }
+                @if !a.cwes.is_empty() { dt { "Weakness" } dd { (a.cwes.join(", ")) } }
+            }
+            @match (&a.details, &case.imported_osv) {
+                (Some(d), _) => { section { (sanitized(markdown::render(d))) } }
+                // An imported advisory's description was public before it came here;
+                // a reported case's description stays internal.
+                (None, Some(_)) => { section { (sanitized(markdown::render(&case.report.description))) } }
+                (None, None) => {}
+            }
+            @if let Some(score) = &case.cvss { h2 { "Impact" } (view::final_score(score)) }
+            @if !a.affected.is_empty() {
+                h2 { "Affected versions" }
+                table {
+                    thead { tr { th { "Component" } th { "Introduced" } th { "Fixed" } } }
+                    tbody {
+                        @for r in &a.affected {
+                            tr {
+                                td { (r.component) }
+                                td { (r.introduced) }
+                                td {
+                                    @match (&r.fixed, &r.last_affected) {
+                                        (Some(f), _) => { (f) },
+                                        (None, Some(l)) => { "not fixed; last affected " (l) },
+                                        (None, None) => "not fixed",
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(m) = &a.mitigation { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
+            @if !a.credits.is_empty() {
+                h2 { "Credits" }
+                ul { @for c in &a.credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
+            }
+            @if !a.references.is_empty() {
+                h2 { "References" }
+                ul { @for r in &a.references { li { a href=(r.url) rel="noopener noreferrer" { (r.url) } " (" (r.kind.as_str()) ")" } } }
+            }
+        }
+    }
+}
+
+/// `/advisories/{id}` (the page) and `/advisories/{id}.{cve,osv,csaf}.json`.
+pub async fn page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let document = Format::ALL.into_iter().find_map(|f| {
+        file.strip_suffix(&format!(".{}.json", f.as_str()))
+            .map(|id| (id, f))
+    });
+    let Some((id, format)) = document else {
+        let case = disclosed(&app, &file).await?;
+        return Ok(Page::new(&visitor, title(&case), body(&case)).into_response());
+    };
+    let case = disclosed(&app, id).await?;
+    let project = app.project(case.project.as_str()).await?;
+    Ok(json_document(app.document(&case, &project, format)))
+}
+
+/// A document, or why the case cannot have it (e.g. no CNA settings for a CVE record).
+pub fn json_document(doc: Result<serde_json::Value, embargo_formats::Error>) -> Response {
+    match doc {
+        Ok(v) => {
+            let mut res = serde_json::to_string_pretty(&v)
+                .unwrap_or_default()
+                .into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res
+        }
+        Err(e) => (
+            axum::http::StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({
+                "error": { "code": "not_available", "message": e.to_string() }
+            })),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn list(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+) -> Result<Page, WebError> {
+    let project = app.project(&slug).await?;
+    let cases = app
+        .store()
+        .public_cases(&project.slug)
+        .await
+        .map_err(AppError::from)?;
+    let body = html! {
+        h1 { (project.name) ": security advisories" }
+        p { a href=(format!("/p/{}/advisories.atom", project.slug)) { "Atom feed" } }
+        @if cases.is_empty() { p.empty { "No advisories yet." } }
+        ul.advisories {
+            @for c in &cases {
+                li {
+                    a href=(format!("/advisories/{}", c.id)) { (title(c)) }
+                    @if let Some(id) = c.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
+                    @if let Some(at) = c.disclosed_at { " · " (when(at)) }
+                }
+            }
+        }
+    };
+    Ok(Page::new(
+        &visitor,
+        &format!("{} advisories", project.name),
+        body,
+    ))
+}
+
+/// An Atom feed (RFC 4287) of the project's advisories.
+pub async fn feed(State(app): State<App>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let project = app.project(&slug).await?;
+    let slug = ProjectSlug::parse(&slug).ok_or_else(AppError::not_found)?;
+    let cases = app
+        .store()
+        .public_cases(&slug)
+        .await
+        .map_err(AppError::from)?;
+    let self_url = app.url(&format!("/p/{slug}/advisories.atom"));
+    let updated = cases
+        .iter()
+        .map(|c| c.updated_at)
+        .max()
+        .unwrap_or(project.created_at);
+    // maud escapes text and attributes as XML needs; every element is written with
+    // a body so that none comes out as an HTML void element.
+    let xml = html! {
+        (PreEscaped("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"))
+        feed xmlns="http://www.w3.org/2005/Atom" {
+            id { (self_url) }
+            title { (project.name) " security advisories" }
+            updated { (updated) }
+            link rel="self" href=(self_url) {}
+            link rel="alternate" href=(app.url(&format!("/p/{slug}/advisories"))) {}
+            author { name { (project.name) " security team" } }
+            @for c in &cases {
+                @let url = app.url(&format!("/advisories/{}", c.id));
+                entry {
+                    id { (url) }
+                    title {
+                        @if let Some(id) = c.cve.as_ref().and_then(|v| v.id()) { (id) ": " }
+                        (title(c))
+                    }
+                    updated { (c.updated_at) }
+                    @if let Some(at) = c.disclosed_at { published { (at) } }
+                    link rel="alternate" type="text/html" href=(url) {}
+                    @if let Some(d) = &c.advisory.details {
+                        summary type="html" { (markdown::render(d)) }
+                    }
+                }
+            }
+        }
+    };
+    let mut res = xml.into_string().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    Ok(res)
+}

@@ -1,0 +1,258 @@
+//! The case page's advisory section (policy steps C14, C17, C18): the details as
+//! plain-text forms (one reference, credit or range per line, so it works without
+//! JavaScript), the CVE ID, and disclosure. Lines are read here; `core` checks values.
+
+use super::page::{Fields, sanitized};
+use embargo_core::advisory::{
+    AdvisoryDetails, AffectedRange, Credit, CreditKind, CveState, Reference, ReferenceKind,
+};
+use embargo_core::case::Case;
+use embargo_core::rejection::{Invalid, Rejection, Rule};
+use maud::{Markup, html};
+
+/// `fix https://…` per line.
+fn references_text(a: &AdvisoryDetails) -> String {
+    a.references
+        .iter()
+        .map(|r| format!("{} {}", r.kind.as_str(), r.url))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `finder: Rae Porter <rae@example.net>` per line.
+fn credits_text(a: &AdvisoryDetails) -> String {
+    a.credits
+        .iter()
+        .map(|c| match &c.contact {
+            Some(contact) => format!("{}: {} <{contact}>", c.kind.as_str(), c.name),
+            None => format!("{}: {}", c.kind.as_str(), c.name),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `go 0 1.16.2` (introduced, fixed) or `go 1.2.0 <=1.4.9` (last affected) per line.
+fn affected_text(a: &AdvisoryDetails) -> String {
+    a.affected
+        .iter()
+        .map(|r| match (&r.fixed, &r.last_affected) {
+            (Some(f), _) => format!("{} {} {f}", r.component, r.introduced),
+            (None, Some(l)) => format!("{} {} <={l}", r.component, r.introduced),
+            (None, None) => format!("{} {}", r.component, r.introduced),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// Reads the form; every malformed line is named (`references, line 2`).
+pub fn read(f: &Fields) -> Result<AdvisoryDetails, Rejection> {
+    let mut problems = Vec::new();
+    let mut bad = |field: &str, n: usize, msg: &str| {
+        problems.push(Invalid::new(
+            field,
+            Rule::InvalidFormat,
+            format!("`{field}`, line {}: {msg}", n + 1),
+        ));
+    };
+    let mut references = Vec::new();
+    for (n, l) in lines(&f.text("references")) {
+        match l.split_once(char::is_whitespace) {
+            Some((kind, url)) if ReferenceKind::parse(kind).is_some() => {
+                references.push(Reference {
+                    url: url.trim().to_owned(),
+                    kind: ReferenceKind::parse(kind).expect("checked"),
+                })
+            }
+            _ => bad(
+                "references",
+                n,
+                "write `KIND URL`, KIND one of advisory, article, detection, discussion, report, fix, introduced, package, evidence, web",
+            ),
+        }
+    }
+    let mut credits = Vec::new();
+    for (n, l) in lines(&f.text("credits")) {
+        let Some((kind, rest)) = l.split_once(':') else {
+            bad("credits", n, "write `KIND: NAME <CONTACT>`");
+            continue;
+        };
+        let Some(kind) = CreditKind::parse(kind.trim()) else {
+            bad(
+                "credits",
+                n,
+                "KIND is one of finder, reporter, analyst, coordinator, remediation-developer, remediation-reviewer, remediation-verifier, tool, sponsor, other",
+            );
+            continue;
+        };
+        let (name, contact) = match rest
+            .trim()
+            .strip_suffix('>')
+            .and_then(|r| r.rsplit_once('<'))
+        {
+            Some((name, contact)) => (name.trim().to_owned(), Some(contact.trim().to_owned())),
+            None => (rest.trim().to_owned(), None),
+        };
+        credits.push(Credit {
+            name,
+            contact,
+            kind,
+        });
+    }
+    let mut affected = Vec::new();
+    for (n, l) in lines(&f.text("affected")) {
+        let parts: Vec<&str> = l.split_whitespace().collect();
+        let (fixed, last_affected) = match parts.get(2) {
+            None => (None, None),
+            Some(p) => match p.strip_prefix("<=") {
+                Some(last) => (None, Some(last.to_owned())),
+                None => (Some((*p).to_owned()), None),
+            },
+        };
+        if !(2..=3).contains(&parts.len()) {
+            bad(
+                "affected",
+                n,
+                "write `COMPONENT INTRODUCED [FIXED | <=LAST_AFFECTED]`, e.g. `go 0 1.16.2`",
+            );
+            continue;
+        }
+        affected.push(AffectedRange {
+            component: parts[0].to_owned(),
+            introduced: parts[1].to_owned(),
+            fixed,
+            last_affected,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Rejection::Invalid(problems));
+    }
+    Ok(AdvisoryDetails {
+        summary: f.opt("summary"),
+        details: f.opt("details"),
+        cwes: f
+            .text("cwes")
+            .lines()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        references,
+        credits,
+        affected,
+        mitigation: f.opt("mitigation"),
+    })
+}
+
+/// What the advisory will say, for the team.
+pub fn summary(case: &Case) -> Markup {
+    let a = &case.advisory;
+    html! {
+        dl.facts {
+            dt { "Title" } dd { (a.summary.as_deref().unwrap_or(&case.report.title)) }
+            dt { "CVE" }
+            dd {
+                @match &case.cve {
+                    None => "none yet",
+                    Some(CveState::Failed { message }) => { "request failed: " (message) },
+                    Some(CveState::Rejected { message }) => { "CVE Services refused: " (message) },
+                    Some(s) => { @if let Some(id) = s.id() { code { (id) } " " } "(" (s.as_str()) ")" },
+                }
+            }
+            @if !a.cwes.is_empty() { dt { "Weakness" } dd { (a.cwes.join(", ")) } }
+            @if !a.affected.is_empty() { dt { "Affected" } dd { pre { (affected_text(a)) } } }
+            @if !a.credits.is_empty() { dt { "Credits" } dd { pre { (credits_text(a)) } } }
+            @if !a.references.is_empty() { dt { "References" } dd { pre { (references_text(a)) } } }
+        }
+        @if let Some(d) = &a.details { section.description { (sanitized(crate::markdown::render(d))) } }
+        @if let Some(m) = &a.mitigation { p { strong { "Mitigation: " } } (sanitized(crate::markdown::render(m))) }
+    }
+}
+
+/// The coordinator's form.
+pub fn form(case: &Case) -> Markup {
+    let a = &case.advisory;
+    html! {
+        fieldset {
+            legend { "Advisory details (internal until disclosure)" }
+            label for="adv-summary" { "Title" }
+            input #adv-summary name="summary" value=(a.summary.as_deref().unwrap_or("")) placeholder=(case.report.title);
+            label for="adv-details" { "Published description (Markdown)" }
+            textarea #adv-details name="details" rows="5" { (a.details.as_deref().unwrap_or("")) }
+            label for="adv-cwes" { "Weaknesses, one per line: CWE-ID: NAME (the name is shown in CVE and CSAF documents)" }
+            textarea #adv-cwes name="cwes" rows="2" placeholder="CWE-400: Uncontrolled Resource Consumption" { (a.cwes.join("\n")) }
+            label for="adv-affected" { "Affected ranges, one per line: COMPONENT INTRODUCED [FIXED | <=LAST_AFFECTED]" }
+            textarea #adv-affected name="affected" rows="3" placeholder="go 0 1.16.2" { (affected_text(a)) }
+            label for="adv-credits" { "Credits, one per line: KIND: NAME <CONTACT>" }
+            textarea #adv-credits name="credits" rows="3" placeholder="finder: Rae Porter <rae@example.net>" { (credits_text(a)) }
+            label for="adv-references" { "References, one per line: KIND URL" }
+            textarea #adv-references name="references" rows="3" placeholder="fix https://github.com/…/pull/1" { (references_text(a)) }
+            label for="adv-mitigation" { "Mitigation (Markdown)" }
+            textarea #adv-mitigation name="mitigation" rows="3" { (a.mitigation.as_deref().unwrap_or("")) }
+            button type="submit" { "Save the advisory" }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<HashMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn lines_round_trip_through_the_form() {
+        let f = fields(&[
+            (
+                "references",
+                "fix https://example.org/pr/1\n\nweb https://example.org",
+            ),
+            (
+                "credits",
+                "finder: Rae Porter <rae@example.net>\nanalyst: Sam",
+            ),
+            ("affected", "go 0 1.16.2\nswift 1.0.0 <=1.4.9"),
+            ("cwes", "CWE-400\ncwe-20: Improper Input Validation"),
+        ]);
+        let a = read(&f).unwrap();
+        assert_eq!(a.references.len(), 2);
+        assert_eq!(a.credits[0].contact.as_deref(), Some("rae@example.net"));
+        assert_eq!(a.affected[1].last_affected.as_deref(), Some("1.4.9"));
+        assert_eq!(a.cwes, ["CWE-400", "cwe-20: Improper Input Validation"]);
+        let again = read(&fields(&[
+            ("references", &references_text(&a)),
+            ("credits", &credits_text(&a)),
+            ("affected", &affected_text(&a)),
+            ("cwes", &a.cwes.join("\n")),
+        ]))
+        .unwrap();
+        assert_eq!(again, a);
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let Err(Rejection::Invalid(list)) = read(&fields(&[
+            ("references", "fix https://ok\nblog https://x"),
+            ("affected", "go"),
+        ])) else {
+            panic!("invalid")
+        };
+        assert_eq!(list[0].field, "references");
+        assert!(list[0].message.contains("line 2"), "{}", list[0].message);
+        assert_eq!(list[1].field, "affected");
+    }
+}

@@ -1,0 +1,97 @@
+// Embargo's only script: small improvements to forms that work without it.
+// Loaded from our origin with `defer`; no inline script anywhere (strict CSP).
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Show a checkbox's follow-up fields only when it is ticked.
+  for (const block of document.querySelectorAll(".reveal[data-when]")) {
+    const box = document.getElementById(block.dataset.when);
+    if (!box) continue;
+    const sync = () => { block.hidden = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  }
+
+  // Ask before irreversible actions.
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  }
+
+  // Copy buttons for links and tokens shown once.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = "Copied";
+    });
+  }
+
+  // Refuse files over the limit before uploading them, not after.
+  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+    input.addEventListener("change", () => {
+      const max = Number(input.dataset.maxBytes);
+      const maxFiles = Number(input.dataset.maxFiles);
+      const big = [...input.files].filter((f) => f.size > max).map((f) => f.name);
+      let message = "";
+      if (big.length) message = `Too large (limit ${Math.floor(max / 1024)} KiB): ${big.join(", ")}`;
+      else if (maxFiles && input.files.length > maxFiles) message = `Attach at most ${maxFiles} files at once.`;
+      input.setCustomValidity(message);
+      input.reportValidity();
+    });
+  }
+  // The CVSS calculator scores as metrics are chosen; without this script the same
+  // form is scored by the server on "Score". Text goes in with textContent only.
+  const calc = document.getElementById("cvss-calculator");
+  if (calc) {
+    const out = document.getElementById("calc-result");
+    const version = calc.dataset.version;
+    const selects = [...calc.querySelectorAll("select[data-metric]")];
+    const paste = document.getElementById("calc-paste");
+    const el = (tag, text, id) => {
+      const node = document.createElement(tag);
+      node.textContent = text;
+      if (id) node.id = id;
+      return node;
+    };
+    const fill = (vector) => {
+      for (const input of document.querySelectorAll("input[data-calc-fill]")) {
+        const want = input.dataset.calcFill;
+        if (want === "any" || vector.startsWith(`CVSS:${want}/`)) input.value = vector;
+      }
+    };
+    const score = async (vector) => {
+      const res = await fetch(`/api/v1/cvss/score?vector=${encodeURIComponent(vector)}`);
+      const body = await res.json();
+      if (!res.ok) {
+        out.replaceChildren(el("p", body.error.message, "calc-error"));
+        return null;
+      }
+      const line = el("p", "");
+      line.append(el("strong", body.score.toFixed(1), "calc-score"), " ", el("span", body.severity, "calc-severity"));
+      out.replaceChildren(el("p", "").appendChild(el("code", body.vector, "calc-vector")).parentNode, line);
+      fill(body.vector);
+      return body;
+    };
+    const fromSelects = () => {
+      if (selects.some((s) => s.value === "")) {
+        out.replaceChildren(el("p", "Choose every metric marked *, or paste a vector."));
+        return;
+      }
+      const parts = selects.filter((s) => s.value !== "X").map((s) => `${s.dataset.metric}:${s.value}`);
+      score(`CVSS:${version}/${parts.join("/")}`);
+    };
+    for (const s of selects) s.addEventListener("change", fromSelects);
+    paste.addEventListener("change", async () => {
+      const body = await score(paste.value.trim());
+      if (!body || body.version !== version) return;
+      for (const s of selects) {
+        const m = body.metrics.find((x) => x.metric === s.dataset.metric);
+        s.value = m ? m.value : (s.options[0].value === "" ? "" : "X");
+      }
+    });
+  }
+});

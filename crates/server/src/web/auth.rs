@@ -1,0 +1,304 @@
+//! Signing in and out, the one-time links (first admin, set a password), and the
+//! personal API tokens page.
+
+use super::page::{Fields, Page, Problem, WebError, csrf, problem, see_other, when};
+use super::session::{FormResult, Visitor};
+use crate::app::{App, AppError, Signup};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use embargo_core::account::TokenId;
+use maud::html;
+use std::collections::HashMap;
+
+/// Only paths of ours, so the sign-in page cannot send anyone elsewhere.
+fn next_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/triage".to_owned(),
+    }
+}
+
+fn login_page(visitor: &Visitor, next: &str, email: &str, problem: Option<&Problem>) -> Page {
+    let body = html! {
+        h1 { "Sign in" }
+        @if let Some(p) = problem { (p.banner()) }
+        form.narrow method="post" action="/login" {
+            (csrf(visitor))
+            input type="hidden" name="next" value=(next);
+            label for="email" { "E-mail" }
+            input #email name="email" type="email" autocomplete="username" required value=(email);
+            label for="password" { "Password" }
+            input #password name="password" type="password" autocomplete="current-password" required;
+            button type="submit" { "Sign in" }
+        }
+    };
+    let page = Page::new(visitor, "Sign in", body);
+    match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    }
+}
+
+pub async fn login_form(visitor: Visitor, Query(q): Query<HashMap<String, String>>) -> Page {
+    login_page(
+        &visitor,
+        &next_path(q.get("next").map(String::as_str)),
+        "",
+        None,
+    )
+}
+
+pub async fn login(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    let next = next_path(f.opt("next").as_deref());
+    let email = f.text("email");
+    match app
+        .sign_in(&visitor.ip, email.trim(), f.text("password"))
+        .await
+    {
+        Ok(start) => {
+            // A new session id at sign-in; an old one (if any) ends.
+            if let Some(old) = visitor.session_cookie() {
+                app.sign_out(old).await?;
+            }
+            let max_age = u64::from(app.settings().auth.session_hours) * 3600;
+            let mut res = see_other(&next);
+            if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            let p = problem(&e);
+            Ok(login_page(&visitor, &next, &email, Some(&p)).into_response())
+        }
+    }
+}
+
+pub async fn logout(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    visitor.form(form)?;
+    if let Some(cookie) = visitor.session_cookie() {
+        app.sign_out(cookie).await?;
+    }
+    let mut res = see_other("/");
+    if let Ok(v) = visitor.session_clear_cookie().parse() {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+fn password_fields() -> maud::Markup {
+    html! {
+        label for="password" { "Password (at least 12 characters)" }
+        input #password name="password" type="password" autocomplete="new-password" minlength="12" required;
+    }
+}
+
+fn setup_page(visitor: &Visitor, token: &str, f: &Fields, problem: Option<&Problem>) -> Page {
+    let body = html! {
+        h1 { "Create the first admin" }
+        p { "This account runs this Embargo instance: it creates projects and invites people." }
+        @if let Some(p) = problem { (p.banner()) }
+        form.narrow method="post" action=(format!("/setup/{token}")) {
+            (csrf(visitor))
+            label for="name" { "Name" }
+            input #name name="name" required value=(f.text("name"));
+            label for="email" { "E-mail" }
+            input #email name="email" type="email" autocomplete="username" required value=(f.text("email"));
+            (password_fields())
+            button type="submit" { "Create the admin account" }
+        }
+    };
+    let page = Page::new(visitor, "Set up Embargo", body);
+    match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    }
+}
+
+pub async fn setup_form(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Page, WebError> {
+    // Once an account exists the link is dead; say nothing more than "not found".
+    if app.store().user_count().await.map_err(AppError::from)? > 0 {
+        return Err(AppError::not_found().into());
+    }
+    Ok(setup_page(&visitor, &token, &Fields(HashMap::new()), None))
+}
+
+pub async fn setup(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    let signup = Signup {
+        email: f.text("email").trim().to_owned(),
+        name: f.text("name"),
+        password: f.text("password"),
+    };
+    match app.complete_setup(&token, signup).await {
+        Ok(_) => Ok(see_other("/login?next=/admin")),
+        Err(e) => {
+            let p = problem(&e);
+            if p.status == axum::http::StatusCode::NOT_FOUND {
+                return Err(e.into());
+            }
+            Ok(setup_page(&visitor, &token, &f, Some(&p)).into_response())
+        }
+    }
+}
+
+fn password_page(visitor: &Visitor, token: &str, email: &str, problem: Option<&Problem>) -> Page {
+    let body = html! {
+        h1 { "Set your password" }
+        p { "For " strong { (email) } "." }
+        @if let Some(p) = problem { (p.banner()) }
+        form.narrow method="post" action=(format!("/password/{token}")) {
+            (csrf(visitor))
+            (password_fields())
+            button type="submit" { "Set the password" }
+        }
+    };
+    let page = Page::new(visitor, "Set your password", body);
+    match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    }
+}
+
+pub async fn password_form(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Page, WebError> {
+    let user = app.password_link_user(&token).await?;
+    Ok(password_page(&visitor, &token, &user.email, None))
+}
+
+pub async fn set_password(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    let user = app.password_link_user(&token).await?;
+    match app.set_password_with_link(&token, f.text("password")).await {
+        Ok(_) => Ok(see_other("/login")),
+        Err(e) => {
+            let p = problem(&e);
+            Ok(password_page(&visitor, &token, &user.email, Some(&p)).into_response())
+        }
+    }
+}
+
+async fn tokens_page(
+    app: &App,
+    visitor: &Visitor,
+    created: Option<(String, String)>,
+    problem: Option<&Problem>,
+) -> Result<Page, WebError> {
+    let user = visitor.account("/settings/tokens")?;
+    let tokens = app.api_tokens(user).await?;
+    let body = html! {
+        h1 { "Personal API tokens" }
+        p { "Use them as " code { "Authorization: Bearer …" } " with the API under " code { "/api/v1" } "." }
+        @if let Some(p) = problem { (p.banner()) }
+        @if let Some((name, token)) = &created {
+            div.capability {
+                p { "Your new token " strong { (name) } " — copy it now; it is shown only once:" }
+                p { code #new-token { (token) } }
+                button.copy type="button" data-copy="new-token" hidden { "Copy" }
+            }
+        }
+        @if tokens.is_empty() { p.empty { "You have no tokens." } }
+        @else {
+            table {
+                thead { tr { th { "Name" } th { "Created" } th { "Last used" } th {} } }
+                tbody {
+                    @for t in &tokens {
+                        tr {
+                            td { (t.name) }
+                            td { (when(t.created_at)) }
+                            td { (t.last_used_at.map(when).unwrap_or_else(|| "never".into())) }
+                            td {
+                                form.inline method="post" action=(format!("/settings/tokens/{}/revoke", t.id.0)) {
+                                    (csrf(visitor))
+                                    button type="submit" data-confirm="Revoke this token? Scripts using it stop working." { "Revoke" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "New token" }
+        form.narrow method="post" action="/settings/tokens" {
+            (csrf(visitor))
+            label for="token-name" { "Name (what it is for)" }
+            input #token-name name="name" required;
+            button type="submit" { "Create a token" }
+        }
+    };
+    let page = Page::new(visitor, "API tokens", body);
+    Ok(match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    })
+}
+
+pub async fn tokens(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+    tokens_page(&app, &visitor, None, None).await
+}
+
+pub async fn create_token(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let user = visitor.account("/settings/tokens")?.clone();
+    let f = visitor.form(form)?;
+    let name = f.text("name");
+    // The token is shown in this response only, never after a redirect.
+    match app.create_api_token(&visitor.actor(), &user, &name).await {
+        Ok((_, token)) => {
+            Ok(
+                tokens_page(&app, &visitor, Some((name.trim().to_owned(), token)), None)
+                    .await?
+                    .status(axum::http::StatusCode::CREATED)
+                    .into_response(),
+            )
+        }
+        Err(e) => {
+            let p = problem(&e);
+            Ok(tokens_page(&app, &visitor, None, Some(&p))
+                .await?
+                .into_response())
+        }
+    }
+}
+
+pub async fn revoke_token(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let user = visitor.account("/settings/tokens")?.clone();
+    visitor.form(form)?;
+    app.revoke_api_token(&visitor.actor(), &user, TokenId(id))
+        .await?;
+    Ok(see_other("/settings/tokens"))
+}

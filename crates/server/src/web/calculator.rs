@@ -1,0 +1,124 @@
+//! The CVSS calculator (policy step C13): a select per metric with FIRST's
+//! descriptions, or a pasted vector. Without JavaScript it is a GET form that the
+//! server scores when the page is drawn again; with the static script, the vector,
+//! score and severity update as metrics are chosen (through `/api/v1/cvss/score`).
+//! It only computes; proposing or setting a vector is a separate POST form that the
+//! calculator fills in.
+
+use embargo_cvss::{Assessment, MetricDef, Version, metrics};
+use maud::{Markup, html};
+use std::collections::HashMap;
+
+/// What the visitor chose: the version, and the vector if one is complete.
+pub struct Calculation {
+    pub version: Version,
+    pub result: Option<Result<Assessment, embargo_cvss::ParseError>>,
+}
+
+fn version_of(q: &HashMap<String, String>) -> Version {
+    match q.get("calc").map(String::as_str) {
+        Some("4.0") => Version::V4_0,
+        _ => Version::V3_1,
+    }
+}
+
+/// Reads the calculator's query: a pasted `vector`, or one value per metric (`m_AV`).
+pub fn calculate(q: &HashMap<String, String>) -> Calculation {
+    if let Some(pasted) = q.get("vector").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        let result = embargo_cvss::assess(pasted);
+        let version = match &result {
+            Ok(a) if matches!(a.vector.version(), Version::V4_0) => Version::V4_0,
+            _ => version_of(q),
+        };
+        return Calculation {
+            version,
+            result: Some(result),
+        };
+    }
+    let version = version_of(q);
+    let mut parts = Vec::new();
+    let mut any = false;
+    for m in metrics(version) {
+        match q.get(&format!("m_{}", m.abbr)).map(String::as_str) {
+            Some(v) if !v.is_empty() && v != "X" => {
+                any = true;
+                parts.push(format!("{}:{v}", m.abbr));
+            }
+            _ => {}
+        }
+    }
+    let result = any
+        .then(|| embargo_cvss::assess(&format!("CVSS:{}/{}", version.as_str(), parts.join("/"))));
+    Calculation { version, result }
+}
+
+fn chosen<'a>(
+    m: &MetricDef,
+    q: &'a HashMap<String, String>,
+    calc: &Calculation,
+) -> Option<&'a str> {
+    // A pasted vector sets the selects; otherwise they keep what was chosen.
+    if let Some(Ok(a)) = &calc.result
+        && q.contains_key("vector")
+    {
+        return a
+            .vector
+            .metrics()
+            .find(|mv| mv.metric.abbr == m.abbr)
+            .map(|mv| mv.value.abbr);
+    }
+    q.get(&format!("m_{}", m.abbr)).map(String::as_str)
+}
+
+/// The calculator form; `action` is the page it comes back to.
+pub fn render(action: &str, q: &HashMap<String, String>, calc: &Calculation) -> Markup {
+    let version = calc.version;
+    html! {
+        section.calculator #calculator {
+            h3 { "CVSS calculator" }
+            p.versions {
+                a href=(format!("{action}?calc=3.1#calculator")) aria-current=[(version == Version::V3_1).then_some("page")] { "v3.1" }
+                " · "
+                a href=(format!("{action}?calc=4.0#calculator")) aria-current=[(version == Version::V4_0).then_some("page")] { "v4.0" }
+            }
+            form #cvss-calculator method="get" action=(format!("{action}#calculator")) data-version=(version.as_str()) {
+                input type="hidden" name="calc" value=(version.as_str());
+                label for="calc-paste" { "Paste a vector" }
+                input #calc-paste name="vector" placeholder=(format!("CVSS:{}/…", version.as_str()));
+                @for m in metrics(version) {
+                    div.metric title=(m.description) {
+                        label for=(format!("m_{}", m.abbr)) { (m.name) " (" (m.abbr) ")" @if m.mandatory { span.req { " *" } } }
+                        select #(format!("m_{}", m.abbr)) name=(format!("m_{}", m.abbr)) data-metric=(m.abbr) {
+                            @if m.mandatory { option value="" { "— choose —" } }
+                            @for v in m.values {
+                                option value=(v.abbr) title=(v.description) selected[chosen(m, q, calc) == Some(v.abbr)] {
+                                    (v.name) " (" (v.abbr) ")"
+                                }
+                            }
+                        }
+                        p.hint { (m.description) }
+                    }
+                }
+                button type="submit" { "Score" }
+            }
+            output #calc-result for="cvss-calculator" {
+                @match &calc.result {
+                    Some(Ok(a)) => {
+                        p { code #calc-vector { (a.vector) } }
+                        p { strong #calc-score { (a.score) } " " span #calc-severity { (a.severity.as_str()) } }
+                    }
+                    Some(Err(e)) => { p.error #calc-error { (e.to_string()) } }
+                    None => { p.hint { "Choose every metric marked *, or paste a vector." } }
+                }
+            }
+        }
+    }
+}
+
+/// The vector to pre-fill the proposal forms with, when the calculator has one.
+pub fn vector(calc: &Calculation) -> Option<String> {
+    match &calc.result {
+        Some(Ok(a)) => Some(a.vector.to_string()),
+        Some(Err(_)) | None => None,
+    }
+}

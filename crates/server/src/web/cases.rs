@@ -1,0 +1,623 @@
+//! The team's pages: home, the triage queue, a project's cases, and a case with its
+//! actions. Each action is a form posting to `/cases/{id}/actions/{action}`; the
+//! command is decided by `core` as for the API, and a refusal comes back as the case
+//! page with the reason above the forms.
+
+use super::advisory;
+use super::calculator;
+use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other, stage, when};
+use super::session::{FormResult, MultipartResult, Visitor};
+use super::view::{self, Links};
+use crate::api::wire::DecisionIn;
+use crate::api::{decision_input, download as download_response};
+use crate::app::{App, AppError, Upload};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use embargo_core::access::Standing;
+use embargo_core::actor::ActorRef;
+use embargo_core::case::Stage;
+use embargo_core::command::Command;
+use embargo_core::event::{Assessment, Visibility};
+use embargo_core::ids::{CaseId, UserId};
+use embargo_core::rejection::{Rejection, Rule};
+use embargo_store::CaseAccess;
+use maud::{Markup, html};
+use std::collections::HashMap;
+
+pub async fn home(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+    let projects = app.projects().await?;
+    let mine = match &visitor.user {
+        Some(u) => app
+            .store()
+            .projects_of(u.id)
+            .await
+            .map_err(AppError::from)?,
+        None => Vec::new(),
+    };
+    let body = html! {
+        h1 { "Embargo" }
+        p { "Private vulnerability reports, triage and coordinated disclosure." }
+        @if visitor.user.is_some() {
+            h2 { "Your projects" }
+            @if mine.is_empty() { p { "You are not a member of any project yet." } }
+            ul {
+                @for p in &mine {
+                    li { a href=(format!("/projects/{}/cases", p.slug)) { (p.name) } " — cases" }
+                }
+            }
+        }
+        h2 { "Report a vulnerability" }
+        @if projects.is_empty() { p { "No project takes reports here yet." } }
+        ul {
+            @for p in &projects {
+                li { a href=(format!("/p/{}/report", p.slug)) { (p.name) } }
+            }
+        }
+    };
+    Ok(Page::new(&visitor, "Home", body))
+}
+
+pub async fn triage(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+    let user = visitor.account("/triage")?;
+    let queue = app.triage_queue(user).await?;
+    let now = app.now();
+    let body = html! {
+        h1 { "Triage queue" }
+        p { "New reports and reports waiting for an answer, oldest first." }
+        @if queue.is_empty() {
+            p.empty { "Nothing waits for triage." }
+        } @else {
+            table.cases {
+                thead { tr { th { "Age" } th { "Case" } th { "Project" } th { "Stage" } th { "Coordinator" } } }
+                tbody {
+                    @for (project, case) in &queue {
+                        tr {
+                            td.age title=(when(case.received_at)) { (age(now, case.received_at)) }
+                            td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
+                            td { (project.name) }
+                            td { (stage(case.stage)) }
+                            td { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new(&visitor, "Triage", body))
+}
+
+pub async fn project_cases(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Page, WebError> {
+    let here = format!("/projects/{slug}/cases");
+    visitor.account(&here)?;
+    let filter: Vec<Stage> = q
+        .get("stage")
+        .and_then(|s| Stage::parse(s))
+        .into_iter()
+        .collect();
+    let (project, cases) = app.cases(&visitor.actor(), &slug, filter.clone()).await?;
+    // A project the visitor has no part in shows nothing, as if absent.
+    if !embargo_core::access::sees_members(&visitor.actor(), &project) {
+        return Err(AppError::not_found().into());
+    }
+    let now = app.now();
+    let body = html! {
+        h1 { (project.name) ": cases" }
+        nav.filters {
+            a href=(here) { "all" }
+            @for s in Stage::ALL {
+                " · " a href=(format!("{here}?stage={}", s.as_str())) aria-current=[filter.contains(&s).then_some("page")] { (s.as_str()) }
+            }
+        }
+        @if cases.is_empty() { p.empty { "No cases you may see." } }
+        @else {
+            table.cases {
+                thead { tr { th { "Received" } th { "Case" } th { "Component" } th { "Stage" } th { "Coordinator" } } }
+                tbody {
+                    @for case in &cases {
+                        tr {
+                            td title=(when(case.received_at)) { (age(now, case.received_at)) " ago" }
+                            td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
+                            td { (case.report.component.as_deref().unwrap_or("—")) }
+                            td { (stage(case.stage)) }
+                            td { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new(&visitor, &project.name, body))
+}
+
+fn action_form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) -> Markup {
+    html! {
+        form.action method="post" action=(format!("/cases/{case}/actions/{action}")) {
+            (csrf(visitor))
+            (inner)
+        }
+    }
+}
+
+/// Severity (C13): the final call, the proposals, the calculator and the forms.
+fn scoring(visitor: &Visitor, access: &CaseAccess, q: &HashMap<String, String>) -> Markup {
+    let case = access.case();
+    let Standing::Team(team) = access.standing() else {
+        return html! {};
+    };
+    let calc = calculator::calculate(q);
+    let computed = calculator::vector(&calc);
+    let id = &case.id;
+    let current = case.cvss.as_ref();
+    let prefill = |version: &str, stored: Option<&String>| -> String {
+        match &computed {
+            Some(v) if v.starts_with(&format!("CVSS:{version}/")) => v.clone(),
+            _ => stored.cloned().unwrap_or_default(),
+        }
+    };
+    html! {
+        section.scoring #scoring {
+            h2 { "Severity" }
+            @match current {
+                Some(score) => { (view::final_score(score)) }
+                None => { p.empty { "No final CVSS call yet." } }
+            }
+            @if !case.cvss_proposals.is_empty() {
+                h3 { "Proposals" }
+                ul.proposals {
+                    @for p in &case.cvss_proposals {
+                        li {
+                            (view::cvss_line(&p.vector))
+                            span.meta {
+                                @match &p.by {
+                                    ActorRef::Reporter => { "the reporter's suggestion" }
+                                    ActorRef::User(u) => { (u.name) }
+                                    ActorRef::Operator | ActorRef::System => { "Embargo" }
+                                }
+                                " · " (when(p.at))
+                            }
+                        }
+                    }
+                }
+            }
+            (calculator::render(&format!("/cases/{id}"), q, &calc))
+            (action_form(visitor, id, "cvss-propose", html! {
+                label for="cvss-vector" { "Propose a vector (v3.1 or v4.0)" }
+                input #cvss-vector name="vector" required value=(computed.clone().unwrap_or_default()) data-calc-fill="any";
+                button type="submit" { "Propose" }
+            }))
+            @if team.coordinator {
+                (action_form(visitor, id, "cvss-set", html! {
+                    fieldset {
+                        legend { "Final call (coordinator)" }
+                        label for="cvss_v3_1" { "CVSS v3.1 vector" }
+                        input #cvss_v3_1 name="cvss_v3_1" value=(prefill("3.1", current.and_then(|c| c.cvss_v3_1.as_ref()))) data-calc-fill="3.1";
+                        label for="cvss_v4_0" { "CVSS v4.0 vector" }
+                        input #cvss_v4_0 name="cvss_v4_0" value=(prefill("4.0", current.and_then(|c| c.cvss_v4_0.as_ref()))) data-calc-fill="4.0";
+                        label for="effect" { "Effect: what an attacker can do (Markdown; goes into the advisory)" }
+                        textarea #effect name="effect" rows="3" required { (current.map(|c| c.effect.as_str()).unwrap_or("")) }
+                        button type="submit" { "Set the score" }
+                    }
+                }))
+            }
+        }
+    }
+}
+
+/// The advisory, the CVE ID and disclosure (C14, C17, C18).
+fn publishing(visitor: &Visitor, access: &CaseAccess, cve_services: bool) -> Markup {
+    let case = access.case();
+    let Standing::Team(team) = access.standing() else {
+        return html! {};
+    };
+    let from_confirmation = matches!(
+        case.stage,
+        Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned | Stage::Disclosed
+    );
+    if !from_confirmation {
+        return html! {};
+    }
+    let id = &case.id;
+    let has_id = case.cve.as_ref().and_then(|c| c.id()).is_some();
+    html! {
+        section.advisory #advisory {
+            h2 { "Advisory" }
+            (advisory::summary(case))
+            @if team.coordinator {
+                (action_form(visitor, id, "advisory", advisory::form(case)))
+                @if !has_id && cve_services && case.cve != Some(embargo_core::advisory::CveState::Requested) {
+                    (action_form(visitor, id, "cve-request", html! {
+                        button type="submit" { "Request a CVE ID from CVE Services" }
+                    }))
+                }
+                @if !has_id {
+                    (action_form(visitor, id, "cve-assign", html! {
+                        label for="cve-id" { "CVE ID assigned elsewhere (e.g. by GitHub as CNA)" }
+                        input #cve-id name="cve_id" placeholder="CVE-2026-12345" required;
+                        button type="submit" { "Record the CVE ID" }
+                    }))
+                }
+                @if case.stage != Stage::Disclosed {
+                    (action_form(visitor, id, "disclose", html! {
+                        button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
+                    }))
+                } @else {
+                    p { "Public at " a href=(format!("/advisories/{id}")) { "/advisories/" (id) } "." }
+                }
+            }
+        }
+    }
+}
+
+fn actions(visitor: &Visitor, access: &CaseAccess) -> Markup {
+    let case = access.case();
+    let project = access.project();
+    let Standing::Team(team) = access.standing() else {
+        return html! {};
+    };
+    let me = visitor.user.as_ref().map(|u| u.id);
+    let open = !matches!(
+        case.stage,
+        Stage::Rejected | Stage::Closed | Stage::Disclosed
+    );
+    let others: Vec<_> = project
+        .members
+        .iter()
+        .filter(|m| Some(m.user.id) != me)
+        .collect();
+    let addable: Vec<_> = project
+        .members
+        .iter()
+        .filter(|m| {
+            case.coordinator.as_ref().map(|c| c.id) != Some(m.user.id)
+                && !case.collaborators.iter().any(|c| c.id == m.user.id)
+        })
+        .collect();
+    let id = &case.id;
+    html! {
+        section.actions {
+            h2 { "Act on the case" }
+            @if team.leads() && case.stage == Stage::Received {
+                (action_form(visitor, id, "acknowledge", html! { button type="submit" { "Acknowledge the report" } }))
+            }
+            @if open && !team.coordinator && (team.leads() || case.coordinator.is_none()) {
+                (action_form(visitor, id, "claim", html! { button type="submit" { "Claim: become the coordinator" } }))
+            }
+            @if team.leads() && open && !others.is_empty() {
+                (action_form(visitor, id, "hand-over", html! {
+                    label for="hand-over-to" { "Hand the coordinator role to" }
+                    select #hand-over-to name="user_id" {
+                        @for m in &others { option value=(m.user.id.0) { (m.user.name) " (" (m.role.as_str()) ")" } }
+                    }
+                    button type="submit" { "Hand over" }
+                }))
+            }
+            @if team.leads() && !addable.is_empty() {
+                (action_form(visitor, id, "add-collaborator", html! {
+                    label for="collaborator" { "Add a collaborator" }
+                    select #collaborator name="user_id" {
+                        @for m in &addable { option value=(m.user.id.0) { (m.user.name) " (" (m.role.as_str()) ")" } }
+                    }
+                    button type="submit" { "Add" }
+                }))
+            }
+            (action_form(visitor, id, "message", html! {
+                label for="message" { "Write to the reporter (Markdown; the reporter reads this)" }
+                textarea #message name="body" rows="5" required {}
+                button type="submit" { "Send to the reporter" }
+            }))
+            (action_form(visitor, id, "note", html! {
+                label for="note" { "Internal note (the reporter does not see it)" }
+                textarea #note name="body" rows="4" required {}
+                button type="submit" { "Add the note" }
+            }))
+            @if team.leads() && open && case.open_question.is_none() {
+                (action_form(visitor, id, "ask", html! {
+                    label for="question" { "Ask the reporter for information (the case waits in needs-info)" }
+                    textarea #question name="body" rows="4" required {}
+                    button type="submit" { "Ask" }
+                }))
+            }
+            @if team.leads() && open {
+                (action_form(visitor, id, "preliminary", html! {
+                    label for="assessment" { "Preliminary decision" }
+                    select #assessment name="assessment" {
+                        @for a in Assessment::ALL { option value=(a.as_str()) { (a.as_str()) } }
+                    }
+                    label for="preliminary-note" { "Note (internal)" }
+                    textarea #preliminary-note name="note" rows="3" {}
+                    button type="submit" { "Record" }
+                }))
+                (action_form(visitor, id, "decision", html! {
+                    fieldset {
+                        legend { "Final decision" }
+                        label.check { input type="radio" name="outcome" value="confirmed" required; " Confirmed vulnerability" }
+                        label.check { input type="radio" name="outcome" value="rejected"; " Rejected" }
+                        label for="reason" { "Reason (for a rejection)" }
+                        select #reason name="reason" {
+                            option value="" { "—" }
+                            option value="not-a-vulnerability" { "not a vulnerability" }
+                            option value="support-request" { "support request" }
+                            option value="duplicate" { "duplicate" }
+                            option value="out-of-scope" { "out of scope" }
+                        }
+                        label for="duplicate_of" { "Duplicate of (case id)" }
+                        input #duplicate_of name="duplicate_of" placeholder="EMB-…";
+                        label for="explanation" { "Explanation the reporter reads (empty: a polite standard text)" }
+                        textarea #explanation name="explanation" rows="4" {}
+                        button type="submit" data-confirm="Record the final decision? The reporter is told." { "Record the final decision" }
+                    }
+                }))
+            }
+            @if team.leads() && case.public.is_none() {
+                (action_form(visitor, id, "public", html! {
+                    label for="public-link" { "Already public? Where (link)" }
+                    input #public-link name="link" type="url";
+                    label for="public-note" { "Note" }
+                    input #public-note name="note";
+                    button type="submit" { "Mark as already public" }
+                }))
+            }
+            form.action method="post" enctype="multipart/form-data" action=(format!("/cases/{id}/attachments")) {
+                (csrf(visitor))
+                label for="file" { "Attach files" }
+                input #file name="file" type="file" multiple required;
+                label.check { input type="checkbox" name="internal"; " Internal (the reporter does not see them)" }
+                button type="submit" { "Attach" }
+            }
+        }
+    }
+}
+
+async fn render(
+    app: &App,
+    visitor: &Visitor,
+    access: &CaseAccess,
+    q: &HashMap<String, String>,
+    problem: Option<&Problem>,
+) -> Result<Page, WebError> {
+    let events = app.timeline(access).await?;
+    let case = access.case();
+    let links = Links {
+        attachment_base: format!("/cases/{}/attachments", case.id),
+    };
+    let all: Vec<_> = case.attachments.iter().collect();
+    let r = &case.report.reporter;
+    let body = html! {
+        p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
+        h1 { (case.report.title) }
+        p.stage-line { (stage(case.stage)) }
+        @if let Some(p) = problem { (p.banner()) }
+        div.columns {
+            div.main {
+                (view::report(case))
+                (view::attachments(&all, &links))
+                h2 { "Timeline" }
+                (view::timeline(&events, access.standing(), &links))
+                (scoring(visitor, access, q))
+                (publishing(visitor, access, app.cve_services().is_ok()))
+                (actions(visitor, access))
+            }
+            aside {
+                h2 { "People" }
+                dl.facts {
+                    dt { "Coordinator" } dd { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("nobody yet")) }
+                    dt { "Collaborators" }
+                    dd {
+                        @if case.collaborators.is_empty() { "none" }
+                        ul.plain {
+                            @for c in &case.collaborators {
+                                li {
+                                    (c.name)
+                                    form.inline method="post" action=(format!("/cases/{}/actions/remove-collaborator", case.id)) {
+                                        (csrf(visitor))
+                                        input type="hidden" name="user_id" value=(c.id.0);
+                                        button.link type="submit" title=(format!("Remove {}", c.name)) { "remove" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    dt { "Reporter" }
+                    dd { (r.name.as_deref().unwrap_or("anonymous")) @if let Some(e) = &r.email { br; (e) } }
+                    @if let Some(c) = &r.credit { dt { "Credit as" } dd { (c) } }
+                    @if let Some(p) = &case.preliminary { dt { "Preliminary" } dd { (p.assessment.as_str()) } }
+                    @if let Some(q) = &case.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
+                }
+                @if let Some(d) = &case.decision { h2 { "Decision" } (view::decision(d)) }
+                @if let Some(a) = case.cvss.as_ref().and_then(|s| s.highest()) {
+                    h2 { "Severity" }
+                    p { strong { (a.score) } " " (a.severity.as_str()) }
+                }
+            }
+        }
+    };
+    let page = Page::new(visitor, &case.report.title, body);
+    Ok(match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    })
+}
+
+pub async fn case_page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Page, WebError> {
+    visitor.account(&format!("/cases/{id}"))?;
+    let access = app.case(&visitor.actor(), &id).await?;
+    render(&app, &visitor, &access, &q, None).await
+}
+
+/// The calculator on its own page, for anyone.
+pub async fn calculator_page(visitor: Visitor, Query(q): Query<HashMap<String, String>>) -> Page {
+    let calc = calculator::calculate(&q);
+    let body = html! {
+        h1 { "CVSS calculator" }
+        p { "Scores as FIRST's specifications define them, for v3.1 and v4.0. "
+            "Older vectors (v2.0, v3.0) can be pasted too, or scored with " code { "embargo cvss" } "." }
+        (calculator::render("/cvss", &q, &calc))
+    };
+    Page::new(&visitor, "CVSS calculator", body)
+}
+
+fn user_id(f: &Fields) -> Result<UserId, AppError> {
+    f.opt("user_id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(UserId)
+        .ok_or_else(|| {
+            Rejection::invalid("user_id", Rule::Required, "choose a member of the project").into()
+        })
+}
+
+fn command(action: &str, f: &Fields) -> Result<Option<Command>, AppError> {
+    Ok(Some(match action {
+        "acknowledge" => Command::Acknowledge,
+        "claim" => Command::Claim,
+        "hand-over" => Command::HandOver { to: user_id(f)? },
+        "add-collaborator" => Command::AddCollaborator { user: user_id(f)? },
+        "remove-collaborator" => Command::RemoveCollaborator { user: user_id(f)? },
+        "message" => Command::MessageReporter {
+            body: f.text("body"),
+        },
+        "note" => Command::AddNote {
+            body: f.text("body"),
+        },
+        "ask" => Command::AskReporter {
+            body: f.text("body"),
+        },
+        "preliminary" => Command::SetPreliminaryDecision {
+            assessment: Assessment::parse(&f.text("assessment")).ok_or_else(|| {
+                Rejection::invalid(
+                    "assessment",
+                    Rule::InvalidFormat,
+                    "choose likely-vulnerability, needs-analysis or likely-not-vulnerability",
+                )
+            })?,
+            note: f.opt("note"),
+        },
+        "decision" => Command::SetFinalDecision(decision_input(DecisionIn {
+            outcome: f.text("outcome"),
+            reason: f.opt("reason").filter(|_| f.text("outcome") == "rejected"),
+            duplicate_of: f
+                .opt("duplicate_of")
+                .filter(|_| f.opt("reason").as_deref() == Some("duplicate")),
+            explanation: f.opt("explanation"),
+        })?),
+        "public" => Command::MarkPublic {
+            link: f.opt("link"),
+            note: f.opt("note"),
+        },
+        "advisory" => Command::SetAdvisory(advisory::read(f)?),
+        "cve-assign" => Command::AssignCveId {
+            id: f.text("cve_id"),
+        },
+        "disclose" => Command::Disclose,
+        "cve-request" => Command::RequestCveId,
+        "cvss-propose" => Command::ProposeCvss {
+            vector: f.text("vector"),
+        },
+        "cvss-set" => Command::SetCvss {
+            cvss_v3_1: f.opt("cvss_v3_1"),
+            cvss_v4_0: f.opt("cvss_v4_0"),
+            effect: f.text("effect"),
+        },
+        _ => return Ok(None),
+    }))
+}
+
+async fn run(
+    app: &App,
+    visitor: &Visitor,
+    id: &str,
+    anchor: &str,
+    command: Result<Vec<Command>, AppError>,
+    uploads: Vec<Upload>,
+) -> Result<Response, WebError> {
+    let access = app.case(&visitor.actor(), id).await?;
+    let result = match command {
+        Ok(commands) => app
+            .execute(&visitor.actor(), &access.case().id, commands, uploads)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/cases/{id}#{anchor}"))),
+        Err(e) => {
+            let p = problem(&e);
+            if p.status == axum::http::StatusCode::NOT_FOUND {
+                return Err(e.into());
+            }
+            // Fresh state: the refusal may come from someone else's change.
+            let access = app.case(&visitor.actor(), id).await?;
+            Ok(render(app, visitor, &access, &HashMap::new(), Some(&p))
+                .await?
+                .into_response())
+        }
+    }
+}
+
+pub async fn act(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, action)): Path<(String, String)>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    visitor.account(&format!("/cases/{id}"))?;
+    // Cases the visitor may not see are not found before the form is looked at.
+    app.case(&visitor.actor(), &id).await?;
+    let f = visitor.form(form)?;
+    let command = match command(&action, &f) {
+        Ok(Some(c)) => Ok(vec![c]),
+        Ok(None) => return Err(AppError::not_found().into()),
+        Err(e) => Err(e),
+    };
+    let anchor = match action.as_str() {
+        a if a.starts_with("cvss") => "scoring",
+        "advisory" | "cve-assign" | "cve-request" | "disclose" => "advisory",
+        _ => "timeline",
+    };
+    run(&app, &visitor, &id, anchor, command, vec![]).await
+}
+
+pub async fn attach(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    multipart: MultipartResult,
+) -> Result<Response, WebError> {
+    visitor.account(&format!("/cases/{id}"))?;
+    app.case(&visitor.actor(), &id).await?;
+    let mut form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let visibility = if form.flag("internal") {
+        Visibility::Internal
+    } else {
+        Visibility::Shared
+    };
+    for file in &mut form.files {
+        file.visibility = visibility;
+    }
+    let command = if form.files.is_empty() {
+        Err(Rejection::invalid("file", Rule::Required, "choose at least one file").into())
+    } else {
+        Ok(vec![])
+    };
+    run(&app, &visitor, &id, "timeline", command, form.files).await
+}
+
+pub async fn download(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    visitor.account(&format!("/cases/{id}"))?;
+    let access = app.case(&visitor.actor(), &id).await?;
+    let (meta, bytes) = app.attachment(&access, &attachment).await?;
+    Ok(download_response(&meta.filename, bytes))
+}

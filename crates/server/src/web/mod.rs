@@ -1,0 +1,95 @@
+//! The server-rendered pages: the report form and the reporter's tracking page (no
+//! account), sign-in, the triage queue, case pages with their actions, project
+//! administration and API tokens. Every page works without JavaScript; one static
+//! script improves some forms. No inline script or style, so the CSP stays strict.
+//!
+//! Every state-changing form is a POST carrying a CSRF token (see [`session`]), and
+//! every handler goes through the same [`App`] operations as the API.
+
+mod admin;
+mod advisories;
+mod advisory;
+mod assets;
+mod auth;
+mod calculator;
+mod cases;
+mod csaf;
+mod page;
+mod report;
+pub mod session;
+mod track;
+mod view;
+
+use crate::app::App;
+use crate::settings::Settings;
+use crate::upload;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use page::{Page, WebError};
+
+pub fn router(settings: &Settings) -> Router<App> {
+    let uploads = DefaultBodyLimit::max(upload::body_limit(&settings.limits));
+    Router::new()
+        .route("/", get(cases::home))
+        .route("/static/{file}", get(assets::serve))
+        .route(
+            "/p/{slug}/report",
+            get(report::form).post(report::submit).layer(uploads),
+        )
+        .route("/advisories/{file}", get(advisories::page))
+        .route(
+            "/p/{slug}/csaf/provider-metadata.json",
+            get(csaf::provider_metadata),
+        )
+        .route("/p/{slug}/csaf/white/index.txt", get(csaf::index))
+        .route("/p/{slug}/csaf/openpgp/{file}", get(csaf::public_key))
+        .route("/p/{slug}/csaf/white/changes.csv", get(csaf::changes))
+        .route("/p/{slug}/csaf/white/{year}/{file}", get(csaf::document))
+        .route("/p/{slug}/advisories", get(advisories::list))
+        .route("/p/{slug}/advisories.atom", get(advisories::feed))
+        .route("/track/{token}", get(track::page))
+        .route("/track/{token}/reply", post(track::reply).layer(uploads))
+        .route("/track/{token}/answer", post(track::answer))
+        .route("/track/{token}/cvss", post(track::suggest_cvss))
+        .route(
+            "/track/{token}/attachments/{attachment}",
+            get(track::download_attachment),
+        )
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup/{token}", get(auth::setup_form).post(auth::setup))
+        .route(
+            "/password/{token}",
+            get(auth::password_form).post(auth::set_password),
+        )
+        .route(
+            "/settings/tokens",
+            get(auth::tokens).post(auth::create_token),
+        )
+        .route("/settings/tokens/{id}/revoke", post(auth::revoke_token))
+        .route("/cvss", get(cases::calculator_page))
+        .route("/triage", get(cases::triage))
+        .route("/projects/{slug}/cases", get(cases::project_cases))
+        .route("/cases/{id}", get(cases::case_page))
+        .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route(
+            "/cases/{id}/attachments",
+            post(cases::attach).layer(uploads),
+        )
+        .route("/cases/{id}/attachments/{attachment}", get(cases::download))
+        .route("/admin", get(admin::overview))
+        .route("/admin/projects", post(admin::create_project))
+        .route("/admin/projects/{slug}", get(admin::project))
+        .route(
+            "/admin/projects/{slug}/{action}",
+            post(admin::change_project),
+        )
+        .route("/admin/users", post(admin::create_user))
+        .route(
+            "/admin/users/{id}/password-link",
+            post(admin::password_link),
+        )
+        .fallback(page::not_found)
+}

@@ -1,0 +1,310 @@
+//! The page shell, error pages and the small helpers every page uses.
+
+use super::session::{CSRF_FIELD, Visitor};
+use crate::app::AppError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use embargo_core::Timestamp;
+use embargo_core::case::Stage;
+use embargo_core::rejection::Rejection;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use std::collections::HashMap;
+
+/// A rendered page with the navigation for its visitor.
+pub struct Page {
+    status: StatusCode,
+    html: String,
+    cookies: Vec<String>,
+}
+
+impl Page {
+    pub fn new(visitor: &Visitor, title: &str, body: Markup) -> Page {
+        Page {
+            status: StatusCode::OK,
+            html: shell(Some(visitor), title, body).into_string(),
+            cookies: visitor.set_cookies(),
+        }
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Page {
+        self.status = status;
+        self
+    }
+
+    pub fn cookie(mut self, cookie: String) -> Page {
+        self.cookies.push(cookie);
+        self
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, Html(self.html)).into_response();
+        for c in self.cookies {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        res
+    }
+}
+
+fn shell(visitor: Option<&Visitor>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · Embargo" }
+                link rel="stylesheet" href="/static/embargo.css";
+                script src="/static/embargo.js" defer {}
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "Embargo" }
+                    nav {
+                        @if let Some(u) = visitor.and_then(|v| v.user.as_ref()) {
+                            a href="/triage" { "Triage" }
+                            @if u.instance_admin { a href="/admin" { "Admin" } }
+                            a href="/settings/tokens" { "API tokens" }
+                            form.inline method="post" action="/logout" {
+                                (csrf(visitor.expect("signed in")))
+                                button.link type="submit" { "Sign out " (u.name) }
+                            }
+                        } @else {
+                            a href="/login" { "Sign in" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field.
+pub fn csrf(visitor: &Visitor) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf()); }
+}
+
+/// Already-sanitized HTML (our Markdown renderer's output).
+pub fn sanitized(html: String) -> PreEscaped<String> {
+    PreEscaped(html)
+}
+
+/// A 303 to another page (after a successful POST).
+pub fn see_other(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+pub fn when(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// "3 days", "5 hours", "12 minutes".
+pub fn age(now: Timestamp, then: Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(then.as_second()).max(0);
+    let (n, unit) = match secs {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3_600 => (s / 3_600, "hour"),
+        s => (s / 60, "minute"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn stage(s: Stage) -> Markup {
+    html! { span class=(format!("stage stage-{}", s.as_str())) { (s.as_str()) } }
+}
+
+/// A form's fields, with blank ones read as absent.
+pub struct Fields(pub HashMap<String, String>);
+
+impl Fields {
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.0.get(name).cloned().unwrap_or_default()
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.0
+            .get(name)
+            .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1" | "yes"))
+    }
+}
+
+/// What went wrong, for a banner above a form: the message and the field it names.
+pub struct Problem {
+    pub status: StatusCode,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}
+
+pub fn problem(e: &AppError) -> Problem {
+    let (message, fields) = match e {
+        AppError::Rejected(Rejection::NotFound) => ("not found".to_owned(), vec![]),
+        AppError::Rejected(Rejection::Invalid(list)) => (
+            list.iter()
+                .map(|i| i.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            list.iter()
+                .map(|i| (i.field.clone(), i.message.clone()))
+                .collect(),
+        ),
+        AppError::Rejected(Rejection::Conflict { field, message }) => {
+            (message.clone(), vec![(field.clone(), message.clone())])
+        }
+        AppError::BadRequest { message, field, .. } => (
+            message.clone(),
+            field.iter().map(|f| (f.clone(), message.clone())).collect(),
+        ),
+        AppError::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error");
+            ("internal error; it was logged".to_owned(), vec![])
+        }
+        AppError::Rejected(Rejection::Forbidden { .. } | Rejection::IllegalTransition { .. })
+        | AppError::Unauthorized { .. }
+        | AppError::RateLimited { .. }
+        | AppError::TooLarge { .. }
+        | AppError::Busy => (e.to_string(), vec![]),
+    };
+    Problem {
+        status: e.status(),
+        message,
+        fields,
+    }
+}
+
+impl Problem {
+    pub fn banner(&self) -> Markup {
+        html! { div.error role="alert" { p { (self.message) } } }
+    }
+
+    /// The message for one field, shown next to it.
+    pub fn on(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// Failures that end a request with an error page.
+#[derive(Debug)]
+pub enum WebError {
+    App(AppError),
+    /// The page needs a signed-in account.
+    SignIn {
+        next: String,
+    },
+    /// A form without our origin or token.
+    Csrf,
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = html! {
+        h1 { (title) }
+        p { (message) }
+        p { a href="/" { "Home" } }
+    };
+    (status, Html(shell(None, title, body).into_string())).into_response()
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::App(e) => {
+                let p = problem(&e);
+                match p.status {
+                    // Identical for "missing" and "not yours to see".
+                    StatusCode::NOT_FOUND => not_found_page(),
+                    status => {
+                        let title = status.canonical_reason().unwrap_or("Error");
+                        error_page(status, title, &p.message)
+                    }
+                }
+            }
+            WebError::SignIn { next } => {
+                let next = if next.starts_with('/') && !next.starts_with("//") {
+                    next
+                } else {
+                    "/".into()
+                };
+                see_other(&format!("/login?next={}", encode(&next)))
+            }
+            WebError::Csrf => error_page(
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form was not sent from this site, or it has expired. \
+                 Go back, reload the page and send it again.",
+            ),
+        }
+    }
+}
+
+fn not_found_page() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is nothing here, or you may not see it.",
+    )
+}
+
+pub async fn not_found() -> Response {
+    not_found_page()
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        let t = |s| Timestamp::from_second(s).unwrap();
+        assert_eq!(age(t(100_000), t(100_000 - 59)), "0 minutes");
+        assert_eq!(age(t(100_000), t(100_000 - 60)), "1 minute");
+        assert_eq!(age(t(100_000), t(100_000 - 7_200)), "2 hours");
+        assert_eq!(age(t(1_000_000), t(1_000_000 - 3 * 86_400)), "3 days");
+    }
+
+    #[test]
+    fn sign_in_redirects_only_to_our_own_paths() {
+        let location = |next: &str| {
+            WebError::SignIn { next: next.into() }
+                .into_response()
+                .headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(location("/cases/X"), "/login?next=/cases/X");
+        assert_eq!(location("//evil.example/"), "/login?next=/");
+        assert_eq!(location("https://evil.example/"), "/login?next=/");
+    }
+}

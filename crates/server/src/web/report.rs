@@ -1,0 +1,168 @@
+//! The project's report page: guidance, the form, and the receipt with the tracking
+//! link (shown once; only its hash is stored).
+
+use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized};
+use super::session::{MultipartResult, Visitor};
+use crate::api::wire::ReportIn;
+use crate::app::App;
+use crate::markdown;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use embargo_core::project::Project;
+use embargo_core::report::Channel;
+use maud::{Markup, html};
+use std::collections::HashMap;
+
+pub async fn form(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+) -> Result<Page, WebError> {
+    let project = app.project(&slug).await?;
+    Ok(render(
+        &app,
+        &visitor,
+        &project,
+        &Fields(HashMap::new()),
+        None,
+    ))
+}
+
+fn field_error(problem: Option<&Problem>, name: &str) -> Markup {
+    html! {
+        @if let Some(m) = problem.and_then(|p| p.on(name)) {
+            span.field-error id=(format!("{name}-error")) { (m) }
+        }
+    }
+}
+
+fn render(
+    app: &App,
+    visitor: &Visitor,
+    project: &Project,
+    f: &Fields,
+    problem: Option<&Problem>,
+) -> Page {
+    let limits = &app.settings().limits;
+    let chosen = f.opt("component");
+    let body = html! {
+        h1 { "Report a vulnerability in " (project.name) }
+        section.guidance { (sanitized(markdown::render(&project.guidance))) }
+        @if let Some(p) = problem { (p.banner()) }
+        form.report method="post" enctype="multipart/form-data" action=(format!("/p/{}/report", project.slug)) {
+            (csrf(visitor))
+            label for="title" { "Title " span.req { "(required)" } }
+            input #title name="title" required maxlength="200" value=(f.text("title"));
+            (field_error(problem, "title"))
+            label for="description" { "Description " span.req { "(required; Markdown)" } }
+            p.hint { "What is vulnerable, how to reproduce it, and what an attacker gains." }
+            textarea #description name="description" required rows="12" { (f.text("description")) }
+            (field_error(problem, "description"))
+            @if !project.components.is_empty() {
+                label for="component" { "Affected component" }
+                select #component name="component" {
+                    option value="" { "Not sure" }
+                    @for c in &project.components {
+                        option value=(c.name) selected[chosen.as_deref() == Some(c.name.as_str())] { (c.name) }
+                    }
+                }
+                (field_error(problem, "component"))
+            }
+            label for="affected_versions" { "Affected versions" }
+            input #affected_versions name="affected_versions" value=(f.text("affected_versions"));
+            (field_error(problem, "affected_versions"))
+            label for="platform" { "Platform" }
+            input #platform name="platform" value=(f.text("platform"));
+            fieldset {
+                legend { "Is it already known?" }
+                label.check { input type="checkbox" name="already_public" #already_public checked[f.flag("already_public")]; " It is already public" }
+                div.reveal data-when="already_public" {
+                    label for="public_link" { "Where (link)" }
+                    input #public_link name="public_link" type="url" value=(f.text("public_link"));
+                    (field_error(problem, "public_link"))
+                }
+                label.check { input type="checkbox" name="in_dependency" #in_dependency checked[f.flag("in_dependency")]; " It is in a dependency" }
+                div.reveal data-when="in_dependency" {
+                    label for="dependency" { "Which dependency" }
+                    input #dependency name="dependency" value=(f.text("dependency"));
+                    (field_error(problem, "dependency"))
+                }
+            }
+            fieldset {
+                legend { "About you (optional)" }
+                label for="reporter_name" { "Name" }
+                input #reporter_name name="reporter_name" value=(f.text("reporter_name"));
+                label for="reporter_email" { "E-mail" }
+                input #reporter_email name="reporter_email" type="email" value=(f.text("reporter_email"));
+                (field_error(problem, "reporter_email"))
+                label for="credit" { "How to credit you in the advisory (leave empty for no credit)" }
+                input #credit name="credit" value=(f.text("credit"));
+            }
+            label for="file" { "Attachments" }
+            p.hint { "At most " (limits.attachments_per_upload) " files of " (limits.attachment_bytes / 1024) " KiB each. They are only ever offered as downloads." }
+            input #file name="file" type="file" multiple data-max-bytes=(limits.attachment_bytes) data-max-files=(limits.attachments_per_upload);
+            p { button type="submit" { "Send the report privately" } }
+        }
+    };
+    let title = format!("Report a vulnerability in {}", project.name);
+    let page = Page::new(visitor, &title, body);
+    match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    }
+}
+
+pub async fn submit(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    multipart: MultipartResult,
+) -> Result<Response, WebError> {
+    let project = app.project(&slug).await?;
+    let form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let f = Fields(form.fields);
+    let draft = ReportIn {
+        title: f.text("title"),
+        description: f.text("description"),
+        component: f.opt("component"),
+        affected_versions: f.opt("affected_versions"),
+        platform: f.opt("platform"),
+        already_public: f.flag("already_public"),
+        public_link: f.opt("public_link"),
+        in_dependency: f.flag("in_dependency"),
+        dependency: f.opt("dependency"),
+        reporter_name: f.opt("reporter_name"),
+        reporter_email: f.opt("reporter_email"),
+        credit: f.opt("credit"),
+    };
+    let submitted = match app
+        .submit_report(
+            &visitor.actor(),
+            &visitor.ip,
+            &slug,
+            draft.into(),
+            Channel::Web,
+            form.files,
+        )
+        .await
+    {
+        Ok(s) => s,
+        // The form comes back with everything typed in it (files must be chosen again).
+        Err(e) => {
+            let p = problem(&e);
+            return Ok(render(&app, &visitor, &project, &f, Some(&p)).into_response());
+        }
+    };
+    let body = html! {
+        h1 { "Report received" }
+        p { "Thank you. The " (project.name) " security team will look at your report; its reference is " code { (submitted.case.id) } "." }
+        div.capability {
+            p { strong { "Keep this link private and safe." } " It is the only way to follow your report, answer questions and add files. It is shown only this once." }
+            p { a #tracking-link href=(submitted.tracking_url) { (submitted.tracking_url) } }
+            button.copy type="button" data-copy="tracking-link" hidden { "Copy the link" }
+        }
+    };
+    Ok(Page::new(&visitor, "Report received", body)
+        .status(axum::http::StatusCode::CREATED)
+        .into_response())
+}

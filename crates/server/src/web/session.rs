@@ -1,0 +1,226 @@
+//! Who is looking at a page, and the CSRF rule for every form.
+//!
+//! Signed-in people carry a session cookie (`embargo_session`, `__Host-embargo_session`
+//! over HTTPS; HttpOnly, SameSite=Lax) whose hash the store keeps with a per-session
+//! form token. Everyone else — reporters, people signing in — gets a random form
+//! cookie (`embargo_form`, SameSite=Strict) that each form repeats in a hidden field
+//! (double submit). On top of the token, a POST must come from our own origin as
+//! the browser tells it (`Sec-Fetch-Site`, `Origin`); either check alone would stop
+//! a cross-site form, both together also cover old browsers and leaked tokens.
+
+use super::page::{Fields, WebError};
+use crate::app::{App, AppError, actor_of};
+use crate::auth::ClientIp;
+use crate::secrets;
+use crate::upload;
+use axum::Form;
+use axum::extract::FromRequestParts;
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::FormRejection;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use embargo_core::actor::Actor;
+use embargo_core::event::Visibility;
+use embargo_store::UserRecord;
+use std::collections::HashMap;
+
+/// What a handler takes for a urlencoded form; [`Visitor::form`] reads it.
+pub type FormResult = Result<Form<HashMap<String, String>>, FormRejection>;
+/// What a handler takes for a multipart form; [`Visitor::multipart`] reads it.
+pub type MultipartResult = Result<Multipart, MultipartRejection>;
+
+const SESSION: &str = "embargo_session";
+const SESSION_HTTPS: &str = "__Host-embargo_session";
+const FORM: &str = "embargo_form";
+const FORM_HTTPS: &str = "__Host-embargo_form";
+
+/// The name of the hidden field every form carries.
+pub const CSRF_FIELD: &str = "csrf";
+
+pub struct Visitor {
+    pub user: Option<UserRecord>,
+    pub ip: String,
+    session_cookie: Option<String>,
+    /// The token forms must repeat: the session's, or the form cookie's.
+    csrf: String,
+    /// A new form cookie to send with the response.
+    new_form_cookie: bool,
+    same_origin: bool,
+    https: bool,
+}
+
+fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()))
+        .filter_map(Result::ok)
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
+        .collect()
+}
+
+/// Does the request come from a page of ours? Browsers say so in `Sec-Fetch-Site`
+/// (or, older ones, in `Origin`); a request with neither is not from a browser
+/// form and is left to the token check.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let ours = public_url.split('/').take(3).collect::<Vec<_>>().join("/");
+    origin == ours || origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+impl FromRequestParts<App> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let https = app.settings().https();
+        let jar = cookies(&parts.headers);
+        let same_origin = same_origin(&parts.headers, &app.settings().public_url());
+        let session_cookie = jar
+            .get(if https { SESSION_HTTPS } else { SESSION })
+            .cloned();
+        if let Some(cookie) = &session_cookie
+            && let Some((session, user)) = app.session(cookie).await?
+        {
+            return Ok(Visitor {
+                user: Some(user),
+                ip,
+                session_cookie: session_cookie.clone(),
+                csrf: session.csrf_token,
+                new_form_cookie: false,
+                same_origin,
+                https,
+            });
+        }
+        let (csrf, new_form_cookie) = match jar.get(if https { FORM_HTTPS } else { FORM }) {
+            Some(v) if v.len() >= 20 => (v.clone(), false),
+            _ => (secrets::token(""), true),
+        };
+        Ok(Visitor {
+            user: None,
+            ip,
+            session_cookie: None,
+            csrf,
+            new_form_cookie,
+            same_origin,
+            https,
+        })
+    }
+}
+
+impl Visitor {
+    pub fn actor(&self) -> Actor {
+        match &self.user {
+            Some(u) => actor_of(u),
+            None => Actor::Anonymous,
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    pub fn session_cookie(&self) -> Option<&str> {
+        self.session_cookie.as_deref()
+    }
+
+    /// The signed-in account, or a trip to the sign-in page and back to `here`.
+    pub fn account(&self, here: &str) -> Result<&UserRecord, WebError> {
+        self.user.as_ref().ok_or_else(|| WebError::SignIn {
+            next: here.to_owned(),
+        })
+    }
+
+    /// The CSRF rule: our origin, and the right token in the form.
+    pub fn check_form(&self, fields: &HashMap<String, String>) -> Result<(), WebError> {
+        let submitted = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or("");
+        if self.same_origin
+            && !self.new_form_cookie
+            && secrets::constant_time_eq(submitted.as_bytes(), self.csrf.as_bytes())
+        {
+            Ok(())
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+
+    /// A urlencoded form's fields, after the CSRF rule.
+    pub fn form(&self, form: FormResult) -> Result<Fields, WebError> {
+        let Form(fields) =
+            form.map_err(|e| AppError::bad_request("invalid_form", e.body_text(), None))?;
+        self.check_form(&fields)?;
+        Ok(Fields(fields))
+    }
+
+    /// A multipart form (with files, each within the limit), after the CSRF rule.
+    pub async fn multipart(
+        &self,
+        limits: &crate::settings::Limits,
+        multipart: MultipartResult,
+    ) -> Result<upload::Form, WebError> {
+        let multipart = multipart.map_err(|_| {
+            AppError::bad_request(
+                "unsupported_media_type",
+                "send the form as multipart/form-data",
+                None,
+            )
+        })?;
+        let form = upload::read(multipart, limits, Visibility::Shared).await?;
+        self.check_form(&form.fields)?;
+        Ok(form)
+    }
+
+    /// `Set-Cookie` values the response must carry.
+    pub fn set_cookies(&self) -> Vec<String> {
+        if !self.new_form_cookie {
+            return Vec::new();
+        }
+        let (name, secure) = if self.https {
+            (FORM_HTTPS, "; Secure")
+        } else {
+            (FORM, "")
+        };
+        vec![format!(
+            "{name}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+            self.csrf
+        )]
+    }
+
+    /// The cookie that signs someone in.
+    pub fn session_set_cookie(&self, value: &str, max_age_secs: u64) -> String {
+        let (name, secure) = if self.https {
+            (SESSION_HTTPS, "; Secure")
+        } else {
+            (SESSION, "")
+        };
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    }
+
+    pub fn session_clear_cookie(&self) -> String {
+        let (name, secure) = if self.https {
+            (SESSION_HTTPS, "; Secure")
+        } else {
+            (SESSION, "")
+        };
+        format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError::App(e)
+    }
+}

@@ -1,0 +1,211 @@
+//! The reporter's tracking page, opened by the capability link: the case's stage,
+//! what the reporter may see of the conversation, a reply form (with files) and, when
+//! the team asked something, the answer form. Nothing else of the case.
+
+use super::page::{Fields, Page, Problem, WebError, csrf, problem, see_other, stage};
+use super::session::{FormResult, MultipartResult, Visitor};
+use super::view::{self, Links};
+use crate::api::download;
+use crate::app::{App, AppError};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use embargo_core::actor::Actor;
+use embargo_core::command::Command;
+use embargo_core::event::Visibility;
+use embargo_core::ids::QuestionId;
+use embargo_store::CaseAccess;
+use maud::html;
+
+fn stage_words(access: &CaseAccess) -> &'static str {
+    use embargo_core::case::Stage;
+    match access.case().stage {
+        Stage::Received => "Received: the security team has not looked at it yet.",
+        Stage::Triage => "In triage: the security team is assessing your report.",
+        Stage::NeedsInfo => "Waiting for you: the team asked a question below.",
+        Stage::Confirmed => "Confirmed as a vulnerability.",
+        Stage::Fixing => "A fix is being prepared.",
+        Stage::ReleasePlanned => "A release with the fix is planned.",
+        Stage::Disclosed => "The fix is released and the vulnerability disclosed.",
+        Stage::Closed => "Closed.",
+        Stage::Rejected => "Closed without a fix; the team's reason is below.",
+    }
+}
+
+async fn render(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+    access: &CaseAccess,
+    problem: Option<&Problem>,
+) -> Result<Page, WebError> {
+    let events = app.timeline(access).await?;
+    let case = access.case();
+    let links = Links {
+        attachment_base: format!("/track/{token}/attachments"),
+    };
+    let shared: Vec<_> = case
+        .attachments
+        .iter()
+        .filter(|a| a.visibility == Visibility::Shared)
+        .collect();
+    let body = html! {
+        p.crumbs { "Your report to " (access.project().name) " · " code { (case.id) } }
+        h1 { (case.report.title) }
+        p.stage-line { (stage(case.stage)) " " (stage_words(access)) }
+        @if let Some(d) = &case.decision { section.decision { (view::decision(d)) } }
+        @if let Some(score) = &case.cvss { section.scoring { h2 { "Severity" } (view::final_score(score)) } }
+        @if let Some(p) = problem { (p.banner()) }
+        @if let Some(q) = &case.open_question {
+            section.question {
+                h2 { "The team asks" }
+                (super::page::sanitized(crate::markdown::render(&q.body)))
+                form method="post" action=(format!("/track/{token}/answer")) {
+                    (csrf(visitor))
+                    input type="hidden" name="question" value=(q.id.0);
+                    label for="answer" { "Your answer" }
+                    textarea #answer name="body" rows="6" required {}
+                    button type="submit" { "Send the answer" }
+                }
+            }
+        }
+        (view::report(case))
+        (view::attachments(&shared, &links))
+        h2 { "Conversation" }
+        (view::timeline(&events, access.standing(), &links))
+        section.reply {
+            h2 { "Write to the team" }
+            form method="post" enctype="multipart/form-data" action=(format!("/track/{token}/reply")) {
+                (csrf(visitor))
+                label for="reply" { "Message (Markdown)" }
+                textarea #reply name="body" rows="6" {}
+                label for="file" { "Files" }
+                input #file name="file" type="file" multiple
+                    data-max-bytes=(app.settings().limits.attachment_bytes)
+                    data-max-files=(app.settings().limits.attachments_per_upload);
+                button type="submit" { "Send" }
+            }
+        }
+        section.suggest {
+            h2 { "Suggest a severity (optional)" }
+            form method="post" action=(format!("/track/{token}/cvss")) {
+                (csrf(visitor))
+                label for="suggest-vector" { "Your CVSS v3.1 or v4.0 vector" }
+                input #suggest-vector name="vector" required placeholder="CVSS:3.1/AV:N/…";
+                p.hint { "The " a href="/cvss" target="_blank" rel="noopener" { "calculator" } " builds one. The team sees it as your suggestion." }
+                button type="submit" { "Suggest" }
+            }
+        }
+    };
+    let page = Page::new(visitor, &case.report.title, body);
+    Ok(match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    })
+}
+
+pub async fn page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Page, WebError> {
+    let access = app.tracked_case(&visitor.ip, &token).await?;
+    render(&app, &visitor, &token, &access, None).await
+}
+
+/// Runs the reporter's commands; on a refusal, the page again with the reason.
+async fn act(
+    app: &App,
+    visitor: &Visitor,
+    token: &str,
+    commands: Vec<Command>,
+    uploads: Vec<crate::app::Upload>,
+) -> Result<Response, WebError> {
+    let access = app.tracked_case(&visitor.ip, token).await?;
+    let actor = Actor::Reporter(access.case().id.clone());
+    match app
+        .execute(&actor, &access.case().id.clone(), commands, uploads)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/track/{token}#timeline"))),
+        Err(e) => {
+            let p = problem(&e);
+            Ok(render(app, visitor, token, &access, Some(&p))
+                .await?
+                .into_response())
+        }
+    }
+}
+
+pub async fn reply(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    multipart: MultipartResult,
+) -> Result<Response, WebError> {
+    // A token that opens nothing is not found before anything else is read.
+    app.tracked_case(&visitor.ip, &token).await?;
+    let form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let f = Fields(form.fields);
+    let mut commands = Vec::new();
+    if let Some(body) = f.opt("body") {
+        commands.push(Command::Reply { body });
+    } else if form.files.is_empty() {
+        commands.push(Command::Reply {
+            body: String::new(),
+        });
+    }
+    act(&app, &visitor, &token, commands, form.files).await
+}
+
+pub async fn answer(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    app.tracked_case(&visitor.ip, &token).await?;
+    let f = visitor.form(form)?;
+    let question = f
+        .opt("question")
+        .and_then(|q| q.parse::<u32>().ok())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_value",
+                "`question` must be a question number",
+                Some("question"),
+            )
+        })?;
+    let commands = vec![Command::AnswerQuestion {
+        question: QuestionId(question),
+        body: f.text("body"),
+    }];
+    act(&app, &visitor, &token, commands, vec![]).await
+}
+
+pub async fn download_attachment(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((token, attachment)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let access = app.tracked_case(&visitor.ip, &token).await?;
+    let (meta, bytes) = app.attachment(&access, &attachment).await?;
+    Ok(download(&meta.filename, bytes))
+}
+
+pub async fn suggest_cvss(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    app.tracked_case(&visitor.ip, &token).await?;
+    let vector = visitor.form(form)?.text("vector");
+    act(
+        &app,
+        &visitor,
+        &token,
+        vec![Command::ProposeCvss { vector }],
+        vec![],
+    )
+    .await
+}

@@ -1,0 +1,222 @@
+//! Pieces of a case shared by the team's case page and the reporter's tracking page.
+//! What each may see was decided before: the store hands out only the events and
+//! attachments the viewer's standing allows.
+
+use super::page::{sanitized, when};
+use crate::markdown;
+use embargo_core::access::Standing;
+use embargo_core::actor::ActorRef;
+use embargo_core::case::Case;
+use embargo_core::event::{Attachment, Event, FinalDecision, Visibility};
+use embargo_core::scoring::FinalScore;
+use embargo_store::StoredEvent;
+use maud::{Markup, html};
+
+/// Where attachment downloads live for this viewer.
+pub struct Links {
+    pub attachment_base: String,
+}
+
+fn who(actor: &ActorRef, standing: Standing) -> String {
+    match actor {
+        ActorRef::User(u) => match standing {
+            Standing::Team(_) => u.name.clone(),
+            // Reporters see that the team wrote, and by whom; never account ids.
+            Standing::Reporter => format!("{} (security team)", u.name),
+        },
+        ActorRef::Reporter => match standing {
+            Standing::Team(_) => "The reporter".into(),
+            Standing::Reporter => "You".into(),
+        },
+        ActorRef::Operator => "An operator".into(),
+        ActorRef::System => "Embargo".into(),
+    }
+}
+
+pub fn decision(d: &FinalDecision) -> Markup {
+    match d {
+        FinalDecision::Confirmed { explanation } => html! {
+            p { strong { "Confirmed as a vulnerability." } }
+            @if let Some(e) = explanation { (sanitized(markdown::render(e))) }
+        },
+        FinalDecision::Rejected {
+            reason,
+            explanation,
+        } => html! {
+            p { strong { "Closed: " (reason.as_str()) } }
+            (sanitized(markdown::render(explanation)))
+        },
+    }
+}
+
+/// A vector with its score and severity, e.g. `CVSS:3.1/… 9.8 Critical`.
+pub fn cvss_line(vector: &str) -> Markup {
+    match embargo_cvss::assess(vector) {
+        Ok(a) => html! {
+            p.cvss {
+                code { (vector) } " "
+                strong { (a.score) } " "
+                span class=(format!("severity severity-{}", a.severity.as_str().to_lowercase())) { (a.severity.as_str()) }
+                " (CVSS " (a.vector.version().as_str()) ")"
+            }
+        },
+        Err(_) => html! { p.cvss { code { (vector) } } },
+    }
+}
+
+/// The coordinator's final call: both vectors, the effect.
+pub fn final_score(s: &FinalScore) -> Markup {
+    html! {
+        @if let Some(v) = &s.cvss_v3_1 { (cvss_line(v)) }
+        @if let Some(v) = &s.cvss_v4_0 { (cvss_line(v)) }
+        div.effect { strong { "Effect: " } (sanitized(markdown::render(&s.effect))) }
+    }
+}
+
+pub fn report(case: &Case) -> Markup {
+    let r = &case.report;
+    html! {
+        dl.facts {
+            dt { "Component" } dd { (r.component.as_deref().unwrap_or("not given")) }
+            @if let Some(v) = &r.affected_versions { dt { "Affected versions" } dd { (v) } }
+            @if let Some(p) = &r.platform { dt { "Platform" } dd { (p) } }
+            @if r.in_dependency { dt { "In a dependency" } dd { (r.dependency.as_deref().unwrap_or("yes")) } }
+            @if r.already_public || case.public.is_some() {
+                dt { "Already public" }
+                dd {
+                    @match case.public.as_ref().and_then(|p| p.link.as_ref()).or(r.public_link.as_ref()) {
+                        Some(link) => { "yes: " (link) },
+                        None => "yes",
+                    }
+                }
+            }
+            dt { "Received" } dd { (when(case.received_at)) " via " (r.channel.as_str()) }
+        }
+        section.description { (sanitized(markdown::render(&r.description))) }
+    }
+}
+
+pub fn attachments(list: &[&Attachment], links: &Links) -> Markup {
+    html! {
+        @if !list.is_empty() {
+            ul.attachments {
+                @for a in list {
+                    li {
+                        a href=(format!("{}/{}", links.attachment_base, a.id)) download { (a.filename) }
+                        " (" (a.size) " bytes"
+                        @if a.visibility == Visibility::Internal { ", internal" }
+                        ")"
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn timeline(events: &[StoredEvent<Event>], standing: Standing, links: &Links) -> Markup {
+    html! {
+        ol.timeline #timeline {
+            @for e in events {
+                li class=(format!("event event-{}", e.recorded.event.kind())) {
+                    div.meta {
+                        span.who { (who(&e.recorded.actor, standing)) }
+                        " · "
+                        time datetime=(e.recorded.at.to_string()) { (when(e.recorded.at)) }
+                    }
+                    div.what { (event(&e.recorded.event, links)) }
+                }
+            }
+        }
+    }
+}
+
+fn event(e: &Event, links: &Links) -> Markup {
+    let md = |s: &str| sanitized(markdown::render(s));
+    match e {
+        Event::Submitted { .. } => html! { "reported the vulnerability" },
+        Event::Acknowledged => html! { "acknowledged the report" },
+        Event::Claimed { coordinator } => {
+            html! { (coordinator.name) " became the coordinator" }
+        }
+        Event::HandedOver { from, to } => html! {
+            "handed the coordinator role "
+            @if let Some(f) = from { "from " (f.name) " " }
+            "to " (to.name)
+        },
+        Event::CollaboratorAdded { collaborator } => {
+            html! { "added " (collaborator.name) " to the case" }
+        }
+        Event::CollaboratorRemoved { collaborator } => {
+            html! { "removed " (collaborator.name) " from the case" }
+        }
+        Event::MessagedReporter { body } => html! {
+            p.label { "wrote to the reporter" }
+            div.body { (md(body)) }
+        },
+        Event::ReporterReplied { body } => html! {
+            p.label { "wrote" }
+            div.body { (md(body)) }
+        },
+        Event::NoteAdded { body } => html! {
+            p.label { "left an internal note " span.badge { "internal" } }
+            div.body { (md(body)) }
+        },
+        Event::QuestionAsked { question, body } => html! {
+            p.label { "asked a question (#" (question.0) ")" }
+            div.body { (md(body)) }
+        },
+        Event::QuestionAnswered { question, body } => html! {
+            p.label { "answered question #" (question.0) }
+            div.body { (md(body)) }
+        },
+        Event::PreliminaryDecisionSet { assessment, note } => html! {
+            p.label { "recorded a preliminary decision: " strong { (assessment.as_str()) } }
+            @if let Some(n) = note { div.body { (md(n)) } }
+        },
+        Event::FinalDecisionSet { decision: d } => html! {
+            p.label { "recorded the final decision" }
+            div.body { (decision(d)) }
+        },
+        Event::MarkedPublic { link, note } => html! {
+            p.label { "marked the vulnerability as already public" @if let Some(l) = link { ": " (l) } }
+            @if let Some(n) = note { div.body { (md(n)) } }
+        },
+        Event::CvssProposed { vector, .. } => html! {
+            p.label { "proposed a CVSS vector " span.badge { "internal" } }
+            (cvss_line(vector))
+        },
+        Event::CvssSuggested { vector, .. } => html! {
+            p.label { "suggested a CVSS vector (the reporter's suggestion)" }
+            (cvss_line(vector))
+        },
+        Event::CvssSet { score } => html! {
+            p.label { "set the case's CVSS score" }
+            (final_score(score))
+        },
+        Event::AdvisoryUpdated { .. } => {
+            html! { "updated the advisory " span.badge { "internal" } }
+        }
+        Event::CveRequested => html! { "requested a CVE ID from CVE Services" },
+        Event::CveAssigned { id } => html! { "recorded the CVE ID " code { (id) } },
+        Event::CveReserved { id } => html! { "CVE Services reserved " code { (id) } },
+        Event::CvePublished { id } => {
+            html! { "CVE Services published the record of " code { (id) } }
+        }
+        Event::CveRequestRejected { message } => {
+            html! { "CVE Services refused the request: " q { (message) } }
+        }
+        Event::CveRequestFailed { message } => {
+            html! { "CVE Services did not do what was asked: " q { (message) } }
+        }
+        Event::AdvisoryImported { .. } => {
+            html! { "imported the published advisory from its OSV record" }
+        }
+        Event::Disclosed => {
+            html! { strong { "disclosed the vulnerability" } ": the advisory is public" }
+        }
+        Event::AttachmentAdded { attachment } => html! {
+            "attached " a href=(format!("{}/{}", links.attachment_base, attachment.id)) download { (attachment.filename) }
+            @if attachment.visibility == Visibility::Internal { " " span.badge { "internal" } }
+        },
+    }
+}

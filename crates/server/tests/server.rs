@@ -1,0 +1,17 @@
+//! Behaviour through the real interfaces: a server on a free port, a real database,
+//! HTTP over loopback.
+
+mod server {
+    pub mod support;
+
+    mod advisories;
+    mod api_errors;
+    mod api_flow;
+    mod browser;
+    mod cve;
+    mod documents;
+    mod openapi;
+    mod permissions;
+    mod scoring;
+    mod web;
+}

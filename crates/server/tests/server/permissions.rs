@@ -1,0 +1,549 @@
+//! The permission matrix: every case route × every kind of caller. Each cell runs on
+//! a fresh case set up for that route; a caller who may not see the case gets exactly
+//! the answer a made-up case id gets, and a refused call leaves no trace.
+
+use super::support::*;
+use embargo_core::project::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Reporter,
+    OtherReporter,
+    MaintainerNotOnCase,
+    Collaborator,
+    Coordinator,
+    SecurityTeam,
+    ProjectAdmin,
+    InstanceAdmin,
+    OtherProjectMember,
+}
+
+use Who::*;
+const EVERYONE: [Who; 10] = [
+    Anonymous,
+    Reporter,
+    OtherReporter,
+    MaintainerNotOnCase,
+    Collaborator,
+    Coordinator,
+    SecurityTeam,
+    ProjectAdmin,
+    InstanceAdmin,
+    OtherProjectMember,
+];
+
+struct People {
+    sam: Person,
+    ada: Person,
+    cody: Person,
+    colin: Person,
+    otto: Person,
+    ivy: Person,
+    olga: Person,
+    other_tracking: String,
+}
+
+/// The state a route needs before the caller acts.
+#[derive(Clone, Copy)]
+enum Setup {
+    /// Acknowledged, Cody coordinates, Colin collaborates; a shared and an internal file.
+    Triage,
+    /// Not yet acknowledged (Cody and Colin on it).
+    Received,
+    /// No coordinator yet; Cody and Colin collaborate.
+    Unclaimed,
+    /// As `Triage`, with question 1 open.
+    Question,
+    /// As `Triage`, then confirmed (C11).
+    Confirmed,
+}
+
+struct Fresh {
+    id: String,
+    tracking: String,
+    shared_file: String,
+    internal_file: String,
+}
+
+async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
+    let (id, tracking) = t.report("connect", minimal_report("matrix")).await;
+    let case = format!("/api/v1/cases/{id}");
+    let sam = Some(p.sam.token.as_str());
+    let ok = |(s, v): (StatusCode, Value)| {
+        assert!(s.is_success(), "setup failed: {s} {v}");
+        v
+    };
+    let upload = |token: &str, visibility: &str, name: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("visibility", visibility.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"proof".to_vec()).file_name(name.to_owned()),
+            );
+        t.req(Method::POST, &format!("{case}/attachments"), Some(token))
+            .multipart(form)
+            .send()
+    };
+    let (_, v) = json_of(upload(&tracking, "shared", "poc.txt").await.unwrap()).await;
+    let shared_file = v["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let (_, v) = json_of(
+        upload(&p.sam.token, "internal", "analysis.txt")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let internal_file = v["attachments"][1]["id"].as_str().unwrap().to_owned();
+    ok(t.post(
+        &format!("{case}/collaborators"),
+        sam,
+        json!({ "user_id": p.colin.id }),
+    )
+    .await);
+    match setup {
+        Setup::Unclaimed => {
+            ok(t.post(
+                &format!("{case}/collaborators"),
+                sam,
+                json!({ "user_id": p.cody.id }),
+            )
+            .await);
+            ok(t.post(&format!("{case}/acknowledge"), sam, json!({})).await);
+        }
+        Setup::Received | Setup::Triage | Setup::Question | Setup::Confirmed => {
+            ok(t.post(&format!("{case}/claim"), sam, json!({})).await);
+            ok(t.post(
+                &format!("{case}/hand-over"),
+                sam,
+                json!({ "user_id": p.cody.id }),
+            )
+            .await);
+            if !matches!(setup, Setup::Received) {
+                ok(t.post(&format!("{case}/acknowledge"), sam, json!({})).await);
+            }
+            if matches!(setup, Setup::Confirmed) {
+                ok(t.post(
+                    &format!("{case}/decision"),
+                    sam,
+                    json!({ "outcome": "confirmed" }),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::Question) {
+                ok(t.post(
+                    &format!("{case}/questions"),
+                    sam,
+                    json!({ "body": "Which version?" }),
+                )
+                .await);
+            }
+        }
+    }
+    Fresh {
+        id,
+        tracking,
+        shared_file,
+        internal_file,
+    }
+}
+
+fn token<'a>(p: &'a People, f: &'a Fresh, who: Who) -> Option<&'a str> {
+    match who {
+        Anonymous => None,
+        Reporter => Some(&f.tracking),
+        OtherReporter => Some(&p.other_tracking),
+        MaintainerNotOnCase => Some(&p.otto.token),
+        Collaborator => Some(&p.colin.token),
+        Coordinator => Some(&p.cody.token),
+        SecurityTeam => Some(&p.sam.token),
+        ProjectAdmin => Some(&p.ada.token),
+        InstanceAdmin => Some(&p.ivy.token),
+        OtherProjectMember => Some(&p.olga.token),
+    }
+}
+
+/// A route, the state it needs, its request, and the status per caller (in the
+/// order of `EVERYONE`).
+struct Row {
+    name: &'static str,
+    setup: Setup,
+    method: Method,
+    path: fn(&Fresh, &People) -> String,
+    body: fn(&People) -> Option<Value>,
+    expect: [u16; 10],
+}
+
+const SEE: [u16; 10] = [404, 200, 404, 404, 200, 200, 200, 200, 404, 404];
+const LEAD: [u16; 10] = [404, 403, 404, 404, 403, 200, 200, 200, 404, 404];
+const WORK: [u16; 10] = [404, 403, 404, 404, 200, 200, 200, 200, 404, 404];
+const ANYONE_ON_IT: [u16; 10] = SEE;
+/// The case's coordinator alone (C13, C14, C17, C18).
+const COORDINATOR: [u16; 10] = [404, 403, 404, 404, 403, 200, 403, 403, 404, 404];
+
+fn rows() -> Vec<Row> {
+    let none: fn(&People) -> Option<Value> = |_| None;
+    let empty: fn(&People) -> Option<Value> = |_| Some(json!({}));
+    let body: fn(&People) -> Option<Value> = |_| Some(json!({ "body": "text" }));
+    vec![
+        Row {
+            name: "GET case",
+            setup: Setup::Triage,
+            method: Method::GET,
+            path: |f, _| format!("/api/v1/cases/{}", f.id),
+            body: none,
+            expect: SEE,
+        },
+        Row {
+            name: "GET events",
+            setup: Setup::Triage,
+            method: Method::GET,
+            path: |f, _| format!("/api/v1/cases/{}/events", f.id),
+            body: none,
+            expect: SEE,
+        },
+        Row {
+            name: "GET shared attachment",
+            setup: Setup::Triage,
+            method: Method::GET,
+            path: |f, _| format!("/api/v1/cases/{}/attachments/{}", f.id, f.shared_file),
+            body: none,
+            expect: SEE,
+        },
+        Row {
+            name: "GET internal attachment",
+            setup: Setup::Triage,
+            method: Method::GET,
+            path: |f, _| format!("/api/v1/cases/{}/attachments/{}", f.id, f.internal_file),
+            body: none,
+            expect: [404, 404, 404, 404, 200, 200, 200, 200, 404, 404],
+        },
+        Row {
+            name: "acknowledge",
+            setup: Setup::Received,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/acknowledge", f.id),
+            body: empty,
+            expect: LEAD,
+        },
+        Row {
+            name: "claim",
+            setup: Setup::Unclaimed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/claim", f.id),
+            body: empty,
+            // Cody is only a collaborator in this setup, so he may claim too.
+            expect: [404, 403, 404, 404, 200, 200, 200, 200, 404, 404],
+        },
+        Row {
+            name: "hand over",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/hand-over", f.id),
+            body: |p| Some(json!({ "user_id": p.ada.id })),
+            // Handing over to Ada when Ada already coordinates is a state conflict.
+            expect: [404, 403, 404, 404, 403, 200, 200, 200, 404, 404],
+        },
+        Row {
+            name: "add collaborator",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/collaborators", f.id),
+            body: |p| Some(json!({ "user_id": p.otto.id })),
+            expect: LEAD,
+        },
+        Row {
+            name: "remove collaborator",
+            setup: Setup::Triage,
+            method: Method::DELETE,
+            path: |f, p| format!("/api/v1/cases/{}/collaborators/{}", f.id, p.colin.id),
+            body: none,
+            expect: LEAD,
+        },
+        Row {
+            name: "message",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/messages", f.id),
+            body,
+            expect: ANYONE_ON_IT,
+        },
+        Row {
+            name: "note",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/notes", f.id),
+            body,
+            expect: WORK,
+        },
+        Row {
+            name: "ask reporter",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/questions", f.id),
+            body,
+            expect: LEAD,
+        },
+        Row {
+            name: "answer",
+            setup: Setup::Question,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/questions/1/answer", f.id),
+            body,
+            expect: [404, 200, 404, 404, 403, 403, 403, 403, 404, 404],
+        },
+        Row {
+            name: "preliminary decision",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/preliminary-decision", f.id),
+            body: |_| Some(json!({ "assessment": "needs-analysis" })),
+            expect: LEAD,
+        },
+        Row {
+            name: "final decision",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/decision", f.id),
+            body: |_| Some(json!({ "outcome": "confirmed" })),
+            expect: LEAD,
+        },
+        Row {
+            name: "propose a CVSS vector (C13)",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/cvss/proposals", f.id),
+            body: |_| Some(json!({ "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" })),
+            expect: ANYONE_ON_IT,
+        },
+        Row {
+            name: "set the CVSS score (C13)",
+            setup: Setup::Triage,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/cvss", f.id),
+            body: |_| {
+                Some(json!({
+                    "cvss_v3_1": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                    "effect": "Remote code execution"
+                }))
+            },
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "prepare the advisory (C14, C17)",
+            setup: Setup::Confirmed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/advisory", f.id),
+            body: |_| Some(json!({ "cwes": ["CWE-400"] })),
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "record a CVE ID (C14)",
+            setup: Setup::Confirmed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/cve", f.id),
+            body: |_| Some(json!({ "assigned": "CVE-2026-4242" })),
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "disclose (C18)",
+            setup: Setup::Confirmed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/disclose", f.id),
+            body: empty,
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "mark public",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/public", f.id),
+            body: empty,
+            expect: LEAD,
+        },
+    ]
+}
+
+async fn event_count(t: &TestApp, p: &People, id: &str) -> usize {
+    t.get(&format!("/api/v1/cases/{id}/events"), Some(&p.sam.token))
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+async fn send(
+    t: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let mut r = t.req(method, path, token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let res = r.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_route_for_every_caller() {
+    let t = TestApp::build(Db::Sqlite, |s| s.limits.reports_per_hour = 10_000).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let people = People {
+        sam: t
+            .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+            .await,
+        ada: t
+            .person("ada@example.org", Some(("connect", Role::Admin)))
+            .await,
+        cody: t
+            .person("cody@example.org", Some(("connect", Role::Maintainer)))
+            .await,
+        colin: t
+            .person("colin@example.org", Some(("connect", Role::Maintainer)))
+            .await,
+        otto: t
+            .person("otto@example.org", Some(("connect", Role::Maintainer)))
+            .await,
+        ivy: t.instance_admin("ivy@example.org").await,
+        olga: t
+            .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+            .await,
+        other_tracking: t
+            .report("connect", minimal_report("someone else's"))
+            .await
+            .1,
+    };
+    let made_up = Fresh {
+        id: "EMB-0000-0000-0000".into(),
+        tracking: String::new(),
+        shared_file: "AAAA-AAAA-AAAA".into(),
+        internal_file: "BBBB-BBBB-BBBB".into(),
+    };
+    let mut failures = Vec::new();
+    for row in rows() {
+        for (i, who) in EVERYONE.into_iter().enumerate() {
+            let f = fresh(&t, &people, row.setup).await;
+            let before = event_count(&t, &people, &f.id).await;
+            let (status, body) = send(
+                &t,
+                row.method.clone(),
+                &(row.path)(&f, &people),
+                token(&people, &f, who),
+                (row.body)(&people),
+            )
+            .await;
+            let expected = row.expect[i];
+            if status.as_u16() != expected {
+                failures.push(format!(
+                    "{} as {who:?}: expected {expected}, got {status} {body}",
+                    row.name
+                ));
+                continue;
+            }
+            if expected == 404 {
+                // Exactly what a case that does not exist answers, to the same caller.
+                let (s2, body2) = send(
+                    &t,
+                    row.method.clone(),
+                    &(row.path)(&made_up, &people),
+                    token(&people, &f, who),
+                    (row.body)(&people),
+                )
+                .await;
+                if (s2, &body2) != (status, &body) {
+                    failures.push(format!(
+                        "{} as {who:?}: 404 differs from a missing case: {body} vs {s2} {body2}",
+                        row.name
+                    ));
+                }
+            }
+            let after = event_count(&t, &people, &f.id).await;
+            let changed = after != before;
+            if changed != (row.method != Method::GET && expected == 200) {
+                failures.push(format!(
+                    "{} as {who:?}: events {before} -> {after}",
+                    row.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn listings_show_exactly_the_visible_cases() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let colin = t
+        .person("colin@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let otto = t
+        .person("otto@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let olga = t
+        .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+        .await;
+    let (a, ta) = t.report("connect", minimal_report("a")).await;
+    t.clock.advance(jiff::SignedDuration::from_mins(5));
+    let (b, _) = t.report("connect", minimal_report("b")).await;
+    t.post(
+        &format!("/api/v1/cases/{b}/collaborators"),
+        Some(&sam.token),
+        json!({ "user_id": colin.id }),
+    )
+    .await;
+    let ids = |v: Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let list = "/api/v1/projects/connect/cases";
+    assert_eq!(
+        ids(t.get(list, Some(&sam.token)).await.1),
+        [a.clone(), b.clone()]
+    );
+    assert_eq!(
+        ids(t.get(list, Some(&colin.token)).await.1),
+        std::slice::from_ref(&b)
+    );
+    assert_eq!(
+        ids(t.get(list, Some(&ta)).await.1),
+        std::slice::from_ref(&a)
+    );
+    for nobody in [
+        None,
+        Some(otto.token.as_str()),
+        Some(ivy.token.as_str()),
+        Some(olga.token.as_str()),
+    ] {
+        let (s, v) = t.get(list, nobody).await;
+        assert_eq!((s, ids(v)), (StatusCode::OK, Vec::<String>::new()));
+    }
+    // Project members are the members' business.
+    let (_, p) = t.get("/api/v1/projects/connect", None).await;
+    assert!(p.get("members").is_none(), "{p}");
+    let (_, p) = t.get("/api/v1/projects/connect", Some(&ta)).await;
+    assert!(p.get("members").is_none(), "{p}");
+    let (_, p) = t.get("/api/v1/projects/connect", Some(&olga.token)).await;
+    assert!(p.get("members").is_none(), "{p}");
+    let (_, p) = t.get("/api/v1/projects/connect", Some(&otto.token)).await;
+    assert_eq!(p["members"].as_array().unwrap().len(), 3);
+}

@@ -1,0 +1,377 @@
+//! `TestApp`: Embargo serving on a free loopback port over a fresh SQLite or
+//! PostgreSQL database, with a clock the test moves, and helpers to set up people
+//! and projects the way an operator would.
+
+use embargo_core::Timestamp;
+use embargo_core::actor::Actor;
+use embargo_core::project::{NewProject, ProjectCommand, Role};
+use embargo_server::app::{App, user_ref};
+use embargo_server::clock::ManualClock;
+use embargo_server::settings::Settings;
+use embargo_testkit::{PgTestDb, TempDir};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+#[allow(dead_code)]
+enum Keep {
+    Sqlite(TempDir),
+    Postgres(PgTestDb, TempDir),
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    _keep: Keep,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Someone with an account and a personal API token.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub token: String,
+}
+
+pub const T0: i64 = 1_790_000_000;
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::build(Db::Sqlite, |_| {}).await
+    }
+
+    pub async fn on(db: Db) -> TestApp {
+        Self::build(db, |_| {}).await
+    }
+
+    pub async fn build(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        embargo_testkit::tls_provider();
+        let dir = embargo_testkit::temp_dir();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut settings = Settings {
+            listen: addr,
+            data_dir: dir.path().to_owned(),
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let (store, keep) = match db {
+            Db::Sqlite => (
+                embargo_store::open_sqlite(dir.path()).await.unwrap(),
+                Keep::Sqlite(dir),
+            ),
+            Db::Postgres => {
+                let pg = PgTestDb::create().await;
+                (
+                    embargo_store::open_postgres(&pg.url).await.unwrap(),
+                    Keep::Postgres(pg, dir),
+                )
+            }
+        };
+        let clock = Arc::new(ManualClock::new(Timestamp::from_second(T0).unwrap()));
+        let app = App::new(store, settings, clock.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(embargo_server::http::serve(app.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            app,
+            clock,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            _keep: keep,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.http.request(method, self.url(path));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    /// An account with a role in `project` (or none) and an API token, made the way
+    /// the CLI makes them.
+    pub async fn person(&self, email: &str, project: Option<(&str, Role)>) -> Person {
+        let name = email.split('@').next().unwrap().to_owned();
+        let user = self
+            .app
+            .create_user(&Actor::Operator, email, &name, false)
+            .await
+            .unwrap();
+        if let Some((slug, role)) = project {
+            self.app
+                .change_project(
+                    &Actor::Operator,
+                    slug,
+                    ProjectCommand::SetMember {
+                        user: user_ref(&user),
+                        role,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let (_, token) = self
+            .app
+            .create_api_token(&Actor::Operator, &user, "tests")
+            .await
+            .unwrap();
+        Person {
+            id: user.id.0,
+            email: user.email,
+            name,
+            token,
+        }
+    }
+
+    /// An instance admin (no project role).
+    pub async fn instance_admin(&self, email: &str) -> Person {
+        let name = email.split('@').next().unwrap().to_owned();
+        let user = self
+            .app
+            .create_user(&Actor::Operator, email, &name, true)
+            .await
+            .unwrap();
+        let (_, token) = self
+            .app
+            .create_api_token(&Actor::Operator, &user, "tests")
+            .await
+            .unwrap();
+        Person {
+            id: user.id.0,
+            email: user.email,
+            name,
+            token,
+        }
+    }
+
+    pub async fn project(&self, slug: &str, components: &[&str]) {
+        self.app
+            .create_project(
+                &Actor::Operator,
+                NewProject {
+                    slug: slug.into(),
+                    name: slug.to_uppercase(),
+                    guidance: None,
+                    components: components.iter().map(|c| c.to_string()).collect(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Submits a report through the API; returns (case id, tracking token).
+    pub async fn report(&self, slug: &str, body: Value) -> (String, String) {
+        let res = self
+            .req(
+                Method::POST,
+                &format!("/api/v1/projects/{slug}/reports"),
+                None,
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, v) = json_of(res).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["tracking_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// POSTs JSON as `token`; returns the status and body.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        json_of(
+            self.req(Method::POST, path, token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        json_of(self.req(Method::GET, path, token).send().await.unwrap()).await
+    }
+}
+
+pub async fn json_of(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(json!({ "raw": text }))
+    };
+    (status, v)
+}
+
+pub fn minimal_report(title: &str) -> Value {
+    json!({ "title": title, "description": "Steps to reproduce…" })
+}
+
+// ---------- the web pages, as a browser without JavaScript uses them ----------
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A cookie-keeping HTTP client that reads pages and sends their forms.
+pub struct WebClient {
+    pub http: reqwest::Client,
+    base: String,
+}
+
+pub struct PageOut {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: String,
+}
+
+impl PageOut {
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        let marker = r#"name="csrf" value=""#;
+        let start = self.html.find(marker).expect("a form with a CSRF field") + marker.len();
+        let end = self.html[start..].find('"').unwrap();
+        self.html[start..start + end].to_owned()
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers[reqwest::header::LOCATION].to_str().unwrap()
+    }
+}
+
+impl WebClient {
+    pub fn new(t: &TestApp) -> WebClient {
+        embargo_testkit::tls_provider();
+        WebClient {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: t.base.clone(),
+        }
+    }
+
+    async fn out(res: Response) -> PageOut {
+        PageOut {
+            status: res.status(),
+            headers: res.headers().clone(),
+            html: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> PageOut {
+        Self::out(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Sends a urlencoded form as-is (callers add `csrf` themselves).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> PageOut {
+        Self::out(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Reads the form's page for its token, then sends the form with it.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> PageOut {
+        let csrf = self.get(page).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> PageOut {
+        Self::out(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in with [`PASSWORD`]; panics unless it works.
+    pub async fn sign_in(&self, email: &str) {
+        let out = self
+            .submit(
+                "/login",
+                "/login",
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    }
+}
+
+impl TestApp {
+    /// Gives the account [`PASSWORD`] through a one-time link, as an invitee would.
+    pub async fn set_password(&self, email: &str) {
+        let user = self.app.user_by_email(email).await.unwrap().unwrap();
+        let link = self
+            .app
+            .password_link(&Actor::Operator, &user)
+            .await
+            .unwrap();
+        let token = link.rsplit('/').next().unwrap();
+        self.app
+            .set_password_with_link(token, PASSWORD.into())
+            .await
+            .unwrap();
+    }
+
+    /// A web client signed in as `email` (who gets [`PASSWORD`]).
+    pub async fn signed_in(&self, email: &str) -> WebClient {
+        self.set_password(email).await;
+        let web = WebClient::new(self);
+        web.sign_in(email).await;
+        web
+    }
+
+    /// How many of the project's cases the security-team member `email` sees.
+    pub async fn case_count(&self, slug: &str, email: &str) -> usize {
+        let user = self.app.user_by_email(email).await.unwrap().unwrap();
+        self.app
+            .cases(&embargo_server::app::actor_of(&user), slug, vec![])
+            .await
+            .unwrap()
+            .1
+            .len()
+    }
+}
