@@ -1,0 +1,402 @@
+//! `embargo admin …`: projects, accounts and tokens, straight on the database. The
+//! commands act as the operator (someone with access to the database) and go through
+//! the same application layer, rules and event log as the web and the API.
+
+use crate::StorageArgs;
+use clap::Subcommand;
+use embargo_core::actor::Actor;
+use embargo_core::project::{BranchKind, NewProject, ProjectCommand as Change, Role};
+use embargo_server::app::{App, AppError, user_ref};
+use embargo_server::clock::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Projects: create, update, components and branches.
+    Project {
+        #[command(subcommand)]
+        command: ProjectCmd,
+    },
+    /// Accounts and project roles.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProjectCmd {
+    /// Create a project; each component starts with a `main` branch.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// A component, e.g. one per language implementation (repeatable).
+        #[arg(long = "component", value_name = "NAME")]
+        components: Vec<String>,
+        /// Markdown file with the guidance shown on the report page.
+        #[arg(long, value_name = "FILE")]
+        guidance_file: Option<PathBuf>,
+    },
+    /// Change a project's name or guidance.
+    Update {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        guidance_file: Option<PathBuf>,
+        /// The project's CVE Numbering Authority short name (with --cna-org-id;
+        /// both empty to clear).
+        #[arg(long, value_name = "NAME")]
+        cna_short_name: Option<String>,
+        /// The CNA's organization UUID.
+        #[arg(long, value_name = "UUID")]
+        cna_org_id: Option<String>,
+    },
+    /// Add a component.
+    Component {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a branch to a component, or change whether it is supported.
+    Branch {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        component: String,
+        #[arg(long)]
+        branch: String,
+        #[arg(long, value_parser = ["main", "supported", "unsupported"])]
+        kind: String,
+    },
+    /// Name a component's package (OSV ecosystem, package name, Package URL), as
+    /// OSV and CVE records list it.
+    Package {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        component: String,
+        /// An OSV ecosystem: Go, npm, Maven, PyPI, crates.io, SwiftURL, …
+        #[arg(long)]
+        ecosystem: String,
+        /// The package's name in that ecosystem, e.g. connectrpc.com/connect.
+        #[arg(long = "package", value_name = "NAME")]
+        name: String,
+        /// e.g. pkg:golang/connectrpc.com/connect
+        #[arg(long)]
+        purl: Option<String>,
+    },
+    /// List projects.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Create an account (or reuse one with this e-mail) and give it a role in a
+    /// project; prints a one-time link to set the password.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The project to give a role in.
+        #[arg(long, requires = "role")]
+        project: Option<String>,
+        #[arg(long, requires = "project", value_parser = ["security-team", "maintainer", "admin"])]
+        role: Option<String>,
+        /// Display name [default: the part of the e-mail before @]
+        #[arg(long)]
+        name: Option<String>,
+        /// May create projects and accounts (sees no case without a project role).
+        #[arg(long)]
+        instance_admin: bool,
+    },
+    /// Print a new one-time link to set the password (earlier links stop working).
+    Invite {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Create a personal API token; the token is the last line of stdout.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn describe(e: AppError) -> String {
+    match e {
+        AppError::Rejected(embargo_core::rejection::Rejection::Invalid(list)) => list
+            .iter()
+            .map(|i| format!("--{}: {}", i.field.replace('_', "-"), i.message))
+            .collect::<Vec<_>>()
+            .join("\n       "),
+        other => other.to_string(),
+    }
+}
+
+fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
+    path.as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        })
+        .transpose()
+}
+
+pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), String> {
+    let settings = storage.settings(None)?;
+    let store = crate::open_store(&settings).await?;
+    let app = App::new(store, settings, Arc::new(SystemClock));
+    let op = Actor::Operator;
+    match command {
+        AdminCommand::Project { command } => match command {
+            ProjectCmd::Create {
+                slug,
+                name,
+                components,
+                guidance_file,
+            } => {
+                let guidance = read_file(&guidance_file)?;
+                let p = app
+                    .create_project(
+                        &op,
+                        NewProject {
+                            slug,
+                            name,
+                            guidance,
+                            components,
+                        },
+                    )
+                    .await
+                    .map_err(describe)?;
+                let names: Vec<_> = p.components.iter().map(|c| c.name.as_str()).collect();
+                println!(
+                    "Created project {} ({}) with components: {}",
+                    p.slug,
+                    p.name,
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+                println!("Report page: {}", app.url(&format!("/p/{}/report", p.slug)));
+            }
+            ProjectCmd::Update {
+                slug,
+                name,
+                guidance_file,
+                cna_short_name,
+                cna_org_id,
+            } => {
+                let guidance = read_file(&guidance_file)?;
+                let mut changes = Vec::new();
+                if name.is_some() || guidance.is_some() {
+                    changes.push(Change::Update { name, guidance });
+                }
+                if cna_short_name.is_some() || cna_org_id.is_some() {
+                    changes.push(Change::SetCna {
+                        short_name: cna_short_name,
+                        org_id: cna_org_id,
+                    });
+                }
+                if changes.is_empty() {
+                    return Err("nothing to change: give --name, --guidance-file, --cna-short-name or --cna-org-id".into());
+                }
+                for change in changes {
+                    let p = app
+                        .change_project(&op, &slug, change)
+                        .await
+                        .map_err(describe)?;
+                    match &p.cna {
+                        Some(cna) => println!(
+                            "Updated project {} ({}); CNA {} ({})",
+                            p.slug, p.name, cna.short_name, cna.org_id
+                        ),
+                        None => println!("Updated project {} ({})", p.slug, p.name),
+                    }
+                }
+            }
+            ProjectCmd::Component { project, name } => {
+                let p = app
+                    .change_project(&op, &project, Change::AddComponent { name: name.clone() })
+                    .await
+                    .map_err(describe)?;
+                println!("Added component {name} to {}", p.slug);
+            }
+            ProjectCmd::Package {
+                project,
+                component,
+                ecosystem,
+                name,
+                purl,
+            } => {
+                let package = embargo_core::project::Package {
+                    ecosystem,
+                    name,
+                    purl,
+                };
+                let p = app
+                    .set_package(&op, &project, &component, Some(package))
+                    .await
+                    .map_err(describe)?;
+                let c = p.component(&component).expect("the component exists");
+                let pkg = c.package.as_ref().expect("just set");
+                println!(
+                    "{}: component {} is {} package {}",
+                    p.slug, c.name, pkg.ecosystem, pkg.name
+                );
+            }
+            ProjectCmd::Branch {
+                project,
+                component,
+                branch,
+                kind,
+            } => {
+                let kind = BranchKind::parse(&kind).expect("clap checked the value");
+                let p = app
+                    .change_project(
+                        &op,
+                        &project,
+                        Change::SetBranch {
+                            component: component.clone(),
+                            branch: branch.clone(),
+                            kind,
+                        },
+                    )
+                    .await
+                    .map_err(describe)?;
+                println!(
+                    "{}: branch {branch} of {component} is {}",
+                    p.slug,
+                    kind.as_str()
+                );
+            }
+            ProjectCmd::List => {
+                for p in app.projects().await.map_err(describe)? {
+                    let comps: Vec<_> = p.components.iter().map(|c| c.name.as_str()).collect();
+                    println!(
+                        "{}\t{}\t{} members\t{}",
+                        p.slug,
+                        p.name,
+                        p.members.len(),
+                        comps.join(",")
+                    );
+                }
+            }
+        },
+        AdminCommand::User { command } => match command {
+            UserCmd::Create {
+                email,
+                project,
+                role,
+                name,
+                instance_admin,
+            } => {
+                let existing = app.user_by_email(&email).await.map_err(describe)?;
+                let user = match existing {
+                    Some(u) => {
+                        println!("Account {} exists (id {})", u.email, u.id);
+                        u
+                    }
+                    None => {
+                        let name = name.unwrap_or_else(|| {
+                            email.split('@').next().unwrap_or(&email).to_owned()
+                        });
+                        let u = app
+                            .create_user(&op, &email, &name, instance_admin)
+                            .await
+                            .map_err(describe)?;
+                        println!(
+                            "Created account {} (id {}){}",
+                            u.email,
+                            u.id,
+                            if instance_admin {
+                                " as instance admin"
+                            } else {
+                                ""
+                            }
+                        );
+                        u
+                    }
+                };
+                if let (Some(project), Some(role)) = (project, role) {
+                    let role = Role::parse(&role).expect("clap checked the value");
+                    let p = app
+                        .change_project(
+                            &op,
+                            &project,
+                            Change::SetMember {
+                                user: user_ref(&user),
+                                role,
+                            },
+                        )
+                        .await
+                        .map_err(describe)?;
+                    println!("{} is {} of {}", user.email, role, p.slug);
+                }
+                if user.password_hash.is_none() {
+                    let link = app.password_link(&op, &user).await.map_err(describe)?;
+                    println!("Set-password link (one-time, give it to them privately):\n{link}");
+                }
+            }
+            UserCmd::Invite { email } => {
+                let user = app
+                    .user_by_email(&email)
+                    .await
+                    .map_err(describe)?
+                    .ok_or_else(|| format!("--email: no account {email}"))?;
+                println!("{}", app.password_link(&op, &user).await.map_err(describe)?);
+            }
+            UserCmd::List => {
+                for u in app.users(&op).await.map_err(describe)? {
+                    let flag = if u.instance_admin {
+                        "instance-admin"
+                    } else {
+                        "-"
+                    };
+                    let pw = if u.password_hash.is_some() {
+                        "password set"
+                    } else {
+                        "no password"
+                    };
+                    println!("{}\t{}\t{}\t{flag}\t{pw}", u.id, u.email, u.name);
+                }
+            }
+        },
+        AdminCommand::Token {
+            command: TokenCmd::Create { email, name },
+        } => {
+            let user = app
+                .user_by_email(&email)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| format!("--email: no account {email}"))?;
+            let (id, token) = app
+                .create_api_token(&op, &user, &name)
+                .await
+                .map_err(describe)?;
+            eprintln!(
+                "Created API token {id} ({name}) for {}; it is shown once:",
+                user.email
+            );
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

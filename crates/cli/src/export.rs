@@ -1,0 +1,89 @@
+//! `embargo export`: one document per disclosed case of a project (never an
+//! undisclosed one), written to a directory, with a progress bar on a terminal and a
+//! summary at the end.
+
+use crate::StorageArgs;
+use embargo_server::app::{App, Format};
+use embargo_server::clock::SystemClock;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The project's slug.
+    #[arg(long)]
+    project: String,
+    /// cve (CVE JSON 5), osv or csaf (CSAF 2.0).
+    #[arg(long, value_parser = ["cve", "osv", "csaf"])]
+    format: String,
+    /// The directory to write to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+pub async fn run(args: ExportArgs) -> Result<(), String> {
+    let format = Format::parse(&args.format).expect("clap checked the value");
+    let settings = args.storage.settings(None)?;
+    let store = crate::open_store(&settings).await?;
+    let app = App::new(store, settings, Arc::new(SystemClock));
+    let (project, cases) = app
+        .disclosed_cases(&args.project)
+        .await
+        .map_err(|_| format!("--project: no project `{}`", args.project))?;
+    // A CVE record names the project's CNA; without it there is no record to write.
+    if format == Format::Cve && project.cna.is_none() {
+        return Err(format!(
+            "--format cve: project `{}` has no CVE Numbering Authority settings; set them with \
+             `embargo admin project update --slug {} --cna-short-name NAME --cna-org-id UUID`",
+            project.slug, project.slug
+        ));
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("--out: cannot create {}: {e}", args.out.display()))?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(cases.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let (mut written, mut skipped) = (0usize, Vec::new());
+    for case in &cases {
+        bar.set_message(case.id.to_string());
+        match app.document(case, &project, format) {
+            Ok(doc) => {
+                let path = args.out.join(format.file_name(case));
+                let body = serde_json::to_string_pretty(&doc).expect("JSON values serialize");
+                std::fs::write(&path, body + "\n")
+                    .map_err(|e| format!("--out: cannot write {}: {e}", path.display()))?;
+                written += 1;
+            }
+            Err(e) => skipped.push(format!("{}: {e}", case.id)),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "Exported {written} {} document{} of project {} to {}",
+        format.as_str(),
+        if written == 1 { "" } else { "s" },
+        project.slug,
+        args.out.display()
+    );
+    if skipped.is_empty() {
+        Ok(())
+    } else {
+        for s in &skipped {
+            eprintln!("skipped {s}");
+        }
+        Err(format!(
+            "{} disclosed case(s) could not be exported (see above)",
+            skipped.len()
+        ))
+    }
+}

@@ -1,0 +1,11 @@
+//! The `embargo` binary, run as a user runs it.
+
+mod cli {
+    pub mod support;
+
+    mod admin;
+    mod cvss;
+    mod durability;
+    mod export;
+    mod import;
+}

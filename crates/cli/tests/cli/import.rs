@@ -1,0 +1,132 @@
+//! `embargo import osv` (V10): published advisories become disclosed cases; exporting
+//! them as OSV gives the records back unchanged; re-importing changes nothing; an
+//! invalid file is reported with its path and the schema error, and the rest go in.
+
+use super::support::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const KEPT: [&str; 10] = [
+    "id",
+    "aliases",
+    "summary",
+    "details",
+    "affected",
+    "severity",
+    "references",
+    "credits",
+    "published",
+    "modified",
+];
+
+#[test]
+fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().join("data").display().to_string();
+    let storage = ["--data-dir", d.as_str()];
+    let run = |args: &[&str]| embargo(&[args, &storage[..]].concat());
+    let out = run(&[
+        "admin",
+        "project",
+        "create",
+        "--slug",
+        "connect",
+        "--name",
+        "Connect",
+        "--component",
+        "go",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Every OSV example the schema accepts, and the one it does not.
+    let examples = embargo_testkit::specs_dir().join("osv/examples");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let mut originals = BTreeMap::new();
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // Variants of other examples under the same id: imported on their own below.
+        if name.starts_with("nondistinct-") || name.starts_with("nopackage-") {
+            continue;
+        }
+        std::fs::copy(&path, input.join(&name)).unwrap();
+        let record: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if !name.starts_with("nointroduced") {
+            originals.insert(record["id"].as_str().unwrap().to_owned(), record);
+        }
+    }
+    let i = input.display().to_string();
+    let first = run(&["import", "osv", "--project", "connect", &i]);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "the invalid file makes the run fail"
+    );
+    let err = stderr(&first);
+    assert!(
+        err.contains("nointroduced-CVE-2023-41045.json")
+            && err.contains("not valid OSV: /affected"),
+        "{err}"
+    );
+    let printed = stdout(&first);
+    assert!(
+        printed.contains(&format!(
+            "{} imported, 0 unchanged, 1 failed",
+            originals.len()
+        )),
+        "{printed}"
+    );
+
+    let again = run(&["import", "osv", "--project", "connect", &i]);
+    assert!(
+        stdout(&again).contains(&format!(
+            "0 imported, {} unchanged, 1 failed",
+            originals.len()
+        )),
+        "{}",
+        stdout(&again)
+    );
+
+    // Another record under an id already imported is refused, not merged.
+    let variant = examples
+        .join("nopackage-GHSA-9v2f-6vcg-3hgv.json")
+        .display()
+        .to_string();
+    let clash = run(&["import", "osv", "--project", "connect", &variant]);
+    assert_eq!(clash.status.code(), Some(1));
+    assert!(
+        stderr(&clash).contains("imported before from a different record"),
+        "{}",
+        stderr(&clash)
+    );
+
+    let exported = dir.path().join("out");
+    let o = exported.display().to_string();
+    let out = run(&[
+        "export",
+        "--project",
+        "connect",
+        "--format",
+        "osv",
+        "--out",
+        &o,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&exported).unwrap() {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let original = &originals[doc["id"].as_str().unwrap()];
+        for field in KEPT {
+            assert_eq!(
+                doc.get(field),
+                original.get(field),
+                "{}: `{field}` changed",
+                original["id"]
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, originals.len());
+}

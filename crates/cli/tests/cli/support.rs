@@ -1,0 +1,90 @@
+//! Running the real binary: commands, and a server process to talk to.
+
+use std::process::{Output, Stdio};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_embargo");
+
+/// Runs `embargo args…` with a clean `EMBARGO_*` environment.
+pub fn embargo(args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("EMBARGO_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.output().expect("running embargo")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `embargo serve` on a port the system picks; dropped means killed.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    /// Everything it printed before it said where it listens.
+    pub banner: Vec<String>,
+}
+
+impl Server {
+    /// Starts the server and waits until it prints the address it listens on.
+    pub async fn start(storage: &[&str]) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .args(storage)
+            .args(["--listen", "127.0.0.1:0"]);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("EMBARGO_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("EMBARGO_LOG__LEVEL", "warn");
+        // Tests send many reports from one address; the intake limit is not under test.
+        cmd.env("EMBARGO_LIMITS__REPORTS_PER_HOUR", "1000000");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut banner = Vec::new();
+        let base = loop {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("the server exited before listening");
+            banner.push(line.clone());
+            if let Some(rest) = line.split(" listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("First start") {
+                    continue;
+                }
+            }
+        });
+        Server {
+            child,
+            base,
+            banner,
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, nothing graceful.
+    pub async fn kill(mut self) {
+        self.child.kill().await.unwrap();
+    }
+}
