@@ -35,6 +35,11 @@ pub struct CsafSettings {
     /// documents are signed with it and the instance serves as a
     /// `csaf_trusted_provider`. Unset: a `csaf_provider`, unsigned.
     pub signing_key_file: Option<PathBuf>,
+    /// The project whose provider metadata is also served at
+    /// `/.well-known/csaf/provider-metadata.json` (CSAF 2.0 requirement 9), the one
+    /// place aggregators look for a domain's provider. Unset: each project's metadata
+    /// stays under `/p/{slug}/csaf/`, found through `/.well-known/security.txt`.
+    pub well_known_project: Option<String>,
 }
 
 /// The project's account at CVE Services, for reserving IDs and publishing records
@@ -309,6 +314,13 @@ impl Settings {
                 }
             }
         }
+        if let Some(slug) = &self.csaf.well_known_project
+            && let Err(why) = embargo_core::ids::ProjectSlug::check(slug)
+        {
+            return Err(SettingsError::Invalid(format!(
+                "`csaf.well_known_project`: {why}"
+            )));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return bad("`data_dir`: must not be empty");
         }
@@ -447,6 +459,11 @@ allow_local_http = false
 # An ASCII-armored OpenPGP secret key without a passphrase (keep the file private) to
 # sign CSAF documents with, making this instance a csaf_trusted_provider.
 # signing_key_file = "/etc/embargo/csaf-signing-key.asc"
+# The project (slug) whose provider metadata is also served at
+# /.well-known/csaf/provider-metadata.json, where aggregators look first. Unset: each
+# project's metadata is at /p/SLUG/csaf/provider-metadata.json, listed in
+# /.well-known/security.txt.
+# well_known_project = "connect"
 "#;
 
 #[cfg(test)]
@@ -542,6 +559,14 @@ mod tests {
             let e = load(&Overrides::default()).unwrap_err().to_string();
             assert!(
                 e.contains("`auth.session_hours`: must be greater than 0"),
+                "{e}"
+            );
+            jail.set_env("EMBARGO_AUTH__SESSION_HOURS", "12");
+
+            jail.set_env("EMBARGO_CSAF__WELL_KNOWN_PROJECT", "Connect RPC");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(
+                e.contains("`csaf.well_known_project`: may contain only"),
                 "{e}"
             );
             Ok(())

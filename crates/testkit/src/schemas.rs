@@ -15,7 +15,7 @@ pub fn read_json(path: impl AsRef<std::path::Path>) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
-/// Serves FIRST's CVSS schema URLs from `csaf-2.0/`; any other URL is an error, so a
+/// Serves FIRST's CVSS schema URLs (and CSAF's own) from `csaf-2.0/`; any other URL is an error, so a
 /// schema that needs the network fails to compile instead of fetching.
 struct LocalFirstSchemas;
 
@@ -28,6 +28,10 @@ impl Retrieve for LocalFirstSchemas {
             "https://www.first.org/cvss/cvss-v2.0.json" => "cvss-v2.0.json",
             "https://www.first.org/cvss/cvss-v3.0.json" => "cvss-v3.0.json",
             "https://www.first.org/cvss/cvss-v3.1.json" => "cvss-v3.1.json",
+            // The provider metadata schema borrows the CSAF document's `publisher`.
+            "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json" => {
+                "csaf_json_schema.json"
+            }
             other => return Err(format!("no local copy of {other}; refusing to fetch").into()),
         };
         Ok(read_json(format!("csaf-2.0/{file}")))
@@ -55,6 +59,12 @@ pub fn osv() -> &'static Validator {
 pub fn csaf() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
     V.get_or_init(|| compile("csaf-2.0/csaf_json_schema.json"))
+}
+
+/// CSAF 2.0's schema for `provider-metadata.json`.
+pub fn csaf_provider() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile("csaf-2.0/provider_json_schema.json"))
 }
 
 /// FIRST's CVSS schema for a `cvss_v2`/`cvss_v3` object's version.

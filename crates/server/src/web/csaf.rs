@@ -6,15 +6,21 @@
 //! With a signing key (`csaf.signing_key_file`) each document also has a detached
 //! OpenPGP signature (`.asc`), the public key is served and named in the metadata, and
 //! the role is `csaf_trusted_provider`; without one, `csaf_provider`.
+//!
+//! Aggregators find the metadata through `/.well-known/security.txt` (requirement 8,
+//! every project) and `/.well-known/csaf/provider-metadata.json` (requirement 9, the
+//! project `csaf.well_known_project` names).
 
 use super::advisories::json_document;
-use super::page::WebError;
+use super::page::{Page, WebError};
+use super::session::Visitor;
 use crate::app::{App, AppError, Format};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use embargo_core::case::Case;
 use embargo_core::project::Project;
+use maud::html;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -73,6 +79,32 @@ pub async fn provider_metadata(
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
     let (project, cases) = app.disclosed_cases(&slug).await?;
+    Ok(json_document(Ok(metadata(&app, &project, &cases))))
+}
+
+/// `/.well-known/csaf/provider-metadata.json` (CSAF 2.0 requirement 9): the metadata
+/// of the project named by `csaf.well_known_project`; 404 when none is.
+pub async fn well_known_metadata(State(app): State<App>) -> Result<Response, WebError> {
+    let slug = app
+        .settings()
+        .csaf
+        .well_known_project
+        .clone()
+        .ok_or_else(AppError::not_found)?;
+    provider_metadata(State(app), Path(slug)).await
+}
+
+/// Where a project's provider metadata lives: the well-known URL for the project
+/// the settings put there, so both addresses name one canonical URL.
+pub fn canonical_metadata_url(app: &App, project: &Project) -> String {
+    if app.settings().csaf.well_known_project.as_deref() == Some(project.slug.as_str()) {
+        app.url("/.well-known/csaf/provider-metadata.json")
+    } else {
+        app.url(&format!("/p/{}/csaf/provider-metadata.json", project.slug))
+    }
+}
+
+fn metadata(app: &App, project: &Project, cases: &[Case]) -> Value {
     let base = app.url(&format!("/p/{}/csaf", project.slug));
     let last_updated = cases
         .iter()
@@ -89,8 +121,8 @@ pub async fn provider_metadata(
         ),
         None => (json!([]), "csaf_provider"),
     };
-    Ok(json_document(Ok(json!({
-        "canonical_url": format!("{base}/provider-metadata.json"),
+    json!({
+        "canonical_url": canonical_metadata_url(app, project),
         "distributions": [{ "directory_url": format!("{base}/white/") }],
         "last_updated": last_updated.to_string(),
         "list_on_CSAF_aggregators": true,
@@ -103,7 +135,69 @@ pub async fn provider_metadata(
             "namespace": app.settings().public_url(),
         },
         "role": role,
-    }))))
+    })
+}
+
+/// CSAF 2.0 requirement 14: a listing of the distribution directory (the year
+/// folders, `index.txt`, `changes.csv`), so people and tools can browse it.
+pub async fn directory(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+) -> Result<Page, WebError> {
+    let (project, cases) = app.disclosed_cases(&slug).await?;
+    let mut years: Vec<String> = entries(&app, &project, &cases)
+        .into_iter()
+        .filter_map(|e| Some(e.path.split_once('/')?.0.to_owned()))
+        .collect();
+    years.sort();
+    years.dedup();
+    let mut names = vec!["changes.csv".to_owned(), "index.txt".to_owned()];
+    names.extend(years.into_iter().map(|y| format!("{y}/")));
+    Ok(listing(&visitor, &project, "white/", &names))
+}
+
+/// The files of one year folder: each document with its hash and signature.
+pub async fn year_directory(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((slug, year)): Path<(String, String)>,
+) -> Result<Page, WebError> {
+    let (project, cases) = app.disclosed_cases(&slug).await?;
+    let prefix = format!("{year}/");
+    let mut names: Vec<String> = Vec::new();
+    for e in entries(&app, &project, &cases) {
+        let Some(name) = e.path.strip_prefix(&prefix) else {
+            continue;
+        };
+        names.push(name.to_owned());
+        names.push(format!("{name}.sha256"));
+        if app.csaf_signer().is_some() {
+            names.push(format!("{name}.asc"));
+        }
+    }
+    if names.is_empty() {
+        return Err(AppError::not_found().into());
+    }
+    names.sort();
+    Ok(listing(
+        &visitor,
+        &project,
+        &format!("white/{prefix}"),
+        &names,
+    ))
+}
+
+fn listing(visitor: &Visitor, project: &Project, dir: &str, names: &[String]) -> Page {
+    let title = format!("Index of /p/{}/csaf/{dir}", project.slug);
+    let body = html! {
+        h1 { (title) }
+        ul.listing {
+            @if dir != "white/" { li { a href="../" { "../" } } }
+            @for n in names { li { a href=(n) { (n) } } }
+        }
+    };
+    Page::new(visitor, &title, body)
 }
 
 pub async fn index(State(app): State<App>, Path(slug): Path<String>) -> Result<Response, WebError> {

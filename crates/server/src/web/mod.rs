@@ -16,6 +16,7 @@ mod cases;
 mod csaf;
 mod page;
 mod report;
+mod security_txt;
 pub mod session;
 mod track;
 mod view;
@@ -43,6 +44,14 @@ pub fn router(settings: &Settings) -> Router<App> {
             "/p/{slug}/csaf/provider-metadata.json",
             get(csaf::provider_metadata),
         )
+        .route(
+            "/.well-known/csaf/provider-metadata.json",
+            get(csaf::well_known_metadata),
+        )
+        .route("/.well-known/security.txt", get(security_txt::serve))
+        .route("/security.txt", get(security_txt::legacy))
+        .route("/p/{slug}/csaf/white/", get(csaf::directory))
+        .route("/p/{slug}/csaf/white/{year}/", get(csaf::year_directory))
         .route("/p/{slug}/csaf/white/index.txt", get(csaf::index))
         .route("/p/{slug}/csaf/openpgp/{file}", get(csaf::public_key))
         .route("/p/{slug}/csaf/white/changes.csv", get(csaf::changes))

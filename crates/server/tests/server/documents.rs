@@ -166,6 +166,14 @@ async fn c18_the_csaf_provider_layout_lists_disclosed_advisories_with_hashes() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(meta["metadata_version"], "2.0");
     assert_eq!(meta["role"], "csaf_provider", "no signing key, no trust");
+    schemas::assert_valid(schemas::csaf_provider(), &meta);
+    assert_eq!(
+        meta["canonical_url"],
+        format!("{}/p/connect/csaf/provider-metadata.json", t.base)
+    );
+    // No project is the domain's provider unless the settings say which.
+    let (s, _) = document(&t, "/.well-known/csaf/provider-metadata.json").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(meta["publisher"]["category"], "vendor");
     let dir = meta["distributions"][0]["directory_url"]
         .as_str()
@@ -205,6 +213,142 @@ async fn c18_the_csaf_provider_layout_lists_disclosed_advisories_with_hashes() {
     );
     let everything = format!("{index}{changes}{}", doc.html);
     assert!(!everything.contains(&embargoed) && !everything.contains("Still secret"));
+}
+
+/// CSAF 2.0 requirements 8, 9 and 14: aggregators find each project's provider
+/// metadata through security.txt, the chosen project's at the well-known URL, and the
+/// distribution directories can be browsed.
+#[tokio::test]
+async fn c18_aggregators_find_the_providers_and_browse_the_directories() {
+    let (t, _, embargoed) =
+        disclosed_with(|s| s.csaf.well_known_project = Some("connect".into())).await;
+    t.project("vitess", &["vtgate"]).await;
+    let web = WebClient::new(&t);
+
+    let txt = web.get("/.well-known/security.txt").await;
+    assert_eq!(txt.status, StatusCode::OK);
+    assert_eq!(
+        txt.headers["content-type"].to_str().unwrap(),
+        "text/plain; charset=utf-8"
+    );
+    let fields: Vec<(&str, &str)> = txt
+        .html
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split_once(": ").expect("a field per line"))
+        .collect();
+    let values = |name: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+            .collect()
+    };
+    let base = &t.base;
+    assert_eq!(
+        values("Contact"),
+        [
+            format!("{base}/p/connect/report"),
+            format!("{base}/p/vitess/report")
+        ]
+    );
+    assert_eq!(
+        values("CSAF"),
+        [
+            format!("{base}/.well-known/csaf/provider-metadata.json"),
+            format!("{base}/p/vitess/csaf/provider-metadata.json")
+        ]
+    );
+    assert_eq!(
+        values("Canonical"),
+        [format!("{base}/.well-known/security.txt")]
+    );
+    let expires: jiff::Timestamp = values("Expires")[0].parse().unwrap();
+    let now = t.app.now();
+    assert!(
+        expires > now && expires < now + jiff::SignedDuration::from_hours(24 * 365),
+        "{expires}"
+    );
+    assert!(!txt.html.contains(&embargoed) && !txt.html.contains("Still secret"));
+    let legacy = web.get("/security.txt").await;
+    assert_eq!(legacy.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(legacy.location(), "/.well-known/security.txt");
+
+    // The well-known URL and the project's own serve one document naming one URL.
+    let (s, well_known) = document(&t, "/.well-known/csaf/provider-metadata.json").await;
+    assert_eq!(s, StatusCode::OK);
+    schemas::assert_valid(schemas::csaf_provider(), &well_known);
+    assert_eq!(
+        well_known["canonical_url"],
+        format!("{base}/.well-known/csaf/provider-metadata.json")
+    );
+    let (_, own) = document(&t, "/p/connect/csaf/provider-metadata.json").await;
+    assert_eq!(own, well_known);
+    let (_, vitess) = document(&t, "/p/vitess/csaf/provider-metadata.json").await;
+    schemas::assert_valid(schemas::csaf_provider(), &vitess);
+    assert_eq!(
+        vitess["canonical_url"],
+        format!("{base}/p/vitess/csaf/provider-metadata.json")
+    );
+
+    // Directory listings: the year folders, then each document with its hash.
+    let index = web.get("/p/connect/csaf/white/index.txt").await.html;
+    let (year, file) = index.trim().split_once('/').unwrap();
+    let top = web.get("/p/connect/csaf/white/").await;
+    assert_eq!(top.status, StatusCode::OK);
+    for link in ["index.txt", "changes.csv", &format!("{year}/")] {
+        assert!(
+            top.html.contains(&format!("href=\"{link}\"")),
+            "{link}: {}",
+            top.html
+        );
+    }
+    let folder = web.get(&format!("/p/connect/csaf/white/{year}/")).await;
+    assert_eq!(folder.status, StatusCode::OK);
+    for link in [file.to_owned(), format!("{file}.sha256")] {
+        assert!(
+            folder.html.contains(&format!("href=\"{link}\"")),
+            "{link}: {}",
+            folder.html
+        );
+    }
+    assert!(!folder.html.contains(".asc"), "no key, no signatures");
+    assert!(!folder.html.contains(&embargoed.to_lowercase()));
+    assert_eq!(
+        web.get("/p/connect/csaf/white/1999/").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let empty = web.get("/p/vitess/csaf/white/").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(
+        !empty.html.contains(&format!("href=\"{year}/\"")),
+        "{}",
+        empty.html
+    );
+    assert_eq!(
+        web.get("/p/nope/csaf/white/").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn without_a_project_there_is_no_security_txt() {
+    let t = TestApp::new().await;
+    let web = WebClient::new(&t);
+    // `Contact` is required (RFC 9116), and there is nobody to name yet.
+    assert_eq!(
+        web.get("/.well-known/security.txt").await.status,
+        StatusCode::NOT_FOUND
+    );
+    t.project("connect", &["go"]).await;
+    let txt = web.get("/.well-known/security.txt").await;
+    assert_eq!(txt.status, StatusCode::OK);
+    assert!(
+        txt.html
+            .contains(&format!("Contact: {}/p/connect/report\n", t.base)),
+        "{}",
+        txt.html
+    );
 }
 
 #[tokio::test]
@@ -266,6 +410,7 @@ async fn with_a_signing_key_the_layout_is_a_trusted_providers_and_signatures_ver
     let (t, _, _) = disclosed_with(move |s| s.csaf.signing_key_file = Some(key_file)).await;
     let (_, meta) = document(&t, "/p/connect/csaf/provider-metadata.json").await;
     assert_eq!(meta["role"], "csaf_trusted_provider");
+    schemas::assert_valid(schemas::csaf_provider(), &meta);
     let key = &meta["public_openpgp_keys"][0];
     let fingerprint = key["fingerprint"].as_str().unwrap();
     assert_eq!(fingerprint.len(), 40, "{key}");
