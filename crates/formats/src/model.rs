@@ -139,6 +139,76 @@ pub enum RangeKind {
     Git,
 }
 
+/// Ecosystems whose versions are SemVer 2.0 (OSV's ecosystem list). Others (PyPI,
+/// Maven, RubyGems, Debian, …) order versions their own way.
+const SEMVER_ECOSYSTEMS: [&str; 6] = ["Go", "npm", "crates.io", "Hex", "Pub", "SwiftURL"];
+
+impl RangeKind {
+    /// The kind for versions a person typed for a package of `ecosystem`, and the
+    /// versions as the range must carry them. `SEMVER` when the ecosystem's versions
+    /// are SemVer and every version is one (Go's leading `v` dropped, as OSV's Go
+    /// entries do; `0` is OSV's "since the beginning"); otherwise `ECOSYSTEM`, which
+    /// OSV allows only with a package, so without one it stays `SEMVER`.
+    pub fn for_versions(ecosystem: Option<&str>, versions: &[&str]) -> (RangeKind, Vec<String>) {
+        let semver: Option<Vec<String>> = versions
+            .iter()
+            .map(|v| {
+                let bare = v.strip_prefix('v').unwrap_or(v);
+                (*v == "0" || semver::Version::parse(bare).is_ok()).then(|| bare.to_owned())
+            })
+            .collect();
+        let base = ecosystem.map(|e| e.split(':').next().unwrap_or(e));
+        let semver_ecosystem = base.is_none_or(|e| SEMVER_ECOSYSTEMS.contains(&e));
+        match semver {
+            Some(bare) if semver_ecosystem => (RangeKind::Semver, bare),
+            _ if ecosystem.is_some() => (
+                RangeKind::Ecosystem,
+                versions.iter().map(|v| (*v).to_owned()).collect(),
+            ),
+            _ => (
+                RangeKind::Semver,
+                versions.iter().map(|v| (*v).to_owned()).collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RangeKind::{self, Ecosystem, Semver};
+
+    fn kind(ecosystem: Option<&str>, versions: &[&str]) -> (RangeKind, Vec<String>) {
+        RangeKind::for_versions(ecosystem, versions)
+    }
+
+    #[test]
+    fn semver_ecosystems_keep_semver_and_drop_gos_v() {
+        assert_eq!(
+            kind(Some("Go"), &["0", "v1.16.2"]),
+            (Semver, vec!["0".into(), "1.16.2".into()])
+        );
+        assert_eq!(kind(Some("npm"), &["1.0.0-rc.1", "1.0.0"]).0, Semver);
+        assert_eq!(kind(None, &["0.5.0", "0.9.1"]).0, Semver);
+    }
+
+    #[test]
+    fn other_orderings_are_the_ecosystems_own() {
+        // PyPI's 1.0.post1 and Maven's 2.3 are not SemVer, and PyPI never is.
+        assert_eq!(
+            kind(Some("PyPI"), &["1.0.0", "1.2.0"]),
+            (Ecosystem, vec!["1.0.0".into(), "1.2.0".into()])
+        );
+        assert_eq!(kind(Some("Maven"), &["2.3", "2.4"]).0, Ecosystem);
+        assert_eq!(kind(Some("Go"), &["1.16", "1.17"]).0, Ecosystem);
+        assert_eq!(kind(Some("Debian:12"), &["1.0-1"]).0, Ecosystem);
+        // Without a package OSV allows no ECOSYSTEM range; the versions stay as typed.
+        assert_eq!(
+            kind(None, &["2.3", "v2.4"]),
+            (Semver, vec!["2.3".into(), "v2.4".into()])
+        );
+    }
+}
+
 /// A point where a range starts or stops being affected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,6 +221,24 @@ pub enum Event {
     LastAffected(String),
     /// Upper bound of the range (not included) that says nothing about fixes.
     Limit(String),
+}
+
+impl Event {
+    pub fn version(&self) -> &str {
+        match self {
+            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
+        }
+    }
+
+    /// The same kind of event at another version.
+    pub fn with_version(&self, version: String) -> Event {
+        match self {
+            Event::Introduced(_) => Event::Introduced(version),
+            Event::Fixed(_) => Event::Fixed(version),
+            Event::LastAffected(_) => Event::LastAffected(version),
+            Event::Limit(_) => Event::Limit(version),
+        }
+    }
 }
 
 /// A severity: a CVSS vector string, or Ubuntu's word.

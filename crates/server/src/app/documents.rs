@@ -120,43 +120,62 @@ impl App {
                 .clone()
                 .unwrap_or_else(|| case.report.title.clone()),
         };
-        let mut affected: Vec<formats::Affected> = Vec::new();
+        // One affected package per component, its ranges (release branches) as
+        // successive introduced/fixed pairs of one range.
+        let mut components: Vec<(&str, Vec<formats::Event>)> = Vec::new();
         for r in &a.affected {
-            let mut events = vec![formats::Event::Introduced(r.introduced.clone())];
+            let i = match components.iter().position(|(c, _)| *c == r.component) {
+                Some(i) => i,
+                None => {
+                    components.push((&r.component, Vec::new()));
+                    components.len() - 1
+                }
+            };
+            let events = &mut components[i].1;
+            events.push(formats::Event::Introduced(r.introduced.clone()));
             match (&r.fixed, &r.last_affected) {
                 (Some(f), _) => events.push(formats::Event::Fixed(f.clone())),
                 (None, Some(l)) => events.push(formats::Event::LastAffected(l.clone())),
                 (None, None) => {}
             }
-            let range = formats::Range {
-                kind: formats::RangeKind::Semver,
-                repo: None,
-                events,
-                database_specific: None,
-            };
-            match affected
-                .iter_mut()
-                .find(|x| x.component.as_deref() == Some(&r.component))
-            {
-                Some(existing) => existing.ranges[0].events.extend(range.events),
-                None => affected.push(formats::Affected {
-                    package: project
-                        .component(&r.component)
-                        .and_then(|c| c.package.as_ref())
-                        .map(|p| formats::Package {
-                            ecosystem: p.ecosystem.clone(),
-                            name: p.name.clone(),
-                            purl: p.purl.clone(),
-                        }),
-                    component: Some(r.component.clone()),
-                    ranges: vec![range],
+        }
+        let affected: Vec<formats::Affected> = components
+            .into_iter()
+            .map(|(component, events)| {
+                let package = project
+                    .component(component)
+                    .and_then(|c| c.package.as_ref())
+                    .map(|p| formats::Package {
+                        ecosystem: p.ecosystem.clone(),
+                        name: p.name.clone(),
+                        purl: p.purl.clone(),
+                    });
+                let typed: Vec<&str> = events.iter().map(formats::Event::version).collect();
+                let (kind, versions) = formats::RangeKind::for_versions(
+                    package.as_ref().map(|p| p.ecosystem.as_str()),
+                    &typed,
+                );
+                let events = events
+                    .iter()
+                    .zip(versions)
+                    .map(|(e, v)| e.with_version(v))
+                    .collect();
+                formats::Affected {
+                    package,
+                    component: Some(component.to_owned()),
+                    ranges: vec![formats::Range {
+                        kind,
+                        repo: None,
+                        events,
+                        database_specific: None,
+                    }],
                     versions: Vec::new(),
                     severity: Vec::new(),
                     ecosystem_specific: None,
                     database_specific: None,
-                }),
-            }
-        }
+                }
+            })
+            .collect();
         let mut revisions = vec![formats::Revision {
             number: "1".into(),
             date: disclosed,

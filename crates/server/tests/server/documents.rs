@@ -159,6 +159,54 @@ async fn c17_a_disclosed_case_is_valid_cve_osv_and_csaf() {
     }
 }
 
+/// A range's type follows the component's package: SemVer where the ecosystem's
+/// versions are SemVer (Go), the ecosystem's own ordering elsewhere (Maven).
+#[tokio::test]
+async fn c17_range_types_follow_each_components_ecosystem() {
+    let (t, id, _) = disclosed().await;
+    let lin = t
+        .person("lin@example.org", Some(("connect", Role::Admin)))
+        .await;
+    api(
+        &t,
+        Method::PUT,
+        "/api/v1/projects/connect/components/swift/package",
+        &lin.token,
+        json!({
+            "ecosystem": "Maven", "name": "com.connectrpc:connect-kotlin"
+        }),
+    )
+    .await;
+    let (_, osv) = document(&t, &format!("/advisories/{id}.osv.json")).await;
+    schemas::assert_valid(schemas::osv(), &osv);
+    let range = |i: usize| osv["affected"][i]["ranges"][0].clone();
+    assert_eq!(range(0)["type"], "SEMVER");
+    assert_eq!(
+        range(0)["events"],
+        json!([{ "introduced": "0" }, { "fixed": "1.16.2" }])
+    );
+    assert_eq!(range(1)["type"], "ECOSYSTEM");
+    assert_eq!(
+        range(1)["events"],
+        json!([{ "introduced": "0.5.0" }, { "last_affected": "0.9.1" }])
+    );
+    let (_, cve) = document(&t, &format!("/advisories/{id}.cve.json")).await;
+    schemas::assert_valid(schemas::cve(), &cve);
+    let types: Vec<_> = cve["containers"]["cna"]["affected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["versions"][0]["versionType"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, ["semver", "maven"]);
+    let (_, csaf) = document(&t, &format!("/advisories/{id}.csaf.json")).await;
+    schemas::assert_valid(schemas::csaf(), &csaf);
+    assert!(
+        csaf.to_string().contains("vers:maven/>=0.5.0|<=0.9.1"),
+        "{csaf}"
+    );
+}
+
 #[tokio::test]
 async fn c18_the_csaf_provider_layout_lists_disclosed_advisories_with_hashes() {
     let (t, id, embargoed) = disclosed().await;
