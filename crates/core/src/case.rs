@@ -310,6 +310,15 @@ impl Case {
                     })
                 }
             }
+            Event::CveIdRejected { id } => {
+                if matches!(&self.cve, Some(CveState::Reserved { id: held }) if held == id) {
+                    self.cve = Some(CveState::Rejected {
+                        message: format!(
+                            "CVE Services lists {id} as REJECTED, so it can no longer be used; request a new ID"
+                        ),
+                    })
+                }
+            }
             Event::Disclosed => {
                 self.stage = Stage::Disclosed;
                 self.disclosed_at = Some(at);

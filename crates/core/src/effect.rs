@@ -8,7 +8,7 @@ use crate::advisory::CveState;
 use crate::case::{Case, Stage};
 use crate::event::{Event, Recorded};
 use crate::rejection::Rejection;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,13 +18,30 @@ pub enum Effect {
     ReserveCve,
     /// Publish the case's CVE record at CVE Services (C18).
     PublishCve { id: String },
+    /// Ask CVE Services, once a day while the case holds `id` as reserved, whether
+    /// the ID is still RESERVED: the CVE Program rejects IDs (a duplicate, one left
+    /// unused at the end of its year), and a rejected ID must not be published.
+    WatchCveId { id: String },
 }
+
+/// How often a reserved ID's state is checked.
+pub const WATCH_INTERVAL: SignedDuration = SignedDuration::from_hours(24);
 
 impl Effect {
     pub fn as_str(&self) -> &'static str {
         match self {
             Effect::ReserveCve => "reserve-cve",
             Effect::PublishCve { .. } => "publish-cve",
+            Effect::WatchCveId { .. } => "watch-cve-id",
+        }
+    }
+
+    /// How long after the event the work is first due.
+    pub fn delay(&self) -> SignedDuration {
+        match self {
+            Effect::ReserveCve | Effect::PublishCve { .. } => SignedDuration::ZERO,
+            // The ID was reserved a moment ago: nothing to learn before tomorrow.
+            Effect::WatchCveId { .. } => WATCH_INTERVAL,
         }
     }
 }
@@ -35,14 +52,25 @@ pub fn effects(case: &Case, event: &Event) -> Vec<Effect> {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         _ => None,
     };
+    let publish = || -> Vec<Effect> {
+        reserved
+            .clone()
+            .map(|id| Effect::PublishCve { id })
+            .into_iter()
+            .collect()
+    };
     match event {
         Event::CveRequested => vec![Effect::ReserveCve],
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
-        Event::Disclosed | Event::CveReserved { .. } if case.stage == Stage::Disclosed => reserved
-            .map(|id| Effect::PublishCve { id })
-            .into_iter()
-            .collect(),
+        Event::Disclosed if case.stage == Stage::Disclosed => publish(),
+        Event::CveReserved { id } => {
+            let mut work = vec![Effect::WatchCveId { id: id.clone() }];
+            if case.stage == Stage::Disclosed {
+                work.extend(publish());
+            }
+            work
+        }
         _ => Vec::new(),
     }
 }
@@ -63,6 +91,10 @@ pub enum SystemCommand {
     /// CVE Services refused; its message.
     CveRejected {
         message: String,
+    },
+    /// CVE Services lists the reserved ID as REJECTED.
+    CveIdRejected {
+        id: String,
     },
 }
 
@@ -104,6 +136,10 @@ pub fn decide_system(
                 .unwrap_or_else(|_| "CVE Services failed without a message".into()),
             },
             _ => return Err(stale("no CVE Services work is waiting")),
+        },
+        SystemCommand::CveIdRejected { id } => match &case.cve {
+            Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
+            _ => return Err(stale("the case holds no such reserved ID")),
         },
         SystemCommand::CvePublished { id } => match &case.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
@@ -221,13 +257,30 @@ mod tests {
                 }
             )
             .unwrap(),
-            []
+            [Effect::WatchCveId {
+                id: "CVE-2026-1000".into()
+            }]
         );
         assert_eq!(
             run(&mut case, Command::Disclose),
             [Effect::PublishCve {
                 id: "CVE-2026-1000".into()
             }]
+        );
+        // A rejection of another ID is stale; of ours, it ends the reservation.
+        let before = case.clone();
+        let other = SystemCommand::CveIdRejected {
+            id: "CVE-2026-9999".into(),
+        };
+        assert!(system(&mut case, other).is_err());
+        assert_eq!(case, before);
+        let mut rejected = case.clone();
+        let ours = SystemCommand::CveIdRejected {
+            id: "CVE-2026-1000".into(),
+        };
+        assert_eq!(system(&mut rejected, ours).unwrap(), []);
+        assert!(
+            matches!(&rejected.cve, Some(CveState::Rejected { message }) if message.contains("CVE-2026-1000"))
         );
         // A failed publication keeps the ID.
         system(

@@ -120,6 +120,11 @@ pub enum Event {
     CveRequestRejected {
         message: String,
     },
+    /// The CVE Program rejected the reserved ID (CVE Services lists it REJECTED): it
+    /// can no longer be used, and a new one may be requested.
+    CveIdRejected {
+        id: String,
+    },
     /// The coordinator's final call; a later one replaces it.
     CvssSet {
         score: FinalScore,
@@ -157,6 +162,7 @@ impl Event {
             Event::CvePublished { .. } => "cve_published",
             Event::CveRequestFailed { .. } => "cve_request_failed",
             Event::CveRequestRejected { .. } => "cve_request_rejected",
+            Event::CveIdRejected { .. } => "cve_id_rejected",
         }
     }
 }
@@ -289,7 +295,8 @@ impl Event {
             | Event::CveReserved { .. }
             | Event::CvePublished { .. }
             | Event::CveRequestFailed { .. }
-            | Event::CveRequestRejected { .. } => Visibility::Shared,
+            | Event::CveRequestRejected { .. }
+            | Event::CveIdRejected { .. } => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }

@@ -598,9 +598,10 @@ pub fn event(case: &Case, e: &StoredEvent<Event>, standing: Standing) -> EventOu
         Event::AdvisoryImported { osv } => {
             json!({ "osv": serde_json::from_str::<Value>(osv).unwrap_or(Value::Null) })
         }
-        Event::CveAssigned { id } | Event::CveReserved { id } | Event::CvePublished { id } => {
-            json!({ "id": id })
-        }
+        Event::CveAssigned { id }
+        | Event::CveReserved { id }
+        | Event::CvePublished { id }
+        | Event::CveIdRejected { id } => json!({ "id": id }),
         Event::CveRequestFailed { message } | Event::CveRequestRejected { message } => {
             json!({ "message": message })
         }

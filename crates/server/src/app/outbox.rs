@@ -2,13 +2,15 @@
 //! reserving CVE IDs and publishing CVE records at CVE Services (C14, C18) — and
 //! reports back as system events on the case, where the coordinator and the reporter
 //! see them. Failures the service may get over are retried with growing pauses;
-//! refusals are reported with the service's own message.
+//! refusals are reported with the service's own message. A reserved ID is watched
+//! daily until it is published, so one the CVE Program rejects is noticed.
 
 use super::{App, AppResult, Format};
+use embargo_core::advisory::CveState;
 use embargo_core::case::Case;
-use embargo_core::effect::{Effect, SystemCommand, decide_system};
+use embargo_core::effect::{Effect, SystemCommand, WATCH_INTERVAL, decide_system};
 use embargo_core::project::Project;
-use embargo_cve_services::{Amount, ApiKey, Credentials, CveId, CveServices};
+use embargo_cve_services::{Amount, ApiKey, Credentials, CveId, CveServices, IdState};
 use embargo_store::{Job, StoreError};
 use jiff::SignedDuration;
 
@@ -91,12 +93,13 @@ impl App {
         let Some((case, project)) = self.store().case_for_job(job).await? else {
             return Ok(self.store().finish_job(job, self.now()).await?);
         };
-        let outcome = match self.cve_services() {
-            Err(why) => Outcome::Report(SystemCommand::CveFailed { message: why }),
-            Ok(client) => match &job.effect {
-                Effect::ReserveCve => self.reserve(client, &project).await,
-                Effect::PublishCve { id } => self.publish(client, &case, &project, id).await,
-            },
+        let outcome = match (&job.effect, self.cve_services()) {
+            (Effect::WatchCveId { id }, _) => return self.watch(job, &case, id).await,
+            (_, Err(why)) => Outcome::Report(SystemCommand::CveFailed { message: why }),
+            (Effect::ReserveCve, Ok(client)) => self.reserve(client, &project).await,
+            (Effect::PublishCve { id }, Ok(client)) => {
+                self.publish(client, &case, &project, id).await
+            }
         };
         match outcome {
             Outcome::Report(command) => {
@@ -119,6 +122,52 @@ impl App {
                 self.report(job, SystemCommand::CveFailed { message })
                     .await?;
                 self.store().finish_job(job, self.now()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One look at a reserved ID's state. The watch goes on daily while the case
+    /// holds the ID as reserved, and never fails the case: an outage only delays it.
+    async fn watch(&self, job: &Job, case: &Case, id: &str) -> AppResult<()> {
+        let still_ours = matches!(&case.cve, Some(CveState::Reserved { id: held }) if held == id);
+        let (true, Ok(client), Ok(cve_id)) = (still_ours, self.cve_services(), CveId::parse(id))
+        else {
+            // Published, replaced by another ID, or no service to ask: nothing to watch.
+            return Ok(self.store().finish_job(job, self.now()).await?);
+        };
+        let report = match client.get_id(&cve_id).await {
+            Ok(info) => match info.state {
+                IdState::Reserved => None,
+                IdState::Rejected => Some(SystemCommand::CveIdRejected { id: id.to_owned() }),
+                // Published outside Embargo (e.g. by hand at the CNA): say so.
+                IdState::Published => Some(SystemCommand::CvePublished { id: id.to_owned() }),
+            },
+            Err(e) => {
+                let mut wait = backoff(job.attempts);
+                if let Some(after) = e
+                    .retry_after()
+                    .and_then(|a| SignedDuration::try_from(a).ok())
+                {
+                    wait = wait.max(after);
+                }
+                tracing::warn!(case.id = %case.id, effect = job.effect.as_str(), error = %e, "could not check a reserved CVE ID");
+                let reason = e.to_string();
+                return Ok(self
+                    .store()
+                    .retry_job(job, &reason, self.now() + wait)
+                    .await?);
+            }
+        };
+        match report {
+            Some(command) => {
+                self.report(job, command).await?;
+                self.store().finish_job(job, self.now()).await?;
+            }
+            None => {
+                self.store()
+                    .retry_job(job, "still RESERVED", self.now() + WATCH_INTERVAL)
+                    .await?;
             }
         }
         Ok(())

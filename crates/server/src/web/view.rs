@@ -205,6 +205,9 @@ fn event(e: &Event, links: &Links) -> Markup {
         Event::CveRequestRejected { message } => {
             html! { "CVE Services refused the request: " q { (message) } }
         }
+        Event::CveIdRejected { id } => {
+            html! { "the CVE Program rejected " code { (id) } "; it can no longer be used" }
+        }
         Event::CveRequestFailed { message } => {
             html! { "CVE Services did not do what was asked: " q { (message) } }
         }

@@ -154,6 +154,103 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         .find(|e| e["type"] == "cve_reserved")
         .unwrap();
     assert_eq!(by_system["actor"]["kind"], "system");
+
+    // The daily watch of the reserved ID ends with its publication, asking nothing.
+    let asked = double.requests().len();
+    t.clock.advance(jiff::SignedDuration::from_hours(24));
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(
+        double.requests().len(),
+        asked,
+        "a published ID is not watched"
+    );
+    t.clock.advance(jiff::SignedDuration::from_hours(48));
+    assert_eq!(
+        t.app.run_outbox_once().await.unwrap(),
+        0,
+        "the watch is over"
+    );
+}
+
+/// C14: a reserved ID is checked daily at CVE Services. An outage only delays the
+/// check; an ID the CVE Program rejects reaches the case (and the reporter), and a
+/// new one may be requested.
+#[tokio::test]
+async fn c14_a_reserved_id_is_watched_and_its_rejection_reaches_the_case() {
+    let double = Double::builder().year_range(2026, 1000, 9999).start().await;
+    let t = with_double(&double).await;
+    let (sam, id, tracking) = confirmed(&t).await;
+    let case = format!("/api/v1/cases/{id}");
+    t.post(&format!("{case}/cve"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    let cve_id = cve_of(&t, &id, &tracking).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parsed = CveId::parse(&cve_id).unwrap();
+    assert_eq!(
+        t.app.run_outbox_once().await.unwrap(),
+        0,
+        "first check tomorrow"
+    );
+
+    let day = jiff::SignedDuration::from_hours(24);
+    t.clock.advance(day);
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    let last = double.requests().last().cloned().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("GET", format!("/api/cve-id/{cve_id}").as_str())
+    );
+    assert_eq!(cve_of(&t, &id, &tracking).await["state"], "reserved");
+    assert_eq!(
+        t.app.run_outbox_once().await.unwrap(),
+        0,
+        "next check tomorrow"
+    );
+
+    // An outage delays the check and leaves the case alone.
+    double.fail_next(1, Failure::Unavailable);
+    t.clock.advance(day);
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(cve_of(&t, &id, &tracking).await["state"], "reserved");
+
+    assert!(double.reject_id(&parsed));
+    t.clock.advance(day);
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    let cve = cve_of(&t, &id, &tracking).await;
+    assert_eq!(cve["state"], "rejected", "the reporter sees it: {cve}");
+    let message = cve["message"].as_str().unwrap();
+    assert!(
+        message.contains(&cve_id) && message.contains("REJECTED"),
+        "{message}"
+    );
+    let (_, events) = t.get(&format!("{case}/events"), Some(&tracking)).await;
+    let rejected = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "cve_id_rejected")
+        .expect("on the reporter's timeline");
+    assert_eq!(rejected["data"]["id"], cve_id.as_str());
+    assert_eq!(rejected["actor"]["kind"], "system");
+    t.clock.advance(day * 2);
+    assert_eq!(
+        t.app.run_outbox_once().await.unwrap(),
+        0,
+        "the watch is over"
+    );
+
+    let (s, v) = t
+        .post(&format!("{case}/cve"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    let again = cve_of(&t, &id, &tracking).await;
+    assert_eq!(again["state"], "reserved");
+    assert_ne!(again["id"], cve_id.as_str(), "a new ID");
+    assert_eq!(double.id_state(&parsed), Some(IdState::Rejected));
 }
 
 #[tokio::test]

@@ -885,11 +885,12 @@ async fn queue_effects(tx: &mut Tx, case: &Case, events: &[Recorded<Event>]) -> 
     for e in events {
         for effect in embargo_core::effect::effects(case, &e.event) {
             sqlx::query(
-                "INSERT INTO outbox (case_id, effect, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, 0, $3)",
+                "INSERT INTO outbox (case_id, effect, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, 0, $4)",
             )
             .bind(case.id.as_str())
             .bind(to_json(&effect))
             .bind(micros(e.at))
+            .bind(micros(e.at + effect.delay()))
             .execute(&mut **tx)
             .await?;
         }
