@@ -30,10 +30,15 @@ enum Outcome {
     },
 }
 
-/// 1, 2, 4, … minutes, at most 2 hours.
-fn backoff(attempts: u32) -> SignedDuration {
+/// 1, 2, 4, … minutes, at most 2 hours, and never sooner than the service's
+/// `Retry-After`.
+fn backoff(attempts: u32, retry_after: Option<std::time::Duration>) -> SignedDuration {
     let minutes = 1i64 << attempts.min(7);
-    SignedDuration::from_mins(minutes.min(120))
+    let wait = SignedDuration::from_mins(minutes.min(120));
+    match retry_after.and_then(|a| SignedDuration::try_from(a).ok()) {
+        Some(after) => wait.max(after),
+        None => wait,
+    }
 }
 
 fn service_failure(e: embargo_cve_services::Error) -> Outcome {
@@ -108,10 +113,7 @@ impl App {
             }
             // `attempts` counts the attempts before this one.
             Outcome::Retry { reason, after } if job.attempts + 1 < MAX_ATTEMPTS => {
-                let mut wait = backoff(job.attempts);
-                if let Some(after) = after.and_then(|a| SignedDuration::try_from(a).ok()) {
-                    wait = wait.max(after);
-                }
+                let wait = backoff(job.attempts, after);
                 tracing::warn!(case.id = %case.id, effect = job.effect.as_str(), attempts = job.attempts + 1, %reason, "outbox job will be retried");
                 self.store()
                     .retry_job(job, &reason, self.now() + wait)
@@ -144,13 +146,7 @@ impl App {
                 IdState::Published => Some(SystemCommand::CvePublished { id: id.to_owned() }),
             },
             Err(e) => {
-                let mut wait = backoff(job.attempts);
-                if let Some(after) = e
-                    .retry_after()
-                    .and_then(|a| SignedDuration::try_from(a).ok())
-                {
-                    wait = wait.max(after);
-                }
+                let wait = backoff(job.attempts, e.retry_after());
                 tracing::warn!(case.id = %case.id, effect = job.effect.as_str(), error = %e, "could not check a reserved CVE ID");
                 let reason = e.to_string();
                 return Ok(self
