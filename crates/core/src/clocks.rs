@@ -738,4 +738,485 @@ pub fn reminders(policy: &Policy, clock: &Clock) -> Vec<Reminder> {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::policy::ReminderRule;
+    use proptest::prelude::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn score(tenths: u8) -> CvssScore {
+        CvssScore::from_tenths(tenths).unwrap()
+    }
+
+    fn get(clocks: &[Clock], name: ClockName) -> &Clock {
+        clocks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no {name} clock in {clocks:#?}"))
+    }
+
+    /// Received Friday 2026-12-04 09:00 UTC (the presets' zone).
+    fn friday() -> ClockFacts {
+        ClockFacts::received(ts("2026-12-04T09:00:00Z"))
+    }
+
+    #[test]
+    fn c3_acknowledge_runs_from_receipt_until_acknowledged() {
+        let policy = Policy::connect();
+        let mut facts = friday();
+        let clocks = compute(&policy, &facts, ts("2026-12-07T10:00:00Z"));
+        let names: Vec<ClockName> = clocks.iter().map(|c| c.name).collect();
+        // Post-mortem waits for disclosure; Connect has no fix-ready clock.
+        assert_eq!(
+            names,
+            [
+                ClockName::Acknowledge,
+                ClockName::CollaboratorsAdded,
+                ClockName::DisclosureTarget
+            ]
+        );
+        let ack = get(&clocks, ClockName::Acknowledge);
+        assert_eq!(ack.due, ts("2026-12-12T00:00:00Z"));
+        assert_eq!(ack.state, ClockState::Running);
+        assert_eq!(ack.basis, "5 working days");
+        assert!(ack.reporter_sees);
+        assert_eq!(
+            ack.time_left(&policy, ts("2026-12-07T10:00:00Z"))
+                .to_string(),
+            "4 working days left"
+        );
+        // C10: a day from the report, so overdue on Monday.
+        let collab = get(&clocks, ClockName::CollaboratorsAdded);
+        assert_eq!(collab.state, ClockState::Overdue);
+        assert!(!collab.reporter_sees);
+        // C6: 30 days.
+        assert_eq!(
+            get(&clocks, ClockName::DisclosureTarget).due,
+            ts("2027-01-03T09:00:00Z")
+        );
+
+        facts.acknowledged = Some(ts("2026-12-08T12:00:00Z"));
+        let ack = compute(&policy, &facts, ts("2026-12-20T00:00:00Z")).remove(0);
+        assert_eq!(ack.state, ClockState::Met);
+        assert_eq!(ack.stopped_at, facts.acknowledged);
+        assert!(ack.met_on_time());
+        assert!(reminders(&policy, &ack).is_empty());
+    }
+
+    #[test]
+    fn c3_overdue_after_the_due_time_and_stopped_by_a_rejection() {
+        let policy = Policy::connect();
+        let mut facts = friday();
+        let late = compute(&policy, &facts, ts("2026-12-12T00:00:01Z"));
+        assert_eq!(
+            get(&late, ClockName::Acknowledge).state,
+            ClockState::Overdue
+        );
+        assert_eq!(
+            get(&late, ClockName::Acknowledge)
+                .time_left(&policy, ts("2026-12-12T03:00:00Z"))
+                .to_string(),
+            "overdue by 3 hours"
+        );
+        facts.ended = Some(Ended {
+            at: ts("2026-12-05T00:00:00Z"),
+            outcome: Outcome::Rejected,
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-20T00:00:00Z"));
+        let ack = get(&clocks, ClockName::Acknowledge);
+        assert_eq!(ack.state, ClockState::Stopped);
+        assert_eq!(ack.stopped_at, Some(ts("2026-12-05T00:00:00Z")));
+        // A stop after the case ended does not turn it into a met clock.
+        facts.acknowledged = Some(ts("2026-12-06T00:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-20T00:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::Acknowledge).state,
+            ClockState::Stopped
+        );
+        assert_eq!(facts.decided(), Some(ts("2026-12-05T00:00:00Z")));
+    }
+
+    #[test]
+    fn c19_post_mortem_starts_at_disclosure() {
+        let policy = Policy::connect();
+        let mut facts = friday();
+        facts.disclosed = Some(ts("2026-12-20T12:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-21T00:00:00Z"));
+        let pm = get(&clocks, ClockName::PostMortem);
+        assert_eq!(
+            (pm.start, pm.due),
+            (ts("2026-12-20T12:00:00Z"), ts("2026-12-27T12:00:00Z"))
+        );
+        assert_eq!(
+            get(&clocks, ClockName::DisclosureTarget).state,
+            ClockState::Met
+        );
+        // Closed before the post-mortem: stopped, not met.
+        facts.ended = Some(Ended {
+            at: ts("2026-12-22T00:00:00Z"),
+            outcome: Outcome::Closed,
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-30T00:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::PostMortem).state,
+            ClockState::Stopped
+        );
+    }
+
+    #[test]
+    fn v2_public_with_cvss_at_the_threshold_makes_every_remaining_clock_asap() {
+        let policy = Policy::vitess();
+        let mut facts = friday();
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-04T12:00:00Z"),
+            score: score(75),
+        });
+        facts.public_since = Some(ts("2026-12-05T08:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-05T09:00:00Z"));
+        for name in [ClockName::FixReady, ClockName::ForthcomingFixNotice] {
+            let c = get(&clocks, name);
+            assert_eq!(c.due, ts("2026-12-06T08:00:00Z"), "{name}");
+            assert_eq!(c.basis, "as soon as possible (public, CVSS 7.5 ≥ 4.0)");
+            assert!(matches!(c.adjustment, Some(Adjustment::Asap { .. })));
+        }
+        // Never later than it was: public a day before the 7 days run out changes nothing.
+        facts.public_since = Some(ts("2026-12-10T12:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-10T13:00:00Z"));
+        let fix = get(&clocks, ClockName::FixReady);
+        assert_eq!(
+            (fix.due, fix.basis.as_str()),
+            (ts("2026-12-11T09:00:00Z"), "7 days")
+        );
+        // Under the threshold a public case keeps its clocks.
+        facts.public_since = Some(ts("2026-12-05T08:00:00Z"));
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-05T10:00:00Z"),
+            score: score(39),
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-05T11:00:00Z"));
+        assert_eq!(get(&clocks, ClockName::FixReady).basis, "7 days");
+        // Raised again: ASAP from when the score crossed the threshold, not from public.
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-06T00:00:00Z"),
+            score: score(40),
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-06T01:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::FixReady).due,
+            ts("2026-12-07T00:00:00Z")
+        );
+        // A clock met before the case went public is not rewritten.
+        facts.fix_ready = Some(ts("2026-12-05T07:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-06T01:00:00Z"));
+        let fix = get(&clocks, ClockName::FixReady);
+        assert_eq!((fix.state, fix.basis.as_str()), (ClockState::Met, "7 days"));
+    }
+
+    fn slowdown(basis: LowSeverityBasis, change: SlowChange) -> Slowdown {
+        Slowdown {
+            at: ts("2026-12-06T00:00:00Z"),
+            clocks: vec![ClockName::DisclosureTarget],
+            change,
+            basis,
+            note: "N-17".to_owned(),
+        }
+    }
+
+    #[test]
+    fn c16_low_severity_slows_down_only_with_a_recorded_discussion() {
+        let policy = Policy::connect();
+        let mut facts = friday();
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-05T00:00:00Z"),
+            score: score(31),
+        });
+        let sixty = SlowChange::Duration("60 days".parse().unwrap());
+        let s = slowdown(LowSeverityBasis::Cvss, sixty);
+        assert_eq!(check_slowdown(&policy, &facts, &s), Ok(()));
+        facts.slowdowns.push(s.clone());
+        let clocks = compute(&policy, &facts, ts("2026-12-07T00:00:00Z"));
+        let d = get(&clocks, ClockName::DisclosureTarget);
+        assert_eq!(d.due, ts("2027-02-02T09:00:00Z"));
+        assert_eq!(
+            d.basis,
+            "60 days (slowed down: low severity, CVSS 3.1 < 4.0; note N-17)"
+        );
+        assert_eq!(
+            d.adjustment,
+            Some(Adjustment::SlowedDown {
+                at: s.at,
+                note: "N-17".to_owned()
+            })
+        );
+        // The other clocks are untouched.
+        assert_eq!(get(&clocks, ClockName::Acknowledge).basis, "5 working days");
+        // No note, no slow-down.
+        let mut silent = s.clone();
+        silent.note = " ".to_owned();
+        assert_eq!(
+            check_slowdown(&policy, &facts, &silent),
+            Err(SlowdownRefused::NoNote)
+        );
+        // The score rose: the slow-down lapses.
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-08T00:00:00Z"),
+            score: score(65),
+        });
+        assert!(matches!(
+            check_slowdown(&policy, &facts, &s),
+            Err(SlowdownRefused::NotLowSeverity { .. })
+        ));
+        let clocks = compute(&policy, &facts, ts("2026-12-09T00:00:00Z"));
+        assert_eq!(get(&clocks, ClockName::DisclosureTarget).basis, "30 days");
+    }
+
+    #[test]
+    fn v7_vitess_slows_down_on_the_score_only() {
+        let vitess = Policy::vitess();
+        let connect = Policy::connect();
+        let facts = friday();
+        let until = SlowChange::Until(ts("2027-03-01T00:00:00Z"));
+        let risk = slowdown(LowSeverityBasis::AssessedRisk, until);
+        assert_eq!(
+            check_slowdown(&vitess, &facts, &risk),
+            Err(SlowdownRefused::RiskNotAllowed)
+        );
+        assert_eq!(check_slowdown(&connect, &facts, &risk), Ok(()));
+        let cvss = slowdown(LowSeverityBasis::Cvss, until);
+        assert!(matches!(
+            check_slowdown(&vitess, &facts, &cvss),
+            Err(SlowdownRefused::NoScore { .. })
+        ));
+        let mut facts = facts;
+        facts.slowdowns.push(risk);
+        let clocks = compute(&connect, &facts, ts("2026-12-07T00:00:00Z"));
+        let d = get(&clocks, ClockName::DisclosureTarget);
+        assert_eq!(d.due, ts("2027-03-01T00:00:00Z"));
+        assert_eq!(
+            d.basis,
+            "a date set when slowing down (low assessed risk; note N-17)"
+        );
+    }
+
+    #[test]
+    fn v2_upstream_dates_move_the_disclosure_clock() {
+        let upstream = UpstreamDate {
+            at: ts("2026-12-06T00:00:00Z"),
+            date: ts("2027-01-20T16:00:00Z"),
+            source: "Go security release, golang-announce".to_owned(),
+        };
+        let mut facts = friday();
+        facts.upstream.push(upstream.clone());
+        // Vitess has no disclosure clock of its own: the upstream date makes one.
+        let clocks = compute(&Policy::vitess(), &facts, ts("2026-12-07T00:00:00Z"));
+        let d = get(&clocks, ClockName::DisclosureTarget);
+        assert_eq!((d.start, d.due), (upstream.at, upstream.date));
+        assert_eq!(
+            d.basis,
+            "the upstream disclosure date (Go security release, golang-announce)"
+        );
+        assert!(d.reporter_sees);
+        // Connect's 30 days give way to the upstream date.
+        let clocks = compute(&Policy::connect(), &facts, ts("2026-12-07T00:00:00Z"));
+        assert_eq!(get(&clocks, ClockName::DisclosureTarget).due, upstream.date);
+        // A later date wins.
+        facts.upstream.push(UpstreamDate {
+            at: ts("2026-12-10T00:00:00Z"),
+            date: ts("2027-02-03T16:00:00Z"),
+            source: "rescheduled".to_owned(),
+        });
+        let clocks = compute(&Policy::connect(), &facts, ts("2026-12-11T00:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::DisclosureTarget).due,
+            ts("2027-02-03T16:00:00Z")
+        );
+    }
+
+    #[test]
+    fn v2_the_coordinator_moves_a_clock_with_a_reason() {
+        let policy = Policy::connect();
+        let mut facts = friday();
+        facts.moves.push(ClockMove {
+            at: ts("2026-12-05T00:00:00Z"),
+            clock: ClockName::Acknowledge,
+            due: ts("2026-12-16T00:00:00Z"),
+            reason: "the team is at a conference".to_owned(),
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-12T06:00:00Z"));
+        let ack = get(&clocks, ClockName::Acknowledge);
+        assert_eq!(
+            (ack.due, ack.state),
+            (ts("2026-12-16T00:00:00Z"), ClockState::Running)
+        );
+        assert_eq!(
+            ack.basis,
+            "moved by the coordinator: the team is at a conference"
+        );
+        // Then the case goes public at 7.5: ASAP still brings it earlier.
+        facts.final_scores.push(ScoreSet {
+            at: ts("2026-12-06T00:00:00Z"),
+            score: score(75),
+        });
+        facts.public_since = Some(ts("2026-12-06T00:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-06T06:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::Acknowledge).due,
+            ts("2026-12-07T00:00:00Z")
+        );
+        // And a move after that is the coordinator's call again.
+        facts.moves.push(ClockMove {
+            at: ts("2026-12-06T12:00:00Z"),
+            clock: ClockName::Acknowledge,
+            due: ts("2026-12-09T00:00:00Z"),
+            reason: "the reporter asked for time".to_owned(),
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-07T06:00:00Z"));
+        assert_eq!(
+            get(&clocks, ClockName::Acknowledge).due,
+            ts("2026-12-09T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn c9_a_clock_that_pauses_in_needs_info_waits_for_the_reporter() {
+        let mut policy = Policy::connect();
+        policy
+            .clocks
+            .get_mut(&ClockName::Acknowledge)
+            .unwrap()
+            .pauses_in_needs_info = true;
+        let mut facts = friday();
+        // Asked on Tuesday at noon; still waiting on Wednesday at noon.
+        facts.needs_info.push(Pause {
+            from: ts("2026-12-08T12:00:00Z"),
+            until: None,
+        });
+        let clocks = compute(&policy, &facts, ts("2026-12-09T12:00:00Z"));
+        let ack = get(&clocks, ClockName::Acknowledge);
+        assert_eq!(ack.state, ClockState::Paused);
+        assert_eq!(ack.due, ts("2026-12-15T00:00:00Z"));
+        assert!(reminders(&policy, ack).is_empty());
+        // Other clocks do not pause.
+        assert_eq!(
+            get(&clocks, ClockName::DisclosureTarget).state,
+            ClockState::Running
+        );
+        // The answer came on Wednesday at noon: one working day later than planned.
+        facts.needs_info[0].until = Some(ts("2026-12-09T12:00:00Z"));
+        let clocks = compute(&policy, &facts, ts("2026-12-10T00:00:00Z"));
+        let ack = get(&clocks, ClockName::Acknowledge);
+        assert_eq!(
+            (ack.state, ack.due),
+            (ClockState::Running, ts("2026-12-15T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn reminders_and_escalation_fall_due_once_per_rule() {
+        let mut policy = Policy::connect();
+        policy.reminders.push(ReminderRule {
+            before: "2 hours".parse().unwrap(),
+            to: vec![Audience::SecurityTeam],
+            clocks: Some(vec![ClockName::Acknowledge]),
+        });
+        let facts = friday();
+        let clocks = compute(&policy, &facts, ts("2026-12-07T00:00:00Z"));
+        let ack = get(&clocks, ClockName::Acknowledge);
+        let rs = reminders(&policy, ack);
+        let got: Vec<(ReminderKind, Timestamp, usize)> =
+            rs.iter().map(|r| (r.kind, r.at, r.rule)).collect();
+        assert_eq!(
+            got,
+            [
+                (ReminderKind::Reminder, ts("2026-12-11T00:00:00Z"), 0),
+                (ReminderKind::Reminder, ts("2026-12-11T22:00:00Z"), 1),
+                (ReminderKind::Escalation, ts("2026-12-12T00:00:00Z"), 0),
+            ]
+        );
+        assert_eq!(rs[0].to, [Audience::Coordinator, Audience::Collaborators]);
+        assert_eq!(rs[2].to, [Audience::SecurityTeam]);
+        assert_eq!(rs[0].key(), "acknowledge/reminder-0/2026-12-12T00:00:00Z");
+        // The second rule names only the acknowledge clock; a reminder that would fall
+        // before a clock started falls at its start.
+        let collab = get(&clocks, ClockName::CollaboratorsAdded);
+        let rs = reminders(&policy, collab);
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[0].at, collab.start);
+        // An escalation "after" counts from the due time.
+        policy.escalation.as_mut().unwrap().after = Some("1 working day".parse().unwrap());
+        let rs = reminders(&policy, ack);
+        assert_eq!(rs.last().unwrap().at, ts("2026-12-15T00:00:00Z"));
+    }
+
+    fn facts_strategy() -> impl Strategy<Value = (ClockFacts, Timestamp)> {
+        let base = ts("2026-01-01T00:00:00Z");
+        let at = move |s: i64| {
+            base.checked_add(jiff::SignedDuration::from_secs(s))
+                .unwrap()
+        };
+        (
+            0i64..3_000_000,
+            proptest::option::of(0i64..3_000_000),
+            proptest::option::of(0i64..3_000_000),
+            proptest::option::of((0i64..3_000_000, 0u8..=100)),
+            proptest::option::of(0i64..3_000_000),
+            0i64..6_000_000,
+        )
+            .prop_map(move |(recv, ack, public, scored, disclosed, now)| {
+                let received = at(recv);
+                let after = |d: i64| at(recv + d);
+                let mut f = ClockFacts::received(received);
+                f.acknowledged = ack.map(after);
+                f.public_since = public.map(after);
+                f.final_scores = scored
+                    .map(|(d, s)| ScoreSet {
+                        at: after(d),
+                        score: CvssScore::from_tenths(s).unwrap(),
+                    })
+                    .into_iter()
+                    .collect();
+                f.disclosed = disclosed.map(after);
+                (f, after(now))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn reminders_are_one_per_rule_and_deterministic((facts, now) in facts_strategy()) {
+            for policy in [Policy::connect(), Policy::vitess()] {
+                let clocks = compute(&policy, &facts, now);
+                prop_assert_eq!(&clocks, &compute(&policy, &facts, now));
+                for c in &clocks {
+                    let rs = reminders(&policy, c);
+                    let mut keys: Vec<String> = rs.iter().map(Reminder::key).collect();
+                    keys.sort();
+                    keys.dedup();
+                    prop_assert_eq!(keys.len(), rs.len());
+                    let expected = match c.state {
+                        ClockState::Running | ClockState::Overdue => policy.reminders.len() + 1,
+                        ClockState::Met | ClockState::Paused | ClockState::Stopped => 0,
+                    };
+                    prop_assert_eq!(rs.len(), expected);
+                    prop_assert!(rs.iter().all(|r| r.at >= c.start && r.due == c.due));
+                }
+            }
+        }
+
+        #[test]
+        fn asap_never_makes_a_clock_later((facts, now) in facts_strategy()) {
+            let policy = Policy::connect();
+            let mut private = facts.clone();
+            private.public_since = None;
+            let public = compute(&policy, &facts, now);
+            let quiet = compute(&policy, &private, now);
+            prop_assert_eq!(public.len(), quiet.len());
+            for (a, b) in public.iter().zip(&quiet) {
+                prop_assert_eq!(a.name, b.name);
+                prop_assert!(a.due <= b.due);
+            }
+        }
+    }
+}

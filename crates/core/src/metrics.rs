@@ -183,4 +183,113 @@ fn count_f64(n: usize) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::clocks::{Ended, Outcome};
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn percentiles_interpolate_between_ranks() {
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[3.0], 90.0), Some(3.0));
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 50.0), Some(2.5));
+        assert_eq!(percentile(&[1.0, 2.0, 3.0], 50.0), Some(2.0));
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        // h = 9 * 0.9 = 8.1 → 9 + 0.1 * (10 - 9)
+        assert!((percentile(&ten, 90.0).unwrap() - 9.1).abs() < 1e-9);
+        assert_eq!(percentile(&ten, 100.0), Some(10.0));
+        assert_eq!(percentile(&ten, 0.0), Some(1.0));
+    }
+
+    /// Received on Monday 2026-12-07 09:00 UTC plus `days`.
+    fn case(days: i64) -> ClockFacts {
+        let t = ts("2026-12-07T09:00:00Z")
+            .checked_add(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap();
+        ClockFacts::received(t)
+    }
+
+    fn plus(t: Timestamp, hours: i64) -> Timestamp {
+        t.checked_add(jiff::SignedDuration::from_hours(hours))
+            .unwrap()
+    }
+
+    #[test]
+    fn c3_c6_times_shares_and_overdue_clocks() {
+        let policy = Policy::connect();
+        // Acknowledged after 1, 2 and 26 hours (the last on Tuesday: 1 working day);
+        // one not yet acknowledged and now overdue.
+        let mut a = case(0);
+        a.acknowledged = Some(plus(a.received, 1));
+        a.first_collaborator_added = Some(plus(a.received, 2));
+        a.confirmed = Some(plus(a.received, 48));
+        a.disclosed = Some(plus(a.received, 24 * 20));
+        let mut b = case(0);
+        b.acknowledged = Some(plus(b.received, 2));
+        b.first_collaborator_added = Some(plus(b.received, 3));
+        b.ended = Some(Ended {
+            at: plus(b.received, 72),
+            outcome: Outcome::Rejected,
+        });
+        let mut c = case(0);
+        c.acknowledged = Some(plus(c.received, 26));
+        c.first_collaborator_added = Some(plus(c.received, 4));
+        c.confirmed = Some(plus(c.received, 24));
+        c.fix_ready = Some(plus(c.received, 24 * 10));
+        c.disclosed = Some(plus(c.received, 24 * 40));
+        let d = case(30);
+        let now = plus(d.received, 24 * 10);
+        let cases = [("A", &a), ("B", &b), ("C", &c), ("D", &d)];
+        let m = compute(&policy, cases, now);
+        assert_eq!(m.cases, 4);
+        let ack = m.time_to_acknowledge;
+        assert_eq!(ack.count, 3);
+        assert_eq!(
+            ack.working_days,
+            Some(Summary {
+                median: 0.0,
+                p90: 0.8
+            })
+        );
+        let days = ack.days.unwrap();
+        assert!((days.median - 2.0 / 24.0).abs() < 1e-9, "{days:?}");
+        // Decided: 48 h (confirmed), 72 h (rejected), 24 h.
+        assert_eq!(m.time_to_decide.count, 3);
+        assert_eq!(m.time_to_decide.days.unwrap().median, 2.0);
+        assert_eq!(m.time_to_fix.count, 1);
+        assert_eq!(m.time_to_fix.working_days.unwrap().median, 8.0);
+        // C6: one of two disclosed cases within 30 days.
+        let share = m.disclosed_within_target.unwrap();
+        assert_eq!((share.within, share.of), (1, 2));
+        assert_eq!(share.target.to_string(), "30 days");
+        assert_eq!(share.percent(), Some(50.0));
+        // D is past its acknowledge and collaborators clocks; A's post-mortem (7 days
+        // after its disclosure on day 20) is late.
+        let overdue: Vec<(ClockName, Vec<&str>)> = m
+            .overdue
+            .iter()
+            .map(|o| (o.clock, o.cases.clone()))
+            .collect();
+        assert_eq!(
+            overdue,
+            [
+                (ClockName::Acknowledge, vec!["D"]),
+                (ClockName::CollaboratorsAdded, vec!["D"]),
+                (ClockName::PostMortem, vec!["A"]),
+            ]
+        );
+        // C was disclosed on day 40, `now`: its post-mortem is not due yet.
+        assert!(m.overdue.iter().all(|o| !o.cases.contains(&"C")));
+    }
+
+    #[test]
+    fn without_a_disclosure_target_there_is_no_share() {
+        let m = compute::<u32>(&Policy::vitess(), [], ts("2026-12-07T09:00:00Z"));
+        assert_eq!(m.disclosed_within_target, None);
+        assert_eq!(m.time_to_disclose.days, None);
+        assert!(m.overdue.is_empty());
+    }
+}

@@ -244,4 +244,147 @@ pub fn backports(
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::clocks::{ScoreSet, UpstreamDate};
+    use crate::ids::ProjectSlug;
+    use crate::policy::CvssScore;
+    use crate::project::{Branch, Component};
+    use jiff::Timestamp;
+
+    fn branch(name: &str, kind: BranchKind) -> Branch {
+        Branch {
+            name: name.to_owned(),
+            kind,
+        }
+    }
+
+    /// Vitess-like: `vitess` with main, two supported and an unsupported release;
+    /// `docs` with main only.
+    fn project() -> Project {
+        let mut vitess = Component::new("vitess".to_owned());
+        vitess.branches.extend([
+            branch("release-22.0", BranchKind::Supported),
+            branch("release-21.0", BranchKind::Supported),
+            branch("release-19.0", BranchKind::Unsupported),
+        ]);
+        Project {
+            slug: ProjectSlug::parse("vitess").unwrap(),
+            name: "Vitess".to_owned(),
+            guidance: String::new(),
+            components: vec![vitess, Component::new("docs".to_owned())],
+            members: Vec::new(),
+            cna: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            version: 1,
+        }
+    }
+
+    fn a(component: &str, branch: &str) -> AffectedBranch {
+        AffectedBranch::new(component, branch)
+    }
+
+    #[test]
+    fn v5_any_supported_branch_is_the_full_process() {
+        let p = project();
+        let affected = [a("vitess", "release-19.0"), a("Vitess", "release-21.0")];
+        assert_eq!(TrackKind::derive(&p, &affected), Ok(Some(TrackKind::Full)));
+        // Main of the component and the affected supported branch need a fix; the
+        // unsupported release and the untouched supported one do not.
+        assert_eq!(
+            backports(&p, &affected).unwrap(),
+            [a("vitess", "main"), a("vitess", "release-21.0")]
+        );
+    }
+
+    #[test]
+    fn v3_main_but_no_supported_branch_is_main_only() {
+        let p = project();
+        let affected = [a("vitess", "main"), a("vitess", "release-19.0")];
+        assert_eq!(
+            TrackKind::derive(&p, &affected),
+            Ok(Some(TrackKind::MainOnly))
+        );
+        assert_eq!(backports(&p, &affected).unwrap(), [a("vitess", "main")]);
+    }
+
+    #[test]
+    fn v4_only_unsupported_releases_get_no_fix() {
+        let p = project();
+        let affected = [a("vitess", "release-19.0")];
+        assert_eq!(
+            TrackKind::derive(&p, &affected),
+            Ok(Some(TrackKind::UnsupportedOnly))
+        );
+        assert_eq!(backports(&p, &affected).unwrap(), []);
+    }
+
+    #[test]
+    fn no_affected_branches_recorded_means_no_track_yet() {
+        let p = project();
+        assert_eq!(TrackKind::derive(&p, &[]), Ok(None));
+        let facts = ClockFacts::received(Timestamp::UNIX_EPOCH);
+        assert_eq!(Track::derive(&p, &Policy::vitess(), &[], &facts), Ok(None));
+        assert_eq!(backports(&p, &[]).unwrap(), []);
+    }
+
+    #[test]
+    fn unknown_branches_are_named() {
+        let p = project();
+        let affected = [
+            a("vitess", "release-22.0"),
+            a("vitess", "release-99.0"),
+            a("swift", "main"),
+            a("swift", "main"),
+        ];
+        let err = TrackKind::derive(&p, &affected).unwrap_err();
+        assert_eq!(
+            err,
+            TrackError::UnknownBranches(vec![a("vitess", "release-99.0"), a("swift", "main")])
+        );
+        assert_eq!(
+            err.to_string(),
+            "not in the project's branch list: vitess/release-99.0, swift/main; add them to the project first"
+        );
+        assert!(backports(&p, &affected).is_err());
+    }
+
+    #[test]
+    fn c7_c16_v2_modifiers_follow_the_facts() {
+        let p = project();
+        let policy = Policy::vitess();
+        let t = Timestamp::UNIX_EPOCH;
+        let mut facts = ClockFacts::received(t);
+        let affected = [a("docs", "main")];
+        let track = Track::derive(&p, &policy, &affected, &facts)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (track.kind, track.modifiers.as_slice()),
+            (TrackKind::MainOnly, &[][..])
+        );
+        facts.public_since = Some(t);
+        facts.final_scores.push(ScoreSet {
+            at: t,
+            score: CvssScore::from_tenths(39).unwrap(),
+        });
+        facts.upstream.push(UpstreamDate {
+            at: t,
+            date: t,
+            source: "upstream".to_owned(),
+        });
+        assert_eq!(
+            modifiers(&policy, &facts),
+            [Modifier::Public, Modifier::LowSeverity, Modifier::Upstream]
+        );
+        // At the threshold, not low severity.
+        facts.final_scores.push(ScoreSet {
+            at: t,
+            score: CvssScore::from_tenths(40).unwrap(),
+        });
+        assert_eq!(
+            modifiers(&policy, &facts),
+            [Modifier::Public, Modifier::Upstream]
+        );
+    }
+}

@@ -367,3 +367,121 @@ fn the_stored_form_refuses_what_toml_refuses() {
     json["asap"] = "5 workday".into();
     assert!(serde_json::from_value::<Policy>(json).is_err());
 }
+
+fn words_project() -> crate::project::Project {
+    use crate::project::{Branch, BranchKind, Component};
+    let mut go = Component::new("go".to_owned());
+    go.branches.push(Branch {
+        name: "release-1.16".to_owned(),
+        kind: BranchKind::Supported,
+    });
+    go.branches.push(Branch {
+        name: "release-1.14".to_owned(),
+        kind: BranchKind::Unsupported,
+    });
+    crate::project::Project {
+        slug: crate::ids::ProjectSlug::parse("connect").unwrap(),
+        name: "Connect".to_owned(),
+        guidance: String::new(),
+        components: vec![go, Component::new("swift".to_owned())],
+        members: Vec::new(),
+        cna: None,
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+        version: 1,
+    }
+}
+
+/// Every run of digits in the words a policy gives SECURITY.md.
+fn numbers_in(w: &PolicyWords) -> BTreeSet<String> {
+    let mut text: Vec<&str> = Vec::new();
+    for p in &w.promises {
+        text.extend([p.what.as_str(), p.when.as_str()]);
+    }
+    text.extend(w.disclosure.iter().map(String::as_str));
+    for n in &w.notices {
+        text.push(&n.when);
+        for (_, what, channels) in &n.notices {
+            text.push(what);
+            text.extend(channels.iter().map(String::as_str));
+        }
+    }
+    text.iter()
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_digit()))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The numbers a policy holds, as they print.
+fn numbers_of(p: &Policy) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = p
+        .clocks
+        .values()
+        .map(|c| c.duration.amount().to_string())
+        .collect();
+    out.insert(p.asap.amount().to_string());
+    for s in [p.low_severity_below, p.public_asap_from] {
+        out.insert((s.tenths() / 10).to_string());
+        out.insert((s.tenths() % 10).to_string());
+    }
+    out.insert(p.required_approvals.to_string());
+    out
+}
+
+#[test]
+fn c6_describe_says_every_clock_and_practice_in_words() {
+    let w = Policy::connect().describe(&words_project());
+    let ack = &w.promises[0];
+    assert_eq!(ack.clock, ClockName::Acknowledge);
+    assert_eq!(ack.what, "acknowledge and analyze the report");
+    assert_eq!(ack.when, "within 5 working days of receiving the report");
+    assert!(
+        w.disclosure[0].starts_with("We aim to disclose within 30 days of receiving the report")
+    );
+    assert_eq!(w.branches[0].supported, ["release-1.16"]);
+    assert_eq!(w.branches[0].unsupported, ["release-1.14"]);
+    assert_eq!(w.branches[1].main, ["main"]);
+    let full = &w.notices[0];
+    assert_eq!(full.track, TrackKind::Full);
+    assert_eq!(full.notices[0].2[0], "the GitHub release notes");
+}
+
+#[test]
+fn every_number_in_the_words_is_the_policys() {
+    for preset in [Policy::connect(), Policy::vitess()] {
+        let w = preset.describe(&words_project());
+        let allowed = numbers_of(&preset);
+        for n in numbers_in(&w) {
+            assert!(
+                allowed.contains(&n),
+                "{n} is not a number of the policy: {w:#?}"
+            );
+        }
+        // Change each number: the words change with it.
+        for name in preset.clocks.keys() {
+            let mut p = preset.clone();
+            let rule = p.clocks.get_mut(name).unwrap();
+            rule.duration =
+                Duration::new(rule.duration.amount() + 40, rule.duration.unit()).unwrap();
+            let want = (rule.duration.amount()).to_string();
+            assert!(
+                numbers_in(&p.describe(&words_project())).contains(&want),
+                "{name}"
+            );
+        }
+        let mut p = preset.clone();
+        p.public_asap_from = CvssScore::from_tenths(67).unwrap();
+        p.low_severity_below = CvssScore::from_tenths(28).unwrap();
+        p.asap = "36 hours".parse().unwrap();
+        p.required_approvals = 3;
+        let text = p.describe(&words_project()).disclosure.join(" ");
+        for want in [
+            "CVSS score is 6.7 or more",
+            "within 36 hours",
+            "under 2.8",
+            "need 3 approving reviews",
+        ] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
+    }
+}
