@@ -16,8 +16,8 @@ mod render;
 
 pub use describe::{ComponentWords, NoticeWords, PolicyWords, PromiseWords};
 pub use duration::{Duration, DurationError, Unit};
-pub use ics::{IcsError, holidays_from_ics};
-pub use parse::{Problem, ProblemKind};
+pub use ics::{EventProblem, IcsError, holidays_from_ics};
+pub use parse::{FileReader, Problem, ProblemKind};
 
 use crate::calendar::Calendar;
 use crate::clocks::{ClockName, Milestone};
