@@ -4,6 +4,7 @@ mod admin;
 mod cvss_cmd;
 mod export;
 mod import;
+mod policy_cmd;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -54,6 +55,11 @@ enum Command {
     Export(export::ExportArgs),
     /// Score and explain CVSS vectors (v2.0, v3.0, v3.1, v4.0).
     Cvss(cvss_cmd::CvssArgs),
+    /// Print a preset policy or check a policy file (no database needed).
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -92,6 +98,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Cvss(args) => cvss_cmd::run(args),
+        Command::Policy { command } => policy_cmd::run(command),
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -8,4 +8,5 @@ mod cli {
     mod durability;
     mod export;
     mod import;
+    mod policy;
 }

@@ -15,6 +15,7 @@ mod cvss_json;
 mod error;
 mod model;
 pub mod osv;
+pub mod security_md;
 
 /// FIRST's CVSS JSON objects, as the documents embed them.
 pub mod cvss {
