@@ -500,3 +500,285 @@ fn count_parts(message: &Message<'_>) -> usize {
     }
     count
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn read(name: &str) -> Inbound {
+        Reader::default().read(&sample(name))
+    }
+
+    fn report(name: &str) -> Report {
+        match read(name) {
+            Inbound::Report(r) => r,
+            other => panic!("{name}: expected a report, got {other:?}"),
+        }
+    }
+
+    fn quarantine_reason(inbound: Inbound) -> QuarantineReason {
+        match inbound {
+            Inbound::Quarantine(q) => q.reason,
+            other => panic!("expected quarantine, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn c1_a_mailed_report_gives_title_text_attachments_and_sender() {
+        let r = report("report-with-attachment.eml");
+        assert_eq!(r.title, "Heap overflow in the parser — PoC attached");
+        assert!(
+            r.description
+                .starts_with("Hello,\n\nparsing a crafted header overflows")
+        );
+        assert!(r.description.ends_with("— Alice"), "{}", r.description);
+        assert!(!r.description.contains("<b>"));
+        assert_eq!(r.sender.address, "alice@reporter.example");
+        assert_eq!(r.sender.name.as_deref(), Some("Alice Reporter"));
+        assert_eq!(
+            r.recipients,
+            ["security@connect.example", "bob@reporter.example"]
+        );
+        assert_eq!(
+            r.threading.message_id.as_deref(),
+            Some("report-1@reporter.example")
+        );
+        assert_eq!(r.attachments.len(), 1);
+        let poc = &r.attachments[0];
+        assert_eq!(poc.name, "poc.py");
+        assert_eq!(poc.declared_type, "text/x-python");
+        assert_eq!(poc.bytes, b"print(\"A\" * 4096)\n");
+        assert_eq!(r.encrypted_original, None);
+    }
+
+    #[test]
+    fn html_only_mail_becomes_plain_text_without_markup() {
+        let r = report("report-html-only.eml");
+        assert_eq!(r.title, "XSS in the admin page");
+        assert!(
+            r.description
+                .contains("The admin page reflects the q parameter:"),
+            "{}",
+            r.description
+        );
+        // Entities are decoded into the reporter's literal text…
+        assert!(r.description.contains("/admin?q=<script>"));
+        // …but no markup, script, style or comment of the HTML survives.
+        for gone in ["<p>", "<b>", "alert", "color: red", "a comment", "<html"] {
+            assert!(!r.description.contains(gone), "{gone} in {}", r.description);
+        }
+    }
+
+    #[test]
+    fn auto_replies_are_recognised() {
+        for (name, marker) in [
+            (
+                "auto-reply-out-of-office.eml",
+                "Auto-Submitted: auto-replied",
+            ),
+            ("auto-reply-outlook.eml", "X-Auto-Response-Suppress: All"),
+            (
+                "mailing-list.eml",
+                "List-ID: Announcements <announce.lists.example>",
+            ),
+        ] {
+            match read(name) {
+                Inbound::AutoReply(a) => assert_eq!(a.marker, marker, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let Inbound::AutoReply(ooo) = read("auto-reply-out-of-office.eml") else {
+            unreachable!()
+        };
+        assert_eq!(
+            ooo.threading.in_reply_to,
+            ["embargo.effect-1@connect.example"]
+        );
+    }
+
+    #[test]
+    fn auto_submitted_no_is_a_person() {
+        let raw = b"From: a@x.example\r\nTo: security@connect.example\r\nAuto-Submitted: no (a person)\r\nPrecedence: first-class\r\nSubject: hi\r\n\r\nbody\r\n";
+        assert!(matches!(Reader::default().read(raw), Inbound::Report(_)));
+    }
+
+    #[test]
+    fn a_delivery_status_report_names_the_failed_address_and_our_message() {
+        let Inbound::Bounce(b) = read("bounce-postfix-dsn.eml") else {
+            panic!("not a bounce")
+        };
+        assert_eq!(b.failed_recipients, ["gone@reporter.example"]);
+        assert_eq!(
+            b.original_message_id.as_deref(),
+            Some("embargo.effect-9@connect.example")
+        );
+        assert_eq!(b.status.as_deref(), Some("5.1.1"));
+        assert!(b.diagnostic.as_deref().unwrap().contains("User unknown"));
+        assert!(b.is_permanent());
+        assert_eq!(
+            b.recipients,
+            ["security+abcdefghijklmnopqrstuvwxyz@connect.example"]
+        );
+    }
+
+    #[test]
+    fn a_delay_notice_is_a_bounce_that_is_not_permanent() {
+        let Inbound::Bounce(b) = read("bounce-delayed-dsn.eml") else {
+            panic!("not a bounce")
+        };
+        // `Action: delayed` is no failure.
+        assert!(b.failed_recipients.is_empty());
+        assert_eq!(
+            b.original_message_id.as_deref(),
+            Some("embargo.effect-10@connect.example")
+        );
+        let delayed = Bounce {
+            status: Some("4.4.1".into()),
+            ..b
+        };
+        assert!(!delayed.is_permanent());
+    }
+
+    #[test]
+    fn a_plain_bounce_from_the_mailer_daemon_is_a_bounce() {
+        assert!(matches!(read("bounce-exim-plain.eml"), Inbound::Bounce(_)));
+    }
+
+    #[test]
+    fn spam_and_senderless_mail_is_quarantined() {
+        assert_eq!(
+            quarantine_reason(read("spam-flagged.eml")),
+            QuarantineReason::Spam {
+                header: "X-Spam-Flag: YES".into()
+            }
+        );
+        let status = b"From: a@x.example\r\nX-Spam-Status: Yes, score=9\r\nSubject: s\r\n\r\nb\r\n";
+        assert!(matches!(
+            quarantine_reason(Reader::default().read(status)),
+            QuarantineReason::Spam { .. }
+        ));
+        let Inbound::Quarantine(q) = read("no-sender.eml") else {
+            panic!()
+        };
+        assert_eq!(q.reason, QuarantineReason::NoSender);
+        assert_eq!(q.subject.as_deref(), Some("Anonymous tip"));
+        assert_eq!(q.recipients, ["security@connect.example"]);
+        assert!(q.reason.to_string().contains("no sender address"));
+    }
+
+    #[test]
+    fn limits_quarantine_and_say_which() {
+        let raw = sample("report-with-attachment.eml");
+        let with = |limits: Limits| quarantine_reason(Reader::new(limits).read(&raw));
+        let base = Limits::default();
+        assert_eq!(
+            with(Limits {
+                message_bytes: 100,
+                ..base
+            }),
+            QuarantineReason::TooLarge {
+                bytes: raw.len(),
+                limit: 100
+            }
+        );
+        assert_eq!(
+            with(Limits {
+                attachment_bytes: 4,
+                ..base
+            }),
+            QuarantineReason::AttachmentTooLarge {
+                name: "poc.py".into(),
+                bytes: 18,
+                limit: 4
+            }
+        );
+        assert_eq!(
+            with(Limits {
+                attachments: 0,
+                ..base
+            }),
+            QuarantineReason::TooManyAttachments { count: 1, limit: 0 }
+        );
+        assert_eq!(
+            with(Limits { parts: 3, ..base }),
+            QuarantineReason::TooManyParts { limit: 3 }
+        );
+        let too_large = with(Limits {
+            message_bytes: 100,
+            ..base
+        });
+        assert!(too_large.to_string().contains("over the limit of 100"));
+    }
+
+    #[test]
+    fn the_too_large_quarantine_still_shows_sender_and_subject() {
+        let raw = sample("report-with-attachment.eml");
+        let Inbound::Quarantine(q) = Reader::new(Limits {
+            message_bytes: 10,
+            ..Limits::default()
+        })
+        .read(&raw) else {
+            panic!()
+        };
+        assert_eq!(q.sender.as_deref(), Some("alice@reporter.example"));
+        assert_eq!(
+            q.subject.as_deref(),
+            Some("Heap overflow in the parser — PoC attached")
+        );
+    }
+
+    #[test]
+    fn garbage_is_quarantined_as_unparseable_or_senderless() {
+        assert_eq!(
+            quarantine_reason(Reader::default().read(b"")),
+            QuarantineReason::Unparseable
+        );
+        let reason = quarantine_reason(Reader::default().read(b"\x00\xff\xfe not mail"));
+        assert!(
+            matches!(
+                reason,
+                QuarantineReason::Unparseable | QuarantineReason::NoSender
+            ),
+            "{reason:?}"
+        );
+    }
+
+    #[test]
+    fn subjects_and_names_lose_control_characters() {
+        let raw = b"From: =?utf-8?q?Eve=0D=0ABcc=3A_x=40evil=2Eexample?= <eve@x.example>\r\nSubject: =?utf-8?q?a=0D=0AX-Injected=3A_1?=\r\n\r\nbody\r\n";
+        let Inbound::Report(r) = Reader::default().read(raw) else {
+            panic!()
+        };
+        assert_eq!(r.title, "a X-Injected: 1");
+        assert_eq!(r.sender.name.as_deref(), Some("Eve Bcc: x@evil.example"));
+    }
+
+    #[test]
+    fn encrypted_mail_without_a_key_is_quarantined() {
+        let raw = b"From: a@x.example\r\nTo: security@connect.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nhQ==\r\n-----END PGP MESSAGE-----\r\n--b--\r\n";
+        assert_eq!(
+            quarantine_reason(Reader::default().read(raw)),
+            QuarantineReason::EncryptedWithoutKey
+        );
+        let key = ProjectKey::generate("t <security@connect.example>").unwrap();
+        assert!(matches!(
+            quarantine_reason(Reader::default().with_key(key).read(raw)),
+            QuarantineReason::Undecryptable { .. }
+        ));
+    }
+
+    #[test]
+    fn replies_expose_the_ids_they_answer() {
+        let t = Threading {
+            message_id: Some("c@x".into()),
+            in_reply_to: vec!["b@x".into()],
+            references: vec!["a@x".into(), "b@x".into()],
+        };
+        assert_eq!(t.answered_ids().collect::<Vec<_>>(), ["b@x", "b@x", "a@x"]);
+    }
+}

@@ -8,6 +8,7 @@ pub mod attachment;
 mod automatic;
 pub mod inbound;
 pub mod openpgp;
+pub mod outgoing;
 pub mod quarantine;
 pub mod reply;
 

@@ -279,6 +279,17 @@ impl PublicKey {
             .unwrap_or_default()
     }
 
+    /// `data` encrypted to this key, unsigned, armored.
+    pub fn encrypt(&self, data: &[u8]) -> Result<String, PgpError> {
+        let mut rng = rand::thread_rng();
+        let mut builder = MessageBuilder::from_bytes("", data.to_vec())
+            .seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
+        self.add_as_recipient(&mut builder)?;
+        builder
+            .to_armored_string(&mut rng, ArmorOptions::default())
+            .map_err(|e| PgpError::Encrypt(e.to_string()))
+    }
+
     fn encryption_subkey(&self) -> Result<&pgp::packet::PublicSubkey, PgpError> {
         self.key
             .public_subkeys
