@@ -333,3 +333,214 @@ fn trim_line_ends(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inbound::{Inbound, Reader};
+    use mail_parser::MessageParser;
+
+    fn mail() -> OutgoingMail {
+        OutgoingMail {
+            from: Address::named("Connect Security", "security@connect.example"),
+            to: vec![Address::named("Alice", "alice@reporter.example")],
+            reply_to: Some(Address::new(
+                "security+abcdefghijklmnopqrstuvwxyz@connect.example",
+            )),
+            subject: "[connect] We received your report".into(),
+            text: "Thank you.\nWe answer within 5 working days.   \n".into(),
+            html: None,
+            message_id: "embargo.effect-1@connect.example".into(),
+            in_reply_to: Some("report-1@reporter.example".into()),
+            references: vec!["report-1@reporter.example".into()],
+            headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+        }
+    }
+
+    fn header_names(bytes: &[u8]) -> Vec<String> {
+        let message = MessageParser::default().parse(bytes).unwrap();
+        message
+            .headers_raw()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect()
+    }
+
+    #[test]
+    fn a_built_mail_reads_back_with_its_threading() {
+        let built = mail().build(Protection::None).unwrap();
+        assert_eq!(built.envelope_from, "security@connect.example");
+        assert_eq!(built.envelope_to, ["alice@reporter.example"]);
+        let message = MessageParser::default().parse(&built.bytes).unwrap();
+        assert_eq!(message.subject(), Some("[connect] We received your report"));
+        assert_eq!(
+            message.message_id(),
+            Some("embargo.effect-1@connect.example")
+        );
+        assert_eq!(
+            message.in_reply_to().as_text(),
+            Some("report-1@reporter.example")
+        );
+        assert_eq!(
+            message.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-generated")
+        );
+        assert_eq!(
+            message
+                .reply_to()
+                .and_then(|r| r.first())
+                .and_then(|a| a.address.as_deref()),
+            Some("security+abcdefghijklmnopqrstuvwxyz@connect.example")
+        );
+        assert!(message.date().is_some());
+        assert_eq!(
+            message
+                .body_text(0)
+                .unwrap()
+                .replace("\r\n", "\n")
+                .trim_end(),
+            "Thank you.\nWe answer within 5 working days."
+        );
+    }
+
+    #[test]
+    fn html_goes_beside_the_text() {
+        let built = OutgoingMail {
+            html: Some("<p>Thank you.</p>".into()),
+            ..mail()
+        }
+        .build(Protection::None)
+        .unwrap();
+        let message = MessageParser::default().parse(&built.bytes).unwrap();
+        assert_eq!(message.body_html(0).unwrap(), "<p>Thank you.</p>");
+        assert!(message.body_text(0).unwrap().starts_with("Thank you."));
+    }
+
+    #[test]
+    fn header_injection_in_names_and_subjects_adds_no_header() {
+        let baseline = header_names(&mail().build(Protection::None).unwrap().bytes);
+        for evil in [
+            "Eve\r\nBcc: victim@evil.example",
+            "Eve\nX-Injected: 1",
+            "Eve\rX-Injected: 1",
+            "=?utf-8?q?Eve=0D=0ABcc=3A_victim=40evil=2Eexample?=",
+            "=?utf-8?b?RXZlDQpYLUluamVjdGVkOiAx?=",
+            "Eve\u{2028}X-Injected: 1",
+        ] {
+            let mut m = mail();
+            m.subject = format!("Report {evil}");
+            m.to[0].name = Some(evil.to_owned());
+            m.from.name = Some(evil.to_owned());
+            m.headers.push(("X-Case".into(), evil.to_owned()));
+            let built = m.build(Protection::None).unwrap();
+            let mut names = header_names(&built.bytes);
+            names.retain(|n| n != "x-case");
+            assert_eq!(names, baseline, "{evil:?}");
+            let message = MessageParser::default().parse(&built.bytes).unwrap();
+            assert!(message.header_raw("Bcc").is_none());
+            assert!(message.header_raw("X-Injected").is_none());
+            assert_eq!(built.envelope_to, ["alice@reporter.example"], "{evil:?}");
+        }
+    }
+
+    #[test]
+    fn bad_fields_are_refused_by_name() {
+        let cases: Vec<(OutgoingMail, &str)> = vec![
+            (
+                OutgoingMail {
+                    to: vec![Address::new("not an address")],
+                    ..mail()
+                },
+                "`to`",
+            ),
+            (
+                OutgoingMail {
+                    to: vec![],
+                    ..mail()
+                },
+                "`to`",
+            ),
+            (
+                OutgoingMail {
+                    from: Address::new("a@b\r\nBcc: c@d"),
+                    ..mail()
+                },
+                "`from`",
+            ),
+            (
+                OutgoingMail {
+                    message_id: "no-at-sign".into(),
+                    ..mail()
+                },
+                "`message_id`",
+            ),
+            (
+                OutgoingMail {
+                    references: vec!["a@b> <x".into()],
+                    ..mail()
+                },
+                "`references`",
+            ),
+            (
+                OutgoingMail {
+                    headers: vec![("Bcc".into(), "x@evil.example".into())],
+                    ..mail()
+                },
+                "`headers`",
+            ),
+            (
+                OutgoingMail {
+                    headers: vec![("X-A\r\nBcc".into(), "x".into())],
+                    ..mail()
+                },
+                "`headers`",
+            ),
+        ];
+        for (m, field) in cases {
+            let e = m.build(Protection::None).unwrap_err();
+            assert!(e.to_string().starts_with(field), "{e}");
+        }
+    }
+
+    #[test]
+    fn signed_mail_keeps_its_text_readable_and_carries_a_signature() {
+        let key = ProjectKey::generate("Connect <security@connect.example>").unwrap();
+        let built = mail().build(Protection::Sign(&key)).unwrap();
+        let text = String::from_utf8_lossy(&built.bytes);
+        assert!(text.contains("multipart/signed"));
+        assert!(text.contains("protocol=\"application/pgp-signature\""));
+        assert!(text.contains("-----BEGIN PGP SIGNATURE-----"));
+        let message = MessageParser::default().parse(&built.bytes).unwrap();
+        assert!(message.body_text(0).unwrap().starts_with("Thank you."));
+    }
+
+    #[test]
+    fn encrypted_mail_decrypts_with_the_recipients_key_only() {
+        let project = ProjectKey::generate("Connect <security@connect.example>").unwrap();
+        let reporter = ProjectKey::generate("Alice <alice@reporter.example>").unwrap();
+        let reporter_public = PublicKey::parse(&reporter.public_key_asc()).unwrap();
+        // A person's message (no `Auto-Submitted`), so the reader takes it as a report.
+        let built = OutgoingMail {
+            html: Some("<p>Thank you.</p>".into()),
+            headers: vec![],
+            ..mail()
+        }
+        .build(Protection::SignAndEncrypt(&project, &reporter_public))
+        .unwrap();
+        let text = String::from_utf8_lossy(&built.bytes);
+        assert!(text.contains("multipart/encrypted"));
+        assert!(!text.contains("Thank you"));
+        // The reporter's side reads it as any incoming encrypted mail.
+        let read = Reader::default().with_key(reporter).read(&built.bytes);
+        let Inbound::Report(r) = read else {
+            panic!("not readable by the recipient: {read:?}")
+        };
+        assert!(r.description.starts_with("Thank you."), "{}", r.description);
+        assert_eq!(r.title, "[connect] We received your report");
+        assert!(r.encrypted_original.is_some());
+        // Nobody else can.
+        assert!(matches!(
+            Reader::default().with_key(project).read(&built.bytes),
+            Inbound::Quarantine(_)
+        ));
+    }
+}
