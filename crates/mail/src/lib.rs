@@ -11,6 +11,7 @@ pub mod openpgp;
 pub mod outgoing;
 pub mod quarantine;
 pub mod reply;
+pub mod smtp;
 
 pub use attachment::Attachment;
 pub use inbound::{

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub mod schemas;
+pub mod smtp;
 
 pub use tempfile::TempDir;
 

@@ -1,0 +1,199 @@
+//! The mail crate against real servers: the test SMTP server (`testkit::smtp`, over
+//! TCP), Dovecot over IMAP (`testkit::imap`, started by `scripts/test`) and GnuPG.
+
+use embargo_mail::outgoing::{Address, OutgoingMail, Protection};
+use embargo_mail::smtp::{SmtpSender, SmtpSettings};
+use embargo_mail::{Inbound, Limits, ProjectKey, PublicKey, QuarantineReason, Reader};
+use embargo_testkit::smtp::SmtpReceiver;
+
+fn notification(to: &str) -> OutgoingMail {
+    OutgoingMail {
+        from: Address::named("Connect Security", "security@connect.example"),
+        to: vec![Address::named("Alice", to)],
+        reply_to: Some(Address::new(
+            "security+abcdefghijklmnopqrstuvwxyz@connect.example",
+        )),
+        subject: "[connect] CASE-7: we received your report".into(),
+        text: "Thank you for your report.\n.\nA line with a lone dot above.\n".into(),
+        html: None,
+        message_id: embargo_mail::reply::new_message_id("connect.example").unwrap(),
+        in_reply_to: Some("report-1@reporter.example".into()),
+        references: vec!["report-1@reporter.example".into()],
+        headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+    }
+}
+
+// ---- SMTP ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn c4_a_mail_sent_over_smtp_arrives_whole() {
+    let server = SmtpReceiver::start();
+    let sender = SmtpSender::new(&SmtpSettings::parse(&server.url()).unwrap()).unwrap();
+    let mail = notification("alice@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    let accepted = sender.send(&mail).await.unwrap();
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let got = &received[0];
+    assert_eq!(
+        accepted.server_answer,
+        format!("2.0.0 Ok: queued as {}", got.queue_id)
+    );
+    assert_eq!(got.from, "security@connect.example");
+    assert_eq!(got.to, ["alice@reporter.example"]);
+    assert_eq!(got.authenticated_as, None);
+    // Byte for byte (the lone dot stuffed and unstuffed on the way), but for the blank
+    // line lettre's end of data adds.
+    let trimmed = |b: &[u8]| String::from_utf8_lossy(b).trim_end().to_owned();
+    assert_eq!(trimmed(&got.data), trimmed(&mail.bytes));
+    assert!(trimmed(&got.data).contains("\r\n.\r\nA line with a lone dot above."));
+    // And it reads back as the auto-generated mail it is (never answered).
+    let Inbound::AutoReply(auto) = Reader::default().read(&got.data) else {
+        panic!("not recognised as automatic")
+    };
+    assert_eq!(
+        auto.threading.message_id.as_deref(),
+        Some(mail.message_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn credentials_from_the_url_log_in() {
+    let server = SmtpReceiver::start_with_login();
+    let url = format!(
+        "smtp://{}:{}@{}",
+        SmtpReceiver::USER,
+        SmtpReceiver::PASSWORD.replace(' ', "%20"),
+        server.address()
+    );
+    let sender = SmtpSender::new(&SmtpSettings::parse(&url).unwrap()).unwrap();
+    let mail = notification("alice@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    sender.send(&mail).await.unwrap();
+    assert_eq!(
+        server.received()[0].authenticated_as.as_deref(),
+        Some(SmtpReceiver::USER)
+    );
+
+    let wrong = format!("smtp://{}:wrong@{}", SmtpReceiver::USER, server.address());
+    let sender = SmtpSender::new(&SmtpSettings::parse(&wrong).unwrap()).unwrap();
+    let e = sender.send(&mail).await.unwrap_err();
+    // The operator's login is wrong, not the mail: keep it for later.
+    assert!(e.should_retry(), "{e}");
+    assert!(e.to_string().contains("mail.smtp_url"), "{e}");
+    assert!(!e.to_string().contains("wrong"), "{e}");
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_gives_up_and_a_temporary_one_retries() {
+    let server = SmtpReceiver::start();
+    let sender = SmtpSender::new(&SmtpSettings::parse(&server.url()).unwrap()).unwrap();
+    let rejected = notification("rejected@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    let e = sender.send(&rejected).await.unwrap_err();
+    assert!(!e.should_retry(), "{e}");
+    assert!(e.to_string().contains("5.1.1"), "{e}");
+    let delayed = notification("tempfail@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    let e = sender.send(&delayed).await.unwrap_err();
+    assert!(e.should_retry(), "{e}");
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_there_is_retried() {
+    // A port that was free a moment ago and has no listener now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = SmtpSettings::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let sender = SmtpSender::new(&settings).unwrap();
+    let mail = notification("alice@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    let e = sender.send(&mail).await.unwrap_err();
+    assert!(e.should_retry(), "{e}");
+}
+
+#[tokio::test]
+async fn signed_and_encrypted_mail_travels_over_smtp_and_opens_for_its_recipient() {
+    let server = SmtpReceiver::start();
+    let sender = SmtpSender::new(&SmtpSettings::parse(&server.url()).unwrap()).unwrap();
+    let project = ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    let reporter = ProjectKey::generate("Alice <alice@reporter.example>").unwrap();
+    let reporter_public = PublicKey::parse(&reporter.public_key_asc()).unwrap();
+    let mut mail = notification("alice@reporter.example");
+    mail.headers.clear();
+    let built = mail
+        .build(Protection::SignAndEncrypt(&project, &reporter_public))
+        .unwrap();
+    sender.send(&built).await.unwrap();
+    let data = &server.received()[0].data;
+    assert!(!String::from_utf8_lossy(data).contains("Thank you"));
+    let Inbound::Report(r) = Reader::default().with_key(reporter).read(data) else {
+        panic!("the reporter cannot read it")
+    };
+    assert!(
+        r.description.starts_with("Thank you for your report."),
+        "{}",
+        r.description
+    );
+}
+
+// ---- Incoming mail: bombs and limits ----------------------------------------------
+
+/// A `multipart/mixed` message with `parts` tiny parts.
+fn many_parts(parts: usize) -> Vec<u8> {
+    let mut raw = String::from(
+        "From: bomb@x.example\r\nTo: security@connect.example\r\nSubject: many parts\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n",
+    );
+    for i in 0..parts {
+        raw.push_str(&format!(
+            "--b\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n"
+        ));
+    }
+    raw.push_str("--b--\r\n");
+    raw.into_bytes()
+}
+
+#[test]
+fn a_ten_thousand_part_message_is_quarantined_quickly() {
+    let raw = many_parts(10_000);
+    let started = std::time::Instant::now();
+    let inbound = Reader::default().read(&raw);
+    let Inbound::Quarantine(q) = inbound else {
+        panic!("{inbound:?}")
+    };
+    assert_eq!(
+        q.reason,
+        QuarantineReason::TooManyParts {
+            limit: Limits::default().parts
+        }
+    );
+    assert_eq!(q.sender.as_deref(), Some("bomb@x.example"));
+    // Not a timing test of the happy path: a bound that only a quadratic or
+    // per-part-allocating reader would cross.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // With a limit that allows them, the parts are read, not lost.
+    let generous = Limits {
+        parts: 20_000,
+        attachments: 20_000,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        Reader::new(generous).read(&raw),
+        Inbound::Report(_)
+    ));
+}
