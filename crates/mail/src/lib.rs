@@ -6,6 +6,7 @@
 
 pub mod attachment;
 mod automatic;
+pub mod imap;
 pub mod inbound;
 pub mod openpgp;
 pub mod outgoing;

@@ -197,3 +197,127 @@ fn a_ten_thousand_part_message_is_quarantined_quickly() {
         Inbound::Report(_)
     ));
 }
+
+// ---- IMAP (Dovecot) ---------------------------------------------------------------
+
+use embargo_mail::imap::{ImapInbox, ImapSettings, Wakeup};
+use embargo_testkit::imap::ImapAccount;
+use std::time::Duration;
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/samples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn inbox(account: &ImapAccount, query: &str) -> ImapInbox {
+    let settings = ImapSettings::parse(&format!("{}{query}", account.url("INBOX"))).unwrap();
+    ImapInbox::connect(&settings).await.unwrap()
+}
+
+#[tokio::test]
+async fn c1_mail_appended_over_imap_is_read_and_marked_only_once_stored() {
+    let account = ImapAccount::fresh();
+    let mut imap = inbox(&account, "").await;
+    assert!(imap.unhandled(10).await.unwrap().is_empty());
+    let report = sample("report-with-attachment.eml");
+    let bounce = sample("bounce-postfix-dsn.eml");
+    imap.append(&report).await.unwrap();
+    imap.append(&bounce).await.unwrap();
+
+    let fetched = imap.unhandled(10).await.unwrap();
+    assert_eq!(fetched.len(), 2);
+    // IMAP stores CRLF line ends; the samples have LF.
+    let lf = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
+    assert_eq!(lf(&fetched[0].bytes), lf(&report));
+    let Inbound::Report(r) = Reader::default().read(&fetched[0].bytes) else {
+        panic!()
+    };
+    assert_eq!(r.sender.address, "alice@reporter.example");
+    assert!(matches!(
+        Reader::default().read(&fetched[1].bytes),
+        Inbound::Bounce(_)
+    ));
+
+    // Only the first was stored: the second is still there next time, on a new
+    // connection too.
+    imap.mark_stored(fetched[0].uid).await.unwrap();
+    let again = imap.unhandled(10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|f| f.uid).collect::<Vec<_>>(),
+        [fetched[1].uid]
+    );
+    imap.logout().await.unwrap();
+    let mut other = inbox(&account, "").await;
+    assert_eq!(other.unhandled(10).await.unwrap().len(), 1);
+    // `max` bounds one batch.
+    other.append(&report).await.unwrap();
+    assert_eq!(other.unhandled(1).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn handled_mail_can_be_moved_instead_of_flagged() {
+    let account = ImapAccount::fresh();
+    let mut imap = inbox(&account, "?move_to=Archive").await;
+    imap.append(&sample("report-html-only.eml")).await.unwrap();
+    let fetched = imap.unhandled(10).await.unwrap();
+    imap.mark_stored(fetched[0].uid).await.unwrap();
+    assert!(imap.unhandled(10).await.unwrap().is_empty());
+    let archive = ImapSettings::parse(&account.url("Archive")).unwrap();
+    let mut archive = ImapInbox::connect(&archive).await.unwrap();
+    let moved = archive.unhandled(10).await.unwrap();
+    assert_eq!(moved.len(), 1);
+    assert!(String::from_utf8_lossy(&moved[0].bytes).contains("XSS in the admin page"));
+}
+
+#[tokio::test]
+async fn idle_wakes_up_when_mail_arrives() {
+    let account = ImapAccount::fresh();
+    let mut waiting = inbox(&account, "").await;
+    assert!(waiting.uses_idle());
+    let waiter = tokio::spawn(async move {
+        let wakeup = waiting
+            .wait_for_mail(Duration::from_secs(120))
+            .await
+            .unwrap();
+        (wakeup, waiting)
+    });
+    let mut writer = inbox(&account, "").await;
+    writer
+        .append(&sample("report-html-only.eml"))
+        .await
+        .unwrap();
+    let (wakeup, mut waiting) = waiter.await.unwrap();
+    assert_eq!(wakeup, Wakeup::Changed);
+    // The connection is usable after IDLE.
+    assert_eq!(waiting.unhandled(10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn without_idle_the_inbox_polls_at_the_interval() {
+    let account = ImapAccount::fresh();
+    let mut imap = inbox(&account, "?idle=no").await;
+    assert!(!imap.uses_idle());
+    assert_eq!(
+        imap.wait_for_mail(Duration::from_millis(10)).await.unwrap(),
+        Wakeup::Interval
+    );
+    imap.append(&sample("report-html-only.eml")).await.unwrap();
+    // Unhandled mail waiting: no wait at all.
+    assert_eq!(
+        imap.wait_for_mail(Duration::from_secs(3600)).await.unwrap(),
+        Wakeup::Changed
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_login_error_naming_the_setting() {
+    let mut account = ImapAccount::fresh();
+    account.password = "wrong".into();
+    let settings = ImapSettings::parse(&account.url("INBOX")).unwrap();
+    let e = ImapInbox::connect(&settings).await.unwrap_err();
+    assert!(e.to_string().contains("mail.imap_url"), "{e}");
+    assert!(!e.to_string().contains("wrong"), "{e}");
+}
