@@ -321,3 +321,351 @@ async fn a_wrong_password_is_a_login_error_naming_the_setting() {
     assert!(e.to_string().contains("mail.imap_url"), "{e}");
     assert!(!e.to_string().contains("wrong"), "{e}");
 }
+
+// ---- OpenPGP interoperability with GnuPG ----------------------------------------------
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+/// GnuPG with a home folder of its own, its agent stopped at the end.
+struct Gpg {
+    home: embargo_testkit::TempDir,
+}
+
+impl Gpg {
+    fn new() -> Gpg {
+        let home = embargo_testkit::temp_dir();
+        Gpg { home }
+    }
+
+    /// Runs gpg with `args`, `input` on stdin; returns (stdout, status lines).
+    fn run(&self, args: &[&str], input: &[u8]) -> (Vec<u8>, String) {
+        let mut child = Command::new("gpg")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args([
+                "--batch",
+                "--no-tty",
+                "--pinentry-mode",
+                "loopback",
+                "--status-fd",
+                "2",
+            ])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("gpg runs (scripts/test installs gnupg)");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let status = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "gpg {args:?} failed:\n{status}");
+        (out.stdout, status)
+    }
+
+    fn import(&self, armored: &str) {
+        self.run(&["--import"], armored.as_bytes());
+    }
+
+    /// A new key without a passphrase; returns its fingerprint.
+    fn generate(&self, user_id: &str) -> String {
+        let (_, status) = self.run(
+            &[
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                user_id,
+                "default",
+                "default",
+                "never",
+            ],
+            b"",
+        );
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("[GNUPG:] KEY_CREATED "))
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .expect("gpg says which key it created")
+            .to_owned()
+    }
+
+    fn encrypt_to(&self, fingerprint: &str, data: &[u8]) -> String {
+        let (out, _) = self.run(
+            &[
+                "--trust-model",
+                "always",
+                "--armor",
+                "--encrypt",
+                "--recipient",
+                fingerprint,
+            ],
+            data,
+        );
+        String::from_utf8(out).unwrap()
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
+
+fn pgp_mime(armored: &str) -> Vec<u8> {
+    format!(
+        "From: Alice <alice@reporter.example>\r\nTo: security@connect.example\r\n\
+         Subject: ...\r\nMessage-ID: <enc-1@reporter.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc\"\r\n\
+         \r\n--enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+         --enc\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n\
+         {armored}\r\n--enc--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn c1_pgp_mime_mail_gpg_encrypted_to_the_project_key_decrypts_into_a_report() {
+    let gpg = Gpg::new();
+    let key = ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    gpg.import(&key.public_key_asc());
+    // The inner entity carries the real subject (protected headers) and an attachment.
+    let inner = "Content-Type: multipart/mixed; boundary=\"in\"\r\n\
+                 Subject: RCE in the plugin loader\r\n\r\n\
+                 --in\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                 Loading a crafted plugin runs code.\r\n\
+                 --in\r\nContent-Type: text/plain; name=\"poc.txt\"\r\n\
+                 Content-Disposition: attachment; filename=\"poc.txt\"\r\n\r\nexploit\r\n--in--\r\n";
+    let raw = pgp_mime(&gpg.encrypt_to(&key.fingerprint(), inner.as_bytes()));
+    let inbound = Reader::default().with_key(key).read(&raw);
+    let Inbound::Report(r) = inbound else {
+        panic!("{inbound:?}")
+    };
+    assert_eq!(r.title, "RCE in the plugin loader");
+    assert_eq!(r.description, "Loading a crafted plugin runs code.");
+    assert_eq!(r.attachments.len(), 1);
+    assert_eq!(r.attachments[0].bytes, b"exploit");
+    assert_eq!(r.sender.address, "alice@reporter.example");
+    assert_eq!(
+        r.threading.message_id.as_deref(),
+        Some("enc-1@reporter.example")
+    );
+    assert_eq!(r.encrypted_original.as_deref(), Some(raw.as_slice()));
+}
+
+#[test]
+fn inline_pgp_mail_decrypts_and_mail_for_another_key_is_quarantined() {
+    let gpg = Gpg::new();
+    let key = ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    gpg.import(&key.public_key_asc());
+    let armored = gpg.encrypt_to(
+        &key.fingerprint(),
+        "The token check is skipped.\n".as_bytes(),
+    );
+    let raw = format!(
+        "From: bob@reporter.example\r\nTo: security@connect.example\r\nSubject: auth bypass\r\n\
+         Content-Type: text/plain\r\n\r\n{armored}"
+    );
+    let Inbound::Report(r) = Reader::default().with_key(key).read(raw.as_bytes()) else {
+        panic!()
+    };
+    assert_eq!(r.description, "The token check is skipped.");
+    assert_eq!(r.title, "auth bypass");
+
+    let other = ProjectKey::generate("Other <security@other.example>").unwrap();
+    let Inbound::Quarantine(q) = Reader::default().with_key(other).read(raw.as_bytes()) else {
+        panic!()
+    };
+    assert!(matches!(q.reason, QuarantineReason::Undecryptable { .. }));
+    assert!(
+        q.reason
+            .to_string()
+            .contains("project's current public key")
+    );
+}
+
+/// The parts of a two-part multipart body, exactly as on the wire.
+fn two_parts(raw: &str) -> (String, String) {
+    let boundary = raw
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a boundary");
+    let delimiter = format!("\r\n--{boundary}");
+    let body_start = raw.find(&format!("--{boundary}\r\n")).unwrap() + boundary.len() + 4;
+    let mut pieces = raw[body_start..].split(delimiter.as_str());
+    let first = pieces.next().unwrap().to_owned();
+    let second = pieces.next().unwrap().trim_start_matches("\r\n").to_owned();
+    (first, second)
+}
+
+#[test]
+fn c4_mail_we_encrypt_and_sign_decrypts_and_verifies_with_gpg() {
+    let gpg = Gpg::new();
+    let reporter_fingerprint = gpg.generate("Alice <alice@reporter.example>");
+    let (reporter_asc, _) = gpg.run(&["--armor", "--export", &reporter_fingerprint], b"");
+    let reporter = PublicKey::parse(&String::from_utf8(reporter_asc).unwrap()).unwrap();
+    assert_eq!(reporter.fingerprint(), reporter_fingerprint);
+    let project = ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    gpg.import(&project.public_key_asc());
+
+    let mut mail = notification("alice@reporter.example");
+    mail.text = "Your report is confirmed: CVE-2026-0001 reserved.\n".into();
+    let built = mail
+        .build(Protection::SignAndEncrypt(&project, &reporter))
+        .unwrap();
+    let raw = String::from_utf8(built.bytes).unwrap();
+    let (_control, encrypted) = two_parts(&raw);
+    let armored = &encrypted[encrypted.find("-----BEGIN PGP MESSAGE-----").unwrap()..];
+    let (plain, status) = gpg.run(
+        &["--trust-model", "always", "--decrypt"],
+        armored.as_bytes(),
+    );
+    assert!(status.contains("[GNUPG:] DECRYPTION_OKAY"), "{status}");
+    assert!(
+        status.contains(&format!("[GNUPG:] VALIDSIG {}", project.fingerprint())),
+        "{status}"
+    );
+    assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(plain.starts_with("Content-Type: text/plain"), "{plain}");
+    assert!(plain.contains("CVE-2026-0001 reserved."), "{plain}");
+}
+
+#[test]
+fn c4_a_signed_mail_verifies_with_gpg() {
+    let gpg = Gpg::new();
+    let project = ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    gpg.import(&project.public_key_asc());
+    let mut mail = notification("alice@reporter.example");
+    mail.html = Some("<p>Thank you for your report.</p>".into());
+    let built = mail.build(Protection::Sign(&project)).unwrap();
+    let raw = String::from_utf8(built.bytes).unwrap();
+    assert!(raw.contains("micalg=pgp-sha256") || raw.contains("micalg=\"pgp-sha256\""));
+    let (signed, signature_part) = two_parts(&raw);
+    let signature = &signature_part[signature_part
+        .find("-----BEGIN PGP SIGNATURE-----")
+        .unwrap()..];
+    let dir = embargo_testkit::temp_dir();
+    let (data_path, sig_path) = (dir.path().join("signed"), dir.path().join("signature.asc"));
+    std::fs::write(&data_path, signed.as_bytes()).unwrap();
+    std::fs::write(&sig_path, signature.as_bytes()).unwrap();
+    let (_, status) = gpg.run(
+        &[
+            "--trust-model",
+            "always",
+            "--verify",
+            sig_path.to_str().unwrap(),
+            data_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(
+        status.contains(&format!("[GNUPG:] VALIDSIG {}", project.fingerprint())),
+        "{status}"
+    );
+
+    // One changed byte in the signed part and gpg says no.
+    std::fs::write(&data_path, signed.replace("Thank you", "Thank yov")).unwrap();
+    let out = Command::new("gpg")
+        .arg("--homedir")
+        .arg(gpg.home.path())
+        .args(["--batch", "--status-fd", "1", "--verify"])
+        .args([&sig_path, &data_path])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[GNUPG:] BADSIG"));
+}
+
+#[test]
+fn a_key_generated_by_gpg_imports_and_decrypts() {
+    let gpg = Gpg::new();
+    let fingerprint = gpg.generate("Connect security <security@connect.example>");
+    let (secret, _) = gpg.run(
+        &[
+            "--passphrase",
+            "",
+            "--armor",
+            "--export-secret-keys",
+            &fingerprint,
+        ],
+        b"",
+    );
+    let key = ProjectKey::import(&String::from_utf8(secret).unwrap(), None).unwrap();
+    assert_eq!(key.fingerprint(), fingerprint);
+    assert!(
+        key.public_key_asc()
+            .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    );
+    let armored = gpg.encrypt_to(
+        &fingerprint,
+        b"Content-Type: text/plain\r\n\r\nhello from gpg\r\n",
+    );
+    let Inbound::Report(r) = Reader::default().with_key(key).read(&pgp_mime(&armored)) else {
+        panic!()
+    };
+    assert_eq!(r.description, "hello from gpg");
+}
+
+#[test]
+fn a_passphrase_protected_gpg_key_imports_only_with_its_passphrase() {
+    let gpg = Gpg::new();
+    let (_, status) = gpg.run(
+        &[
+            "--passphrase",
+            "correct horse",
+            "--quick-gen-key",
+            "P <p@connect.example>",
+            "default",
+            "default",
+            "never",
+        ],
+        b"",
+    );
+    let fingerprint = status
+        .lines()
+        .find_map(|l| l.strip_prefix("[GNUPG:] KEY_CREATED "))
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .unwrap()
+        .to_owned();
+    let (secret, _) = gpg.run(
+        &[
+            "--passphrase",
+            "correct horse",
+            "--armor",
+            "--export-secret-keys",
+            &fingerprint,
+        ],
+        b"",
+    );
+    let secret = String::from_utf8(secret).unwrap();
+    assert_eq!(
+        ProjectKey::import(&secret, Some("wrong")).unwrap_err(),
+        embargo_mail::PgpError::WrongPassphrase
+    );
+    let key = ProjectKey::import(&secret, Some("correct horse")).unwrap();
+    let armored = gpg.encrypt_to(&fingerprint, b"Content-Type: text/plain\r\n\r\nlocked\r\n");
+    let Inbound::Report(r) = Reader::default().with_key(key).read(&pgp_mime(&armored)) else {
+        panic!()
+    };
+    assert_eq!(r.description, "locked");
+}
+
+#[test]
+fn not_a_key_is_refused_with_a_reason() {
+    let e = ProjectKey::import("hello", None).unwrap_err();
+    assert!(
+        e.to_string().contains("not an armored OpenPGP secret key"),
+        "{e}"
+    );
+    let e = PublicKey::parse(
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("public key"), "{e}");
+}
