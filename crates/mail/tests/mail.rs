@@ -669,3 +669,70 @@ fn not_a_key_is_refused_with_a_reason() {
     .unwrap_err();
     assert!(e.to_string().contains("public key"), "{e}");
 }
+
+// ---- Never panics -------------------------------------------------------------------
+
+use proptest::prelude::*;
+
+const SAMPLES: &[&str] = &[
+    "report-with-attachment.eml",
+    "report-html-only.eml",
+    "auto-reply-out-of-office.eml",
+    "bounce-postfix-dsn.eml",
+    "bounce-delayed-dsn.eml",
+    "spam-flagged.eml",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_arbitrary_bytes_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = Reader::default().read(&raw);
+        let small = Limits { message_bytes: 2048, attachment_bytes: 16, attachments: 1, parts: 4 };
+        let _ = Reader::new(small).read(&raw);
+    }
+
+    #[test]
+    fn reading_mutated_real_messages_never_panics(
+        sample in 0..SAMPLES.len(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..4u8), 1..24),
+    ) {
+        let mut raw = sample_bytes(SAMPLES[sample]);
+        for (at, byte, kind) in edits {
+            let i = at.index(raw.len().max(1));
+            match kind {
+                0 if i < raw.len() => raw[i] = byte,
+                1 => raw.insert(i.min(raw.len()), byte),
+                2 if i < raw.len() => { raw.remove(i); }
+                _ => raw.truncate(i),
+            }
+        }
+        let inbound = Reader::default().read(&raw);
+        // Whatever it is, a quarantine always says why in words.
+        if let Inbound::Quarantine(q) = inbound {
+            prop_assert!(!q.reason.to_string().is_empty());
+        }
+    }
+}
+
+fn sample_bytes(name: &str) -> Vec<u8> {
+    sample(name)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_subject_or_name_adds_a_header(subject in "\\PC*[\r\n]?\\PC*", name in "[\\x00-\\x7f]{0,40}") {
+        let mut mail = notification("alice@reporter.example");
+        mail.subject = format!("{subject}\r\nBcc: victim@evil.example");
+        mail.to[0].name = Some(format!("{name}\nX-Injected: 1"));
+        let built = mail.build(Protection::None).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&built.bytes).unwrap();
+        let names: Vec<String> = parsed.headers_raw().map(|(n, _)| n.to_ascii_lowercase()).collect();
+        prop_assert!(!names.iter().any(|n| n == "bcc" || n == "x-injected"), "{names:?}");
+        prop_assert_eq!(names.len(), 12);
+        prop_assert_eq!(&built.envelope_to, &vec!["alice@reporter.example".to_owned()]);
+    }
+}
