@@ -208,6 +208,9 @@ impl ProjectKey {
             .map_or_else(Password::empty, Password::from)
     }
 
+    // rPGP implements `SigningKey` for `Box<&dyn SigningKey>`, not for `&dyn SigningKey`,
+    // and the primary key and a subkey are different types.
+    #[allow(clippy::redundant_allocation)]
     fn signing_key(&self) -> Result<Box<&dyn SigningKey>, PgpError> {
         let primary_signs = self
             .secret
