@@ -92,10 +92,14 @@ pub(crate) fn bounce_facts(message: &Message<'_>) -> Option<BounceFacts> {
         .is_some_and(|p| p.trim() == "<>");
     (from_daemon || null_return_path).then(|| {
         let mut facts = BounceFacts::default();
-        // Non-standard bounces often still quote the DSN fields in their text.
+        // Non-standard bounces often still quote the DSN fields in their text, or list
+        // the failed addresses on lines of their own (Exim).
         for i in 0..message.text_body_count() {
             if let Some(text) = message.body_text(i) {
                 read_delivery_status(text.as_bytes(), &mut facts);
+                if facts.failed_recipients.is_empty() {
+                    facts.failed_recipients = listed_failures(&text);
+                }
             }
         }
         facts
@@ -166,4 +170,22 @@ fn close_block(fields: &mut Vec<(String, String)>, facts: &mut BounceFacts) {
         }
     }
     fields.clear();
+}
+
+/// Addresses alone on their lines after Exim's "The following address(es) failed:".
+fn listed_failures(text: &str) -> Vec<String> {
+    let Some(start) = text.find("address(es) failed:") else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = Vec::new();
+    for line in text[start..].lines().skip(1) {
+        let candidate = line.trim().trim_matches(['<', '>']);
+        let is_address = candidate.contains('@')
+            && !candidate.contains(char::is_whitespace)
+            && candidate.split('@').count() == 2;
+        if is_address && !found.iter().any(|f| f == candidate) {
+            found.push(candidate.to_owned());
+        }
+    }
+    found
 }

@@ -70,6 +70,24 @@ pub struct Report {
     pub encrypted_original: Option<Vec<u8>>,
 }
 
+impl Report {
+    /// OpenPGP public keys the sender attached (`application/pgp-keys`, or an `.asc`
+    /// holding a public key block): a reporter may give their key this way, and then
+    /// mail to them is encrypted. Attachments that are no usable key are skipped.
+    pub fn attached_public_keys(&self) -> Vec<crate::openpgp::PublicKey> {
+        self.attachments
+            .iter()
+            .filter(|a| {
+                a.declared_type == "application/pgp-keys"
+                    || a.name.to_ascii_lowercase().ends_with(".asc")
+            })
+            .filter_map(|a| std::str::from_utf8(&a.bytes).ok())
+            .filter(|text| text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+            .filter_map(|text| crate::openpgp::PublicKey::parse(text).ok())
+            .collect()
+    }
+}
+
 /// The identifiers that thread a message: its own `Message-ID`, `In-Reply-To` and
 /// `References`, each without angle brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -645,8 +663,36 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_bounce_from_the_mailer_daemon_is_a_bounce() {
-        assert!(matches!(read("bounce-exim-plain.eml"), Inbound::Bounce(_)));
+    fn a_plain_bounce_from_the_mailer_daemon_names_the_failed_address() {
+        let Inbound::Bounce(b) = read("bounce-exim-plain.eml") else {
+            panic!("not a bounce")
+        };
+        assert_eq!(b.failed_recipients, ["gone@reporter.example"]);
+        assert_eq!(b.original_message_id, None);
+    }
+
+    #[test]
+    fn a_public_key_attached_to_a_report_is_found() {
+        let key = ProjectKey::generate("Alice <alice@reporter.example>").unwrap();
+        let raw = format!(
+            "From: alice@reporter.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\n\r\nmy key is attached\r\n--b\r\n\
+             Content-Type: application/pgp-keys; name=\"alice.asc\"\r\n\
+             Content-Disposition: attachment; filename=\"alice.asc\"\r\n\r\n{}\r\n--b--\r\n",
+            key.public_key_asc().replace('\n', "\r\n")
+        );
+        let Inbound::Report(r) = Reader::default().read(raw.as_bytes()) else {
+            panic!()
+        };
+        let keys = r.attached_public_keys();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].fingerprint(), key.fingerprint());
+        assert!(
+            report("report-with-attachment.eml")
+                .attached_public_keys()
+                .is_empty()
+        );
     }
 
     #[test]
