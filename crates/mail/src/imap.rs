@@ -3,9 +3,11 @@
 //! the caller says it was stored. Waits for new mail with IDLE where the server has
 //! it, and by polling where it doesn't.
 
-use crate::smtp::{SettingsError, is_loopback, percent_decode};
+use crate::smtp::{SettingsError, is_loopback, percent_decode, read_ca_file};
 use async_imap::extensions::idle::IdleResponse;
 use futures_util::TryStreamExt;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -52,6 +54,8 @@ pub struct ImapSettings {
     pub mailbox: String,
     pub after_stored: AfterStored,
     pub use_idle: bool,
+    /// `?ca_file=/path/ca.pem`: a CA to trust besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for ImapSettings {
@@ -65,6 +69,7 @@ impl fmt::Debug for ImapSettings {
             .field("mailbox", &self.mailbox)
             .field("after_stored", &self.after_stored)
             .field("use_idle", &self.use_idle)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -102,6 +107,7 @@ impl ImapSettings {
         };
         let mut after_stored = AfterStored::Flag;
         let mut use_idle = true;
+        let mut ca_file = None;
         for (key, value) in parsed.query_pairs() {
             match (key.as_ref(), value.as_ref()) {
                 ("tls", "starttls") if tls != ImapTls::Implicit => tls = ImapTls::StartTls,
@@ -115,11 +121,12 @@ impl ImapSettings {
                     after_stored = AfterStored::MoveTo(v.to_owned());
                 }
                 ("idle", "no") => use_idle = false,
+                ("ca_file", v) if !v.is_empty() => ca_file = Some(std::path::PathBuf::from(v)),
                 ("idle", "yes") => use_idle = true,
                 (k, v) => {
                     return Err(bad(format!(
                         "`{k}={v}` is not understood; parameters are `tls=starttls`, \
-                         `move_to=MAILBOX`, `idle=no`"
+                         `move_to=MAILBOX`, `idle=no`, `ca_file=PATH`"
                     )));
                 }
             }
@@ -130,6 +137,11 @@ impl ImapSettings {
             .ok_or_else(|| bad("the URL has no host".into()))?
             .trim_matches(['[', ']'])
             .to_owned();
+        if ca_file.is_some() && tls == ImapTls::None {
+            return Err(bad(
+                "`ca_file` needs TLS: use `imaps://` or `?tls=starttls`".into(),
+            ));
+        }
         if tls == ImapTls::None && !is_loopback(&host) {
             return Err(bad(
                 "the password would cross the network unencrypted: use `imaps://` or \
@@ -170,6 +182,7 @@ impl ImapSettings {
             mailbox,
             after_stored,
             use_idle,
+            ca_file,
         })
     }
 }
@@ -245,12 +258,23 @@ impl ImapInbox {
             server: server.clone(),
             detail: e.to_string(),
         };
+        let extra_roots = match &settings.ca_file {
+            Some(path) => {
+                let pem = read_ca_file(SETTING, path).map_err(|e| connect(&e))?;
+                CertificateDer::pem_slice_iter(&pem)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| {
+                        connect(&format!("`ca_file` {} is not PEM: {e}", path.display()))
+                    })?
+            }
+            None => Vec::new(),
+        };
         let tcp = TcpStream::connect((settings.host.as_str(), settings.port))
             .await
             .map_err(|e| connect(&e))?;
         let stream = match settings.tls {
             ImapTls::Implicit => Connection(Box::new(
-                tls_connect(&settings.host, tcp)
+                tls_connect(&settings.host, tcp, &extra_roots)
                     .await
                     .map_err(|e| connect(&e))?,
             )),
@@ -267,7 +291,7 @@ impl ImapInbox {
                     .into_tcp()
                     .ok_or_else(|| connect(&"STARTTLS on TLS"))?;
                 Connection(Box::new(
-                    tls_connect(&settings.host, tcp)
+                    tls_connect(&settings.host, tcp, &extra_roots)
                         .await
                         .map_err(|e| connect(&e))?,
                 ))
@@ -432,10 +456,14 @@ impl ImapInbox {
 async fn tls_connect(
     host: &str,
     tcp: TcpStream,
+    extra_roots: &[CertificateDer<'static>],
 ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier =
-        rustls_platform_verifier::Verifier::new(provider.clone()).map_err(std::io::Error::other)?;
+    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
+        extra_roots.iter().cloned(),
+        provider.clone(),
+    )
+    .map_err(std::io::Error::other)?;
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(std::io::Error::other)?
@@ -536,6 +564,10 @@ mod tests {
             ("pop3://me:pw@x.example", "scheme"),
             ("imaps://me:pw@x.example?tls=starttls", "`tls=starttls`"),
             ("imaps://me:pw@x.example?flag=yes", "`flag=yes`"),
+            (
+                "imap://me:pw@127.0.0.1?ca_file=/ca.pem",
+                "`ca_file` needs TLS",
+            ),
         ] {
             let e = ImapSettings::parse(url).unwrap_err();
             assert!(e.to_string().starts_with("`mail.imap_url`: "), "{e}");

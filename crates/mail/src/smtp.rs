@@ -50,6 +50,9 @@ pub struct SmtpSettings {
     password: Option<String>,
     /// Per SMTP command; a server slower than this counts as connection trouble.
     pub timeout: Duration,
+    /// `?ca_file=/path/ca.pem`: a CA to trust besides the system's, for a relay with a
+    /// certificate from a private CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for SmtpSettings {
@@ -61,6 +64,7 @@ impl fmt::Debug for SmtpSettings {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("timeout", &self.timeout)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -93,6 +97,7 @@ impl SmtpSettings {
                  `smtp://host:587?tls=starttls` or `smtps://user:pass@host:465`"
             ))
         })?;
+        let mut ca_file = None;
         let mut tls = match parsed.scheme() {
             "smtp" => SmtpTls::None,
             "smtps" => SmtpTls::Implicit,
@@ -112,9 +117,12 @@ impl SmtpSettings {
                          always on)"
                     )));
                 }
+                ("ca_file", path, _) if !path.is_empty() => {
+                    ca_file = Some(std::path::PathBuf::from(path));
+                }
                 (key, _, _) => {
                     return Err(bad(format!(
-                        "unknown parameter `{key}`; the only one is `tls`"
+                        "unknown parameter `{key}`; parameters are `tls` and `ca_file`"
                     )));
                 }
             }
@@ -149,6 +157,11 @@ impl SmtpSettings {
                 "a password needs a user name (`smtps://user:pass@host`)".into(),
             ));
         }
+        if ca_file.is_some() && tls == SmtpTls::None {
+            return Err(bad(
+                "`ca_file` needs TLS: use `smtps://` or `?tls=starttls`".into(),
+            ));
+        }
         if user.is_some() && tls == SmtpTls::None && !is_loopback(&host) {
             return Err(bad(
                 "credentials would cross the network unencrypted: use `smtps://` or \
@@ -163,8 +176,21 @@ impl SmtpSettings {
             user,
             password,
             timeout: Duration::from_secs(60),
+            ca_file,
         })
     }
+}
+
+pub(crate) fn read_ca_file(
+    setting: &'static str,
+    path: &std::path::Path,
+) -> Result<Vec<u8>, SettingsError> {
+    std::fs::read(path).map_err(|e| {
+        SettingsError::new(
+            setting,
+            format!("`ca_file` {} cannot be read: {e}", path.display()),
+        )
+    })
 }
 
 pub(crate) fn is_loopback(host: &str) -> bool {
@@ -226,7 +252,23 @@ impl SmtpSender {
         let tls = match settings.tls {
             SmtpTls::None => Tls::None,
             SmtpTls::StartTls | SmtpTls::Implicit => {
-                let parameters = TlsParameters::builder(settings.host.clone())
+                let mut builder = TlsParameters::builder(settings.host.clone());
+                if let Some(path) = &settings.ca_file {
+                    let pem = read_ca_file(SETTING, path)?;
+                    let ca = lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(
+                        |e| {
+                            SettingsError::new(
+                                SETTING,
+                                format!(
+                                    "`ca_file` {} is not a PEM certificate: {e}",
+                                    path.display()
+                                ),
+                            )
+                        },
+                    )?;
+                    builder = builder.add_root_certificate(ca);
+                }
+                let parameters = builder
                     .build_rustls()
                     .map_err(|e| SettingsError::new(SETTING, format!("TLS setup failed: {e}")))?;
                 match settings.tls {
@@ -334,6 +376,7 @@ mod tests {
             ("smtp://mail.example?tls=yes", "`tls=yes`"),
             ("smtps://mail.example?tls=starttls", "`tls=starttls`"),
             ("smtp://mail.example?pool=3", "unknown parameter `pool`"),
+            ("smtp://mail.example?ca_file=/ca.pem", "`ca_file` needs TLS"),
             ("smtp://user:pw@mail.example:25", "unencrypted"),
             ("smtp://mail.example/path", "path"),
             ("smtp://:pw@localhost", "needs a user"),

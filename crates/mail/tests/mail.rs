@@ -147,6 +147,53 @@ async fn signed_and_encrypted_mail_travels_over_smtp_and_opens_for_its_recipient
     );
 }
 
+#[tokio::test]
+async fn starttls_and_implicit_tls_carry_the_mail_encrypted() {
+    let ca = embargo_testkit::tls::ca_file();
+    for (server, url) in [
+        {
+            let server = SmtpReceiver::start_starttls();
+            let url = format!(
+                "smtp://{}?tls=starttls&ca_file={}",
+                server.address(),
+                ca.display()
+            );
+            (server, url)
+        },
+        {
+            let server = SmtpReceiver::start_implicit_tls();
+            let url = format!("smtps://{}?ca_file={}", server.address(), ca.display());
+            (server, url)
+        },
+    ] {
+        let sender = SmtpSender::new(&SmtpSettings::parse(&url).unwrap()).unwrap();
+        let mail = notification("alice@reporter.example")
+            .build(Protection::None)
+            .unwrap();
+        sender
+            .send(&mail)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let received = server.received();
+        assert_eq!(received.len(), 1, "{url}");
+        assert!(received[0].over_tls, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_unknown_ca_is_refused_and_retried() {
+    let server = SmtpReceiver::start_implicit_tls();
+    // The system's roots only: the test CA is not among them.
+    let settings = SmtpSettings::parse(&format!("smtps://{}", server.address())).unwrap();
+    let sender = SmtpSender::new(&settings).unwrap();
+    let mail = notification("alice@reporter.example")
+        .build(Protection::None)
+        .unwrap();
+    let e = sender.send(&mail).await.unwrap_err();
+    assert!(e.should_retry(), "{e}");
+    assert!(server.received().is_empty());
+}
+
 // ---- Incoming mail: bombs and limits ----------------------------------------------
 
 /// A `multipart/mixed` message with `parts` tiny parts.
@@ -310,6 +357,29 @@ async fn without_idle_the_inbox_polls_at_the_interval() {
         imap.wait_for_mail(Duration::from_secs(3600)).await.unwrap(),
         Wakeup::Changed
     );
+}
+
+#[tokio::test]
+async fn imaps_and_starttls_read_the_same_mailbox() {
+    let account = ImapAccount::fresh();
+    let mut plain = inbox(&account, "").await;
+    plain.append(&sample("report-html-only.eml")).await.unwrap();
+    for url in [account.imaps_url("INBOX"), account.starttls_url("INBOX")] {
+        let settings = ImapSettings::parse(&url).unwrap();
+        let mut tls = ImapInbox::connect(&settings)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let fetched = tls.unhandled(10).await.unwrap();
+        assert_eq!(fetched.len(), 1, "{url}");
+        tls.logout().await.unwrap();
+    }
+    // Without the test CA the certificate is not trusted.
+    let untrusted = account.imaps_url("INBOX");
+    let untrusted = &untrusted[..untrusted.find("?ca_file").unwrap()];
+    let e = ImapInbox::connect(&ImapSettings::parse(untrusted).unwrap())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("cannot connect"), "{e}");
 }
 
 #[tokio::test]

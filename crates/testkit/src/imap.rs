@@ -1,6 +1,6 @@
-//! The IMAP server of the test run: Dovecot, started by `scripts/test` on a loopback
-//! port and described by EMBARGO_TEST_IMAP_HOST, EMBARGO_TEST_IMAP_PORT and
-//! EMBARGO_TEST_IMAP_PASSWORD. Any user name logs in with that password and has a
+//! The IMAP server of the test run: Dovecot, started by `scripts/test` on loopback
+//! ports and described by EMBARGO_TEST_IMAP_HOST, EMBARGO_TEST_IMAP_PORT (IMAP, with
+//! STARTTLS), EMBARGO_TEST_IMAPS_PORT and EMBARGO_TEST_IMAP_PASSWORD. Any user name logs in with that password and has a
 //! mailbox of its own, so each test takes a fresh account and shares nothing.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct ImapAccount {
     pub host: String,
     pub port: u16,
+    pub imaps_port: u16,
     pub user: String,
     pub password: String,
 }
@@ -31,6 +32,9 @@ impl ImapAccount {
             port: var("EMBARGO_TEST_IMAP_PORT")
                 .parse()
                 .expect("EMBARGO_TEST_IMAP_PORT is a port number"),
+            imaps_port: var("EMBARGO_TEST_IMAPS_PORT")
+                .parse()
+                .expect("EMBARGO_TEST_IMAPS_PORT is a port number"),
             user: format!(
                 "test-{}-{}-{}",
                 std::process::id(),
@@ -49,6 +53,30 @@ impl ImapAccount {
         format!(
             "imap://{}:{}@{}:{}/{mailbox}",
             self.user, self.password, self.host, self.port
+        )
+    }
+
+    /// `imaps://…:<imaps port>/MAILBOX?ca_file=<the test CA>`.
+    pub fn imaps_url(&self, mailbox: &str) -> String {
+        format!(
+            "imaps://{}:{}@{}:{}/{mailbox}?ca_file={}",
+            self.user,
+            self.password,
+            self.host,
+            self.imaps_port,
+            crate::tls::ca_file().display()
+        )
+    }
+
+    /// `imap://…:<port>/MAILBOX?tls=starttls&ca_file=<the test CA>`.
+    pub fn starttls_url(&self, mailbox: &str) -> String {
+        format!(
+            "imap://{}:{}@{}:{}/{mailbox}?tls=starttls&ca_file={}",
+            self.user,
+            self.password,
+            self.host,
+            self.port,
+            crate::tls::ca_file().display()
         )
     }
 }

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub mod imap;
 pub mod schemas;
 pub mod smtp;
+pub mod tls;
 
 pub use tempfile::TempDir;
 

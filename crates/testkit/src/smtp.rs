@@ -7,11 +7,23 @@
 //! starting with `tempfail` gets `451 4.3.0`. [`SmtpReceiver::start_with_login`] starts
 //! one that requires AUTH (PLAIN or LOGIN) as [`SmtpReceiver::USER`] with
 //! [`SmtpReceiver::PASSWORD`]; each message records who sent it.
+//! [`SmtpReceiver::start_starttls`] and [`SmtpReceiver::start_implicit_tls`] speak TLS
+//! with the test run's certificate (`crate::tls`), rustls with `ring`.
 
 use mailin::{Action, Handler, Response, SessionBuilder};
-use std::io::{BufRead, BufReader, Write};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+enum Tls {
+    None,
+    StartTls(Arc<rustls::ServerConfig>),
+    Implicit(Arc<rustls::ServerConfig>),
+}
 
 /// One message as the server took it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +38,8 @@ pub struct ReceivedMail {
     pub authenticated_as: Option<String>,
     /// The queue id the server answered with.
     pub queue_id: String,
+    /// Whether the message came over TLS.
+    pub over_tls: bool,
 }
 
 pub struct SmtpReceiver {
@@ -39,15 +53,25 @@ impl SmtpReceiver {
 
     /// Listens on `127.0.0.1` on a free port until the test binary exits; no login.
     pub fn start() -> SmtpReceiver {
-        SmtpReceiver::listen(false)
+        SmtpReceiver::listen(false, Tls::None)
     }
 
     /// Like [`SmtpReceiver::start`], but mail is only taken after a login.
     pub fn start_with_login() -> SmtpReceiver {
-        SmtpReceiver::listen(true)
+        SmtpReceiver::listen(true, Tls::None)
     }
 
-    fn listen(login: bool) -> SmtpReceiver {
+    /// Offers STARTTLS (and takes mail without it too, so a test can tell).
+    pub fn start_starttls() -> SmtpReceiver {
+        SmtpReceiver::listen(false, Tls::StartTls(server_config()))
+    }
+
+    /// TLS from the first byte, as on port 465.
+    pub fn start_implicit_tls() -> SmtpReceiver {
+        SmtpReceiver::listen(false, Tls::Implicit(server_config()))
+    }
+
+    fn listen(login: bool, tls: Tls) -> SmtpReceiver {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the test SMTP server");
         let address = listener
             .local_addr()
@@ -57,9 +81,10 @@ impl SmtpReceiver {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let inbox = shared.clone();
+                let tls = tls.clone();
                 std::thread::spawn(move || {
                     // A client that hangs up mid-session is its own business.
-                    let _ = serve(stream, inbox, login);
+                    let _ = serve(stream, inbox, login, tls);
                 });
             }
         });
@@ -87,6 +112,8 @@ struct Session {
     to: Vec<String>,
     data: Vec<u8>,
     user: Option<String>,
+    // Set by `serve` once the connection is TLS (mailin keeps the handler to itself).
+    over_tls: Arc<AtomicBool>,
 }
 
 impl Handler for Session {
@@ -127,6 +154,7 @@ impl Handler for Session {
             data: std::mem::take(&mut self.data),
             authenticated_as: self.user.clone(),
             queue_id: queue_id.clone(),
+            over_tls: self.over_tls.load(Ordering::Relaxed),
         });
         Response::custom(250, format!("2.0.0 Ok: queued as {queue_id}"))
     }
@@ -151,10 +179,37 @@ impl Session {
     }
 }
 
+fn server_config() -> Arc<rustls::ServerConfig> {
+    let (cert, key) = (crate::tls::cert_file(), crate::tls::key_file());
+    let certs = CertificateDer::pem_file_iter(&cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .unwrap_or_else(|e| panic!("reading {}: {e}", cert.display()));
+    let key = PrivateKeyDer::from_pem_file(&key)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", key.display()));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("the test certificate and key match");
+    Arc::new(config)
+}
+
+type TlsStream = rustls::StreamOwned<rustls::ServerConnection, TcpStream>;
+
+fn tls_stream(config: &Arc<rustls::ServerConfig>, stream: TcpStream) -> std::io::Result<TlsStream> {
+    let connection =
+        rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+    Ok(rustls::StreamOwned::new(connection, stream))
+}
+
 fn serve(
     stream: TcpStream,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
     login: bool,
+    tls: Tls,
 ) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut builder = SessionBuilder::new("embargo-test-smtp");
@@ -165,35 +220,75 @@ fn serve(
             // Loopback only: AUTH without TLS is fine here.
             .insecure_enable_plaintext_auth();
     }
+    if let Tls::StartTls(_) = tls {
+        builder.enable_start_tls();
+    }
+    let over_tls = Arc::new(AtomicBool::new(false));
     let handler = Session {
         inbox,
         from: String::new(),
         to: Vec::new(),
         data: Vec::new(),
         user: None,
+        over_tls: over_tls.clone(),
     };
     let mut session = builder.build(peer, handler);
-    let mut writer = stream.try_clone()?;
+    match tls {
+        Tls::None => {
+            converse(&mut session, stream, true)?;
+        }
+        Tls::Implicit(config) => {
+            session.tls_active();
+            over_tls.store(true, Ordering::Relaxed);
+            converse(&mut session, tls_stream(&config, stream)?, true)?;
+        }
+        Tls::StartTls(config) => {
+            if let Some(stream) = converse(&mut session, stream, true)? {
+                session.tls_active();
+                over_tls.store(true, Ordering::Relaxed);
+                // No new greeting after STARTTLS: the client sends EHLO again.
+                converse(&mut session, tls_stream(&config, stream)?, false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Talks SMTP until the client quits (`None`) or asks for STARTTLS (`Some(stream)`,
+/// to be wrapped in TLS).
+fn converse<S: Read + Write>(
+    session: &mut mailin::Session<Session>,
+    stream: S,
+    greet: bool,
+) -> std::io::Result<Option<S>> {
     let mut reader = BufReader::new(stream);
-    session.greeting().write_to(&mut writer)?;
+    if greet {
+        session.greeting().write_to(reader.get_mut())?;
+    }
     let mut line = Vec::new();
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let response = session.process(&line);
+        let writer = reader.get_mut();
         match response.action {
-            Action::Reply => response.write_to(&mut writer)?,
+            Action::Reply => response.write_to(writer)?,
             Action::Close => {
-                response.write_to(&mut writer)?;
+                response.write_to(writer)?;
                 writer.flush()?;
-                return Ok(());
+                return Ok(None);
             }
-            // STARTTLS is not offered.
-            Action::UpgradeTls => return Ok(()),
+            Action::UpgradeTls => {
+                response.write_to(writer)?;
+                writer.flush()?;
+                // The client waits for the answer before its handshake, so nothing is
+                // left in the buffer.
+                return Ok(Some(reader.into_inner()));
+            }
             Action::NoReply => {}
         }
-        writer.flush()?;
+        reader.get_mut().flush()?;
     }
 }
