@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
-enum Tls {
+enum Encryption {
     None,
     StartTls(Arc<rustls::ServerConfig>),
     Implicit(Arc<rustls::ServerConfig>),
@@ -53,25 +53,25 @@ impl SmtpReceiver {
 
     /// Listens on `127.0.0.1` on a free port until the test binary exits; no login.
     pub fn start() -> SmtpReceiver {
-        SmtpReceiver::listen(false, Tls::None)
+        SmtpReceiver::listen(false, Encryption::None)
     }
 
     /// Like [`SmtpReceiver::start`], but mail is only taken after a login.
     pub fn start_with_login() -> SmtpReceiver {
-        SmtpReceiver::listen(true, Tls::None)
+        SmtpReceiver::listen(true, Encryption::None)
     }
 
     /// Offers STARTTLS (and takes mail without it too, so a test can tell).
     pub fn start_starttls() -> SmtpReceiver {
-        SmtpReceiver::listen(false, Tls::StartTls(server_config()))
+        SmtpReceiver::listen(false, Encryption::StartTls(server_config()))
     }
 
     /// TLS from the first byte, as on port 465.
     pub fn start_implicit_tls() -> SmtpReceiver {
-        SmtpReceiver::listen(false, Tls::Implicit(server_config()))
+        SmtpReceiver::listen(false, Encryption::Implicit(server_config()))
     }
 
-    fn listen(login: bool, tls: Tls) -> SmtpReceiver {
+    fn listen(login: bool, tls: Encryption) -> SmtpReceiver {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the test SMTP server");
         let address = listener
             .local_addr()
@@ -209,7 +209,7 @@ fn serve(
     stream: TcpStream,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
     login: bool,
-    tls: Tls,
+    tls: Encryption,
 ) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut builder = SessionBuilder::new("embargo-test-smtp");
@@ -220,7 +220,7 @@ fn serve(
             // Loopback only: AUTH without TLS is fine here.
             .insecure_enable_plaintext_auth();
     }
-    if let Tls::StartTls(_) = tls {
+    if let Encryption::StartTls(_) = tls {
         builder.enable_start_tls();
     }
     let over_tls = Arc::new(AtomicBool::new(false));
@@ -234,15 +234,15 @@ fn serve(
     };
     let mut session = builder.build(peer, handler);
     match tls {
-        Tls::None => {
+        Encryption::None => {
             converse(&mut session, stream, true)?;
         }
-        Tls::Implicit(config) => {
+        Encryption::Implicit(config) => {
             session.tls_active();
             over_tls.store(true, Ordering::Relaxed);
             converse(&mut session, tls_stream(&config, stream)?, true)?;
         }
-        Tls::StartTls(config) => {
+        Encryption::StartTls(config) => {
             if let Some(stream) = converse(&mut session, stream, true)? {
                 session.tls_active();
                 over_tls.store(true, Ordering::Relaxed);
