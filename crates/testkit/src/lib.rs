@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod imap;
 pub mod schemas;
+pub mod smtp;
+pub mod tls;
 
 pub use tempfile::TempDir;
 
