@@ -12,6 +12,7 @@ pub mod advisory;
 pub mod case;
 pub mod command;
 pub mod decide;
+pub mod ecosystem;
 pub mod effect;
 pub mod event;
 pub mod ids;
