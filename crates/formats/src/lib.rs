@@ -15,6 +15,7 @@ mod cvss_json;
 mod error;
 mod model;
 pub mod osv;
+mod text;
 
 /// FIRST's CVSS JSON objects, as the documents embed them.
 pub mod cvss {
@@ -43,5 +44,5 @@ pub mod cvss {
 pub use error::{Error, Missing};
 pub use model::{
     Advisory, Affected, Cna, Credit, CreditKind, Cwe, Event, Package, Publisher, Range, RangeKind,
-    Reference, ReferenceKind, Revision, Severity, SeverityKind, TimelineEntry,
+    Reference, ReferenceKind, Revision, Severity, SeverityKind, TimelineEntry, Withdrawal,
 };

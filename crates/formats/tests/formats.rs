@@ -15,5 +15,9 @@ mod fixture;
 mod osv;
 #[path = "formats/props.rs"]
 mod props;
+#[path = "formats/real.rs"]
+mod real;
+#[path = "formats/round_trip.rs"]
+mod round_trip;
 #[path = "formats/schemas.rs"]
 mod schemas;

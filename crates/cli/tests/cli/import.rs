@@ -1,6 +1,7 @@
 //! `embargo import osv` (V10): published advisories become disclosed cases; exporting
-//! them as OSV gives the records back unchanged; re-importing changes nothing; an
-//! invalid file is reported with its path and the schema error, and the rest go in.
+//! them as OSV gives the records back unchanged (credits without contact details);
+//! re-importing changes nothing; an invalid file is reported with its path and the
+//! schema error, and the rest go in.
 
 use super::support::*;
 use serde_json::Value;
@@ -18,6 +19,18 @@ const KEPT: [&str; 10] = [
     "published",
     "modified",
 ];
+
+/// A field as a document may publish it: credits without their contact details, which
+/// no document of ours publishes (issue 12).
+fn published(field: &str, value: Option<&Value>) -> Option<Value> {
+    let mut value = value.cloned()?;
+    if field == "credits" {
+        for credit in value.as_array_mut().into_iter().flatten() {
+            credit.as_object_mut().map(|c| c.remove("contact"));
+        }
+    }
+    Some(value)
+}
 
 #[test]
 fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
@@ -120,8 +133,8 @@ fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
         let original = &originals[doc["id"].as_str().unwrap()];
         for field in KEPT {
             assert_eq!(
-                doc.get(field),
-                original.get(field),
+                published(field, doc.get(field)),
+                published(field, original.get(field)),
                 "{}: `{field}` changed",
                 original["id"]
             );
