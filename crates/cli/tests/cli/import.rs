@@ -143,3 +143,71 @@ fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
     }
     assert_eq!(seen, originals.len());
 }
+
+/// Issue 14: a record naming its ecosystem by an older name (GitHub's `pip`) comes in
+/// under today's name instead of being refused whole; a placeholder date does not
+/// become a case received in year 1.
+#[test]
+fn older_ecosystem_names_and_placeholder_dates_are_imported() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().join("data").display().to_string();
+    let storage = ["--data-dir", d.as_str()];
+    let run = |args: &[&str]| embargo(&[args, &storage[..]].concat());
+    let out = run(&[
+        "admin",
+        "project",
+        "create",
+        "--slug",
+        "connect",
+        "--name",
+        "Connect",
+        "--component",
+        "go",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/tests/data/osv-real");
+    let mut record: Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("ghsa/GHSA-5357-c2jx-v7qh.json")).unwrap(),
+    )
+    .unwrap();
+    record["affected"][0]["package"]["ecosystem"] = "pip".into();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("old-name.json"), record.to_string()).unwrap();
+    std::fs::copy(
+        data.join("go/GO-2023-2102.json"),
+        input.join("GO-2023-2102.json"),
+    )
+    .unwrap();
+    let i = input.display().to_string();
+    let imported = run(&["import", "osv", "--project", "connect", &i]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("2 imported, 0 unchanged, 0 failed"),
+        "{}",
+        stdout(&imported)
+    );
+    let o = dir.path().join("out").display().to_string();
+    let out = run(&[
+        "export",
+        "--project",
+        "connect",
+        "--format",
+        "osv",
+        "--out",
+        &o,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for entry in std::fs::read_dir(dir.path().join("out")).unwrap() {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        assert!(!doc.to_string().contains("0001-01-01"), "{doc}");
+        if doc["id"] == "GHSA-5357-c2jx-v7qh" {
+            assert_eq!(doc["affected"][0]["package"]["ecosystem"], "PyPI");
+        } else {
+            assert_eq!(doc["id"], "GO-2023-2102");
+            assert!(doc.get("published").is_none(), "{doc}");
+        }
+    }
+}
