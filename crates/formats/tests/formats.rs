@@ -11,6 +11,8 @@ mod csaf_checks;
 mod cve;
 #[path = "formats/fixture.rs"]
 mod fixture;
+#[path = "formats/lifecycle.rs"]
+mod lifecycle;
 #[path = "formats/osv.rs"]
 mod osv;
 #[path = "formats/props.rs"]
