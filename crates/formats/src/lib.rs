@@ -15,7 +15,10 @@ mod cvss_json;
 mod error;
 mod model;
 pub mod osv;
+pub mod release_notes;
 mod text;
+
+pub use text::{plain, utc_minute};
 
 /// FIRST's CVSS JSON objects, as the documents embed them.
 pub mod cvss {

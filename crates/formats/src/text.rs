@@ -1,7 +1,91 @@
 //! Text a document needs in a shape the advisory may not have: a title taken from the
-//! details' first sentence, a description shortened to a format's limit.
+//! details' first sentence, a description shortened to a format's limit, a time as
+//! policies write it, a severity in words, Markdown as plain text.
 
+use jiff::Timestamp;
 use std::borrow::Cow;
+
+/// `2025-03-18 16:00 UTC`: how the policies write a release time.
+pub fn utc_minute(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// "High — CVSS v3.1 score 7.5 (`CVSS:3.1/…`); CVSS v4.0 score 8.7 (`CVSS:4.0/…`)": the
+/// rating of the first vector, then each vector with its score. `None` without vectors;
+/// `Err` names the vector that does not parse, and why.
+pub(crate) fn severity_in_words(vectors: &[String]) -> Result<Option<String>, (String, String)> {
+    let mut rating = None;
+    let mut parts = Vec::new();
+    for v in vectors {
+        let a = embargo_cvss::assess(v).map_err(|e| (v.clone(), e.to_string()))?;
+        rating.get_or_insert(a.severity.as_str());
+        parts.push(format!(
+            "CVSS v{} score {} (`{}`)",
+            a.vector.version(),
+            a.score,
+            a.vector
+        ));
+    }
+    Ok(rating.map(|r| format!("{r} — {}", parts.join("; "))))
+}
+
+/// A value for one Markdown table cell: on one line, its pipes escaped.
+pub(crate) fn cell(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// Markdown as plain text for mail and chat that show no Markdown: headings and
+/// emphasis markers dropped, `[text](url)` as `text (url)`, `<url>` as `url`, code
+/// fences dropped (their lines kept); list markers and line breaks kept.
+pub fn plain(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            continue;
+        }
+        let after = t.trim_start_matches('#');
+        let line = if after.len() < t.len() && after.starts_with(' ') {
+            after.trim_start()
+        } else {
+            line
+        };
+        let mut rest = line;
+        while let Some(c) = rest.chars().next() {
+            if c == '['
+                && let Some(close) = rest.find("](")
+                && let Some(end) = rest[close..].find(')')
+            {
+                let text = &rest[1..close];
+                let url = &rest[close + 2..close + end];
+                if text == url {
+                    out.push_str(url);
+                } else {
+                    out.push_str(&format!("{text} ({url})"));
+                }
+                rest = &rest[close + end + 1..];
+                continue;
+            }
+            if c == '<'
+                && let Some(end) = rest.find('>')
+                && rest[1..end].starts_with("http")
+            {
+                out.push_str(&rest[1..end]);
+                rest = &rest[end + 1..];
+                continue;
+            }
+            if !matches!(c, '*' | '`') {
+                out.push(c);
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        out.push('\n');
+    }
+    out
+}
 
 /// The first sentence of a Markdown text, as plain words: headings, code blocks, quotes
 /// and list markers are skipped, inline Markdown (`**`, `` ` ``, links) is unwrapped.
@@ -185,6 +269,23 @@ mod tests {
             "{short}"
         );
         assert_eq!(shorten("short", 4096, None), "short");
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words_and_the_links() {
+        assert_eq!(
+            plain(
+                "# Title\n\n**Bold** and `code`, see [the advisory](https://x.org/a) or <https://x.org/b>.\n- item #2\n```\nkept\n```"
+            ),
+            "Title\n\nBold and code, see the advisory (https://x.org/a) or https://x.org/b.\n- item #2\nkept\n"
+        );
+    }
+
+    #[test]
+    fn release_times_read_as_the_policies_write_them() {
+        let t: Timestamp = "2025-03-18T16:00:59Z".parse().unwrap();
+        assert_eq!(utc_minute(t), "2025-03-18 16:00 UTC");
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
     }
 
     #[test]

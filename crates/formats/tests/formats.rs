@@ -19,6 +19,8 @@ mod osv;
 mod props;
 #[path = "formats/real.rs"]
 mod real;
+#[path = "formats/release_notes.rs"]
+mod release_notes;
 #[path = "formats/round_trip.rs"]
 mod round_trip;
 #[path = "formats/schemas.rs"]
