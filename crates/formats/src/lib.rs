@@ -15,6 +15,7 @@ mod cvss_json;
 mod error;
 mod model;
 pub mod osv;
+pub mod post_mortem;
 pub mod release_notes;
 mod text;
 

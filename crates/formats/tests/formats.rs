@@ -15,6 +15,8 @@ mod fixture;
 mod lifecycle;
 #[path = "formats/osv.rs"]
 mod osv;
+#[path = "formats/post_mortem.rs"]
+mod post_mortem;
 #[path = "formats/props.rs"]
 mod props;
 #[path = "formats/real.rs"]
