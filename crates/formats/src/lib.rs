@@ -14,6 +14,7 @@ pub mod cve;
 mod cvss_json;
 mod error;
 mod model;
+pub mod notice;
 pub mod osv;
 pub mod post_mortem;
 pub mod release_notes;

@@ -13,6 +13,8 @@ mod cve;
 mod fixture;
 #[path = "formats/lifecycle.rs"]
 mod lifecycle;
+#[path = "formats/notice.rs"]
+mod notice;
 #[path = "formats/osv.rs"]
 mod osv;
 #[path = "formats/post_mortem.rs"]
