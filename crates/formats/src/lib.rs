@@ -1,6 +1,8 @@
 //! Advisory documents: a disclosed case, mapped by the server onto [`Advisory`], goes out
 //! as a CVE JSON 5 record ([`cve`]), an OSV record ([`osv`]) and a CSAF 2.0 security
-//! advisory ([`csaf`]); OSV records come back in through [`osv::parse`].
+//! advisory ([`csaf`]); OSV records come back in through [`osv::import`]. Around them:
+//! release notes ([`release_notes`], C17), the post-mortem ([`post_mortem`], C19) and
+//! the notices to lists and chat ([`notice`], V3, V4, V9, V10, C18).
 //!
 //! **Pure**: no IO, no clock. Every date a document carries comes from the advisory, so
 //! the same advisory always gives the same bytes (which is what snapshots rely on).

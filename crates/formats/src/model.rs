@@ -1,5 +1,5 @@
 //! The advisory as the formats see it: plain data the server fills from a disclosed case
-//! and its project, and that [`crate::osv::parse`] fills from an OSV record.
+//! and its project, and that [`crate::osv::import`] fills from an OSV record.
 //!
 //! The affected part follows OSV's shape (package, ranges of events, explicit versions)
 //! because it is the richest of the three formats and the one we import: CVE's
