@@ -1,6 +1,11 @@
 //! `embargo export`: one document per disclosed case of a project (never an
 //! undisclosed one), written to a directory, with a progress bar on a terminal and a
 //! summary at the end.
+//!
+//! A case that cannot have a document of this kind (no CVE id for a CVE record, no id
+//! OSV accepts, nothing named as affected) is skipped and said so on stderr; that is
+//! not a failure. The command exits 1 only when a document truly failed (a broken
+//! CVSS vector, a revision history a final CSAF document cannot carry, a write error).
 
 use crate::StorageArgs;
 use embargo_server::app::{App, Format};
@@ -52,7 +57,7 @@ pub async fn run(args: ExportArgs) -> Result<(), String> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let (mut written, mut skipped) = (0usize, Vec::new());
+    let (mut written, mut skipped, mut failed) = (0usize, Vec::new(), Vec::new());
     for case in &cases {
         bar.set_message(case.id.to_string());
         match app.document(case, &project, format) {
@@ -63,27 +68,35 @@ pub async fn run(args: ExportArgs) -> Result<(), String> {
                     .map_err(|e| format!("--out: cannot write {}: {e}", path.display()))?;
                 written += 1;
             }
-            Err(e) => skipped.push(format!("{}: {e}", case.id)),
+            Err(e) if e.not_applicable() => skipped.push(format!("{}: {e}", case.id)),
+            Err(e) => failed.push(format!("{}: {e}", case.id)),
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
     println!(
-        "Exported {written} {} document{} of project {} to {}",
+        "Exported {written} {} document{} of project {} to {}{}",
         format.as_str(),
         if written == 1 { "" } else { "s" },
         project.slug,
-        args.out.display()
+        args.out.display(),
+        match skipped.len() {
+            0 => String::new(),
+            n => format!("; skipped {n} that cannot have one"),
+        }
     );
-    if skipped.is_empty() {
+    for s in &skipped {
+        eprintln!("skipped {s}");
+    }
+    for f in &failed {
+        eprintln!("failed {f}");
+    }
+    if failed.is_empty() {
         Ok(())
     } else {
-        for s in &skipped {
-            eprintln!("skipped {s}");
-        }
         Err(format!(
             "{} disclosed case(s) could not be exported (see above)",
-            skipped.len()
+            failed.len()
         ))
     }
 }

@@ -14,6 +14,7 @@ pub mod case;
 pub mod clocks;
 pub mod command;
 pub mod decide;
+pub mod ecosystem;
 pub mod effect;
 pub mod event;
 pub mod ids;

@@ -4,9 +4,16 @@
 //!   `product_version_range` per affected interval, written in `vers:` (e.g.
 //!   `vers:golang/>=1.15.0|<1.15.3`), and `product_version` per fixed version (with the
 //!   package's purl at that version). Product ids are `component@range` and
-//!   `component@version`, so they are stable across exports. GIT ranges are left out:
-//!   commit intervals are no product a CSAF reader can match; a package with only GIT
-//!   ranges and no listed versions is refused.
+//!   `component@version`, so they are stable across exports. GIT ranges are left out
+//!   when the package also has versions. A package with **only commit ranges** (OSV
+//!   `GIT`) is still a product: one `product_version_range` per interval of the
+//!   repository, in words ("commits of REPO since … up to, not including, …"), a
+//!   `product_version` per fixing commit (status `fixed`) and a `vendor_fix` remediation
+//!   per fixing commit, linked to the commit where the host is known. A package with
+//!   neither ranges nor versions is affected in every version (`vers:…/*`).
+//! - `document.title` is the summary, else the first sentence of the details, else
+//!   the id; `initial_release_date` is the publication, else the first revision, else
+//!   the last change (a placeholder date is never written).
 //! - `vulnerabilities[0]`: `cve`, `cwe` (CSAF 2.0 takes exactly one: the first of the
 //!   advisory's, with its name), notes (`description` = details, `general` "Impact" =
 //!   effect), `product_status` (`known_affected` ranges, `fixed` versions), `scores`
@@ -19,11 +26,19 @@
 //!   or semantic versions), ascending, without gaps in the (major) number, starting at
 //!   0 or 1, and not 0 or pre-release in the latest (mandatory tests 6.1.14, 6.1.18–
 //!   6.1.22, 6.1.30 — checked here, so that a document we emit passes them).
+//!   `version` is the latest revision's number and `current_release_date` the latest
+//!   change (6.1.16).
+//! - **Withdrawal**: CSAF 2.0 has no withdrawn status (2.1 adds a profile for it), so a
+//!   withdrawn advisory stays `final`, gains a revision at the withdrawal (unless the
+//!   history already has one at or after it) and a document note "Withdrawn" with the
+//!   reason.
+//! - Acknowledgments name people and roles; a credit's contact details are never
+//!   published.
 
 use crate::error::missing;
 use crate::{
-    Advisory, Affected, CreditKind, Error, Event, Missing, RangeKind, ReferenceKind, Revision,
-    SeverityKind, cvss_json,
+    Advisory, Affected, CreditKind, Error, Event, Missing, Range, RangeKind, ReferenceKind,
+    Revision, SeverityKind, cvss_json,
 };
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -36,17 +51,8 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
         .publisher
         .as_ref()
         .ok_or(missing(FORMAT, Missing::Publisher))?;
-    let title = a
-        .summary
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or(missing(FORMAT, Missing::Summary))?;
-    let details = a
-        .details
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or(missing(FORMAT, Missing::Details))?;
-    let published = a.published.ok_or(missing(FORMAT, Missing::Published))?;
+    let title = a.title();
+    let details = a.description().ok_or(missing(FORMAT, Missing::Details))?;
     let self_url = a
         .csaf_url
         .as_deref()
@@ -54,11 +60,24 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
     if a.affected_list().is_empty() {
         return Err(missing(FORMAT, Missing::Affected));
     }
+    // CSAF requires a first release date; an unknown publication (an imported record's
+    // placeholder) falls back to the first revision, then to the earliest date known.
+    let published = a
+        .published
+        .or(a.revisions.first().map(|r| r.date))
+        .unwrap_or_else(|| {
+            a.withdrawn
+                .as_ref()
+                .map_or(a.modified, |w| w.at.min(a.modified))
+        });
     let revisions = revisions(a, published)?;
     let version = revisions
         .last()
         .map(|r| r.number.clone())
         .unwrap_or_default();
+    let current = revisions
+        .last()
+        .map_or(a.last_change(), |r| r.date.max(a.last_change()));
 
     let tree = ProductTree::build(&publisher.name, a.affected_list())?;
 
@@ -80,7 +99,7 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
             "status": "final",
             "version": version,
             "initial_release_date": published.to_string(),
-            "current_release_date": a.modified.to_string(),
+            "current_release_date": current.to_string(),
             "revision_history": revisions.iter().map(|r| json!({
                 "number": r.number,
                 "date": r.date.to_string(),
@@ -89,10 +108,20 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
             "generator": {"engine": {"name": "Embargo"}},
         }),
     );
-    document.insert(
-        "notes".into(),
-        json!([{"category": "summary", "title": "Summary", "text": title}]),
-    );
+    let mut notes = Vec::new();
+    if let Some(w) = &a.withdrawn {
+        let why = match w.reason.as_deref() {
+            Some(reason) => format!(": {reason}"),
+            None => "; the description says why.".to_owned(),
+        };
+        notes.push(json!({
+            "category": "general",
+            "title": "Withdrawn",
+            "text": format!("This advisory was withdrawn on {}{why}", w.at.strftime("%Y-%m-%d")),
+        }));
+    }
+    notes.push(json!({"category": "summary", "title": "Summary", "text": title}));
+    document.insert("notes".into(), Value::Array(notes));
     let mut references = vec![json!({
         "category": "self",
         "summary": format!("This advisory as CSAF: {}", a.id),
@@ -130,8 +159,17 @@ fn reference_summary(kind: ReferenceKind) -> &'static str {
 /// What the product tree gives the vulnerability: ids per affected entry.
 struct ProductTree {
     branch: Value,
-    /// Per `Advisory::affected` entry: (known affected ids, fixed ids, fixed versions).
-    per_affected: Vec<(Vec<String>, Vec<String>, Vec<String>)>,
+    /// One per `Advisory::affected` entry, in order.
+    per_affected: Vec<PerAffected>,
+}
+
+#[derive(Default)]
+struct PerAffected {
+    known_affected: Vec<String>,
+    fixed_ids: Vec<String>,
+    fixed_versions: Vec<String>,
+    /// Fixing commits of a package known by commit ranges only: (repo, commit).
+    fixed_commits: Vec<(Option<String>, String)>,
 }
 
 impl ProductTree {
@@ -154,36 +192,31 @@ impl ProductTree {
                 }
             };
             let (_, branches, ids) = &mut products[i];
-            let mut add = |category: &str, version: &str, helper: Option<String>| -> String {
-                let id = format!("{name}@{version}");
+            let mut add = |category: &str, id_part: &str, label: &str, helper: Option<String>| {
+                let id = format!("{name}@{id_part}");
                 if !ids.contains(&id) {
                     let mut product = json!({
-                        "name": format!("{vendor} {name} {version}"),
+                        "name": format!("{vendor} {name} {label}"),
                         "product_id": id,
                     });
                     if let Some(purl) = helper {
                         product["product_identification_helper"] = json!({"purl": purl});
                     }
-                    branches
-                        .push(json!({"category": category, "name": version, "product": product}));
+                    branches.push(json!({"category": category, "name": label, "product": product}));
                     ids.push(id.clone());
                 }
                 id
             };
             let ecosystem = x.package.as_ref().map(|p| p.ecosystem.as_str());
-            let mut known = Vec::new();
-            let mut fixed_ids = Vec::new();
-            let mut fixed_versions = Vec::new();
+            let mut out = PerAffected::default();
             let mut has_range = false;
             for r in x.ranges.iter().filter(|r| r.kind != RangeKind::Git) {
                 has_range = true;
                 let scheme = vers_scheme(r.kind, ecosystem);
                 for constraint in vers_constraints(&r.events) {
-                    known.push(add(
-                        "product_version_range",
-                        &format!("vers:{scheme}/{constraint}"),
-                        None,
-                    ));
+                    let vers = format!("vers:{scheme}/{constraint}");
+                    out.known_affected
+                        .push(add("product_version_range", &vers, &vers, None));
                 }
                 for e in &r.events {
                     if let Event::Fixed(v) = e {
@@ -192,33 +225,58 @@ impl ProductTree {
                             .as_ref()
                             .and_then(|p| p.purl.as_deref())
                             .map(|purl| purl_at(purl, v));
-                        fixed_ids.push(add("product_version", v, purl));
-                        fixed_versions.push(v.clone());
+                        out.fixed_ids.push(add("product_version", v, v, purl));
+                        out.fixed_versions.push(v.clone());
                     }
                 }
             }
             if !has_range {
                 for v in &x.versions {
-                    known.push(add("product_version", v, None));
+                    out.known_affected.push(add("product_version", v, v, None));
                 }
             }
-            if known.is_empty() {
-                return Err(Error::Invalid {
-                    format: FORMAT,
-                    field: "affected",
-                    reason: format!(
-                        "`{name}` has no SEMVER/ECOSYSTEM range and no versions; CSAF cannot name \
-                         what is affected by commit ranges alone"
-                    ),
-                });
+            let git: Vec<&Range> = x
+                .ranges
+                .iter()
+                .filter(|r| r.kind == RangeKind::Git)
+                .collect();
+            if out.known_affected.is_empty() {
+                // Commit ranges only: the repository is the product, each interval a
+                // range in words.
+                for r in &git {
+                    for (id_part, words) in git_intervals(r.repo.as_deref(), &r.events) {
+                        out.known_affected.push(add(
+                            "product_version_range",
+                            &id_part,
+                            &words,
+                            None,
+                        ));
+                    }
+                }
+            }
+            if out.fixed_versions.is_empty() {
+                for r in &git {
+                    for e in &r.events {
+                        if let Event::Fixed(c) = e {
+                            out.fixed_ids.push(add("product_version", c, c, None));
+                            out.fixed_commits.push((r.repo.clone(), c.clone()));
+                        }
+                    }
+                }
+            }
+            if out.known_affected.is_empty() {
+                // Neither ranges nor versions: OSV's "every version of the package".
+                let vers = format!("vers:{}/*", vers_scheme(RangeKind::Ecosystem, ecosystem));
+                out.known_affected
+                    .push(add("product_version_range", &vers, &vers, None));
             }
             // Two ranges of one package may name the same interval or fixed version;
             // CSAF's product id lists must not repeat an id.
-            per_affected.push((
-                dedup_strings(known),
-                dedup_strings(fixed_ids),
-                dedup_strings(fixed_versions),
-            ));
+            out.known_affected = dedup_strings(out.known_affected);
+            out.fixed_ids = dedup_strings(out.fixed_ids);
+            out.fixed_versions = dedup_strings(out.fixed_versions);
+            out.fixed_commits.dedup();
+            per_affected.push(out);
         }
         let product_branches: Vec<Value> = products
             .into_iter()
@@ -234,12 +292,94 @@ impl ProductTree {
 
     fn known_affected(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for id in self.per_affected.iter().flat_map(|(k, ..)| k) {
+        for id in self.per_affected.iter().flat_map(|x| &x.known_affected) {
             if !out.contains(id) {
                 out.push(id.clone());
             }
         }
         out
+    }
+}
+
+/// A GIT range's affected intervals as (product id part, words). In a commit graph every
+/// fixing (or limit) commit bounds every `introduced` one; `last_affected` pairs with
+/// the `introduced` before it.
+fn git_intervals(repo: Option<&str>, events: &[Event]) -> Vec<(String, String)> {
+    let short = |c: &str| c.chars().take(12).collect::<String>();
+    let of = repo.map(|r| format!(" of {r}")).unwrap_or_default();
+    let since = |c: &str| {
+        if c == "0" {
+            format!("commits{of} since the first")
+        } else {
+            format!("commits{of} since {c}")
+        }
+    };
+    let ends: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Fixed(v) | Event::Limit(v) => Some(v.as_str()),
+            Event::Introduced(_) | Event::LastAffected(_) => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut start: Option<&str> = None;
+    for e in events {
+        match e {
+            Event::Introduced(v) => {
+                if let Some(s) = start.replace(v)
+                    && !events.iter().any(|e| matches!(e, Event::LastAffected(_)))
+                {
+                    out.push(bounded(s, &ends, &since, &short));
+                }
+            }
+            Event::LastAffected(v) => {
+                if let Some(s) = start.take() {
+                    out.push((
+                        format!("git:{}...{}", short(s), short(v)),
+                        format!("{} up to and including {v}", since(s)),
+                    ));
+                }
+            }
+            Event::Fixed(_) | Event::Limit(_) => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(bounded(s, &ends, &since, &short));
+    }
+    out
+}
+
+fn bounded(
+    start: &str,
+    ends: &[&str],
+    since: &dyn Fn(&str) -> String,
+    short: &dyn Fn(&str) -> String,
+) -> (String, String) {
+    if ends.is_empty() {
+        return (
+            format!("git:{}..", short(start)),
+            format!("{}; no fix yet", since(start)),
+        );
+    }
+    let ids: Vec<String> = ends.iter().map(|e| short(e)).collect();
+    (
+        format!("git:{}..{}", short(start), ids.join("+")),
+        format!(
+            "{} up to, not including, {}",
+            since(start),
+            ends.join(" or ")
+        ),
+    )
+}
+
+/// Where a hosting service shows one commit, for the hosts whose URL scheme is known.
+fn commit_url(repo: &str, commit: &str) -> Option<String> {
+    let repo = repo.trim_end_matches('/').trim_end_matches(".git");
+    let host = repo.strip_prefix("https://")?.split('/').next()?;
+    match host {
+        "github.com" | "codeberg.org" | "gitea.com" => Some(format!("{repo}/commit/{commit}")),
+        "gitlab.com" => Some(format!("{repo}/-/commit/{commit}")),
+        _ => None,
     }
 }
 
@@ -362,7 +502,7 @@ fn vulnerability(a: &Advisory, details: &str, tree: &ProductTree) -> Result<Valu
     let fixed: Vec<String> = tree
         .per_affected
         .iter()
-        .flat_map(|(_, f, _)| f.iter().cloned())
+        .flat_map(|x| x.fixed_ids.iter().cloned())
         .collect();
     let mut status = Map::new();
     status.insert("known_affected".into(), json!(known));
@@ -376,25 +516,46 @@ fn vulnerability(a: &Advisory, details: &str, tree: &ProductTree) -> Result<Valu
         v.insert("scores".into(), Value::Array(scores));
     }
 
+    let fix_reference = a
+        .references
+        .iter()
+        .find(|r| r.kind == ReferenceKind::Fix)
+        .map(|r| r.url.as_str());
     let mut remediations = Vec::new();
-    for (x, (known_x, _, fixed_versions)) in a.affected_list().iter().zip(&tree.per_affected) {
-        if fixed_versions.is_empty() {
-            continue;
-        }
+    for (x, per) in a.affected_list().iter().zip(&tree.per_affected) {
         let name = x.product_name().unwrap_or_default();
-        let versions = dedup_strings(fixed_versions.clone());
-        let mut r = json!({
-            "category": "vendor_fix",
-            "details": format!(
-                "Update {name} to {} (the fixed version of the release line in use) or later.",
-                versions.join(", ")
-            ),
-            "product_ids": known_x,
-        });
-        if let Some(fix) = a.references.iter().find(|r| r.kind == ReferenceKind::Fix) {
-            r["url"] = json!(fix.url);
+        if !per.fixed_versions.is_empty() {
+            let mut r = json!({
+                "category": "vendor_fix",
+                "details": format!(
+                    "Update {name} to {} (the fixed version of the release line in use) or later.",
+                    per.fixed_versions.join(", ")
+                ),
+                "product_ids": per.known_affected,
+            });
+            if let Some(url) = fix_reference {
+                r["url"] = json!(url);
+            }
+            remediations.push(r);
         }
-        remediations.push(r);
+        for (repo, commit) in &per.fixed_commits {
+            let mut r = json!({
+                "category": "vendor_fix",
+                "details": format!(
+                    "Update {name} to a version that contains commit {commit}{}.",
+                    repo.as_deref().map(|r| format!(" of {r}")).unwrap_or_default()
+                ),
+                "product_ids": per.known_affected,
+            });
+            if let Some(url) = repo
+                .as_deref()
+                .and_then(|r| commit_url(r, commit))
+                .or(fix_reference.map(str::to_owned))
+            {
+                r["url"] = json!(url);
+            }
+            remediations.push(r);
+        }
     }
     if let Some(m) = a.mitigation.as_deref().filter(|m| !m.is_empty()) {
         remediations.push(json!({"category": "mitigation", "details": m, "product_ids": known}));
@@ -408,17 +569,10 @@ fn vulnerability(a: &Advisory, details: &str, tree: &ProductTree) -> Result<Valu
             .credits
             .iter()
             .map(|c| {
+                // Name and role only: contact details are never published.
                 let mut ack = json!({"names": [c.name]});
                 if let Some(kind) = c.kind {
                     ack["summary"] = json!(credit_summary(kind));
-                }
-                let urls: Vec<&String> = c
-                    .contact
-                    .iter()
-                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-                    .collect();
-                if !urls.is_empty() {
-                    ack["urls"] = json!(urls);
                 }
                 ack
             })
@@ -442,10 +596,10 @@ fn scores(a: &Advisory, tree: &ProductTree, known: &[String]) -> Result<Vec<Valu
         let s = cvss_json::assess(FORMAT, &vector)?;
         out.push(json!({"products": known, "cvss_v3": cvss_json::v3(&s)}));
     } else {
-        for (x, (known_x, ..)) in a.affected_list().iter().zip(&tree.per_affected) {
+        for (x, per) in a.affected_list().iter().zip(&tree.per_affected) {
             if let Some(vector) = v3(&x.severity) {
                 let s = cvss_json::assess(FORMAT, &vector)?;
-                out.push(json!({"products": known_x, "cvss_v3": cvss_json::v3(&s)}));
+                out.push(json!({"products": per.known_affected, "cvss_v3": cvss_json::v3(&s)}));
             }
         }
     }
@@ -517,8 +671,34 @@ fn major(n: Number) -> u64 {
 }
 
 /// The revision history to publish, checked against the mandatory tests a final
-/// document must pass.
+/// document must pass, with a revision for a withdrawal the history does not have yet.
 fn revisions(a: &Advisory, published: Timestamp) -> Result<Vec<Revision>, Error> {
+    let mut list = checked_revisions(a, published)?;
+    // A history of our own may record the withdrawal already; the implicit one never.
+    if let Some(w) = &a.withdrawn
+        && let Some(last) = list.last()
+        && (last.date < w.at || a.revisions.is_empty())
+    {
+        let number = match parse_number(&last.number) {
+            Some(Number::Integer(n)) => (n + 1).to_string(),
+            // Withdrawing changes what the document means: a major step.
+            Some(Number::Semver(major, ..)) => format!("{}.0.0", major + 1),
+            None => unreachable!("checked_revisions parsed every number"),
+        };
+        let summary = match w.reason.as_deref() {
+            Some(reason) => format!("Withdrawn: {reason}"),
+            None => "Withdrawn.".to_owned(),
+        };
+        list.push(Revision {
+            number,
+            date: w.at.max(last.date),
+            summary,
+        });
+    }
+    Ok(list)
+}
+
+fn checked_revisions(a: &Advisory, published: Timestamp) -> Result<Vec<Revision>, Error> {
     if a.revisions.is_empty() {
         return Ok(vec![Revision {
             number: "1".into(),

@@ -14,12 +14,24 @@
 //! - reference tags from the OSV reference type: ADVISORY → `vendor-advisory`,
 //!   FIX → `patch`, REPORT → `issue-tracking`, ARTICLE → `technical-description`,
 //!   EVIDENCE → `exploit`, PACKAGE → `product`; the others get no tag.
-//! - `solutions` lists the fixed versions per product.
+//! - `solutions` lists the fixed versions per product (the fixing commits where a
+//!   package has only commit ranges).
+//! - GIT ranges: one entry per `introduced` commit, `lessThan` its fixing commit; with
+//!   several fixing commits (one per branch), `lessThan: "*"` and a `changes` entry
+//!   per fix, so no fix is dropped (CVE's own algorithm applies each change).
+//! - A description over CVE's 4,096 characters (16,384 for the Markdown) is shortened
+//!   at a sentence and points to the full advisory ([`Advisory::full_text_url`]); the
+//!   title is cut at a word at 256.
+//! - A withdrawn advisory stays a published record (a rejection is a CVE Services act):
+//!   its description starts with `** WITHDRAWN **` and the reason, the timeline says
+//!   when, and the container carries the tag `x_withdrawn` (CVE 5 allows `x_` tags).
 
 use crate::cvss_json;
 use crate::error::missing;
+use crate::text::{cut_at_word, shorten};
 use crate::{
-    Advisory, Affected, CreditKind, Error, Event, Missing, RangeKind, ReferenceKind, SeverityKind,
+    Advisory, Affected, CreditKind, Error, Event, Missing, Range, RangeKind, ReferenceKind,
+    SeverityKind,
 };
 use serde_json::{Map, Value, json};
 
@@ -46,11 +58,7 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
         .publisher
         .as_ref()
         .ok_or(missing(FORMAT, Missing::Publisher))?;
-    let details = a
-        .details
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-        .ok_or(missing(FORMAT, Missing::Details))?;
+    let details = a.description().ok_or(missing(FORMAT, Missing::Details))?;
     if a.affected_list().is_empty() {
         return Err(missing(FORMAT, Missing::Affected));
     }
@@ -58,33 +66,51 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
         return Err(missing(FORMAT, Missing::References));
     }
 
+    let updated = a.last_change();
     let mut c = Map::new();
     c.insert(
         "providerMetadata".into(),
         json!({
             "orgId": cna.org_id,
             "shortName": cna.short_name,
-            "dateUpdated": a.modified.to_string(),
+            "dateUpdated": updated.to_string(),
         }),
     );
-    if let Some(title) = &a.summary {
-        c.insert("title".into(), json!(limited("summary", title, 256)?));
+    if let Some(title) = a.summary.as_deref().filter(|t| !t.trim().is_empty()) {
+        c.insert("title".into(), json!(cut_at_word(title.trim(), 256)));
     }
     if let Some(p) = a.published {
         c.insert("datePublic".into(), json!(p.to_string()));
     }
+    let described = match &a.withdrawn {
+        Some(w) => {
+            let why = match w.reason.as_deref() {
+                Some(reason) => format!(": {reason}"),
+                None => ".".to_owned(),
+            };
+            format!(
+                "** WITHDRAWN ** This advisory was withdrawn on {}{why}\n\n{details}",
+                w.at.strftime("%Y-%m-%d")
+            )
+        }
+        None => details.to_owned(),
+    };
+    let full = a.full_text_url();
     c.insert(
         "descriptions".into(),
         json!([{
             "lang": LANG,
-            "value": limited("details", details, 4096)?,
+            "value": shorten(&described, 4096, full),
             "supportingMedia": [{
                 "type": "text/markdown",
                 "base64": false,
-                "value": limited("details", details, 16384)?,
+                "value": shorten(&described, 16384, full),
             }],
         }]),
     );
+    if a.withdrawn.is_some() {
+        c.insert("tags".into(), json!(["x_withdrawn"]));
+    }
     c.insert(
         "affected".into(),
         Value::Array(
@@ -132,12 +158,19 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
     if let Some(s) = solution(a) {
         c.insert("solutions".into(), json!([{"lang": LANG, "value": s}]));
     }
-    if !a.timeline.is_empty() {
-        let entries: Vec<Value> = a
-            .timeline
-            .iter()
-            .map(|t| json!({"time": t.time.to_string(), "lang": LANG, "value": t.value}))
-            .collect();
+    let mut entries: Vec<Value> = a
+        .timeline
+        .iter()
+        .map(|t| json!({"time": t.time.to_string(), "lang": LANG, "value": t.value}))
+        .collect();
+    if let Some(w) = &a.withdrawn {
+        let value = match w.reason.as_deref() {
+            Some(reason) => format!("Advisory withdrawn: {reason}"),
+            None => "Advisory withdrawn".to_owned(),
+        };
+        entries.push(json!({"time": w.at.to_string(), "lang": LANG, "value": value}));
+    }
+    if !entries.is_empty() {
         c.insert("timeline".into(), Value::Array(dedup(entries)));
     }
     c.insert("references".into(), Value::Array(references(a)));
@@ -158,7 +191,7 @@ pub fn export(a: &Advisory) -> Result<Value, Error> {
     if let Some(p) = a.published {
         meta.insert("datePublished".into(), json!(p.to_string()));
     }
-    meta.insert("dateUpdated".into(), json!(a.modified.to_string()));
+    meta.insert("dateUpdated".into(), json!(updated.to_string()));
 
     Ok(json!({
         "dataType": "CVE_RECORD",
@@ -269,8 +302,9 @@ fn version_type(kind: RangeKind, ecosystem: Option<&str>) -> &'static str {
     match kind {
         RangeKind::Semver => "semver",
         RangeKind::Git => "git",
-        RangeKind::Ecosystem => match ecosystem.map(|e| e.split(':').next().unwrap_or(e)) {
-            Some("Go" | "npm" | "crates.io" | "Hex" | "Pub" | "SwiftURL") => "semver",
+        RangeKind::Ecosystem => match ecosystem.map(embargo_core::ecosystem::base) {
+            // Pub's SemVer 2.0.0-rc.1 is closest to CVE's `semver`.
+            Some(e) if embargo_core::ecosystem::uses_semver(e) || e == "Pub" => "semver",
             Some("PyPI") => "python",
             Some("Maven") => "maven",
             Some("Debian" | "Ubuntu") => "dpkg",
@@ -302,6 +336,10 @@ fn product(vendor: &str, x: &Affected) -> Result<Value, Error> {
     let mut versions = Vec::new();
     for r in &x.ranges {
         let vt = version_type(r.kind, ecosystem);
+        if let Some(git) = git_versions(r) {
+            versions.extend(git);
+            continue;
+        }
         let mut start: Option<&str> = None;
         for e in &r.events {
             match e {
@@ -345,6 +383,45 @@ fn product(vendor: &str, x: &Affected) -> Result<Value, Error> {
     Ok(Value::Object(p))
 }
 
+/// A GIT range's entries, when it ends in fixes (or limits) rather than a last affected
+/// commit: in a commit graph every fix applies to every `introduced`, so each
+/// `introduced` gets all of them.
+fn git_versions(r: &Range) -> Option<Vec<Value>> {
+    if r.kind != RangeKind::Git || r.events.iter().any(|e| matches!(e, Event::LastAffected(_))) {
+        return None;
+    }
+    let ends: Vec<&str> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Fixed(v) | Event::Limit(v) => Some(v.as_str()),
+            Event::Introduced(_) | Event::LastAffected(_) => None,
+        })
+        .collect();
+    let entries = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Introduced(v) => Some(v.as_str()),
+            Event::Fixed(_) | Event::Limit(_) | Event::LastAffected(_) => None,
+        })
+        .map(|start| match ends.as_slice() {
+            [] => open_range(start, "git"),
+            [end] => {
+                json!({"version": start, "lessThan": end, "status": "affected", "versionType": "git"})
+            }
+            many => json!({
+                "version": start,
+                "lessThan": "*",
+                "status": "affected",
+                "versionType": "git",
+                "changes": many.iter().map(|at| json!({"at": at, "status": "unaffected"})).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    Some(entries)
+}
+
 fn open_range(start: &str, version_type: &str) -> Value {
     json!({"version": start, "lessThan": "*", "status": "affected", "versionType": version_type})
 }
@@ -371,34 +448,54 @@ fn metrics(a: &Advisory) -> Result<Vec<Value>, Error> {
 }
 
 /// "Fixed in connect-go 1.16.2 and 1.15.3; connect-swift 0.12.1." from the `fixed`
-/// events of SEMVER/ECOSYSTEM ranges (commit hashes say nothing to a reader).
-pub(crate) fn solution(a: &Advisory) -> Option<String> {
+/// events of SEMVER/ECOSYSTEM ranges; a package with only commit ranges names its
+/// fixing commits ("libfoo at commit 1a2b…").
+fn solution(a: &Advisory) -> Option<String> {
+    let fixed_in = |x: &Affected, git: bool| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in x
+            .ranges
+            .iter()
+            .filter(|r| (r.kind == RangeKind::Git) == git)
+            .flat_map(|r| &r.events)
+        {
+            if let Event::Fixed(v) = e
+                && !out.contains(v)
+            {
+                out.push(v.clone());
+            }
+        }
+        out
+    };
     let parts: Vec<String> = a
         .affected_list()
         .iter()
         .filter_map(|x| {
-            let fixed: Vec<&str> = x
-                .ranges
-                .iter()
-                .filter(|r| r.kind != RangeKind::Git)
-                .flat_map(|r| &r.events)
-                .filter_map(|e| match e {
-                    Event::Fixed(v) => Some(v.as_str()),
-                    _ => None,
-                })
-                .collect();
             let name = x.product_name()?;
-            (!fixed.is_empty()).then(|| format!("{name} {}", join_and(&fixed)))
+            let versions = fixed_in(x, false);
+            if !versions.is_empty() {
+                return Some(format!("{name} {}", join_and(&versions)));
+            }
+            let commits = fixed_in(x, true);
+            let noun = if commits.len() == 1 {
+                "commit"
+            } else {
+                "commits"
+            };
+            (!commits.is_empty()).then(|| format!("{name} at {noun} {}", join_and(&commits)))
         })
         .collect();
     (!parts.is_empty()).then(|| format!("Fixed in {}.", parts.join("; ")))
 }
 
-fn join_and(items: &[&str]) -> String {
+fn join_and<S: AsRef<str>>(items: &[S]) -> String {
     match items {
         [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
     }
 }
 

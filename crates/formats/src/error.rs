@@ -41,6 +41,20 @@ pub enum Error {
     OsvShape(String),
 }
 
+impl Error {
+    /// Whether the advisory simply cannot have a document of this kind (yet), rather
+    /// than a document failing: no CVE id for a CVE record, nothing named as affected
+    /// for a CVE record or a CSAF document, no id OSV accepts for an OSV record. An
+    /// export of many advisories skips these and says why; the others are failures.
+    pub fn not_applicable(&self) -> bool {
+        match self {
+            Error::Missing { missing, .. } => matches!(missing, Missing::CveId | Missing::Affected),
+            Error::Invalid { format, field, .. } => *format == "OSV" && *field == "id",
+            Error::InvalidCvss { .. } | Error::TooLong { .. } | Error::OsvShape(_) => false,
+        }
+    }
+}
+
 /// What an exporter found missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {

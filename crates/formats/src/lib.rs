@@ -1,6 +1,8 @@
 //! Advisory documents: a disclosed case, mapped by the server onto [`Advisory`], goes out
 //! as a CVE JSON 5 record ([`cve`]), an OSV record ([`osv`]) and a CSAF 2.0 security
-//! advisory ([`csaf`]); OSV records come back in through [`osv::parse`].
+//! advisory ([`csaf`]); OSV records come back in through [`osv::import`]. Around them:
+//! release notes ([`release_notes`], C17), the post-mortem ([`post_mortem`], C19) and
+//! the notices to lists and chat ([`notice`], V3, V4, V9, V10, C18).
 //!
 //! **Pure**: no IO, no clock. Every date a document carries comes from the advisory, so
 //! the same advisory always gives the same bytes (which is what snapshots rely on).
@@ -14,8 +16,14 @@ pub mod cve;
 mod cvss_json;
 mod error;
 mod model;
+pub mod notice;
 pub mod osv;
+pub mod post_mortem;
+pub mod release_notes;
 pub mod security_md;
+mod text;
+
+pub use text::{plain, utc_minute};
 
 /// FIRST's CVSS JSON objects, as the documents embed them.
 pub mod cvss {
@@ -44,5 +52,5 @@ pub mod cvss {
 pub use error::{Error, Missing};
 pub use model::{
     Advisory, Affected, Cna, Credit, CreditKind, Cwe, Event, Package, Publisher, Range, RangeKind,
-    Reference, ReferenceKind, Revision, Severity, SeverityKind, TimelineEntry,
+    Reference, ReferenceKind, Revision, Severity, SeverityKind, TimelineEntry, Withdrawal,
 };

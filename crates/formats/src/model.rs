@@ -1,5 +1,5 @@
 //! The advisory as the formats see it: plain data the server fills from a disclosed case
-//! and its project, and that [`crate::osv::parse`] fills from an OSV record.
+//! and its project, and that [`crate::osv::import`] fills from an OSV record.
 //!
 //! The affected part follows OSV's shape (package, ranges of events, explicit versions)
 //! because it is the richest of the three formats and the one we import: CVE's
@@ -25,6 +25,9 @@ pub struct Advisory {
     pub aliases: Option<Vec<String>>,
     /// Ids of closely related but different vulnerabilities (OSV `related`).
     pub related: Vec<String>,
+    /// Ids of the upstream vulnerabilities this advisory carries downstream (OSV
+    /// `upstream`, e.g. a distribution's advisory for a library's CVE).
+    pub upstream: Vec<String>,
     /// One-line title: CVE `title`, OSV `summary`, CSAF `document.title`.
     pub summary: Option<String>,
     /// The description, in Markdown: CVE `descriptions` (with the Markdown as supporting
@@ -54,16 +57,32 @@ pub struct Advisory {
     pub published: Option<Timestamp>,
     /// When it last changed.
     pub modified: Timestamp,
+    /// Set once the advisory is withdrawn (it stays published, marked as such): OSV
+    /// `withdrawn`, a CSAF revision and note, the CVE record's description and tags.
+    pub withdrawn: Option<Withdrawal>,
     /// Versions of the advisory, oldest first: CSAF `revision_history`. Empty means one
-    /// implicit revision `1` at `published`.
+    /// implicit revision `1` at `published`. A withdrawal after the last revision adds
+    /// one more in CSAF.
     pub revisions: Vec<Revision>,
     /// Dated steps of the case worth showing (reported, fixed, disclosed): CVE `timeline`.
     pub timeline: Vec<TimelineEntry>,
     /// Where the CSAF document itself will be served: its `self` reference.
     pub csaf_url: Option<String>,
+    /// The advisory's own public page, which shows the whole text: where a document
+    /// that must shorten the description points the reader.
+    pub url: Option<String>,
     /// OSV `database_specific`, kept verbatim from an imported record. When empty, OSV
     /// export writes its own (`cwe_ids`, `severity`), as GitHub's database does.
     pub database_specific: Option<Map<String, Value>>,
+}
+
+/// Why and when an advisory was withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub at: Timestamp,
+    /// The reason in plain words ("a duplicate of GHSA-…", "not a vulnerability: …").
+    /// `None` for an imported record: OSV keeps its reason in the record's own text.
+    pub reason: Option<String>,
 }
 
 /// The organisation that publishes the advisory.
@@ -139,10 +158,6 @@ pub enum RangeKind {
     Git,
 }
 
-/// Ecosystems whose versions are SemVer 2.0 (OSV's ecosystem list). Others (PyPI,
-/// Maven, RubyGems, Debian, …) order versions their own way.
-const SEMVER_ECOSYSTEMS: [&str; 6] = ["Go", "npm", "crates.io", "Hex", "Pub", "SwiftURL"];
-
 impl RangeKind {
     /// The kind for versions a person typed for a package of `ecosystem`, and the
     /// versions as the range must carry them. `SEMVER` when the ecosystem's versions
@@ -157,8 +172,7 @@ impl RangeKind {
                 (*v == "0" || semver::Version::parse(bare).is_ok()).then(|| bare.to_owned())
             })
             .collect();
-        let base = ecosystem.map(|e| e.split(':').next().unwrap_or(e));
-        let semver_ecosystem = base.is_none_or(|e| SEMVER_ECOSYSTEMS.contains(&e));
+        let semver_ecosystem = ecosystem.is_none_or(embargo_core::ecosystem::uses_semver);
         match semver {
             Some(bare) if semver_ecosystem => (RangeKind::Semver, bare),
             _ if ecosystem.is_some() => (
@@ -201,6 +215,8 @@ mod tests {
         assert_eq!(kind(Some("Maven"), &["2.3", "2.4"]).0, Ecosystem);
         assert_eq!(kind(Some("Go"), &["1.16", "1.17"]).0, Ecosystem);
         assert_eq!(kind(Some("Debian:12"), &["1.0-1"]).0, Ecosystem);
+        // Pub follows SemVer 2.0.0-rc.1, which OSV asks to range as ECOSYSTEM.
+        assert_eq!(kind(Some("Pub"), &["1.0.0", "1.0.1"]).0, Ecosystem);
         // Without a package OSV allows no ECOSYSTEM range; the versions stay as typed.
         assert_eq!(
             kind(None, &["2.3", "v2.4"]),
@@ -318,7 +334,8 @@ pub enum ReferenceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credit {
     pub name: String,
-    /// URLs or addresses, as the person wants to be reached (OSV `contact`).
+    /// How to reach the person (OSV `contact`), for the team's own use. **No document
+    /// publishes it**: a credit line names people, it does not hand out their addresses.
     pub contact: Vec<String>,
     pub kind: Option<CreditKind>,
 }
@@ -374,6 +391,53 @@ impl Advisory {
     /// The aliases, none when not stated.
     pub fn alias_list(&self) -> &[String] {
         self.aliases.as_deref().unwrap_or_default()
+    }
+
+    /// A title for documents that require one: the summary, else the first sentence of
+    /// the details (many OSV records have no summary), else the id.
+    pub fn title(&self) -> String {
+        self.summary
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                self.details
+                    .as_deref()
+                    .and_then(crate::text::first_sentence)
+            })
+            .unwrap_or_else(|| self.id.clone())
+    }
+
+    /// The text a document describes the vulnerability with: the details, else the
+    /// summary (some databases, e.g. Red Hat's, write only a summary).
+    pub fn description(&self) -> Option<&str> {
+        [self.details.as_deref(), self.summary.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|d| !d.trim().is_empty())
+    }
+
+    /// Where a reader finds the whole advisory when a document has to shorten it: its
+    /// page ([`Advisory::url`]), else the first `ADVISORY` reference, else the CSAF
+    /// document, which keeps the whole text.
+    pub fn full_text_url(&self) -> Option<&str> {
+        self.url
+            .as_deref()
+            .or_else(|| {
+                self.references
+                    .iter()
+                    .find(|r| r.kind == ReferenceKind::Advisory)
+                    .map(|r| r.url.as_str())
+            })
+            .or(self.csaf_url.as_deref())
+    }
+
+    /// When the advisory last changed, its withdrawal included.
+    pub fn last_change(&self) -> Timestamp {
+        self.withdrawn
+            .as_ref()
+            .map_or(self.modified, |w| w.at.max(self.modified))
     }
 
     /// The CVSS vectors of `kind`, advisory-wide first, then per package.

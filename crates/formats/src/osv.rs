@@ -1,17 +1,25 @@
 //! OSV (schema 1.7.5) out and in.
 //!
-//! Export writes what the advisory holds, in OSV's own shape; import ([`parse`]) reads a
+//! Export writes what the advisory holds, in OSV's own shape; import ([`import`]) reads a
 //! record into an [`Advisory`] so that exporting it again gives back the same `id`,
-//! `aliases`, `related`, `summary`, `details`, `affected`, `severity`, `references`,
-//! `credits`, `published`, `modified` and `database_specific`.
+//! `aliases`, `related`, `upstream`, `summary`, `details`, `affected`, `severity`,
+//! `references`, `published`, `modified`, `withdrawn` and `database_specific`, and the
+//! credits without their contact details (no document of ours publishes those).
+//!
+//! Import accepts what large databases really write, and says what it changed
+//! ([`Warning`]): an ecosystem under an older name is mapped to today's, and the
+//! placeholder date `0001-01-01T00:00:00Z` (Go's database writes it for "not known") is
+//! read as unknown.
 //!
 //! What OSV has no field for stays out: the effect and mitigation (they belong in
-//! `details`, which the server writes), the CNA, the revisions, the timeline.
+//! `details`, which the server writes), the CNA, the revisions, the timeline. A
+//! withdrawal's reason goes into `details`, as GitHub's database writes it.
 
 use crate::{
     Advisory, Affected, Credit, CreditKind, Cwe, Error, Event, Package, Range, RangeKind,
-    Reference, ReferenceKind, Severity, SeverityKind,
+    Reference, ReferenceKind, Severity, SeverityKind, Withdrawal,
 };
+use embargo_core::ecosystem;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -192,56 +200,9 @@ pub struct OsvCredit {
     pub kind: Option<CreditKind>,
 }
 
-/// OSV 1.7.5's ecosystems (an ecosystem may carry a `:suffix`, e.g. `Alpine:v3.16`).
-pub const ECOSYSTEMS: &[&str] = &[
-    "AlmaLinux",
-    "Alpaquita",
-    "Alpine",
-    "Android",
-    "BellSoft Hardened Containers",
-    "Bioconductor",
-    "Bitnami",
-    "Chainguard",
-    "CleanStart",
-    "ConanCenter",
-    "CRAN",
-    "crates.io",
-    "Debian",
-    "Docker Hardened Images",
-    "Echo",
-    "FreeBSD",
-    "GHC",
-    "GitHub Actions",
-    "Go",
-    "Hackage",
-    "Hex",
-    "Julia",
-    "Kubernetes",
-    "Linux",
-    "Mageia",
-    "Maven",
-    "MinimOS",
-    "npm",
-    "NuGet",
-    "opam",
-    "openEuler",
-    "openSUSE",
-    "OSS-Fuzz",
-    "Packagist",
-    "Photon OS",
-    "Pub",
-    "PyPI",
-    "Red Hat",
-    "Rocky Linux",
-    "Root",
-    "RubyGems",
-    "SUSE",
-    "SwiftURL",
-    "Ubuntu",
-    "VSCode",
-    "Wolfi",
-    "GIT",
-];
+/// OSV 1.7.5's ecosystems (an ecosystem may carry a `:suffix`, e.g. `Alpine:v3.16`);
+/// the list lives in [`embargo_core::ecosystem`], with the older names import maps.
+pub const ECOSYSTEMS: &[&str] = ecosystem::ECOSYSTEMS;
 
 /// The advisory as an OSV record (JSON).
 pub fn export(advisory: &Advisory) -> Result<Value, Error> {
@@ -279,14 +240,16 @@ pub fn to_record(a: &Advisory) -> Result<Record, Error> {
     Ok(Record {
         schema_version: Some(SCHEMA_VERSION.to_owned()),
         id: a.id.clone(),
+        // The record's own `modified`, even where a withdrawal came later (OSS-Fuzz
+        // has such records): export gives back what was imported.
         modified: a.modified,
         published: a.published,
-        withdrawn: None,
+        withdrawn: a.withdrawn.as_ref().map(|w| w.at),
         aliases,
         related: non_empty(a.related.clone()),
-        upstream: None,
+        upstream: non_empty(a.upstream.clone()),
         summary: a.summary.clone(),
-        details: a.details.clone(),
+        details: details_out(a),
         severity: non_empty(severities_out(&a.severity)?),
         affected,
         references: non_empty(
@@ -298,12 +261,13 @@ pub fn to_record(a: &Advisory) -> Result<Record, Error> {
                 })
                 .collect(),
         ),
+        // Names and roles only: a credited person's contact is never published.
         credits: non_empty(
             a.credits
                 .iter()
                 .map(|c| OsvCredit {
                     name: c.name.clone(),
-                    contact: non_empty(c.contact.clone()),
+                    contact: None,
                     kind: c.kind,
                 })
                 .collect(),
@@ -312,15 +276,164 @@ pub fn to_record(a: &Advisory) -> Result<Record, Error> {
     })
 }
 
-/// Reads an OSV record (JSON) into an advisory.
-pub fn parse(value: &Value) -> Result<Advisory, Error> {
-    let record: Record =
-        serde_json::from_value(value.clone()).map_err(|e| Error::OsvShape(e.to_string()))?;
-    from_record(record)
+/// The details, led by the withdrawal's reason when Embargo withdrew the advisory (an
+/// imported record carries its reason in its own text already). OSV has no field for the
+/// reason; this is where GitHub's database puts it too.
+fn details_out(a: &Advisory) -> Option<String> {
+    let Some(Withdrawal {
+        at,
+        reason: Some(reason),
+    }) = &a.withdrawn
+    else {
+        return a.details.clone();
+    };
+    let notice = format!(
+        "## Withdrawn\n\nThis advisory was withdrawn on {}: {reason}",
+        at.strftime("%Y-%m-%d")
+    );
+    Some(
+        match a.details.as_deref().filter(|d| !d.trim().is_empty()) {
+            Some(d) => format!("{notice}\n\n## Original description\n\n{d}"),
+            None => notice,
+        },
+    )
 }
 
-/// Reads a typed OSV record into an advisory.
-pub fn from_record(r: Record) -> Result<Advisory, Error> {
+/// What import changed in a record so that it could come in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// An ecosystem under an older name (or another letter case), imported as today's.
+    EcosystemRenamed {
+        /// `affected[i]`.
+        affected: usize,
+        from: String,
+        to: String,
+    },
+    /// A date that is the placeholder for "not known" (`0001-01-01T00:00:00Z`).
+    PlaceholderDate {
+        /// `published`, `modified` or `withdrawn`.
+        field: &'static str,
+        /// What the advisory holds instead, when the field is required.
+        instead: Option<Timestamp>,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::EcosystemRenamed { affected, from, to } => write!(
+                f,
+                "affected[{affected}].package.ecosystem: `{from}` is an older name of `{to}`; \
+                 imported as `{to}`"
+            ),
+            Warning::PlaceholderDate {
+                field,
+                instead: None,
+            } => write!(
+                f,
+                "{field}: `{PLACEHOLDER}` is a placeholder for an unknown date; imported as unknown"
+            ),
+            Warning::PlaceholderDate {
+                field,
+                instead: Some(t),
+            } => write!(
+                f,
+                "{field}: `{PLACEHOLDER}` is a placeholder for an unknown date; imported as {t}"
+            ),
+        }
+    }
+}
+
+/// An imported record: the advisory, and what had to change for it to come in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub advisory: Advisory,
+    pub warnings: Vec<Warning>,
+}
+
+/// The date Go's vulnerability database (among others) writes for "not known".
+pub const PLACEHOLDER: &str = "0001-01-01T00:00:00Z";
+
+/// Reads an OSV record (JSON) into an advisory. `received` is when the record came in:
+/// it stands for `modified` when the record's own is a placeholder (OSV requires one,
+/// and this copy did change then). Older ecosystem names are mapped and placeholder
+/// dates read as unknown, each with a [`Warning`]; then the record must be valid OSV
+/// 1.7.5 ([`validate`]), or it is refused naming where it is not.
+pub fn import(record: &Value, received: Timestamp) -> Result<Imported, Error> {
+    let mut record = record.clone();
+    let mut warnings = Vec::new();
+    if let Some(list) = record.get_mut("affected").and_then(Value::as_array_mut) {
+        for (i, x) in list.iter_mut().enumerate() {
+            let Some(name) = x.pointer_mut("/package/ecosystem") else {
+                continue;
+            };
+            let Some(given) = name.as_str() else {
+                continue;
+            };
+            if let Ok(r) = ecosystem::resolve(given)
+                && let Some(from) = r.mapped_from
+            {
+                warnings.push(Warning::EcosystemRenamed {
+                    affected: i,
+                    from,
+                    to: r.name.clone(),
+                });
+                *name = Value::String(r.name);
+            }
+        }
+    }
+    let is_placeholder = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(|s| s.parse::<Timestamp>().ok())
+            .is_some_and(|t| t == placeholder())
+    };
+    if let Some(obj) = record.as_object_mut() {
+        if is_placeholder(obj.get("published")) {
+            obj.remove("published");
+            warnings.push(Warning::PlaceholderDate {
+                field: "published",
+                instead: None,
+            });
+        }
+        if is_placeholder(obj.get("modified")) {
+            obj.insert("modified".into(), Value::String(received.to_string()));
+            warnings.push(Warning::PlaceholderDate {
+                field: "modified",
+                instead: Some(received),
+            });
+        }
+        if is_placeholder(obj.get("withdrawn")) {
+            // Withdrawn at an unknown time is still withdrawn: as of its last change.
+            let at = obj
+                .get("modified")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<Timestamp>().ok())
+                .unwrap_or(received);
+            obj.insert("withdrawn".into(), Value::String(at.to_string()));
+            warnings.push(Warning::PlaceholderDate {
+                field: "withdrawn",
+                instead: Some(at),
+            });
+        }
+    }
+    validate(&record).map_err(|e| Error::OsvShape(format!("not valid OSV: {e}")))?;
+    let typed: Record =
+        serde_json::from_value(record).map_err(|e| Error::OsvShape(e.to_string()))?;
+    Ok(Imported {
+        advisory: from_record(typed)?,
+        warnings,
+    })
+}
+
+fn placeholder() -> Timestamp {
+    PLACEHOLDER
+        .parse()
+        .expect("the placeholder is a valid timestamp")
+}
+
+/// Reads a typed OSV record into an advisory, as it is (see [`import`] for records
+/// from elsewhere).
+fn from_record(r: Record) -> Result<Advisory, Error> {
     let aliases = r.aliases;
     let cve_id = std::iter::once(&r.id)
         .chain(aliases.iter().flatten())
@@ -354,6 +467,7 @@ pub fn from_record(r: Record) -> Result<Advisory, Error> {
         cve_id,
         aliases,
         related: r.related.unwrap_or_default(),
+        upstream: r.upstream.unwrap_or_default(),
         summary: r.summary,
         details: r.details,
         effect: None,
@@ -384,9 +498,11 @@ pub fn from_record(r: Record) -> Result<Advisory, Error> {
             .collect(),
         published: r.published,
         modified: r.modified,
+        withdrawn: r.withdrawn.map(|at| Withdrawal { at, reason: None }),
         revisions: Vec::new(),
         timeline: Vec::new(),
         csaf_url: None,
+        url: None,
         database_specific: r.database_specific,
     })
 }
@@ -423,19 +539,16 @@ fn check_id(id: &str) -> Result<(), Error> {
     }
 }
 
-fn check_ecosystem(ecosystem: &str) -> Result<(), Error> {
-    let (base, suffix) = match ecosystem.split_once(':') {
-        Some((b, s)) => (b, Some(s)),
-        None => (ecosystem, None),
-    };
-    if ECOSYSTEMS.contains(&base) && suffix.is_none_or(|s| !s.is_empty()) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "affected.package.ecosystem",
-            format!("`{ecosystem}` is not an OSV ecosystem (e.g. Go, npm, Maven, SwiftURL)"),
-        ))
+/// Export writes today's names only: an older one would make an invalid record.
+fn check_ecosystem(name: &str) -> Result<(), Error> {
+    if ecosystem::is_known(name) {
+        return Ok(());
     }
+    let reason = match ecosystem::resolve(name) {
+        Ok(r) => format!("{} is an older name; use `{}`", r, r.name),
+        Err(e) => e.to_string(),
+    };
+    Err(invalid("affected.package.ecosystem", reason))
 }
 
 fn severities_out(list: &[Severity]) -> Result<Vec<OsvSeverity>, Error> {

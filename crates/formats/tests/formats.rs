@@ -11,9 +11,21 @@ mod csaf_checks;
 mod cve;
 #[path = "formats/fixture.rs"]
 mod fixture;
+#[path = "formats/lifecycle.rs"]
+mod lifecycle;
+#[path = "formats/notice.rs"]
+mod notice;
 #[path = "formats/osv.rs"]
 mod osv;
+#[path = "formats/post_mortem.rs"]
+mod post_mortem;
 #[path = "formats/props.rs"]
 mod props;
+#[path = "formats/real.rs"]
+mod real;
+#[path = "formats/release_notes.rs"]
+mod release_notes;
+#[path = "formats/round_trip.rs"]
+mod round_trip;
 #[path = "formats/schemas.rs"]
 mod schemas;

@@ -183,3 +183,148 @@ async fn exports_disclosed_cases_only_in_each_format() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("--project"));
 }
+
+/// A real record from the formats crate's test data (sources in its README).
+fn real(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../formats/tests/data/osv-real")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A project with CNA settings and the given records imported as disclosed cases.
+fn project_with(dir: &std::path::Path, records: &[Value]) -> Vec<String> {
+    let d = dir.join("data").display().to_string();
+    let storage = ["--data-dir", d.as_str()];
+    let run = |args: &[&str]| embargo(&[args, &storage[..]].concat());
+    ok(run(&[
+        "admin",
+        "project",
+        "create",
+        "--slug",
+        "connect",
+        "--name",
+        "Connect",
+        "--component",
+        "go",
+    ]));
+    ok(run(&[
+        "admin",
+        "project",
+        "update",
+        "--slug",
+        "connect",
+        "--cna-short-name",
+        "connectrpc",
+        "--cna-org-id",
+        "8254265b-2729-46b6-b9e3-3dfca2d5bfca",
+    ]));
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for r in records {
+        let file = input.join(format!("{}.json", r["id"].as_str().unwrap()));
+        std::fs::write(file, r.to_string()).unwrap();
+    }
+    ok(run(&[
+        "import",
+        "osv",
+        "--project",
+        "connect",
+        &input.display().to_string(),
+    ]));
+    storage.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn export(storage: &[String], format: &str, out: &std::path::Path) -> std::process::Output {
+    let mut args = vec![
+        "export".to_owned(),
+        "--project".into(),
+        "connect".into(),
+        "--format".into(),
+        format.into(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    args.extend(storage.iter().cloned());
+    embargo(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The ids of the documents written to `out`, sorted.
+fn written(out: &std::path::Path, id_at: &str) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(out)
+        .map(|d| {
+            d.map(|e| {
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap())
+                        .unwrap();
+                doc.pointer(id_at).unwrap().as_str().unwrap().to_owned()
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// C17: a case that cannot have a CVE record (no CVE id) is skipped, named on stderr
+/// with the reason, and the export succeeds with every other record written.
+#[test]
+fn a_case_without_a_cve_id_is_skipped_not_failed() {
+    let dir = embargo_testkit::temp_dir();
+    let with_cve = real("go/GO-2020-0001.json");
+    let without = real("go/GO-2024-2442.json");
+    assert!(!without.to_string().contains("CVE-"));
+    let storage = project_with(dir.path(), &[with_cve, without]);
+    let out = dir.path().join("cve");
+    let done = export(&storage, "cve", &out);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    assert!(
+        stdout(&done).contains("Exported 1 cve document of project connect")
+            && stdout(&done).contains("skipped 1 that cannot have one"),
+        "{}",
+        stdout(&done)
+    );
+    let err = stderr(&done);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("skipped EMB-") && l.contains("no CVE id")),
+        "{err}"
+    );
+    assert_eq!(written(&out, "/cveMetadata/cveId"), ["CVE-2020-36567"]);
+
+    // Both have an OSV id and a CSAF document.
+    for (format, id_at) in [("osv", "/id"), ("csaf", "/document/tracking/id")] {
+        let out = dir.path().join(format);
+        let done = export(&storage, format, &out);
+        assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+        assert_eq!(written(&out, id_at), ["GO-2020-0001", "GO-2024-2442"]);
+    }
+}
+
+/// A record whose document truly fails (here an imported CVSS vector that is
+/// schema-valid OSV but incomplete) makes the export exit 1, naming it and why; the
+/// other records are still written.
+#[test]
+fn a_document_that_fails_makes_the_export_exit_1_and_the_rest_is_written() {
+    let dir = embargo_testkit::temp_dir();
+    let good = real("ghsa/GHSA-2p57-rm9w-gvfp.json");
+    let mut broken = real("ghsa/GHSA-5357-c2jx-v7qh.json");
+    broken["severity"][0]["score"] = "CVSS:3.1/AV:N/AC:H".into();
+    let storage = project_with(dir.path(), &[good, broken]);
+    for (format, id_at) in [("osv", "/id"), ("csaf", "/document/tracking/id")] {
+        let out = dir.path().join(format);
+        let done = export(&storage, format, &out);
+        assert_eq!(done.status.code(), Some(1), "{format}: {}", stdout(&done));
+        let err = stderr(&done);
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("failed EMB-") && l.contains("`CVSS:3.1/AV:N/AC:H`")),
+            "{format}: {err}"
+        );
+        assert!(
+            err.contains("1 disclosed case(s) could not be exported"),
+            "{format}: {err}"
+        );
+        assert_eq!(written(&out, id_at), ["GHSA-2p57-rm9w-gvfp"], "{format}");
+    }
+}

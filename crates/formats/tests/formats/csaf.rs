@@ -88,7 +88,7 @@ fn revisions_that_would_fail_the_mandatory_tests_are_refused() {
 #[test]
 fn an_imported_osv_record_without_cwe_names_gets_no_cwe_and_a_publisher_is_required() {
     let osv = crate::schemas::read_json("osv/examples/GHSA-9v2f-6vcg-3hgv.json");
-    let mut a = embargo_formats::osv::parse(&osv).unwrap();
+    let mut a = crate::fixture::imported(&osv);
     assert!(matches!(
         export(&a),
         Err(Error::Missing {

@@ -11,6 +11,19 @@ pub fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
+/// When the tests' imported records "came in".
+pub fn received() -> Timestamp {
+    ts("2026-02-02T10:00:00Z")
+}
+
+/// An OSV record read as `embargo import osv` reads it.
+#[track_caller]
+pub fn imported(record: &serde_json::Value) -> Advisory {
+    embargo_formats::osv::import(record, received())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .advisory
+}
+
 fn range(kind: RangeKind, events: &[Event]) -> Range {
     Range {
         kind,
@@ -89,6 +102,7 @@ pub fn connect() -> Advisory {
         cve_id: Some("CVE-2025-31337".into()),
         aliases: None,
         related: Vec::new(),
+        upstream: Vec::new(),
         summary: Some("Unbounded message size in Connect servers allows memory exhaustion".into()),
         details: Some(
             "Connect servers in **connect-go**, **connect-swift** and **connect-kotlin** read a \
@@ -188,6 +202,7 @@ pub fn connect() -> Advisory {
         ],
         published: Some(ts("2025-03-18T16:00:00Z")),
         modified: ts("2025-03-19T09:30:00Z"),
+        withdrawn: None,
         revisions: vec![
             Revision {
                 number: "1".into(),
@@ -217,6 +232,7 @@ pub fn connect() -> Advisory {
         csaf_url: Some(
             "https://connectrpc.com/.well-known/csaf/white/2025/ghsa-9c6p-8r3m-q4wx.json".into(),
         ),
+        url: Some("https://connectrpc.com/security/GHSA-9c6p-8r3m-q4wx".into()),
         database_specific: None,
     }
 }

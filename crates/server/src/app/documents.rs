@@ -77,7 +77,8 @@ impl App {
             .imported_osv
             .as_deref()
             .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            .and_then(|osv| formats::osv::parse(&osv).ok())
+            .and_then(|osv| formats::osv::import(&osv, case.received_at).ok())
+            .map(|i| i.advisory)
         {
             imported
                 .publisher
@@ -98,6 +99,9 @@ impl App {
             imported
                 .csaf_url
                 .get_or_insert_with(|| self.url(&format!("/advisories/{}.csaf.json", case.id)));
+            imported
+                .url
+                .get_or_insert_with(|| self.url(&format!("/advisories/{}", case.id)));
             if imported.revisions.is_empty() {
                 imported.revisions.push(formats::Revision {
                     number: "1".into(),
@@ -195,6 +199,7 @@ impl App {
             cve_id,
             aliases: Some(Vec::new()),
             related: Vec::new(),
+            upstream: Vec::new(),
             summary: Some(
                 a.summary
                     .clone()
@@ -254,6 +259,7 @@ impl App {
                 .collect(),
             published: Some(disclosed),
             modified: case.updated_at,
+            withdrawn: None,
             revisions,
             timeline: vec![
                 formats::TimelineEntry {
@@ -266,6 +272,7 @@ impl App {
                 },
             ],
             csaf_url: Some(self.url(&format!("/advisories/{}.csaf.json", case.id))),
+            url: Some(self.url(&format!("/advisories/{}", case.id))),
             database_specific: Some(database_specific),
         }
     }
@@ -311,8 +318,9 @@ impl App {
         use embargo_core::report::Draft;
         use sha2::{Digest, Sha256};
         let bad = |message: String| AppError::bad_request("invalid_osv", message, None);
-        formats::osv::validate(record).map_err(|e| bad(format!("not valid OSV: {e}")))?;
-        let advisory = formats::osv::parse(record).map_err(|e| bad(e.to_string()))?;
+        let advisory = formats::osv::import(record, self.now())
+            .map_err(|e| bad(e.to_string()))?
+            .advisory;
         let project = self.project(slug).await?;
         let digest = Sha256::digest(format!("import:{}:{}", project.slug, advisory.id));
         let id = CaseId::from_entropy(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
