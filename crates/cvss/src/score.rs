@@ -1,5 +1,9 @@
-//! Scores, through the `cvss` crate, with one correction (v3.0 rounding, see
+//! Scores: CVSS v4.0 by FIRST's method from our parsed fields (`v4`); v2.0 and v3.x
+//! through the `cvss` crate, with one correction (v3.0 rounding, see
 //! [`v30_roundup_product`]).
+
+mod v4;
+mod v4_data;
 
 use crate::vector::{Vector, Version};
 use crate::{Group, ParseError};
@@ -171,15 +175,14 @@ impl Vector {
                 (Some(base), temporal, environmental, overall, None)
             }
             Version::V4_0 => {
-                let v = crate_parse::<cvss::v4::Vector>(text);
-                let nomenclature = match v.nomenclature() {
-                    cvss::v4::Nomenclature::CvssB => Nomenclature::CvssB,
-                    cvss::v4::Nomenclature::CvssBT => Nomenclature::CvssBT,
-                    cvss::v4::Nomenclature::CvssBE => Nomenclature::CvssBE,
-                    cvss::v4::Nomenclature::CvssBTE => Nomenclature::CvssBTE,
-                };
-                let score = Score::from_rounded(v.score().value());
-                (None, None, None, score, Some(nomenclature))
+                let values = self.raw_values();
+                (
+                    None,
+                    None,
+                    None,
+                    v4::score(values),
+                    Some(v4::nomenclature(values)),
+                )
             }
         };
         Assessment {

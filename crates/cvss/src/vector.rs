@@ -179,6 +179,11 @@ impl Vector {
         Ok(vector)
     }
 
+    /// Per metric of the version's table: 1 + the index of its value, 0 where absent.
+    pub(crate) fn raw_values(&self) -> &[u8; MAX_METRICS] {
+        &self.values
+    }
+
     pub fn version(&self) -> Version {
         self.version
     }
