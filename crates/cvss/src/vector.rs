@@ -184,6 +184,15 @@ impl Vector {
         &self.values
     }
 
+    /// The value given for the metric at position `at` of the version's table.
+    pub(crate) fn value_at(&self, at: usize) -> Option<&'static ValueDef> {
+        let raw = usize::from(*self.values.get(at)?);
+        metrics(self.version)
+            .get(at)?
+            .values
+            .get(raw.checked_sub(1)?)
+    }
+
     pub fn version(&self) -> Version {
         self.version
     }
