@@ -9,7 +9,7 @@
 use embargo_cvss::{Assessment, ParseError, assess};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -23,7 +23,8 @@ pub struct CvssArgs {
     vectors: Vec<String>,
 }
 
-/// Large enough that a stream of millions of lines costs few system calls.
+/// Output is gathered in memory and written in chunks of about this size, so that a
+/// stream of millions of lines costs few system calls.
 const BUFFER: usize = 64 * 1024;
 
 pub fn run(args: CvssArgs) -> ExitCode {
@@ -32,7 +33,10 @@ pub fn run(args: CvssArgs) -> ExitCode {
         eprintln!("error: `-` (read vectors from stdin) must be the only VECTOR argument");
         return ExitCode::from(2);
     }
-    let mut out = BufWriter::with_capacity(BUFFER, io::stdout().lock());
+    let mut out = Output {
+        pending: Vec::with_capacity(BUFFER + 4096),
+        sink: io::stdout().lock(),
+    };
     let mut tally = Tally {
         json: args.json,
         seen: 0,
@@ -71,6 +75,30 @@ pub fn run(args: CvssArgs) -> ExitCode {
     tally.exit_code()
 }
 
+/// Results waiting to be written: each is formatted straight into `pending`, which
+/// goes to `sink` once it holds [`BUFFER`] bytes or when asked.
+struct Output<W: Write> {
+    pending: Vec<u8>,
+    sink: W,
+}
+
+impl<W: Write> Output<W> {
+    /// Writes what is pending if there is enough of it.
+    fn result_done(&mut self) -> io::Result<()> {
+        if self.pending.len() >= BUFFER {
+            self.sink.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.write_all(&self.pending)?;
+        self.pending.clear();
+        self.sink.flush()
+    }
+}
+
 enum Failure {
     Read(io::Error),
     Write(io::Error),
@@ -94,10 +122,10 @@ impl Tally {
     /// One vector per line; blank lines are skipped. The line buffer is reused, and
     /// output is flushed whenever the input has nothing more buffered, so a slow
     /// producer sees each answer at once while a bulk one gets large writes.
-    fn stream(
+    fn stream<W: Write>(
         &mut self,
         mut input: BufReader<impl Read>,
-        out: &mut impl Write,
+        out: &mut Output<W>,
     ) -> Result<(), Failure> {
         let mut line = Vec::with_capacity(256);
         loop {
@@ -120,27 +148,28 @@ impl Tally {
         }
     }
 
-    fn one(&mut self, input: &str, out: &mut impl Write) -> io::Result<()> {
+    fn one<W: Write>(&mut self, input: &str, out: &mut Output<W>) -> io::Result<()> {
         self.seen += 1;
         let result = assess(input);
         if result.is_err() {
             self.invalid += 1;
         }
+        let pending = &mut out.pending;
         match (result, self.json) {
-            (Ok(a), false) => write_text(&a, out),
+            (Ok(a), false) => write_text(&a, pending)?,
             (Ok(a), true) => {
-                serde_json::to_writer(&mut *out, &a)?;
-                out.write_all(b"\n")
+                a.write_json(pending);
+                pending.push(b'\n');
             }
             (Err(e), false) => {
                 eprintln!("embargo cvss: `{}`: {e} [{}]", input.trim(), e.rule());
-                Ok(())
             }
             (Err(e), true) => {
-                serde_json::to_writer(&mut *out, &ErrorLine::new(input.trim(), &e))?;
-                out.write_all(b"\n")
+                serde_json::to_writer(&mut *pending, &ErrorLine::new(input.trim(), &e))?;
+                pending.push(b'\n');
             }
         }
+        out.result_done()
     }
 }
 

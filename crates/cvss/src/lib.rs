@@ -7,6 +7,7 @@
 
 mod defs;
 mod error;
+mod json;
 mod score;
 mod vector;
 

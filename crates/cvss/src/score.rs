@@ -22,6 +22,11 @@ impl Score {
         self.0
     }
 
+    #[cfg(test)]
+    pub(crate) fn from_tenths(tenths: u8) -> Score {
+        Score(tenths.min(100))
+    }
+
     pub fn value(self) -> f64 {
         f64::from(self.0) / 10.0
     }

@@ -1,6 +1,7 @@
 //! Our scores against the `cvss` crate's, the oracle, which parses our normalized
 //! vector afresh: on every reference vector of `shared/specs/cvss-testvectors/` and on
-//! deterministic random vectors of every version.
+//! deterministic random vectors of every version. The random vectors also check
+//! `Assessment::write_json` against serde_json.
 //!
 //! How many random vectors: 10⁶ per version in an optimised build
 //! (`cargo test --release -p embargo-cvss --test oracle`, which `scripts/bench-cvss`
@@ -166,10 +167,15 @@ fn random_vectors_score_as_the_crate_does(version: Version) {
     let mut line = String::with_capacity(256);
     let mut failures = Vec::new();
     let mut scores = [0u64; 101];
+    let mut json = Vec::new();
     for _ in 0..n {
         random_vector(&mut rng, version, &mut line);
         let a = assess(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
         scores[usize::from(a.score.tenths())] += 1;
+        // The fast JSON writer, against serde_json on the `Serialize` impl.
+        json.clear();
+        a.write_json(&mut json);
+        assert_eq!(json, serde_json::to_vec(&a).unwrap(), "{line}");
         if let Some(f) = disagreement(&a) {
             failures.push(f);
             if failures.len() == 20 {
