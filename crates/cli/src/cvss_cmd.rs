@@ -23,9 +23,13 @@ pub struct CvssArgs {
     vectors: Vec<String>,
 }
 
-/// Output is gathered in memory and written in chunks of about this size, so that a
-/// stream of millions of lines costs few system calls.
-const BUFFER: usize = 64 * 1024;
+/// Large enough that a stream of millions of lines costs few system calls.
+const INPUT_BUFFER: usize = 64 * 1024;
+
+/// Output is gathered in memory and written in chunks of about this size. Through a
+/// pipe, 256 KiB writes cost a third fewer context switches than 64 KiB ones and make
+/// `embargo cvss --json - | …` about 12 % faster (docs/cvss.md).
+const OUTPUT_CHUNK: usize = 256 * 1024;
 
 pub fn run(args: CvssArgs) -> ExitCode {
     let from_stdin = args.vectors == ["-"];
@@ -34,7 +38,7 @@ pub fn run(args: CvssArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let mut out = Output {
-        pending: Vec::with_capacity(BUFFER + 4096),
+        pending: Vec::with_capacity(OUTPUT_CHUNK + 16 * 1024),
         sink: io::stdout().lock(),
     };
     let mut tally = Tally {
@@ -44,7 +48,7 @@ pub fn run(args: CvssArgs) -> ExitCode {
     };
     let written = if from_stdin {
         tally.stream(
-            BufReader::with_capacity(BUFFER, io::stdin().lock()),
+            BufReader::with_capacity(INPUT_BUFFER, io::stdin().lock()),
             &mut out,
         )
     } else {
@@ -76,7 +80,7 @@ pub fn run(args: CvssArgs) -> ExitCode {
 }
 
 /// Results waiting to be written: each is formatted straight into `pending`, which
-/// goes to `sink` once it holds [`BUFFER`] bytes or when asked.
+/// goes to `sink` once it holds [`OUTPUT_CHUNK`] bytes or when asked.
 struct Output<W: Write> {
     pending: Vec<u8>,
     sink: W,
@@ -85,7 +89,7 @@ struct Output<W: Write> {
 impl<W: Write> Output<W> {
     /// Writes what is pending if there is enough of it.
     fn result_done(&mut self) -> io::Result<()> {
-        if self.pending.len() >= BUFFER {
+        if self.pending.len() >= OUTPUT_CHUNK {
             self.sink.write_all(&self.pending)?;
             self.pending.clear();
         }
