@@ -18,9 +18,21 @@ impl Assessment {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let vector = &self.vector;
         let version = vector.version();
+        let fragments = &fragments()[table(version)];
         out.extend_from_slice(b"{\"vector\":\"");
-        // Abbreviations are letters only (tested), so the vector needs no escaping.
-        vector.write_normalized(out);
+        // The normalized vector (as `Display` prints it). Abbreviations are letters
+        // only (tested), so it needs no escaping.
+        let mut sep: &[u8] = match version {
+            Version::V2_0 => b"",
+            Version::V3_0 => b"CVSS:3.0/",
+            Version::V3_1 => b"CVSS:3.1/",
+            Version::V4_0 => b"CVSS:4.0/",
+        };
+        for (metric, value) in vector.given() {
+            out.extend_from_slice(sep);
+            sep = b"/";
+            out.extend_from_slice(&fragments[metric][value].component);
+        }
         out.extend_from_slice(b"\",\"version\":\"");
         out.extend_from_slice(version.as_str().as_bytes());
         out.extend_from_slice(b"\",\"score\":");
@@ -44,14 +56,11 @@ impl Assessment {
             out.push(b'"');
         }
         out.extend_from_slice(b",\"metrics\":[");
-        let objects = &fragments()[table(version)];
-        let mut first = true;
+        let mut sep: &[u8] = b"";
         for (metric, value) in vector.given() {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(&objects[metric][value]);
+            out.extend_from_slice(sep);
+            sep = b",";
+            out.extend_from_slice(&fragments[metric][value].object);
         }
         out.extend_from_slice(b"]}");
     }
@@ -79,8 +88,16 @@ fn table(version: Version) -> usize {
     }
 }
 
-/// Per table, per metric, per value: the serialized `MetricValue` object.
-type Fragments = [Vec<Vec<Box<[u8]>>>; 3];
+/// What a metric value adds to the JSON.
+struct Fragment {
+    /// In the vector: `AV:N`.
+    component: Box<[u8]>,
+    /// In `metrics`: the serialized `MetricValue` object.
+    object: Box<[u8]>,
+}
+
+/// Per table, per metric, per value.
+type Fragments = [Vec<Vec<Fragment>>; 3];
 
 fn fragments() -> &'static Fragments {
     static FRAGMENTS: OnceLock<Fragments> = OnceLock::new();
@@ -93,11 +110,15 @@ fn fragments() -> &'static Fragments {
                         .values
                         .iter()
                         .map(|value| {
-                            // Writing into a Vec cannot fail, and the object has only
-                            // string fields.
-                            serde_json::to_vec(&MetricValue { metric, value })
-                                .unwrap_or_default()
-                                .into_boxed_slice()
+                            let mv = MetricValue { metric, value };
+                            Fragment {
+                                component: mv.to_string().into_bytes().into_boxed_slice(),
+                                // Writing into a Vec cannot fail, and the object has
+                                // only string fields.
+                                object: serde_json::to_vec(&mv)
+                                    .unwrap_or_default()
+                                    .into_boxed_slice(),
+                            }
                         })
                         .collect()
                 })

@@ -224,26 +224,6 @@ impl Vector {
             .map(|(metric, v)| (metric, usize::from(*v) - 1))
     }
 
-    /// Appends the normalized form (as [`fmt::Display`] prints it) to `out`.
-    pub(crate) fn write_normalized(&self, out: &mut Vec<u8>) {
-        let table = metrics(self.version);
-        if self.version != Version::V2_0 {
-            out.extend_from_slice(b"CVSS:");
-            out.extend_from_slice(self.version.as_str().as_bytes());
-        }
-        let mut first = self.version == Version::V2_0;
-        for (metric, value) in self.given() {
-            if !first {
-                out.push(b'/');
-            }
-            first = false;
-            let def = &table[metric];
-            out.extend_from_slice(def.abbr.as_bytes());
-            out.push(b':');
-            out.extend_from_slice(def.values[value].abbr.as_bytes());
-        }
-    }
-
     /// The value given for metric `abbr`, if any.
     pub fn get(&self, abbr: &str) -> Option<&'static ValueDef> {
         self.metrics()
