@@ -3,11 +3,11 @@
 //! the most severe vectors of its macrovector.
 //!
 //! The definition followed is FIRST's reference calculator (`cvss_score.js`, see
-//! `v4_data.rs`), with the rounding its successors adopted (see [`round_half_up`]). It
-//! computes in floating point; we compute the same quantities exactly, in integers
-//! (levels and scores in tenths), which is why no score can differ: see
-//! [`round_half_up`]. The `cvss` crate, which follows the same definition in floating
-//! point, is the oracle in `tests/oracle.rs`. No allocation, no strings.
+//! `v4_data.rs`), with the rounding its successors adopted. It computes in floating
+//! point; we compute the same quantities exactly, in integers (levels and scores in
+//! tenths), and [`clamp_round`] says why no score can differ. The `cvss` crate, which
+//! follows the same definition in floating point, is the oracle in `tests/oracle.rs`.
+//! No allocation, no strings.
 
 use super::v4_data::{
     AC, AR, AT, AV, CR, E, EQ1_DEPTH, EQ1_MAX, EQ2_DEPTH, EQ2_MAX, EQ3EQ6, EQ3EQ6_DEPTH,
@@ -123,7 +123,7 @@ struct Macrovector {
 }
 
 impl Macrovector {
-    /// The EQ definitions of the specification (section 8.2, Table 24–29).
+    /// The equivalence sets of the specification (FIRST's `macroVector()`).
     fn of(l: &Levels) -> Macrovector {
         let eq1 = if l.av == NETWORK && l.pr == NONE_REQUIRED && l.ui == NONE_REQUIRED {
             0
