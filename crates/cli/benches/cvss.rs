@@ -1,15 +1,17 @@
 //! CVSS throughput, in vectors per second: end to end through `embargo cvss --json -`
-//! (a child process fed 200,000 generated vectors), and in process (parse only,
-//! parse + score, parse + score + JSON) to show where the time goes. See docs/cvss.md.
+//! (a child process fed 200,000 generated vectors), and in process, stage by stage
+//! (parse, score, JSON), to show where the time goes. See docs/cvss.md; the
+//! comparison with the Python `cvss` library is `scripts/bench-cvss`.
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use embargo_cvss::{Vector, Version, assess, metrics};
+use embargo_cvss::{Assessment, Vector, Version, assess, metrics};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 const END_TO_END_LINES: usize = 200_000;
 const IN_PROCESS_LINES: usize = 20_000;
+const VERSIONS: [&str; 3] = ["2.0", "3.1", "4.0"];
 
 fn main() {
     divan::main();
@@ -17,6 +19,7 @@ fn main() {
 
 fn version(name: &str) -> Version {
     match name {
+        "2.0" => Version::V2_0,
         "3.1" => Version::V3_1,
         "4.0" => Version::V4_0,
         other => panic!("no benchmark for CVSS {other}"),
@@ -35,24 +38,40 @@ fn generate(version: Version, n: usize) -> String {
     };
     let mut out = String::with_capacity(n * 120);
     for _ in 0..n {
-        out.push_str("CVSS:");
-        out.push_str(version.as_str());
+        let mut sep = "";
+        if version != Version::V2_0 {
+            out.push_str("CVSS:");
+            out.push_str(version.as_str());
+            sep = "/";
+        }
         for m in metrics(version) {
             if !m.mandatory && next() % 2 == 0 {
                 continue;
             }
             let pick = usize::try_from(next() % m.values.len() as u64).unwrap_or(0);
-            out.push('/');
+            out.push_str(sep);
             out.push_str(m.abbr);
             out.push(':');
             out.push_str(m.values[pick].abbr);
+            sep = "/";
         }
         out.push('\n');
     }
     out
 }
 
-#[divan::bench(args = ["3.1", "4.0"], sample_count = 3, sample_size = 1)]
+fn parsed(name: &str) -> Vec<Vector> {
+    generate(version(name), IN_PROCESS_LINES)
+        .lines()
+        .map(|l| Vector::parse(l).unwrap())
+        .collect()
+}
+
+fn assessed(name: &str) -> Vec<Assessment> {
+    parsed(name).iter().map(Vector::assess).collect()
+}
+
+#[divan::bench(args = VERSIONS, sample_count = 3, sample_size = 1)]
 fn end_to_end_json_stdin(bencher: Bencher, name: &str) {
     let input = generate(version(name), END_TO_END_LINES);
     bencher
@@ -66,21 +85,46 @@ fn end_to_end_json_stdin(bencher: Bencher, name: &str) {
                 .unwrap();
             let mut stdin = child.stdin.take().unwrap();
             let mut stdout = child.stdout.take().unwrap();
-            let mut output = Vec::with_capacity(END_TO_END_LINES * 1024);
+            // A consumer that reads as it comes, as `| wc -l` would: keeping the
+            // hundreds of MB would measure this process's page faults instead.
+            let mut chunk = vec![0u8; 1 << 16];
+            let mut lines = 0;
             std::thread::scope(|s| {
                 s.spawn(|| {
                     stdin.write_all(input.as_bytes()).unwrap();
                     drop(stdin);
                 });
-                stdout.read_to_end(&mut output).unwrap();
+                loop {
+                    let n = stdout.read(&mut chunk).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    lines += chunk[..n].iter().filter(|&&b| b == b'\n').count();
+                }
             });
             assert!(child.wait().unwrap().success());
-            let lines = output.iter().filter(|&&b| b == b'\n').count();
             assert_eq!(lines, END_TO_END_LINES);
         });
 }
 
-#[divan::bench(args = ["3.1", "4.0"])]
+/// Everything the command does to a line but read and write it.
+#[divan::bench(args = VERSIONS)]
+fn in_process_parse_score_and_json(bencher: Bencher, name: &str) {
+    let input = generate(version(name), IN_PROCESS_LINES);
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher
+        .counter(ItemsCount::new(IN_PROCESS_LINES))
+        .bench_local(|| {
+            out.clear();
+            for line in input.lines() {
+                assess(line).unwrap().write_json(&mut out);
+                out.push(b'\n');
+            }
+            black_box(&out);
+        });
+}
+
+#[divan::bench(args = VERSIONS)]
 fn in_process_parse_only(bencher: Bencher, name: &str) {
     let input = generate(version(name), IN_PROCESS_LINES);
     bencher
@@ -92,29 +136,48 @@ fn in_process_parse_only(bencher: Bencher, name: &str) {
         });
 }
 
-#[divan::bench(args = ["3.1", "4.0"])]
-fn in_process_parse_and_score(bencher: Bencher, name: &str) {
-    let input = generate(version(name), IN_PROCESS_LINES);
+#[divan::bench(args = VERSIONS)]
+fn in_process_score_only(bencher: Bencher, name: &str) {
+    let vectors = parsed(name);
     bencher
         .counter(ItemsCount::new(IN_PROCESS_LINES))
         .bench(|| {
-            for line in input.lines() {
-                black_box(assess(black_box(line)).unwrap());
+            for v in &vectors {
+                black_box(black_box(v).assess());
             }
         });
 }
 
-#[divan::bench(args = ["3.1", "4.0"])]
-fn in_process_parse_score_and_json(bencher: Bencher, name: &str) {
-    let input = generate(version(name), IN_PROCESS_LINES);
+/// `Assessment::write_json`, what the command uses.
+#[divan::bench(args = VERSIONS)]
+fn in_process_json_only(bencher: Bencher, name: &str) {
+    let assessments = assessed(name);
     let mut out = Vec::with_capacity(1 << 20);
     bencher
         .counter(ItemsCount::new(IN_PROCESS_LINES))
         .bench_local(|| {
-            for line in input.lines() {
-                out.clear();
-                serde_json::to_writer(&mut out, &assess(line).unwrap()).unwrap();
-                black_box(&out);
+            out.clear();
+            for a in &assessments {
+                a.write_json(&mut out);
+                out.push(b'\n');
             }
+            black_box(&out);
+        });
+}
+
+/// The same JSON through serde_json (the server's path), for comparison.
+#[divan::bench(args = VERSIONS)]
+fn in_process_serde_json_only(bencher: Bencher, name: &str) {
+    let assessments = assessed(name);
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher
+        .counter(ItemsCount::new(IN_PROCESS_LINES))
+        .bench_local(|| {
+            out.clear();
+            for a in &assessments {
+                serde_json::to_writer(&mut out, a).unwrap();
+                out.push(b'\n');
+            }
+            black_box(&out);
         });
 }

@@ -9,7 +9,7 @@
 use embargo_cvss::{Assessment, ParseError, assess};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -24,7 +24,12 @@ pub struct CvssArgs {
 }
 
 /// Large enough that a stream of millions of lines costs few system calls.
-const BUFFER: usize = 64 * 1024;
+const INPUT_BUFFER: usize = 64 * 1024;
+
+/// Output is gathered in memory and written in chunks of about this size. Through a
+/// pipe, 256 KiB writes cost a third fewer context switches than 64 KiB ones and make
+/// `embargo cvss --json - | …` about 12 % faster (docs/cvss.md).
+const OUTPUT_CHUNK: usize = 256 * 1024;
 
 pub fn run(args: CvssArgs) -> ExitCode {
     let from_stdin = args.vectors == ["-"];
@@ -32,7 +37,10 @@ pub fn run(args: CvssArgs) -> ExitCode {
         eprintln!("error: `-` (read vectors from stdin) must be the only VECTOR argument");
         return ExitCode::from(2);
     }
-    let mut out = BufWriter::with_capacity(BUFFER, io::stdout().lock());
+    let mut out = Output {
+        pending: Vec::with_capacity(OUTPUT_CHUNK + 16 * 1024),
+        sink: io::stdout().lock(),
+    };
     let mut tally = Tally {
         json: args.json,
         seen: 0,
@@ -40,7 +48,7 @@ pub fn run(args: CvssArgs) -> ExitCode {
     };
     let written = if from_stdin {
         tally.stream(
-            BufReader::with_capacity(BUFFER, io::stdin().lock()),
+            BufReader::with_capacity(INPUT_BUFFER, io::stdin().lock()),
             &mut out,
         )
     } else {
@@ -71,6 +79,30 @@ pub fn run(args: CvssArgs) -> ExitCode {
     tally.exit_code()
 }
 
+/// Results waiting to be written: each is formatted straight into `pending`, which
+/// goes to `sink` once it holds [`OUTPUT_CHUNK`] bytes or when asked.
+struct Output<W: Write> {
+    pending: Vec<u8>,
+    sink: W,
+}
+
+impl<W: Write> Output<W> {
+    /// Writes what is pending if there is enough of it.
+    fn result_done(&mut self) -> io::Result<()> {
+        if self.pending.len() >= OUTPUT_CHUNK {
+            self.sink.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.write_all(&self.pending)?;
+        self.pending.clear();
+        self.sink.flush()
+    }
+}
+
 enum Failure {
     Read(io::Error),
     Write(io::Error),
@@ -94,10 +126,10 @@ impl Tally {
     /// One vector per line; blank lines are skipped. The line buffer is reused, and
     /// output is flushed whenever the input has nothing more buffered, so a slow
     /// producer sees each answer at once while a bulk one gets large writes.
-    fn stream(
+    fn stream<W: Write>(
         &mut self,
         mut input: BufReader<impl Read>,
-        out: &mut impl Write,
+        out: &mut Output<W>,
     ) -> Result<(), Failure> {
         let mut line = Vec::with_capacity(256);
         loop {
@@ -120,27 +152,28 @@ impl Tally {
         }
     }
 
-    fn one(&mut self, input: &str, out: &mut impl Write) -> io::Result<()> {
+    fn one<W: Write>(&mut self, input: &str, out: &mut Output<W>) -> io::Result<()> {
         self.seen += 1;
         let result = assess(input);
         if result.is_err() {
             self.invalid += 1;
         }
+        let pending = &mut out.pending;
         match (result, self.json) {
-            (Ok(a), false) => write_text(&a, out),
+            (Ok(a), false) => write_text(&a, pending)?,
             (Ok(a), true) => {
-                serde_json::to_writer(&mut *out, &a)?;
-                out.write_all(b"\n")
+                a.write_json(pending);
+                pending.push(b'\n');
             }
             (Err(e), false) => {
                 eprintln!("embargo cvss: `{}`: {e} [{}]", input.trim(), e.rule());
-                Ok(())
             }
             (Err(e), true) => {
-                serde_json::to_writer(&mut *out, &ErrorLine::new(input.trim(), &e))?;
-                out.write_all(b"\n")
+                serde_json::to_writer(&mut *pending, &ErrorLine::new(input.trim(), &e))?;
+                pending.push(b'\n');
             }
         }
+        out.result_done()
     }
 }
 

@@ -1,10 +1,16 @@
-//! Scores, through the `cvss` crate, with one correction (v3.0 rounding, see
-//! [`v30_roundup_product`]).
+//! Scores: CVSS v4.0 by FIRST's method from our parsed fields (`v4`); v2.0 and v3.x
+//! through the `cvss` crate, handed our fields, with one correction (v3.0 rounding,
+//! see `v3::v30_roundup_product`).
 
+mod v2;
+mod v3;
+mod v4;
+mod v4_data;
+
+use crate::ParseError;
 use crate::vector::{Vector, Version};
-use crate::{Group, ParseError};
 use serde::Serialize;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
 /// A CVSS score, 0.0 to 10.0, kept in tenths so it prints and compares exactly.
@@ -14,6 +20,11 @@ pub struct Score(u8);
 impl Score {
     pub fn tenths(self) -> u8 {
         self.0
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_tenths(tenths: u8) -> Score {
+        Score(tenths.min(100))
     }
 
     pub fn value(self) -> f64 {
@@ -144,43 +155,31 @@ pub fn assess(input: &str) -> Result<Assessment, ParseError> {
 
 impl Vector {
     pub fn assess(&self) -> Assessment {
-        // The crate parses our normalized form, which it always accepts: the metrics
-        // and values are the ones it knows, in its own printing order. Formatting
-        // into a stack buffer keeps this path free of allocations of ours.
-        let mut buf = StackStr::default();
-        let _ = write!(buf, "{self}");
-        let text = buf.as_str();
         let version = self.version();
-        let (base, temporal, environmental, overall, nomenclature) = match version {
+        let (base, temporal, environmental, nomenclature) = match version {
             Version::V2_0 => {
-                let v = crate_parse::<cvss::v2::Vector>(text);
-                let base = Score::from_rounded(v.score().value());
-                let temporal = self
-                    .has_group(Group::Temporal)
-                    .then(|| Score::from_rounded(v.temporal_score().value()));
-                let environmental = self
-                    .has_group(Group::Environmental)
-                    .then(|| Score::from_rounded(v.environmental_score().value()));
-                let overall = environmental.or(temporal).unwrap_or(base);
-                (Some(base), temporal, environmental, overall, None)
+                let (base, temporal, environmental) = v2::scores(self);
+                (Some(base), temporal, environmental, None)
             }
             Version::V3_0 | Version::V3_1 => {
-                let v = crate_parse::<cvss::v3::Vector>(text);
-                let (base, temporal, environmental) = v3_scores(&v, self);
-                let overall = environmental.or(temporal).unwrap_or(base);
-                (Some(base), temporal, environmental, overall, None)
+                let (base, temporal, environmental) = v3::scores(self);
+                (Some(base), temporal, environmental, None)
             }
             Version::V4_0 => {
-                let v = crate_parse::<cvss::v4::Vector>(text);
-                let nomenclature = match v.nomenclature() {
-                    cvss::v4::Nomenclature::CvssB => Nomenclature::CvssB,
-                    cvss::v4::Nomenclature::CvssBT => Nomenclature::CvssBT,
-                    cvss::v4::Nomenclature::CvssBE => Nomenclature::CvssBE,
-                    cvss::v4::Nomenclature::CvssBTE => Nomenclature::CvssBTE,
-                };
-                let score = Score::from_rounded(v.score().value());
-                (None, None, None, score, Some(nomenclature))
+                let values = self.raw_values();
+                (
+                    None,
+                    None,
+                    None,
+                    Some((v4::score(values), v4::nomenclature(values))),
+                )
             }
+        };
+        let overall = match (nomenclature, base) {
+            (Some((score, _)), _) => score,
+            (None, Some(base)) => environmental.or(temporal).unwrap_or(base),
+            // Unreachable: v2/v3 always have a base score.
+            (None, None) => Score(0),
         };
         Assessment {
             vector: *self,
@@ -189,112 +188,15 @@ impl Vector {
             base_score: base,
             temporal_score: temporal,
             environmental_score: environmental,
-            nomenclature,
+            nomenclature: nomenclature.map(|(_, n)| n),
         }
     }
 }
 
-fn crate_parse<T: FromStr<Err = cvss::Error>>(text: &str) -> T {
-    match text.parse() {
-        Ok(v) => v,
-        // Unreachable unless our tables and the crate disagree; a test replays every
-        // metric value through this path.
-        Err(e) => panic!("the cvss crate refused the normalized vector {text}: {e}"),
-    }
-}
-
-/// Base, temporal (if given) and environmental (if given) scores of a v3.x vector.
-fn v3_scores(v: &cvss::v3::Vector, ours: &Vector) -> (Score, Option<Score>, Option<Score>) {
-    let base = Score::from_rounded(v.base_score().value());
-    let has_temporal = ours.has_group(Group::Temporal);
-    let has_environmental = ours.has_group(Group::Environmental);
-    if v.minor_version != 0 {
-        let temporal = has_temporal.then(|| Score::from_rounded(v.temporal_score().value()));
-        let environmental =
-            has_environmental.then(|| Score::from_rounded(v.environmental_score().value()));
-        return (base, temporal, environmental);
-    }
-    let factor = temporal_factor(v);
-    let temporal = has_temporal.then(|| v30_roundup_product(base, factor));
-    let environmental = has_environmental.then(|| {
-        // The crate's environmental score without the temporal metrics is the inner
-        // Roundup(Minimum(…, 10)) of the v3.0 formula (multiplying by 1 × 1 × 1 and
-        // rounding a one-decimal number again leaves it as it is).
-        let mut inner = v.clone();
-        inner.e = None;
-        inner.rl = None;
-        inner.rc = None;
-        let inner = Score::from_rounded(inner.environmental_score().value());
-        v30_roundup_product(inner, factor)
-    });
-    (base, temporal, environmental)
-}
-
-/// E × RL × RC in millionths (each factor has two decimals in the specification).
-fn temporal_factor(v: &cvss::v3::Vector) -> u32 {
-    use cvss::v3::Metric;
-    use cvss::v3::metric::temporal::{ExploitCodeMaturity, RemediationLevel, ReportConfidence};
-    let hundredths = |x: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let h = (x * 100.0).round() as u32;
-        h
-    };
-    hundredths(v.e.unwrap_or(ExploitCodeMaturity::NotDefined).score())
-        * hundredths(v.rl.unwrap_or(RemediationLevel::NotDefined).score())
-        * hundredths(v.rc.unwrap_or(ReportConfidence::NotDefined).score())
-}
-
-/// `Roundup(score × E × RL × RC)` of CVSS v3.0, computed exactly.
-///
-/// The v3.0 specification (section 8.1) defines Round up as "the smallest
-/// number, specified to one decimal place, that is equal to or higher than its
-/// input". The `cvss` crate computes it as `ceil(x * 10) / 10` on the floating-point
-/// product, and products of two-decimal factors often land a hair above a tenth:
-/// 5.0 × 0.92 is 4.6000000000000005 in `f64`, so `CVSS:3.0/AV:L/AC:H/PR:L/UI:R/S:U/
-/// C:N/I:H/A:L/RC:U` scores 4.7 instead of the specification's 4.6 (which FIRST's
-/// reference data and Red Hat's `cvss` library give). The crate's own v3.1 path does
-/// not have the problem because v3.1's Roundup (Appendix A) works on the value scaled
-/// to an integer first. Here the operands are exact: the score in tenths and each
-/// factor in hundredths, so the product is an integer in 10⁻⁷ units and the ceiling is
-/// exact. The upstream fix (see UPSTREAM.md) is to use the v3.1 integer Roundup for
-/// v3.0 too, since both define the same mathematical function.
-fn v30_roundup_product(score: Score, factor_millionths: u32) -> Score {
-    let product = u32::from(score.tenths()) * factor_millionths;
-    let tenths = product.div_ceil(1_000_000);
-    Score(u8::try_from(tenths.min(100)).unwrap_or(100))
-}
-
-/// A small fixed buffer for the normalized vector handed to the crate.
-struct StackStr {
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl Default for StackStr {
-    fn default() -> Self {
-        StackStr {
-            buf: [0; 512],
-            len: 0,
-        }
-    }
-}
-
-impl StackStr {
-    fn as_str(&self) -> &str {
-        // Only whole `&str`s are ever written, so the bytes are UTF-8.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
-}
-
-impl fmt::Write for StackStr {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        // The longest normalized vector (v4.0, every metric) is about 200 bytes.
-        let dest = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dest.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
+/// The crate's value for the metric at position `at` of our vector, parsed from the
+/// value's abbreviation (a match on a short string; the crate has no other way in).
+fn crate_value<T: FromStr>(v: &Vector, at: usize) -> Option<T> {
+    v.value_at(at).and_then(|value| value.abbr.parse().ok())
 }
 
 impl Serialize for Assessment {

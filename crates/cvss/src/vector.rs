@@ -127,19 +127,24 @@ impl Vector {
             values: [0; MAX_METRICS],
         };
         let mut last: Option<usize> = None;
+        // Vectors mostly list their metrics in the table's order: look for each one
+        // first where the previous one ended.
+        let mut hint = 0;
         // A prefix with nothing after it is a vector missing its base metrics.
-        for component in body.split('/').filter(|_| !body.is_empty()) {
-            let Some((name, value)) = component.split_once(':') else {
+        for component in components(body) {
+            let Some(colon) = component.bytes().position(|b| b == b':') else {
                 return Err(malformed(component));
             };
-            if name.is_empty() || value.contains(':') {
+            let (name, value) = (&component[..colon], &component[colon + 1..]);
+            if name.is_empty() || value.bytes().any(|b| b == b':') {
                 return Err(malformed(component));
             }
-            let Some(index) = table.iter().position(|m| m.abbr == name) else {
+            let Some(index) = find(table, hint, |m| same(m.abbr, name)) else {
                 return Err(unknown_metric(version, name, s));
             };
+            hint = index + 1;
             let def = &table[index];
-            let Some(value_index) = def.values.iter().position(|v| v.abbr == value) else {
+            let Some(value_index) = def.values.iter().position(|v| same(v.abbr, value)) else {
                 return Err(ParseError::InvalidValue {
                     metric: def.abbr,
                     name: def.name,
@@ -179,6 +184,20 @@ impl Vector {
         Ok(vector)
     }
 
+    /// Per metric of the version's table: 1 + the index of its value, 0 where absent.
+    pub(crate) fn raw_values(&self) -> &[u8; MAX_METRICS] {
+        &self.values
+    }
+
+    /// The value given for the metric at position `at` of the version's table.
+    pub(crate) fn value_at(&self, at: usize) -> Option<&'static ValueDef> {
+        let raw = usize::from(*self.values.get(at)?);
+        metrics(self.version)
+            .get(at)?
+            .values
+            .get(raw.checked_sub(1)?)
+    }
+
     pub fn version(&self) -> Version {
         self.version
     }
@@ -195,6 +214,16 @@ impl Vector {
             })
     }
 
+    /// The metrics given, in the specification's order, as (index in the version's
+    /// table, index in the metric's values).
+    pub(crate) fn given(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0)
+            .map(|(metric, v)| (metric, usize::from(*v) - 1))
+    }
+
     /// The value given for metric `abbr`, if any.
     pub fn get(&self, abbr: &str) -> Option<&'static ValueDef> {
         self.metrics()
@@ -206,6 +235,39 @@ impl Vector {
     pub fn has_group(&self, group: crate::Group) -> bool {
         self.metrics().any(|m| m.metric.group == group)
     }
+}
+
+/// The `/`-separated components of a vector's body; none for an empty body.
+fn components(body: &str) -> impl Iterator<Item = &str> {
+    // Components are a few bytes long: a byte loop beats a `memchr` call per split.
+    let mut rest = (!body.is_empty()).then_some(body);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == b'/') {
+            Some(slash) => {
+                rest = Some(&current[slash + 1..]);
+                Some(&current[..slash])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// The index of the first item of `table` from `start` on (wrapping around) that
+/// matches; as `position`, but finding an in-order item at once.
+fn find<T>(table: &[T], start: usize, matches: impl Fn(&T) -> bool) -> Option<usize> {
+    let start = start.min(table.len());
+    (start..table.len())
+        .chain(0..start)
+        .find(|&i| matches(&table[i]))
+}
+
+/// `a == b` for the few bytes of an abbreviation, without a `memcmp` call.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// A vector without `CVSS:` is v2.0 when it starts like one; otherwise its prefix is

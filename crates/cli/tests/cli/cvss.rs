@@ -251,3 +251,64 @@ fn dash_must_be_the_only_argument() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("only VECTOR"), "{}", stderr(&o));
 }
+
+/// The output of the command before it was made fast (snapshots taken with the
+/// serde-based writer and the `cvss` crate's v4 scorer), byte for byte, on a sample
+/// that mixes every version and shape of vector with every kind of error, odd bytes
+/// and whitespace included. See `crates/cvss/tests/snapshots/README.md`.
+#[test]
+fn output_is_byte_identical_to_the_snapshots() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cvss/tests/snapshots");
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let input = read("cli_sample.txt");
+    for (args, snapshot) in [
+        (&["cvss", "--json", "-"][..], "cli_sample.jsonl"),
+        (&["cvss", "-"][..], "cli_sample.text"),
+    ] {
+        let o = with_stdin_bytes(args, &input);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        same_bytes(&o.stdout, &read(snapshot), snapshot);
+        let stderr_snapshot = format!("{snapshot}.stderr");
+        same_bytes(&o.stderr, &read(&stderr_snapshot), &stderr_snapshot);
+    }
+}
+
+/// Equal, or a panic that shows the first line that differs.
+fn same_bytes(got: &[u8], want: &[u8], what: &str) {
+    if got == want {
+        return;
+    }
+    let (got_lines, want_lines) = (got.split(|&b| b == b'\n'), want.split(|&b| b == b'\n'));
+    for (n, (g, w)) in got_lines.zip(want_lines).enumerate() {
+        assert_eq!(
+            String::from_utf8_lossy(g),
+            String::from_utf8_lossy(w),
+            "{what}: line {} differs",
+            n + 1
+        );
+    }
+    panic!(
+        "{what}: {} bytes, the snapshot has {}",
+        got.len(),
+        want.len()
+    );
+}
+
+fn with_stdin_bytes(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    output
+}
