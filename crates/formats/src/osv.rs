@@ -419,10 +419,12 @@ pub fn import(record: &Value, received: Timestamp) -> Result<Imported, Error> {
     validate(&record).map_err(|e| Error::OsvShape(format!("not valid OSV: {e}")))?;
     let typed: Record =
         serde_json::from_value(record).map_err(|e| Error::OsvShape(e.to_string()))?;
-    Ok(Imported {
-        advisory: from_record(typed)?,
-        warnings,
-    })
+    let advisory = from_record(typed)?;
+    // What comes in must go out again: a record the schema allows but export refuses
+    // (a GIT range with an empty `repo`, say) would be a disclosed case without an OSV
+    // document. Refused here, with export's own words.
+    to_record(&advisory)?;
+    Ok(Imported { advisory, warnings })
 }
 
 fn placeholder() -> Timestamp {
@@ -771,5 +773,23 @@ mod tests {
             .is_err()
         );
         assert!(check_events(&range(RangeKind::Git, Some("https://x"), vec![intro()])).is_ok());
+    }
+
+    /// Found by `scripts/fuzz osv_edit` (issue 11, item 9): the schema lets a GIT range
+    /// have `"repo": ""`, export does not, so the import stood as a case whose OSV
+    /// document could not be written.
+    #[test]
+    fn import_refuses_what_export_could_not_write_back() {
+        let record = serde_json::json!({
+            "id": "PYSEC-2023-189",
+            "modified": "2023-10-04T18:37:48Z",
+            "affected": [{
+                "package": {"ecosystem": "PyPI", "name": "asyncua"},
+                "ranges": [{"type": "GIT", "repo": "", "events": [{"introduced": "0"}]}]
+            }]
+        });
+        assert!(validate(&record).is_ok(), "the schema allows it");
+        let e = import(&record, "2026-01-01T00:00:00Z".parse().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("affected.ranges.repo"), "{e}");
     }
 }

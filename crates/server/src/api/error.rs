@@ -219,7 +219,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         );
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -262,7 +262,17 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             message,
             field,
         })
-    })
+    })?;
+    // One object and nothing after it: `{…}{…}` or `{…},garbage` is not a body we read
+    // half of.
+    de.end().map_err(|e| {
+        ApiError(AppError::BadRequest {
+            code: "malformed_json",
+            message: format!("the body is not valid JSON: {e}"),
+            field: None,
+        })
+    })?;
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -315,5 +325,21 @@ mod tests {
         assert_eq!(err(r#"{"a" "x"}"#).0, "malformed_json");
         // Well-formed JSON of the wrong shape is a value problem, not a syntax one.
         assert_eq!(err("[1, 2]"), ("invalid_value".into(), None));
+    }
+
+    /// Found by `scripts/fuzz api_json` (issue 11, items 7 and 9): the object was read
+    /// and whatever followed it ignored.
+    #[test]
+    fn trailing_data_after_the_object_is_malformed_json() {
+        for body in [
+            r#"{"a": "x"}{"a": "y"}"#,
+            r#"{"a": "x"},garbage"#,
+            r#"{"a": "x"} 1"#,
+            "{\"a\": \"x\"}\u{0}",
+        ] {
+            assert_eq!(err(body), ("malformed_json".into(), None), "{body:?}");
+        }
+        // Whitespace after the object is still fine.
+        assert!(parse::<Outer>(b"{\"a\": \"x\"} \r\n\t").is_ok());
     }
 }
