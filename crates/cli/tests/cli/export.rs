@@ -301,30 +301,29 @@ fn a_case_without_a_cve_id_is_skipped_not_failed() {
     }
 }
 
-/// A record whose document truly fails (here an imported CVSS vector that is
-/// schema-valid OSV but incomplete) makes the export exit 1, naming it and why; the
-/// other records are still written.
+/// A record whose document truly fails (here a CVE record for an advisory without a
+/// single reference, which CVE 5 requires) makes the export exit 1, naming it and why;
+/// the other records are still written. (Import refuses what OSV export could not
+/// write back, so the failure is one only the CVE format has.)
 #[test]
 fn a_document_that_fails_makes_the_export_exit_1_and_the_rest_is_written() {
     let dir = embargo_testkit::temp_dir();
     let good = real("ghsa/GHSA-2p57-rm9w-gvfp.json");
     let mut broken = real("ghsa/GHSA-5357-c2jx-v7qh.json");
-    broken["severity"][0]["score"] = "CVSS:3.1/AV:N/AC:H".into();
+    broken.as_object_mut().unwrap().remove("references");
     let storage = project_with(dir.path(), &[good, broken]);
-    for (format, id_at) in [("osv", "/id"), ("csaf", "/document/tracking/id")] {
-        let out = dir.path().join(format);
-        let done = export(&storage, format, &out);
-        assert_eq!(done.status.code(), Some(1), "{format}: {}", stdout(&done));
-        let err = stderr(&done);
-        assert!(
-            err.lines()
-                .any(|l| l.starts_with("failed EMB-") && l.contains("`CVSS:3.1/AV:N/AC:H`")),
-            "{format}: {err}"
-        );
-        assert!(
-            err.contains("1 disclosed case(s) could not be exported"),
-            "{format}: {err}"
-        );
-        assert_eq!(written(&out, id_at), ["GHSA-2p57-rm9w-gvfp"], "{format}");
-    }
+    let out = dir.path().join("cve");
+    let done = export(&storage, "cve", &out);
+    assert_eq!(done.status.code(), Some(1), "{}", stdout(&done));
+    let err = stderr(&done);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("failed EMB-") && l.contains("reference")),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 disclosed case(s) could not be exported"),
+        "{err}"
+    );
+    assert_eq!(written(&out, "/cveMetadata/cveId"), ["CVE-2024-29415"]);
 }
