@@ -106,11 +106,12 @@ async fn pages(
         into.bytes.push(s.body_bytes as f64 / s.answered as f64);
     }
     let (p50, p99) = (s.latencies.percentile(50.0), s.latencies.percentile(99.0));
+    let show = |d: Option<Duration>| d.map(latency).unwrap_or_else(|| "—".into());
     ctx.log(format!(
-        "scale: {label}: {} answers, p50 {:?}, p99 {:?}, {} errors",
+        "scale: {label}: {} answers, p50 {}, p99 {}, {} errors",
         s.answered,
-        p50,
-        p99,
+        show(p50),
+        show(p99),
         s.errors()
     ));
     into.reps.add(s.ok_per_sec(), p50, p99);
