@@ -130,7 +130,7 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
     let seeding = std::time::Instant::now();
     let ids = crate::seed::seed_cases(&server.url, PROJECT, size, ctx.salt()).await?;
     ctx.log(format!(
-        "scale: seeded {size_name} cases on {b} in {:.0} s",
+        "scale: seeded {size_name} cases on {b} in {:.1} s",
         seeding.elapsed().as_secs_f64()
     ));
     server.stop().await?;
