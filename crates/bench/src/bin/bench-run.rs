@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
     about = "Embargo beside its ceilings: one table of ratios"
 )]
 struct Args {
-    /// Groups to run: reads, intake, scale, import, cvss (default: all)
+    /// Groups to run: reads, intake, scale, instances, import, cvss (default: all)
     groups: Vec<String>,
     /// The large case count of the `scale` group
     #[arg(long, default_value_t = 100_000)]
@@ -65,7 +65,7 @@ fn options(a: &Args) -> Result<Options> {
     for g in &a.groups {
         groups.push(Group::parse(g).ok_or_else(|| {
             Error::Usage(format!(
-                "group `{g}`: expected one of reads, intake, scale, import, cvss"
+                "group `{g}`: expected one of reads, intake, scale, instances, import, cvss"
             ))
         })?);
     }

@@ -7,6 +7,7 @@
 
 pub mod cvss;
 pub mod import;
+pub mod instances;
 pub mod intake;
 pub mod reads;
 pub mod scale;
@@ -30,6 +31,8 @@ pub enum Group {
     /// Listing, queue and one case at the small and the large case count; database
     /// size per case, start-up time, server memory under 8 listing clients.
     Scale,
+    /// Two instances on one PostgreSQL database beside one (reads and intake).
+    Instances,
     /// `embargo import osv` records per second.
     Import,
     /// `embargo cvss --json -`, through `scripts/bench-cvss` when the tree has it.
@@ -37,10 +40,11 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 6] = [
         Group::Reads,
         Group::Intake,
         Group::Scale,
+        Group::Instances,
         Group::Import,
         Group::Cvss,
     ];
@@ -50,6 +54,7 @@ impl Group {
             Group::Reads => "reads",
             Group::Intake => "intake",
             Group::Scale => "scale",
+            Group::Instances => "instances",
             Group::Import => "import",
             Group::Cvss => "cvss",
         }
@@ -233,6 +238,7 @@ pub async fn run(ctx: &mut Context) {
             Group::Reads => reads::run(ctx).await,
             Group::Intake => intake::run(ctx).await,
             Group::Scale => scale::run(ctx).await,
+            Group::Instances => instances::run(ctx).await,
             Group::Import => import::run(ctx).await,
             Group::Cvss => cvss::run(ctx).await,
         };
