@@ -149,8 +149,7 @@ pub async fn deliver(
                 "answered HTTP {code} redirecting to {}; redirects are not followed, \
                  so set the channel's URL to where the notice should go",
                 location
-                    .as_deref()
-                    .map(quote)
+                    .map(|l| format!("{:?}", l.chars().take(300).collect::<String>()))
                     .unwrap_or_else(|| "nowhere".into())
             ),
             Some(code),
