@@ -258,15 +258,21 @@ pub enum Refusal {
     /// Worth retrying: names come back.
     #[error("`{host}` could not be resolved: {reason}")]
     Unresolved { host: String, reason: String },
-    #[error(
-        "`{host}` resolves to {addr}, a {kind} address; notices go only to public \
-         addresses unless `{SETTING}` lists it"
-    )]
+    #[error("{}", forbidden(host, addr, kind))]
     Forbidden {
         host: String,
         addr: IpAddr,
         kind: AddressKind,
     },
+}
+
+fn forbidden(host: &str, addr: &IpAddr, kind: &AddressKind) -> String {
+    let what = if *host == addr.to_string() {
+        format!("{addr} is a {kind} address")
+    } else {
+        format!("`{host}` resolves to {addr}, a {kind} address")
+    };
+    format!("{what}; notices go only to public addresses unless `{SETTING}` lists it")
 }
 
 impl Guard {
@@ -492,7 +498,7 @@ mod tests {
         for (url, words) in [
             (
                 "http://127.0.0.1:8080/x",
-                "`127.0.0.1` resolves to 127.0.0.1, a loopback address",
+                "127.0.0.1 is a loopback address; notices go only to public addresses unless `webhooks.allow_private` lists it",
             ),
             ("http://[::ffff:a9fe:a9fe]/", "a cloud metadata address"),
             ("https://10.0.0.1/", "`webhooks.allow_private`"),

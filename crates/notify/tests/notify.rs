@@ -534,3 +534,49 @@ async fn a_refused_connection_is_retried_and_the_token_stays_out_of_the_reason()
     );
     assert!(!text.contains("SECRETTOKEN"), "{text}");
 }
+
+/// A resolver that fails, or never answers.
+enum Broken {
+    Fails,
+    Hangs,
+}
+
+impl Resolve for Broken {
+    fn resolve<'a>(&'a self, _host: &'a str, _port: u16) -> Resolving<'a> {
+        match self {
+            Broken::Fails => Box::pin(async {
+                Err(std::io::Error::other(
+                    "failed to lookup address information",
+                ))
+            }),
+            Broken::Hangs => Box::pin(std::future::pending()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_name_that_does_not_resolve_in_time_is_retried() {
+    let channel = Channel::slack("https://chat.example/hooks/SECRET").unwrap();
+    let guard = Guard::new().with_resolver(Arc::new(Broken::Fails));
+    let e = deliver(&channel, &notice(NoticeKind::Test), &guard)
+        .await
+        .unwrap_err();
+    assert!(e.should_retry(), "{e}");
+    assert!(
+        e.to_string()
+            .contains("`chat.example` could not be resolved: failed to lookup"),
+        "{e}"
+    );
+    let guard = Guard::new()
+        .with_resolver(Arc::new(Broken::Hangs))
+        .with_limits(Limits {
+            connect_timeout: Duration::from_millis(200),
+            ..Limits::default()
+        });
+    let e = deliver(&channel, &notice(NoticeKind::Test), &guard)
+        .await
+        .unwrap_err();
+    assert!(e.should_retry(), "{e}");
+    assert!(e.to_string().contains("no answer in 200ms"), "{e}");
+    assert!(!e.to_string().contains("SECRET"));
+}
