@@ -30,8 +30,8 @@ pub(crate) fn fit(limit: usize, body: &str, render: impl Fn(&str, bool) -> Strin
                 .collect::<String>()
                 + "…";
         }
-        // Rendering never shrinks text, so dropping `over` characters of body drops at
-        // least `over` units of message only roughly; step at least one.
+        // Escaping and conversion make a body character one or more units of message,
+        // so dropping `over` characters never overshoots by much; the loop converges.
         keep = keep.saturating_sub(over.max(1));
     }
 }
