@@ -126,9 +126,9 @@ pub async fn deliver(
     let status = response.status();
     let location = header(response.headers(), "location");
     let retry_after = retry_after(response.headers());
-    let answer = read_capped(&mut response, guard.limits().max_answer_bytes)
-        .await
-        .map_err(|e| retry(transport(&e, guard, &checked), Some(status.as_u16()), None))?;
+    // The status is the receiver's verdict; an answer cut short changes nothing, and
+    // retrying a notice that was taken would post it twice.
+    let answer = read_capped(&mut response, guard.limits().max_answer_bytes).await;
     let code = status.as_u16();
     let quoted = quote(&answer);
 
@@ -181,7 +181,14 @@ pub async fn deliver(
 fn client(guard: &Guard, checked: &Checked) -> Result<reqwest::Client, String> {
     let limits = guard.limits();
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config()?)
+        .tls_backend_preconfigured(match guard.tls.get() {
+            Some(config) => config.clone(),
+            None => {
+                let config = tls_config()?;
+                let _ = guard.tls.set(config.clone());
+                config
+            }
+        })
         .dns_resolver(Arc::new(Pinned {
             host: checked.host.to_ascii_lowercase(),
             addrs: checked.addrs.clone(),
@@ -227,18 +234,18 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
     Ok(config)
 }
 
-async fn read_capped(
-    response: &mut reqwest::Response,
-    cap: usize,
-) -> Result<String, reqwest::Error> {
+/// At most `cap` bytes of the answer, as text; what arrived before an error.
+async fn read_capped(response: &mut reqwest::Response, cap: usize) -> String {
     let mut body = Vec::new();
     while body.len() < cap {
-        match response.chunk().await? {
-            Some(chunk) => body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]),
-            None => break,
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]);
+            }
+            Ok(None) | Err(_) => break,
         }
     }
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 fn message_id(answer: &str) -> Option<String> {

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use url::Url;
 
@@ -223,6 +223,9 @@ pub struct Guard {
     allow: Vec<IpNet>,
     limits: Limits,
     resolver: Arc<dyn Resolve>,
+    /// Built at the first delivery and shared by its clones: loading the system's
+    /// trust store takes a noticeable moment.
+    pub(crate) tls: Arc<OnceLock<rustls::ClientConfig>>,
 }
 
 impl fmt::Debug for Guard {
@@ -282,6 +285,7 @@ impl Guard {
             allow: Vec::new(),
             limits: Limits::default(),
             resolver: Arc::new(System),
+            tls: Arc::default(),
         }
     }
 

@@ -580,3 +580,25 @@ async fn a_name_that_does_not_resolve_in_time_is_retried() {
     assert!(e.to_string().contains("no answer in 200ms"), "{e}");
     assert!(!e.to_string().contains("SECRET"));
 }
+
+#[tokio::test]
+async fn a_2xx_whose_answer_breaks_off_is_delivered_not_retried() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Promises 100 bytes of answer, sends 2 and hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0; 64 * 1024];
+        let _ = socket.read(&mut request).await.unwrap();
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nok")
+            .await
+            .unwrap();
+    });
+    let channel = Channel::slack(&format!("http://{addr}/services/T/B/X")).unwrap();
+    let delivered = deliver(&channel, &notice(NoticeKind::Test), &loopback_allowed())
+        .await
+        .unwrap();
+    assert_eq!((delivered.status, delivered.answer.as_str()), (200, "ok"));
+}
