@@ -105,6 +105,24 @@ pub struct Notice {
 }
 
 impl NoticeDraft {
+    /// What a channel's "send a test" button sends: no case, nothing embargoed.
+    pub fn test(id: impl Into<String>, project: impl Into<String>, at: jiff::Timestamp) -> Self {
+        let project = project.into();
+        NoticeDraft {
+            id: id.into(),
+            kind: NoticeKind::Test,
+            subject: format!("Test notice for {project}"),
+            body_markdown: format!(
+                "This is a test of a notice channel of **{project}**, sent from Embargo. \
+                 It is about no case; if you can read it, notices reach this channel."
+            ),
+            project,
+            links: Vec::new(),
+            read_more: None,
+            at,
+        }
+    }
+
     pub fn check(self) -> Result<Notice, NoticeError> {
         if self.id.is_empty() || self.id.len() > ID_MAX {
             return Err(bad("id", format!("must be 1 to {ID_MAX} characters")));
@@ -263,6 +281,17 @@ pub(crate) mod tests {
         assert_eq!(n.subject(), "Connect 1.4.2 fixes CVE-2026-0001");
         assert_eq!(n.links()[0].url.as_str(), "https://sec.example/a/1");
         assert_eq!(n.data()["kind"], "fixed_vulnerability");
+    }
+
+    #[test]
+    fn the_test_notice_is_complete_and_names_its_project() {
+        let n = NoticeDraft::test("msg_t1", "connect", jiff::Timestamp::UNIX_EPOCH)
+            .check()
+            .unwrap();
+        assert_eq!(n.kind(), NoticeKind::Test);
+        assert_eq!(n.subject(), "Test notice for connect");
+        assert!(n.body_markdown().contains("**connect**"));
+        assert_eq!(n.data()["kind"], "test");
     }
 
     #[test]
