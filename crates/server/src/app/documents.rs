@@ -380,7 +380,12 @@ impl App {
             )
             .await
         {
-            Ok(()) => Ok(Imported::New(id)),
+            Ok(queued) => {
+                if !queued.is_empty() {
+                    self.ring_worker();
+                }
+                Ok(Imported::New(id))
+            }
             // Imported by someone else meanwhile.
             Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(id)),
             Err(e) => Err(e.into()),

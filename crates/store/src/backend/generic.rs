@@ -4,7 +4,7 @@
 use super::{micros, timestamp};
 use crate::chain::{self, stream};
 use crate::{
-    Job,
+    Job, Queued,
     ApiTokenRecord, CaseAccess, CaseFilter, ChainBreak, NewApiToken, NewFile, NewSession, NewUser,
     SecretHash, SessionRecord, StoreError, StoredEvent, UserRecord,
 };
@@ -13,6 +13,7 @@ use embargo_core::access::{self, Scope, Standing};
 use embargo_core::account::{AccountEvent, TokenId};
 use embargo_core::actor::Actor;
 use embargo_core::case::Case;
+use embargo_core::effect::{self, Planned, Subject};
 use embargo_core::event::{Event, Recorded, Visibility};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
@@ -21,6 +22,7 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 
 type Tx = sqlx::Transaction<'static, <Pool as PoolDb>::Db>;
+type DbRow = <<Pool as PoolDb>::Db as sqlx::Database>::Row;
 
 /// Names the database type of a pool, so this file never spells out a backend.
 trait PoolDb {
@@ -623,7 +625,7 @@ impl crate::Store for Store {
         events: &[Recorded<Event>],
         tracking_token: &SecretHash,
         files: &[NewFile],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, tracking_token_hash, state) \
@@ -647,8 +649,9 @@ impl crate::Store for Store {
         };
         append(&mut tx, &stream::case(&case.id), Some(0), Event::kind, events).await?;
         save_files(&mut tx, &case.id, files).await?;
+        let queued = queue_case_effects(&mut tx, case, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
     async fn append_case_events(
@@ -657,83 +660,104 @@ impl crate::Store for Store {
         case: &Case,
         events: &[Recorded<Event>],
         files: &[NewFile],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         append(&mut tx, &stream::case(&case.id), Some(before), Event::kind, events).await?;
         save_case(&mut tx, case).await?;
         save_files(&mut tx, &case.id, files).await?;
-        queue_effects(&mut tx, case, events).await?;
+        let queued = queue_case_effects(&mut tx, case, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, effect, attempts FROM outbox \
-             WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-        )
-        .bind(micros(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Job {
-                    id: r.try_get("id")?,
-                    case: CaseId::parse(&r.try_get::<String, _>("case_id")?).ok_or_else(|| corrupt("outbox case id", "unparseable"))?,
-                    effect: from_json("outbox effect", &r.try_get::<String, _>("effect")?)?,
-                    attempts: r.try_get::<i64, _>("attempts")? as u32,
-                })
-            })
-            .collect()
+    async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>> {
+        // The inner query picks the earliest open job nobody holds (PostgreSQL skips
+        // rows another worker is claiming this instant); the outer conditions are
+        // checked again on the row as it is when the update locks it, so of two
+        // workers that picked the same row, only the first gets it.
+        let sql = format!(
+            "UPDATE outbox SET attempts = attempts + 1, leased_until = $2 \
+             WHERE id = (SELECT id FROM outbox \
+                         WHERE done_at IS NULL AND due_at <= $1 \
+                           AND (leased_until IS NULL OR leased_until <= $1) \
+                         ORDER BY due_at, id LIMIT 1{}) \
+               AND done_at IS NULL AND (leased_until IS NULL OR leased_until <= $1) \
+             RETURNING id, subject_kind, subject_id, payload, attempts, due_at",
+            SKIP_LOCKED
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(micros(now))
+            .bind(micros(lease_until))
+            .fetch_optional(&self.writer)
+            .await?;
+        row.as_ref().map(job).transpose()
     }
 
-    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool> {
-        // A conditional update: of two workers, only the one that still sees the
-        // attempt count it read gets the job.
-        let done = sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3 \
+    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()> {
+        // `attempts` fences the claim: a worker whose lease ran out and whose job was
+        // claimed again cannot settle the newer attempt.
+        sqlx::query(
+            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL \
              WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
         )
         .bind(job.id)
         .bind(i64::from(job.attempts))
-        .bind(micros(lease_until))
+        .bind(micros(now))
         .execute(&self.writer)
         .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE outbox SET done_at = $2, last_error = NULL WHERE id = $1")
-            .bind(job.id)
-            .bind(micros(now))
-            .execute(&self.writer)
-            .await?;
         Ok(())
     }
 
-    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1 AND done_at IS NULL")
-            .bind(job.id)
-            .bind(error)
-            .bind(micros(next_attempt_at))
-            .execute(&self.writer)
-            .await?;
+    async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET last_error = $3, due_at = $4, leased_until = NULL \
+             WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
+        )
+        .bind(job.id)
+        .bind(i64::from(job.attempts))
+        .bind(note)
+        .bind(micros(due))
+        .execute(&self.writer)
+        .await?;
         Ok(())
+    }
+
+    async fn next_job_due(&self) -> Result<Option<Timestamp>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN leased_until IS NOT NULL AND leased_until > due_at \
+                             THEN leased_until ELSE due_at END) AS next \
+             FROM outbox WHERE done_at IS NULL",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        row.try_get::<Option<i64>, _>("next")?
+            .map(timestamp)
+            .transpose()
     }
 
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>> {
+        let Some(case_id) = job.subject.case() else {
+            return Ok(None);
+        };
         let row = sqlx::query(
-            "SELECT c.state FROM cases c WHERE c.id = $1 AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.case_id = c.id)",
+            "SELECT c.state FROM cases c WHERE c.id = $1 \
+             AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.case_id = c.id)",
         )
-        .bind(job.case.as_str())
+        .bind(case_id.as_str())
         .bind(job.id)
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
-        let project = self.project(&case.project).await?.ok_or_else(|| corrupt("case project", "missing"))?;
+        let project = self
+            .project(&case.project)
+            .await?
+            .ok_or_else(|| corrupt("case project", "missing"))?;
         Ok(Some((case, project)))
+    }
+
+    async fn listen_for_jobs(&self, ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        self.listen(ring).await
     }
 
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {
@@ -880,20 +904,69 @@ fn public(case: Case) -> Option<Case> {
     (case.stage.is_public() && case.disclosed_at.is_some()).then_some(case)
 }
 
-/// Queues the work the events ask for (`core::effect`), in the events' transaction.
-async fn queue_effects(tx: &mut Tx, case: &Case, events: &[Recorded<Event>]) -> Result<()> {
-    for e in events {
-        for effect in embargo_core::effect::effects(case, &e.event) {
-            sqlx::query(
-                "INSERT INTO outbox (case_id, effect, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, 0, $4)",
-            )
-            .bind(case.id.as_str())
-            .bind(to_json(&effect))
-            .bind(micros(e.at))
-            .bind(micros(e.at + effect.delay()))
-            .execute(&mut **tx)
-            .await?;
-        }
+/// Queues planned work for `subject` inside `tx`; on PostgreSQL, other instances hear
+/// of it (`NOTIFY`) when the transaction commits, and not before.
+async fn queue(
+    tx: &mut Tx,
+    subject: &Subject,
+    planned: Vec<Planned>,
+    now: Timestamp,
+) -> Result<Vec<Queued>> {
+    let mut queued = Vec::with_capacity(planned.len());
+    for p in planned {
+        let row = sqlx::query(
+            "INSERT INTO outbox (subject_kind, subject_id, case_id, kind, payload, created_at, \
+                                 due_at, attempts) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+        )
+        .bind(subject.kind())
+        .bind(subject.id())
+        .bind(subject.case().map(|c| c.as_str().to_owned()))
+        .bind(p.effect.as_str())
+        .bind(to_json(&p.effect))
+        .bind(micros(now))
+        .bind(micros(p.due))
+        .fetch_one(&mut **tx)
+        .await?;
+        queued.push(Queued {
+            id: row.try_get("id")?,
+            subject: subject.clone(),
+            effect: p.effect,
+            due: p.due,
+        });
     }
-    Ok(())
+    if !queued.is_empty()
+        && let Some(notify) = NOTIFY_JOBS
+    {
+        sqlx::query(notify).execute(&mut **tx).await?;
+    }
+    Ok(queued)
+}
+
+/// Queues the work case events ask for, given the case after them.
+async fn queue_case_effects(
+    tx: &mut Tx,
+    case: &Case,
+    events: &[Recorded<Event>],
+) -> Result<Vec<Queued>> {
+    let planned = events
+        .iter()
+        .flat_map(|e| effect::case_effects(case, e))
+        .collect();
+    let now = events.last().map_or(case.updated_at, |e| e.at);
+    queue(tx, &Subject::Case(case.id.clone()), planned, now).await
+}
+
+
+fn job(r: &DbRow) -> Result<Job> {
+    let kind: String = r.try_get("subject_kind")?;
+    let id: String = r.try_get("subject_id")?;
+    Ok(Job {
+        id: r.try_get("id")?,
+        subject: Subject::parse(&kind, &id)
+            .ok_or_else(|| corrupt("outbox subject", format!("{kind} {id}")))?,
+        effect: from_json("outbox payload", &r.try_get::<String, _>("payload")?)?,
+        attempts: r.try_get::<i64, _>("attempts")? as u32,
+        due: timestamp(r.try_get("due_at")?)?,
+    })
 }

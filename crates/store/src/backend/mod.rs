@@ -57,6 +57,17 @@ pub mod sqlite {
         }
     }
 
+    /// One writer connection: there is no one to skip and no row lock to take.
+    const SKIP_LOCKED: &str = "";
+    /// One process per database file: its worker is rung in-process.
+    const NOTIFY_JOBS: Option<&str> = None;
+
+    impl SqliteStore {
+        async fn listen(&self, _ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+            Ok(())
+        }
+    }
+
     const BACKEND: Backend = Backend::Sqlite;
     type Store = SqliteStore;
     include!("generic.rs");
@@ -84,6 +95,28 @@ pub mod postgres {
                 writer: pool.clone(),
                 reader: pool,
             })
+        }
+    }
+
+    /// Workers skip the row another is claiming this instant instead of queueing
+    /// behind its lock.
+    const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+    /// Sent inside the queueing transaction: delivered at commit, never for work that
+    /// was rolled back.
+    const NOTIFY_JOBS: Option<&str> = Some("SELECT pg_notify('embargo_jobs', '')");
+
+    impl PostgresStore {
+        async fn listen(&self, ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer).await?;
+            listener.listen("embargo_jobs").await?;
+            // Work queued before the listener was up is looked at now.
+            ring();
+            loop {
+                // `None`: the connection dropped and the next call reconnects;
+                // whatever was announced meanwhile is looked at now.
+                let _ = listener.try_recv().await?;
+                ring();
+            }
         }
     }
 
