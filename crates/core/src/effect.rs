@@ -141,6 +141,18 @@ impl Subject {
         }
     }
 
+    /// The account an account event is about: its timeline hears of its work.
+    pub fn account_of(e: &AccountEvent) -> Subject {
+        match e {
+            AccountEvent::UserCreated { user, .. } | AccountEvent::PasswordSet { user } => {
+                Subject::Account(user.id)
+            }
+            AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
+                Subject::Account(owner.id)
+            }
+        }
+    }
+
     pub fn case(&self) -> Option<&CaseId> {
         match self {
             Subject::Case(id) => Some(id),

@@ -4,7 +4,7 @@
 //!
 //! Every write is one transaction: the events, the projection they produce and any
 //! attachment bytes commit together or not at all. Reads of cases are scoped by the
-//! viewer ([`Store::case_for_viewer`]); there is deliberately no unscoped case lookup.
+//! viewer ([`CaseStore::case_for_viewer`]); there is deliberately no unscoped case lookup.
 
 mod backend;
 mod chain;
@@ -62,11 +62,17 @@ pub async fn open_postgres(url: &str) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(PostgresStore::open(url).await?))
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
+/// Everything the program keeps. One trait per area, so a backend is written and read
+/// area by area; a `dyn Store` answers every area's methods.
+pub trait Store:
+    AccountStore + SessionStore + ProjectStore + CaseStore + OutboxStore + IntegrityStore + 'static
+{
     fn backend(&self) -> Backend;
+}
 
-    // ---- accounts ----
+/// Accounts and their API tokens; every change appends to the `accounts` stream.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn user_count(&self) -> Result<u64>;
     /// Fails with [`StoreError::Taken`] (`email`) if the address has an account.
     async fn create_user(&self, user: NewUser, event: Recorded<AccountEvent>) -> Result<()>;
@@ -100,8 +106,12 @@ pub trait Store: Send + Sync + 'static {
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
     async fn account_events(&self) -> Result<Vec<StoredEvent<AccountEvent>>>;
+}
 
-    // ---- sessions and first-run setup ----
+/// Sign-in sessions, the first-run setup token and one-time password links: secrets
+/// looked up by their hash, not events.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: NewSession) -> Result<()>;
     /// The unexpired session and its user.
     async fn session(
@@ -145,29 +155,37 @@ pub trait Store: Send + Sync + 'static {
         password_hash: &str,
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
+}
 
-    // ---- projects ----
+/// Projects and their members (the `project:<slug>` streams).
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
     /// Fails with [`StoreError::Taken`] (`slug`) if the slug is in use.
     async fn create_project(
         &self,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// Appends to a project read at version `before`; [`StoreError::Conflict`] if it moved.
     async fn update_project(
         &self,
         before: u64,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// Projects are public (their report pages are); their members are not, and only
     /// the shells decide who sees those.
     async fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
     async fn projects(&self) -> Result<Vec<Project>>;
     async fn projects_of(&self, user: UserId) -> Result<Vec<Project>>;
     async fn project_events(&self, slug: &ProjectSlug) -> Result<Vec<StoredEvent<ProjectEvent>>>;
+}
 
-    // ---- cases ----
+/// Cases (the `case:<id>` streams), scoped by who asks.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Stores a new case. Like every append, it queues the work the events ask for
+    /// (`core::effect::case_effects`) in the same transaction, and returns it.
     async fn submit_case(
         &self,
         case: &Case,
@@ -176,8 +194,6 @@ pub trait Store: Send + Sync + 'static {
         files: &[NewFile],
     ) -> Result<Vec<Queued>>;
     /// Appends to a case read at version `before`; [`StoreError::Conflict`] if it moved.
-    /// Queues the work the events ask for (`core::effect::case_effects`) in the same
-    /// transaction, and returns it.
     async fn append_case_events(
         &self,
         before: u64,
@@ -187,24 +203,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Queued>>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
-    // ---- the outbox ----
-    /// Claims the earliest due job nobody holds, until `lease_until`, counting an
-    /// attempt. While the lease runs no other claim gets it, whichever instance asks.
-    async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>>;
-    /// Marks a claimed job done. A claim whose lease ran out and whose job was claimed
-    /// again changes nothing.
-    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
-    /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).
-    async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()>;
-    /// When the next open job falls due (or its lease runs out), if there is one.
-    async fn next_job_due(&self) -> Result<Option<Timestamp>>;
-    /// The case a job works for, for the worker alone (the job is the proof of need).
-    async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
-    /// Calls `ring` each time any instance queues work (and once when listening
-    /// starts), until the connection fails. Returns at once where no other instance can
-    /// share the database (SQLite).
-    async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()>;
-
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
     /// Undisclosed cases answer `None`, whoever asks.
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;
@@ -227,8 +225,33 @@ pub trait Store: Send + Sync + 'static {
         access: &CaseAccess,
         id: &AttachmentId,
     ) -> Result<Option<Vec<u8>>>;
+}
 
-    // ---- integrity ----
+/// Work any stream's events queued for the outside world, and timers; claimed by
+/// workers with a lease.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims the earliest due job nobody holds, until `lease_until`, counting an
+    /// attempt. While the lease runs no other claim gets it, whichever instance asks.
+    async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>>;
+    /// Marks a claimed job done. A claim whose lease ran out and whose job was claimed
+    /// again changes nothing.
+    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
+    /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).
+    async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()>;
+    /// When the next open job falls due (or its lease runs out), if there is one.
+    async fn next_job_due(&self) -> Result<Option<Timestamp>>;
+    /// The case a job works for, for the worker alone (the job is the proof of need).
+    async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
+    /// Calls `ring` each time any instance queues work (and once when listening
+    /// starts), until the connection fails. Returns at once where no other instance can
+    /// share the database (SQLite).
+    async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()>;
+}
+
+/// Checks of the hash chains.
+#[async_trait]
+pub trait IntegrityStore: Send + Sync {
     /// Re-hashes a stream; the first break, if any.
     async fn verify_stream(&self, stream: &str) -> Result<Result<u64, ChainBreak>>;
 }

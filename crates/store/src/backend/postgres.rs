@@ -1,0 +1,67 @@
+//! PostgreSQL, for deployments that share one database between instances.
+
+use crate::{Backend, Result};
+use sqlx::postgres::PgPoolOptions;
+
+type Pool = sqlx::PgPool;
+type Backing = PostgresStore;
+
+pub struct PostgresStore {
+    writer: Pool,
+    reader: Pool,
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+}
+
+impl super::Dialect for PostgresStore {
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
+}
+
+impl PostgresStore {
+    async fn listen(&self, ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer).await?;
+        listener.listen("embargo_jobs").await?;
+        // Work queued before the listener was up is looked at now.
+        ring();
+        loop {
+            // `None`: the connection dropped and the next call reconnects; whatever
+            // was announced meanwhile is looked at now.
+            let _ = listener.try_recv().await?;
+            ring();
+        }
+    }
+}
+
+impl crate::Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+}
+
+#[path = "generic/accounts.rs"]
+mod accounts;
+#[path = "generic/cases.rs"]
+mod cases;
+#[path = "generic/integrity.rs"]
+mod integrity;
+#[path = "generic/outbox.rs"]
+mod outbox;
+#[path = "generic/projects.rs"]
+mod projects;
+#[path = "generic/sessions.rs"]
+mod sessions;
+#[path = "generic/support.rs"]
+mod support;
