@@ -85,6 +85,15 @@ async fn a_failing_job_is_reported_once_retried_and_given_up_at_the_limit() {
     assert!(f["reason"].as_str().unwrap().contains("503"), "{f}");
     assert_eq!(first[0]["actor"]["kind"], "system");
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "requested");
+    // The reporter's page says it, and when it is tried again.
+    let page = WebClient::new(&t).get(&format!("/track/{tracking}")).await;
+    assert!(
+        page.html
+            .contains("reserving a CVE ID at CVE Services failed")
+            && page.html.contains("it will be tried again at"),
+        "{}",
+        page.html
+    );
 
     for attempt in 2..MAX_ATTEMPTS {
         assert_eq!(run_due(&t.app).await.unwrap(), 0, "before the backoff");
