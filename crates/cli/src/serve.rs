@@ -52,6 +52,7 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
             settings.auth.link_hours
         );
     }
+    let signalled = shutdown()?;
     // Last, so that whoever waits for this line knows the server is ready.
     println!(
         "Embargo {} listening on {} ({})",
@@ -69,7 +70,7 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         }
     };
     tokio::spawn(async move {
-        shutdown().await;
+        signalled.await;
         let _ = stop.send(true);
     });
     let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
@@ -81,23 +82,29 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal that arrives right after start-up stops the server
+/// gracefully instead of killing it.
+fn shutdown() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| format!("cannot listen for {name}: {e}"))
+        };
+        let mut term = listen(SignalKind::terminate(), "SIGTERM")?;
+        let mut int = listen(SignalKind::interrupt(), "SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
