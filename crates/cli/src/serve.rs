@@ -1,5 +1,5 @@
-//! `embargo serve`: logging, the database, the first-admin link, the listener, and a
-//! graceful stop on Ctrl-C or SIGTERM.
+//! `embargo serve`: logging, the database, the first-admin link, the listener, the
+//! worker (`embargo_server::worker`), and a graceful stop of both on Ctrl-C or SIGTERM.
 
 use embargo_server::app::App;
 use embargo_server::clock::SystemClock;
@@ -52,6 +52,7 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
             settings.auth.link_hours
         );
     }
+    let signalled = shutdown()?;
     // Last, so that whoever waits for this line knows the server is ready.
     println!(
         "Embargo {} listening on {} ({})",
@@ -59,46 +60,51 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         settings.public_url(),
         settings.storage_description()
     );
-    // The outbox worker: a graceful shutdown leaves unfinished jobs queued, and a
-    // job claimed when the process died is taken up again when its lease runs out.
-    let worker = app.clone();
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = worker.run_outbox_once().await {
-                tracing::error!(error = %e, "outbox worker");
-            }
-            // New work wakes the worker at once; the timeout is for retries that
-            // fall due later (their backoff is in the store, not in an event).
-            tokio::select! {
-                () = worker.outbox_ready() => {}
-                () = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
-            }
+    // One signal stops both: the server drains its requests while the worker
+    // finishes the job under way (jobs not yet claimed stay queued for the next start).
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|s| *s).await;
         }
+    };
+    tokio::spawn(async move {
+        signalled.await;
+        let _ = stop.send(true);
     });
-    embargo_server::http::serve(app, listener, shutdown())
+    let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
+    embargo_server::http::serve(app, listener, stopped())
         .await
         .map_err(|e| format!("server error: {e}"))?;
+    let _ = worker.await;
     println!("Embargo stopped.");
     Ok(())
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal that arrives right after start-up stops the server
+/// gracefully instead of killing it.
+fn shutdown() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| format!("cannot listen for {name}: {e}"))
+        };
+        let mut term = listen(SignalKind::terminate(), "SIGTERM")?;
+        let mut int = listen(SignalKind::interrupt(), "SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

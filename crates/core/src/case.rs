@@ -2,6 +2,7 @@
 
 use crate::actor::{ActorRef, UserRef};
 use crate::advisory::{AdvisoryDetails, CveState};
+use crate::effect::EffectKind;
 use crate::event::{Assessment, Attachment, Event, FinalDecision, Recorded};
 use crate::ids::{CaseId, ProjectSlug, QuestionId, UserId};
 use crate::report::Report;
@@ -300,6 +301,17 @@ impl Case {
                 if self.cve == Some(CveState::Requested) {
                     self.cve = Some(CveState::Failed {
                         message: message.clone(),
+                    })
+                }
+            }
+            // A reservation that gave up is a failed request: the coordinator may ask again.
+            Event::EffectFailed(f) => {
+                if f.effect == EffectKind::ReserveCve
+                    && f.gave_up()
+                    && self.cve == Some(CveState::Requested)
+                {
+                    self.cve = Some(CveState::Failed {
+                        message: f.reason.clone(),
                     })
                 }
             }

@@ -1,16 +1,31 @@
-//! Work that events ask of the outside world (CVE Services today; e-mail and webhooks
-//! later). `core` names the work; the store queues it in the same transaction as the
-//! events, so an accepted request is never lost and a refused one queues nothing; the
-//! server's outbox worker carries it out and reports back with a [`SystemCommand`].
+//! Work that events ask of the outside world: CVE Services, timers, and (once their
+//! handlers exist) e-mail and webhooks. `core` names the work and when it is due; the
+//! store queues it in the same transaction as the events, so an accepted request is never
+//! lost and a refused one queues nothing; the server's worker carries it out and reports
+//! back with a [`SystemCommand`], decided here like any other change.
+//!
+//! Any stream may ask for work: [`case_effects`], [`project_effects`] and
+//! [`account_effects`] each match every event of their stream, so a new event is a
+//! compile error until someone says what work, if any, it asks for.
 
+mod outbound;
+mod wake;
+
+pub use outbound::{Email, MailKind, Recipient, Webhook};
+pub use wake::{WATCH_INTERVAL, WakeReason};
+
+use crate::account::AccountEvent;
 use crate::actor::ActorRef;
 use crate::advisory::CveState;
 use crate::case::{Case, Stage};
 use crate::event::{Event, Recorded};
+use crate::ids::{CaseId, ProjectSlug, UserId};
+use crate::project::{Project, ProjectEvent};
 use crate::rejection::Rejection;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+/// One piece of work, as queued: its kind and its payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Effect {
@@ -18,64 +33,268 @@ pub enum Effect {
     ReserveCve,
     /// Publish the case's CVE record at CVE Services (C18).
     PublishCve { id: String },
-    /// Ask CVE Services, once a day while the case holds `id` as reserved, whether
-    /// the ID is still RESERVED: the CVE Program rejects IDs (a duplicate, one left
-    /// unused at the end of its year), and a rejected ID must not be published.
-    WatchCveId { id: String },
+    /// A timer: look at the subject again at the time the work is due.
+    Wake { reason: WakeReason },
+    /// A message to a person (issue 9 adds the handler; nothing asks for one yet).
+    Email(Email),
+    /// A notice to a project's chat or webhook channel (issue 14 adds the handler;
+    /// nothing asks for one yet).
+    Webhook(Webhook),
 }
 
-/// How often a reserved ID's state is checked.
-pub const WATCH_INTERVAL: SignedDuration = SignedDuration::from_hours(24);
+/// An effect's kind without its payload: the outbox's `kind` column and what a
+/// failure event names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EffectKind {
+    ReserveCve,
+    PublishCve,
+    Wake,
+    Email,
+    Webhook,
+}
+
+impl EffectKind {
+    pub const ALL: [EffectKind; 5] = [
+        EffectKind::ReserveCve,
+        EffectKind::PublishCve,
+        EffectKind::Wake,
+        EffectKind::Email,
+        EffectKind::Webhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectKind::ReserveCve => "reserve-cve",
+            EffectKind::PublishCve => "publish-cve",
+            EffectKind::Wake => "wake",
+            EffectKind::Email => "email",
+            EffectKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EffectKind> {
+        EffectKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What the work is, in words, for the timeline.
+    pub fn words(self) -> &'static str {
+        match self {
+            EffectKind::ReserveCve => "reserving a CVE ID at CVE Services",
+            EffectKind::PublishCve => "publishing the CVE record at CVE Services",
+            EffectKind::Wake => "a scheduled check",
+            EffectKind::Email => "sending an e-mail",
+            EffectKind::Webhook => "delivering a notice to a channel",
+        }
+    }
+}
 
 impl Effect {
-    pub fn as_str(&self) -> &'static str {
+    pub fn kind(&self) -> EffectKind {
         match self {
-            Effect::ReserveCve => "reserve-cve",
-            Effect::PublishCve { .. } => "publish-cve",
-            Effect::WatchCveId { .. } => "watch-cve-id",
+            Effect::ReserveCve => EffectKind::ReserveCve,
+            Effect::PublishCve { .. } => EffectKind::PublishCve,
+            Effect::Wake { .. } => EffectKind::Wake,
+            Effect::Email(_) => EffectKind::Email,
+            Effect::Webhook(_) => EffectKind::Webhook,
         }
     }
 
-    /// How long after the event the work is first due.
-    pub fn delay(&self) -> SignedDuration {
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+}
+
+/// Whose work it is: the stream whose timeline hears how it went.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Case(CaseId),
+    Project(ProjectSlug),
+    Account(UserId),
+}
+
+impl Subject {
+    /// The outbox's `subject_kind` column.
+    pub fn kind(&self) -> &'static str {
         match self {
-            Effect::ReserveCve | Effect::PublishCve { .. } => SignedDuration::ZERO,
-            // The ID was reserved a moment ago: nothing to learn before tomorrow.
-            Effect::WatchCveId { .. } => WATCH_INTERVAL,
+            Subject::Case(_) => "case",
+            Subject::Project(_) => "project",
+            Subject::Account(_) => "account",
+        }
+    }
+
+    /// The outbox's `subject_id` column.
+    pub fn id(&self) -> String {
+        match self {
+            Subject::Case(id) => id.as_str().to_owned(),
+            Subject::Project(slug) => slug.as_str().to_owned(),
+            Subject::Account(id) => id.0.to_string(),
+        }
+    }
+
+    pub fn parse(kind: &str, id: &str) -> Option<Subject> {
+        match kind {
+            "case" => CaseId::parse(id).map(Subject::Case),
+            "project" => ProjectSlug::parse(id).map(Subject::Project),
+            "account" => id.parse().ok().map(|n| Subject::Account(UserId(n))),
+            _ => None,
+        }
+    }
+
+    /// The account an account event is about: its timeline hears of its work.
+    pub fn account_of(e: &AccountEvent) -> Subject {
+        match e {
+            AccountEvent::UserCreated { user, .. } | AccountEvent::PasswordSet { user } => {
+                Subject::Account(user.id)
+            }
+            AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
+                Subject::Account(owner.id)
+            }
+        }
+    }
+
+    pub fn case(&self) -> Option<&CaseId> {
+        match self {
+            Subject::Case(id) => Some(id),
+            Subject::Project(_) | Subject::Account(_) => None,
         }
     }
 }
 
-/// The work `event` asks for, given the case as it is after the event.
-pub fn effects(case: &Case, event: &Event) -> Vec<Effect> {
+/// Work an event asks for, and when it falls due.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    pub effect: Effect,
+    pub due: Timestamp,
+}
+
+impl Planned {
+    fn now(effect: Effect, e: &Recorded<impl Sized>) -> Planned {
+        Planned { effect, due: e.at }
+    }
+
+    fn after(effect: Effect, e: &Recorded<impl Sized>, wait: SignedDuration) -> Planned {
+        Planned {
+            effect,
+            due: e.at + wait,
+        }
+    }
+}
+
+/// The work a case event asks for, given the case as it is after the event.
+pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
     let reserved = match &case.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
-        _ => None,
+        Some(
+            CveState::Requested
+            | CveState::Assigned { .. }
+            | CveState::Published { .. }
+            | CveState::Failed { .. }
+            | CveState::Rejected { .. },
+        )
+        | None => None,
     };
-    let publish = || -> Vec<Effect> {
+    let publish = || -> Vec<Planned> {
         reserved
             .clone()
-            .map(|id| Effect::PublishCve { id })
+            .map(|id| Planned::now(Effect::PublishCve { id }, e))
             .into_iter()
             .collect()
     };
-    match event {
-        Event::CveRequested => vec![Effect::ReserveCve],
+    match &e.event {
+        Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
         Event::Disclosed if case.stage == Stage::Disclosed => publish(),
         Event::CveReserved { id } => {
-            let mut work = vec![Effect::WatchCveId { id: id.clone() }];
+            // The ID was reserved a moment ago: nothing to learn before tomorrow.
+            let watch = Effect::Wake {
+                reason: WakeReason::WatchCveId { id: id.clone() },
+            };
+            let mut work = vec![Planned::after(watch, e, WATCH_INTERVAL)];
             if case.stage == Stage::Disclosed {
                 work.extend(publish());
             }
             work
         }
-        _ => Vec::new(),
+        // Intake asks for nothing yet: the acknowledgment mail (issue 9) and the first
+        // clock's reminder timer (issue 8) go here once they have handlers.
+        Event::Submitted { .. }
+        | Event::Acknowledged
+        | Event::Claimed { .. }
+        | Event::HandedOver { .. }
+        | Event::CollaboratorAdded { .. }
+        | Event::CollaboratorRemoved { .. }
+        | Event::MessagedReporter { .. }
+        | Event::ReporterReplied { .. }
+        | Event::NoteAdded { .. }
+        | Event::QuestionAsked { .. }
+        | Event::QuestionAnswered { .. }
+        | Event::PreliminaryDecisionSet { .. }
+        | Event::FinalDecisionSet { .. }
+        | Event::MarkedPublic { .. }
+        | Event::AttachmentAdded { .. }
+        | Event::CvssProposed { .. }
+        | Event::CvssSuggested { .. }
+        | Event::AdvisoryUpdated { .. }
+        | Event::CveAssigned { .. }
+        | Event::Disclosed
+        | Event::AdvisoryImported { .. }
+        | Event::CvePublished { .. }
+        | Event::CveRequestFailed { .. }
+        | Event::CveRequestRejected { .. }
+        | Event::CveIdRejected { .. }
+        | Event::CvssSet { .. }
+        | Event::EffectFailed(_) => Vec::new(),
     }
 }
 
-/// What the outbox worker reports back.
+/// The work a project event asks for. None yet: announcements to a project's channels
+/// (issue 14) will start here.
+pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
+    match &e.event {
+        ProjectEvent::Created { .. }
+        | ProjectEvent::Updated { .. }
+        | ProjectEvent::ComponentAdded { .. }
+        | ProjectEvent::BranchSet { .. }
+        | ProjectEvent::MemberSet { .. }
+        | ProjectEvent::MemberRemoved { .. }
+        | ProjectEvent::CnaSet { .. }
+        | ProjectEvent::PackageSet { .. } => Vec::new(),
+    }
+}
+
+/// The work an account event asks for. None yet: an invitation mail and the expiry
+/// timer of a password link start here once issuing a link is an event.
+pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
+    match &e.event {
+        AccountEvent::UserCreated { .. }
+        | AccountEvent::TokenCreated { .. }
+        | AccountEvent::TokenRevoked { .. }
+        | AccountEvent::PasswordSet { .. } => Vec::new(),
+    }
+}
+
+/// How one attempt at a piece of work failed, as its subject's timeline tells it. The
+/// first failure says when it will be tried again; the last says that it gave up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectFailure {
+    pub effect: EffectKind,
+    /// Why, in the words of whoever refused (never a secret).
+    pub reason: String,
+    /// Attempts made so far, this one included.
+    pub attempts: u32,
+    /// When it will be tried again; `None`: it gave up.
+    pub retry_at: Option<Timestamp>,
+}
+
+impl EffectFailure {
+    pub fn gave_up(&self) -> bool {
+        self.retry_at.is_none()
+    }
+}
+
+/// What the worker reports back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SystemCommand {
     CveReserved {
@@ -83,10 +302,6 @@ pub enum SystemCommand {
     },
     CvePublished {
         id: String,
-    },
-    /// The worker could not do it (gave up, not configured, credentials refused).
-    CveFailed {
-        message: String,
     },
     /// CVE Services refused; its message.
     CveRejected {
@@ -96,10 +311,18 @@ pub enum SystemCommand {
     CveIdRejected {
         id: String,
     },
+    /// The work could not be done (this time, or at all).
+    Failed(EffectFailure),
 }
 
-/// Decides a report from the outbox worker. Stale reports (the coordinator entered an
-/// ID meanwhile) are refused and change nothing.
+const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
+
+fn message(text: &str, fallback: &str) -> String {
+    crate::text::required_body("message", text, MESSAGE_LIMIT).unwrap_or_else(|_| fallback.into())
+}
+
+/// Decides a report from the worker. Stale reports (the coordinator entered an ID
+/// meanwhile) are refused and change nothing.
 pub fn decide_system(
     case: &Case,
     command: SystemCommand,
@@ -110,32 +333,33 @@ pub fn decide_system(
         stage: case.stage,
         reason: why.to_owned(),
     };
+    let cve_work_waiting = matches!(
+        &case.cve,
+        Some(CveState::Requested | CveState::Reserved { .. })
+    );
     let event = match command {
         SystemCommand::CveReserved { id } => match &case.cve {
             Some(CveState::Requested) => Event::CveReserved { id },
             _ => return Err(stale("no CVE ID request is waiting")),
         },
-        SystemCommand::CveFailed { message } => match &case.cve {
-            Some(CveState::Requested | CveState::Reserved { .. }) => Event::CveRequestFailed {
-                message: crate::text::required_body(
-                    "message",
-                    &message,
-                    crate::text::limits::SHORT * 4,
-                )
-                .unwrap_or_else(|_| "CVE Services failed without a message".into()),
+        SystemCommand::Failed(failure) => {
+            let cve_work = match failure.effect {
+                EffectKind::ReserveCve | EffectKind::PublishCve => true,
+                EffectKind::Wake | EffectKind::Email | EffectKind::Webhook => false,
+            };
+            if cve_work && !cve_work_waiting {
+                return Err(stale("no CVE Services work is waiting"));
+            }
+            Event::EffectFailed(EffectFailure {
+                reason: message(&failure.reason, "failed without a message"),
+                ..failure
+            })
+        }
+        SystemCommand::CveRejected { message: m } => match cve_work_waiting {
+            true => Event::CveRequestRejected {
+                message: message(&m, "CVE Services failed without a message"),
             },
-            _ => return Err(stale("no CVE Services work is waiting")),
-        },
-        SystemCommand::CveRejected { message } => match &case.cve {
-            Some(CveState::Requested | CveState::Reserved { .. }) => Event::CveRequestRejected {
-                message: crate::text::required_body(
-                    "message",
-                    &message,
-                    crate::text::limits::SHORT * 4,
-                )
-                .unwrap_or_else(|_| "CVE Services failed without a message".into()),
-            },
-            _ => return Err(stale("no CVE Services work is waiting")),
+            false => return Err(stale("no CVE Services work is waiting")),
         },
         SystemCommand::CveIdRejected { id } => match &case.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
@@ -196,7 +420,7 @@ mod tests {
         let mut effects_seen = Vec::new();
         for e in &events {
             case.apply(e);
-            effects_seen.extend(effects(case, &e.event));
+            effects_seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         effects_seen
     }
@@ -207,7 +431,7 @@ mod tests {
         for e in &events {
             assert_eq!(e.actor, ActorRef::System);
             case.apply(e);
-            seen.extend(effects(case, &e.event));
+            seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         Ok(seen)
     }
@@ -257,8 +481,10 @@ mod tests {
                 }
             )
             .unwrap(),
-            [Effect::WatchCveId {
-                id: "CVE-2026-1000".into()
+            [Effect::Wake {
+                reason: WakeReason::WatchCveId {
+                    id: "CVE-2026-1000".into()
+                }
             }]
         );
         assert_eq!(
@@ -285,9 +511,12 @@ mod tests {
         // A failed publication keeps the ID.
         system(
             &mut case,
-            SystemCommand::CveFailed {
-                message: "INVALID_JSON_SCHEMA".into(),
-            },
+            SystemCommand::Failed(EffectFailure {
+                effect: EffectKind::PublishCve,
+                reason: "INVALID_JSON_SCHEMA".into(),
+                attempts: 1,
+                retry_at: None,
+            }),
         )
         .unwrap();
         assert_eq!(
@@ -309,5 +538,155 @@ mod tests {
                 id: "CVE-2026-1000".into()
             })
         );
+    }
+
+    fn requested() -> Case {
+        let draft = Draft {
+            title: "t".into(),
+            description: "d".into(),
+            ..Draft::default()
+        };
+        let events = submit(
+            &Actor::Anonymous,
+            &project(),
+            CaseId::from_entropy(2),
+            draft,
+            Channel::Web,
+            vec![],
+            at(0),
+        )
+        .unwrap();
+        let mut case = Case::replay(&events).unwrap();
+        run(&mut case, Command::Acknowledge);
+        run(&mut case, Command::Claim);
+        run(
+            &mut case,
+            Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+        );
+        run(&mut case, Command::RequestCveId);
+        case
+    }
+
+    fn failure(effect: EffectKind, retry_at: Option<Timestamp>) -> SystemCommand {
+        SystemCommand::Failed(EffectFailure {
+            effect,
+            reason: "503 Service Unavailable".into(),
+            attempts: 1,
+            retry_at,
+        })
+    }
+
+    #[test]
+    fn a_reservation_fails_the_request_only_when_it_gives_up() {
+        let mut case = requested();
+        system(&mut case, failure(EffectKind::ReserveCve, Some(at(60)))).unwrap();
+        assert_eq!(case.cve, Some(CveState::Requested), "it will be retried");
+        system(&mut case, failure(EffectKind::ReserveCve, None)).unwrap();
+        assert_eq!(
+            case.cve,
+            Some(CveState::Failed {
+                message: "503 Service Unavailable".into()
+            })
+        );
+        // Nothing waits at CVE Services any more: a late CVE failure is stale, but a
+        // timer's failure is still news.
+        let before = case.clone();
+        assert!(system(&mut case, failure(EffectKind::PublishCve, None)).is_err());
+        assert_eq!(case, before);
+        assert!(system(&mut case, failure(EffectKind::Wake, None)).is_ok());
+    }
+
+    #[test]
+    fn failures_of_cve_work_are_shared_with_the_reporter_and_others_are_internal() {
+        use crate::event::Visibility;
+        for kind in EffectKind::ALL {
+            let event = Event::EffectFailed(EffectFailure {
+                effect: kind,
+                reason: "r".into(),
+                attempts: 1,
+                retry_at: None,
+            });
+            let expected = match kind {
+                EffectKind::ReserveCve | EffectKind::PublishCve => Visibility::Shared,
+                EffectKind::Wake | EffectKind::Email | EffectKind::Webhook => Visibility::Internal,
+            };
+            assert_eq!(event.visibility(), expected, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_watch_of_a_reserved_id_is_a_timer_due_a_day_later() {
+        let mut case = requested();
+        let events = decide_system(
+            &case,
+            SystemCommand::CveReserved {
+                id: "CVE-2026-1000".into(),
+            },
+            at(500),
+        )
+        .unwrap();
+        case.apply(&events[0]);
+        let planned = case_effects(&case, &events[0]);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].due, at(500) + WATCH_INTERVAL);
+        assert_eq!(planned[0].effect.kind(), EffectKind::Wake);
+    }
+
+    #[test]
+    fn effect_kinds_name_their_serialized_tag_and_parse_back() {
+        let samples = [
+            Effect::ReserveCve,
+            Effect::PublishCve {
+                id: "CVE-2026-1".into(),
+            },
+            Effect::Wake {
+                reason: WakeReason::WatchCveId {
+                    id: "CVE-2026-1".into(),
+                },
+            },
+            Effect::Email(Email {
+                to: Recipient::Reporter,
+                message: MailKind::ReportReceived,
+            }),
+            Effect::Webhook(Webhook {
+                channel: "chat".into(),
+                notice: crate::policy::Notice::ForthcomingFix,
+            }),
+        ];
+        for effect in samples {
+            let json: serde_json::Value = serde_json::to_value(&effect).unwrap();
+            assert_eq!(json["kind"], effect.as_str(), "{json}");
+            assert_eq!(EffectKind::parse(effect.as_str()), Some(effect.kind()));
+            let back: Effect = serde_json::from_value(json).unwrap();
+            assert_eq!(back, effect);
+        }
+        assert_eq!(EffectKind::parse("carrier-pigeon"), None);
+    }
+
+    /// Events are persisted: a log written before failures became generic still reads
+    /// and folds as it did.
+    #[test]
+    fn an_old_cve_request_failed_event_still_reads_and_folds() {
+        let old = r#"{"at":"2026-05-28T00:00:00Z","actor":{"kind":"system"},"event":{"type":"cve_request_failed","message":"CVE Services is not configured"}}"#;
+        let recorded: Recorded<Event> = serde_json::from_str(old).unwrap();
+        assert!(
+            matches!(&recorded.event, Event::CveRequestFailed { message } if message.contains("not configured"))
+        );
+        let mut case = requested();
+        case.apply(&recorded);
+        assert!(
+            matches!(&case.cve, Some(CveState::Failed { message }) if message.contains("not configured"))
+        );
+        // And the new one has a stable shape of its own.
+        let new = Event::EffectFailed(EffectFailure {
+            effect: EffectKind::ReserveCve,
+            reason: "r".into(),
+            attempts: 8,
+            retry_at: None,
+        });
+        let json = serde_json::to_value(&new).unwrap();
+        assert_eq!(json["type"], "effect_failed");
+        assert_eq!(json["effect"], "reserve-cve");
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), new);
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::actor::{ActorRef, UserRef};
 use crate::advisory::AdvisoryDetails;
+use crate::effect::{EffectFailure, EffectKind};
 use crate::ids::{AttachmentId, CaseId, ProjectSlug, QuestionId};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
@@ -112,7 +113,8 @@ pub enum Event {
     CvePublished {
         id: String,
     },
-    /// The worker could not carry out the request (and says why).
+    /// The worker could not carry out the request (and says why). No longer recorded
+    /// ([`Event::EffectFailed`] took its place); read so that older logs still fold.
     CveRequestFailed {
         message: String,
     },
@@ -129,6 +131,9 @@ pub enum Event {
     CvssSet {
         score: FinalScore,
     },
+    /// Work the case's events asked for failed: when it will be tried again, or that
+    /// it gave up.
+    EffectFailed(EffectFailure),
 }
 
 impl Event {
@@ -163,6 +168,7 @@ impl Event {
             Event::CveRequestFailed { .. } => "cve_request_failed",
             Event::CveRequestRejected { .. } => "cve_request_rejected",
             Event::CveIdRejected { .. } => "cve_id_rejected",
+            Event::EffectFailed(_) => "effect_failed",
         }
     }
 }
@@ -306,6 +312,11 @@ impl Event {
             | Event::CvssProposed { .. }
             | Event::AdvisoryUpdated { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
+            // The reporter follows the CVE request; timers and deliveries are the team's.
+            Event::EffectFailed(f) => match f.effect {
+                EffectKind::ReserveCve | EffectKind::PublishCve => Visibility::Shared,
+                EffectKind::Wake | EffectKind::Email | EffectKind::Webhook => Visibility::Internal,
+            },
         }
     }
 }

@@ -13,3 +13,4 @@ pub mod settings;
 pub mod signing;
 pub mod upload;
 pub mod web;
+pub mod worker;

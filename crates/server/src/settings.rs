@@ -65,6 +65,26 @@ impl CveServicesSettings {
     pub fn enabled(&self) -> bool {
         !self.base_url.is_empty()
     }
+
+    /// The client these settings describe; `Err` says what is wrong with them.
+    pub fn client(&self) -> Result<embargo_cve_services::CveServices, String> {
+        use embargo_cve_services::{ApiKey, Credentials, CveServices};
+        if !self.enabled() {
+            return Err(
+                "CVE Services is not configured on this instance (cve_services.base_url)".into(),
+            );
+        }
+        let credentials = Credentials::new(
+            self.org.clone(),
+            self.user.clone(),
+            ApiKey::new(self.api_key.clone()),
+        );
+        let mut builder = CveServices::builder(&self.base_url, credentials);
+        if self.allow_local_http {
+            builder = builder.allow_local_http();
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
 }
 
 impl std::fmt::Debug for CveServicesSettings {

@@ -14,4 +14,5 @@ mod server {
     mod permissions;
     mod scoring;
     mod web;
+    mod worker;
 }

@@ -165,14 +165,14 @@ pub trait ProjectStore: Send + Sync {
         &self,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// Appends to a project read at version `before`; [`StoreError::Conflict`] if it moved.
     async fn update_project(
         &self,
         before: u64,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// Projects are public (their report pages are); their members are not, and only
     /// the shells decide who sees those.
     async fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>>;
@@ -184,13 +184,15 @@ pub trait ProjectStore: Send + Sync {
 /// Cases (the `case:<id>` streams), scoped by who asks.
 #[async_trait]
 pub trait CaseStore: Send + Sync {
+    /// Stores a new case. Like every append, it queues the work the events ask for
+    /// (`core::effect::case_effects`) in the same transaction, and returns it.
     async fn submit_case(
         &self,
         case: &Case,
         events: &[Recorded<Event>],
         tracking_token: &SecretHash,
         files: &[NewFile],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// Appends to a case read at version `before`; [`StoreError::Conflict`] if it moved.
     async fn append_case_events(
         &self,
@@ -198,7 +200,7 @@ pub trait CaseStore: Send + Sync {
         case: &Case,
         events: &[Recorded<Event>],
         files: &[NewFile],
-    ) -> Result<()>;
+    ) -> Result<Vec<Queued>>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
@@ -225,19 +227,26 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Option<Vec<u8>>>;
 }
 
-/// Work the events queued for the outside world.
+/// Work any stream's events queued for the outside world, and timers; claimed by
+/// workers with a lease.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Outbox jobs due at `now`, oldest first.
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>>;
-    /// Takes a due job until `lease_until` (counting an attempt); `false` if another
-    /// worker took it first.
-    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool>;
+    /// Claims the earliest due job nobody holds, until `lease_until`, counting an
+    /// attempt. While the lease runs no other claim gets it, whichever instance asks.
+    async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>>;
+    /// Marks a claimed job done. A claim whose lease ran out and whose job was claimed
+    /// again changes nothing.
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
-    /// Leaves the job for another attempt at `next_attempt_at`, noting why.
-    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()>;
+    /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).
+    async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()>;
+    /// When the next open job falls due (or its lease runs out), if there is one.
+    async fn next_job_due(&self) -> Result<Option<Timestamp>>;
     /// The case a job works for, for the worker alone (the job is the proof of need).
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
+    /// Calls `ring` each time any instance queues work (and once when listening
+    /// starts), until the connection fails. Returns at once where no other instance can
+    /// share the database (SQLite).
+    async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()>;
 }
 
 /// Checks of the hash chains.

@@ -142,12 +142,22 @@ impl CaseAccess {
     }
 }
 
-/// A queued piece of work for the outside world (`core::effect::Effect`).
+/// A claimed piece of work (`core::effect::Effect`) for a worker.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     pub id: i64,
-    pub case: embargo_core::ids::CaseId,
+    pub subject: embargo_core::effect::Subject,
     pub effect: embargo_core::effect::Effect,
-    /// Attempts started so far.
+    /// Attempts started so far, this one included.
     pub attempts: u32,
+    pub due: Timestamp,
+}
+
+/// Work the store queued with the events that asked for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queued {
+    pub id: i64,
+    pub subject: embargo_core::effect::Subject,
+    pub effect: embargo_core::effect::Effect,
+    pub due: Timestamp,
 }

@@ -23,6 +23,16 @@ enum Keep {
     Postgres(#[allow(dead_code)] PgTestDb),
 }
 
+impl Backend {
+    /// A second store on the same database, as a second instance would open it.
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        match &self._keep {
+            Keep::Sqlite(dir) => embargo_store::open_sqlite(dir.path()).await.unwrap(),
+            Keep::Postgres(_) => embargo_store::open_postgres(&self.raw_url).await.unwrap(),
+        }
+    }
+}
+
 pub async fn sqlite() -> Backend {
     let dir = embargo_testkit::temp_dir();
     let store = embargo_store::open_sqlite(dir.path()).await.unwrap();
@@ -79,4 +89,6 @@ conformance!(
     state_survives_reopening,
     only_disclosed_cases_are_public,
     effects_are_queued_with_their_events_and_worked_once,
+    two_workers_claim_each_job_exactly_once,
+    queued_work_wakes_other_instances,
 );

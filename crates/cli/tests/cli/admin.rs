@@ -325,3 +325,18 @@ async fn first_start_prints_a_one_time_admin_link_and_a_fresh_one_each_start() {
     );
     third.kill().await;
 }
+
+/// SIGTERM stops the server and its worker together, and the process exits cleanly
+/// (a worker that ignored the signal would keep it running past the timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_cleanly_on_sigterm() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    let server = Server::start(&["--data-dir", &d]).await;
+    let status = server.terminate().await;
+    assert!(status.success(), "{status:?}");
+    let db = embargo_testkit::PgTestDb::create().await;
+    let server = Server::start(&["--database-url", &db.url]).await;
+    let status = server.terminate().await;
+    assert!(status.success(), "{status:?}");
+}

@@ -83,6 +83,20 @@ impl Server {
         }
     }
 
+    /// SIGTERM, as a service manager stops it; returns how it exited.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the server stops on SIGTERM")
+            .unwrap()
+    }
+
     /// SIGKILL: no shutdown, no flushing, nothing graceful.
     pub async fn kill(mut self) {
         self.child.kill().await.unwrap();

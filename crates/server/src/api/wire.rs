@@ -605,6 +605,13 @@ pub fn event(case: &Case, e: &StoredEvent<Event>, standing: Standing) -> EventOu
         Event::CveRequestFailed { message } | Event::CveRequestRejected { message } => {
             json!({ "message": message })
         }
+        Event::EffectFailed(f) => json!({
+            "effect": f.effect.as_str(),
+            "reason": f.reason,
+            "attempts": f.attempts,
+            "retry_at": f.retry_at,
+            "gave_up": f.gave_up(),
+        }),
     };
     EventOut {
         seq: e.seq,

@@ -113,7 +113,10 @@ impl App {
                 .submit_case(&case, &events, &SecretHash::of(&tracking_token), &files)
                 .await
             {
-                Ok(()) => {
+                Ok(queued) => {
+                    if !queued.is_empty() {
+                        self.ring_worker();
+                    }
                     tracing::info!(case.id = %case.id, project = %project.slug, channel = channel.as_str(), "report received");
                     let tracking_url = self.url(&format!("/track/{tracking_token}"));
                     return Ok(Submitted {
@@ -196,14 +199,11 @@ impl App {
                 .append_case_events(case.version, &next, &events, &files)
                 .await
             {
-                Ok(()) => {
+                Ok(queued) => {
                     // The store queued what the events ask of the outside world; the
                     // worker need not wait for its next round to see it.
-                    if events
-                        .iter()
-                        .any(|e| !embargo_core::effect::effects(&next, &e.event).is_empty())
-                    {
-                        self.inner.outbox_ready.notify_one();
+                    if !queued.is_empty() {
+                        self.ring_worker();
                     }
                     let kinds: Vec<_> = events.iter().map(|e| e.event.kind()).collect();
                     tracing::info!(case.id = %id, events = ?kinds, "case changed");

@@ -382,7 +382,12 @@ impl App {
             )
             .await
         {
-            Ok(()) => Ok(Imported::New(id, warnings)),
+            Ok(queued) => {
+                if !queued.is_empty() {
+                    self.ring_worker();
+                }
+                Ok(Imported::New(id, warnings))
+            }
             // Imported by someone else meanwhile.
             Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(id)),
             Err(e) => Err(e.into()),

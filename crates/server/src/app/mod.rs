@@ -7,7 +7,6 @@ mod cases;
 mod documents;
 mod error;
 mod limits;
-mod outbox;
 mod projects;
 
 pub use accounts::{SessionStart, Signup, user_ref};
@@ -35,8 +34,10 @@ struct Inner {
     settings: Settings,
     clock: Arc<dyn Clock>,
     limiters: Limiters,
-    /// Rung when events queue work for the outbox worker.
-    outbox_ready: tokio::sync::Notify,
+    /// Rung when events queue work for the worker (`crate::worker`).
+    work_queued: tokio::sync::Notify,
+    /// How many jobs this process's workers have worked, for whoever waits on them.
+    jobs_done: tokio::sync::watch::Sender<u64>,
     /// The CSAF signing key, if configured; `Err` if it cannot be used.
     csaf_signer: Result<Option<Arc<crate::signing::Signer>>, String>,
     /// CVE Services, or why there is none (off, or settings it cannot use).
@@ -46,7 +47,7 @@ struct Inner {
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings, clock: Arc<dyn Clock>) -> App {
         let limiters = Limiters::new(&settings);
-        let cve_services = outbox::client(&settings.cve_services);
+        let cve_services = settings.cve_services.client();
         let csaf_signer = match &settings.csaf.signing_key_file {
             Some(path) => crate::signing::Signer::load(path).map(|s| Some(Arc::new(s))),
             None => Ok(None),
@@ -59,7 +60,8 @@ impl App {
                 limiters,
                 cve_services,
                 csaf_signer,
-                outbox_ready: tokio::sync::Notify::new(),
+                work_queued: tokio::sync::Notify::new(),
+                jobs_done: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -72,9 +74,25 @@ impl App {
         &self.inner.settings
     }
 
-    /// Resolves when new outbox work was queued (or was queued since the last wait).
-    pub async fn outbox_ready(&self) {
-        self.inner.outbox_ready.notified().await
+    /// Resolves when this process queued work for the worker (or did since the last
+    /// wait: a ring is never lost).
+    pub async fn work_queued(&self) {
+        self.inner.work_queued.notified().await
+    }
+
+    /// Wakes the worker: the store just queued work.
+    pub(crate) fn ring_worker(&self) {
+        self.inner.work_queued.notify_one();
+    }
+
+    /// Counts jobs worked by this process's workers: tests wait on it instead of
+    /// sleeping.
+    pub fn jobs_done(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.jobs_done.subscribe()
+    }
+
+    pub(crate) fn job_done(&self) {
+        self.inner.jobs_done.send_modify(|n| *n += 1);
     }
 
     /// The CSAF signing key, if one is configured and usable.

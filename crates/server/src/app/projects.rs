@@ -41,7 +41,14 @@ impl App {
             project = Some(apply_project(project, &e.event, now));
         }
         let project = project.expect("Create decides one event");
-        self.store().create_project(&project, &recorded).await?;
+        if !self
+            .store()
+            .create_project(&project, &recorded)
+            .await?
+            .is_empty()
+        {
+            self.ring_worker();
+        }
         Ok(project)
     }
 
@@ -72,7 +79,12 @@ impl App {
             }
             let next = next.expect("a project");
             match self.store().update_project(before, &next, &recorded).await {
-                Ok(()) => return Ok(next),
+                Ok(queued) => {
+                    if !queued.is_empty() {
+                        self.ring_worker();
+                    }
+                    return Ok(next);
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

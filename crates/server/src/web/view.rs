@@ -211,6 +211,14 @@ fn event(e: &Event, links: &Links) -> Markup {
         Event::CveRequestFailed { message } => {
             html! { "CVE Services did not do what was asked: " q { (message) } }
         }
+        Event::EffectFailed(f) => html! {
+            (f.effect.words()) " failed: " q { (f.reason) }
+            @match f.retry_at {
+                Some(at) => { "; it will be tried again at " (when(at)) }
+                None => { "; it was given up" }
+            }
+            @if e.visibility() == Visibility::Internal { " " span.badge { "internal" } }
+        },
         Event::AdvisoryImported { .. } => {
             html! { "imported the published advisory from its OSV record" }
         }

@@ -6,15 +6,20 @@ use super::support::*;
 use embargo_core::project::Role;
 use embargo_cve_services::double::{Double, Failure, ORG};
 use embargo_cve_services::{CveId, IdState};
+use embargo_server::worker::run_due;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn with_double(double: &Double) -> TestApp {
+pub(super) async fn with_double(double: &Double) -> TestApp {
+    with_double_on(Db::Sqlite, double).await
+}
+
+pub(super) async fn with_double_on(db: Db, double: &Double) -> TestApp {
     let (base, key) = (
         double.base_url(),
         double.credentials().api_key.expose().to_owned(),
     );
-    TestApp::build(Db::Sqlite, move |s| {
+    TestApp::build(db, move |s| {
         s.cve_services.base_url = base;
         s.cve_services.org = ORG.into();
         s.cve_services.user = embargo_cve_services::double::USER.into();
@@ -25,7 +30,7 @@ async fn with_double(double: &Double) -> TestApp {
 }
 
 /// A confirmed case coordinated by Sam, in a project that is its own CNA.
-async fn confirmed(t: &TestApp) -> (Person, String, String) {
+pub(super) async fn confirmed(t: &TestApp) -> (Person, String, String) {
     t.project("connect", &["go"]).await;
     let ada = t
         .person("ada@example.org", Some(("connect", Role::Admin)))
@@ -71,7 +76,7 @@ async fn confirmed(t: &TestApp) -> (Person, String, String) {
     (sam, id, tracking)
 }
 
-async fn cve_of(t: &TestApp, id: &str, token: &str) -> Value {
+pub(super) async fn cve_of(t: &TestApp, id: &str, token: &str) -> Value {
     t.get(&format!("/api/v1/cases/{id}"), Some(token)).await.1["cve"].clone()
 }
 
@@ -89,10 +94,10 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
     assert_eq!(v["cve"]["state"], "requested");
     // Nothing is sent from the request itself: the worker does it, woken at once.
     assert!(double.requests().is_empty());
-    tokio::time::timeout(std::time::Duration::from_secs(10), t.app.outbox_ready())
+    tokio::time::timeout(std::time::Duration::from_secs(10), t.app.work_queued())
         .await
         .expect("queued work wakes the worker");
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "reserved", "the reporter sees it: {cve}");
     let cve_id = cve["id"].as_str().unwrap().to_owned();
@@ -110,7 +115,7 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
             .unwrap()
             .contains("short_name=embargo")
     );
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 0, "done is done");
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "done is done");
 
     // C18: disclosure publishes the record, valid by CVE Services' own check.
     let res = t
@@ -124,7 +129,7 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "published", "{cve}");
     let record = double.record(&parsed).expect("published at CVE Services");
@@ -158,18 +163,14 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
     // The daily watch of the reserved ID ends with its publication, asking nothing.
     let asked = double.requests().len();
     t.clock.advance(jiff::SignedDuration::from_hours(24));
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     assert_eq!(
         double.requests().len(),
         asked,
         "a published ID is not watched"
     );
     t.clock.advance(jiff::SignedDuration::from_hours(48));
-    assert_eq!(
-        t.app.run_outbox_once().await.unwrap(),
-        0,
-        "the watch is over"
-    );
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "the watch is over");
 }
 
 /// C14: a reserved ID is checked daily at CVE Services. An outage only delays the
@@ -183,42 +184,34 @@ async fn c14_a_reserved_id_is_watched_and_its_rejection_reaches_the_case() {
     let case = format!("/api/v1/cases/{id}");
     t.post(&format!("{case}/cve"), Some(&sam.token), json!({}))
         .await;
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let cve_id = cve_of(&t, &id, &tracking).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let parsed = CveId::parse(&cve_id).unwrap();
-    assert_eq!(
-        t.app.run_outbox_once().await.unwrap(),
-        0,
-        "first check tomorrow"
-    );
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "first check tomorrow");
 
     let day = jiff::SignedDuration::from_hours(24);
     t.clock.advance(day);
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let last = double.requests().last().cloned().unwrap();
     assert_eq!(
         (last.method.as_str(), last.path.as_str()),
         ("GET", format!("/api/cve-id/{cve_id}").as_str())
     );
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "reserved");
-    assert_eq!(
-        t.app.run_outbox_once().await.unwrap(),
-        0,
-        "next check tomorrow"
-    );
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "next check tomorrow");
 
     // An outage delays the check and leaves the case alone.
     double.fail_next(1, Failure::Unavailable);
     t.clock.advance(day);
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "reserved");
 
     assert!(double.reject_id(&parsed));
     t.clock.advance(day);
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "rejected", "the reporter sees it: {cve}");
     let message = cve["message"].as_str().unwrap();
@@ -236,17 +229,13 @@ async fn c14_a_reserved_id_is_watched_and_its_rejection_reaches_the_case() {
     assert_eq!(rejected["data"]["id"], cve_id.as_str());
     assert_eq!(rejected["actor"]["kind"], "system");
     t.clock.advance(day * 2);
-    assert_eq!(
-        t.app.run_outbox_once().await.unwrap(),
-        0,
-        "the watch is over"
-    );
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "the watch is over");
 
     let (s, v) = t
         .post(&format!("{case}/cve"), Some(&sam.token), json!({}))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let again = cve_of(&t, &id, &tracking).await;
     assert_eq!(again["state"], "reserved");
     assert_ne!(again["id"], cve_id.as_str(), "a new ID");
@@ -265,7 +254,7 @@ async fn refusals_reach_the_timeline_and_outages_are_retried() {
     let case = format!("/api/v1/cases/{id}");
     t.post(&format!("{case}/cve"), Some(&sam.token), json!({}))
         .await;
-    t.app.run_outbox_once().await.unwrap();
+    run_due(&t.app).await.unwrap();
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "rejected");
     assert!(
@@ -284,14 +273,14 @@ async fn refusals_reach_the_timeline_and_outages_are_retried() {
     t.post(&format!("{case}/cve"), Some(&sam.token), json!({}))
         .await;
     double.fail_next(2, Failure::Unavailable);
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "requested");
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 0, "not due yet");
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "not due yet");
     t.clock.advance(jiff::SignedDuration::from_mins(1));
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "requested");
     t.clock.advance(jiff::SignedDuration::from_mins(2));
-    t.app.run_outbox_once().await.unwrap();
+    run_due(&t.app).await.unwrap();
     assert_eq!(cve_of(&t, &id, &tracking).await["state"], "reserved");
 }
 
@@ -341,7 +330,7 @@ async fn refused_credentials_fail_the_request_without_retrying_and_without_the_k
         json!({}),
     )
     .await;
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "failed", "{cve}");
     let message = cve["message"].as_str().unwrap();
@@ -350,7 +339,7 @@ async fn refused_credentials_fail_the_request_without_retrying_and_without_the_k
         "{message}"
     );
     t.clock.advance(jiff::SignedDuration::from_hours(3));
-    assert_eq!(t.app.run_outbox_once().await.unwrap(), 0, "not retried");
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "not retried");
     // The coordinator may ask again once the settings are fixed.
     let (s, _) = t
         .post(

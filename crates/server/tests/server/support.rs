@@ -19,16 +19,16 @@ pub enum Db {
     Postgres,
 }
 
-#[allow(dead_code)]
 enum Keep {
     Sqlite(TempDir),
-    Postgres(PgTestDb, TempDir),
+    Postgres(PgTestDb, #[allow(dead_code)] TempDir),
 }
 
 pub struct TestApp {
     pub base: String,
     pub app: App,
     pub clock: Arc<ManualClock>,
+    pub settings: Settings,
     pub http: reqwest::Client,
     _keep: Keep,
     _stop: oneshot::Sender<()>,
@@ -79,7 +79,7 @@ impl TestApp {
             }
         };
         let clock = Arc::new(ManualClock::new(Timestamp::from_second(T0).unwrap()));
-        let app = App::new(store, settings, clock.clone());
+        let app = App::new(store, settings.clone(), clock.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(embargo_server::http::serve(app.clone(), listener, async {
             let _ = stopped.await;
@@ -88,6 +88,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             app,
             clock,
+            settings,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -99,6 +100,16 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Another instance on the same database and clock (without a listener of its own),
+    /// as a second `embargo serve` would be.
+    pub async fn second_instance(&self) -> App {
+        let store = match &self._keep {
+            Keep::Sqlite(dir) => embargo_store::open_sqlite(dir.path()).await.unwrap(),
+            Keep::Postgres(pg, _) => embargo_store::open_postgres(&pg.url).await.unwrap(),
+        };
+        App::new(store, self.settings.clone(), self.clock.clone())
     }
 
     pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {

@@ -23,6 +23,10 @@ pub(crate) trait Dialect {
     /// PostgreSQL locks the rows and lets other workers skip them; SQLite has a single
     /// writer connection, so there is no one to skip and no row lock to take.
     const SKIP_LOCKED: &'static str;
+    /// Run inside a transaction that queued work, so that other instances' workers wake
+    /// when it commits (and never for work rolled back). `None` where no other instance
+    /// shares the database.
+    const NOTIFY_JOBS: Option<&'static str>;
 }
 
 #[expect(

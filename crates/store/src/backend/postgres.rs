@@ -27,6 +27,22 @@ impl PostgresStore {
 
 impl super::Dialect for PostgresStore {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
+}
+
+impl PostgresStore {
+    async fn listen(&self, ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer).await?;
+        listener.listen("embargo_jobs").await?;
+        // Work queued before the listener was up is looked at now.
+        ring();
+        loop {
+            // `None`: the connection dropped and the next call reconnects; whatever
+            // was announced meanwhile is looked at now.
+            let _ = listener.try_recv().await?;
+            ring();
+        }
+    }
 }
 
 impl crate::Store for PostgresStore {

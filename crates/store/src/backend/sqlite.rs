@@ -43,6 +43,15 @@ impl SqliteStore {
 
 impl super::Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
+    // One process per database file: its worker is rung in-process.
+    const NOTIFY_JOBS: Option<&'static str> = None;
+}
+
+impl SqliteStore {
+    /// Nothing to hear: no other instance writes this file.
+    async fn listen(&self, _ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl crate::Store for SqliteStore {

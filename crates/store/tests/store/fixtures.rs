@@ -85,10 +85,11 @@ pub async fn project_change(store: &dyn Store, p: Option<Project>, cmd: ProjectC
         next = Some(apply_project(next, &e.event, e.at));
     }
     let next = next.unwrap();
-    match before {
+    let queued = match before {
         None => store.create_project(&next, &events).await.unwrap(),
         Some(v) => store.update_project(v, &next, &events).await.unwrap(),
-    }
+    };
+    assert!(queued.is_empty(), "no project event asks for work yet");
     next
 }
 

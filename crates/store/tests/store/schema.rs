@@ -93,3 +93,116 @@ async fn both_migration_sets_describe_the_same_schema() {
     );
     assert_eq!(lite, pg);
 }
+
+/// The migrations as they were before the outbox opened to every stream.
+async fn migrations_before_effects(dialect: &str) -> sqlx::migrate::Migrator {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    let mut before = sqlx::migrate::Migrator::new(dir).await.unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version <= 2)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before
+}
+
+/// Jobs as they were queued then: a reservation, and the daily watch of a reserved ID.
+fn old_rows() -> Vec<String> {
+    let case_id = embargo_core::ids::CaseId::from_entropy(7);
+    vec![
+        "INSERT INTO projects (slug, name, version, created_at, state) \
+         VALUES ('connect', 'Connect', 1, 0, '{}')"
+            .to_owned(),
+        format!(
+            "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
+                                tracking_token_hash, state) \
+             VALUES ('{case_id}', 'connect', 'confirmed', 't', 1, 0, 0, 'x', '{{}}')"
+        ),
+        format!(
+            "INSERT INTO outbox (case_id, effect, created_at, attempts, next_attempt_at) VALUES \
+             ('{case_id}', '{{\"kind\":\"watch-cve-id\",\"id\":\"CVE-2026-1000\"}}', 1, 3, 20), \
+             ('{case_id}', '{{\"kind\":\"reserve-cve\"}}', 1, 1, 10)"
+        ),
+    ]
+}
+
+async fn claim_all(store: &dyn embargo_store::Store) -> Vec<embargo_store::Job> {
+    let at = |us| embargo_core::Timestamp::from_microsecond(us).unwrap();
+    let mut jobs = Vec::new();
+    while let Some(job) = store.claim_job(at(1_000), at(2_000)).await.unwrap() {
+        store.finish_job(&job, at(1_001)).await.unwrap();
+        jobs.push(job);
+    }
+    jobs
+}
+
+fn assert_upgraded(jobs: &[embargo_store::Job]) {
+    use embargo_core::effect::{Effect, Subject, WakeReason};
+    let case_id = embargo_core::ids::CaseId::from_entropy(7);
+    let got: Vec<_> = jobs
+        .iter()
+        .map(|j| (j.subject.clone(), j.effect.clone(), j.attempts))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Subject::Case(case_id.clone()), Effect::ReserveCve, 2),
+            (
+                Subject::Case(case_id),
+                Effect::Wake {
+                    reason: WakeReason::WatchCveId {
+                        id: "CVE-2026-1000".into()
+                    }
+                },
+                4
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn old_outbox_rows_become_open_jobs_on_sqlite() {
+    let dir = embargo_testkit::temp_dir();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("embargo.sqlite3"))
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    migrations_before_effects("sqlite")
+        .await
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in old_rows() {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let store = embargo_store::open_sqlite(dir.path()).await.unwrap();
+    assert_upgraded(&claim_all(&*store).await);
+}
+
+#[tokio::test]
+async fn old_outbox_rows_become_open_jobs_on_postgres() {
+    let db = embargo_testkit::PgTestDb::create().await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    migrations_before_effects("postgres")
+        .await
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in old_rows() {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let store = embargo_store::open_postgres(&db.url).await.unwrap();
+    assert_upgraded(&claim_all(&*store).await);
+}

@@ -570,7 +570,7 @@ pub async fn concurrent_appends_one_wins(b: &Backend) {
     let mut ok = 0;
     for t in tasks {
         match t.await.unwrap() {
-            Ok(()) => ok += 1,
+            Ok(_) => ok += 1,
             Err(StoreError::Conflict) => {}
             Err(e) => panic!("unexpected {e}"),
         }
@@ -779,7 +779,7 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
 }
 
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
-    use embargo_core::effect::Effect;
+    use embargo_core::effect::{Effect, Subject};
     let s = &*b.store;
     let (p, sam, _, _) = connect(s).await;
     let sam = team(&sam);
@@ -794,45 +794,163 @@ pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
         case = act(s, &p, &case, &sam, cmd).await;
     }
     let now = at(10_000);
+    let lease = at(10_060);
+    assert_eq!(s.next_job_due().await.unwrap(), None);
     assert!(
-        s.due_jobs(now, 10).await.unwrap().is_empty(),
+        s.claim_job(now, lease).await.unwrap().is_none(),
         "nothing asked of the world yet"
     );
-    case = act(s, &p, &case, &sam, Command::RequestCveId).await;
-    let jobs = s.due_jobs(now, 10).await.unwrap();
-    assert_eq!(jobs.len(), 1);
-    let job = &jobs[0];
+    // The store says what it queued, so no one has to work it out again.
+    let events =
+        embargo_core::decide::decide(&sam, &p, &case, Command::RequestCveId, at(500)).unwrap();
+    let mut next = case.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    let queued = s
+        .append_case_events(case.version, &next, &events, &[])
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1);
     assert_eq!(
-        (job.case.clone(), job.effect.clone(), job.attempts),
-        (case.id.clone(), Effect::ReserveCve, 0)
+        (&queued[0].subject, &queued[0].effect, queued[0].due),
+        (
+            &Subject::Case(case.id.clone()),
+            &Effect::ReserveCve,
+            at(500)
+        )
     );
-    let (for_job, project) = s.case_for_job(job).await.unwrap().unwrap();
+    assert_eq!(s.next_job_due().await.unwrap(), Some(at(500)));
+    let job = s.claim_job(now, lease).await.unwrap().expect("due");
+    assert_eq!(
+        (
+            job.id,
+            job.subject.clone(),
+            job.effect.clone(),
+            job.attempts
+        ),
+        (
+            queued[0].id,
+            Subject::Case(case.id.clone()),
+            Effect::ReserveCve,
+            1
+        )
+    );
+    let (for_job, project) = s.case_for_job(&job).await.unwrap().unwrap();
     assert_eq!(
         (for_job.id, project.slug),
         (case.id.clone(), p.slug.clone())
     );
 
-    // One worker wins the claim; the lease hides the job from the next look.
-    assert!(s.claim_job(job, at(10_060)).await.unwrap());
+    // The lease hides the claimed job from every other claim until it runs out.
     assert!(
-        !s.claim_job(job, at(10_060)).await.unwrap(),
+        s.claim_job(now, lease).await.unwrap().is_none(),
         "claimed twice"
     );
-    assert!(s.due_jobs(now, 10).await.unwrap().is_empty());
-    let again = s.due_jobs(at(10_060), 10).await.unwrap();
-    assert_eq!(
-        again[0].attempts, 1,
-        "the lease ran out: the job is due again"
-    );
-    s.retry_job(&again[0], "CVE Services is unavailable: 503", at(20_000))
+    assert_eq!(s.next_job_due().await.unwrap(), Some(lease));
+    let again = s
+        .claim_job(lease, at(10_120))
+        .await
+        .unwrap()
+        .expect("the lease ran out: the job is due again");
+    assert_eq!((again.id, again.attempts), (job.id, 2));
+    // The first worker's late word no longer counts: the job is the second's now.
+    s.finish_job(&job, at(10_061)).await.unwrap();
+    s.retry_job(&again, "CVE Services is unavailable: 503", at(20_000))
         .await
         .unwrap();
-    assert!(s.due_jobs(at(19_999), 10).await.unwrap().is_empty());
-    let due = s.due_jobs(at(20_000), 10).await.unwrap();
-    assert!(s.claim_job(&due[0], at(20_060)).await.unwrap());
-    s.finish_job(&due[0], at(20_001)).await.unwrap();
+    assert!(s.claim_job(at(19_999), at(20_059)).await.unwrap().is_none());
+    let due = s.claim_job(at(20_000), at(20_060)).await.unwrap().unwrap();
+    assert_eq!(due.attempts, 3);
+    s.finish_job(&due, at(20_001)).await.unwrap();
     assert!(
-        s.due_jobs(at(99_999), 10).await.unwrap().is_empty(),
+        s.claim_job(at(99_999), at(99_999)).await.unwrap().is_none(),
         "done is done"
     );
+    assert_eq!(s.next_job_due().await.unwrap(), None);
+}
+
+/// Two workers on one database, N jobs: every job is claimed by exactly one of them.
+pub async fn two_workers_claim_each_job_exactly_once(b: &Backend) {
+    const N: u64 = 24;
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let sam = team(&sam);
+    for n in 1..=N {
+        let mut case = report(s, &p, n, vec![]).await;
+        for cmd in [
+            Command::Acknowledge,
+            Command::Claim,
+            Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+                explanation: None,
+            }),
+            Command::RequestCveId,
+        ] {
+            case = act(s, &p, &case, &sam, cmd).await;
+        }
+    }
+    let other = b.reopen().await;
+    let work = |store: std::sync::Arc<dyn embargo_store::Store>| async move {
+        let mut mine = Vec::new();
+        while let Some(job) = store.claim_job(at(90_000), at(99_000)).await.unwrap() {
+            mine.push(job.id);
+            store.finish_job(&job, at(90_001)).await.unwrap();
+        }
+        mine
+    };
+    let (a, b2) = tokio::join!(
+        tokio::spawn(work(b.store.clone())),
+        tokio::spawn(work(other))
+    );
+    let (a, b2) = (a.unwrap(), b2.unwrap());
+    let mut all: Vec<i64> = a.iter().chain(b2.iter()).copied().collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "a job was claimed twice: {a:?} / {b2:?}");
+    assert_eq!(all.len() as u64, N, "every job was worked");
+}
+
+/// Another instance hears of queued work at once on PostgreSQL (`LISTEN/NOTIFY`); on
+/// SQLite there is no other instance to hear, and listening ends at once.
+pub async fn queued_work_wakes_other_instances(b: &Backend) {
+    use std::time::Duration;
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let sam = team(&sam);
+    let mut case = report(s, &p, 1, vec![]).await;
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+            explanation: None,
+        }),
+    ] {
+        case = act(s, &p, &case, &sam, cmd).await;
+    }
+    let other = b.reopen().await;
+    let (tx, mut rings) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let ring: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    });
+    match s.backend() {
+        embargo_store::Backend::Sqlite => {
+            other.listen_for_jobs(ring).await.unwrap();
+            assert!(rings.try_recv().is_err(), "nothing to hear on SQLite");
+        }
+        embargo_store::Backend::Postgres => {
+            let listening = tokio::spawn(async move { other.listen_for_jobs(ring).await });
+            let wait = Duration::from_secs(10);
+            tokio::time::timeout(wait, rings.recv())
+                .await
+                .expect("a first ring once listening")
+                .unwrap();
+            act(s, &p, &case, &sam, Command::RequestCveId).await;
+            tokio::time::timeout(wait, rings.recv())
+                .await
+                .expect("the other instance heard of the queued job")
+                .unwrap();
+            listening.abort();
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //! transaction as its row.
 
 use super::Backing;
-use super::support::{append, read_stream, retrying, unique_violation, user_from_row};
+use super::outbox::queue_account_effects;
+use super::support::{Tx, append, read_stream, retrying, unique_violation, user_from_row};
 use crate::backend::{micros, timestamp};
 use crate::chain::stream;
 use crate::{ApiTokenRecord, NewApiToken, NewUser, Result, SecretHash, StoreError};
@@ -39,6 +40,16 @@ pub(super) async fn insert_user(tx: &mut super::support::Tx, u: &NewUser) -> Res
     }
 }
 
+/// Appends to the `accounts` stream and queues the work the events ask for, in `tx`.
+pub(super) async fn append_account_events(
+    tx: &mut Tx,
+    events: &[Recorded<AccountEvent>],
+) -> Result<()> {
+    append(tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+    queue_account_effects(tx, events).await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl crate::AccountStore for Backing {
     async fn user_count(&self) -> Result<u64> {
@@ -53,14 +64,7 @@ impl crate::AccountStore for Backing {
         retrying(|| async {
             let mut tx = self.writer.begin().await?;
             insert_user(&mut tx, &user).await?;
-            append(
-                &mut tx,
-                stream::ACCOUNTS,
-                None,
-                AccountEvent::kind,
-                std::slice::from_ref(&event),
-            )
-            .await?;
+            append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -107,14 +111,7 @@ impl crate::AccountStore for Backing {
                 .bind(password_hash)
                 .execute(&mut *tx)
                 .await?;
-            append(
-                &mut tx,
-                stream::ACCOUNTS,
-                None,
-                AccountEvent::kind,
-                std::slice::from_ref(&event),
-            )
-            .await?;
+            append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -140,7 +137,7 @@ impl crate::AccountStore for Backing {
             .execute(&mut *tx)
             .await?;
             let events = std::slice::from_ref(&event);
-            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+            append_account_events(&mut tx, events).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -216,7 +213,7 @@ impl crate::AccountStore for Backing {
                 return Ok(false);
             }
             let events = std::slice::from_ref(&event);
-            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+            append_account_events(&mut tx, events).await?;
             tx.commit().await?;
             Ok(true)
         })

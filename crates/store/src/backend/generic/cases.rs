@@ -2,13 +2,13 @@
 //! viewer's scope (`core::access`), with their attachments' bytes.
 
 use super::Backing;
-use super::outbox::queue_effects;
+use super::outbox::queue_case_effects;
 use super::support::{
     DbRow, Tx, append, corrupt, from_json, read_stream, to_json, unique_violation,
 };
 use crate::backend::micros;
 use crate::chain::stream;
-use crate::{CaseAccess, CaseFilter, NewFile, Result, SecretHash, StoreError, StoredEvent};
+use crate::{CaseAccess, CaseFilter, NewFile, Queued, Result, SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope, Standing};
 use embargo_core::actor::Actor;
 use embargo_core::case::Case;
@@ -94,7 +94,7 @@ impl crate::CaseStore for Backing {
         events: &[Recorded<Event>],
         tracking_token: &SecretHash,
         files: &[NewFile],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
@@ -126,8 +126,9 @@ impl crate::CaseStore for Backing {
         )
         .await?;
         save_files(&mut tx, &case.id, files).await?;
+        let queued = queue_case_effects(&mut tx, case, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
     async fn append_case_events(
@@ -136,7 +137,7 @@ impl crate::CaseStore for Backing {
         case: &Case,
         events: &[Recorded<Event>],
         files: &[NewFile],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         append(
             &mut tx,
@@ -148,9 +149,9 @@ impl crate::CaseStore for Backing {
         .await?;
         save_case(&mut tx, case).await?;
         save_files(&mut tx, &case.id, files).await?;
-        queue_effects(&mut tx, case, events).await?;
+        let queued = queue_case_effects(&mut tx, case, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {

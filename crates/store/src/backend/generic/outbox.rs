@@ -1,112 +1,191 @@
-//! The outbox: work the events ask of the outside world (`core::effect`), queued in the
-//! events' transaction and claimed by workers.
+//! The outbox: work any stream's events ask of the outside world (`core::effect`),
+//! queued in the events' transaction and claimed by workers with a lease.
 
 use super::Backing;
-use super::support::{Tx, corrupt, from_json, to_json};
+use super::support::{DbRow, Tx, corrupt, from_json, to_json};
 use crate::ProjectStore;
-use crate::backend::{Dialect, micros};
-use crate::{Job, Result};
+use crate::backend::{Dialect, micros, timestamp};
+use crate::{Job, Queued, Result};
 use embargo_core::Timestamp;
+use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
+use embargo_core::effect::{self, Planned, Subject};
 use embargo_core::event::{Event, Recorded};
-use embargo_core::ids::CaseId;
-use embargo_core::project::Project;
+use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
+use std::sync::Arc;
 
-/// Queues the work the events ask for (`core::effect`), in the events' transaction.
-pub(super) async fn queue_effects(
+/// Queues planned work for `subject` inside `tx`; on PostgreSQL, other instances hear
+/// of it (`NOTIFY`) when the transaction commits, and not before.
+async fn queue(
+    tx: &mut Tx,
+    subject: &Subject,
+    planned: Vec<Planned>,
+    now: Timestamp,
+) -> Result<Vec<Queued>> {
+    let mut queued = Vec::with_capacity(planned.len());
+    for p in planned {
+        let row = sqlx::query(
+            "INSERT INTO outbox (subject_kind, subject_id, case_id, kind, payload, created_at, \
+                                 due_at, attempts) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+        )
+        .bind(subject.kind())
+        .bind(subject.id())
+        .bind(subject.case().map(|c| c.as_str().to_owned()))
+        .bind(p.effect.as_str())
+        .bind(to_json(&p.effect))
+        .bind(micros(now))
+        .bind(micros(p.due))
+        .fetch_one(&mut **tx)
+        .await?;
+        queued.push(Queued {
+            id: row.try_get("id")?,
+            subject: subject.clone(),
+            effect: p.effect,
+            due: p.due,
+        });
+    }
+    if !queued.is_empty()
+        && let Some(notify) = Backing::NOTIFY_JOBS
+    {
+        sqlx::query(notify).execute(&mut **tx).await?;
+    }
+    Ok(queued)
+}
+
+/// Queues the work case events ask for, given the case after them.
+pub(super) async fn queue_case_effects(
     tx: &mut Tx,
     case: &Case,
     events: &[Recorded<Event>],
-) -> Result<()> {
+) -> Result<Vec<Queued>> {
+    let planned = events
+        .iter()
+        .flat_map(|e| effect::case_effects(case, e))
+        .collect();
+    let now = events.last().map_or(case.updated_at, |e| e.at);
+    queue(tx, &Subject::Case(case.id.clone()), planned, now).await
+}
+
+/// Queues the work project events ask for, given the project after them.
+pub(super) async fn queue_project_effects(
+    tx: &mut Tx,
+    project: &Project,
+    events: &[Recorded<ProjectEvent>],
+) -> Result<Vec<Queued>> {
+    let planned = events
+        .iter()
+        .flat_map(|e| effect::project_effects(project, e))
+        .collect();
+    let Some(now) = events.last().map(|e| e.at) else {
+        return Ok(Vec::new());
+    };
+    queue(tx, &Subject::Project(project.slug.clone()), planned, now).await
+}
+
+/// Queues the work account events ask for, each for the account it is about.
+pub(super) async fn queue_account_effects(
+    tx: &mut Tx,
+    events: &[Recorded<AccountEvent>],
+) -> Result<Vec<Queued>> {
+    let mut queued = Vec::new();
     for e in events {
-        for effect in embargo_core::effect::effects(case, &e.event) {
-            sqlx::query(
-                "INSERT INTO outbox (case_id, effect, created_at, attempts, next_attempt_at) \
-                 VALUES ($1, $2, $3, 0, $4)",
-            )
-            .bind(case.id.as_str())
-            .bind(to_json(&effect))
-            .bind(micros(e.at))
-            .bind(micros(e.at + effect.delay()))
-            .execute(&mut **tx)
-            .await?;
-        }
+        let planned = effect::account_effects(e);
+        queued.extend(queue(tx, &Subject::account_of(&e.event), planned, e.at).await?);
     }
-    Ok(())
+    Ok(queued)
+}
+
+fn job(r: &DbRow) -> Result<Job> {
+    let kind: String = r.try_get("subject_kind")?;
+    let id: String = r.try_get("subject_id")?;
+    Ok(Job {
+        id: r.try_get("id")?,
+        subject: Subject::parse(&kind, &id)
+            .ok_or_else(|| corrupt("outbox subject", format!("{kind} {id}")))?,
+        effect: from_json("outbox payload", &r.try_get::<String, _>("payload")?)?,
+        attempts: r.try_get::<i64, _>("attempts")? as u32,
+        due: timestamp(r.try_get("due_at")?)?,
+    })
 }
 
 #[async_trait::async_trait]
 impl crate::OutboxStore for Backing {
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, effect, attempts FROM outbox \
-             WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-        )
-        .bind(micros(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Job {
-                    id: r.try_get("id")?,
-                    case: CaseId::parse(&r.try_get::<String, _>("case_id")?)
-                        .ok_or_else(|| corrupt("outbox case id", "unparseable"))?,
-                    effect: from_json("outbox effect", &r.try_get::<String, _>("effect")?)?,
-                    attempts: r.try_get::<i64, _>("attempts")? as u32,
-                })
-            })
-            .collect()
-    }
-
-    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool> {
-        // A conditional update: of two workers, only the one that still sees the
-        // attempt count it read gets the job. Where rows can be locked, a worker that
-        // finds the row locked by another's claim passes instead of waiting for it.
+    async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>> {
+        // The inner query picks the earliest open job nobody holds (PostgreSQL skips
+        // rows another worker is claiming this instant); the outer conditions are
+        // checked again on the row as it is when the update locks it, so of two
+        // workers that picked the same row, only the first gets it.
         let sql = format!(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3 \
+            "UPDATE outbox SET attempts = attempts + 1, leased_until = $2 \
              WHERE id = (SELECT id FROM outbox \
-                         WHERE id = $1 AND attempts = $2 AND done_at IS NULL{})",
+                         WHERE done_at IS NULL AND due_at <= $1 \
+                           AND (leased_until IS NULL OR leased_until <= $1) \
+                         ORDER BY due_at, id LIMIT 1{}) \
+               AND done_at IS NULL AND (leased_until IS NULL OR leased_until <= $1) \
+             RETURNING id, subject_kind, subject_id, payload, attempts, due_at",
             Backing::SKIP_LOCKED
         );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(job.id)
-            .bind(i64::from(job.attempts))
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(micros(now))
             .bind(micros(lease_until))
-            .execute(&self.writer)
+            .fetch_optional(&self.writer)
             .await?;
-        Ok(done.rows_affected() == 1)
+        row.as_ref().map(job).transpose()
     }
 
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE outbox SET done_at = $2, last_error = NULL WHERE id = $1")
-            .bind(job.id)
-            .bind(micros(now))
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()> {
+        // `attempts` fences the claim: a worker whose lease ran out and whose job was
+        // claimed again cannot settle the newer attempt.
         sqlx::query(
-            "UPDATE outbox SET last_error = $2, next_attempt_at = $3 \
-             WHERE id = $1 AND done_at IS NULL",
+            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL \
+             WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
         )
         .bind(job.id)
-        .bind(error)
-        .bind(micros(next_attempt_at))
+        .bind(i64::from(job.attempts))
+        .bind(micros(now))
         .execute(&self.writer)
         .await?;
         Ok(())
     }
 
+    async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET last_error = $3, due_at = $4, leased_until = NULL \
+             WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
+        )
+        .bind(job.id)
+        .bind(i64::from(job.attempts))
+        .bind(note)
+        .bind(micros(due))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn next_job_due(&self) -> Result<Option<Timestamp>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN leased_until IS NOT NULL AND leased_until > due_at \
+                             THEN leased_until ELSE due_at END) AS next \
+             FROM outbox WHERE done_at IS NULL",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        row.try_get::<Option<i64>, _>("next")?
+            .map(timestamp)
+            .transpose()
+    }
+
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>> {
+        let Some(case_id) = job.subject.case() else {
+            return Ok(None);
+        };
         let row = sqlx::query(
             "SELECT c.state FROM cases c WHERE c.id = $1 \
              AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.case_id = c.id)",
         )
-        .bind(job.case.as_str())
+        .bind(case_id.as_str())
         .bind(job.id)
         .fetch_optional(&self.reader)
         .await?;
@@ -117,5 +196,9 @@ impl crate::OutboxStore for Backing {
             .await?
             .ok_or_else(|| corrupt("case project", "missing"))?;
         Ok(Some((case, project)))
+    }
+
+    async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        self.listen(ring).await
     }
 }

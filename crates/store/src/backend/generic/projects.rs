@@ -2,10 +2,11 @@
 //! JSON state so that case scoping can join on them.
 
 use super::Backing;
+use super::outbox::queue_project_effects;
 use super::support::{Tx, append, from_json, read_stream, to_json, unique_violation};
 use crate::backend::micros;
 use crate::chain::stream;
-use crate::{Result, StoreError, StoredEvent};
+use crate::{Queued, Result, StoreError, StoredEvent};
 use embargo_core::event::Recorded;
 use embargo_core::ids::{ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
@@ -55,7 +56,7 @@ impl crate::ProjectStore for Backing {
         &self,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         let taken = sqlx::query("SELECT 1 FROM projects WHERE slug = $1")
             .bind(project.slug.as_str())
@@ -77,9 +78,10 @@ impl crate::ProjectStore for Backing {
             Err(StoreError::Conflict) => return Err(StoreError::Taken { field: "slug" }),
             other => other?,
         }
+        let queued = queue_project_effects(&mut tx, project, events).await?;
         match tx.commit().await {
             Err(e) if unique_violation(&e) => Err(StoreError::Taken { field: "slug" }),
-            other => other.map_err(Into::into),
+            other => other.map(|()| queued).map_err(Into::into),
         }
     }
 
@@ -88,7 +90,7 @@ impl crate::ProjectStore for Backing {
         before: u64,
         project: &Project,
         events: &[Recorded<ProjectEvent>],
-    ) -> Result<()> {
+    ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
         append(
             &mut tx,
@@ -99,8 +101,9 @@ impl crate::ProjectStore for Backing {
         )
         .await?;
         save_project(&mut tx, project).await?;
+        let queued = queue_project_effects(&mut tx, project, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
     async fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {

@@ -2,10 +2,9 @@
 //! secrets looked up by their hash; only their outcomes (an account, a password) are events.
 
 use super::Backing;
-use super::accounts::insert_user;
-use super::support::{append, corrupt, retrying, user_from_row};
+use super::accounts::{append_account_events, insert_user};
+use super::support::{corrupt, retrying, user_from_row};
 use crate::backend::{micros, timestamp};
-use crate::chain::stream;
 use crate::{NewSession, NewUser, Result, SecretHash, SessionRecord, UserRecord};
 use embargo_core::Timestamp;
 use embargo_core::account::AccountEvent;
@@ -104,7 +103,7 @@ impl crate::SessionStore for Backing {
                 return Ok(false);
             }
             insert_user(&mut tx, &user).await?;
-            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, &events).await?;
+            append_account_events(&mut tx, &events).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -183,7 +182,7 @@ impl crate::SessionStore for Backing {
                 .execute(&mut *tx)
                 .await?;
             let events = std::slice::from_ref(&event);
-            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+            append_account_events(&mut tx, events).await?;
             tx.commit().await?;
             Ok(true)
         })

@@ -1,0 +1,25 @@
+//! Timers: "look at this subject again at T" is an outbox row due at T, and the reason
+//! says what to look at. The policy engine's clock reminders become reasons here too.
+
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WakeReason {
+    /// Ask CVE Services, once a day while the case holds `id` as reserved, whether the
+    /// ID is still RESERVED: the CVE Program rejects IDs (a duplicate, one left unused
+    /// at the end of its year), and a rejected ID must not be published.
+    WatchCveId { id: String },
+}
+
+impl WakeReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WakeReason::WatchCveId { .. } => "watch-cve-id",
+        }
+    }
+}
+
+/// How often a reserved ID's state is checked.
+pub const WATCH_INTERVAL: SignedDuration = SignedDuration::from_hours(24);

@@ -1,0 +1,50 @@
+//! `wake`: timers. Each reason says what to look at when the time comes; what the look
+//! finds is recorded through `core` like any other report.
+
+use super::{Outcome, backoff};
+use crate::app::{App, AppResult};
+use embargo_core::advisory::CveState;
+use embargo_core::effect::{SystemCommand, WATCH_INTERVAL, WakeReason};
+use embargo_cve_services::{CveId, IdState};
+use embargo_store::Job;
+
+pub(super) async fn handle(app: &App, job: &Job, reason: &WakeReason) -> AppResult<Outcome> {
+    match reason {
+        WakeReason::WatchCveId { id } => watch_cve_id(app, job, id).await,
+    }
+}
+
+/// One look at a reserved ID's state. The watch goes on daily while the case holds the
+/// ID as reserved, and never fails the case: an outage only delays it.
+async fn watch_cve_id(app: &App, job: &Job, id: &str) -> AppResult<Outcome> {
+    let Some((case, _)) = app.store().case_for_job(job).await? else {
+        return Ok(Outcome::Done);
+    };
+    let still_ours = matches!(&case.cve, Some(CveState::Reserved { id: held }) if held == id);
+    let (true, Ok(client), Ok(cve_id)) = (still_ours, app.cve_services(), CveId::parse(id)) else {
+        // Published, replaced by another ID, or no service to ask: nothing to watch.
+        return Ok(Outcome::Done);
+    };
+    Ok(match client.get_id(&cve_id).await {
+        Ok(info) => match info.state {
+            IdState::Reserved => Outcome::Later {
+                at: app.now() + WATCH_INTERVAL,
+                note: "still RESERVED".into(),
+            },
+            IdState::Rejected => {
+                Outcome::Report(SystemCommand::CveIdRejected { id: id.to_owned() })
+            }
+            // Published outside Embargo (e.g. by hand at the CNA): say so.
+            IdState::Published => {
+                Outcome::Report(SystemCommand::CvePublished { id: id.to_owned() })
+            }
+        },
+        Err(e) => {
+            tracing::warn!(case.id = %case.id, error = %e, "could not check a reserved CVE ID");
+            Outcome::Later {
+                at: app.now() + backoff(job.attempts, e.retry_after()),
+                note: e.to_string(),
+            }
+        }
+    })
+}
