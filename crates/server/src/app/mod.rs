@@ -8,6 +8,7 @@ mod documents;
 mod error;
 mod limits;
 mod outbox;
+mod paging;
 mod projects;
 
 pub use accounts::{SessionStart, Signup, user_ref};
@@ -15,6 +16,7 @@ pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use paging::page_request;
 
 use crate::clock::Clock;
 use crate::settings::Settings;
