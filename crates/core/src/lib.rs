@@ -28,3 +28,9 @@ pub mod text;
 pub mod track;
 
 pub use jiff::Timestamp;
+
+/// The shape of what the store keeps beside the events (the folded `Case` and `Project`
+/// and the columns drawn from them). Bump it whenever a fold or a serialized shape
+/// changes: a store opened by code with another version rebuilds every projection from
+/// the events before it answers.
+pub const PROJECTION_VERSION: u32 = 1;

@@ -10,6 +10,7 @@ mod server {
     mod browser;
     mod cve;
     mod documents;
+    mod listings;
     mod openapi;
     mod permissions;
     mod scoring;

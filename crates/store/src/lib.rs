@@ -17,7 +17,7 @@ pub use records::*;
 use async_trait::async_trait;
 use embargo_core::Timestamp;
 use embargo_core::account::{AccountEvent, TokenId};
-use embargo_core::actor::Actor;
+use embargo_core::actor::{Actor, User};
 use embargo_core::case::Case;
 use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
@@ -206,19 +206,32 @@ pub trait CaseStore: Send + Sync {
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
     /// Undisclosed cases answer `None`, whoever asks.
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;
-    /// A project's disclosed cases, the most recently disclosed first.
-    async fn public_cases(&self, project: &ProjectSlug) -> Result<Vec<Case>>;
+    /// A page of a project's disclosed cases, the most recently disclosed first.
+    async fn public_cases(&self, project: &ProjectSlug, page: &PageRequest) -> Result<Page<Case>>;
     /// The case whose reporter holds this tracking token.
     async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>>;
-    /// The project's cases `actor` may see, oldest first.
+    /// A page of the project's cases `actor` may see, oldest first.
     async fn cases_for_viewer(
         &self,
         project: &Project,
         actor: &Actor,
         filter: &CaseFilter,
-    ) -> Result<Vec<Case>>;
-    /// The timeline as the access's standing may see it.
-    async fn case_events(&self, access: &CaseAccess) -> Result<Vec<StoredEvent<Event>>>;
+        page: &PageRequest,
+    ) -> Result<Page<Case>>;
+    /// A page of the cases `user` may see across every project they are a member of,
+    /// oldest first (the triage queue), in one query.
+    async fn cases_across_projects(
+        &self,
+        user: &User,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(Project, Case)>>;
+    /// A page of the timeline as the access's standing may see it, oldest first.
+    async fn case_events(
+        &self,
+        access: &CaseAccess,
+        page: &PageRequest,
+    ) -> Result<Page<StoredEvent<Event>>>;
     /// An attachment's bytes, if it is on this case and visible to the access's standing.
     async fn attachment_content(
         &self,
@@ -254,4 +267,10 @@ pub trait OutboxStore: Send + Sync {
 pub trait IntegrityStore: Send + Sync {
     /// Re-hashes a stream; the first break, if any.
     async fn verify_stream(&self, stream: &str) -> Result<Result<u64, ChainBreak>>;
+    /// Re-hashes every stream and compares every projection with the fold of its
+    /// events; what was checked, or the first thing that does not verify.
+    async fn verify(&self) -> Result<Result<Verified, Unverified>>;
+    /// Rebuilds every case and project projection from the events, in batches, each in
+    /// a transaction. Accounts are not rebuilt: their secrets are not in the events.
+    async fn reproject(&self) -> Result<Reprojected>;
 }

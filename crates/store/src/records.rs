@@ -161,3 +161,153 @@ pub struct Queued {
     pub effect: embargo_core::effect::Effect,
     pub due: Timestamp,
 }
+
+/// Which page of a listing to read: at most `limit` items, after `after` (from the start
+/// when `None`). Listings are ordered by a key that never changes for an item, so a page
+/// boundary stays put while rows are added elsewhere (keyset pagination).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    limit: u32,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 200;
+
+    /// `None` unless `1 <= limit <= MAX_LIMIT`.
+    pub fn new(limit: u32, after: Option<Cursor>) -> Option<Self> {
+        (1..=Self::MAX_LIMIT)
+            .contains(&limit)
+            .then_some(PageRequest { limit, after })
+    }
+
+    /// The first page of the default size.
+    pub fn first() -> Self {
+        PageRequest {
+            limit: Self::DEFAULT_LIMIT,
+            after: None,
+        }
+    }
+
+    /// The largest page, for callers that read a whole listing page by page.
+    pub fn largest(after: Option<Cursor>) -> Self {
+        PageRequest {
+            limit: Self::MAX_LIMIT,
+            after,
+        }
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::first()
+    }
+}
+
+/// One page of a listing, and where the next one starts (`None`: this is the last).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    pub fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            next: None,
+        }
+    }
+}
+
+/// Where a listing stopped: the last item's sort key and id. Clients get it as an opaque
+/// token ([`Cursor::token`]); it only positions a listing, and the viewer's scope is applied
+/// afresh on every page, so a cursor handed to someone else shows them nothing new.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub(crate) key: i64,
+    pub(crate) id: String,
+}
+
+impl Cursor {
+    pub(crate) fn new(key: i64, id: impl Into<String>) -> Self {
+        Cursor { key, id: id.into() }
+    }
+
+    /// The token to hand out (URL-safe).
+    pub fn token(&self) -> String {
+        hex::encode(format!("{}.{}", self.key, self.id))
+    }
+
+    /// A token that [`Cursor::token`] made; `None` for anything else.
+    pub fn parse(token: &str) -> Option<Self> {
+        let text = String::from_utf8(hex::decode(token).ok()?).ok()?;
+        let (key, id) = text.split_once('.')?;
+        let id_ok = id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic());
+        id_ok.then(|| Some(Cursor::new(key.parse().ok()?, id)))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_what_they_did_not_make() {
+        let c = Cursor::new(-1_780_000_000_000_123, "EMB-7K3Q-9XHM-2RPA");
+        assert_eq!(Cursor::parse(&c.token()), Some(c));
+        let bare = Cursor::new(42, "");
+        assert_eq!(Cursor::parse(&bare.token()), Some(bare));
+        for bad in [
+            "",
+            "zz",
+            "x",
+            &hex::encode("12"),
+            &hex::encode("a.b"),
+            &hex::encode("1.a b"),
+        ] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert!(PageRequest::new(0, None).is_none());
+        assert!(PageRequest::new(PageRequest::MAX_LIMIT + 1, None).is_none());
+        assert_eq!(PageRequest::new(1, None).unwrap().limit(), 1);
+        assert_eq!(PageRequest::new(200, None).unwrap().limit(), 200);
+    }
+}
+
+/// What `verify` checked, when everything verified.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verified {
+    pub streams: u64,
+    pub events: u64,
+    /// Projection rows compared with the fold of their events (cases, projects, users,
+    /// API tokens).
+    pub projections: u64,
+}
+
+/// The first thing that does not verify: a stream's chain, or a projection that is not
+/// the fold of its stream. `seq` names the event where it shows.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("stream `{stream}`{}: {what}", seq.map(|s| format!(", event {s}")).unwrap_or_default())]
+pub struct Unverified {
+    pub stream: String,
+    pub seq: Option<u64>,
+    pub what: String,
+}
+
+/// What `reproject` rebuilt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reprojected {
+    pub cases: u64,
+    pub projects: u64,
+    pub events: u64,
+}

@@ -2,6 +2,8 @@
 
 mod store {
     pub mod fixtures;
+    pub mod integrity;
+    pub mod listings;
     pub mod schema;
     pub mod suite;
 }
@@ -91,4 +93,12 @@ conformance!(
     effects_are_queued_with_their_events_and_worked_once,
     two_workers_claim_each_job_exactly_once,
     queued_work_wakes_other_instances,
+    listings_page_by_keyset_and_keep_each_viewers_scope,
+    the_triage_queue_is_one_query_across_projects,
+    advisories_and_timelines_page_too,
+    verify_checks_every_chain_and_projection,
+    verify_finds_a_deleted_and_a_reordered_event,
+    verify_finds_an_edited_projection,
+    reproject_rebuilds_damaged_projections_from_the_events,
+    a_new_projection_version_rebuilds_on_opening,
 );

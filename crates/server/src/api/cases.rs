@@ -65,19 +65,34 @@ pub async fn submit_report(
 pub struct CaseQuery {
     /// Only cases in this stage; repeat or comma-separate for several.
     stage: Option<String>,
+    /// Cases per page, 1 to 200 (default 50).
+    limit: Option<String>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
 }
 
-/// The project's cases the caller may see, oldest first.
+/// Which page of a listing.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Items per page, 1 to 200 (default 50).
+    limit: Option<String>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
+}
+
+/// A page of the project's cases the caller may see, oldest first.
 #[utoipa::path(get, path = "/projects/{slug}/cases", tag = "cases",
     params(("slug" = String, Path, description = "The project"), CaseQuery),
-    responses((status = 200, body = [CaseSummary]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CasePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_cases(
     State(app): State<App>,
     caller: Caller,
     Path(slug): Path<String>,
     q: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Vec<CaseSummary>>> {
+) -> ApiResult<Json<CasePage>> {
     let Query(q) = q.map_err(super::scoring::query_error)?;
+    let page = crate::app::page_request(q.limit.as_deref(), q.after.as_deref())?;
     let mut stages = Vec::new();
     for s in q
         .stage
@@ -94,8 +109,11 @@ pub async fn list_cases(
             )
         })?);
     }
-    let (_, cases) = app.cases(&caller.actor, &slug, stages).await?;
-    Ok(Json(cases.iter().map(wire::summary).collect()))
+    let (_, cases) = app.cases(&caller.actor, &slug, stages, &page).await?;
+    Ok(Json(CasePage {
+        items: cases.items.iter().map(wire::summary).collect(),
+        next: cases.next.map(|c| c.token()),
+    }))
 }
 
 /// One case, as the caller may see it.
@@ -111,23 +129,29 @@ pub async fn get_case(
     Ok(Json(wire::case(access.case(), access.standing())))
 }
 
-/// The case's timeline, as the caller may see it (reporters: shared events only).
+/// A page of the case's timeline, oldest first, as the caller may see it (reporters:
+/// shared events only).
 #[utoipa::path(get, path = "/cases/{id}/events", tag = "cases",
-    params(("id" = String, Path)),
-    responses((status = 200, body = [EventOut]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = EventPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_events(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<EventOut>>> {
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<EventPage>> {
+    let Query(q) = q.map_err(super::scoring::query_error)?;
+    let page = crate::app::page_request(q.limit.as_deref(), q.after.as_deref())?;
     let access = app.case(&caller.actor, &id).await?;
-    let events = app.timeline(&access).await?;
-    Ok(Json(
-        events
+    let events = app.timeline_page(&access, &page).await?;
+    Ok(Json(EventPage {
+        items: events
+            .items
             .iter()
             .map(|e| wire::event(access.case(), e, access.standing()))
             .collect(),
-    ))
+        next: events.next.map(|c| c.token()),
+    }))
 }
 
 async fn run(

@@ -504,6 +504,21 @@ pub struct ActorOut {
     pub name: Option<String>,
 }
 
+/// A page of cases. `next` goes into `?after=` for the page after this one; it is
+/// `null` on the last page.
+#[derive(Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    pub next: Option<String>,
+}
+
+/// A page of a case's timeline; `next` as for [`CasePage`].
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventOut>,
+    pub next: Option<String>,
+}
+
 /// One entry of a case's timeline.
 #[derive(Serialize, ToSchema)]
 pub struct EventOut {

@@ -12,7 +12,8 @@ use embargo_core::project::Project;
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
 use embargo_store::{
-    CaseAccess, CaseFilter, NewFile, SecretHash, StoreError, StoredEvent, UserRecord,
+    CaseAccess, CaseFilter, NewFile, Page, PageRequest, SecretHash, StoreError, StoredEvent,
+    UserRecord,
 };
 use sha2::{Digest, Sha256};
 
@@ -258,48 +259,65 @@ impl App {
         Ok(())
     }
 
-    /// The timeline as the access's standing may see it.
+    /// The whole timeline as the access's standing may see it, read page by page.
     pub async fn timeline(&self, access: &CaseAccess) -> AppResult<Vec<StoredEvent<Event>>> {
-        Ok(self.store().case_events(access).await?)
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .case_events(access, &PageRequest::largest(after))
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 
-    /// A project's cases that `actor` may see, oldest first.
+    /// A page of the timeline as the access's standing may see it, oldest first.
+    pub async fn timeline_page(
+        &self,
+        access: &CaseAccess,
+        page: &PageRequest,
+    ) -> AppResult<Page<StoredEvent<Event>>> {
+        Ok(self.store().case_events(access, page).await?)
+    }
+
+    /// A page of a project's cases that `actor` may see, oldest first.
     pub async fn cases(
         &self,
         actor: &Actor,
         slug: &str,
         stages: Vec<Stage>,
-    ) -> AppResult<(Project, Vec<Case>)> {
+        page: &PageRequest,
+    ) -> AppResult<(Project, Page<Case>)> {
         let project = self.project(slug).await?;
         let cases = self
             .store()
-            .cases_for_viewer(&project, actor, &CaseFilter { stages })
+            .cases_for_viewer(&project, actor, &CaseFilter { stages }, page)
             .await?;
         Ok((project, cases))
     }
 
-    /// Open cases across the user's projects that still need triage, oldest first.
-    pub async fn triage_queue(&self, user: &UserRecord) -> AppResult<Vec<(Project, Case)>> {
-        let actor = super::actor_of(user);
+    /// A page of the open cases across the user's projects that still need triage,
+    /// oldest first.
+    pub async fn triage_queue(
+        &self,
+        user: &UserRecord,
+        page: &PageRequest,
+    ) -> AppResult<Page<(Project, Case)>> {
+        let Actor::User(user) = super::actor_of(user) else {
+            unreachable!("an account acts as a user")
+        };
         let filter = CaseFilter {
             stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
         };
-        let mut queue = Vec::new();
-        for project in self.store().projects_of(user.id).await? {
-            for case in self
-                .store()
-                .cases_for_viewer(&project, &actor, &filter)
-                .await?
-            {
-                queue.push((project.clone(), case));
-            }
-        }
-        queue.sort_by(|a, b| {
-            a.1.received_at
-                .cmp(&b.1.received_at)
-                .then_with(|| a.1.id.cmp(&b.1.id))
-        });
-        Ok(queue)
+        Ok(self
+            .store()
+            .cases_across_projects(&user, &filter, page)
+            .await?)
     }
 
     /// An attachment's metadata and bytes, if the access may see it.

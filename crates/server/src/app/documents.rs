@@ -5,9 +5,9 @@
 use super::{App, AppError, AppResult};
 use embargo_core::advisory::{CreditKind, ReferenceKind};
 use embargo_core::case::Case;
-use embargo_core::ids::ProjectSlug;
 use embargo_core::project::Project;
 use embargo_formats as formats;
+use embargo_store::{Page, PageRequest};
 use serde_json::{Map, Value, json};
 
 /// The three document formats.
@@ -292,11 +292,34 @@ impl App {
         }
     }
 
-    /// A project's disclosed cases, most recently disclosed first.
+    /// All of a project's disclosed cases, most recently disclosed first, read page by
+    /// page (for the documents that must list every advisory).
     pub async fn disclosed_cases(&self, slug: &str) -> AppResult<(Project, Vec<Case>)> {
         let project = self.project(slug).await?;
-        let slug = ProjectSlug::parse(slug).ok_or_else(AppError::not_found)?;
-        Ok((project, self.store().public_cases(&slug).await?))
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .public_cases(&project.slug, &PageRequest::largest(after))
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok((project, all)),
+            }
+        }
+    }
+
+    /// A page of a project's disclosed cases, most recently disclosed first.
+    pub async fn advisories(
+        &self,
+        slug: &str,
+        page: &PageRequest,
+    ) -> AppResult<(Project, Page<Case>)> {
+        let project = self.project(slug).await?;
+        let cases = self.store().public_cases(&project.slug, page).await?;
+        Ok((project, cases))
     }
 }
 

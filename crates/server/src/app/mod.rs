@@ -7,6 +7,7 @@ mod cases;
 mod documents;
 mod error;
 mod limits;
+mod paging;
 mod projects;
 
 pub use accounts::{SessionStart, Signup, user_ref};
@@ -14,6 +15,7 @@ pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use paging::page_request;
 
 use crate::clock::Clock;
 use crate::settings::Settings;

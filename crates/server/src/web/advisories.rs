@@ -7,12 +7,14 @@ use super::session::Visitor;
 use super::view;
 use crate::app::{App, AppError, Format};
 use crate::markdown;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use embargo_core::case::Case;
-use embargo_core::ids::{CaseId, ProjectSlug};
+use embargo_core::ids::CaseId;
+use embargo_store::PageRequest;
 use maud::{Markup, PreEscaped, html};
+use std::collections::HashMap;
 
 async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
     let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
@@ -133,19 +135,17 @@ pub async fn list(
     State(app): State<App>,
     visitor: Visitor,
     Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Page, WebError> {
-    let project = app.project(&slug).await?;
-    let cases = app
-        .store()
-        .public_cases(&project.slug)
-        .await
-        .map_err(AppError::from)?;
+    let page = view::page_request(&q)?;
+    let (project, cases) = app.advisories(&slug, &page).await?;
+    let here = format!("/p/{}/advisories", project.slug);
     let body = html! {
         h1 { (project.name) ": security advisories" }
         p { a href=(format!("/p/{}/advisories.atom", project.slug)) { "Atom feed" } }
-        @if cases.is_empty() { p.empty { "No advisories yet." } }
+        @if cases.items.is_empty() { p.empty { "No advisories yet." } }
         ul.advisories {
-            @for c in &cases {
+            @for c in &cases.items {
                 li {
                     a href=(format!("/advisories/{}", c.id)) { (title(c)) }
                     @if let Some(id) = c.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
@@ -153,6 +153,7 @@ pub async fn list(
                 }
             }
         }
+        (view::pager(&here, &page, cases.next.as_ref()))
     };
     Ok(Page::new(
         &visitor,
@@ -161,15 +162,12 @@ pub async fn list(
     ))
 }
 
-/// An Atom feed (RFC 4287) of the project's advisories.
+/// An Atom feed (RFC 4287) of the project's most recent advisories (one page; readers
+/// keep what they have seen).
 pub async fn feed(State(app): State<App>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let project = app.project(&slug).await?;
-    let slug = ProjectSlug::parse(&slug).ok_or_else(AppError::not_found)?;
-    let cases = app
-        .store()
-        .public_cases(&slug)
-        .await
-        .map_err(AppError::from)?;
+    let (project, cases) = app.advisories(&slug, &PageRequest::first()).await?;
+    let cases = cases.items;
+    let slug = &project.slug;
     let self_url = app.url(&format!("/p/{slug}/advisories.atom"));
     let updated = cases
         .iter()

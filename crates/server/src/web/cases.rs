@@ -57,20 +57,25 @@ pub async fn home(State(app): State<App>, visitor: Visitor) -> Result<Page, WebE
     Ok(Page::new(&visitor, "Home", body))
 }
 
-pub async fn triage(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+pub async fn triage(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Page, WebError> {
     let user = visitor.account("/triage")?;
-    let queue = app.triage_queue(user).await?;
+    let page = view::page_request(&q)?;
+    let queue = app.triage_queue(user, &page).await?;
     let now = app.now();
     let body = html! {
         h1 { "Triage queue" }
         p { "New reports and reports waiting for an answer, oldest first." }
-        @if queue.is_empty() {
+        @if queue.items.is_empty() {
             p.empty { "Nothing waits for triage." }
         } @else {
             table.cases {
                 thead { tr { th { "Age" } th { "Case" } th { "Project" } th { "Stage" } th { "Coordinator" } } }
                 tbody {
-                    @for (project, case) in &queue {
+                    @for (project, case) in &queue.items {
                         tr {
                             td.age title=(when(case.received_at)) { (age(now, case.received_at)) }
                             td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
@@ -82,6 +87,7 @@ pub async fn triage(State(app): State<App>, visitor: Visitor) -> Result<Page, We
                 }
             }
         }
+        (view::pager("/triage", &page, queue.next.as_ref()))
     };
     Ok(Page::new(&visitor, "Triage", body))
 }
@@ -99,12 +105,19 @@ pub async fn project_cases(
         .and_then(|s| Stage::parse(s))
         .into_iter()
         .collect();
-    let (project, cases) = app.cases(&visitor.actor(), &slug, filter.clone()).await?;
+    let page = view::page_request(&q)?;
+    let (project, cases) = app
+        .cases(&visitor.actor(), &slug, filter.clone(), &page)
+        .await?;
     // A project the visitor has no part in shows nothing, as if absent.
     if !embargo_core::access::sees_members(&visitor.actor(), &project) {
         return Err(AppError::not_found().into());
     }
     let now = app.now();
+    let listed = match filter.first() {
+        Some(s) => format!("{here}?stage={}", s.as_str()),
+        None => here.clone(),
+    };
     let body = html! {
         h1 { (project.name) ": cases" }
         nav.filters {
@@ -113,12 +126,12 @@ pub async fn project_cases(
                 " · " a href=(format!("{here}?stage={}", s.as_str())) aria-current=[filter.contains(&s).then_some("page")] { (s.as_str()) }
             }
         }
-        @if cases.is_empty() { p.empty { "No cases you may see." } }
+        @if cases.items.is_empty() { p.empty { "No cases you may see." } }
         @else {
             table.cases {
                 thead { tr { th { "Received" } th { "Case" } th { "Component" } th { "Stage" } th { "Coordinator" } } }
                 tbody {
-                    @for case in &cases {
+                    @for case in &cases.items {
                         tr {
                             td title=(when(case.received_at)) { (age(now, case.received_at)) " ago" }
                             td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
@@ -130,6 +143,7 @@ pub async fn project_cases(
                 }
             }
         }
+        (view::pager(&listed, &page, cases.next.as_ref()))
     };
     Ok(Page::new(&visitor, &project.name, body))
 }

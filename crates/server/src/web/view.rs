@@ -231,3 +231,39 @@ fn event(e: &Event, links: &Links) -> Markup {
         },
     }
 }
+
+/// The page a listing's query asks for (`limit`, `after`), as the API reads it.
+pub fn page_request(
+    q: &std::collections::HashMap<String, String>,
+) -> Result<embargo_store::PageRequest, crate::app::AppError> {
+    crate::app::page_request(
+        q.get("limit").map(String::as_str),
+        q.get("after").map(String::as_str),
+    )
+}
+
+/// Links between a listing's pages: back to the first page once past it, on to the next
+/// while there is one. `base` is the listing's URL with any filter already in its query.
+pub fn pager(
+    base: &str,
+    page: &embargo_store::PageRequest,
+    next: Option<&embargo_store::Cursor>,
+) -> Markup {
+    let join = if base.contains('?') { '&' } else { '?' };
+    let limit = if page.limit() == embargo_store::PageRequest::DEFAULT_LIMIT {
+        String::new()
+    } else {
+        format!("{join}limit={}", page.limit())
+    };
+    let first = format!("{base}{limit}");
+    let join = if first.contains('?') { '&' } else { '?' };
+    html! {
+        @if page.after.is_some() || next.is_some() {
+            nav.pager {
+                @if page.after.is_some() { a rel="first" href=(first) { "← First page" } }
+                @if page.after.is_some() && next.is_some() { " · " }
+                @if let Some(c) = next { a rel="next" href=(format!("{first}{join}after={}", c.token())) { "Next page →" } }
+            }
+        }
+    }
+}

@@ -242,6 +242,7 @@ async fn bad_advisory_input_names_each_field_and_changes_nothing() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("cve_id"))
     );
     let (_, events) = t.get(&format!("{case}/events"), Some(&sam.token)).await;
+    let events = events["items"].clone();
     assert_eq!(
         events.as_array().unwrap().len(),
         4,

@@ -6,9 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn case_count(t: &TestApp, token: &str) -> usize {
-    t.get("/api/v1/projects/connect/cases", Some(token))
-        .await
-        .1
+    t.get("/api/v1/projects/connect/cases", Some(token)).await.1["items"]
         .as_array()
         .unwrap()
         .len()
@@ -270,6 +268,8 @@ async fn illegal_transitions_are_409_and_change_nothing() {
     assert_eq!(s, StatusCode::CONFLICT, "claiming a rejected case: {v}");
 
     let (_, events) = t.get(&format!("{case}/events"), Some(&sam.token)).await;
+
+    let events = events["items"].clone();
     assert_eq!(
         events.as_array().unwrap().len(),
         3,

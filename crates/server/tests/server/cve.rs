@@ -138,6 +138,7 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         "Unbounded allocation in the frame decoder"
     );
     let (_, events) = t.get(&format!("{case}/events"), Some(&tracking)).await;
+    let events = events["items"].clone();
     let kinds: Vec<_> = events
         .as_array()
         .unwrap()
@@ -220,6 +221,7 @@ async fn c14_a_reserved_id_is_watched_and_its_rejection_reaches_the_case() {
         "{message}"
     );
     let (_, events) = t.get(&format!("{case}/events"), Some(&tracking)).await;
+    let events = events["items"].clone();
     let rejected = events
         .as_array()
         .unwrap()

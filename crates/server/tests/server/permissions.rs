@@ -368,7 +368,7 @@ fn rows() -> Vec<Row> {
 async fn event_count(t: &TestApp, p: &People, id: &str) -> usize {
     t.get(&format!("/api/v1/cases/{id}/events"), Some(&p.sam.token))
         .await
-        .1
+        .1["items"]
         .as_array()
         .unwrap()
         .len()
@@ -509,7 +509,8 @@ async fn listings_show_exactly_the_visible_cases() {
     )
     .await;
     let ids = |v: Value| {
-        v.as_array()
+        v["items"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|c| c["id"].as_str().unwrap().to_owned())

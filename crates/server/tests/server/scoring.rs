@@ -105,7 +105,7 @@ async fn c13_through_the_api(db: Db) {
     let (_, list) = t
         .get("/api/v1/projects/connect/cases", Some(&sam.token))
         .await;
-    assert_eq!(list[0]["severity"], "Critical");
+    assert_eq!(list["items"][0]["severity"], "Critical");
 
     // The reporter sees the final call and their own suggestion, not the team's proposals.
     let (_, mine) = t.get(&case, Some(&tracking)).await;
@@ -115,10 +115,12 @@ async fn c13_through_the_api(db: Db) {
     );
     assert!(mine.get("cvss_proposals").is_none(), "{mine}");
     let (_, events) = t.get(&format!("{case}/events"), Some(&tracking)).await;
+    let events = events["items"].clone();
     let seen = kinds(&events);
     assert!(seen.contains(&"cvss_suggested".to_owned()) && seen.contains(&"cvss_set".to_owned()));
     assert!(!seen.contains(&"cvss_proposed".to_owned()), "{seen:?}");
     let (_, events) = t.get(&format!("{case}/events"), Some(&sam.token)).await;
+    let events = events["items"].clone();
     assert!(kinds(&events).contains(&"cvss_proposed".to_owned()));
 }
 
@@ -138,9 +140,7 @@ async fn bad_vectors_are_refused_with_the_cvss_rule_and_change_nothing() {
     let (sam, _, id, _) = case_in_triage(&t).await;
     let case = format!("/api/v1/cases/{id}");
     let events = || async {
-        t.get(&format!("{case}/events"), Some(&sam.token))
-            .await
-            .1
+        t.get(&format!("{case}/events"), Some(&sam.token)).await.1["items"]
             .as_array()
             .unwrap()
             .len()

@@ -378,11 +378,16 @@ impl TestApp {
     /// How many of the project's cases the security-team member `email` sees.
     pub async fn case_count(&self, slug: &str, email: &str) -> usize {
         let user = self.app.user_by_email(email).await.unwrap().unwrap();
-        self.app
-            .cases(&embargo_server::app::actor_of(&user), slug, vec![])
-            .await
-            .unwrap()
-            .1
-            .len()
+        let actor = embargo_server::app::actor_of(&user);
+        let (mut count, mut after) = (0, None);
+        loop {
+            let page = embargo_store::PageRequest::largest(after);
+            let (_, cases) = self.app.cases(&actor, slug, vec![], &page).await.unwrap();
+            count += cases.items.len();
+            match cases.next {
+                Some(next) => after = Some(next),
+                None => return count,
+            }
+        }
     }
 }

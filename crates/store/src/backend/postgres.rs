@@ -18,10 +18,12 @@ impl PostgresStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore {
+        let store = PostgresStore {
             writer: pool.clone(),
             reader: pool,
-        })
+        };
+        store.ensure_projection_version().await?;
+        Ok(store)
     }
 }
 
@@ -57,6 +59,8 @@ mod accounts;
 mod cases;
 #[path = "generic/integrity.rs"]
 mod integrity;
+#[path = "generic/listing.rs"]
+mod listing;
 #[path = "generic/outbox.rs"]
 mod outbox;
 #[path = "generic/projects.rs"]

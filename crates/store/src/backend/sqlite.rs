@@ -37,7 +37,9 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { writer, reader })
+        let store = SqliteStore { writer, reader };
+        store.ensure_projection_version().await?;
+        Ok(store)
     }
 }
 
@@ -66,6 +68,8 @@ mod accounts;
 mod cases;
 #[path = "generic/integrity.rs"]
 mod integrity;
+#[path = "generic/listing.rs"]
+mod listing;
 #[path = "generic/outbox.rs"]
 mod outbox;
 #[path = "generic/projects.rs"]

@@ -12,7 +12,7 @@ use embargo_core::project::{
     NewProject, Project, ProjectCommand, Role, apply_project, decide_project,
 };
 use embargo_core::report::{Channel, Draft};
-use embargo_store::{NewFile, NewUser, SecretHash, Store};
+use embargo_store::{NewFile, NewUser, PageRequest, SecretHash, Store};
 
 pub fn at(sec: i64) -> Timestamp {
     Timestamp::from_second(1_780_000_000 + sec).unwrap()
@@ -211,5 +211,54 @@ pub fn user_ref(id: i64, name: &str) -> UserRef {
     UserRef {
         id: UserId(id),
         name: name.into(),
+    }
+}
+
+/// Runs SQL on the database behind the store's back (tampering, damage).
+pub async fn raw(b: &crate::Backend, sql: &str) {
+    use sqlx::Connection;
+    if b.raw_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+/// Opens the same database again, as a restarted program would.
+pub async fn reopen(b: &crate::Backend) -> std::sync::Arc<dyn Store> {
+    if b.raw_url.starts_with("sqlite:") {
+        let dir = std::path::Path::new(b.raw_url.trim_start_matches("sqlite://"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        embargo_store::open_sqlite(&dir).await.unwrap()
+    } else {
+        embargo_store::open_postgres(&b.raw_url).await.unwrap()
+    }
+}
+
+/// Every page of a listing, read with `limit`; the pages' lengths beside the items.
+pub async fn all_pages<T, F, Fut>(limit: u32, mut read: F) -> (Vec<T>, Vec<usize>)
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = embargo_store::Page<T>>,
+{
+    let (mut items, mut sizes, mut after) = (Vec::new(), Vec::new(), None);
+    loop {
+        let page = read(PageRequest::new(limit, after).unwrap()).await;
+        sizes.push(page.items.len());
+        items.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return (items, sizes),
+        }
     }
 }

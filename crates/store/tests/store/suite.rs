@@ -1,6 +1,8 @@
 //! The conformance tests' bodies, written once against `dyn Store`.
 
 use super::fixtures::*;
+pub use super::integrity::*;
+pub use super::listings::*;
 use crate::Backend;
 use embargo_core::access::Standing;
 use embargo_core::account::{AccountEvent, TokenId};
@@ -10,7 +12,9 @@ use embargo_core::command::Command;
 use embargo_core::event::{Recorded, Visibility};
 use embargo_core::ids::{CaseId, UserId};
 use embargo_core::project::{ProjectCommand, Role};
-use embargo_store::{CaseFilter, NewApiToken, NewSession, NewUser, SecretHash, StoreError, stream};
+use embargo_store::{
+    CaseFilter, NewApiToken, NewSession, NewUser, PageRequest, SecretHash, StoreError, stream,
+};
 
 fn account_event(user: &embargo_core::actor::User) -> Recorded<AccountEvent> {
     Recorded {
@@ -377,45 +381,63 @@ pub async fn cases_are_scoped_by_viewer(b: &Backend) {
         |cases: Vec<embargo_core::case::Case>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
     let all = CaseFilter::default();
     assert_eq!(
-        ids(s.cases_for_viewer(&p, &team(&sam), &all).await.unwrap()),
+        ids(s
+            .cases_for_viewer(&p, &team(&sam), &all, &PageRequest::first())
+            .await
+            .unwrap()
+            .items),
         [c1.id.clone(), c2.id.clone()]
     );
     assert_eq!(
-        ids(s.cases_for_viewer(&p, &team(&mia), &all).await.unwrap()),
+        ids(s
+            .cases_for_viewer(&p, &team(&mia), &all, &PageRequest::first())
+            .await
+            .unwrap()
+            .items),
         vec![c2.id.clone()]
     );
     assert!(
-        s.cases_for_viewer(&p, &team(&max), &all)
+        s.cases_for_viewer(&p, &team(&max), &all, &PageRequest::first())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(
-        s.cases_for_viewer(&p, &team(&outsider), &all)
+        s.cases_for_viewer(&p, &team(&outsider), &all, &PageRequest::first())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(
-        s.cases_for_viewer(&p, &Actor::Anonymous, &all)
+        s.cases_for_viewer(&p, &Actor::Anonymous, &all, &PageRequest::first())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert_eq!(
         ids(s
-            .cases_for_viewer(&p, &Actor::Reporter(c1.id.clone()), &all)
+            .cases_for_viewer(
+                &p,
+                &Actor::Reporter(c1.id.clone()),
+                &all,
+                &PageRequest::first()
+            )
             .await
-            .unwrap()),
+            .unwrap()
+            .items),
         vec![c1.id.clone()]
     );
     let received = CaseFilter {
         stages: vec![Stage::Received],
     };
     assert_eq!(
-        s.cases_for_viewer(&p, &team(&sam), &received)
+        s.cases_for_viewer(&p, &team(&sam), &received, &PageRequest::first())
             .await
             .unwrap()
+            .items
             .len(),
         2
     );
@@ -423,9 +445,10 @@ pub async fn cases_are_scoped_by_viewer(b: &Backend) {
         stages: vec![Stage::Triage],
     };
     assert!(
-        s.cases_for_viewer(&p, &team(&sam), &triage)
+        s.cases_for_viewer(&p, &team(&sam), &triage, &PageRequest::first())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
 
@@ -501,7 +524,12 @@ pub async fn reporters_see_their_case_and_shared_events_only(b: &Backend) {
     assert_eq!(access.standing(), Standing::Reporter);
     assert_eq!(access.case().stage, Stage::NeedsInfo);
     assert_eq!(
-        kinds(&s.case_events(&access).await.unwrap()),
+        kinds(
+            &s.case_events(&access, &PageRequest::first())
+                .await
+                .unwrap()
+                .items
+        ),
         ["submitted", "acknowledged", "question_asked"]
     );
     assert!(
@@ -516,7 +544,11 @@ pub async fn reporters_see_their_case_and_shared_events_only(b: &Backend) {
         .await
         .unwrap()
         .unwrap();
-    let all = s.case_events(&team_view).await.unwrap();
+    let all = s
+        .case_events(&team_view, &PageRequest::first())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         kinds(&all),
         ["submitted", "acknowledged", "note_added", "question_asked"]
@@ -542,7 +574,14 @@ pub async fn stale_case_writes_conflict_and_change_nothing(b: &Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(now.case(), &c1);
-    assert_eq!(s.case_events(&now).await.unwrap().len(), 2);
+    assert_eq!(
+        s.case_events(&now, &PageRequest::first())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
 }
 
 pub async fn concurrent_appends_one_wins(b: &Backend) {
@@ -581,7 +620,14 @@ pub async fn concurrent_appends_one_wins(b: &Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(s.case_events(&access).await.unwrap().len(), 2);
+    assert_eq!(
+        s.case_events(&access, &PageRequest::first())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
     assert_eq!(access.case().version, 2);
 }
 
@@ -675,7 +721,11 @@ pub async fn every_stream_is_hash_chained(b: &Backend) {
         .await
         .unwrap()
         .unwrap();
-    let events = s.case_events(&access).await.unwrap();
+    let events = s
+        .case_events(&access, &PageRequest::first())
+        .await
+        .unwrap()
+        .items;
     let hashes: std::collections::HashSet<_> = events.iter().map(|e| e.hash.clone()).collect();
     assert_eq!(hashes.len(), 3);
     assert!(events.iter().all(|e| e.hash.len() == 64));
@@ -761,7 +811,13 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
     }
     // Confirmed is not public yet.
     assert_eq!(s.public_case(&disclosed.id).await.unwrap(), None);
-    assert!(s.public_cases(&p.slug).await.unwrap().is_empty());
+    assert!(
+        s.public_cases(&p.slug, &PageRequest::first())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     disclosed = act(s, &p, &disclosed, &sam, Command::Disclose).await;
     assert_eq!(
         s.public_case(&disclosed.id).await.unwrap().as_ref(),
@@ -769,9 +825,10 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
     );
     assert_eq!(s.public_case(&embargoed.id).await.unwrap(), None);
     let listed: Vec<_> = s
-        .public_cases(&p.slug)
+        .public_cases(&p.slug, &PageRequest::first())
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|c| c.id)
         .collect();

@@ -2,24 +2,28 @@
 //! viewer's scope (`core::access`), with their attachments' bytes.
 
 use super::Backing;
+use super::listing::{self, Builder, after_ascending, after_descending, limit, stages_in};
 use super::outbox::queue_case_effects;
 use super::support::{
-    DbRow, Tx, append, corrupt, from_json, read_stream, to_json, unique_violation,
+    DbRow, Tx, append, corrupt, from_json, stored_event, to_json, unique_violation,
 };
 use crate::backend::micros;
 use crate::chain::stream;
-use crate::{CaseAccess, CaseFilter, NewFile, Queued, Result, SecretHash, StoreError, StoredEvent};
+use crate::{CaseAccess, CaseFilter, Cursor, NewFile, Page, PageRequest, ProjectStore, Queued, Result};
+use crate::{SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope, Standing};
-use embargo_core::actor::Actor;
-use embargo_core::case::Case;
+use embargo_core::actor::{Actor, User};
+use embargo_core::case::{Case, Stage};
 use embargo_core::event::{Event, Recorded, Visibility};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug};
-use embargo_core::project::Project;
+use embargo_core::project::{Project, Role};
 use sqlx::Row;
+use std::collections::HashMap;
 
 pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     sqlx::query(
-        "UPDATE cases SET stage = $2, title = $3, version = $4, updated_at = $5, state = $6 \
+        "UPDATE cases SET stage = $2, title = $3, version = $4, updated_at = $5, state = $6, \
+                          disclosed_at = $7 \
          WHERE id = $1",
     )
     .bind(c.id.as_str())
@@ -28,6 +32,7 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     .bind(c.version as i64)
     .bind(micros(c.updated_at))
     .bind(to_json(c))
+    .bind(c.disclosed_at.map(micros))
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM case_people WHERE case_id = $1")
@@ -65,6 +70,20 @@ async fn save_files(tx: &mut Tx, case: &CaseId, files: &[NewFile]) -> Result<()>
         .await?;
     }
     Ok(())
+}
+
+/// The stages whose cases the public may read (`core`'s rule, as a list for SQL).
+fn public_stages() -> Vec<Stage> {
+    Stage::ALL.into_iter().filter(|s| s.is_public()).collect()
+}
+
+/// A listed case, if core's rule agrees with the SQL scope that selected it. They must
+/// agree; if they ever do not, tests fail loudly and production still hands out nothing
+/// core refuses.
+fn visible(actor: &Actor, project: &Project, case: Case) -> Option<Case> {
+    let visible = access::standing(actor, project, &case).is_some();
+    debug_assert!(visible, "scope query returned {} that core hides", case.id);
+    visible.then_some(case)
 }
 
 /// The rule for the public side, checked again on the state itself so that a stage
@@ -117,6 +136,8 @@ impl crate::CaseStore for Backing {
             Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
             other => other?,
         };
+        // The columns drawn from the case and its people, as every later change sets them.
+        save_case(&mut tx, case).await?;
         append(
             &mut tx,
             &stream::case(&case.id),
@@ -163,37 +184,32 @@ impl crate::CaseStore for Backing {
     }
 
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>> {
-        let row = sqlx::query(
-            "SELECT state FROM cases WHERE id = $1 AND stage IN ('disclosed', 'closed')",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.reader)
-        .await?;
+        let mut q = Builder::new("SELECT state FROM cases WHERE id = ");
+        q.push_bind(id.as_str().to_owned());
+        stages_in(&mut q, "stage", &public_stages());
+        let row = q.build().fetch_optional(&self.reader).await?;
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
         Ok(public(case))
     }
 
-    async fn public_cases(&self, project: &ProjectSlug) -> Result<Vec<Case>> {
-        let rows = sqlx::query(
-            "SELECT state FROM cases WHERE project = $1 AND stage IN ('disclosed', 'closed')",
-        )
-        .bind(project.as_str())
-        .fetch_all(&self.reader)
-        .await?;
-        let mut cases = Vec::with_capacity(rows.len());
-        for r in rows {
-            cases.extend(public(from_json(
+    async fn public_cases(&self, project: &ProjectSlug, page: &PageRequest) -> Result<Page<Case>> {
+        let mut q = Builder::new(
+            "SELECT state, disclosed_at AS sort_key, id FROM cases \
+             WHERE disclosed_at IS NOT NULL AND project = ",
+        );
+        q.push_bind(project.as_str().to_owned());
+        stages_in(&mut q, "stage", &public_stages());
+        after_descending(&mut q, "disclosed_at", "id", page.after.as_ref());
+        q.push(" ORDER BY disclosed_at DESC, id");
+        limit(&mut q, page);
+        let rows = q.build().fetch_all(&self.reader).await?;
+        listing::page(rows, page, |r| {
+            Ok(public(from_json(
                 "case",
                 &r.try_get::<String, _>("state")?,
-            )?));
-        }
-        cases.sort_by(|a, b| {
-            b.disclosed_at
-                .cmp(&a.disclosed_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        Ok(cases)
+            )?))
+        })
     }
 
     async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>> {
@@ -212,55 +228,121 @@ impl crate::CaseStore for Backing {
         project: &Project,
         actor: &Actor,
         filter: &CaseFilter,
-    ) -> Result<Vec<Case>> {
-        let rows = match access::scope(actor, project) {
-            Scope::Nothing => return Ok(Vec::new()),
-            Scope::All => {
-                sqlx::query("SELECT state FROM cases WHERE project = $1 ORDER BY received_at, id")
-                    .bind(project.slug.as_str())
-                    .fetch_all(&self.reader)
-                    .await?
-            }
+        page: &PageRequest,
+    ) -> Result<Page<Case>> {
+        let mut q = Builder::new(
+            "SELECT c.state, c.received_at AS sort_key, c.id FROM cases c WHERE c.project = ",
+        );
+        q.push_bind(project.slug.as_str().to_owned());
+        match access::scope(actor, project) {
+            Scope::Nothing => return Ok(Page::empty()),
+            Scope::All => {}
             Scope::Involved(user) => {
-                sqlx::query(
-                    "SELECT c.state FROM cases c WHERE c.project = $1 AND EXISTS \
-                     (SELECT 1 FROM case_people p WHERE p.case_id = c.id AND p.user_id = $2) \
-                     ORDER BY c.received_at, c.id",
-                )
-                .bind(project.slug.as_str())
-                .bind(user.0)
-                .fetch_all(&self.reader)
-                .await?
+                q.push(" AND c.id IN (SELECT p.case_id FROM case_people p WHERE p.user_id = ");
+                q.push_bind(user.0);
+                q.push(")");
             }
             Scope::One(id) => {
-                sqlx::query("SELECT state FROM cases WHERE project = $1 AND id = $2")
-                    .bind(project.slug.as_str())
-                    .bind(id.as_str())
-                    .fetch_all(&self.reader)
-                    .await?
-            }
-        };
-        let mut cases = Vec::with_capacity(rows.len());
-        for r in rows {
-            let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
-            // The SQL scope and core's rule must agree; if they ever do not, tests fail
-            // loudly and production still hands out nothing core refuses.
-            let visible = access::standing(actor, project, &case).is_some();
-            debug_assert!(visible, "scope query returned {} that core hides", case.id);
-            if visible && (filter.stages.is_empty() || filter.stages.contains(&case.stage)) {
-                cases.push(case);
+                q.push(" AND c.id = ");
+                q.push_bind(id.as_str().to_owned());
             }
         }
-        Ok(cases)
+        stages_in(&mut q, "c.stage", &filter.stages);
+        after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
+        q.push(" ORDER BY c.received_at, c.id");
+        limit(&mut q, page);
+        let rows = q.build().fetch_all(&self.reader).await?;
+        listing::page(rows, page, |r| {
+            let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+            Ok(visible(actor, project, case))
+        })
     }
 
-    async fn case_events(&self, access: &CaseAccess) -> Result<Vec<StoredEvent<Event>>> {
-        let all: Vec<StoredEvent<Event>> =
-            read_stream(&self.reader, &stream::case(&access.case().id)).await?;
-        Ok(all
+    async fn cases_across_projects(
+        &self,
+        user: &User,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(Project, Case)>> {
+        let projects: HashMap<ProjectSlug, Project> = self
+            .projects_of(user.id)
+            .await?
             .into_iter()
-            .filter(|e| access::sees_event(access.standing(), &e.recorded.event))
-            .collect())
+            .map(|p| (p.slug.clone(), p))
+            .collect();
+        // `core::access::scope` for every project at once: a role that sees all of a
+        // project's cases, or a part in the case.
+        let mut q = Builder::new(
+            "SELECT c.state, c.received_at AS sort_key, c.id FROM cases c \
+             JOIN memberships m ON m.project = c.project WHERE m.user_id = ",
+        );
+        q.push_bind(user.id.0);
+        q.push(" AND (m.role IN (");
+        let mut roles = q.separated(", ");
+        for role in Role::ALL.into_iter().filter(|r| r.sees_all_cases()) {
+            roles.push_bind(role.as_str());
+        }
+        q.push(") OR c.id IN (SELECT p.case_id FROM case_people p WHERE p.user_id = ");
+        q.push_bind(user.id.0);
+        q.push("))");
+        stages_in(&mut q, "c.stage", &filter.stages);
+        after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
+        q.push(" ORDER BY c.received_at, c.id");
+        limit(&mut q, page);
+        let rows = q.build().fetch_all(&self.reader).await?;
+        let actor = Actor::User(user.clone());
+        listing::page(rows, page, |r| {
+            let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+            let project = projects
+                .get(&case.project)
+                .ok_or_else(|| corrupt("case", format!("{} has no project", case.id)))?;
+            Ok(visible(&actor, project, case).map(|c| (project.clone(), c)))
+        })
+    }
+
+    async fn case_events(
+        &self,
+        access: &CaseAccess,
+        page: &PageRequest,
+    ) -> Result<Page<StoredEvent<Event>>> {
+        // Which events a standing sees is `core`'s rule on the event itself, so rows are
+        // read in page-sized batches and filtered here until the page is full.
+        let stream = stream::case(&access.case().id);
+        let want = page.limit() as usize + 1;
+        let mut after = page.after.as_ref().map_or(0, |c| c.key);
+        let mut items = Vec::new();
+        'batches: loop {
+            let rows = sqlx::query(
+                "SELECT seq, body, hash FROM events WHERE stream = $1 AND seq > $2 \
+                 ORDER BY seq LIMIT $3",
+            )
+            .bind(&stream)
+            .bind(after)
+            .bind(want as i64)
+            .fetch_all(&self.reader)
+            .await?;
+            let batch = rows.len();
+            for row in rows {
+                let e = stored_event(&row)?;
+                after = e.seq as i64;
+                if access::sees_event(access.standing(), &e.recorded.event) {
+                    items.push(e);
+                    if items.len() == want {
+                        break 'batches;
+                    }
+                }
+            }
+            if batch < want {
+                break;
+            }
+        }
+        let next = if items.len() == want {
+            items.pop();
+            items.last().map(|e| Cursor::new(e.seq as i64, ""))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
     }
 
     async fn attachment_content(

@@ -1,9 +1,524 @@
-//! Checks that the stored events are the ones that were written.
+//! Checks that the stored events are the ones that were written, and that every
+//! projection is the fold of its stream; rebuilds the projections from the events.
+//!
+//! Both walk the `events` table once in (stream, seq) order, in keyset batches, so memory
+//! stays at one batch however many streams there are.
 
 use super::Backing;
-use crate::chain;
-use crate::{ChainBreak, Result};
+use super::projects::save_project;
+use super::support::{DbRow, corrupt, to_json};
+use super::{cases::save_case, listing::Builder};
+use crate::backend::micros;
+use crate::chain::{self, stream};
+use crate::{ChainBreak, Reprojected, Result, Unverified, Verified};
+use embargo_core::account::AccountEvent;
+use embargo_core::case::Case;
+use embargo_core::event::{Event, Recorded};
+use embargo_core::project::{Project, ProjectEvent, apply_project};
 use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Event rows read per query.
+const BATCH: i64 = 5_000;
+/// Projections written per transaction by `reproject`.
+const WRITE_BATCH: usize = 500;
+
+struct RawEvent {
+    seq: u64,
+    body: String,
+    prev_hash: Option<Vec<u8>>,
+    hash: Vec<u8>,
+}
+
+struct RawStream {
+    name: String,
+    events: Vec<RawEvent>,
+}
+
+/// Reads the `events` table stream by stream, a batch of rows at a time; the last stream
+/// of a batch is held back until it is complete.
+struct Walk<'a> {
+    store: &'a Backing,
+    after: Option<(String, i64)>,
+    pending: Option<RawStream>,
+    done: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(store: &'a Backing) -> Self {
+        Walk {
+            store,
+            after: None,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// The next complete streams; empty when the table is exhausted.
+    async fn next(&mut self) -> Result<Vec<RawStream>> {
+        let mut complete = Vec::new();
+        while complete.is_empty() && !self.done {
+            let mut q = Builder::new("SELECT stream, seq, body, prev_hash, hash FROM events");
+            if let Some((s, seq)) = &self.after {
+                q.push(" WHERE (stream, seq) > (");
+                q.push_bind(s.clone());
+                q.push(", ");
+                q.push_bind(*seq);
+                q.push(")");
+            }
+            q.push(" ORDER BY stream, seq LIMIT ");
+            q.push_bind(BATCH);
+            let rows = q.build().fetch_all(&self.store.reader).await?;
+            self.done = (rows.len() as i64) < BATCH;
+            for row in &rows {
+                let name: String = row.try_get("stream")?;
+                let event = raw_event(row)?;
+                self.after = Some((name.clone(), event.seq as i64));
+                match &mut self.pending {
+                    Some(p) if p.name == name => p.events.push(event),
+                    pending => {
+                        complete.extend(pending.take());
+                        *pending = Some(RawStream {
+                            name,
+                            events: vec![event],
+                        });
+                    }
+                }
+            }
+            if self.done {
+                complete.extend(self.pending.take());
+            }
+        }
+        Ok(complete)
+    }
+}
+
+fn raw_event(row: &DbRow) -> Result<RawEvent> {
+    Ok(RawEvent {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        body: row.try_get("body")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// The first event whose number, link or hash is not what the chain says.
+fn check_chain(s: &RawStream) -> std::result::Result<(), ChainBreak> {
+    let mut prev: Option<&[u8]> = None;
+    for (i, e) in s.events.iter().enumerate() {
+        let expected = i as u64 + 1;
+        let ok = e.seq == expected
+            && e.prev_hash.as_deref() == prev
+            && chain::link(prev, &s.name, e.seq, &e.body) == e.hash;
+        if !ok {
+            return Err(ChainBreak {
+                stream: s.name.clone(),
+                seq: expected,
+            });
+        }
+        prev = Some(&e.hash);
+    }
+    Ok(())
+}
+
+fn unverified(s: &RawStream, seq: Option<u64>, what: impl Into<String>) -> Unverified {
+    Unverified {
+        stream: s.name.clone(),
+        seq,
+        what: what.into(),
+    }
+}
+
+fn decode<E: serde::de::DeserializeOwned>(
+    s: &RawStream,
+) -> std::result::Result<Vec<Recorded<E>>, Unverified> {
+    s.events
+        .iter()
+        .map(|e| {
+            serde_json::from_str(&e.body)
+                .map_err(|err| unverified(s, Some(e.seq), format!("unreadable event: {err}")))
+        })
+        .collect()
+}
+
+/// A case's fold, and its last event (where a mismatch shows).
+fn fold_case(s: &RawStream) -> std::result::Result<Case, Unverified> {
+    let events: Vec<Recorded<Event>> = decode(s)?;
+    let starts = matches!(
+        events.first(),
+        Some(Recorded {
+            event: Event::Submitted { .. },
+            ..
+        })
+    );
+    let restarts = events
+        .iter()
+        .skip(1)
+        .position(|e| matches!(e.event, Event::Submitted { .. }));
+    match (starts, restarts) {
+        (true, None) => Ok(Case::replay(&events).expect("a stream has events")),
+        (false, _) => Err(unverified(
+            s,
+            Some(1),
+            "a case stream must start with `submitted`",
+        )),
+        (true, Some(i)) => Err(unverified(s, Some(i as u64 + 2), "a second `submitted`")),
+    }
+}
+
+fn fold_project(s: &RawStream) -> std::result::Result<Project, Unverified> {
+    let events: Vec<Recorded<ProjectEvent>> = decode(s)?;
+    let mut project = None;
+    for e in &events {
+        project = Some(apply_project(project, &e.event, e.at));
+    }
+    Ok(project.expect("a stream has events"))
+}
+
+/// What the `cases` and `case_people` rows of a case hold.
+#[derive(Debug, PartialEq, Eq)]
+struct CaseRow {
+    project: String,
+    stage: String,
+    title: String,
+    version: i64,
+    received_at: i64,
+    updated_at: i64,
+    disclosed_at: Option<i64>,
+    state: String,
+    people: Vec<(i64, String)>,
+}
+
+impl CaseRow {
+    fn of(c: &Case) -> Self {
+        let mut people: Vec<(i64, String)> = c
+            .coordinator
+            .iter()
+            .map(|u| (u.id.0, "coordinator".to_owned()))
+            .chain(
+                c.collaborators
+                    .iter()
+                    .map(|u| (u.id.0, "collaborator".to_owned())),
+            )
+            .collect();
+        people.sort();
+        CaseRow {
+            project: c.project.as_str().to_owned(),
+            stage: c.stage.as_str().to_owned(),
+            title: c.report.title.clone(),
+            version: c.version as i64,
+            received_at: micros(c.received_at),
+            updated_at: micros(c.updated_at),
+            disclosed_at: c.disclosed_at.map(micros),
+            state: to_json(c),
+            people,
+        }
+    }
+
+    /// The first column that differs, named.
+    fn differs(&self, other: &CaseRow) -> Option<&'static str> {
+        [
+            ("project", self.project == other.project),
+            ("stage", self.stage == other.stage),
+            ("title", self.title == other.title),
+            ("version", self.version == other.version),
+            ("received_at", self.received_at == other.received_at),
+            ("updated_at", self.updated_at == other.updated_at),
+            ("disclosed_at", self.disclosed_at == other.disclosed_at),
+            ("state", self.state == other.state),
+            ("people", self.people == other.people),
+        ]
+        .into_iter()
+        .find(|(_, same)| !same)
+        .map(|(name, _)| name)
+    }
+}
+
+/// What the `projects` and `memberships` rows of a project hold.
+#[derive(Debug, PartialEq, Eq)]
+struct ProjectRow {
+    name: String,
+    version: i64,
+    created_at: i64,
+    state: String,
+    members: Vec<(i64, String)>,
+}
+
+impl ProjectRow {
+    fn of(p: &Project) -> Self {
+        let mut members: Vec<(i64, String)> = p
+            .members
+            .iter()
+            .map(|m| (m.user.id.0, m.role.as_str().to_owned()))
+            .collect();
+        members.sort();
+        ProjectRow {
+            name: p.name.clone(),
+            version: p.version as i64,
+            created_at: micros(p.created_at),
+            state: to_json(p),
+            members,
+        }
+    }
+}
+
+/// The accounts stream's fold: each user's identity and each API token's owner, name
+/// and whether it is revoked. Password and token hashes are secrets the events never
+/// hold, so they are not part of it.
+#[derive(Default)]
+struct Accounts {
+    users: BTreeMap<i64, (String, String, bool)>,
+    tokens: BTreeMap<i64, (i64, String, bool)>,
+}
+
+fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
+    let events: Vec<Recorded<AccountEvent>> = decode(s)?;
+    let mut a = Accounts::default();
+    for e in &events {
+        match &e.event {
+            AccountEvent::UserCreated {
+                user,
+                email,
+                instance_admin,
+            } => {
+                a.users.insert(
+                    user.id.0,
+                    (email.clone(), user.name.clone(), *instance_admin),
+                );
+            }
+            AccountEvent::TokenCreated { owner, token, name } => {
+                a.tokens.insert(token.0, (owner.id.0, name.clone(), false));
+            }
+            AccountEvent::TokenRevoked { token, .. } => {
+                if let Some(t) = a.tokens.get_mut(&token.0) {
+                    t.2 = true;
+                }
+            }
+            AccountEvent::PasswordSet { .. } => {}
+        }
+    }
+    Ok(a)
+}
+
+impl Backing {
+    async fn case_rows(&self, ids: &[&str]) -> Result<BTreeMap<String, CaseRow>> {
+        let mut rows = BTreeMap::new();
+        if ids.is_empty() {
+            return Ok(rows);
+        }
+        let mut q = Builder::new(
+            "SELECT id, project, stage, title, version, received_at, updated_at, disclosed_at, \
+             state FROM cases WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_string());
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&self.reader).await? {
+            rows.insert(
+                r.try_get("id")?,
+                CaseRow {
+                    project: r.try_get("project")?,
+                    stage: r.try_get("stage")?,
+                    title: r.try_get("title")?,
+                    version: r.try_get("version")?,
+                    received_at: r.try_get("received_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                    disclosed_at: r.try_get("disclosed_at")?,
+                    state: r.try_get("state")?,
+                    people: Vec::new(),
+                },
+            );
+        }
+        let mut q =
+            Builder::new("SELECT case_id, user_id, relation FROM case_people WHERE case_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_string());
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&self.reader).await? {
+            let id: String = r.try_get("case_id")?;
+            if let Some(row) = rows.get_mut(&id) {
+                row.people
+                    .push((r.try_get("user_id")?, r.try_get("relation")?));
+            }
+        }
+        for row in rows.values_mut() {
+            row.people.sort();
+        }
+        Ok(rows)
+    }
+
+    async fn project_row(&self, slug: &str) -> Result<Option<ProjectRow>> {
+        let Some(r) =
+            sqlx::query("SELECT name, version, created_at, state FROM projects WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.reader)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let mut members: Vec<(i64, String)> =
+            sqlx::query("SELECT user_id, role FROM memberships WHERE project = $1")
+                .bind(slug)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|m| Ok((m.try_get("user_id")?, m.try_get("role")?)))
+                .collect::<Result<_>>()?;
+        members.sort();
+        Ok(Some(ProjectRow {
+            name: r.try_get("name")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            state: r.try_get("state")?,
+            members,
+        }))
+    }
+
+    /// Compares the users and API tokens with the accounts stream's fold.
+    async fn check_accounts(
+        &self,
+        s: &RawStream,
+        a: &Accounts,
+    ) -> Result<std::result::Result<u64, Unverified>> {
+        let last = Some(s.events.len() as u64);
+        let users = sqlx::query("SELECT id, email, name, instance_admin FROM users ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        let mut stored = BTreeMap::new();
+        for r in &users {
+            stored.insert(
+                r.try_get::<i64, _>("id")?,
+                (
+                    r.try_get("email")?,
+                    r.try_get("name")?,
+                    r.try_get("instance_admin")?,
+                ),
+            );
+        }
+        if let Some(id) = first_difference(&a.users, &stored) {
+            return Ok(Err(unverified(
+                s,
+                last,
+                format!("user {id} is not as its events say"),
+            )));
+        }
+        let tokens =
+            sqlx::query("SELECT id, user_id, name, revoked_at FROM api_tokens ORDER BY id")
+                .fetch_all(&self.reader)
+                .await?;
+        let mut stored_tokens = BTreeMap::new();
+        for r in &tokens {
+            stored_tokens.insert(
+                r.try_get::<i64, _>("id")?,
+                (
+                    r.try_get("user_id")?,
+                    r.try_get("name")?,
+                    r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                ),
+            );
+        }
+        if let Some(id) = first_difference(&a.tokens, &stored_tokens) {
+            return Ok(Err(unverified(
+                s,
+                last,
+                format!("API token {id} is not as its events say"),
+            )));
+        }
+        Ok(Ok((users.len() + tokens.len()) as u64))
+    }
+
+    /// The first projection row that no stream accounts for.
+    async fn orphan(&self, cases: u64, projects: u64) -> Result<Option<Unverified>> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cases")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get("n")?;
+        if n as u64 != cases {
+            let id: Option<String> = sqlx::query(
+                "SELECT id FROM cases c WHERE NOT EXISTS \
+                 (SELECT 1 FROM events e WHERE e.stream = 'case:' || c.id AND e.seq = 1) \
+                 ORDER BY id LIMIT 1",
+            )
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+            return Ok(Some(Unverified {
+                stream: format!("case:{}", id.unwrap_or_default()),
+                seq: None,
+                what: "a case row without events".into(),
+            }));
+        }
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM projects")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get("n")?;
+        if n as u64 != projects {
+            return Ok(Some(Unverified {
+                stream: "project:".into(),
+                seq: None,
+                what: format!("{n} project rows for {projects} project streams"),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Rewrites the cases and projects of `batch` from their folds, in one transaction.
+    async fn write_folds(&self, cases: &[Case], projects: &[Project]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for p in projects {
+            save_project(&mut tx, p).await?;
+        }
+        for c in cases {
+            let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
+                .bind(c.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if !exists {
+                // The row was lost, and its tracking token's hash with it: that is not in
+                // the events. A random hash that no token matches brings the case back for
+                // the team; the reporter needs a new link.
+                let mut lost = [0u8; 32];
+                getrandom::fill(&mut lost).map_err(|e| corrupt("random source", e))?;
+                sqlx::query(
+                    "INSERT INTO cases (id, project, stage, title, version, received_at, \
+                                        updated_at, tracking_token_hash, state) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(c.id.as_str())
+                .bind(c.project.as_str())
+                .bind(c.stage.as_str())
+                .bind(&c.report.title)
+                .bind(c.version as i64)
+                .bind(micros(c.received_at))
+                .bind(micros(c.updated_at))
+                .bind(&lost[..])
+                .bind(to_json(c))
+                .execute(&mut *tx)
+                .await?;
+            }
+            save_case(&mut tx, c).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn first_difference<K: Ord + Copy + std::fmt::Display, V: PartialEq>(
+    expected: &BTreeMap<K, V>,
+    stored: &BTreeMap<K, V>,
+) -> Option<K> {
+    expected
+        .iter()
+        .find(|(k, v)| stored.get(k) != Some(v))
+        .map(|(k, _)| *k)
+        .or_else(|| stored.keys().find(|k| !expected.contains_key(k)).copied())
+}
 
 #[async_trait::async_trait]
 impl crate::IntegrityStore for Backing {
@@ -14,25 +529,160 @@ impl crate::IntegrityStore for Backing {
         .bind(stream)
         .fetch_all(&self.reader)
         .await?;
-        let mut prev: Option<Vec<u8>> = None;
-        let mut expected_seq = 0u64;
-        for row in rows {
-            let seq = row.try_get::<i64, _>("seq")? as u64;
-            expected_seq += 1;
-            let body: String = row.try_get("body")?;
-            let stored_prev: Option<Vec<u8>> = row.try_get("prev_hash")?;
-            let hash: Vec<u8> = row.try_get("hash")?;
-            let ok = seq == expected_seq
-                && stored_prev == prev
-                && chain::link(prev.as_deref(), stream, seq, &body) == hash;
-            if !ok {
-                return Ok(Err(ChainBreak {
-                    stream: stream.to_owned(),
-                    seq: expected_seq,
-                }));
+        let s = RawStream {
+            name: stream.to_owned(),
+            events: rows.iter().map(raw_event).collect::<Result<_>>()?,
+        };
+        Ok(check_chain(&s).map(|()| s.events.len() as u64))
+    }
+
+    async fn verify(&self) -> Result<Result<Verified, Unverified>> {
+        let mut walk = Walk::new(self);
+        let mut seen = Verified::default();
+        let (mut cases, mut projects) = (0u64, 0u64);
+        loop {
+            let batch = walk.next().await?;
+            if batch.is_empty() {
+                break;
             }
-            prev = Some(hash);
+            let mut folded = Vec::new();
+            for s in &batch {
+                seen.streams += 1;
+                seen.events += s.events.len() as u64;
+                if let Err(b) = check_chain(s) {
+                    let what = "does not match its hash (edited, deleted or moved)";
+                    return Ok(Err(unverified(s, Some(b.seq), what)));
+                }
+                let last = Some(s.events.len() as u64);
+                if let Some(id) = s.name.strip_prefix("case:") {
+                    match fold_case(s) {
+                        Ok(c) if c.id.as_str() == id => folded.push((s, c)),
+                        Ok(_) => {
+                            return Ok(Err(unverified(
+                                s,
+                                Some(1),
+                                "the case's id is not its stream's",
+                            )));
+                        }
+                        Err(u) => return Ok(Err(u)),
+                    }
+                } else if let Some(slug) = s.name.strip_prefix("project:") {
+                    let p = match fold_project(s) {
+                        Ok(p) => p,
+                        Err(u) => return Ok(Err(u)),
+                    };
+                    projects += 1;
+                    seen.projections += 1;
+                    match self.project_row(slug).await? {
+                        Some(row) if row == ProjectRow::of(&p) => {}
+                        Some(_) => {
+                            return Ok(Err(unverified(
+                                s,
+                                last,
+                                "the project row is not the fold of its events",
+                            )));
+                        }
+                        None => return Ok(Err(unverified(s, last, "the project has no row"))),
+                    }
+                } else if s.name == stream::ACCOUNTS {
+                    let a = match fold_accounts(s) {
+                        Ok(a) => a,
+                        Err(u) => return Ok(Err(u)),
+                    };
+                    match self.check_accounts(s, &a).await? {
+                        Ok(n) => seen.projections += n,
+                        Err(u) => return Ok(Err(u)),
+                    }
+                } else {
+                    return Ok(Err(unverified(s, None, "not a stream this program writes")));
+                }
+            }
+            let ids: Vec<&str> = folded.iter().map(|(_, c)| c.id.as_str()).collect();
+            let rows = self.case_rows(&ids).await?;
+            for (s, c) in &folded {
+                cases += 1;
+                seen.projections += 1;
+                let last = Some(s.events.len() as u64);
+                let expected = CaseRow::of(c);
+                match rows.get(c.id.as_str()) {
+                    None => return Ok(Err(unverified(s, last, "the case has no row"))),
+                    Some(row) => {
+                        if let Some(column) = expected.differs(row) {
+                            let what =
+                                format!("the case row's `{column}` is not the fold of its events");
+                            return Ok(Err(unverified(s, last, what)));
+                        }
+                    }
+                }
+            }
         }
-        Ok(Ok(expected_seq))
+        if let Some(u) = self.orphan(cases, projects).await? {
+            return Ok(Err(u));
+        }
+        Ok(Ok(seen))
+    }
+
+    async fn reproject(&self) -> Result<Reprojected> {
+        let mut walk = Walk::new(self);
+        let mut done = Reprojected::default();
+        let (mut cases, mut projects) = (Vec::new(), Vec::new());
+        loop {
+            let batch = walk.next().await?;
+            let end = batch.is_empty();
+            for s in &batch {
+                done.events += s.events.len() as u64;
+                if s.name.starts_with("case:") {
+                    cases.push(fold_case(s).map_err(|u| corrupt("events", u))?);
+                } else if s.name.starts_with("project:") {
+                    projects.push(fold_project(s).map_err(|u| corrupt("events", u))?);
+                }
+            }
+            if end || cases.len() + projects.len() >= WRITE_BATCH {
+                // Projects first: cases refer to them.
+                done.cases += cases.len() as u64;
+                done.projects += projects.len() as u64;
+                self.write_folds(&cases, &projects).await?;
+                cases.clear();
+                projects.clear();
+            }
+            if end {
+                break;
+            }
+        }
+        Ok(done)
+    }
+}
+
+impl Backing {
+    /// Rebuilds the projections if they were built by code with another
+    /// [`embargo_core::PROJECTION_VERSION`] (or before versions were kept), and records
+    /// the version. Called on opening, before the store answers anything.
+    pub(super) async fn ensure_projection_version(&self) -> Result<Option<Reprojected>> {
+        let stored: Option<i64> =
+            sqlx::query("SELECT value FROM store_meta WHERE name = 'projection_version'")
+                .fetch_optional(&self.writer)
+                .await?
+                .map(|r| r.try_get("value"))
+                .transpose()?;
+        let current = i64::from(embargo_core::PROJECTION_VERSION);
+        if stored == Some(current) {
+            return Ok(None);
+        }
+        let done = crate::IntegrityStore::reproject(self).await?;
+        sqlx::query(
+            "INSERT INTO store_meta (name, value) VALUES ('projection_version', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = $1",
+        )
+        .bind(current)
+        .execute(&self.writer)
+        .await?;
+        tracing::info!(
+            from = stored,
+            to = current,
+            cases = done.cases,
+            projects = done.projects,
+            "projections rebuilt for this version of the program"
+        );
+        Ok(Some(done))
     }
 }

@@ -100,15 +100,16 @@ pub(super) async fn read_stream<E: DeserializeOwned>(
         .bind(stream)
         .fetch_all(pool)
         .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(StoredEvent {
-                seq: row.try_get::<i64, _>("seq")? as u64,
-                hash: hex::encode(row.try_get::<Vec<u8>, _>("hash")?),
-                recorded: from_json("event", &row.try_get::<String, _>("body")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(stored_event).collect()
+}
+
+/// An `events` row that selected `seq`, `body` and `hash`.
+pub(super) fn stored_event<E: DeserializeOwned>(row: &DbRow) -> Result<StoredEvent<E>> {
+    Ok(StoredEvent {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        hash: hex::encode(row.try_get::<Vec<u8>, _>("hash")?),
+        recorded: from_json("event", &row.try_get::<String, _>("body")?)?,
+    })
 }
 
 /// Runs a transaction again when a concurrent writer took the same stream position.

@@ -1,0 +1,78 @@
+//! Keyset pages: the pieces every listing query is built from. A listing orders by an
+//! immutable key and the id, asks for one row more than the page, and hands out the last
+//! row's key as the cursor, so a page costs the same at row 10 and at row 10⁶.
+
+use super::Pool;
+use super::support::{DbRow, PoolDb};
+use crate::{Cursor, Page, PageRequest, Result};
+use embargo_core::case::Stage;
+use sqlx::Row;
+
+pub(super) type Builder = sqlx::QueryBuilder<<Pool as PoolDb>::Db>;
+
+/// `AND <column> IN (…)`, or nothing when every stage is wanted.
+pub(super) fn stages_in(q: &mut Builder, column: &str, stages: &[Stage]) {
+    if stages.is_empty() {
+        return;
+    }
+    q.push(format_args!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for s in stages {
+        list.push_bind(s.as_str());
+    }
+    q.push(")");
+}
+
+/// `AND (key, id) > cursor`, for listings in ascending order.
+pub(super) fn after_ascending(q: &mut Builder, key: &str, id: &str, after: Option<&Cursor>) {
+    if let Some(c) = after {
+        q.push(format_args!(" AND ({key}, {id}) > ("));
+        q.push_bind(c.key);
+        q.push(", ");
+        q.push_bind(c.id.clone());
+        q.push(")");
+    }
+}
+
+/// `AND` the row comes after the cursor, for listings by descending key, then id.
+pub(super) fn after_descending(q: &mut Builder, key: &str, id: &str, after: Option<&Cursor>) {
+    if let Some(c) = after {
+        q.push(format_args!(" AND ({key} < "));
+        q.push_bind(c.key);
+        q.push(format_args!(" OR ({key} = "));
+        q.push_bind(c.key);
+        q.push(format_args!(" AND {id} > "));
+        q.push_bind(c.id.clone());
+        q.push("))");
+    }
+}
+
+/// ` LIMIT <page + 1>`: the extra row tells whether there is a next page.
+pub(super) fn limit(q: &mut Builder, page: &PageRequest) {
+    q.push(" LIMIT ");
+    q.push_bind(i64::from(page.limit()) + 1);
+}
+
+/// The page of `rows` (which selected `sort_key` and `id`), decoded by `item`; rows that
+/// `item` turns into `None` are left out.
+pub(super) fn page<T>(
+    rows: Vec<DbRow>,
+    page: &PageRequest,
+    mut item: impl FnMut(&DbRow) -> Result<Option<T>>,
+) -> Result<Page<T>> {
+    let more = rows.len() > page.limit() as usize;
+    let mut items = Vec::with_capacity(rows.len().min(page.limit() as usize));
+    let mut last = None;
+    for row in rows.iter().take(page.limit() as usize) {
+        items.extend(item(row)?);
+        last = Some(row);
+    }
+    let next = match last {
+        Some(row) if more => Some(Cursor::new(
+            row.try_get("sort_key")?,
+            row.try_get::<String, _>("id")?,
+        )),
+        _ => None,
+    };
+    Ok(Page { items, next })
+}

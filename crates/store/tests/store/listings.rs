@@ -1,0 +1,279 @@
+//! Listings: filtered and scoped in SQL, paged by keyset.
+
+use super::fixtures::*;
+use crate::Backend;
+use embargo_core::actor::Actor;
+use embargo_core::case::Stage;
+use embargo_core::command::{Command, DecisionInput};
+use embargo_core::ids::CaseId;
+use embargo_core::project::{NewProject, ProjectCommand, Role};
+use embargo_store::{CaseFilter, PageRequest};
+
+fn ids<'a>(cases: impl IntoIterator<Item = &'a embargo_core::case::Case>) -> Vec<CaseId> {
+    cases.into_iter().map(|c| c.id.clone()).collect()
+}
+
+pub async fn listings_page_by_keyset_and_keep_each_viewers_scope(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, max) = connect(s).await;
+    let outsider = create_user(s, 9, "eve@example.org").await;
+    let mut cases = Vec::new();
+    for n in 1..=7 {
+        cases.push(report(s, &p, n, vec![]).await);
+    }
+    // Mia works on cases 2, 4 and 6; case 3 is acknowledged (in triage).
+    for i in [1, 3, 5] {
+        cases[i] = act(
+            s,
+            &p,
+            &cases[i],
+            &team(&sam),
+            Command::AddCollaborator { user: mia.id },
+        )
+        .await;
+    }
+    cases[2] = act(s, &p, &cases[2], &team(&sam), Command::Acknowledge).await;
+    let all = CaseFilter::default();
+    let list = |actor: Actor, filter: CaseFilter, limit: u32| {
+        let p = p.clone();
+        async move {
+            all_pages(limit, |page| {
+                let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
+                async move {
+                    s.cases_for_viewer(&p, &actor, &filter, &page)
+                        .await
+                        .unwrap()
+                }
+            })
+            .await
+        }
+    };
+
+    // The security team: every case, oldest first, two at a time.
+    let (seen, sizes) = list(team(&sam), all.clone(), 2).await;
+    assert_eq!(ids(&seen), ids(&cases));
+    assert_eq!(sizes, [2, 2, 2, 1]);
+    // A page exactly full says there is no next page rather than handing out an empty one.
+    let (_, sizes) = list(team(&sam), all.clone(), 7).await;
+    assert_eq!(sizes, [7]);
+    // The collaborator: her three only, however they are paged.
+    let mine = ids([&cases[1], &cases[3], &cases[5]]);
+    for limit in [1, 2, 50] {
+        assert_eq!(ids(&list(team(&mia), all.clone(), limit).await.0), mine);
+    }
+    // The reporter: their own case; the others, the outsider and anonymous: nothing.
+    let (theirs, _) = list(Actor::Reporter(cases[4].id.clone()), all.clone(), 1).await;
+    assert_eq!(ids(&theirs), ids([&cases[4]]));
+    for nobody in [
+        team(&max),
+        team(&outsider),
+        Actor::Anonymous,
+        Actor::Operator,
+    ] {
+        assert!(list(nobody, all.clone(), 2).await.0.is_empty());
+    }
+    // Stages are filtered in SQL, and pages still fill.
+    let received = CaseFilter {
+        stages: vec![Stage::Received],
+    };
+    let (seen, sizes) = list(team(&sam), received, 3).await;
+    assert_eq!(seen.len(), 6);
+    assert!(seen.iter().all(|c| c.stage == Stage::Received));
+    assert_eq!(sizes, [3, 3]);
+    let triage = CaseFilter {
+        stages: vec![Stage::Triage, Stage::NeedsInfo],
+    };
+    assert_eq!(ids(&list(team(&sam), triage, 2).await.0), ids([&cases[2]]));
+
+    // A cursor is a position, not a permission: Sam's cursor after case 1 shows Mia
+    // only her own cases after it, and the outsider nothing.
+    let first = s
+        .cases_for_viewer(&p, &team(&sam), &all, &PageRequest::new(1, None).unwrap())
+        .await
+        .unwrap();
+    let sams_cursor = first.next.unwrap();
+    let page = PageRequest::new(200, Some(sams_cursor.clone())).unwrap();
+    let for_mia = s
+        .cases_for_viewer(&p, &team(&mia), &all, &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(&for_mia.items), mine);
+    assert_eq!(for_mia.next, None);
+    for nobody in [
+        team(&outsider),
+        Actor::Anonymous,
+        Actor::Reporter(cases[5].id.clone()),
+    ] {
+        let got = s.cases_for_viewer(&p, &nobody, &all, &page).await.unwrap();
+        let allowed = match &nobody {
+            Actor::Reporter(id) => vec![id.clone()],
+            _ => vec![],
+        };
+        assert_eq!(ids(&got.items), allowed);
+    }
+}
+
+pub async fn the_triage_queue_is_one_query_across_projects(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    // A second project where Mia is the security team and Sam is not a member.
+    let mut q = project_change(
+        s,
+        None,
+        ProjectCommand::Create(NewProject {
+            slug: "quic".into(),
+            name: "Quic".into(),
+            guidance: None,
+            components: vec!["go".into()],
+        }),
+    )
+    .await;
+    q = project_change(
+        s,
+        Some(q),
+        ProjectCommand::SetMember {
+            user: mia.as_ref(),
+            role: Role::SecurityTeam,
+        },
+    )
+    .await;
+    let c1 = report(s, &p, 1, vec![]).await;
+    let q2 = report(s, &q, 2, vec![]).await;
+    let c3 = report(s, &p, 3, vec![]).await;
+    let q4 = report(s, &q, 4, vec![]).await;
+    let c5 = report(s, &p, 5, vec![]).await;
+    // Mia collaborates on c3 in `connect`; c5 is decided and leaves the queue.
+    act(
+        s,
+        &p,
+        &c3,
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    let mut c5 = c5;
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+    ] {
+        c5 = act(s, &p, &c5, &team(&sam), cmd).await;
+    }
+    let open = CaseFilter {
+        stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
+    };
+    let queue = |who: embargo_core::actor::User, limit: u32| {
+        let open = open.clone();
+        async move {
+            all_pages(limit, |page| {
+                let (who, open) = (who.clone(), open.clone());
+                async move { s.cases_across_projects(&who, &open, &page).await.unwrap() }
+            })
+            .await
+        }
+    };
+    let (sams, sizes) = queue(sam.clone(), 1).await;
+    assert_eq!(
+        sams.iter()
+            .map(|(p, c)| (p.slug.as_str(), c.id.clone()))
+            .collect::<Vec<_>>(),
+        [("connect", c1.id.clone()), ("connect", c3.id.clone())]
+    );
+    assert_eq!(sizes, [1, 1]);
+    let (mias, _) = queue(mia.clone(), 2).await;
+    assert_eq!(
+        mias.iter()
+            .map(|(p, c)| (p.slug.as_str(), c.id.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("quic", q2.id.clone()),
+            ("connect", c3.id.clone()),
+            ("quic", q4.id.clone())
+        ]
+    );
+    let outsider = create_user(s, 9, "eve@example.org").await;
+    assert!(queue(outsider, 5).await.0.is_empty());
+}
+
+pub async fn advisories_and_timelines_page_too(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let mut disclosed = Vec::new();
+    for n in 1..=3 {
+        let mut c = report(s, &p, n, vec![]).await;
+        for cmd in [
+            Command::Acknowledge,
+            Command::Claim,
+            Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+            Command::Disclose,
+        ] {
+            c = act(s, &p, &c, &team(&sam), cmd).await;
+        }
+        disclosed.push(c);
+    }
+    report(s, &p, 4, vec![]).await;
+    // Most recently disclosed first; ties broken by id.
+    let mut expected = disclosed.clone();
+    expected.sort_by(|a, b| {
+        b.disclosed_at
+            .cmp(&a.disclosed_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let slug = &p.slug;
+    let (public, sizes) = all_pages(2, |page| async move {
+        s.public_cases(slug, &page).await.unwrap()
+    })
+    .await;
+    assert_eq!(ids(&public), ids(&expected));
+    assert_eq!(sizes, [2, 1]);
+
+    // A timeline: the team sees every event; the reporter the shared ones, and their
+    // pages fill although internal events sit between.
+    let c = &disclosed[0];
+    let mut c2 = c.clone();
+    for body in ["one", "two", "three"] {
+        c2 = act(
+            s,
+            &p,
+            &c2,
+            &team(&sam),
+            Command::AddNote { body: body.into() },
+        )
+        .await;
+    }
+    let team_view = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    let (all, sizes) = all_pages(3, |page| {
+        let a = team_view.clone();
+        async move { s.case_events(&a, &page).await.unwrap() }
+    })
+    .await;
+    assert_eq!(
+        all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<u64>>()
+    );
+    assert_eq!(sizes, [3, 3, 2]);
+    let reporter = s
+        .case_for_tracking_token(&tracking(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let (shared, sizes) = all_pages(2, |page| {
+        let a = reporter.clone();
+        async move { s.case_events(&a, &page).await.unwrap() }
+    })
+    .await;
+    let everything = kinds(&all);
+    assert_eq!(
+        kinds(&shared),
+        everything
+            .iter()
+            .copied()
+            .filter(|k| !["claimed", "note_added"].contains(k))
+            .collect::<Vec<_>>()
+    );
+    assert!(sizes.iter().rev().skip(1).all(|n| *n == 2), "{sizes:?}");
+}
