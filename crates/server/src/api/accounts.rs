@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::wire::*;
 use crate::app::{App, AppError};
-use crate::auth::Caller;
+use super::caller::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

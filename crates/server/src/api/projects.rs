@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::wire::{self, *};
 use crate::app::App;
-use crate::auth::Caller;
+use super::caller::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

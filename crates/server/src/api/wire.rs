@@ -106,6 +106,17 @@ pub struct DecisionIn {
     pub explanation: Option<String>,
 }
 
+impl From<DecisionIn> for crate::app::input::DecisionFields {
+    fn from(d: DecisionIn) -> Self {
+        crate::app::input::DecisionFields {
+            outcome: d.outcome,
+            reason: d.reason,
+            duplicate_of: d.duplicate_of,
+            explanation: d.explanation,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicIn {

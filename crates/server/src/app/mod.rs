@@ -6,6 +6,7 @@ mod accounts;
 mod cases;
 mod documents;
 mod error;
+pub mod input;
 mod limits;
 mod outbox;
 mod projects;

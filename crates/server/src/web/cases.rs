@@ -8,9 +8,9 @@ use super::calculator;
 use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other, stage, when};
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
-use crate::api::wire::DecisionIn;
-use crate::api::{decision_input, download as download_response};
+use crate::app::input::{self, DecisionFields};
 use crate::app::{App, AppError, Upload};
+use crate::download::download as download_response;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::access::Standing;
@@ -501,7 +501,7 @@ fn command(action: &str, f: &Fields) -> Result<Option<Command>, AppError> {
             })?,
             note: f.opt("note"),
         },
-        "decision" => Command::SetFinalDecision(decision_input(DecisionIn {
+        "decision" => Command::SetFinalDecision(input::decision(DecisionFields {
             outcome: f.text("outcome"),
             reason: f.opt("reason").filter(|_| f.text("outcome") == "rejected"),
             duplicate_of: f

@@ -5,8 +5,8 @@
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, see_other, stage};
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
-use crate::api::download;
 use crate::app::{App, AppError};
+use crate::download::download;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::actor::Actor;
