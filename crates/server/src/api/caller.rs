@@ -2,19 +2,18 @@
 //! tracking token); no token means anonymous.
 
 use super::error::ApiError;
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, User};
 use crate::auth::ClientIp;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use embargo_core::actor::Actor;
-use embargo_store::UserRecord;
 
 /// The caller of an API request.
 pub struct Caller {
     pub actor: Actor,
     /// The account, for callers with an API token.
-    pub user: Option<UserRecord>,
+    pub user: Option<User>,
     pub ip: String,
 }
 
@@ -51,7 +50,7 @@ impl FromRequestParts<App> for Caller {
         };
         let actor = app.bearer(&ip, token).await?;
         let user = match &actor {
-            Actor::User(u) => app.store().user(u.id).await.map_err(AppError::from)?,
+            Actor::User(u) => app.user(u.id).await?,
             Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
         };
         Ok(Caller { actor, user, ip })
@@ -60,7 +59,7 @@ impl FromRequestParts<App> for Caller {
 
 impl Caller {
     /// The signed-in account, or 401 for anonymous callers and reporters.
-    pub fn account(&self) -> Result<&UserRecord, ApiError> {
+    pub fn account(&self) -> Result<&User, ApiError> {
         self.user.as_ref().ok_or_else(|| {
             ApiError(AppError::Unauthorized {
                 code: "authentication_required",

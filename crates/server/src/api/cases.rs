@@ -1,10 +1,10 @@
 //! Reports and cases.
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiJson, ErrorBody, OptionalJson};
 use super::wire::{self, *};
 use crate::app::{App, AppError, input};
 use crate::download::download;
-use super::caller::Caller;
 use crate::upload;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -346,7 +346,6 @@ pub async fn download_attachment(
     let (meta, bytes) = app.attachment(&access, &attachment).await?;
     Ok(download(&meta.filename, bytes))
 }
-
 
 /// Propose a CVSS vector (v3.1 or v4.0) for the case; the reporter's is a suggestion
 /// the team sees as such (C13).

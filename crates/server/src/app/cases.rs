@@ -1,19 +1,17 @@
 //! Cases: intake, lookups scoped by viewer, and commands.
 
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, CaseView, TimelineEntry, User};
 use crate::secrets;
 use embargo_core::actor::Actor;
 use embargo_core::case::{Case, Stage};
 use embargo_core::command::{Command, DecisionInput};
 use embargo_core::decide;
-use embargo_core::event::{Attachment, Event, RejectReason, Visibility};
+use embargo_core::event::{Attachment, RejectReason, Visibility};
 use embargo_core::ids::{AttachmentId, CaseId};
 use embargo_core::project::Project;
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
-use embargo_store::{
-    CaseAccess, CaseFilter, NewFile, SecretHash, StoreError, StoredEvent, UserRecord,
-};
+use embargo_store::{CaseAccess, CaseFilter, NewFile, SecretHash, StoreError};
 use sha2::{Digest, Sha256};
 
 /// A file as it arrived, before it becomes an attachment.
@@ -130,23 +128,24 @@ impl App {
     }
 
     /// The case as `actor` may see it; not found for anyone who may not.
-    pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseAccess> {
+    pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseView> {
         let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
         self.store()
             .case_for_viewer(&id, actor)
             .await?
+            .map(CaseView::from)
             .ok_or_else(AppError::not_found)
     }
 
     /// The case a tracking token opens.
-    pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseAccess> {
+    pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseView> {
         self.limiters().token_attempt(ip)?;
         match self
             .store()
             .case_for_tracking_token(&SecretHash::of(token))
             .await?
         {
-            Some(access) => Ok(access),
+            Some(access) => Ok(access.into()),
             None => {
                 self.limiters().bad_token(ip);
                 Err(AppError::not_found())
@@ -163,7 +162,7 @@ impl App {
         id: &CaseId,
         commands: Vec<Command>,
         uploads: Vec<Upload>,
-    ) -> AppResult<CaseAccess> {
+    ) -> AppResult<CaseView> {
         let files = self.prepare_uploads(uploads)?;
         let mut commands = commands;
         for (meta, _) in &files {
@@ -211,6 +210,7 @@ impl App {
                         .store()
                         .case_for_viewer(id, actor)
                         .await?
+                        .map(CaseView::from)
                         .ok_or_else(AppError::not_found);
                 }
                 Err(StoreError::Conflict) => continue,
@@ -259,8 +259,9 @@ impl App {
     }
 
     /// The timeline as the access's standing may see it.
-    pub async fn timeline(&self, access: &CaseAccess) -> AppResult<Vec<StoredEvent<Event>>> {
-        Ok(self.store().case_events(access).await?)
+    pub async fn timeline(&self, view: &CaseView) -> AppResult<Vec<TimelineEntry>> {
+        let events = self.store().case_events(view.access()).await?;
+        Ok(events.into_iter().map(TimelineEntry::from).collect())
     }
 
     /// A project's cases that `actor` may see, oldest first.
@@ -279,7 +280,7 @@ impl App {
     }
 
     /// Open cases across the user's projects that still need triage, oldest first.
-    pub async fn triage_queue(&self, user: &UserRecord) -> AppResult<Vec<(Project, Case)>> {
+    pub async fn triage_queue(&self, user: &User) -> AppResult<Vec<(Project, Case)>> {
         let actor = super::actor_of(user);
         let filter = CaseFilter {
             stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
@@ -303,11 +304,8 @@ impl App {
     }
 
     /// An attachment's metadata and bytes, if the access may see it.
-    pub async fn attachment(
-        &self,
-        access: &CaseAccess,
-        id: &str,
-    ) -> AppResult<(Attachment, Vec<u8>)> {
+    pub async fn attachment(&self, view: &CaseView, id: &str) -> AppResult<(Attachment, Vec<u8>)> {
+        let access = view.access();
         let id = AttachmentId::parse(id).ok_or_else(AppError::not_found)?;
         let meta = access
             .case()

@@ -5,7 +5,7 @@
 use super::{App, AppError, AppResult};
 use embargo_core::advisory::{CreditKind, ReferenceKind};
 use embargo_core::case::Case;
-use embargo_core::ids::ProjectSlug;
+use embargo_core::ids::{CaseId, ProjectSlug};
 use embargo_core::project::Project;
 use embargo_formats as formats;
 use serde_json::{Map, Value, json};
@@ -290,6 +290,11 @@ impl App {
             Format::Osv => formats::osv::export(&advisory),
             Format::Csaf => formats::csaf::export(&advisory),
         }
+    }
+
+    /// A disclosed case, which anyone may read; `None` until it is disclosed.
+    pub async fn public_case(&self, id: &CaseId) -> AppResult<Option<Case>> {
+        Ok(self.store().public_case(id).await?)
     }
 
     /// A project's disclosed cases, most recently disclosed first.

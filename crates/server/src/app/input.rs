@@ -64,4 +64,3 @@ pub fn decision(p: DecisionFields) -> Result<DecisionInput, Rejection> {
         _ => Err(bad("outcome", "`outcome` must be confirmed or rejected")),
     }
 }
-

@@ -10,18 +10,20 @@ pub mod input;
 mod limits;
 mod outbox;
 mod projects;
+mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 
 use crate::clock::Clock;
 use crate::settings::Settings;
 use embargo_core::Timestamp;
-use embargo_core::actor::{Actor, User};
-use embargo_store::{Store, UserRecord};
+use embargo_core::actor::Actor;
+use embargo_store::Store;
 use std::sync::Arc;
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -113,8 +115,8 @@ impl App {
 }
 
 /// How a signed-in account acts.
-pub fn actor_of(user: &UserRecord) -> Actor {
-    Actor::User(User {
+pub fn actor_of(user: &User) -> Actor {
+    Actor::User(embargo_core::actor::User {
         id: user.id,
         name: user.name.clone(),
         instance_admin: user.instance_admin,

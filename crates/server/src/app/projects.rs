@@ -17,6 +17,11 @@ impl App {
             .ok_or_else(AppError::not_found)
     }
 
+    /// The projects `user` is a member of.
+    pub async fn projects_of(&self, user: &super::User) -> AppResult<Vec<Project>> {
+        Ok(self.store().projects_of(user.id).await?)
+    }
+
     pub async fn projects(&self) -> AppResult<Vec<Project>> {
         Ok(self.store().projects().await?)
     }

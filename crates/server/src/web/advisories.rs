@@ -17,10 +17,8 @@ use maud::{Markup, PreEscaped, html};
 async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
     let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
     Ok(app
-        .store()
         .public_case(&id)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .ok_or_else(AppError::not_found)?)
 }
 

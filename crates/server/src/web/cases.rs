@@ -9,7 +9,7 @@ use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
 use crate::app::input::{self, DecisionFields};
-use crate::app::{App, AppError, Upload};
+use crate::app::{App, AppError, CaseView, Upload};
 use crate::download::download as download_response;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -20,18 +20,13 @@ use embargo_core::command::Command;
 use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, UserId};
 use embargo_core::rejection::{Rejection, Rule};
-use embargo_store::CaseAccess;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
 pub async fn home(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
     let projects = app.projects().await?;
     let mine = match &visitor.user {
-        Some(u) => app
-            .store()
-            .projects_of(u.id)
-            .await
-            .map_err(AppError::from)?,
+        Some(u) => app.projects_of(u).await?,
         None => Vec::new(),
     };
     let body = html! {
@@ -144,7 +139,7 @@ fn action_form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) ->
 }
 
 /// Severity (C13): the final call, the proposals, the calculator and the forms.
-fn scoring(visitor: &Visitor, access: &CaseAccess, q: &HashMap<String, String>) -> Markup {
+fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -209,7 +204,7 @@ fn scoring(visitor: &Visitor, access: &CaseAccess, q: &HashMap<String, String>) 
 }
 
 /// The advisory, the CVE ID and disclosure (C14, C17, C18).
-fn publishing(visitor: &Visitor, access: &CaseAccess, cve_services: bool) -> Markup {
+fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -253,7 +248,7 @@ fn publishing(visitor: &Visitor, access: &CaseAccess, cve_services: bool) -> Mar
     }
 }
 
-fn actions(visitor: &Visitor, access: &CaseAccess) -> Markup {
+fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
     let case = access.case();
     let project = access.project();
     let Standing::Team(team) = access.standing() else {
@@ -376,7 +371,7 @@ fn actions(visitor: &Visitor, access: &CaseAccess) -> Markup {
 async fn render(
     app: &App,
     visitor: &Visitor,
-    access: &CaseAccess,
+    access: &CaseView,
     q: &HashMap<String, String>,
     problem: Option<&Problem>,
 ) -> Result<Page, WebError> {

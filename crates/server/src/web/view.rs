@@ -3,13 +3,13 @@
 //! attachments the viewer's standing allows.
 
 use super::page::{sanitized, when};
+use crate::app::TimelineEntry;
 use crate::markdown;
 use embargo_core::access::Standing;
 use embargo_core::actor::ActorRef;
 use embargo_core::case::Case;
 use embargo_core::event::{Attachment, Event, FinalDecision, Visibility};
 use embargo_core::scoring::FinalScore;
-use embargo_store::StoredEvent;
 use maud::{Markup, html};
 
 /// Where attachment downloads live for this viewer.
@@ -113,7 +113,7 @@ pub fn attachments(list: &[&Attachment], links: &Links) -> Markup {
     }
 }
 
-pub fn timeline(events: &[StoredEvent<Event>], standing: Standing, links: &Links) -> Markup {
+pub fn timeline(events: &[TimelineEntry], standing: Standing, links: &Links) -> Markup {
     html! {
         ol.timeline #timeline {
             @for e in events {
