@@ -15,6 +15,9 @@ pub mod signing;
 pub mod upload;
 pub mod web;
 
+#[cfg(test)]
+mod layers;
+
 use app::App;
 use settings::Settings;
 use std::sync::Arc;
