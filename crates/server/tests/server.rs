@@ -13,5 +13,6 @@ mod server {
     mod openapi;
     mod permissions;
     mod scoring;
+    mod spans;
     mod web;
 }

@@ -1,5 +1,6 @@
 //! Cases: intake, lookups scoped by viewer, and commands.
 
+use super::spans::actor_kind;
 use super::{App, AppError, AppResult, CaseView, TimelineEntry, User};
 use crate::secrets;
 use embargo_core::actor::Actor;
@@ -13,6 +14,7 @@ use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
 use embargo_store::{CaseAccess, CaseFilter, NewFile, SecretHash, StoreError};
 use sha2::{Digest, Sha256};
+use tracing::field::{Empty, display};
 
 /// A file as it arrived, before it becomes an attachment.
 pub struct Upload {
@@ -79,6 +81,7 @@ impl App {
     }
 
     /// Takes a report (policy step C1). Anyone may; `ip` feeds the intake limit.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor), case = Empty))]
     pub async fn submit_report(
         &self,
         actor: &Actor,
@@ -112,6 +115,7 @@ impl App {
                 .await
             {
                 Ok(()) => {
+                    tracing::Span::current().record("case", display(&case.id));
                     tracing::info!(case.id = %case.id, project = %project.slug, channel = channel.as_str(), "report received");
                     let tracking_url = self.url(&format!("/track/{tracking_token}"));
                     return Ok(Submitted {
@@ -128,6 +132,7 @@ impl App {
     }
 
     /// The case as `actor` may see it; not found for anyone who may not.
+    #[tracing::instrument(skip_all, fields(case = %id, actor = actor_kind(actor)))]
     pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseView> {
         let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
         self.store()
@@ -138,6 +143,7 @@ impl App {
     }
 
     /// The case a tracking token opens.
+    #[tracing::instrument(skip_all, fields(case = Empty, actor = "reporter"))]
     pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseView> {
         self.limiters().token_attempt(ip)?;
         match self
@@ -145,7 +151,10 @@ impl App {
             .case_for_tracking_token(&SecretHash::of(token))
             .await?
         {
-            Some(access) => Ok(access.into()),
+            Some(access) => {
+                tracing::Span::current().record("case", display(&access.case().id));
+                Ok(access.into())
+            }
             None => {
                 self.limiters().bad_token(ip);
                 Err(AppError::not_found())
@@ -156,6 +165,7 @@ impl App {
     /// Runs commands on a case, in order and atomically: all their events are stored
     /// together or none are. If someone else changed the case meanwhile, the
     /// commands are decided again on the fresh state.
+    #[tracing::instrument(skip_all, fields(case = %id, actor = actor_kind(actor)))]
     pub async fn execute(
         &self,
         actor: &Actor,
@@ -259,6 +269,7 @@ impl App {
     }
 
     /// The timeline as the access's standing may see it.
+    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
     pub async fn timeline(&self, view: &CaseView) -> AppResult<Vec<TimelineEntry>> {
         let events = self.store().case_events(view.access()).await?;
         Ok(events.into_iter().map(TimelineEntry::from).collect())
@@ -304,6 +315,7 @@ impl App {
     }
 
     /// An attachment's metadata and bytes, if the access may see it.
+    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
     pub async fn attachment(&self, view: &CaseView, id: &str) -> AppResult<(Attachment, Vec<u8>)> {
         let access = view.access();
         let id = AttachmentId::parse(id).ok_or_else(AppError::not_found)?;

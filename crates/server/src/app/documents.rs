@@ -317,6 +317,7 @@ impl App {
     /// Brings a published OSV record in as a disclosed case of `slug` (V10). The case
     /// id derives from the project and the record's id, so importing the same record
     /// again changes nothing. `Err` says what is wrong with the record.
+    #[tracing::instrument(skip_all, fields(project = %slug))]
     pub async fn import_osv(&self, slug: &str, record: &Value) -> AppResult<Imported> {
         use embargo_core::decide;
         use embargo_core::ids::CaseId;

@@ -10,6 +10,7 @@ pub mod input;
 mod limits;
 mod outbox;
 mod projects;
+mod spans;
 mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
