@@ -64,3 +64,67 @@ pub fn decision(p: DecisionFields) -> Result<DecisionInput, Rejection> {
         _ => Err(bad("outcome", "`outcome` must be confirmed or rejected")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(outcome: &str, reason: Option<&str>, duplicate_of: Option<&str>) -> DecisionFields {
+        DecisionFields {
+            outcome: outcome.into(),
+            reason: reason.map(Into::into),
+            duplicate_of: duplicate_of.map(Into::into),
+            explanation: None,
+        }
+    }
+
+    /// The field a rejection names first.
+    fn field(r: Rejection) -> String {
+        match r {
+            Rejection::Invalid(list) => list[0].field.clone(),
+            other => panic!("not an input rejection: {other}"),
+        }
+    }
+
+    #[test]
+    fn c11_a_confirmed_decision_takes_no_reason() {
+        assert!(matches!(
+            decision(fields("confirmed", None, None)),
+            Ok(DecisionInput::Confirm { .. })
+        ));
+        let err = decision(fields("confirmed", Some("out-of-scope"), None)).unwrap_err();
+        assert_eq!(field(err), "reason");
+    }
+
+    #[test]
+    fn c2_a_duplicate_names_a_parseable_earlier_case() {
+        let err = decision(fields("rejected", Some("duplicate"), Some("nope"))).unwrap_err();
+        assert_eq!(field(err), "duplicate_of");
+        let err = decision(fields(
+            "rejected",
+            Some("out-of-scope"),
+            Some("EMB-7K3Q-9XHM-2RPA"),
+        ))
+        .unwrap_err();
+        assert_eq!(field(err), "duplicate_of");
+    }
+
+    #[test]
+    fn unknown_outcomes_and_reasons_name_their_field() {
+        assert_eq!(
+            field(decision(fields("maybe", None, None)).unwrap_err()),
+            "outcome"
+        );
+        assert_eq!(
+            field(decision(fields("rejected", Some("boring"), None)).unwrap_err()),
+            "reason"
+        );
+        assert!(matches!(
+            decision(fields("rejected", Some("support-request"), None)),
+            Ok(DecisionInput::Reject {
+                reason: RejectReason::SupportRequest,
+                ..
+            })
+        ));
+    }
+}
