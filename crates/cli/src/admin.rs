@@ -6,10 +6,8 @@ use crate::StorageArgs;
 use clap::Subcommand;
 use embargo_core::actor::Actor;
 use embargo_core::project::{BranchKind, NewProject, ProjectCommand as Change, Role};
-use embargo_server::app::{App, AppError, user_ref};
-use embargo_server::clock::SystemClock;
+use embargo_server::app::{AppError, user_ref};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -160,8 +158,7 @@ fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
 
 pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), String> {
     let settings = storage.settings(None)?;
-    let store = crate::open_store(&settings).await?;
-    let app = App::new(store, settings, Arc::new(SystemClock));
+    let app = embargo_server::open(settings).await?;
     let op = Actor::Operator;
     match command {
         AdminCommand::Project { command } => match command {
@@ -350,7 +347,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                         .map_err(describe)?;
                     println!("{} is {} of {}", user.email, role, p.slug);
                 }
-                if user.password_hash.is_none() {
+                if !user.password_set {
                     let link = app.password_link(&op, &user).await.map_err(describe)?;
                     println!("Set-password link (one-time, give it to them privately):\n{link}");
                 }
@@ -370,7 +367,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                     } else {
                         "-"
                     };
-                    let pw = if u.password_hash.is_some() {
+                    let pw = if u.password_set {
                         "password set"
                     } else {
                         "no password"

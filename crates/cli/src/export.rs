@@ -8,11 +8,9 @@
 //! CVSS vector, a revision history a final CSAF document cannot carry, a write error).
 
 use crate::StorageArgs;
-use embargo_server::app::{App, Format};
-use embargo_server::clock::SystemClock;
+use embargo_server::app::Format;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -32,8 +30,7 @@ pub struct ExportArgs {
 pub async fn run(args: ExportArgs) -> Result<(), String> {
     let format = Format::parse(&args.format).expect("clap checked the value");
     let settings = args.storage.settings(None)?;
-    let store = crate::open_store(&settings).await?;
-    let app = App::new(store, settings, Arc::new(SystemClock));
+    let app = embargo_server::open(settings).await?;
     let (project, cases) = app
         .disclosed_cases(&args.project)
         .await

@@ -3,10 +3,8 @@
 //! continue here. Each file is reported; an invalid one does not stop the others.
 
 use crate::StorageArgs;
-use embargo_server::app::{App, Imported};
-use embargo_server::clock::SystemClock;
+use embargo_server::app::Imported;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 #[derive(clap::Subcommand)]
 pub enum ImportCommand {
@@ -52,8 +50,7 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
         paths,
     } = command;
     let settings = storage.settings(None)?;
-    let store = crate::open_store(&settings).await?;
-    let app = App::new(store, settings, Arc::new(SystemClock));
+    let app = embargo_server::open(settings).await?;
     app.project(&project)
         .await
         .map_err(|_| format!("--project: no project `{project}`"))?;

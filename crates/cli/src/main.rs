@@ -135,19 +135,3 @@ fn run(fut: impl Future<Output = Result<(), String>>) -> ExitCode {
         }
     }
 }
-
-/// Opens the configured database.
-async fn open_store(
-    settings: &Settings,
-) -> Result<std::sync::Arc<dyn embargo_store::Store>, String> {
-    let store = match &settings.database_url {
-        Some(url) => embargo_store::open_postgres(url).await,
-        None => embargo_store::open_sqlite(&settings.data_dir).await,
-    };
-    store.map_err(|e| {
-        format!(
-            "cannot open the database ({}): {e}",
-            settings.storage_description()
-        )
-    })
-}

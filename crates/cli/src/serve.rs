@@ -29,7 +29,7 @@ fn init_logging(settings: &Settings) {
 
 pub async fn run(mut settings: Settings) -> Result<(), String> {
     init_logging(&settings);
-    let store = crate::open_store(&settings).await?;
+    let store = embargo_server::open_store(&settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| {

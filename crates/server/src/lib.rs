@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod clock;
+pub mod download;
 pub mod http;
 pub mod markdown;
 pub mod secrets;
@@ -14,3 +15,32 @@ pub mod signing;
 pub mod upload;
 pub mod web;
 pub mod worker;
+
+#[cfg(test)]
+mod layers;
+
+use app::App;
+use settings::Settings;
+use std::sync::Arc;
+
+/// Opens the configured database: PostgreSQL at `database_url`, else SQLite under
+/// `data_dir`. The error names which one could not be opened.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn embargo_store::Store>, String> {
+    let store = match &settings.database_url {
+        Some(url) => embargo_store::open_postgres(url).await,
+        None => embargo_store::open_sqlite(&settings.data_dir).await,
+    };
+    store.map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            settings.storage_description()
+        )
+    })
+}
+
+/// `App` over the configured database and the system clock: what every `embargo`
+/// command works through, so that none of them touches the store directly.
+pub async fn open(settings: Settings) -> Result<App, String> {
+    let store = open_store(&settings).await?;
+    Ok(App::new(store, settings, Arc::new(clock::SystemClock)))
+}

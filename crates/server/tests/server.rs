@@ -14,6 +14,7 @@ mod server {
     mod openapi;
     mod permissions;
     mod scoring;
+    mod spans;
     mod web;
     mod worker;
 }

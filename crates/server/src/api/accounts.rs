@@ -1,9 +1,9 @@
 //! The caller's account, API tokens, and creating accounts.
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::wire::*;
-use crate::app::{App, AppError};
-use crate::auth::Caller;
+use crate::app::App;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,11 +15,7 @@ type ApiResult<T> = Result<T, ApiError>;
     responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
 pub async fn me(State(app): State<App>, caller: Caller) -> ApiResult<Json<MeOut>> {
     let u = caller.account()?;
-    let projects = app
-        .store()
-        .projects_of(u.id)
-        .await
-        .map_err(AppError::from)?;
+    let projects = app.projects_of(u).await?;
     Ok(Json(MeOut {
         id: u.id.0,
         email: u.email.clone(),

@@ -1,19 +1,20 @@
 //! Reports and cases.
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiJson, ErrorBody, OptionalJson};
 use super::wire::{self, *};
-use crate::app::{App, AppError};
-use crate::auth::Caller;
+use crate::app::{App, AppError, input};
+use crate::download::download;
 use crate::upload;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 
 use embargo_core::actor::Actor;
 use embargo_core::case::Stage;
-use embargo_core::command::{Command, DecisionInput};
-use embargo_core::event::{Assessment, RejectReason, Visibility};
+use embargo_core::command::Command;
+use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, QuestionId, UserId};
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::Channel;
@@ -302,57 +303,8 @@ pub async fn set_final_decision(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<DecisionIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    let input = decision_input(p)?;
+    let input = input::decision(p.into())?;
     run(&app, &caller, &id, vec![Command::SetFinalDecision(input)]).await
-}
-
-/// Turns the decision's fields into the domain's input; also used by the pages.
-pub fn decision_input(p: DecisionIn) -> Result<DecisionInput, Rejection> {
-    let bad = |field: &str, msg: &str| Rejection::invalid(field, Rule::InvalidFormat, msg);
-    match p.outcome.as_str() {
-        "confirmed" => {
-            if p.reason.is_some() || p.duplicate_of.is_some() {
-                return Err(bad(
-                    "reason",
-                    "`reason` and `duplicate_of` are only for rejections",
-                ));
-            }
-            Ok(DecisionInput::Confirm {
-                explanation: p.explanation,
-            })
-        }
-        "rejected" => {
-            let reason = match p.reason.as_deref() {
-                Some("not-a-vulnerability") => RejectReason::NotAVulnerability,
-                Some("support-request") => RejectReason::SupportRequest,
-                Some("out-of-scope") => RejectReason::OutOfScope,
-                Some("duplicate") => {
-                    let of = p.duplicate_of.as_deref().and_then(CaseId::parse).ok_or_else(|| {
-                        Rejection::invalid("duplicate_of", Rule::Required, "`duplicate_of` must name the earlier case, e.g. EMB-7K3Q-9XHM-2RPA")
-                    })?;
-                    RejectReason::Duplicate { of }
-                }
-                Some(_) | None => {
-                    return Err(Rejection::invalid(
-                        "reason",
-                        Rule::Required,
-                        "`reason` must be not-a-vulnerability, support-request, duplicate or out-of-scope",
-                    ));
-                }
-            };
-            if p.duplicate_of.is_some() && !matches!(reason, RejectReason::Duplicate { .. }) {
-                return Err(bad(
-                    "duplicate_of",
-                    "`duplicate_of` is only for the reason `duplicate`",
-                ));
-            }
-            Ok(DecisionInput::Reject {
-                reason,
-                explanation: p.explanation,
-            })
-        }
-        _ => Err(bad("outcome", "`outcome` must be confirmed or rejected")),
-    }
 }
 
 /// Attach files (multipart/form-data: one or more `file` parts; optional `visibility`,
@@ -417,45 +369,6 @@ pub async fn download_attachment(
     let access = app.case(&caller.actor, &id).await?;
     let (meta, bytes) = app.attachment(&access, &attachment).await?;
     Ok(download(&meta.filename, bytes))
-}
-
-/// A response that browsers save and never render or sniff.
-pub fn download(filename: &str, bytes: Vec<u8>) -> Response {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    res
 }
 
 /// Propose a CVSS vector (v3.1 or v4.0) for the case; the reporter's is a suggestion

@@ -3,13 +3,13 @@
 //! token (`emb_pat_…`) or a reporter's tracking token (`emb_trk_…`); none is anonymous.
 
 mod accounts;
+mod caller;
 mod cases;
 mod error;
 mod projects;
 mod scoring;
 pub mod wire;
 
-pub use cases::{decision_input, download};
 pub use error::{ApiError, ApiJson, ErrorBody};
 
 use crate::app::{App, AppError};

@@ -1,9 +1,9 @@
 //! Projects: the public face (name, guidance, components) and administration.
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::wire::{self, *};
 use crate::app::App;
-use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -182,14 +182,9 @@ pub async fn set_member(
             "`role` must be maintainer, security-team or admin",
         )
     })?;
-    let user = app
-        .store()
-        .user(UserId(user_id))
-        .await
-        .map_err(crate::app::AppError::from)?
-        .ok_or_else(|| {
-            Rejection::invalid("user_id", Rule::UnknownMember, format!("no user {user_id}"))
-        })?;
+    let user = app.user(UserId(user_id)).await?.ok_or_else(|| {
+        Rejection::invalid("user_id", Rule::UnknownMember, format!("no user {user_id}"))
+    })?;
     change(
         &app,
         &caller,

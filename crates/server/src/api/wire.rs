@@ -1,6 +1,7 @@
 //! The API's JSON shapes, converted explicitly from the domain types. These are a
 //! public interface: rename nothing without a new API version.
 
+use crate::app::TimelineEntry;
 use crate::markdown;
 use embargo_core::Timestamp;
 use embargo_core::access::Standing;
@@ -13,7 +14,6 @@ use embargo_core::event::{Attachment, Event, FinalDecision, RejectReason, Visibi
 use embargo_core::project::{Branch, Component, Project};
 use embargo_core::rejection::{Invalid, Rejection, Rule};
 use embargo_core::scoring::FinalScore;
-use embargo_store::StoredEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -104,6 +104,17 @@ pub struct DecisionIn {
     pub duplicate_of: Option<String>,
     /// What the reporter reads; a polite default is used for rejections without one.
     pub explanation: Option<String>,
+}
+
+impl From<DecisionIn> for crate::app::input::DecisionFields {
+    fn from(d: DecisionIn) -> Self {
+        crate::app::input::DecisionFields {
+            outcome: d.outcome,
+            reason: d.reason,
+            duplicate_of: d.duplicate_of,
+            explanation: d.explanation,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -568,7 +579,7 @@ fn user(u: &embargo_core::actor::UserRef) -> Value {
     json!({ "id": u.id.0, "name": u.name })
 }
 
-pub fn event(case: &Case, e: &StoredEvent<Event>, standing: Standing) -> EventOut {
+pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
     let data = match &e.recorded.event {
         Event::Submitted { report, .. } => json!({
             "title": report.title,

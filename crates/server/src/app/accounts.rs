@@ -1,22 +1,20 @@
 //! Accounts: the first admin, invitations, passwords, sessions and API tokens.
 
-use super::{App, AppError, AppResult, actor_of};
+use super::{ApiToken, App, AppError, AppResult, Session, User, actor_of};
 use crate::secrets;
 use embargo_core::account::{AccountCommand, AccountEvent, TokenId, decide_account};
 use embargo_core::actor::{Actor, ActorRef};
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
 use embargo_core::rejection::{Rejection, Rule};
-use embargo_store::{
-    ApiTokenRecord, NewApiToken, NewSession, NewUser, SecretHash, SessionRecord, UserRecord,
-};
+use embargo_store::{NewApiToken, NewSession, NewUser, SecretHash};
 use jiff::SignedDuration;
 
 /// A new sign-in: the cookie value (shown once, stored hashed) and its form token.
 pub struct SessionStart {
     pub cookie: String,
     pub csrf_token: String,
-    pub user: UserRecord,
+    pub user: User,
 }
 
 /// What the first admin (or an invited user) types.
@@ -68,7 +66,7 @@ impl App {
     }
 
     /// Creates the first admin with the setup link's token.
-    pub async fn complete_setup(&self, token: &str, signup: Signup) -> AppResult<UserRecord> {
+    pub async fn complete_setup(&self, token: &str, signup: Signup) -> AppResult<User> {
         password_rule(&signup.password)?;
         let id = UserId(secrets::random_id());
         let mut events = decide_account(
@@ -114,6 +112,7 @@ impl App {
         self.store()
             .user(id)
             .await?
+            .map(User::from)
             .ok_or_else(|| AppError::Internal("set-up admin vanished".into()))
     }
 
@@ -124,7 +123,7 @@ impl App {
         email: &str,
         name: &str,
         instance_admin: bool,
-    ) -> AppResult<UserRecord> {
+    ) -> AppResult<User> {
         let id = UserId(secrets::random_id());
         let events = decide_account(
             actor,
@@ -157,11 +156,12 @@ impl App {
         self.store()
             .user(id)
             .await?
+            .map(User::from)
             .ok_or_else(|| AppError::Internal("created user vanished".into()))
     }
 
     /// A one-time link for `user` to set a password. Instance admins hand these out.
-    pub async fn password_link(&self, actor: &Actor, user: &UserRecord) -> AppResult<String> {
+    pub async fn password_link(&self, actor: &Actor, user: &User) -> AppResult<String> {
         if !embargo_core::access::administers_instance(actor) {
             return Err(Rejection::Forbidden {
                 action: "invite a user",
@@ -179,18 +179,15 @@ impl App {
     }
 
     /// Whose password a link sets, if it is live.
-    pub async fn password_link_user(&self, token: &str) -> AppResult<UserRecord> {
+    pub async fn password_link_user(&self, token: &str) -> AppResult<User> {
         self.store()
             .password_token_user(&SecretHash::of(token), self.now())
             .await?
+            .map(User::from)
             .ok_or_else(AppError::not_found)
     }
 
-    pub async fn set_password_with_link(
-        &self,
-        token: &str,
-        password: String,
-    ) -> AppResult<UserRecord> {
+    pub async fn set_password_with_link(&self, token: &str, password: String) -> AppResult<User> {
         password_rule(&password)?;
         let user = self.password_link_user(token).await?;
         let events = decide_account(
@@ -252,15 +249,16 @@ impl App {
         Ok(SessionStart {
             cookie,
             csrf_token,
-            user,
+            user: user.into(),
         })
     }
 
-    pub async fn session(&self, cookie: &str) -> AppResult<Option<(SessionRecord, UserRecord)>> {
+    pub async fn session(&self, cookie: &str) -> AppResult<Option<(Session, User)>> {
         Ok(self
             .store()
             .session(&SecretHash::of(cookie), self.now())
-            .await?)
+            .await?
+            .map(|(s, u)| (s.into(), u.into())))
     }
 
     pub async fn sign_out(&self, cookie: &str) -> AppResult<()> {
@@ -275,7 +273,7 @@ impl App {
             self.store()
                 .user_for_api_token(&hash, self.now())
                 .await?
-                .map(|(u, _)| actor_of(&u))
+                .map(|(u, _)| actor_of(&u.into()))
         } else if token.starts_with(secrets::TRACKING_TOKEN_PREFIX) {
             self.store()
                 .case_for_tracking_token(&hash)
@@ -297,7 +295,7 @@ impl App {
     pub async fn create_api_token(
         &self,
         actor: &Actor,
-        owner: &UserRecord,
+        owner: &User,
         name: &str,
     ) -> AppResult<(TokenId, String)> {
         let id = TokenId(secrets::random_id());
@@ -328,14 +326,15 @@ impl App {
         Ok((id, token))
     }
 
-    pub async fn api_tokens(&self, owner: &UserRecord) -> AppResult<Vec<ApiTokenRecord>> {
-        Ok(self.store().api_tokens(owner.id).await?)
+    pub async fn api_tokens(&self, owner: &User) -> AppResult<Vec<ApiToken>> {
+        let tokens = self.store().api_tokens(owner.id).await?;
+        Ok(tokens.into_iter().map(ApiToken::from).collect())
     }
 
     pub async fn revoke_api_token(
         &self,
         actor: &Actor,
-        owner: &UserRecord,
+        owner: &User,
         id: TokenId,
     ) -> AppResult<()> {
         let events = decide_account(
@@ -357,20 +356,35 @@ impl App {
     }
 
     /// Every account, for instance admins; anyone else gets not found.
-    pub async fn users(&self, actor: &Actor) -> AppResult<Vec<UserRecord>> {
+    pub async fn users(&self, actor: &Actor) -> AppResult<Vec<User>> {
         if !embargo_core::access::administers_instance(actor) {
             return Err(AppError::not_found());
         }
-        Ok(self.store().users().await?)
+        Ok(self
+            .store()
+            .users()
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect())
     }
 
-    pub async fn user_by_email(&self, email: &str) -> AppResult<Option<UserRecord>> {
-        Ok(self.store().user_by_email(email).await?)
+    pub async fn user_by_email(&self, email: &str) -> AppResult<Option<User>> {
+        Ok(self.store().user_by_email(email).await?.map(User::from))
+    }
+
+    pub async fn user(&self, id: UserId) -> AppResult<Option<User>> {
+        Ok(self.store().user(id).await?.map(User::from))
+    }
+
+    /// Whether any account exists yet (before the first admin, none does).
+    pub async fn has_accounts(&self) -> AppResult<bool> {
+        Ok(self.store().user_count().await? > 0)
     }
 }
 
 /// How events and commands refer to an account.
-pub fn user_ref(u: &UserRecord) -> embargo_core::actor::UserRef {
+pub fn user_ref(u: &User) -> embargo_core::actor::UserRef {
     embargo_core::actor::UserRef {
         id: u.id,
         name: u.name.clone(),

@@ -1,21 +1,20 @@
 //! Cases: intake, lookups scoped by viewer, and commands.
 
-use super::{App, AppError, AppResult};
+use super::spans::actor_kind;
+use super::{App, AppError, AppResult, CaseView, TimelineEntry, User};
 use crate::secrets;
 use embargo_core::actor::Actor;
 use embargo_core::case::{Case, Stage};
 use embargo_core::command::{Command, DecisionInput};
 use embargo_core::decide;
-use embargo_core::event::{Attachment, Event, RejectReason, Visibility};
+use embargo_core::event::{Attachment, RejectReason, Visibility};
 use embargo_core::ids::{AttachmentId, CaseId};
 use embargo_core::project::Project;
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
-use embargo_store::{
-    CaseAccess, CaseFilter, NewFile, Page, PageRequest, SecretHash, StoreError, StoredEvent,
-    UserRecord,
-};
+use embargo_store::{CaseAccess, CaseFilter, NewFile, Page, PageRequest, SecretHash, StoreError};
 use sha2::{Digest, Sha256};
+use tracing::field::{Empty, display};
 
 /// A file as it arrived, before it becomes an attachment.
 pub struct Upload {
@@ -82,6 +81,7 @@ impl App {
     }
 
     /// Takes a report (policy step C1). Anyone may; `ip` feeds the intake limit.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor), case = Empty))]
     pub async fn submit_report(
         &self,
         actor: &Actor,
@@ -118,6 +118,7 @@ impl App {
                     if !queued.is_empty() {
                         self.ring_worker();
                     }
+                    tracing::Span::current().record("case", display(&case.id));
                     tracing::info!(case.id = %case.id, project = %project.slug, channel = channel.as_str(), "report received");
                     let tracking_url = self.url(&format!("/track/{tracking_token}"));
                     return Ok(Submitted {
@@ -134,23 +135,29 @@ impl App {
     }
 
     /// The case as `actor` may see it; not found for anyone who may not.
-    pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseAccess> {
+    #[tracing::instrument(skip_all, fields(case = %id, actor = actor_kind(actor)))]
+    pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseView> {
         let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
         self.store()
             .case_for_viewer(&id, actor)
             .await?
+            .map(CaseView::from)
             .ok_or_else(AppError::not_found)
     }
 
     /// The case a tracking token opens.
-    pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseAccess> {
+    #[tracing::instrument(skip_all, fields(case = Empty, actor = "reporter"))]
+    pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseView> {
         self.limiters().token_attempt(ip)?;
         match self
             .store()
             .case_for_tracking_token(&SecretHash::of(token))
             .await?
         {
-            Some(access) => Ok(access),
+            Some(access) => {
+                tracing::Span::current().record("case", display(&access.case().id));
+                Ok(access.into())
+            }
             None => {
                 self.limiters().bad_token(ip);
                 Err(AppError::not_found())
@@ -161,13 +168,14 @@ impl App {
     /// Runs commands on a case, in order and atomically: all their events are stored
     /// together or none are. If someone else changed the case meanwhile, the
     /// commands are decided again on the fresh state.
+    #[tracing::instrument(skip_all, fields(case = %id, actor = actor_kind(actor)))]
     pub async fn execute(
         &self,
         actor: &Actor,
         id: &CaseId,
         commands: Vec<Command>,
         uploads: Vec<Upload>,
-    ) -> AppResult<CaseAccess> {
+    ) -> AppResult<CaseView> {
         let files = self.prepare_uploads(uploads)?;
         let mut commands = commands;
         for (meta, _) in &files {
@@ -212,6 +220,7 @@ impl App {
                         .store()
                         .case_for_viewer(id, actor)
                         .await?
+                        .map(CaseView::from)
                         .ok_or_else(AppError::not_found);
                 }
                 Err(StoreError::Conflict) => continue,
@@ -259,16 +268,17 @@ impl App {
         Ok(())
     }
 
-    /// The whole timeline as the access's standing may see it, read page by page.
-    pub async fn timeline(&self, access: &CaseAccess) -> AppResult<Vec<StoredEvent<Event>>> {
+    /// The whole timeline as the view's standing may see it, read page by page.
+    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
+    pub async fn timeline(&self, view: &CaseView) -> AppResult<Vec<TimelineEntry>> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
             let page = self
                 .store()
-                .case_events(access, &PageRequest::largest(after))
+                .case_events(view.access(), &PageRequest::largest(after))
                 .await?;
-            all.extend(page.items);
+            all.extend(page.items.into_iter().map(TimelineEntry::from));
             match page.next {
                 Some(next) => after = Some(next),
                 None => return Ok(all),
@@ -276,13 +286,18 @@ impl App {
         }
     }
 
-    /// A page of the timeline as the access's standing may see it, oldest first.
+    /// A page of the timeline as the view's standing may see it, oldest first.
+    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
     pub async fn timeline_page(
         &self,
-        access: &CaseAccess,
+        view: &CaseView,
         page: &PageRequest,
-    ) -> AppResult<Page<StoredEvent<Event>>> {
-        Ok(self.store().case_events(access, page).await?)
+    ) -> AppResult<Page<TimelineEntry>> {
+        let page = self.store().case_events(view.access(), page).await?;
+        Ok(Page {
+            items: page.items.into_iter().map(TimelineEntry::from).collect(),
+            next: page.next,
+        })
     }
 
     /// A page of a project's cases that `actor` may see, oldest first.
@@ -305,7 +320,7 @@ impl App {
     /// oldest first.
     pub async fn triage_queue(
         &self,
-        user: &UserRecord,
+        user: &User,
         page: &PageRequest,
     ) -> AppResult<Page<(Project, Case)>> {
         let Actor::User(user) = super::actor_of(user) else {
@@ -321,11 +336,9 @@ impl App {
     }
 
     /// An attachment's metadata and bytes, if the access may see it.
-    pub async fn attachment(
-        &self,
-        access: &CaseAccess,
-        id: &str,
-    ) -> AppResult<(Attachment, Vec<u8>)> {
+    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
+    pub async fn attachment(&self, view: &CaseView, id: &str) -> AppResult<(Attachment, Vec<u8>)> {
+        let access = view.access();
         let id = AttachmentId::parse(id).ok_or_else(AppError::not_found)?;
         let meta = access
             .case()

@@ -5,6 +5,7 @@
 use super::{App, AppError, AppResult};
 use embargo_core::advisory::{CreditKind, ReferenceKind};
 use embargo_core::case::Case;
+use embargo_core::ids::CaseId;
 use embargo_core::project::Project;
 use embargo_formats as formats;
 use embargo_store::{Page, PageRequest};
@@ -292,6 +293,11 @@ impl App {
         }
     }
 
+    /// A disclosed case, which anyone may read; `None` until it is disclosed.
+    pub async fn public_case(&self, id: &CaseId) -> AppResult<Option<Case>> {
+        Ok(self.store().public_case(id).await?)
+    }
+
     /// All of a project's disclosed cases, most recently disclosed first, read page by
     /// page (for the documents that must list every advisory).
     pub async fn disclosed_cases(&self, slug: &str) -> AppResult<(Project, Vec<Case>)> {
@@ -337,6 +343,7 @@ impl App {
     /// Brings a published OSV record in as a disclosed case of `slug` (V10). The case
     /// id derives from the project and the record's id, so importing the same record
     /// again changes nothing. `Err` says what is wrong with the record.
+    #[tracing::instrument(skip_all, fields(project = %slug))]
     pub async fn import_osv(&self, slug: &str, record: &Value) -> AppResult<Imported> {
         use embargo_core::decide;
         use embargo_core::ids::CaseId;

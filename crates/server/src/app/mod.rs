@@ -6,22 +6,27 @@ mod accounts;
 mod cases;
 mod documents;
 mod error;
+pub mod input;
 mod limits;
 mod paging;
 mod projects;
+mod spans;
+mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
+pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use paging::page_request;
+pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 
 use crate::clock::Clock;
 use crate::settings::Settings;
 use embargo_core::Timestamp;
-use embargo_core::actor::{Actor, User};
-use embargo_store::{Store, UserRecord};
+use embargo_core::actor::Actor;
+use embargo_store::Store;
 use std::sync::Arc;
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -36,7 +41,7 @@ struct Inner {
     settings: Settings,
     clock: Arc<dyn Clock>,
     limiters: Limiters,
-    /// Rung when events queue work for the worker (`crate::worker`).
+    /// Rung when events queue work for the worker (`worker::run`).
     work_queued: tokio::sync::Notify,
     /// How many jobs this process's workers have worked, for whoever waits on them.
     jobs_done: tokio::sync::watch::Sender<u64>,
@@ -132,8 +137,8 @@ impl App {
 }
 
 /// How a signed-in account acts.
-pub fn actor_of(user: &UserRecord) -> Actor {
-    Actor::User(User {
+pub fn actor_of(user: &User) -> Actor {
+    Actor::User(embargo_core::actor::User {
         id: user.id,
         name: user.name.clone(),
         instance_admin: user.instance_admin,

@@ -1,5 +1,6 @@
 //! Projects: creating them and changing their components, branches and members.
 
+use super::spans::actor_kind;
 use super::{App, AppError, AppResult};
 use embargo_core::actor::Actor;
 use embargo_core::event::Recorded;
@@ -17,10 +18,16 @@ impl App {
             .ok_or_else(AppError::not_found)
     }
 
+    /// The projects `user` is a member of.
+    pub async fn projects_of(&self, user: &super::User) -> AppResult<Vec<Project>> {
+        Ok(self.store().projects_of(user.id).await?)
+    }
+
     pub async fn projects(&self) -> AppResult<Vec<Project>> {
         Ok(self.store().projects().await?)
     }
 
+    #[tracing::instrument(skip_all, fields(project = %new.slug, actor = actor_kind(actor)))]
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> AppResult<Project> {
         let existing = match ProjectSlug::parse(&new.slug) {
             Some(slug) => self.store().project(&slug).await?,
@@ -54,6 +61,7 @@ impl App {
 
     /// Applies a change, deciding again on fresh state if someone else changed the
     /// project meanwhile.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
     pub async fn change_project(
         &self,
         actor: &Actor,
@@ -96,6 +104,7 @@ impl App {
 impl App {
     /// Names a component's package (C17: OSV and CVE records list it). The ecosystem
     /// must be one OSV knows, as the OSV export requires.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
     pub async fn set_package(
         &self,
         actor: &Actor,

@@ -5,7 +5,7 @@
 
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized, see_other};
 use super::session::{FormResult, Visitor};
-use crate::app::{App, AppError, user_ref};
+use crate::app::{App, AppError, User, user_ref};
 use crate::markdown;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -13,11 +13,10 @@ use embargo_core::access;
 use embargo_core::ids::UserId;
 use embargo_core::project::{BranchKind, NewProject, Project, ProjectCommand, Role};
 use embargo_core::rejection::{Rejection, Rule};
-use embargo_store::UserRecord;
 use maud::html;
 
 /// The administration pages exist only for instance admins (`core::access`).
-fn instance_admin<'v>(visitor: &'v Visitor, here: &str) -> Result<&'v UserRecord, WebError> {
+fn instance_admin<'v>(visitor: &'v Visitor, here: &str) -> Result<&'v User, WebError> {
     let user = visitor.account(here)?;
     if access::administers_instance(&visitor.actor()) {
         Ok(user)
@@ -78,7 +77,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
                     tr {
                         td { (u.name) } td { (u.email) }
                         td { @if u.instance_admin { "instance admin" } }
-                        td { @if u.password_hash.is_some() { "set" } @else { "not set" } }
+                        td { @if u.password_set { "set" } @else { "not set" } }
                         td {
                             form.inline method="post" action=(format!("/admin/users/{}/password-link", u.id.0)) {
                                 (csrf(visitor))
@@ -185,10 +184,8 @@ pub async fn password_link(
     instance_admin(&visitor, "/admin")?;
     visitor.form(form)?;
     let user = app
-        .store()
         .user(UserId(id))
-        .await
-        .map_err(AppError::from)?
+        .await?
         .ok_or_else(AppError::not_found)?;
     let link = app.password_link(&visitor.actor(), &user).await?;
     let notice = Notice {

@@ -5,6 +5,7 @@
 use super::page::{Page, WebError, sanitized, when};
 use super::session::Visitor;
 use super::view;
+use crate::app::PageRequest;
 use crate::app::{App, AppError, Format};
 use crate::markdown;
 use axum::extract::{Path, Query, State};
@@ -12,17 +13,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use embargo_core::case::Case;
 use embargo_core::ids::CaseId;
-use embargo_store::PageRequest;
 use maud::{Markup, PreEscaped, html};
 use std::collections::HashMap;
 
 async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
     let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
     Ok(app
-        .store()
         .public_case(&id)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .ok_or_else(AppError::not_found)?)
 }
 

@@ -130,7 +130,7 @@ pub async fn setup_form(
     Path(token): Path<String>,
 ) -> Result<Page, WebError> {
     // Once an account exists the link is dead; say nothing more than "not found".
-    if app.store().user_count().await.map_err(AppError::from)? > 0 {
+    if app.has_accounts().await? {
         return Err(AppError::not_found().into());
     }
     Ok(setup_page(&visitor, &token, &Fields(HashMap::new()), None))

@@ -8,9 +8,9 @@ use super::calculator;
 use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other, stage, when};
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
-use crate::api::wire::DecisionIn;
-use crate::api::{decision_input, download as download_response};
-use crate::app::{App, AppError, Upload};
+use crate::app::input::{self, DecisionFields};
+use crate::app::{App, AppError, CaseView, Upload};
+use crate::download::download as download_response;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::access::Standing;
@@ -20,18 +20,13 @@ use embargo_core::command::Command;
 use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, UserId};
 use embargo_core::rejection::{Rejection, Rule};
-use embargo_store::CaseAccess;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
 pub async fn home(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
     let projects = app.projects().await?;
     let mine = match &visitor.user {
-        Some(u) => app
-            .store()
-            .projects_of(u.id)
-            .await
-            .map_err(AppError::from)?,
+        Some(u) => app.projects_of(u).await?,
         None => Vec::new(),
     };
     let body = html! {
@@ -158,7 +153,7 @@ fn action_form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) ->
 }
 
 /// Severity (C13): the final call, the proposals, the calculator and the forms.
-fn scoring(visitor: &Visitor, access: &CaseAccess, q: &HashMap<String, String>) -> Markup {
+fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -223,7 +218,7 @@ fn scoring(visitor: &Visitor, access: &CaseAccess, q: &HashMap<String, String>) 
 }
 
 /// The advisory, the CVE ID and disclosure (C14, C17, C18).
-fn publishing(visitor: &Visitor, access: &CaseAccess, cve_services: bool) -> Markup {
+fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -267,7 +262,7 @@ fn publishing(visitor: &Visitor, access: &CaseAccess, cve_services: bool) -> Mar
     }
 }
 
-fn actions(visitor: &Visitor, access: &CaseAccess) -> Markup {
+fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
     let case = access.case();
     let project = access.project();
     let Standing::Team(team) = access.standing() else {
@@ -390,7 +385,7 @@ fn actions(visitor: &Visitor, access: &CaseAccess) -> Markup {
 async fn render(
     app: &App,
     visitor: &Visitor,
-    access: &CaseAccess,
+    access: &CaseView,
     q: &HashMap<String, String>,
     problem: Option<&Problem>,
 ) -> Result<Page, WebError> {
@@ -515,7 +510,7 @@ fn command(action: &str, f: &Fields) -> Result<Option<Command>, AppError> {
             })?,
             note: f.opt("note"),
         },
-        "decision" => Command::SetFinalDecision(decision_input(DecisionIn {
+        "decision" => Command::SetFinalDecision(input::decision(DecisionFields {
             outcome: f.text("outcome"),
             reason: f.opt("reason").filter(|_| f.text("outcome") == "rejected"),
             duplicate_of: f

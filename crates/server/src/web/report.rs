@@ -3,13 +3,12 @@
 
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized};
 use super::session::{MultipartResult, Visitor};
-use crate::api::wire::ReportIn;
 use crate::app::App;
 use crate::markdown;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::project::Project;
-use embargo_core::report::Channel;
+use embargo_core::report::{Channel, Draft};
 use maud::{Markup, html};
 use std::collections::HashMap;
 
@@ -121,7 +120,7 @@ pub async fn submit(
     let project = app.project(&slug).await?;
     let form = visitor.multipart(&app.settings().limits, multipart).await?;
     let f = Fields(form.fields);
-    let draft = ReportIn {
+    let draft = Draft {
         title: f.text("title"),
         description: f.text("description"),
         component: f.opt("component"),
@@ -140,7 +139,7 @@ pub async fn submit(
             &visitor.actor(),
             &visitor.ip,
             &slug,
-            draft.into(),
+            draft,
             Channel::Web,
             form.files,
         )

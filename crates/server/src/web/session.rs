@@ -9,7 +9,7 @@
 //! a cross-site form, both together also cover old browsers and leaked tokens.
 
 use super::page::{Fields, WebError};
-use crate::app::{App, AppError, actor_of};
+use crate::app::{App, AppError, User, actor_of};
 use crate::auth::ClientIp;
 use crate::secrets;
 use crate::upload;
@@ -22,7 +22,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use embargo_core::actor::Actor;
 use embargo_core::event::Visibility;
-use embargo_store::UserRecord;
 use std::collections::HashMap;
 
 /// What a handler takes for a urlencoded form; [`Visitor::form`] reads it.
@@ -39,7 +38,7 @@ const FORM_HTTPS: &str = "__Host-embargo_form";
 pub const CSRF_FIELD: &str = "csrf";
 
 pub struct Visitor {
-    pub user: Option<UserRecord>,
+    pub user: Option<User>,
     pub ip: String,
     session_cookie: Option<String>,
     /// The token forms must repeat: the session's, or the form cookie's.
@@ -138,7 +137,7 @@ impl Visitor {
     }
 
     /// The signed-in account, or a trip to the sign-in page and back to `here`.
-    pub fn account(&self, here: &str) -> Result<&UserRecord, WebError> {
+    pub fn account(&self, here: &str) -> Result<&User, WebError> {
         self.user.as_ref().ok_or_else(|| WebError::SignIn {
             next: here.to_owned(),
         })

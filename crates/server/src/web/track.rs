@@ -5,18 +5,17 @@
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, see_other, stage};
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
-use crate::api::download;
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, CaseView};
+use crate::download::download;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::actor::Actor;
 use embargo_core::command::Command;
 use embargo_core::event::Visibility;
 use embargo_core::ids::QuestionId;
-use embargo_store::CaseAccess;
 use maud::html;
 
-fn stage_words(access: &CaseAccess) -> &'static str {
+fn stage_words(access: &CaseView) -> &'static str {
     use embargo_core::case::Stage;
     match access.case().stage {
         Stage::Received => "Received: the security team has not looked at it yet.",
@@ -35,7 +34,7 @@ async fn render(
     app: &App,
     visitor: &Visitor,
     token: &str,
-    access: &CaseAccess,
+    access: &CaseView,
     problem: Option<&Problem>,
 ) -> Result<Page, WebError> {
     let events = app.timeline(access).await?;

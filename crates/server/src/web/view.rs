@@ -3,13 +3,13 @@
 //! attachments the viewer's standing allows.
 
 use super::page::{sanitized, when};
+use crate::app::TimelineEntry;
 use crate::markdown;
 use embargo_core::access::Standing;
 use embargo_core::actor::ActorRef;
 use embargo_core::case::Case;
 use embargo_core::event::{Attachment, Event, FinalDecision, Visibility};
 use embargo_core::scoring::FinalScore;
-use embargo_store::StoredEvent;
 use maud::{Markup, html};
 
 /// Where attachment downloads live for this viewer.
@@ -113,7 +113,7 @@ pub fn attachments(list: &[&Attachment], links: &Links) -> Markup {
     }
 }
 
-pub fn timeline(events: &[StoredEvent<Event>], standing: Standing, links: &Links) -> Markup {
+pub fn timeline(events: &[TimelineEntry], standing: Standing, links: &Links) -> Markup {
     html! {
         ol.timeline #timeline {
             @for e in events {
@@ -235,7 +235,7 @@ fn event(e: &Event, links: &Links) -> Markup {
 /// The page a listing's query asks for (`limit`, `after`), as the API reads it.
 pub fn page_request(
     q: &std::collections::HashMap<String, String>,
-) -> Result<embargo_store::PageRequest, crate::app::AppError> {
+) -> Result<crate::app::PageRequest, crate::app::AppError> {
     crate::app::page_request(
         q.get("limit").map(String::as_str),
         q.get("after").map(String::as_str),
@@ -246,11 +246,11 @@ pub fn page_request(
 /// while there is one. `base` is the listing's URL with any filter already in its query.
 pub fn pager(
     base: &str,
-    page: &embargo_store::PageRequest,
-    next: Option<&embargo_store::Cursor>,
+    page: &crate::app::PageRequest,
+    next: Option<&crate::app::Cursor>,
 ) -> Markup {
     let join = if base.contains('?') { '&' } else { '?' };
-    let limit = if page.limit() == embargo_store::PageRequest::DEFAULT_LIMIT {
+    let limit = if page.limit() == crate::app::PageRequest::DEFAULT_LIMIT {
         String::new()
     } else {
         format!("{join}limit={}", page.limit())

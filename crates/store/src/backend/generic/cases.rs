@@ -9,7 +9,9 @@ use super::support::{
 };
 use crate::backend::micros;
 use crate::chain::stream;
-use crate::{CaseAccess, CaseFilter, Cursor, NewFile, Page, PageRequest, ProjectStore, Queued, Result};
+use crate::{
+    CaseAccess, CaseFilter, Cursor, NewFile, Page, PageRequest, ProjectStore, Queued, Result,
+};
 use crate::{SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope, Standing};
 use embargo_core::actor::{Actor, User};
