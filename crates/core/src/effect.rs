@@ -48,7 +48,7 @@ impl Effect {
 
 /// The work `event` asks for, given the case as it is after the event.
 pub fn effects(case: &Case, event: &Event) -> Vec<Effect> {
-    let reserved = match &case.cve {
+    let reserved = match &case.advisory.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         _ => None,
     };
@@ -111,11 +111,11 @@ pub fn decide_system(
         reason: why.to_owned(),
     };
     let event = match command {
-        SystemCommand::CveReserved { id } => match &case.cve {
+        SystemCommand::CveReserved { id } => match &case.advisory.cve {
             Some(CveState::Requested) => Event::CveReserved { id },
             _ => return Err(stale("no CVE ID request is waiting")),
         },
-        SystemCommand::CveFailed { message } => match &case.cve {
+        SystemCommand::CveFailed { message } => match &case.advisory.cve {
             Some(CveState::Requested | CveState::Reserved { .. }) => Event::CveRequestFailed {
                 message: crate::text::required_body(
                     "message",
@@ -126,7 +126,7 @@ pub fn decide_system(
             },
             _ => return Err(stale("no CVE Services work is waiting")),
         },
-        SystemCommand::CveRejected { message } => match &case.cve {
+        SystemCommand::CveRejected { message } => match &case.advisory.cve {
             Some(CveState::Requested | CveState::Reserved { .. }) => Event::CveRequestRejected {
                 message: crate::text::required_body(
                     "message",
@@ -137,11 +137,11 @@ pub fn decide_system(
             },
             _ => return Err(stale("no CVE Services work is waiting")),
         },
-        SystemCommand::CveIdRejected { id } => match &case.cve {
+        SystemCommand::CveIdRejected { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
             _ => return Err(stale("the case holds no such reserved ID")),
         },
-        SystemCommand::CvePublished { id } => match &case.cve {
+        SystemCommand::CvePublished { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
@@ -280,7 +280,7 @@ mod tests {
         };
         assert_eq!(system(&mut rejected, ours).unwrap(), []);
         assert!(
-            matches!(&rejected.cve, Some(CveState::Rejected { message }) if message.contains("CVE-2026-1000"))
+            matches!(&rejected.advisory.cve, Some(CveState::Rejected { message }) if message.contains("CVE-2026-1000"))
         );
         // A failed publication keeps the ID.
         system(
@@ -291,7 +291,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            case.cve,
+            case.advisory.cve,
             Some(CveState::Reserved {
                 id: "CVE-2026-1000".into()
             })
@@ -304,7 +304,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            case.cve,
+            case.advisory.cve,
             Some(CveState::Published {
                 id: "CVE-2026-1000".into()
             })

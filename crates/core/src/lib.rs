@@ -2,11 +2,13 @@
 //! which events a command produces. No IO, no async, no clock, no randomness: the shell
 //! passes the time and any new ids in, and persists the events that come out.
 //!
-//! Start at [`decide::decide`] (case commands), [`case::Case`] (the fold of a case's
-//! events) and [`access`] (who sees what).
+//! Start at [`aggregate::Aggregate`] (the shape every stream shares), [`decide`] (case
+//! commands, by area), [`case::Case`] (the fold of a case's events) and [`access`] (who
+//! sees what).
 
 pub mod access;
 pub mod account;
+pub mod aggregate;
 pub mod actor;
 pub mod advisory;
 pub mod calendar;
@@ -28,3 +30,8 @@ pub mod text;
 pub mod track;
 
 pub use jiff::Timestamp;
+
+/// The shape of the stored projections (the case and project snapshots). When it
+/// changes, the store rebuilds every projection from the events on open, since a
+/// snapshot of another shape is never patched. 2: `Case` kept by area.
+pub const PROJECTION_VERSION: u32 = 2;

@@ -209,10 +209,10 @@ async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     let people = c
-        .coordinator
+        .people.coordinator
         .iter()
         .map(|u| (u.id, "coordinator"))
-        .chain(c.collaborators.iter().map(|u| (u.id, "collaborator")));
+        .chain(c.people.collaborators.iter().map(|u| (u.id, "collaborator")));
     for (user, relation) in people {
         sqlx::query("INSERT INTO case_people (case_id, user_id, relation) VALUES ($1, $2, $3)")
             .bind(c.id.as_str())
@@ -763,7 +763,7 @@ impl crate::Store for Store {
         for r in rows {
             cases.extend(public(from_json("case", &r.try_get::<String, _>("state")?)?));
         }
-        cases.sort_by(|a, b| b.disclosed_at.cmp(&a.disclosed_at).then_with(|| a.id.cmp(&b.id)));
+        cases.sort_by(|a, b| b.disclosure.disclosed_at.cmp(&a.disclosure.disclosed_at).then_with(|| a.id.cmp(&b.id)));
         Ok(cases)
     }
 
@@ -877,7 +877,7 @@ impl crate::Store for Store {
 /// The rule for the public side, checked again on the state itself so that a stage
 /// column out of step with the case could never publish an embargoed case.
 fn public(case: Case) -> Option<Case> {
-    (case.stage.is_public() && case.disclosed_at.is_some()).then_some(case)
+    (case.stage.is_public() && case.disclosure.disclosed_at.is_some()).then_some(case)
 }
 
 /// Queues the work the events ask for (`core::effect`), in the events' transaction.
