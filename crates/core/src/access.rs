@@ -221,9 +221,19 @@ mod tests {
             standing(actor, &p, &case).is_some_and(|s| sees_attachment(s, &file(v)))
         };
         let rows: [(&str, Actor, bool, bool); 7] = [
-            ("tracking-link holder", Actor::Reporter(case.id.clone()), true, false),
+            (
+                "tracking-link holder",
+                Actor::Reporter(case.id.clone()),
+                true,
+                false,
+            ),
             ("collaborator", user(5, false), true, true),
-            ("project member, not on the case", user(3, false), false, false),
+            (
+                "project member, not on the case",
+                user(3, false),
+                false,
+                false,
+            ),
             ("security team", user(2, false), true, true),
             ("project admin", user(1, false), true, true),
             ("instance admin without a role", user(9, true), false, false),
@@ -231,7 +241,11 @@ mod tests {
         ];
         for (who, actor, shared, internal) in rows {
             assert_eq!(sees(&actor, Visibility::Shared), shared, "{who}, shared");
-            assert_eq!(sees(&actor, Visibility::Internal), internal, "{who}, internal");
+            assert_eq!(
+                sees(&actor, Visibility::Internal),
+                internal,
+                "{who}, internal"
+            );
         }
     }
 }

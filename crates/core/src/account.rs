@@ -256,7 +256,9 @@ mod tests {
         };
         assert_eq!(
             decide_account(&Actor::User(ada.clone()), link(&bob)),
-            Ok(vec![AccountEvent::PasswordLinkIssued { user: bob.as_ref() }])
+            Ok(vec![AccountEvent::PasswordLinkIssued {
+                user: bob.as_ref()
+            }])
         );
         assert!(decide_account(&Actor::Operator, link(&bob)).is_ok());
         // Nobody hands themselves a reset link without being an admin.

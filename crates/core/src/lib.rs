@@ -8,9 +8,9 @@
 
 pub mod access;
 pub mod account;
-pub mod aggregate;
 pub mod actor;
 pub mod advisory;
+pub mod aggregate;
 pub mod calendar;
 pub mod case;
 pub mod clocks;

@@ -21,9 +21,9 @@ pub(super) fn request_cve_id(d: &Decider) -> Result<Event, Rejection> {
     d.publishing()?;
     match &d.case.advisory.cve {
         None | Some(CveState::Failed { .. } | CveState::Rejected { .. }) => Ok(Event::CveRequested),
-        Some(CveState::Requested) => Err(d.illegal(
-            "a CVE ID was already requested; wait for CVE Services",
-        )),
+        Some(CveState::Requested) => {
+            Err(d.illegal("a CVE ID was already requested; wait for CVE Services"))
+        }
         Some(other) => Err(d.illegal(&format!(
             "it already has {}",
             other.id().unwrap_or("a CVE ID")
@@ -80,7 +80,10 @@ mod tests {
         ));
 
         run(&mut case, &sam(), Command::RequestCveId);
-        assert_eq!(case.advisory.cve, Some(crate::advisory::CveState::Requested));
+        assert_eq!(
+            case.advisory.cve,
+            Some(crate::advisory::CveState::Requested)
+        );
         assert!(matches!(
             refused(&case, &sam(), Command::RequestCveId),
             Rejection::IllegalTransition { .. }

@@ -3,14 +3,16 @@
 
 #![allow(unused_imports)]
 
-pub(crate) use crate::access::Standing;
 pub(crate) use crate::access;
+pub(crate) use crate::access::Standing;
 pub(crate) use crate::access::standing;
 pub(crate) use crate::actor::{Actor, ActorRef, User, UserRef};
 pub(crate) use crate::case::{Case, Stage};
 pub(crate) use crate::command::{Command, DecisionInput};
-pub(crate) use crate::decide::{decide, import, submit, CaseContext};
-pub(crate) use crate::event::{Assessment, Attachment, Event, FinalDecision, Recorded, RejectReason, Visibility};
+pub(crate) use crate::decide::{CaseContext, decide, import, submit};
+pub(crate) use crate::event::{
+    Assessment, Attachment, Event, FinalDecision, Recorded, RejectReason, Visibility,
+};
 pub(crate) use crate::ids::{AttachmentId, CaseId, ProjectSlug, QuestionId, UserId};
 pub(crate) use crate::project::{Component, Member, Project, Role};
 pub(crate) use crate::rejection::{Rejection, Rule};

@@ -137,15 +137,11 @@ impl Decider<'_> {
             Command::Claim => one(people::claim(self)),
             Command::HandOver { to } => people::hand_over(self, *to),
             Command::AddCollaborator { user } => one(people::add_collaborator(self, *user)),
-            Command::RemoveCollaborator { user } => {
-                one(people::remove_collaborator(self, *user))
-            }
+            Command::RemoveCollaborator { user } => one(people::remove_collaborator(self, *user)),
             Command::MessageReporter { body } => one(conversation::message_reporter(self, body)),
             Command::AddNote { body } => one(conversation::add_note(self, body)),
             Command::Reply { body } => one(conversation::reply(self, body)),
-            Command::AddAttachment { attachment } => {
-                one(intake::add_attachment(self, attachment))
-            }
+            Command::AddAttachment { attachment } => one(intake::add_attachment(self, attachment)),
             Command::ProposeCvss { vector } => one(scoring::propose(self, vector)),
             Command::SetCvss {
                 cvss_v3_1,
@@ -160,9 +156,11 @@ impl Decider<'_> {
             Command::SetAdvisory(details) => one(advisory::set(self, details)),
             Command::RequestCveId => one(advisory::request_cve_id(self)),
             Command::AssignCveId { id } => one(advisory::assign_cve_id(self, id)),
-            Command::MarkPublic { link, note } => {
-                one(disclosure::mark_public(self, link.as_deref(), note.as_deref()))
-            }
+            Command::MarkPublic { link, note } => one(disclosure::mark_public(
+                self,
+                link.as_deref(),
+                note.as_deref(),
+            )),
             Command::Disclose => one(disclosure::disclose(self)),
         }
     }

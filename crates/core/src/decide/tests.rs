@@ -107,8 +107,14 @@ fn check_invariants(c: &Case, log: &[Recorded<Event>]) {
         Some(c),
         "the stored fold equals a replay"
     );
-    assert_eq!(c.stage == Stage::NeedsInfo, c.triage.open_question.is_some());
-    assert_eq!(c.stage == Stage::Received, c.triage.acknowledged_at.is_none());
+    assert_eq!(
+        c.stage == Stage::NeedsInfo,
+        c.triage.open_question.is_some()
+    );
+    assert_eq!(
+        c.stage == Stage::Received,
+        c.triage.acknowledged_at.is_none()
+    );
     assert_eq!(
         matches!(
             c.stage,
@@ -119,7 +125,10 @@ fn check_invariants(c: &Case, log: &[Recorded<Event>]) {
     // Public exactly when disclosed, and only from a confirmed case.
     assert_eq!(c.stage.is_public(), c.disclosure.disclosed_at.is_some());
     if c.disclosure.disclosed_at.is_some() {
-        assert!(matches!(c.triage.decision, Some(FinalDecision::Confirmed { .. })));
+        assert!(matches!(
+            c.triage.decision,
+            Some(FinalDecision::Confirmed { .. })
+        ));
     }
     for a in actors() {
         // The listing rule and the per-case rule agree, for every actor.
@@ -145,7 +154,11 @@ fn check_invariants(c: &Case, log: &[Recorded<Event>]) {
     }
     let mut ids: Vec<_> = c.people.collaborators.iter().map(|u| u.id).collect();
     ids.dedup();
-    assert_eq!(ids.len(), c.people.collaborators.len(), "no collaborator twice");
+    assert_eq!(
+        ids.len(),
+        c.people.collaborators.len(),
+        "no collaborator twice"
+    );
 }
 
 proptest! {

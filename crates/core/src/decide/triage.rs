@@ -31,9 +31,10 @@ pub(super) fn ask_reporter(d: &Decider, body: &str) -> Result<Event, Rejection> 
             body: body_text(body)?,
         }),
         Stage::Received => Err(d.illegal("acknowledge it first")),
-        Stage::NeedsInfo => Err(d.illegal(
-            "a question is already open; wait for the answer or message the reporter",
-        )),
+        Stage::NeedsInfo => {
+            Err(d
+                .illegal("a question is already open; wait for the answer or message the reporter"))
+        }
         Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned | Stage::Disclosed => {
             Err(d.illegal("it is past triage; message the reporter instead"))
         }
@@ -309,7 +310,12 @@ mod tests {
     }
 
     /// Decides with the cases the shell found for the actor (`named`).
-    fn with_named(case: &Case, actor: &Actor, cmd: &Command, named: Vec<Case>) -> Result<Vec<Event>, Rejection> {
+    fn with_named(
+        case: &Case,
+        actor: &Actor,
+        cmd: &Command,
+        named: Vec<Case>,
+    ) -> Result<Vec<Event>, Rejection> {
         let context = CaseContext {
             project: project(),
             named,
@@ -336,32 +342,67 @@ mod tests {
     fn a_duplicate_names_a_kept_case_of_the_same_project_the_actor_sees() {
         let mut c = new_case();
         run(&mut c, &sam(), Command::Acknowledge);
-        let dup = |of: u64| reject(RejectReason::Duplicate {
-            of: CaseId::from_entropy(of),
-        });
+        let dup = |of: u64| {
+            reject(RejectReason::Duplicate {
+                of: CaseId::from_entropy(of),
+            })
+        };
         let field_rule = |r: Result<Vec<Event>, Rejection>| match r {
             Err(Rejection::Invalid(v)) => (v[0].field.clone(), v[0].rule, v[0].message.clone()),
             other => panic!("{other:?}"),
         };
         // Itself.
-        let (field, rule, _) = field_rule(with_named(&c, &sam(), &reject(RejectReason::Duplicate { of: case_id() }), vec![c.clone()]));
+        let (field, rule, _) = field_rule(with_named(
+            &c,
+            &sam(),
+            &reject(RejectReason::Duplicate { of: case_id() }),
+            vec![c.clone()],
+        ));
         assert_eq!((field.as_str(), rule), ("duplicate_of", Rule::NotAllowed));
         // A case the actor does not see reads exactly as one that does not exist.
         let unseen = field_rule(with_named(&c, &sam(), &dup(7), vec![]));
         let missing = field_rule(with_named(&c, &sam(), &dup(8), vec![]));
-        assert_eq!((unseen.0.as_str(), unseen.1), ("duplicate_of", Rule::UnknownCase));
-        assert_eq!(unseen.2.replace(&CaseId::from_entropy(7).to_string(), "X"), missing.2.replace(&CaseId::from_entropy(8).to_string(), "X"));
+        assert_eq!(
+            (unseen.0.as_str(), unseen.1),
+            ("duplicate_of", Rule::UnknownCase)
+        );
+        assert_eq!(
+            unseen.2.replace(&CaseId::from_entropy(7).to_string(), "X"),
+            missing.2.replace(&CaseId::from_entropy(8).to_string(), "X")
+        );
         // Another project's case, even one the actor sees, reads the same.
-        let elsewhere = field_rule(with_named(&c, &sam(), &dup(7), vec![other(7, "vitess", None)]));
+        let elsewhere = field_rule(with_named(
+            &c,
+            &sam(),
+            &dup(7),
+            vec![other(7, "vitess", None)],
+        ));
         assert_eq!(elsewhere.1, Rule::UnknownCase);
         // A case that is itself a duplicate: name the one it duplicates.
         let first = CaseId::from_entropy(6);
-        let chained = field_rule(with_named(&c, &sam(), &dup(7), vec![other(7, "connect", Some(RejectReason::Duplicate { of: first.clone() }))]));
+        let chained = field_rule(with_named(
+            &c,
+            &sam(),
+            &dup(7),
+            vec![other(
+                7,
+                "connect",
+                Some(RejectReason::Duplicate { of: first.clone() }),
+            )],
+        ));
         assert_eq!(chained.1, Rule::NotAllowed);
         assert!(chained.2.contains(&first.to_string()), "{}", chained.2);
         // A kept case of the same project, rejected for another reason or open, is fine.
         assert!(with_named(&c, &sam(), &dup(7), vec![other(7, "connect", None)]).is_ok());
-        assert!(with_named(&c, &sam(), &dup(7), vec![other(7, "connect", Some(RejectReason::OutOfScope))]).is_ok());
+        assert!(
+            with_named(
+                &c,
+                &sam(),
+                &dup(7),
+                vec![other(7, "connect", Some(RejectReason::OutOfScope))]
+            )
+            .is_ok()
+        );
         // The plain entry point names no other case, so it refuses every duplicate.
         assert!(matches!(refused(&c, &sam(), dup(7)), Rejection::Invalid(_)));
     }

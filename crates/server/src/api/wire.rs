@@ -413,20 +413,26 @@ pub fn case(c: &Case, standing: Standing) -> CaseOut {
             body: q.body.clone(),
             asked_at: q.asked_at,
         }),
-        decision: c.triage.decision.as_ref().map(|d| decision(d, c.triage.decided_at)),
+        decision: c
+            .triage
+            .decision
+            .as_ref()
+            .map(|d| decision(d, c.triage.decided_at)),
         attachments: c
             .attachments
             .iter()
-            .filter(|a| team.is_some() || a.visibility == Visibility::Shared)
+            .filter(|a| embargo_core::access::sees_attachment(standing, a))
             .map(|a| attachment(c, a))
             .collect(),
         coordinator: team.and(c.people.coordinator.as_ref()).map(UserOut::from),
         collaborators: team.map(|_| c.people.collaborators.iter().map(UserOut::from).collect()),
-        preliminary_decision: team.and(c.triage.preliminary.as_ref()).map(|p| PreliminaryOut {
-            assessment: p.assessment.as_str(),
-            note: p.note.clone(),
-            at: p.at,
-        }),
+        preliminary_decision: team
+            .and(c.triage.preliminary.as_ref())
+            .map(|p| PreliminaryOut {
+                assessment: p.assessment.as_str(),
+                note: p.note.clone(),
+                at: p.at,
+            }),
         cvss: c.scoring.score.as_ref().map(case_score),
         advisory: (team.is_some() || c.stage.is_public()).then(|| advisory(&c.advisory.details)),
         cve: c.advisory.cve.as_ref().map(|state| CveOut {
@@ -444,7 +450,8 @@ pub fn case(c: &Case, standing: Standing) -> CaseOut {
         }),
         disclosed_at: c.disclosure.disclosed_at,
         cvss_proposals: team.map(|_| {
-            c.scoring.proposals
+            c.scoring
+                .proposals
                 .iter()
                 .filter_map(|p| {
                     Some(ProposalOut {
@@ -487,7 +494,8 @@ pub fn summary(c: &Case) -> CaseSummary {
         coordinator: c.people.coordinator.as_ref().map(UserOut::from),
         already_public: c.disclosure.public.is_some(),
         severity: c
-            .scoring.score
+            .scoring
+            .score
             .as_ref()
             .and_then(|s| s.highest())
             .map(|a| a.severity.as_str()),

@@ -9,6 +9,7 @@ mod error;
 mod limits;
 mod outbox;
 mod projects;
+mod run;
 
 pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};

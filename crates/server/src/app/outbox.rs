@@ -132,7 +132,8 @@ impl App {
     /// One look at a reserved ID's state. The watch goes on daily while the case
     /// holds the ID as reserved, and never fails the case: an outage only delays it.
     async fn watch(&self, job: &Job, case: &Case, id: &str) -> AppResult<()> {
-        let still_ours = matches!(&case.advisory.cve, Some(CveState::Reserved { id: held }) if held == id);
+        let still_ours =
+            matches!(&case.advisory.cve, Some(CveState::Reserved { id: held }) if held == id);
         let (true, Ok(client), Ok(cve_id)) = (still_ours, self.cve_services(), CveId::parse(id))
         else {
             // Published, replaced by another ID, or no service to ask: nothing to watch.

@@ -26,7 +26,8 @@ async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
 
 pub fn title(case: &Case) -> &str {
     case.advisory
-        .details.summary
+        .details
+        .summary
         .as_deref()
         .unwrap_or(&case.report.title)
 }

@@ -385,7 +385,11 @@ async fn render(
     let links = Links {
         attachment_base: format!("/cases/{}/attachments", case.id),
     };
-    let all: Vec<_> = case.attachments.iter().collect();
+    let all: Vec<_> = case
+        .attachments
+        .iter()
+        .filter(|a| embargo_core::access::sees_attachment(access.standing(), a))
+        .collect();
     let r = &case.report.reporter;
     let body = html! {
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }

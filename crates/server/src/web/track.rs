@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::actor::Actor;
 use embargo_core::command::Command;
-use embargo_core::event::Visibility;
 use embargo_core::ids::QuestionId;
 use embargo_store::CaseAccess;
 use maud::html;
@@ -46,7 +45,7 @@ async fn render(
     let shared: Vec<_> = case
         .attachments
         .iter()
-        .filter(|a| a.visibility == Visibility::Shared)
+        .filter(|a| embargo_core::access::sees_attachment(access.standing(), a))
         .collect();
     let body = html! {
         p.crumbs { "Your report to " (access.project().name) " · " code { (case.id) } }

@@ -9,11 +9,11 @@ use crate::{
     SecretHash, SessionRecord, StoreError, StoredEvent, UserRecord,
 };
 use embargo_core::Timestamp;
-use embargo_core::access::{self, Scope, Standing};
+use embargo_core::access::{self, Scope};
 use embargo_core::account::{AccountEvent, TokenId};
 use embargo_core::actor::Actor;
 use embargo_core::case::Case;
-use embargo_core::event::{Event, Recorded, Visibility};
+use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
 use serde::Serialize;
@@ -493,8 +493,9 @@ impl crate::Store for Store {
         .await
     }
 
-    async fn create_password_token(&self, user: UserId, hash: &SecretHash, expires_at: Timestamp) -> Result<()> {
+    async fn create_password_token(&self, user: UserId, hash: &SecretHash, expires_at: Timestamp, event: Recorded<AccountEvent>) -> Result<()> {
         let mut tx = self.writer.begin().await?;
+        append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, std::slice::from_ref(&event)).await?;
         sqlx::query("DELETE FROM password_tokens WHERE user_id = $1")
             .bind(user.0)
             .execute(&mut *tx)
@@ -831,11 +832,7 @@ impl crate::Store for Store {
         let Some(meta) = access.case().attachments.iter().find(|a| &a.id == id) else {
             return Ok(None);
         };
-        let visible = match (access.standing(), meta.visibility) {
-            (Standing::Team(_), _) | (Standing::Reporter, Visibility::Shared) => true,
-            (Standing::Reporter, Visibility::Internal) => false,
-        };
-        if !visible {
+        if !access::sees_attachment(access.standing(), meta) {
             return Ok(None);
         }
         let row = sqlx::query("SELECT content FROM attachments WHERE id = $1 AND case_id = $2")
