@@ -32,6 +32,9 @@ pub trait Aggregate: Clone {
     fn apply(&mut self, event: &Recorded<Self::Event>);
 }
 
+/// The state after some commands, and the events that led there.
+pub type Decided<A> = (A, Vec<Recorded<<A as Aggregate>::Event>>);
+
 /// Commands decided in order, each on the state the previous ones left: all of them
 /// are recorded (with `actor` and `now`) or none is.
 pub fn decide_all<A: Aggregate>(
@@ -40,7 +43,7 @@ pub fn decide_all<A: Aggregate>(
     actor: &Actor,
     commands: &[A::Command],
     now: Timestamp,
-) -> Result<(A, Vec<Recorded<A::Event>>), Rejection> {
+) -> Result<Decided<A>, Rejection> {
     let mut next = state.clone();
     let mut recorded = Vec::new();
     for command in commands {

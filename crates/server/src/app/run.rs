@@ -4,7 +4,7 @@
 
 use super::{App, AppError, AppResult};
 use embargo_core::actor::Actor;
-use embargo_core::aggregate::{self, Aggregate};
+use embargo_core::aggregate::{self, Aggregate, Decided};
 use embargo_core::event::Recorded;
 use embargo_store::StoreError;
 
@@ -41,7 +41,7 @@ impl App {
         stream: &S,
         actor: &Actor,
         commands: &[<S::State as Aggregate>::Command],
-    ) -> AppResult<(S::State, Vec<Recorded<<S::State as Aggregate>::Event>>)> {
+    ) -> AppResult<Decided<S::State>> {
         for _ in 0..ROUNDS {
             let (state, context) = stream.load(self, actor).await?;
             let (next, events) =
