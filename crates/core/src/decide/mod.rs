@@ -69,8 +69,9 @@ impl Aggregate for Case {
         context: &CaseContext,
         actor: &Actor,
         command: &Command,
-        now: Timestamp,
+        _now: Timestamp,
     ) -> Result<Vec<Event>, Rejection> {
+        // No case rule reads the time yet; the clocks area will.
         let standing =
             access::standing(actor, &context.project, self).ok_or(Rejection::NotFound)?;
         Decider {
@@ -79,7 +80,6 @@ impl Aggregate for Case {
             case: self,
             standing,
             command,
-            now,
         }
         .decide()
     }
@@ -117,8 +117,6 @@ struct Decider<'a> {
     case: &'a Case,
     standing: Standing,
     command: &'a Command,
-    #[allow(dead_code)] // no area reads the time yet; clocks will
-    now: Timestamp,
 }
 
 impl Decider<'_> {
