@@ -77,9 +77,12 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
             Err(e) => Err(e),
         };
         match outcome {
-            Ok(Imported::New(id)) => {
+            Ok(Imported::New(id, warnings)) => {
                 new += 1;
                 println!("imported {} as {id}", file.display());
+                for warning in warnings {
+                    eprintln!("warning: {}: {warning}", file.display());
+                }
             }
             Ok(Imported::Unchanged(id)) => {
                 unchanged += 1;

@@ -4,7 +4,7 @@
 //!
 //! Every write is one transaction: the events, the projection they produce and any
 //! attachment bytes commit together or not at all. Reads of cases are scoped by the
-//! viewer ([`Store::case_for_viewer`]); there is deliberately no unscoped case lookup.
+//! viewer ([`CaseStore::case_for_viewer`]); there is deliberately no unscoped case lookup.
 
 mod backend;
 mod chain;
@@ -62,11 +62,17 @@ pub async fn open_postgres(url: &str) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(PostgresStore::open(url).await?))
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
+/// Everything the program keeps. One trait per area, so a backend is written and read
+/// area by area; a `dyn Store` answers every area's methods.
+pub trait Store:
+    AccountStore + SessionStore + ProjectStore + CaseStore + OutboxStore + IntegrityStore + 'static
+{
     fn backend(&self) -> Backend;
+}
 
-    // ---- accounts ----
+/// Accounts and their API tokens; every change appends to the `accounts` stream.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn user_count(&self) -> Result<u64>;
     /// Fails with [`StoreError::Taken`] (`email`) if the address has an account.
     async fn create_user(&self, user: NewUser, event: Recorded<AccountEvent>) -> Result<()>;
@@ -100,8 +106,12 @@ pub trait Store: Send + Sync + 'static {
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
     async fn account_events(&self) -> Result<Vec<StoredEvent<AccountEvent>>>;
+}
 
-    // ---- sessions and first-run setup ----
+/// Sign-in sessions, the first-run setup token and one-time password links: secrets
+/// looked up by their hash, not events.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: NewSession) -> Result<()>;
     /// The unexpired session and its user.
     async fn session(
@@ -147,8 +157,11 @@ pub trait Store: Send + Sync + 'static {
         password_hash: &str,
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
+}
 
-    // ---- projects ----
+/// Projects and their members (the `project:<slug>` streams).
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
     /// Fails with [`StoreError::Taken`] (`slug`) if the slug is in use.
     async fn create_project(
         &self,
@@ -168,8 +181,11 @@ pub trait Store: Send + Sync + 'static {
     async fn projects(&self) -> Result<Vec<Project>>;
     async fn projects_of(&self, user: UserId) -> Result<Vec<Project>>;
     async fn project_events(&self, slug: &ProjectSlug) -> Result<Vec<StoredEvent<ProjectEvent>>>;
+}
 
-    // ---- cases ----
+/// Cases (the `case:<id>` streams), scoped by who asks.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
     async fn submit_case(
         &self,
         case: &Case,
@@ -187,16 +203,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
-    /// Outbox jobs due at `now`, oldest first.
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>>;
-    /// Takes a due job until `lease_until` (counting an attempt); `false` if another
-    /// worker took it first.
-    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool>;
-    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
-    /// Leaves the job for another attempt at `next_attempt_at`, noting why.
-    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()>;
-    /// The case a job works for, for the worker alone (the job is the proof of need).
-    async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
     /// Undisclosed cases answer `None`, whoever asks.
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;
@@ -219,8 +225,26 @@ pub trait Store: Send + Sync + 'static {
         access: &CaseAccess,
         id: &AttachmentId,
     ) -> Result<Option<Vec<u8>>>;
+}
 
-    // ---- integrity ----
+/// Work the events queued for the outside world.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Outbox jobs due at `now`, oldest first.
+    async fn due_jobs(&self, now: Timestamp, limit: u32) -> Result<Vec<Job>>;
+    /// Takes a due job until `lease_until` (counting an attempt); `false` if another
+    /// worker took it first.
+    async fn claim_job(&self, job: &Job, lease_until: Timestamp) -> Result<bool>;
+    async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
+    /// Leaves the job for another attempt at `next_attempt_at`, noting why.
+    async fn retry_job(&self, job: &Job, error: &str, next_attempt_at: Timestamp) -> Result<()>;
+    /// The case a job works for, for the worker alone (the job is the proof of need).
+    async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
+}
+
+/// Checks of the hash chains.
+#[async_trait]
+pub trait IntegrityStore: Send + Sync {
     /// Re-hashes a stream; the first break, if any.
     async fn verify_stream(&self, stream: &str) -> Result<Result<u64, ChainBreak>>;
 }

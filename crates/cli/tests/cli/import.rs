@@ -188,6 +188,18 @@ fn older_ecosystem_names_and_placeholder_dates_are_imported() {
         "{}",
         stdout(&imported)
     );
+    // The operator is told what was fixed, file by file.
+    let warned = stderr(&imported);
+    assert!(
+        warned.contains(
+            "old-name.json: affected[0].package.ecosystem: `pip` is an older name of `PyPI`"
+        ),
+        "{warned}"
+    );
+    assert!(
+        warned.contains("GO-2023-2102.json: published: `0001-01-01T00:00:00Z` is a placeholder"),
+        "{warned}"
+    );
     let o = dir.path().join("out").display().to_string();
     let out = run(&[
         "export",

@@ -315,7 +315,9 @@ impl App {
 /// What importing one record did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Imported {
-    New(embargo_core::ids::CaseId),
+    /// A new disclosed case, with what import had to fix in the record to take it
+    /// (an older ecosystem name, a placeholder date), in words for the operator.
+    New(embargo_core::ids::CaseId, Vec<String>),
     /// The record was imported before; nothing changed.
     Unchanged(embargo_core::ids::CaseId),
 }
@@ -330,9 +332,9 @@ impl App {
         use embargo_core::report::Draft;
         use sha2::{Digest, Sha256};
         let bad = |message: String| AppError::bad_request("invalid_osv", message, None);
-        let advisory = formats::osv::import(record, self.now())
-            .map_err(|e| bad(e.to_string()))?
-            .advisory;
+        let formats::osv::Imported { advisory, warnings } =
+            formats::osv::import(record, self.now()).map_err(|e| bad(e.to_string()))?;
+        let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         let project = self.project(slug).await?;
         let digest = Sha256::digest(format!("import:{}:{}", project.slug, advisory.id));
         let id = CaseId::from_entropy(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
@@ -393,7 +395,7 @@ impl App {
             )
             .await
         {
-            Ok(()) => Ok(Imported::New(id)),
+            Ok(()) => Ok(Imported::New(id, warnings)),
             // Imported by someone else meanwhile.
             Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(id)),
             Err(e) => Err(e.into()),

@@ -1,6 +1,9 @@
 //! The two backends. Their SQL is portable (`$n` parameters, `ON CONFLICT`), so one
-//! implementation body, `generic.rs`, is compiled once per backend with that backend's
-//! pool type; each backend keeps its own migrations and connection setup here.
+//! implementation, the modules under `generic/`, is compiled once per backend with that
+//! backend's pool type (`sqlite.rs` and `postgres.rs` each name it `Pool`, their struct
+//! `Backing` and its [`Dialect`]); each backend keeps its own migrations and connection
+//! setup.
+//! The generic modules are ordinary `#[path]` modules, so `cargo fmt` formats them.
 
 use crate::{Result, StoreError};
 use embargo_core::Timestamp;
@@ -13,81 +16,18 @@ pub(crate) fn timestamp(us: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("timestamp {us}: {e}")))
 }
 
-pub mod sqlite {
-    use crate::{Backend, Result};
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
-    use std::path::Path;
-    use std::time::Duration;
-
-    type Pool = sqlx::SqlitePool;
-
-    /// The embedded database. Writes go through one connection, so SQLite never
-    /// answers "database is locked" under concurrent requests; reads use several.
-    pub struct SqliteStore {
-        writer: Pool,
-        reader: Pool,
-    }
-
-    impl SqliteStore {
-        pub async fn open(file: &Path) -> Result<Self> {
-            if let Some(dir) = file.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-            }
-            let options = SqliteConnectOptions::new()
-                .filename(file)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                // FULL: a report answered 2xx survives a power cut, not just a crash.
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
-            sqlx::migrate!("migrations/sqlite").run(&writer).await?;
-            let reader = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(options.read_only(true))
-                .await?;
-            Ok(SqliteStore { writer, reader })
-        }
-    }
-
-    const BACKEND: Backend = Backend::Sqlite;
-    type Store = SqliteStore;
-    include!("generic.rs");
+/// Where SQLite's and PostgreSQL's SQL differ. The generic modules write the portable
+/// part and splice in these pieces, so a difference is named once, here.
+pub(crate) trait Dialect {
+    /// Ends a `SELECT … FOR UPDATE`-style claim of rows several workers may want.
+    /// PostgreSQL locks the rows and lets other workers skip them; SQLite has a single
+    /// writer connection, so there is no one to skip and no row lock to take.
+    const SKIP_LOCKED: &'static str;
 }
 
-pub mod postgres {
-    use crate::{Backend, Result};
-    use sqlx::postgres::PgPoolOptions;
-
-    type Pool = sqlx::PgPool;
-
-    pub struct PostgresStore {
-        writer: Pool,
-        reader: Pool,
-    }
-
-    impl PostgresStore {
-        pub async fn open(url: &str) -> Result<Self> {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .connect(url)
-                .await?;
-            sqlx::migrate!("migrations/postgres").run(&pool).await?;
-            Ok(PostgresStore {
-                writer: pool.clone(),
-                reader: pool,
-            })
-        }
-    }
-
-    const BACKEND: Backend = Backend::Postgres;
-    type Store = PostgresStore;
-    include!("generic.rs");
-}
+#[expect(
+    clippy::duplicate_mod,
+    reason = "the generic modules are compiled once per backend, over its own pool type"
+)]
+pub mod postgres;
+pub mod sqlite;

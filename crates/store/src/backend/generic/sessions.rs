@@ -1,0 +1,201 @@
+//! Sign-in sessions, the first-run setup token and one-time password links. They are
+//! secrets looked up by their hash; only their outcomes (an account, a password) are events.
+
+use super::Backing;
+use super::accounts::insert_user;
+use super::support::{append, corrupt, retrying, user_from_row};
+use crate::backend::{micros, timestamp};
+use crate::chain::stream;
+use crate::{NewSession, NewUser, Result, SecretHash, SessionRecord, UserRecord};
+use embargo_core::Timestamp;
+use embargo_core::account::AccountEvent;
+use embargo_core::event::Recorded;
+use embargo_core::ids::UserId;
+use sqlx::Row;
+
+#[async_trait::async_trait]
+impl crate::SessionStore for Backing {
+    async fn create_session(&self, s: NewSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&s.hash.0[..])
+        .bind(s.user.0)
+        .bind(&s.csrf_token)
+        .bind(micros(s.created_at))
+        .bind(micros(s.expires_at))
+        .execute(&self.writer)
+        .await?;
+        // Sweeping here keeps the table small without a separate job.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(micros(s.created_at))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
+                    s.csrf_token, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(&hash.0[..])
+        .bind(micros(now))
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        Ok(Some((
+            SessionRecord {
+                user: user.id,
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: timestamp(row.try_get("expires_at")?)?,
+            },
+            user,
+        )))
+    }
+
+    async fn delete_session(&self, hash: &SecretHash) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&hash.0[..])
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, expires_at) VALUES ($1, $2)")
+            .bind(&hash.0[..])
+            .bind(micros(expires_at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn complete_setup(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+        user: NewUser,
+        events: Vec<Recorded<AccountEvent>>,
+    ) -> Result<bool> {
+        retrying(|| async {
+            let mut tx = self.writer.begin().await?;
+            let used =
+                sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(&hash.0[..])
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if used == 0 {
+                return Ok(false);
+            }
+            insert_user(&mut tx, &user).await?;
+            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, &events).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn create_password_token(
+        &self,
+        user: UserId,
+        hash: &SecretHash,
+        expires_at: Timestamp,
+        event: Recorded<AccountEvent>,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        append(
+            &mut tx,
+            stream::ACCOUNTS,
+            None,
+            AccountEvent::kind,
+            std::slice::from_ref(&event),
+        )
+        .await?;
+        sqlx::query("DELETE FROM password_tokens WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&hash.0[..])
+        .bind(user.0)
+        .bind(micros(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_token_user(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at \
+             FROM password_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.expires_at > $2",
+        )
+        .bind(&hash.0[..])
+        .bind(micros(now))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn use_password_token(
+        &self,
+        hash: &SecretHash,
+        now: Timestamp,
+        password_hash: &str,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool> {
+        let AccountEvent::PasswordSet { user } = &event.event else {
+            return Err(corrupt("password event", "not `password_set`"));
+        };
+        let user = user.id;
+        retrying(|| async {
+            let mut tx = self.writer.begin().await?;
+            let used = sqlx::query(
+                "DELETE FROM password_tokens \
+                 WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3",
+            )
+            .bind(&hash.0[..])
+            .bind(user.0)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if used == 0 {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(user.0)
+                .bind(password_hash)
+                .execute(&mut *tx)
+                .await?;
+            let events = std::slice::from_ref(&event);
+            append(&mut tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+}

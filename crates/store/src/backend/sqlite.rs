@@ -1,0 +1,67 @@
+//! The embedded default: one SQLite file in the data directory.
+
+use crate::{Backend, Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+type Pool = sqlx::SqlitePool;
+type Backing = SqliteStore;
+
+/// The embedded database. Writes go through one connection, so SQLite never
+/// answers "database is locked" under concurrent requests; reads use several.
+pub struct SqliteStore {
+    writer: Pool,
+    reader: Pool,
+}
+
+impl SqliteStore {
+    pub async fn open(file: &Path) -> Result<Self> {
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(file)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a report answered 2xx survives a power cut, not just a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+impl super::Dialect for SqliteStore {
+    const SKIP_LOCKED: &'static str = "";
+}
+
+impl crate::Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+}
+
+#[path = "generic/accounts.rs"]
+mod accounts;
+#[path = "generic/cases.rs"]
+mod cases;
+#[path = "generic/integrity.rs"]
+mod integrity;
+#[path = "generic/outbox.rs"]
+mod outbox;
+#[path = "generic/projects.rs"]
+mod projects;
+#[path = "generic/sessions.rs"]
+mod sessions;
+#[path = "generic/support.rs"]
+mod support;
