@@ -7,7 +7,7 @@
 
 use crate::actor::Actor;
 use crate::case::Case;
-use crate::event::{Event, Visibility};
+use crate::event::{Attachment, Event, Visibility};
 use crate::ids::{CaseId, UserId};
 use crate::project::{Project, Role};
 
@@ -125,6 +125,18 @@ pub fn sees_event(standing: Standing, event: &Event) -> bool {
     }
 }
 
+/// Whether someone with this standing sees this attachment (its name, its bytes): the
+/// team sees every file, the reporter only the shared ones. Everyone else has no
+/// standing and sees no file of the case. Every page, API answer and download asks
+/// this one function.
+pub fn sees_attachment(standing: Standing, attachment: &Attachment) -> bool {
+    match (standing, attachment.visibility) {
+        (Standing::Team(_), Visibility::Shared | Visibility::Internal) => true,
+        (Standing::Reporter, Visibility::Shared) => true,
+        (Standing::Reporter, Visibility::Internal) => false,
+    }
+}
+
 /// What a standing allows, for the UI to show only the buttons that will work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -160,5 +172,80 @@ pub fn permits(standing: Standing, action: Action) -> bool {
             Standing::Reporter,
             Action::Lead | Action::Claim | Action::Collaborate | Action::Coordinate,
         ) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::{User, UserRef};
+    use crate::decide::fixtures::{new_case, project};
+    use crate::event::Attachment;
+    use crate::ids::AttachmentId;
+    use crate::project::Member;
+
+    /// Who sees which file of a case: reporter (the tracking-link holder), collaborator,
+    /// project member not on the case, outsider, instance admin without a role, project
+    /// admin; for a shared and an internal file.
+    #[test]
+    fn attachment_matrix() {
+        let mut p = project();
+        p.members.push(Member {
+            user: UserRef {
+                id: UserId(5),
+                name: "Col".into(),
+            },
+            role: Role::Maintainer,
+        });
+        let mut case = new_case();
+        case.people.collaborators.push(UserRef {
+            id: UserId(5),
+            name: "Col".into(),
+        });
+        let file = |visibility| Attachment {
+            id: AttachmentId::from_entropy(1),
+            filename: "poc.py".into(),
+            content_type: "text/x-python".into(),
+            size: 1,
+            sha256: String::new(),
+            visibility,
+        };
+        let user = |id, instance_admin| {
+            Actor::User(User {
+                id: UserId(id),
+                name: format!("u{id}"),
+                instance_admin,
+            })
+        };
+        let sees = |actor: &Actor, v| {
+            standing(actor, &p, &case).is_some_and(|s| sees_attachment(s, &file(v)))
+        };
+        let rows: [(&str, Actor, bool, bool); 7] = [
+            (
+                "tracking-link holder",
+                Actor::Reporter(case.id.clone()),
+                true,
+                false,
+            ),
+            ("collaborator", user(5, false), true, true),
+            (
+                "project member, not on the case",
+                user(3, false),
+                false,
+                false,
+            ),
+            ("security team", user(2, false), true, true),
+            ("project admin", user(1, false), true, true),
+            ("instance admin without a role", user(9, true), false, false),
+            ("outsider", Actor::Anonymous, false, false),
+        ];
+        for (who, actor, shared, internal) in rows {
+            assert_eq!(sees(&actor, Visibility::Shared), shared, "{who}, shared");
+            assert_eq!(
+                sees(&actor, Visibility::Internal),
+                internal,
+                "{who}, internal"
+            );
+        }
     }
 }

@@ -2,9 +2,12 @@
 //! Secrets (password hashes, tokens) never enter an event; only that they changed.
 
 use crate::actor::{Actor, UserRef};
+use crate::aggregate::Aggregate;
+use crate::event::Recorded;
 use crate::ids::UserId;
 use crate::rejection::{Invalid, Rejection};
 use crate::text::{self, limits};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -37,6 +40,11 @@ pub enum AccountCommand {
         owner: UserRef,
         id: TokenId,
     },
+    /// A one-time link for `user` to set a password: an invitation or a reset.
+    IssuePasswordLink {
+        user: UserRef,
+    },
+    /// The holder of a password link (the account's owner) sets the password.
     SetPassword {
         user: UserRef,
     },
@@ -59,6 +67,11 @@ pub enum AccountEvent {
         owner: UserRef,
         token: TokenId,
     },
+    /// The recorded actor is the admin who issued the link.
+    PasswordLinkIssued {
+        user: UserRef,
+    },
+    /// The recorded actor is the account's owner, who used the link.
     PasswordSet {
         user: UserRef,
     },
@@ -70,6 +83,7 @@ impl AccountEvent {
             AccountEvent::UserCreated { .. } => "user_created",
             AccountEvent::TokenCreated { .. } => "token_created",
             AccountEvent::TokenRevoked { .. } => "token_revoked",
+            AccountEvent::PasswordLinkIssued { .. } => "password_link_issued",
             AccountEvent::PasswordSet { .. } => "password_set",
         }
     }
@@ -78,6 +92,35 @@ impl AccountEvent {
 /// Lower-cases an address so that one person has one account.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// The instance's accounts as one stream. Its projection is the store's account rows
+/// (which hold secrets no event may carry), so there is no state to fold here, and the
+/// stream is appended without a version check: each change is guarded by a row of its
+/// own (a unique e-mail address, a token, a one-time link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accounts;
+
+impl Aggregate for Accounts {
+    type Command = AccountCommand;
+    type Event = AccountEvent;
+    type Context = ();
+
+    fn version(&self) -> u64 {
+        0
+    }
+
+    fn decide(
+        &self,
+        _: &(),
+        actor: &Actor,
+        command: &AccountCommand,
+        _now: Timestamp,
+    ) -> Result<Vec<AccountEvent>, Rejection> {
+        decide_account(actor, command.clone())
+    }
+
+    fn apply(&mut self, _: &Recorded<AccountEvent>) {}
 }
 
 pub fn decide_account(
@@ -143,6 +186,15 @@ pub fn decide_account(
             }
             Ok(vec![AccountEvent::TokenRevoked { owner, token: id }])
         }
+        AccountCommand::IssuePasswordLink { user } => {
+            if !instance_admin {
+                return Err(Rejection::Forbidden {
+                    action: "issue a password link",
+                    needs: "an instance admin",
+                });
+            }
+            Ok(vec![AccountEvent::PasswordLinkIssued { user }])
+        }
         AccountCommand::SetPassword { user } => {
             if !(own(user.id) || matches!(actor, Actor::Operator)) {
                 return Err(Rejection::Forbidden {
@@ -183,6 +235,44 @@ mod tests {
         ));
         assert!(matches!(
             decide_account(&Actor::Anonymous, cmd()),
+            Err(Rejection::Forbidden { .. })
+        ));
+    }
+
+    #[test]
+    fn admins_issue_password_links_and_owners_set_passwords() {
+        let ada = User {
+            id: UserId(1),
+            name: "Ada".into(),
+            instance_admin: true,
+        };
+        let bob = User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        };
+        let link = |user: &User| AccountCommand::IssuePasswordLink {
+            user: user.as_ref(),
+        };
+        assert_eq!(
+            decide_account(&Actor::User(ada.clone()), link(&bob)),
+            Ok(vec![AccountEvent::PasswordLinkIssued {
+                user: bob.as_ref()
+            }])
+        );
+        assert!(decide_account(&Actor::Operator, link(&bob)).is_ok());
+        // Nobody hands themselves a reset link without being an admin.
+        assert!(matches!(
+            decide_account(&Actor::User(bob.clone()), link(&bob)),
+            Err(Rejection::Forbidden { .. })
+        ));
+        let set = |user: &User| AccountCommand::SetPassword {
+            user: user.as_ref(),
+        };
+        assert!(decide_account(&Actor::User(bob.clone()), set(&bob)).is_ok());
+        // An admin issues the link but does not set the password for the owner.
+        assert!(matches!(
+            decide_account(&Actor::User(ada), set(&bob)),
             Err(Rejection::Forbidden { .. })
         ));
     }

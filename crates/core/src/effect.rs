@@ -144,9 +144,9 @@ impl Subject {
     /// The account an account event is about: its timeline hears of its work.
     pub fn account_of(e: &AccountEvent) -> Subject {
         match e {
-            AccountEvent::UserCreated { user, .. } | AccountEvent::PasswordSet { user } => {
-                Subject::Account(user.id)
-            }
+            AccountEvent::UserCreated { user, .. }
+            | AccountEvent::PasswordLinkIssued { user }
+            | AccountEvent::PasswordSet { user } => Subject::Account(user.id),
             AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
                 Subject::Account(owner.id)
             }
@@ -183,7 +183,7 @@ impl Planned {
 
 /// The work a case event asks for, given the case as it is after the event.
 pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
-    let reserved = match &case.cve {
+    let reserved = match &case.advisory.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         Some(
             CveState::Requested
@@ -264,13 +264,14 @@ pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pl
     }
 }
 
-/// The work an account event asks for. None yet: an invitation mail and the expiry
-/// timer of a password link start here once issuing a link is an event.
+/// The work an account event asks for. None yet: the invitation mail of an issued
+/// password link starts here when mail lands (issue 9).
 pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
     match &e.event {
         AccountEvent::UserCreated { .. }
         | AccountEvent::TokenCreated { .. }
         | AccountEvent::TokenRevoked { .. }
+        | AccountEvent::PasswordLinkIssued { .. }
         | AccountEvent::PasswordSet { .. } => Vec::new(),
     }
 }
@@ -334,11 +335,11 @@ pub fn decide_system(
         reason: why.to_owned(),
     };
     let cve_work_waiting = matches!(
-        &case.cve,
+        &case.advisory.cve,
         Some(CveState::Requested | CveState::Reserved { .. })
     );
     let event = match command {
-        SystemCommand::CveReserved { id } => match &case.cve {
+        SystemCommand::CveReserved { id } => match &case.advisory.cve {
             Some(CveState::Requested) => Event::CveReserved { id },
             _ => return Err(stale("no CVE ID request is waiting")),
         },
@@ -361,11 +362,11 @@ pub fn decide_system(
             },
             false => return Err(stale("no CVE Services work is waiting")),
         },
-        SystemCommand::CveIdRejected { id } => match &case.cve {
+        SystemCommand::CveIdRejected { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
             _ => return Err(stale("the case holds no such reserved ID")),
         },
-        SystemCommand::CvePublished { id } => match &case.cve {
+        SystemCommand::CvePublished { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
@@ -506,7 +507,7 @@ mod tests {
         };
         assert_eq!(system(&mut rejected, ours).unwrap(), []);
         assert!(
-            matches!(&rejected.cve, Some(CveState::Rejected { message }) if message.contains("CVE-2026-1000"))
+            matches!(&rejected.advisory.cve, Some(CveState::Rejected { message }) if message.contains("CVE-2026-1000"))
         );
         // A failed publication keeps the ID.
         system(
@@ -520,7 +521,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            case.cve,
+            case.advisory.cve,
             Some(CveState::Reserved {
                 id: "CVE-2026-1000".into()
             })
@@ -533,7 +534,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            case.cve,
+            case.advisory.cve,
             Some(CveState::Published {
                 id: "CVE-2026-1000".into()
             })
@@ -580,10 +581,14 @@ mod tests {
     fn a_reservation_fails_the_request_only_when_it_gives_up() {
         let mut case = requested();
         system(&mut case, failure(EffectKind::ReserveCve, Some(at(60)))).unwrap();
-        assert_eq!(case.cve, Some(CveState::Requested), "it will be retried");
+        assert_eq!(
+            case.advisory.cve,
+            Some(CveState::Requested),
+            "it will be retried"
+        );
         system(&mut case, failure(EffectKind::ReserveCve, None)).unwrap();
         assert_eq!(
-            case.cve,
+            case.advisory.cve,
             Some(CveState::Failed {
                 message: "503 Service Unavailable".into()
             })
@@ -675,7 +680,7 @@ mod tests {
         let mut case = requested();
         case.apply(&recorded);
         assert!(
-            matches!(&case.cve, Some(CveState::Failed { message }) if message.contains("not configured"))
+            matches!(&case.advisory.cve, Some(CveState::Failed { message }) if message.contains("not configured"))
         );
         // And the new one has a stable shape of its own.
         let new = Event::EffectFailed(EffectFailure {

@@ -2,13 +2,15 @@
 //! which events a command produces. No IO, no async, no clock, no randomness: the shell
 //! passes the time and any new ids in, and persists the events that come out.
 //!
-//! Start at [`decide::decide`] (case commands), [`case::Case`] (the fold of a case's
-//! events) and [`access`] (who sees what).
+//! Start at [`aggregate::Aggregate`] (the shape every stream shares), [`decide`] (case
+//! commands, by area), [`case::Case`] (the fold of a case's events) and [`access`] (who
+//! sees what).
 
 pub mod access;
 pub mod account;
 pub mod actor;
 pub mod advisory;
+pub mod aggregate;
 pub mod calendar;
 pub mod case;
 pub mod clocks;
@@ -32,5 +34,5 @@ pub use jiff::Timestamp;
 /// The shape of what the store keeps beside the events (the folded `Case` and `Project`
 /// and the columns drawn from them). Bump it whenever a fold or a serialized shape
 /// changes: a store opened by code with another version rebuilds every projection from
-/// the events before it answers.
-pub const PROJECTION_VERSION: u32 = 1;
+/// the events before it answers. 2: `Case` kept by area.
+pub const PROJECTION_VERSION: u32 = 2;

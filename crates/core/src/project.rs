@@ -2,6 +2,9 @@
 //! people with a role in it.
 
 use crate::actor::{Actor, UserRef};
+use crate::aggregate::Aggregate;
+use crate::ecosystem;
+use crate::event::Recorded;
 use crate::ids::{ProjectSlug, UserId};
 use crate::rejection::{Invalid, Rejection, Rule};
 use crate::text::{self, limits};
@@ -35,7 +38,6 @@ pub struct Project {
     pub members: Vec<Member>,
     /// The project's CVE Numbering Authority, for CVE records (C14); absent when
     /// another CNA (e.g. GitHub) assigns its IDs.
-    #[serde(default)]
     pub cna: Option<Cna>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
@@ -64,7 +66,6 @@ pub struct Component {
     pub name: String,
     pub branches: Vec<Branch>,
     /// What package managers call it, for OSV and CVE records (`affected`).
-    #[serde(default)]
     pub package: Option<Package>,
 }
 
@@ -472,7 +473,18 @@ fn decide_project_change(
                 Some(pkg) => {
                     let mut errors = Vec::new();
                     let mut keep = |r: Result<String, Invalid>| r.map_err(|e| errors.push(e)).ok();
-                    let ecosystem = keep(text::required_line("ecosystem", &pkg.ecosystem, 100));
+                    // OSV's list decides, and an older spelling is stored as today's.
+                    let ecosystem = keep(
+                        text::required_line("ecosystem", &pkg.ecosystem, 100).and_then(|e| {
+                            ecosystem::resolve(&e).map(|r| r.name).map_err(|why| {
+                                Invalid::new(
+                                    "ecosystem",
+                                    Rule::InvalidFormat,
+                                    format!("`ecosystem`: {why}"),
+                                )
+                            })
+                        }),
+                    );
                     let name = keep(text::required_line("package", &pkg.name, limits::SHORT));
                     let purl = match pkg.purl.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                         None => None,
@@ -611,39 +623,72 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
         },
         (None, other) => panic!("project event `{}` before `created`", other.kind()),
         (Some(mut p), event) => {
-            match event {
-                ProjectEvent::Created { .. } => unreachable!("matched above"),
-                ProjectEvent::Updated { name, guidance } => {
-                    p.name = name.clone();
-                    p.guidance = guidance.clone();
-                }
-                ProjectEvent::ComponentAdded { component } => p.components.push(component.clone()),
-                ProjectEvent::BranchSet { component, branch } => {
-                    if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
-                        match c.branches.iter_mut().find(|b| b.name == branch.name) {
-                            Some(b) => b.kind = branch.kind,
-                            None => c.branches.push(branch.clone()),
-                        }
-                    }
-                }
-                ProjectEvent::MemberSet { member } => {
-                    match p.members.iter_mut().find(|m| m.user.id == member.user.id) {
-                        Some(m) => *m = member.clone(),
-                        None => p.members.push(member.clone()),
-                    }
-                    p.members.sort_by_key(|m| m.user.id);
-                }
-                ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
-                ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
-                ProjectEvent::PackageSet { component, package } => {
-                    if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
-                        c.package = package.clone();
+            p.fold(event);
+            p
+        }
+    }
+}
+
+impl Project {
+    fn fold(&mut self, event: &ProjectEvent) {
+        let p = self;
+        match event {
+            ProjectEvent::Created { .. } => panic!("`created` can only start a project"),
+            ProjectEvent::Updated { name, guidance } => {
+                p.name = name.clone();
+                p.guidance = guidance.clone();
+            }
+            ProjectEvent::ComponentAdded { component } => p.components.push(component.clone()),
+            ProjectEvent::BranchSet { component, branch } => {
+                if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
+                    match c.branches.iter_mut().find(|b| b.name == branch.name) {
+                        Some(b) => b.kind = branch.kind,
+                        None => c.branches.push(branch.clone()),
                     }
                 }
             }
-            p.version += 1;
-            p
+            ProjectEvent::MemberSet { member } => {
+                match p.members.iter_mut().find(|m| m.user.id == member.user.id) {
+                    Some(m) => *m = member.clone(),
+                    None => p.members.push(member.clone()),
+                }
+                p.members.sort_by_key(|m| m.user.id);
+            }
+            ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
+            ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
+            ProjectEvent::PackageSet { component, package } => {
+                if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
+                    c.package = package.clone();
+                }
+            }
         }
+        p.version += 1;
+    }
+}
+
+/// An existing project's stream; creating one is [`decide_project`] on `None`, as a
+/// case begins with `decide::submit`.
+impl Aggregate for Project {
+    type Command = ProjectCommand;
+    type Event = ProjectEvent;
+    type Context = ();
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn decide(
+        &self,
+        _: &(),
+        actor: &Actor,
+        command: &ProjectCommand,
+        _now: Timestamp,
+    ) -> Result<Vec<ProjectEvent>, Rejection> {
+        decide_project(actor, Some(self), command.clone())
+    }
+
+    fn apply(&mut self, event: &Recorded<ProjectEvent>) {
+        self.fold(&event.event)
     }
 }
 

@@ -132,13 +132,15 @@ pub trait SessionStore: Send + Sync {
         events: Vec<Recorded<AccountEvent>>,
     ) -> Result<bool>;
 
-    /// A one-time link to set `user`'s password (an invitation or a reset); earlier
-    /// links for the same user stop working.
+    /// A one-time link to set `user`'s password (an invitation or a reset), recorded
+    /// with `event` (`password_link_issued`, by the admin who issued it); earlier links
+    /// for the same user stop working.
     async fn create_password_token(
         &self,
         user: UserId,
         hash: &SecretHash,
         expires_at: Timestamp,
+        event: Recorded<AccountEvent>,
     ) -> Result<()>;
     /// The user a live password token belongs to (to build the event), without using it.
     async fn password_token_user(

@@ -414,33 +414,39 @@ pub fn case(c: &Case, standing: Standing) -> CaseOut {
         channel: r.channel.as_str(),
         received_at: c.received_at,
         updated_at: c.updated_at,
-        acknowledged_at: c.acknowledged_at,
-        public: c.public.as_ref().map(|p| PublicOut {
+        acknowledged_at: c.triage.acknowledged_at,
+        public: c.disclosure.public.as_ref().map(|p| PublicOut {
             link: p.link.clone(),
             since: p.since,
         }),
-        open_question: c.open_question.as_ref().map(|q| QuestionOut {
+        open_question: c.triage.open_question.as_ref().map(|q| QuestionOut {
             id: q.id.0,
             body: q.body.clone(),
             asked_at: q.asked_at,
         }),
-        decision: c.decision.as_ref().map(|d| decision(d, c.decided_at)),
+        decision: c
+            .triage
+            .decision
+            .as_ref()
+            .map(|d| decision(d, c.triage.decided_at)),
         attachments: c
             .attachments
             .iter()
-            .filter(|a| team.is_some() || a.visibility == Visibility::Shared)
+            .filter(|a| embargo_core::access::sees_attachment(standing, a))
             .map(|a| attachment(c, a))
             .collect(),
-        coordinator: team.and(c.coordinator.as_ref()).map(UserOut::from),
-        collaborators: team.map(|_| c.collaborators.iter().map(UserOut::from).collect()),
-        preliminary_decision: team.and(c.preliminary.as_ref()).map(|p| PreliminaryOut {
-            assessment: p.assessment.as_str(),
-            note: p.note.clone(),
-            at: p.at,
-        }),
-        cvss: c.cvss.as_ref().map(case_score),
-        advisory: (team.is_some() || c.stage.is_public()).then(|| advisory(&c.advisory)),
-        cve: c.cve.as_ref().map(|state| CveOut {
+        coordinator: team.and(c.people.coordinator.as_ref()).map(UserOut::from),
+        collaborators: team.map(|_| c.people.collaborators.iter().map(UserOut::from).collect()),
+        preliminary_decision: team
+            .and(c.triage.preliminary.as_ref())
+            .map(|p| PreliminaryOut {
+                assessment: p.assessment.as_str(),
+                note: p.note.clone(),
+                at: p.at,
+            }),
+        cvss: c.scoring.score.as_ref().map(case_score),
+        advisory: (team.is_some() || c.stage.is_public()).then(|| advisory(&c.advisory.details)),
+        cve: c.advisory.cve.as_ref().map(|state| CveOut {
             state: state.as_str(),
             id: state.id().map(str::to_owned),
             message: match state {
@@ -453,9 +459,10 @@ pub fn case(c: &Case, standing: Standing) -> CaseOut {
                 | CveState::Assigned { .. } => None,
             },
         }),
-        disclosed_at: c.disclosed_at,
+        disclosed_at: c.disclosure.disclosed_at,
         cvss_proposals: team.map(|_| {
-            c.cvss_proposals
+            c.scoring
+                .proposals
                 .iter()
                 .filter_map(|p| {
                     Some(ProposalOut {
@@ -495,10 +502,11 @@ pub fn summary(c: &Case) -> CaseSummary {
         component: c.report.component.clone(),
         received_at: c.received_at,
         updated_at: c.updated_at,
-        coordinator: c.coordinator.as_ref().map(UserOut::from),
-        already_public: c.public.is_some(),
+        coordinator: c.people.coordinator.as_ref().map(UserOut::from),
+        already_public: c.disclosure.public.is_some(),
         severity: c
-            .cvss
+            .scoring
+            .score
             .as_ref()
             .and_then(|s| s.highest())
             .map(|a| a.severity.as_str()),

@@ -2,8 +2,9 @@
 
 use super::{ApiToken, App, AppError, AppResult, Session, User, actor_of};
 use crate::secrets;
-use embargo_core::account::{AccountCommand, AccountEvent, TokenId, decide_account};
+use embargo_core::account::{AccountCommand, AccountEvent, Accounts, TokenId, decide_account};
 use embargo_core::actor::{Actor, ActorRef};
+use embargo_core::aggregate;
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
 use embargo_core::rejection::{Rejection, Rule};
@@ -42,12 +43,15 @@ async fn hash(password: String) -> AppResult<String> {
 }
 
 impl App {
-    fn recorded(&self, actor: &Actor, event: AccountEvent) -> Recorded<AccountEvent> {
-        Recorded {
-            at: self.now(),
-            actor: actor.as_ref(),
-            event,
-        }
+    /// Decides an account command and records it with its actor, as every stream does
+    /// (the accounts stream needs no retry: see [`Accounts`]).
+    fn decide_account(
+        &self,
+        actor: &Actor,
+        command: AccountCommand,
+    ) -> AppResult<Vec<Recorded<AccountEvent>>> {
+        let (_, events) = aggregate::decide_all(&Accounts, &(), actor, &[command], self.now())?;
+        Ok(events)
     }
 
     /// On a fresh instance: a new one-time link to create the first admin (earlier
@@ -125,20 +129,22 @@ impl App {
         instance_admin: bool,
     ) -> AppResult<User> {
         let id = UserId(secrets::random_id());
-        let events = decide_account(
-            actor,
-            AccountCommand::CreateUser {
-                id,
-                email: email.into(),
-                name: name.into(),
-                instance_admin,
-            },
-        )?;
+        let event = self
+            .decide_account(
+                actor,
+                AccountCommand::CreateUser {
+                    id,
+                    email: email.into(),
+                    name: name.into(),
+                    instance_admin,
+                },
+            )?
+            .remove(0);
         let AccountEvent::UserCreated {
             user,
             email,
             instance_admin,
-        } = events[0].clone()
+        } = event.event.clone()
         else {
             unreachable!("CreateUser decides UserCreated")
         };
@@ -150,9 +156,7 @@ impl App {
             password_hash: None,
             created_at: self.now(),
         };
-        self.store()
-            .create_user(new, self.recorded(actor, events[0].clone()))
-            .await?;
+        self.store().create_user(new, event).await?;
         self.store()
             .user(id)
             .await?
@@ -160,20 +164,20 @@ impl App {
             .ok_or_else(|| AppError::Internal("created user vanished".into()))
     }
 
-    /// A one-time link for `user` to set a password. Instance admins hand these out.
+    /// A one-time link for `user` to set a password: an invitation or a reset. Instance
+    /// admins hand these out, and the accounts stream records who did.
     pub async fn password_link(&self, actor: &Actor, user: &User) -> AppResult<String> {
-        if !embargo_core::access::administers_instance(actor) {
-            return Err(Rejection::Forbidden {
-                action: "invite a user",
-                needs: "an instance admin",
-            }
-            .into());
-        }
+        let mut events = self.decide_account(
+            actor,
+            AccountCommand::IssuePasswordLink {
+                user: user_ref(user),
+            },
+        )?;
         let token = secrets::token("");
         let expires =
             self.now() + SignedDuration::from_hours(self.settings().auth.link_hours.into());
         self.store()
-            .create_password_token(user.id, &SecretHash::of(&token), expires)
+            .create_password_token(user.id, &SecretHash::of(&token), expires, events.remove(0))
             .await?;
         Ok(self.url(&format!("/password/{token}")))
     }
@@ -190,14 +194,17 @@ impl App {
     pub async fn set_password_with_link(&self, token: &str, password: String) -> AppResult<User> {
         password_rule(&password)?;
         let user = self.password_link_user(token).await?;
-        let events = decide_account(
-            &actor_of(&user),
-            AccountCommand::SetPassword {
-                user: user_ref(&user),
-            },
-        )?;
+        // The link's holder is the account's owner: the set is theirs, whoever issued
+        // the link (that was recorded when it was issued).
+        let event = self
+            .decide_account(
+                &actor_of(&user),
+                AccountCommand::SetPassword {
+                    user: user_ref(&user),
+                },
+            )?
+            .remove(0);
         let hashed = hash(password).await?;
-        let event = self.recorded(&actor_of(&user), events[0].clone());
         if !self
             .store()
             .use_password_token(&SecretHash::of(token), self.now(), &hashed, event)
@@ -299,15 +306,17 @@ impl App {
         name: &str,
     ) -> AppResult<(TokenId, String)> {
         let id = TokenId(secrets::random_id());
-        let events = decide_account(
-            actor,
-            AccountCommand::CreateToken {
-                owner: user_ref(owner),
-                id,
-                name: name.into(),
-            },
-        )?;
-        let AccountEvent::TokenCreated { name, .. } = &events[0] else {
+        let event = self
+            .decide_account(
+                actor,
+                AccountCommand::CreateToken {
+                    owner: user_ref(owner),
+                    id,
+                    name: name.into(),
+                },
+            )?
+            .remove(0);
+        let AccountEvent::TokenCreated { name, .. } = &event.event else {
             unreachable!("CreateToken decides TokenCreated")
         };
         let token = secrets::token(secrets::API_TOKEN_PREFIX);
@@ -320,7 +329,7 @@ impl App {
                     hash: SecretHash::of(&token),
                     created_at: self.now(),
                 },
-                self.recorded(actor, events[0].clone()),
+                event.clone(),
             )
             .await?;
         Ok((id, token))
@@ -337,18 +346,16 @@ impl App {
         owner: &User,
         id: TokenId,
     ) -> AppResult<()> {
-        let events = decide_account(
-            actor,
-            AccountCommand::RevokeToken {
-                owner: user_ref(owner),
-                id,
-            },
-        )?;
-        if self
-            .store()
-            .revoke_api_token(owner.id, id, self.recorded(actor, events[0].clone()))
-            .await?
-        {
+        let event = self
+            .decide_account(
+                actor,
+                AccountCommand::RevokeToken {
+                    owner: user_ref(owner),
+                    id,
+                },
+            )?
+            .remove(0);
+        if self.store().revoke_api_token(owner.id, id, event).await? {
             Ok(())
         } else {
             Err(AppError::not_found())

@@ -1,18 +1,19 @@
 //! Cases: intake, lookups scoped by viewer, and commands.
 
+use super::run::Stream;
 use super::spans::actor_kind;
 use super::{App, AppError, AppResult, CaseView, TimelineEntry, User};
 use crate::secrets;
 use embargo_core::actor::Actor;
 use embargo_core::case::{Case, Stage};
 use embargo_core::command::{Command, DecisionInput};
-use embargo_core::decide;
-use embargo_core::event::{Attachment, RejectReason, Visibility};
+use embargo_core::decide::{self, CaseContext};
+use embargo_core::event::{Attachment, Event, Recorded, RejectReason, Visibility};
 use embargo_core::ids::{AttachmentId, CaseId};
 use embargo_core::project::Project;
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
-use embargo_store::{CaseAccess, CaseFilter, NewFile, Page, PageRequest, SecretHash, StoreError};
+use embargo_store::{CaseFilter, NewFile, Page, PageRequest, Queued, SecretHash, StoreError};
 use sha2::{Digest, Sha256};
 use tracing::field::{Empty, display};
 
@@ -183,61 +184,23 @@ impl App {
                 attachment: meta.clone(),
             });
         }
-        let files: Vec<NewFile> = files.into_iter().map(|(_, f)| f).collect();
-        for _ in 0..5 {
-            let access = self
-                .store()
-                .case_for_viewer(id, actor)
-                .await?
-                .ok_or_else(AppError::not_found)?;
-            for c in &commands {
-                self.check_references(actor, &access, c).await?;
-            }
-            let (case, project, _) = access.into_parts();
-            let mut next = case.clone();
-            let mut events = Vec::new();
-            for c in &commands {
-                let decided = decide::decide(actor, &project, &next, c.clone(), self.now())?;
-                for e in &decided {
-                    next.apply(e);
-                }
-                events.extend(decided);
-            }
-            match self
-                .store()
-                .append_case_events(case.version, &next, &events, &files)
-                .await
-            {
-                Ok(queued) => {
-                    // The store queued what the events ask of the outside world; the
-                    // worker need not wait for its next round to see it.
-                    if !queued.is_empty() {
-                        self.ring_worker();
-                    }
-                    let kinds: Vec<_> = events.iter().map(|e| e.event.kind()).collect();
-                    tracing::info!(case.id = %id, events = ?kinds, "case changed");
-                    return self
-                        .store()
-                        .case_for_viewer(id, actor)
-                        .await?
-                        .map(CaseView::from)
-                        .ok_or_else(AppError::not_found);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Busy)
+        let stream = CaseStream {
+            id,
+            commands: &commands,
+            files: files.into_iter().map(|(_, f)| f).collect(),
+        };
+        let (_, events) = self.run(&stream, actor, &commands).await?;
+        let kinds: Vec<_> = events.iter().map(|e| e.event.kind()).collect();
+        tracing::info!(case.id = %id, events = ?kinds, "case changed");
+        self.store()
+            .case_for_viewer(id, actor)
+            .await?
+            .map(CaseView::from)
+            .ok_or_else(AppError::not_found)
     }
 
-    /// Checks what a command points at beyond the case itself: a duplicate must be a
-    /// case of the same project that the actor can see.
-    async fn check_references(
-        &self,
-        actor: &Actor,
-        access: &CaseAccess,
-        command: &Command,
-    ) -> AppResult<()> {
+    /// Refuses what this instance cannot do, before anything is decided.
+    fn check_configured(&self, command: &Command) -> AppResult<()> {
         if matches!(command, Command::RequestCveId)
             && let Err(why) = self.cve_services()
         {
@@ -246,24 +209,6 @@ impl App {
                 format!("{why}; record an ID assigned elsewhere instead"),
                 None,
             ));
-        }
-        if let Command::SetFinalDecision(DecisionInput::Reject {
-            reason: RejectReason::Duplicate { of },
-            ..
-        }) = command
-        {
-            let same_project = match self.store().case_for_viewer(of, actor).await? {
-                Some(other) => other.case().project == access.case().project,
-                None => false,
-            };
-            if !same_project && of != &access.case().id {
-                return Err(Rejection::invalid(
-                    "duplicate_of",
-                    Rule::UnknownCase,
-                    format!("`duplicate_of`: no case {of} in this project"),
-                )
-                .into());
-            }
         }
         Ok(())
     }
@@ -344,7 +289,7 @@ impl App {
             .case()
             .attachments
             .iter()
-            .find(|a| a.id == id)
+            .find(|a| a.id == id && embargo_core::access::sees_attachment(access.standing(), a))
             .cloned()
             .ok_or_else(AppError::not_found)?;
         let bytes = self
@@ -353,5 +298,52 @@ impl App {
             .await?
             .ok_or_else(AppError::not_found)?;
         Ok((meta, bytes))
+    }
+}
+
+/// A case's stream, as `actor` may see it, with the files the commands attach.
+struct CaseStream<'a> {
+    id: &'a CaseId,
+    commands: &'a [Command],
+    files: Vec<NewFile>,
+}
+
+impl Stream for CaseStream<'_> {
+    type State = Case;
+
+    async fn load(&self, app: &App, actor: &Actor) -> AppResult<(Case, CaseContext)> {
+        let access = app
+            .store()
+            .case_for_viewer(self.id, actor)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let mut named = Vec::new();
+        for c in self.commands {
+            app.check_configured(c)?;
+            // The cases a command names, looked up as the actor may see them: core
+            // finds an unseen one absent, exactly as a missing one.
+            if let Command::SetFinalDecision(DecisionInput::Reject {
+                reason: RejectReason::Duplicate { of },
+                ..
+            }) = c
+                && let Some(other) = app.store().case_for_viewer(of, actor).await?
+            {
+                named.push(other.into_parts().0);
+            }
+        }
+        let (case, project, _) = access.into_parts();
+        Ok((case, CaseContext { project, named }))
+    }
+
+    async fn append(
+        &self,
+        app: &App,
+        before: u64,
+        next: &Case,
+        events: &[Recorded<Event>],
+    ) -> Result<Vec<Queued>, StoreError> {
+        app.store()
+            .append_case_events(before, next, events, &self.files)
+            .await
     }
 }

@@ -75,6 +75,7 @@ impl App {
     /// its original record; only what documents need of this instance is added.
     pub fn advisory(&self, case: &Case, project: &Project) -> formats::Advisory {
         if let Some(mut imported) = case
+            .advisory
             .imported_osv
             .as_deref()
             .and_then(|text| serde_json::from_str::<Value>(text).ok())
@@ -95,7 +96,12 @@ impl App {
                 });
             }
             if imported.cve_id.is_none() {
-                imported.cve_id = case.cve.as_ref().and_then(|c| c.id()).map(str::to_owned);
+                imported.cve_id = case
+                    .advisory
+                    .cve
+                    .as_ref()
+                    .and_then(|c| c.id())
+                    .map(str::to_owned);
             }
             imported
                 .csaf_url
@@ -112,10 +118,15 @@ impl App {
             }
             return imported;
         }
-        let a = &case.advisory;
-        let cve_id = case.cve.as_ref().and_then(|c| c.id()).map(str::to_owned);
-        let disclosed = case.disclosed_at.unwrap_or(case.updated_at);
-        let effect = case.cvss.as_ref().map(|s| s.effect.clone());
+        let a = &case.advisory.details;
+        let cve_id = case
+            .advisory
+            .cve
+            .as_ref()
+            .and_then(|c| c.id())
+            .map(str::to_owned);
+        let disclosed = case.disclosure.disclosed_at.unwrap_or(case.updated_at);
+        let effect = case.scoring.score.as_ref().map(|s| s.effect.clone());
         // OSV has no field for the effect: the published description carries it.
         let details = match (&a.details, &effect) {
             (Some(d), _) => d.clone(),
@@ -220,7 +231,8 @@ impl App {
             }),
             affected: Some(affected),
             severity: case
-                .cvss
+                .scoring
+                .score
                 .iter()
                 .flat_map(|s| [s.cvss_v3_1.as_deref(), s.cvss_v4_0.as_deref()])
                 .flatten()
@@ -358,6 +370,7 @@ impl App {
         let id = CaseId::from_entropy(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
         if let Some(existing) = self.store().public_case(&id).await? {
             let same = existing
+                .advisory
                 .imported_osv
                 .as_deref()
                 .and_then(|text| serde_json::from_str::<Value>(text).ok())

@@ -10,6 +10,7 @@ pub mod input;
 mod limits;
 mod paging;
 mod projects;
+mod run;
 mod spans;
 mod views;
 

@@ -1,12 +1,15 @@
 //! Projects: creating them and changing their components, branches and members.
 
+use super::run::Stream;
 use super::spans::actor_kind;
 use super::{App, AppError, AppResult};
 use embargo_core::actor::Actor;
 use embargo_core::event::Recorded;
 use embargo_core::ids::ProjectSlug;
-use embargo_core::project::{NewProject, Project, ProjectCommand, apply_project, decide_project};
-use embargo_store::StoreError;
+use embargo_core::project::{
+    NewProject, Project, ProjectCommand, ProjectEvent, apply_project, decide_project,
+};
+use embargo_store::{Queued, StoreError};
 
 impl App {
     /// A project by slug; projects are public (their report pages are).
@@ -68,42 +71,37 @@ impl App {
         slug: &str,
         command: ProjectCommand,
     ) -> AppResult<Project> {
-        for _ in 0..5 {
-            let project = self.project(slug).await?;
-            let events = decide_project(actor, Some(&project), command.clone())?;
-            let now = self.now();
-            let recorded: Vec<_> = events
-                .into_iter()
-                .map(|event| Recorded {
-                    at: now,
-                    actor: actor.as_ref(),
-                    event,
-                })
-                .collect();
-            let before = project.version;
-            let mut next = Some(project);
-            for e in &recorded {
-                next = Some(apply_project(next, &e.event, now));
-            }
-            let next = next.expect("a project");
-            match self.store().update_project(before, &next, &recorded).await {
-                Ok(queued) => {
-                    if !queued.is_empty() {
-                        self.ring_worker();
-                    }
-                    return Ok(next);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Busy)
+        let (project, _) = self.run(&ProjectStream { slug }, actor, &[command]).await?;
+        Ok(project)
+    }
+}
+
+/// An existing project's stream.
+struct ProjectStream<'a> {
+    slug: &'a str,
+}
+
+impl Stream for ProjectStream<'_> {
+    type State = Project;
+
+    async fn load(&self, app: &App, _: &Actor) -> AppResult<(Project, ())> {
+        Ok((app.project(self.slug).await?, ()))
+    }
+
+    async fn append(
+        &self,
+        app: &App,
+        before: u64,
+        next: &Project,
+        events: &[Recorded<ProjectEvent>],
+    ) -> Result<Vec<Queued>, StoreError> {
+        app.store().update_project(before, next, events).await
     }
 }
 
 impl App {
-    /// Names a component's package (C17: OSV and CVE records list it). The ecosystem
-    /// must be one OSV knows, as the OSV export requires.
+    /// Names a component's package (C17: OSV and CVE records list it); core checks the
+    /// ecosystem against OSV's list.
     #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
     pub async fn set_package(
         &self,
@@ -112,20 +110,6 @@ impl App {
         component: &str,
         package: Option<embargo_core::project::Package>,
     ) -> AppResult<Project> {
-        if let Some(p) = &package {
-            let base = p.ecosystem.split(':').next().unwrap_or_default();
-            if !embargo_formats::osv::ECOSYSTEMS.contains(&base) {
-                return Err(embargo_core::rejection::Rejection::invalid(
-                    "ecosystem",
-                    embargo_core::rejection::Rule::InvalidFormat,
-                    format!(
-                        "`ecosystem`: `{}` is not an OSV ecosystem (e.g. Go, npm, Maven, PyPI, crates.io, SwiftURL)",
-                        p.ecosystem
-                    ),
-                )
-                .into());
-            }
-        }
         self.change_project(
             actor,
             slug,

@@ -26,33 +26,34 @@ async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
 
 pub fn title(case: &Case) -> &str {
     case.advisory
+        .details
         .summary
         .as_deref()
         .unwrap_or(&case.report.title)
 }
 
 fn body(case: &Case) -> Markup {
-    let a = &case.advisory;
+    let a = &case.advisory.details;
     html! {
         article.advisory {
             p.crumbs { a href=(format!("/p/{}/advisories", case.project)) { "Advisories" } " · " code { (case.id) } }
             h1 { (title(case)) }
             dl.facts {
-                @if let Some(id) = case.cve.as_ref().and_then(|c| c.id()) { dt { "CVE" } dd { code { (id) } } }
-                @if let Some(s) = case.cvss.as_ref().and_then(|s| s.highest()) {
+                @if let Some(id) = case.advisory.cve.as_ref().and_then(|c| c.id()) { dt { "CVE" } dd { code { (id) } } }
+                @if let Some(s) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
                     dt { "Severity" } dd { (s.severity.as_str()) " (" (s.score) ")" }
                 }
-                @if let Some(at) = case.disclosed_at { dt { "Published" } dd { (when(at)) } }
+                @if let Some(at) = case.disclosure.disclosed_at { dt { "Published" } dd { (when(at)) } }
                 @if !a.cwes.is_empty() { dt { "Weakness" } dd { (a.cwes.join(", ")) } }
             }
-            @match (&a.details, &case.imported_osv) {
+            @match (&a.details, &case.advisory.imported_osv) {
                 (Some(d), _) => { section { (sanitized(markdown::render(d))) } }
                 // An imported advisory's description was public before it came here;
                 // a reported case's description stays internal.
                 (None, Some(_)) => { section { (sanitized(markdown::render(&case.report.description))) } }
                 (None, None) => {}
             }
-            @if let Some(score) = &case.cvss { h2 { "Impact" } (view::final_score(score)) }
+            @if let Some(score) = &case.scoring.score { h2 { "Impact" } (view::final_score(score)) }
             @if !a.affected.is_empty() {
                 h2 { "Affected versions" }
                 table {
@@ -146,8 +147,8 @@ pub async fn list(
             @for c in &cases.items {
                 li {
                     a href=(format!("/advisories/{}", c.id)) { (title(c)) }
-                    @if let Some(id) = c.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
-                    @if let Some(at) = c.disclosed_at { " · " (when(at)) }
+                    @if let Some(id) = c.advisory.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
+                    @if let Some(at) = c.disclosure.disclosed_at { " · " (when(at)) }
                 }
             }
         }
@@ -188,13 +189,13 @@ pub async fn feed(State(app): State<App>, Path(slug): Path<String>) -> Result<Re
                 entry {
                     id { (url) }
                     title {
-                        @if let Some(id) = c.cve.as_ref().and_then(|v| v.id()) { (id) ": " }
+                        @if let Some(id) = c.advisory.cve.as_ref().and_then(|v| v.id()) { (id) ": " }
                         (title(c))
                     }
                     updated { (c.updated_at) }
-                    @if let Some(at) = c.disclosed_at { published { (at) } }
+                    @if let Some(at) = c.disclosure.disclosed_at { published { (at) } }
                     link rel="alternate" type="text/html" href=(url) {}
-                    @if let Some(d) = &c.advisory.details {
+                    @if let Some(d) = &c.advisory.details.details {
                         summary type="html" { (markdown::render(d)) }
                     }
                 }

@@ -152,13 +152,13 @@ pub fn read(f: &Fields) -> Result<AdvisoryDetails, Rejection> {
 
 /// What the advisory will say, for the team.
 pub fn summary(case: &Case) -> Markup {
-    let a = &case.advisory;
+    let a = &case.advisory.details;
     html! {
         dl.facts {
             dt { "Title" } dd { (a.summary.as_deref().unwrap_or(&case.report.title)) }
             dt { "CVE" }
             dd {
-                @match &case.cve {
+                @match &case.advisory.cve {
                     None => "none yet",
                     Some(CveState::Failed { message }) => { "request failed: " (message) },
                     Some(CveState::Rejected { message }) => { "CVE Services refused: " (message) },
@@ -177,7 +177,7 @@ pub fn summary(case: &Case) -> Markup {
 
 /// The coordinator's form.
 pub fn form(case: &Case) -> Markup {
-    let a = &case.advisory;
+    let a = &case.advisory.details;
     html! {
         fieldset {
             legend { "Advisory details (internal until disclosure)" }

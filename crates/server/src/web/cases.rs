@@ -76,7 +76,7 @@ pub async fn triage(
                             td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
                             td { (project.name) }
                             td { (stage(case.stage)) }
-                            td { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
+                            td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
                         }
                     }
                 }
@@ -132,7 +132,7 @@ pub async fn project_cases(
                             td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
                             td { (case.report.component.as_deref().unwrap_or("—")) }
                             td { (stage(case.stage)) }
-                            td { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
+                            td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
                         }
                     }
                 }
@@ -161,7 +161,7 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
     let calc = calculator::calculate(q);
     let computed = calculator::vector(&calc);
     let id = &case.id;
-    let current = case.cvss.as_ref();
+    let current = case.scoring.score.as_ref();
     let prefill = |version: &str, stored: Option<&String>| -> String {
         match &computed {
             Some(v) if v.starts_with(&format!("CVSS:{version}/")) => v.clone(),
@@ -175,10 +175,10 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
                 Some(score) => { (view::final_score(score)) }
                 None => { p.empty { "No final CVSS call yet." } }
             }
-            @if !case.cvss_proposals.is_empty() {
+            @if !case.scoring.proposals.is_empty() {
                 h3 { "Proposals" }
                 ul.proposals {
-                    @for p in &case.cvss_proposals {
+                    @for p in &case.scoring.proposals {
                         li {
                             (view::cvss_line(&p.vector))
                             span.meta {
@@ -231,14 +231,14 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
         return html! {};
     }
     let id = &case.id;
-    let has_id = case.cve.as_ref().and_then(|c| c.id()).is_some();
+    let has_id = case.advisory.cve.as_ref().and_then(|c| c.id()).is_some();
     html! {
         section.advisory #advisory {
             h2 { "Advisory" }
             (advisory::summary(case))
             @if team.coordinator {
                 (action_form(visitor, id, "advisory", advisory::form(case)))
-                @if !has_id && cve_services && case.cve != Some(embargo_core::advisory::CveState::Requested) {
+                @if !has_id && cve_services && case.advisory.cve != Some(embargo_core::advisory::CveState::Requested) {
                     (action_form(visitor, id, "cve-request", html! {
                         button type="submit" { "Request a CVE ID from CVE Services" }
                     }))
@@ -282,8 +282,8 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
         .members
         .iter()
         .filter(|m| {
-            case.coordinator.as_ref().map(|c| c.id) != Some(m.user.id)
-                && !case.collaborators.iter().any(|c| c.id == m.user.id)
+            case.people.coordinator.as_ref().map(|c| c.id) != Some(m.user.id)
+                && !case.people.collaborators.iter().any(|c| c.id == m.user.id)
         })
         .collect();
     let id = &case.id;
@@ -293,7 +293,7 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
             @if team.leads() && case.stage == Stage::Received {
                 (action_form(visitor, id, "acknowledge", html! { button type="submit" { "Acknowledge the report" } }))
             }
-            @if open && !team.coordinator && (team.leads() || case.coordinator.is_none()) {
+            @if open && !team.coordinator && (team.leads() || case.people.coordinator.is_none()) {
                 (action_form(visitor, id, "claim", html! { button type="submit" { "Claim: become the coordinator" } }))
             }
             @if team.leads() && open && !others.is_empty() {
@@ -324,7 +324,7 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
                 textarea #note name="body" rows="4" required {}
                 button type="submit" { "Add the note" }
             }))
-            @if team.leads() && open && case.open_question.is_none() {
+            @if team.leads() && open && case.triage.open_question.is_none() {
                 (action_form(visitor, id, "ask", html! {
                     label for="question" { "Ask the reporter for information (the case waits in needs-info)" }
                     textarea #question name="body" rows="4" required {}
@@ -362,7 +362,7 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
                     }
                 }))
             }
-            @if team.leads() && case.public.is_none() {
+            @if team.leads() && case.disclosure.public.is_none() {
                 (action_form(visitor, id, "public", html! {
                     label for="public-link" { "Already public? Where (link)" }
                     input #public-link name="link" type="url";
@@ -394,7 +394,11 @@ async fn render(
     let links = Links {
         attachment_base: format!("/cases/{}/attachments", case.id),
     };
-    let all: Vec<_> = case.attachments.iter().collect();
+    let all: Vec<_> = case
+        .attachments
+        .iter()
+        .filter(|a| embargo_core::access::sees_attachment(access.standing(), a))
+        .collect();
     let r = &case.report.reporter;
     let body = html! {
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
@@ -414,12 +418,12 @@ async fn render(
             aside {
                 h2 { "People" }
                 dl.facts {
-                    dt { "Coordinator" } dd { (case.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("nobody yet")) }
+                    dt { "Coordinator" } dd { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("nobody yet")) }
                     dt { "Collaborators" }
                     dd {
-                        @if case.collaborators.is_empty() { "none" }
+                        @if case.people.collaborators.is_empty() { "none" }
                         ul.plain {
-                            @for c in &case.collaborators {
+                            @for c in &case.people.collaborators {
                                 li {
                                     (c.name)
                                     form.inline method="post" action=(format!("/cases/{}/actions/remove-collaborator", case.id)) {
@@ -434,11 +438,11 @@ async fn render(
                     dt { "Reporter" }
                     dd { (r.name.as_deref().unwrap_or("anonymous")) @if let Some(e) = &r.email { br; (e) } }
                     @if let Some(c) = &r.credit { dt { "Credit as" } dd { (c) } }
-                    @if let Some(p) = &case.preliminary { dt { "Preliminary" } dd { (p.assessment.as_str()) } }
-                    @if let Some(q) = &case.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
+                    @if let Some(p) = &case.triage.preliminary { dt { "Preliminary" } dd { (p.assessment.as_str()) } }
+                    @if let Some(q) = &case.triage.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
                 }
-                @if let Some(d) = &case.decision { h2 { "Decision" } (view::decision(d)) }
-                @if let Some(a) = case.cvss.as_ref().and_then(|s| s.highest()) {
+                @if let Some(d) = &case.triage.decision { h2 { "Decision" } (view::decision(d)) }
+                @if let Some(a) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
                     h2 { "Severity" }
                     p { strong { (a.score) } " " (a.severity.as_str()) }
                 }

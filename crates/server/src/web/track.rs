@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use embargo_core::actor::Actor;
 use embargo_core::command::Command;
-use embargo_core::event::Visibility;
 use embargo_core::ids::QuestionId;
 use maud::html;
 
@@ -45,16 +44,16 @@ async fn render(
     let shared: Vec<_> = case
         .attachments
         .iter()
-        .filter(|a| a.visibility == Visibility::Shared)
+        .filter(|a| embargo_core::access::sees_attachment(access.standing(), a))
         .collect();
     let body = html! {
         p.crumbs { "Your report to " (access.project().name) " · " code { (case.id) } }
         h1 { (case.report.title) }
         p.stage-line { (stage(case.stage)) " " (stage_words(access)) }
-        @if let Some(d) = &case.decision { section.decision { (view::decision(d)) } }
-        @if let Some(score) = &case.cvss { section.scoring { h2 { "Severity" } (view::final_score(score)) } }
+        @if let Some(d) = &case.triage.decision { section.decision { (view::decision(d)) } }
+        @if let Some(score) = &case.scoring.score { section.scoring { h2 { "Severity" } (view::final_score(score)) } }
         @if let Some(p) = problem { (p.banner()) }
-        @if let Some(q) = &case.open_question {
+        @if let Some(q) = &case.triage.open_question {
             section.question {
                 h2 { "The team asks" }
                 (super::page::sanitized(crate::markdown::render(&q.body)))

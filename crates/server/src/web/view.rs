@@ -81,10 +81,10 @@ pub fn report(case: &Case) -> Markup {
             @if let Some(v) = &r.affected_versions { dt { "Affected versions" } dd { (v) } }
             @if let Some(p) = &r.platform { dt { "Platform" } dd { (p) } }
             @if r.in_dependency { dt { "In a dependency" } dd { (r.dependency.as_deref().unwrap_or("yes")) } }
-            @if r.already_public || case.public.is_some() {
+            @if r.already_public || case.disclosure.public.is_some() {
                 dt { "Already public" }
                 dd {
-                    @match case.public.as_ref().and_then(|p| p.link.as_ref()).or(r.public_link.as_ref()) {
+                    @match case.disclosure.public.as_ref().and_then(|p| p.link.as_ref()).or(r.public_link.as_ref()) {
                         Some(link) => { "yes: " (link) },
                         None => "yes",
                     }

@@ -20,7 +20,8 @@ async fn watch_cve_id(app: &App, job: &Job, id: &str) -> AppResult<Outcome> {
     let Some((case, _)) = app.store().case_for_job(job).await? else {
         return Ok(Outcome::Done);
     };
-    let still_ours = matches!(&case.cve, Some(CveState::Reserved { id: held }) if held == id);
+    let still_ours =
+        matches!(&case.advisory.cve, Some(CveState::Reserved { id: held }) if held == id);
     let (true, Ok(client), Ok(cve_id)) = (still_ours, app.cve_services(), CveId::parse(id)) else {
         // Published, replaced by another ID, or no service to ask: nothing to watch.
         return Ok(Outcome::Done);

@@ -285,3 +285,109 @@ async fn c1_to_c11_on_sqlite() {
 async fn c1_to_c11_on_postgres() {
     c1_to_c11_through_the_api(Db::Postgres).await;
 }
+
+/// Issue 7, item 5: what a duplicate may point at is core's rule, fed with the cases
+/// the actor can see. A case in another project, one the actor cannot see and one that
+/// does not exist all read alike; a duplicate of a duplicate names the kept one.
+async fn duplicates_point_at_a_kept_case_the_actor_sees(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let report = |title: &'static str, slug: &'static str, component: &'static str| {
+        let t = &t;
+        async move {
+            let (id, _) = t
+                .report(
+                    slug,
+                    json!({ "title": title, "description": "…", "component": component }),
+                )
+                .await;
+            id
+        }
+    };
+    let a = report("A", "connect", "go").await;
+    let b = report("B", "connect", "go").await;
+    let kept = report("Kept", "connect", "go").await;
+    let unseen = report("Elsewhere", "vitess", "vitess").await;
+    for id in [&a, &b] {
+        let (s, _) = t
+            .post(
+                &format!("/api/v1/cases/{id}/acknowledge"),
+                Some(&sam.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let dup = |id: String, of: String| {
+        let t = &t;
+        let token = sam.token.clone();
+        async move {
+            t.post(
+                &format!("/api/v1/cases/{id}/decision"),
+                Some(&token),
+                json!({ "outcome": "rejected", "reason": "duplicate", "duplicate_of": of }),
+            )
+            .await
+        }
+    };
+    let refused = |(s, v): (StatusCode, serde_json::Value)| {
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["field"], "duplicate_of", "{v}");
+        (
+            v["error"]["code"].as_str().unwrap().to_owned(),
+            v["error"]["message"].as_str().unwrap().to_owned(),
+        )
+    };
+    let missing = "EMB-7K3Q-9XHM-2RPA".to_owned();
+    let (code_unseen, msg_unseen) = refused(dup(a.clone(), unseen.clone()).await);
+    let (code_missing, msg_missing) = refused(dup(a.clone(), missing.clone()).await);
+    assert_eq!(code_unseen, code_missing);
+    assert_eq!(
+        msg_unseen.replace(&unseen, "X"),
+        msg_missing.replace(&missing, "X"),
+        "an unseen case reads as a missing one"
+    );
+    // Seeing the other project's case changes nothing: duplicates stay in their project.
+    t.app
+        .change_project(
+            &embargo_core::actor::Actor::Operator,
+            "vitess",
+            embargo_core::project::ProjectCommand::SetMember {
+                user: embargo_core::actor::UserRef {
+                    id: embargo_core::ids::UserId(sam.id),
+                    name: sam.name.clone(),
+                },
+                role: Role::SecurityTeam,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(dup(a.clone(), unseen.clone()).await).0,
+        code_missing
+    );
+    assert_eq!(refused(dup(a.clone(), a.clone()).await).0, "not_allowed");
+    // B duplicates the kept case; A may not point at B, and is told to name the kept one.
+    assert_eq!(dup(b.clone(), kept.clone()).await.0, StatusCode::OK);
+    let (code, message) = refused(dup(a.clone(), b.clone()).await);
+    assert_eq!(code, "not_allowed");
+    assert!(message.contains(&kept), "{message}");
+    // Refusals changed nothing; the kept case is accepted.
+    let (_, seen) = t.get(&format!("/api/v1/cases/{a}"), Some(&sam.token)).await;
+    assert_eq!(seen["stage"], "triage", "{seen}");
+    assert_eq!(dup(a.clone(), kept.clone()).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn duplicates_on_sqlite() {
+    duplicates_point_at_a_kept_case_the_actor_sees(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn duplicates_on_postgres() {
+    duplicates_point_at_a_kept_case_the_actor_sees(Db::Postgres).await;
+}

@@ -875,3 +875,54 @@ async fn the_first_admin_sets_up_projects_people_and_tokens_through_the_pages() 
         "shown once"
     );
 }
+
+/// Issue 7, item 5: an admin's reset link is the admin's act, the password set with it
+/// the owner's; the accounts stream says so, on both databases.
+async fn password_links_are_the_admins_act_and_the_set_is_the_owners(db: Db) {
+    use embargo_core::account::AccountEvent;
+    use embargo_core::actor::ActorRef;
+    let t = TestApp::on(db).await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let sam = t.person("sam@example.org", None).await;
+    let admin = t.app.user_by_email(&ivy.email).await.unwrap().unwrap();
+    let owner = t.app.user_by_email(&sam.email).await.unwrap().unwrap();
+    let as_admin = embargo_server::app::actor_of(&admin);
+    // Nobody but an admin hands out links, not even for their own account.
+    let as_owner = embargo_server::app::actor_of(&owner);
+    assert!(t.app.password_link(&as_owner, &owner).await.is_err());
+    let link = t.app.password_link(&as_admin, &owner).await.unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    t.app
+        .set_password_with_link(token, PASSWORD.into())
+        .await
+        .unwrap();
+    let events = t.app.store().account_events().await.unwrap();
+    let of_sam: Vec<_> = events
+        .iter()
+        .map(|e| &e.recorded)
+        .filter(|r| match &r.event {
+            AccountEvent::PasswordLinkIssued { user } | AccountEvent::PasswordSet { user } => {
+                user.id == owner.id
+            }
+            _ => false,
+        })
+        .collect();
+    assert_eq!(of_sam.len(), 2, "{of_sam:?}");
+    assert!(matches!(
+        of_sam[0].event,
+        AccountEvent::PasswordLinkIssued { .. }
+    ));
+    assert!(matches!(&of_sam[0].actor, ActorRef::User(u) if u.id == admin.id));
+    assert!(matches!(of_sam[1].event, AccountEvent::PasswordSet { .. }));
+    assert!(matches!(&of_sam[1].actor, ActorRef::User(u) if u.id == owner.id));
+}
+
+#[tokio::test]
+async fn password_links_name_their_real_actors_sqlite() {
+    password_links_are_the_admins_act_and_the_set_is_the_owners(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn password_links_name_their_real_actors_postgres() {
+    password_links_are_the_admins_act_and_the_set_is_the_owners(Db::Postgres).await;
+}

@@ -215,8 +215,9 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
     // Most recently disclosed first; ties broken by id.
     let mut expected = disclosed.clone();
     expected.sort_by(|a, b| {
-        b.disclosed_at
-            .cmp(&a.disclosed_at)
+        b.disclosure
+            .disclosed_at
+            .cmp(&a.disclosure.disclosed_at)
             .then_with(|| a.id.cmp(&b.id))
     });
     let slug = &p.slug;

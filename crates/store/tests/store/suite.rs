@@ -16,6 +16,16 @@ use embargo_store::{
     CaseFilter, NewApiToken, NewSession, NewUser, PageRequest, SecretHash, StoreError, stream,
 };
 
+fn link_issued(user: &embargo_core::actor::User) -> Recorded<AccountEvent> {
+    Recorded {
+        at: at(4),
+        actor: ActorRef::Operator,
+        event: AccountEvent::PasswordLinkIssued {
+            user: user.as_ref(),
+        },
+    }
+}
+
 fn account_event(user: &embargo_core::actor::User) -> Recorded<AccountEvent> {
     Recorded {
         at: at(5),
@@ -237,10 +247,10 @@ pub async fn password_tokens_work_once_for_their_user(b: &Backend) {
     let bob = create_user(s, 2, "bob@example.org").await;
     let first = SecretHash::of("invite-1");
     let second = SecretHash::of("invite-2");
-    s.create_password_token(ada.id, &first, at(100))
+    s.create_password_token(ada.id, &first, at(100), link_issued(&ada))
         .await
         .unwrap();
-    s.create_password_token(ada.id, &second, at(100))
+    s.create_password_token(ada.id, &second, at(100), link_issued(&ada))
         .await
         .unwrap();
     assert!(

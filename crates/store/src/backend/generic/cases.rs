@@ -13,10 +13,10 @@ use crate::{
     CaseAccess, CaseFilter, Cursor, NewFile, Page, PageRequest, ProjectStore, Queued, Result,
 };
 use crate::{SecretHash, StoreError, StoredEvent};
-use embargo_core::access::{self, Scope, Standing};
+use embargo_core::access::{self, Scope};
 use embargo_core::actor::{Actor, User};
 use embargo_core::case::{Case, Stage};
-use embargo_core::event::{Event, Recorded, Visibility};
+use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug};
 use embargo_core::project::{Project, Role};
 use sqlx::Row;
@@ -34,7 +34,7 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     .bind(c.version as i64)
     .bind(micros(c.updated_at))
     .bind(to_json(c))
-    .bind(c.disclosed_at.map(micros))
+    .bind(c.disclosure.disclosed_at.map(micros))
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM case_people WHERE case_id = $1")
@@ -42,10 +42,16 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     let people = c
+        .people
         .coordinator
         .iter()
         .map(|u| (u.id, "coordinator"))
-        .chain(c.collaborators.iter().map(|u| (u.id, "collaborator")));
+        .chain(
+            c.people
+                .collaborators
+                .iter()
+                .map(|u| (u.id, "collaborator")),
+        );
     for (user, relation) in people {
         sqlx::query("INSERT INTO case_people (case_id, user_id, relation) VALUES ($1, $2, $3)")
             .bind(c.id.as_str())
@@ -91,7 +97,7 @@ fn visible(actor: &Actor, project: &Project, case: Case) -> Option<Case> {
 /// The rule for the public side, checked again on the state itself so that a stage
 /// column out of step with the case could never publish an embargoed case.
 fn public(case: Case) -> Option<Case> {
-    (case.stage.is_public() && case.disclosed_at.is_some()).then_some(case)
+    (case.stage.is_public() && case.disclosure.disclosed_at.is_some()).then_some(case)
 }
 
 impl Backing {
@@ -355,11 +361,7 @@ impl crate::CaseStore for Backing {
         let Some(meta) = access.case().attachments.iter().find(|a| &a.id == id) else {
             return Ok(None);
         };
-        let visible = match (access.standing(), meta.visibility) {
-            (Standing::Team(_), _) | (Standing::Reporter, Visibility::Shared) => true,
-            (Standing::Reporter, Visibility::Internal) => false,
-        };
-        if !visible {
+        if !access::sees_attachment(access.standing(), meta) {
             return Ok(None);
         }
         let row = sqlx::query("SELECT content FROM attachments WHERE id = $1 AND case_id = $2")

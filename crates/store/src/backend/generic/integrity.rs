@@ -192,11 +192,13 @@ struct CaseRow {
 impl CaseRow {
     fn of(c: &Case) -> Self {
         let mut people: Vec<(i64, String)> = c
+            .people
             .coordinator
             .iter()
             .map(|u| (u.id.0, "coordinator".to_owned()))
             .chain(
-                c.collaborators
+                c.people
+                    .collaborators
                     .iter()
                     .map(|u| (u.id.0, "collaborator".to_owned())),
             )
@@ -209,7 +211,7 @@ impl CaseRow {
             version: c.version as i64,
             received_at: micros(c.received_at),
             updated_at: micros(c.updated_at),
-            disclosed_at: c.disclosed_at.map(micros),
+            disclosed_at: c.disclosure.disclosed_at.map(micros),
             state: to_json(c),
             people,
         }
@@ -294,7 +296,7 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
                     t.2 = true;
                 }
             }
-            AccountEvent::PasswordSet { .. } => {}
+            AccountEvent::PasswordLinkIssued { .. } | AccountEvent::PasswordSet { .. } => {}
         }
     }
     Ok(a)

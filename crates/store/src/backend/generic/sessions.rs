@@ -115,8 +115,11 @@ impl crate::SessionStore for Backing {
         user: UserId,
         hash: &SecretHash,
         expires_at: Timestamp,
+        event: Recorded<AccountEvent>,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
+        // No account event queues work yet (the invitation mail comes with mail).
+        append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
         sqlx::query("DELETE FROM password_tokens WHERE user_id = $1")
             .bind(user.0)
             .execute(&mut *tx)
