@@ -26,6 +26,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TokenCmd,
     },
+    /// Check every stream's hash chain and that every projection is the fold of its
+    /// events; exits 1 naming the first stream and event that does not verify.
+    Verify,
+    /// Rebuild every case and project projection from the events.
+    Reproject,
 }
 
 #[derive(Subcommand)]
@@ -148,6 +153,23 @@ fn describe(e: AppError) -> String {
     }
 }
 
+/// `Err` naming the SQLite file when there is none (PostgreSQL databases are not
+/// created by opening, so the connection names what is wrong with them).
+fn existing_database(settings: &embargo_server::settings::Settings) -> Result<(), String> {
+    if settings.database_url.is_some() {
+        return Ok(());
+    }
+    let file = settings.data_dir.join("embargo.sqlite3");
+    if file.is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "no database at {}: pass the --data-dir (or --database-url) of an existing installation",
+            file.display()
+        ))
+    }
+}
+
 fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
     path.as_ref()
         .map(|p| {
@@ -158,6 +180,10 @@ fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
 
 pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), String> {
     let settings = storage.settings(None)?;
+    if matches!(command, AdminCommand::Verify | AdminCommand::Reproject) {
+        // These look at a database that exists; opening would otherwise create one.
+        existing_database(&settings)?;
+    }
     let app = embargo_server::open(settings).await?;
     let op = Actor::Operator;
     match command {
@@ -376,6 +402,30 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 }
             }
         },
+        AdminCommand::Verify => {
+            let started = std::time::Instant::now();
+            let checked = app.store().verify().await.map_err(|e| e.to_string())?;
+            let took = started.elapsed();
+            match checked {
+                Ok(v) => println!(
+                    "Verified {} streams, {} events and {} projections in {:.1?}: \
+                     every chain is intact and every projection is the fold of its events.",
+                    v.streams, v.events, v.projections, took
+                ),
+                Err(u) => return Err(format!("does not verify: {u}")),
+            }
+        }
+        AdminCommand::Reproject => {
+            let started = std::time::Instant::now();
+            let done = app.store().reproject().await.map_err(|e| e.to_string())?;
+            println!(
+                "Rebuilt {} cases and {} projects from {} events in {:.1?}.",
+                done.cases,
+                done.projects,
+                done.events,
+                started.elapsed()
+            );
+        }
         AdminCommand::Token {
             command: TokenCmd::Create { email, name },
         } => {

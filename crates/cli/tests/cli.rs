@@ -8,5 +8,6 @@ mod cli {
     mod durability;
     mod export;
     mod import;
+    mod integrity;
     mod policy;
 }

@@ -232,7 +232,7 @@ impl App {
     }
 
     /// A page of the timeline as the view's standing may see it, oldest first.
-    #[tracing::instrument(skip_all, fields(case = %view.case().id))]
+    #[tracing::instrument(name = "timeline", skip_all, fields(case = %view.case().id))]
     pub async fn timeline_page(
         &self,
         view: &CaseView,

@@ -17,7 +17,7 @@ async fn failures(t: &TestApp, id: &str, token: &str) -> Vec<Value> {
         .get(&format!("/api/v1/cases/{id}/events"), Some(token))
         .await;
     assert_eq!(s, StatusCode::OK, "{events}");
-    events
+    events["items"]
         .as_array()
         .unwrap()
         .iter()

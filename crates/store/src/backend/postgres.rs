@@ -1,7 +1,7 @@
 //! PostgreSQL, for deployments that share one database between instances.
 
 use crate::{Backend, Result};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
 type Pool = sqlx::PgPool;
 type Backing = PostgresStore;
@@ -13,9 +13,14 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn open(url: &str) -> Result<Self> {
+        let options: PgConnectOptions = url.parse()?;
+        // One plain connection first: an unreachable server or a refused login fails
+        // now with its own error, where the pool would retry until it timed out.
+        let probe = <PgConnection as sqlx::Connection>::connect_with(&options).await?;
+        sqlx::Connection::close(probe).await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect(url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         let store = PostgresStore {

@@ -278,24 +278,45 @@ impl crate::CaseStore for Backing {
             .into_iter()
             .map(|p| (p.slug.clone(), p))
             .collect();
-        // `core::access::scope` for every project at once: a role that sees all of a
-        // project's cases, or a part in the case.
-        let mut q = Builder::new(
-            "SELECT c.state, c.received_at AS sort_key, c.id FROM cases c \
-             JOIN memberships m ON m.project = c.project WHERE m.user_id = ",
-        );
-        q.push_bind(user.id.0);
-        q.push(" AND (m.role IN (");
-        let mut roles = q.separated(", ");
-        for role in Role::ALL.into_iter().filter(|r| r.sees_all_cases()) {
-            roles.push_bind(role.as_str());
+        // One branch per stage, each walking the (stage, received_at, id) index in
+        // order and stopping at the page's end; the union is merged and cut again. One
+        // query with `stage IN (…)` would sort every open case of the user's projects.
+        let stages: Vec<Option<Stage>> = if filter.stages.is_empty() {
+            vec![None]
+        } else {
+            filter.stages.iter().copied().map(Some).collect()
+        };
+        let mut q = Builder::new("");
+        for (i, stage) in stages.iter().enumerate() {
+            if i > 0 {
+                q.push(" UNION ALL ");
+            }
+            q.push(
+                "SELECT * FROM (SELECT c.state, c.received_at AS sort_key, c.id FROM cases c \
+                 WHERE 1 = 1",
+            );
+            if let Some(stage) = stage {
+                q.push(" AND c.stage = ");
+                q.push_bind(stage.as_str());
+            }
+            after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
+            // `core::access::scope` for every project at once: a role that sees all of
+            // a project's cases, or a part in the case.
+            q.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.project = c.project AND m.user_id = ");
+            q.push_bind(user.id.0);
+            q.push(" AND (m.role IN (");
+            let mut roles = q.separated(", ");
+            for role in Role::ALL.into_iter().filter(|r| r.sees_all_cases()) {
+                roles.push_bind(role.as_str());
+            }
+            q.push(") OR c.id IN (SELECT p.case_id FROM case_people p WHERE p.user_id = ");
+            q.push_bind(user.id.0);
+            q.push(")))");
+            q.push(" ORDER BY c.received_at, c.id");
+            limit(&mut q, page);
+            q.push(format_args!(") AS stage{i}"));
         }
-        q.push(") OR c.id IN (SELECT p.case_id FROM case_people p WHERE p.user_id = ");
-        q.push_bind(user.id.0);
-        q.push("))");
-        stages_in(&mut q, "c.stage", &filter.stages);
-        after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
-        q.push(" ORDER BY c.received_at, c.id");
+        q.push(" ORDER BY sort_key, id");
         limit(&mut q, page);
         let rows = q.build().fetch_all(&self.reader).await?;
         let actor = Actor::User(user.clone());
