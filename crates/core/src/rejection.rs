@@ -62,6 +62,9 @@ pub enum Rule {
     Required,
     TooLong,
     NotSingleLine,
+    /// A direction override or an invisible character in a line (a title, a name, a
+    /// file name), where it could make the text read other than it is.
+    InvisibleCharacter,
     InvalidEmail,
     InvalidUrl,
     InvalidFormat,
@@ -80,6 +83,7 @@ impl Rule {
             Rule::Required => "required",
             Rule::TooLong => "too_long",
             Rule::NotSingleLine => "not_single_line",
+            Rule::InvisibleCharacter => "invisible_character",
             Rule::InvalidEmail => "invalid_email",
             Rule::InvalidUrl => "invalid_url",
             Rule::InvalidFormat => "invalid_format",

@@ -49,8 +49,42 @@ fn single_line(field: &str, v: &str, max: usize) -> Result<String, Invalid> {
             format!("`{field}` must be a single line without control characters"),
         ));
     }
+    if let Some(c) = v.chars().find(|&c| deceptive(c)) {
+        return Err(Invalid::new(
+            field,
+            Rule::InvisibleCharacter,
+            format!(
+                "`{field}` contains the invisible character U+{:04X}; \
+                 remove direction overrides and invisible characters",
+                u32::from(c)
+            ),
+        ));
+    }
     too_long(field, v, max)?;
     Ok(v.to_owned())
+}
+
+/// Characters that change how a line reads without showing themselves: bidirectional
+/// embeddings, overrides, isolates and marks (`Invoice \u{202e}gpj.exe` shows as
+/// `Invoiceexe.jpg`), and invisible ones (zero-width space, word joiner, BOM, soft
+/// hyphen, invisible operators, tag characters). A line (a title, a name, a file name)
+/// never needs them. Zero-width (non-)joiners stay allowed: scripts and emoji sequences
+/// need them. Bodies are Markdown and keep these, since right-to-left text uses marks;
+/// the renderer shows them escaped in code.
+pub fn deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'                       // Arabic letter mark
+            | '\u{00AD}'                 // soft hyphen
+            | '\u{180E}'                 // Mongolian vowel separator
+            | '\u{200B}'                 // zero-width space
+            | '\u{200E}'..='\u{200F}'    // left-to-right and right-to-left marks
+            | '\u{202A}'..='\u{202E}'    // embeddings and overrides
+            | '\u{2060}'..='\u{2064}'    // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}'    // isolates
+            | '\u{FEFF}'                 // byte order mark
+            | '\u{E0000}'..='\u{E007F}' // tag characters
+    )
 }
 
 /// A required Markdown body: may span lines; other control characters are refused.
@@ -181,6 +215,34 @@ mod tests {
             Rule::TooLong
         );
         assert_eq!(optional_line("p", Some(" "), 4).unwrap(), None);
+    }
+
+    /// Issue 11: `Invoice \u{202e}gpj.exe` must not reach a title or a file name.
+    #[test]
+    fn direction_overrides_and_invisible_characters_are_refused_in_lines() {
+        for bad in [
+            "Invoice \u{202e}gpj.exe",
+            "a\u{2066}b\u{2069}",
+            "zero\u{200b}width",
+            "\u{feff}bom",
+            "mark\u{200f}",
+            "tag\u{e0041}",
+        ] {
+            let e = required_line("filename", bad, 255).unwrap_err();
+            assert_eq!(e.rule, Rule::InvisibleCharacter, "{bad:?}");
+            assert_eq!(e.field, "filename");
+        }
+        // Joiners are part of real text (Persian, emoji sequences).
+        for good in [
+            "می\u{200c}خواهم",
+            "👩\u{200d}💻 report",
+            "עברית title",
+            "عربى",
+        ] {
+            assert_eq!(required_line("title", good, 200).unwrap(), good);
+        }
+        // Bodies keep marks: right-to-left prose uses them.
+        assert!(required_body("body", "שלום\u{200f} world", 100).is_ok());
     }
 
     #[test]

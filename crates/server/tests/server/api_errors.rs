@@ -94,6 +94,13 @@ async fn bad_reports_are_refused_with_the_field_and_rule_and_store_nothing() {
             "not_single_line",
             Some("title"),
         ),
+        (
+            "a right-to-left override in the title (issue 11)",
+            json!({ "title": "Invoice \u{202e}gpj.exe", "description": "d" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invisible_character",
+            Some("title"),
+        ),
     ];
     for (what, body, status, code, field) in cases {
         let (s, v) = t.post(reports, None, body).await;
