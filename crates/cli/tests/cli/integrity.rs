@@ -57,8 +57,10 @@ async fn verify_and_reproject(storage: Vec<String>) {
     let out = admin(&storage, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let said = stdout(&out);
+    // The project's creation and its member; the account's creation and the admin's
+    // password link (an event of its own, with the operator as actor).
     assert!(
-        said.contains("Verified 2 streams, 3 events and 2 projections in "),
+        said.contains("Verified 2 streams, 4 events and 2 projections in "),
         "{said}"
     );
 
@@ -78,7 +80,7 @@ async fn verify_and_reproject(storage: Vec<String>) {
     let out = admin(&storage, &["reproject"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Rebuilt 0 cases and 1 projects from 3 events"),
+        stdout(&out).contains("Rebuilt 0 cases and 1 projects from 4 events"),
         "{}",
         stdout(&out)
     );
