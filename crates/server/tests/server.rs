@@ -13,6 +13,7 @@ mod server {
     mod listings;
     mod openapi;
     mod permissions;
+    mod policy;
     mod scoring;
     mod spans;
     mod web;

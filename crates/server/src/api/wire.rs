@@ -146,6 +146,16 @@ pub struct ProjectPatch {
     pub cna_org_id: Option<String>,
 }
 
+/// A new policy: a TOML document (`embargo policy show` prints one) or a preset's name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyIn {
+    /// The policy as TOML; exactly one of `toml` and `preset`.
+    pub toml: Option<String>,
+    /// `connect` or `vitess`.
+    pub preset: Option<String>,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentIn {
@@ -1001,6 +1011,30 @@ pub fn project(p: &Project, with_members: bool) -> ProjectOut {
             short_name: c.short_name.clone(),
             org_id: c.org_id.clone(),
         }),
+    }
+}
+
+/// A project's policy.
+#[derive(Serialize, ToSchema)]
+pub struct PolicyOut {
+    /// The policy as a TOML document, every key written out.
+    pub toml: String,
+    /// One line: time zone, working days, holidays and clocks.
+    pub summary: String,
+    /// The preset it is exactly (`connect`, `vitess`), if it is one.
+    pub preset: Option<&'static str>,
+    /// Whether the project chose it; `false` means it runs the `connect` preset
+    /// because none was ever set.
+    pub set: bool,
+}
+
+pub fn policy(p: &Project) -> PolicyOut {
+    let policy = p.policy();
+    PolicyOut {
+        toml: policy.to_toml(),
+        summary: policy.summary(),
+        preset: policy.preset_name(),
+        set: p.policy.is_some(),
     }
 }
 
