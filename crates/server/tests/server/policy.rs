@@ -156,3 +156,169 @@ async fn project_policy_on_sqlite() {
 async fn project_policy_on_postgres() {
     members_read_it_and_admins_replace_it(Db::Postgres).await;
 }
+
+fn clock<'a>(case: &'a Value, name: &str) -> &'a Value {
+    case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no clock {name} in {}", case["clocks"]))
+}
+
+fn names(case: &Value) -> Vec<&str> {
+    case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
+/// Issue 8, item 2, on the `connect` preset: C3 acknowledge within 5 working days,
+/// C10 collaborators within a day, C6 disclosure within 30 days; the reporter sees C3
+/// and C6. The test app's clock moves; nothing sleeps.
+async fn c3_c6_c10_clocks_on_a_connect_case(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    // Received Monday 2026-09-21 14:13:20 UTC (T0).
+    let (id, tracking) = t.report("connect", minimal_report("Panic")).await;
+    let path = format!("/api/v1/cases/{id}");
+
+    let (status, case) = t.get(&path, Some(&sam.token)).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(
+        names(&case),
+        ["acknowledge", "collaborators-added", "disclosure-target"]
+    );
+    let ack = clock(&case, "acknowledge");
+    assert_eq!(ack["step"], "C3");
+    assert_eq!(ack["state"], "running");
+    assert_eq!(ack["basis"], "5 working days");
+    // Tue 22, Wed 23, Thu 24, Fri 25, Mon 28: due at the end of Monday, UTC.
+    assert_eq!(ack["due_at"], "2026-09-29T00:00:00Z");
+    assert_eq!(ack["start"], "2026-09-21T14:13:20Z");
+    assert_eq!(ack["time_left"], "5 working days left");
+    let c10 = clock(&case, "collaborators-added");
+    assert_eq!(
+        (c10["step"].as_str(), c10["basis"].as_str()),
+        (Some("C10"), Some("1 day"))
+    );
+    assert_eq!(c10["due_at"], "2026-09-22T14:13:20Z");
+    let c6 = clock(&case, "disclosure-target");
+    assert_eq!(
+        (c6["step"].as_str(), c6["basis"].as_str()),
+        (Some("C6"), Some("30 days"))
+    );
+    assert_eq!(c6["due_at"], "2026-10-21T14:13:20Z");
+
+    // The reporter sees the clocks that concern them, and no others.
+    let (_, mine) = t.get(&path, Some(&tracking)).await;
+    assert_eq!(names(&mine), ["acknowledge", "disclosure-target"]);
+
+    // Two days on, C10 is overdue; C3 still runs.
+    t.clock.advance(jiff::SignedDuration::from_hours(48));
+    let (_, case) = t.get(&path, Some(&sam.token)).await;
+    assert_eq!(clock(&case, "collaborators-added")["state"], "overdue");
+    assert_eq!(
+        clock(&case, "collaborators-added")["time_left"],
+        "overdue by 24 hours"
+    );
+    assert_eq!(clock(&case, "acknowledge")["state"], "running");
+
+    // Adding a collaborator meets C10 (late: it shows when); acknowledging meets C3.
+    let (status, body) = t
+        .post(
+            &format!("{path}/collaborators"),
+            Some(&sam.token),
+            json!({"user_id": sam.id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = t
+        .post(&format!("{path}/acknowledge"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = t.get(&path, Some(&sam.token)).await;
+    let c10 = clock(&case, "collaborators-added");
+    assert_eq!(c10["state"], "met");
+    assert_eq!(c10["stopped_at"], "2026-09-23T14:13:20Z");
+    assert_eq!(c10["time_left"], Value::Null);
+    let ack = clock(&case, "acknowledge");
+    assert_eq!(
+        (ack["state"].as_str(), ack["stopped_at"].as_str()),
+        (Some("met"), Some("2026-09-23T14:13:20Z"))
+    );
+    assert_eq!(clock(&case, "disclosure-target")["state"], "running");
+}
+
+#[tokio::test]
+async fn c3_c6_c10_clocks_on_sqlite() {
+    c3_c6_c10_clocks_on_a_connect_case(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn c3_c6_c10_clocks_on_postgres() {
+    c3_c6_c10_clocks_on_a_connect_case(Db::Postgres).await;
+}
+
+/// V6 on the `vitess` preset: the fix is ready within 7 days of the report; the
+/// reporter sees no clock, because the preset shows them none.
+#[tokio::test]
+async fn v6_fix_ready_clock_on_a_vitess_case() {
+    let t = TestApp::new().await;
+    t.project("vitess", &["vitess"]).await;
+    let lead = t
+        .person("lead@example.org", Some(("vitess", Role::Admin)))
+        .await;
+    let (status, body) = json_of(
+        t.req(
+            Method::PUT,
+            "/api/v1/projects/vitess/policy",
+            Some(&lead.token),
+        )
+        .json(&json!({"preset": "vitess"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (id, tracking) = t.report("vitess", minimal_report("SQL injection")).await;
+    let path = format!("/api/v1/cases/{id}");
+    let (_, case) = t.get(&path, Some(&lead.token)).await;
+    assert_eq!(names(&case), ["fix-ready", "forthcoming-fix-notice"]);
+    let v6 = clock(&case, "fix-ready");
+    assert_eq!(
+        (v6["step"].as_str(), v6["basis"].as_str()),
+        (Some("V6"), Some("7 days"))
+    );
+    assert_eq!(v6["due_at"], "2026-09-28T14:13:20Z");
+    let (_, mine) = t.get(&path, Some(&tracking)).await;
+    assert_eq!(names(&mine), Vec::<&str>::new());
+
+    // Rejected before it was met: the clock stops rather than fall overdue.
+    t.clock.advance(jiff::SignedDuration::from_hours(24));
+    let (status, body) = t
+        .post(&format!("{path}/acknowledge"), Some(&lead.token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = t
+        .post(
+            &format!("{path}/decision"),
+            Some(&lead.token),
+            json!({"outcome": "rejected", "reason": "not-a-vulnerability"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
+    let (_, case) = t.get(&path, Some(&lead.token)).await;
+    assert_eq!(clock(&case, "fix-ready")["state"], "stopped");
+    assert_eq!(
+        clock(&case, "fix-ready")["stopped_at"],
+        "2026-09-22T14:13:20Z"
+    );
+}
