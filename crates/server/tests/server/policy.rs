@@ -219,6 +219,26 @@ async fn c3_c6_c10_clocks_on_a_connect_case(db: Db) {
     let (_, mine) = t.get(&path, Some(&tracking)).await;
     assert_eq!(names(&mine), ["acknowledge", "disclosure-target"]);
 
+    // The team's case page has the same clocks in a table.
+    let web = t.signed_in("sam@example.org").await;
+    let page = web.get(&format!("/cases/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let table = &page.html[page.html.find("<h2>Clocks</h2>").expect("a Clocks section")..];
+    let table = &table[..table.find("</table>").expect("a table")];
+    for (clock, due) in [
+        ("acknowledge", "2026-09-29 00:00 UTC"),
+        ("collaborators-added", "2026-09-22 14:13 UTC"),
+        ("disclosure-target", "2026-10-21 14:13 UTC"),
+    ] {
+        let row = &table[table.find(&format!("data-clock=\"{clock}\"")).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(
+            row.contains(due) && row.contains("running"),
+            "{clock}: {row}"
+        );
+    }
+    assert!(table.contains("5 working days left"), "{table}");
+
     // Two days on, C10 is overdue; C3 still runs.
     t.clock.advance(jiff::SignedDuration::from_hours(48));
     let (_, case) = t.get(&path, Some(&sam.token)).await;
