@@ -195,3 +195,26 @@ async fn no_mail_without_an_address_or_without_smtp() {
         "nothing queued that could not be sent"
     );
 }
+
+/// Two instances on one PostgreSQL, both working at once: the receipt goes out once
+/// (the outbox row is the unit, and the claim hands it to one worker).
+#[tokio::test]
+async fn two_instances_send_each_mail_once() {
+    let smtp = SmtpReceiver::start();
+    let t = with_smtp(Db::Postgres, &smtp).await;
+    t.project("connect", &["go"]).await;
+    let other = t.second_instance().await;
+    for n in 0..4 {
+        report_from(&t, Some(&format!("rae{n}@example.net"))).await;
+    }
+    let (a, b) = tokio::join!(run_due(&t.app), run_due(&other));
+    assert_eq!(a.unwrap() + b.unwrap(), 4);
+    let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        (0..4)
+            .map(|n| format!("rae{n}@example.net"))
+            .collect::<Vec<_>>()
+    );
+}
