@@ -564,6 +564,23 @@ mod tests {
         );
         // Internal work tells the reporter nothing.
         assert!(step(Command::Claim).is_empty());
+        let update = |update| [MailKind::CaseUpdated { update }];
+        assert_eq!(
+            step(Command::MessageReporter { body: "hi".into() }),
+            update(CaseUpdate::Message)
+        );
+        assert_eq!(
+            step(Command::AskReporter {
+                body: "which version?".into()
+            }),
+            update(CaseUpdate::Question)
+        );
+        assert_eq!(
+            step(Command::SetFinalDecision(DecisionInput::Confirm {
+                explanation: None
+            })),
+            update(CaseUpdate::Decision)
+        );
     }
 
     #[test]
