@@ -11,7 +11,7 @@
 mod outbound;
 mod wake;
 
-pub use outbound::{Email, MailKind, Recipient, Webhook};
+pub use outbound::{CaseUpdate, Email, MailKind, Recipient, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
 use crate::account::AccountEvent;
@@ -103,6 +103,29 @@ impl Effect {
     pub fn as_str(&self) -> &'static str {
         self.kind().as_str()
     }
+
+    /// The effect as it may stay in the outbox once done: without the secrets it
+    /// carried for its handler (a receipt's tracking token).
+    pub fn redacted(&self) -> Effect {
+        match self {
+            Effect::Email(email) => Effect::Email(Email {
+                to: email.to.clone(),
+                message: email.message.redacted(),
+            }),
+            Effect::ReserveCve
+            | Effect::PublishCve { .. }
+            | Effect::Wake { .. }
+            | Effect::Webhook(_) => self.clone(),
+        }
+    }
+}
+
+/// Which ways out this instance has; work for a way it lacks is not queued at all,
+/// rather than queued for a handler that could only say it cannot do it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outlets {
+    /// Outgoing mail (`mail.smtp_url`) is set up.
+    pub mail: bool,
 }
 
 /// Whose work it is: the stream whose timeline hears how it went.
@@ -181,8 +204,9 @@ impl Planned {
     }
 }
 
-/// The work a case event asks for, given the case as it is after the event.
-pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
+/// The work a case event asks for, given the case as it is after the event and the
+/// ways out this instance has.
+pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<Planned> {
     let reserved = match &case.advisory.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         Some(
@@ -201,11 +225,40 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             .into_iter()
             .collect()
     };
+    // One mail per event, to a reporter who gave an address, when mail is set up.
+    let mail = |message: MailKind| -> Vec<Planned> {
+        let reachable = outlets.mail && case.report.reporter.email.is_some();
+        reachable
+            .then(|| {
+                Planned::now(
+                    Effect::Email(Email {
+                        to: Recipient::Reporter,
+                        message,
+                    }),
+                    e,
+                )
+            })
+            .into_iter()
+            .collect()
+    };
+    let update = |update: CaseUpdate| mail(MailKind::CaseUpdated { update });
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
+        // The first clock's reminder timer (issue 8) joins the receipt here.
+        Event::Submitted { .. } => mail(MailKind::ReportReceived {
+            tracking_token: None,
+        }),
+        Event::Acknowledged => update(CaseUpdate::Acknowledged),
+        Event::QuestionAsked { .. } => update(CaseUpdate::Question),
+        Event::MessagedReporter { .. } => update(CaseUpdate::Message),
+        Event::FinalDecisionSet { .. } => update(CaseUpdate::Decision),
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
-        Event::Disclosed if case.stage == Stage::Disclosed => publish(),
+        Event::Disclosed if case.stage == Stage::Disclosed => {
+            let mut work = publish();
+            work.extend(update(CaseUpdate::Disclosed));
+            work
+        }
         Event::CveReserved { id } => {
             // The ID was reserved a moment ago: nothing to learn before tomorrow.
             let watch = Effect::Wake {
@@ -217,21 +270,14 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             }
             work
         }
-        // Intake asks for nothing yet: the acknowledgment mail (issue 9) and the first
-        // clock's reminder timer (issue 8) go here once they have handlers.
-        Event::Submitted { .. }
-        | Event::Acknowledged
-        | Event::Claimed { .. }
+        Event::Claimed { .. }
         | Event::HandedOver { .. }
         | Event::CollaboratorAdded { .. }
         | Event::CollaboratorRemoved { .. }
-        | Event::MessagedReporter { .. }
         | Event::ReporterReplied { .. }
         | Event::NoteAdded { .. }
-        | Event::QuestionAsked { .. }
         | Event::QuestionAnswered { .. }
         | Event::PreliminaryDecisionSet { .. }
-        | Event::FinalDecisionSet { .. }
         | Event::MarkedPublic { .. }
         | Event::AttachmentAdded { .. }
         | Event::CvssProposed { .. }
@@ -423,7 +469,11 @@ mod tests {
         let mut effects_seen = Vec::new();
         for e in &events {
             case.apply(e);
-            effects_seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
+            effects_seen.extend(
+                case_effects(case, e, Outlets::default())
+                    .into_iter()
+                    .map(|p| p.effect),
+            );
         }
         effects_seen
     }
@@ -434,9 +484,121 @@ mod tests {
         for e in &events {
             assert_eq!(e.actor, ActorRef::System);
             case.apply(e);
-            seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
+            seen.extend(
+                case_effects(case, e, Outlets::default())
+                    .into_iter()
+                    .map(|p| p.effect),
+            );
         }
         Ok(seen)
+    }
+
+    fn mails(case: &Case, events: &[Recorded<Event>], outlets: Outlets) -> Vec<MailKind> {
+        events
+            .iter()
+            .flat_map(|e| case_effects(case, e, outlets))
+            .filter_map(|p| match p.effect {
+                Effect::Email(Email {
+                    to: Recipient::Reporter,
+                    message,
+                }) => Some(message),
+                Effect::Email(_)
+                | Effect::ReserveCve
+                | Effect::PublishCve { .. }
+                | Effect::Wake { .. }
+                | Effect::Webhook(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_reporter_gets_a_receipt_and_a_mail_per_visible_change_only_when_reachable() {
+        let submitted = |email: Option<&str>| {
+            let draft = Draft {
+                title: "t".into(),
+                description: "d".into(),
+                reporter_email: email.map(Into::into),
+                ..Draft::default()
+            };
+            submit(
+                &Actor::Anonymous,
+                &project(),
+                CaseId::from_entropy(1),
+                draft,
+                Channel::Web,
+                vec![],
+                at(0),
+            )
+            .unwrap()
+        };
+        let on = Outlets { mail: true };
+        let events = submitted(Some("ana@example.org"));
+        let case = Case::replay(&events).unwrap();
+        // The token is the shell's to fill in: core plans the receipt without it.
+        assert_eq!(
+            mails(&case, &events, on),
+            [MailKind::ReportReceived {
+                tracking_token: None
+            }]
+        );
+        assert!(mails(&case, &events, Outlets::default()).is_empty());
+        let anonymous = submitted(None);
+        assert!(mails(&Case::replay(&anonymous).unwrap(), &anonymous, on).is_empty());
+
+        let mut case = case;
+        let sam = Actor::User(User {
+            id: UserId(2),
+            name: "Sam".into(),
+            instance_admin: false,
+        });
+        let mut step = |cmd: Command| {
+            let events = decide(&sam, &project(), &case, cmd, at(case.version as i64)).unwrap();
+            for e in &events {
+                case.apply(e);
+            }
+            mails(&case, &events, on)
+        };
+        assert_eq!(
+            step(Command::Acknowledge),
+            [MailKind::CaseUpdated {
+                update: CaseUpdate::Acknowledged
+            }]
+        );
+        // Internal work tells the reporter nothing.
+        assert!(step(Command::Claim).is_empty());
+        let update = |update| [MailKind::CaseUpdated { update }];
+        assert_eq!(
+            step(Command::MessageReporter { body: "hi".into() }),
+            update(CaseUpdate::Message)
+        );
+        assert_eq!(
+            step(Command::AskReporter {
+                body: "which version?".into()
+            }),
+            update(CaseUpdate::Question)
+        );
+        assert_eq!(
+            step(Command::SetFinalDecision(DecisionInput::Confirm {
+                explanation: None
+            })),
+            update(CaseUpdate::Decision)
+        );
+    }
+
+    #[test]
+    fn a_redacted_receipt_keeps_no_token() {
+        let effect = Effect::Email(Email {
+            to: Recipient::Reporter,
+            message: MailKind::ReportReceived {
+                tracking_token: Some("emb_t_secret".into()),
+            },
+        });
+        let json = serde_json::to_string(&effect.redacted()).unwrap();
+        assert!(!json.contains("emb_t_secret"), "{json}");
+        assert_eq!(
+            json,
+            r#"{"kind":"email","to":{"to":"reporter"},"message":{"message":"report-received"}}"#
+        );
     }
 
     #[test]
@@ -633,7 +795,7 @@ mod tests {
         )
         .unwrap();
         case.apply(&events[0]);
-        let planned = case_effects(&case, &events[0]);
+        let planned = case_effects(&case, &events[0], Outlets::default());
         assert_eq!(planned.len(), 1);
         assert_eq!(planned[0].due, at(500) + WATCH_INTERVAL);
         assert_eq!(planned[0].effect.kind(), EffectKind::Wake);
@@ -653,7 +815,9 @@ mod tests {
             },
             Effect::Email(Email {
                 to: Recipient::Reporter,
-                message: MailKind::ReportReceived,
+                message: MailKind::ReportReceived {
+                    tracking_token: Some("t".into()),
+                },
             }),
             Effect::Webhook(Webhook {
                 channel: "chat".into(),

@@ -25,6 +25,63 @@ pub struct Settings {
     pub log: Log,
     pub cve_services: CveServicesSettings,
     pub csaf: CsafSettings,
+    pub mail: MailSettings,
+}
+
+/// Outgoing mail: the reporter's receipt and the news of their case (C1, C4). Off
+/// while `smtp_url` is unset: no mail is then queued at all.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// `smtp://host:port`, `smtp://host:587?tls=starttls` or
+    /// `smtps://user:pass@host:465`; the password is a secret, never logged.
+    pub smtp_url: Option<String>,
+    /// The address mail comes from; required with `smtp_url`.
+    pub from: Option<String>,
+}
+
+impl MailSettings {
+    /// The SMTP server and sender address, if mail is set up (and checked: `check`
+    /// refused bad values at start-up).
+    pub fn outgoing(&self) -> Option<(embargo_mail::smtp::SmtpSettings, String)> {
+        let smtp = embargo_mail::smtp::SmtpSettings::parse(self.smtp_url.as_deref()?).ok()?;
+        Some((smtp, self.from.clone()?))
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(());
+        };
+        // The mail crate's errors name `mail.smtp_url` and never show the password.
+        embargo_mail::smtp::SmtpSettings::parse(url)
+            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        let Some(from) = &self.from else {
+            return Err(SettingsError::Invalid(
+                "`mail.from`: required when `mail.smtp_url` is set, e.g. security@example.org"
+                    .into(),
+            ));
+        };
+        embargo_core::text::email("mail.from", from)
+            .map_err(|_| {
+                SettingsError::Invalid(format!(
+                    "`mail.from`: `{from}` is not an e-mail address like security@example.org"
+                ))
+            })
+            .map(drop)
+    }
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let smtp = self.smtp_url.as_deref().map(|u| {
+            embargo_mail::smtp::SmtpSettings::parse(u)
+                .map_or_else(|_| "<unreadable>".to_owned(), |s| s.to_string())
+        });
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &smtp)
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 /// Publishing CSAF documents (CSAF 2.0 section 7).
@@ -149,6 +206,7 @@ impl Default for Settings {
             log: Log::default(),
             cve_services: CveServicesSettings::default(),
             csaf: CsafSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -201,6 +259,7 @@ impl std::fmt::Debug for Settings {
             .field("log", &self.log)
             .field("cve_services", &self.cve_services)
             .field("csaf", &self.csaf)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -224,7 +283,7 @@ pub enum SettingsError {
 
 /// The environment variables read, besides the `EMBARGO_<SECTION>__<KEY>` ones.
 const TOP_LEVEL: [&str; 5] = ["listen", "data_dir", "database_url", "public_url", "config"];
-const SECTIONS: [&str; 5] = ["limits", "auth", "log", "cve_services", "csaf"];
+const SECTIONS: [&str; 6] = ["limits", "auth", "log", "cve_services", "csaf", "mail"];
 
 /// `setting `limits.attachment_bytes`: invalid type … (from EMBARGO_… environment variable)`.
 fn describe(e: figment::Error) -> SettingsError {
@@ -341,6 +400,7 @@ impl Settings {
                 "`csaf.well_known_project`: {why}"
             )));
         }
+        self.mail.check()?;
         if self.data_dir.as_os_str().is_empty() {
             return bad("`data_dir`: must not be empty");
         }
@@ -484,6 +544,17 @@ allow_local_http = false
 # project's metadata is at /p/SLUG/csaf/provider-metadata.json, listed in
 # /.well-known/security.txt.
 # well_known_project = "connect"
+
+[mail]
+# Outgoing mail: the reporter's receipt with their tracking link, and a mail at each
+# change of their case they can see. Unset: no mail is queued (the log says so at
+# start-up), and reporters keep their link from the report page.
+# smtp_url = "smtp://localhost:25"                     (plain, e.g. a local MTA)
+# smtp_url = "smtp://mail.example.org:587?tls=starttls"
+# smtp_url = "smtps://user:password@mail.example.org:465"
+# Best given as EMBARGO_MAIL__SMTP_URL when it carries a password.
+# The address mail comes from; required with smtp_url.
+# from = "security@example.org"
 "#;
 
 #[cfg(test)]
@@ -589,6 +660,31 @@ mod tests {
                 e.contains("`csaf.well_known_project`: may contain only"),
                 "{e}"
             );
+            jail.set_env("EMBARGO_CSAF__WELL_KNOWN_PROJECT", "connect");
+
+            jail.set_env("EMBARGO_MAIL__SMTP_URL", "smtp://u:pw@mail.example.org:25");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("`mail.smtp_url`"), "{e}");
+            assert!(!e.contains("pw@"), "the password stays secret: {e}");
+            jail.set_env("EMBARGO_MAIL__SMTP_URL", "http://mail.example.org");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("`mail.smtp_url`") && e.contains("http"), "{e}");
+            jail.set_env(
+                "EMBARGO_MAIL__SMTP_URL",
+                "smtps://u:hunter2@mail.example.org:465",
+            );
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("`mail.from`: required"), "{e}");
+            jail.set_env("EMBARGO_MAIL__FROM", "not an address");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(
+                e.contains("`mail.from`") && e.contains("not an address"),
+                "{e}"
+            );
+            jail.set_env("EMBARGO_MAIL__FROM", "security@example.org");
+            let s = load(&Overrides::default()).unwrap();
+            assert!(s.mail.outgoing().is_some());
+            assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
             Ok(())
         });
     }

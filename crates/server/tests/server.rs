@@ -11,6 +11,7 @@ mod server {
     mod cve;
     mod documents;
     mod listings;
+    mod mail;
     mod openapi;
     mod permissions;
     mod policy;

@@ -187,12 +187,14 @@ pub trait ProjectStore: Send + Sync {
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Stores a new case. Like every append, it queues the work the events ask for
-    /// (`core::effect::case_effects`) in the same transaction, and returns it.
+    /// (`core::effect::case_effects`) in the same transaction, and returns it. Only the
+    /// hash of the tracking token is kept with the case; the token itself rides in the
+    /// receipt's outbox payload until that mail is sent (`finish_job` clears it).
     async fn submit_case(
         &self,
         case: &Case,
         events: &[Recorded<Event>],
-        tracking_token: &SecretHash,
+        tracking_token: &str,
         files: &[NewFile],
     ) -> Result<Vec<Queued>>;
     /// Appends to a case read at version `before`; [`StoreError::Conflict`] if it moved.
@@ -249,7 +251,10 @@ pub trait OutboxStore: Send + Sync {
     /// Claims the earliest due job nobody holds, until `lease_until`, counting an
     /// attempt. While the lease runs no other claim gets it, whichever instance asks.
     async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>>;
-    /// Marks a claimed job done. A claim whose lease ran out and whose job was claimed
+    /// Which ways out the instance has (set once at start-up): work for one it lacks,
+    /// e.g. mail without `mail.smtp_url`, is not queued. None until set.
+    fn set_outlets(&self, outlets: embargo_core::effect::Outlets);
+    /// Marks a claimed job done, clearing the secrets its payload carried. A claim whose lease ran out and whose job was claimed
     /// again changes nothing.
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
     /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).

@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
@@ -45,6 +45,7 @@ pub struct ReceivedMail {
 pub struct SmtpReceiver {
     address: SocketAddr,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    refusals: Arc<AtomicUsize>,
 }
 
 impl SmtpReceiver {
@@ -77,18 +78,31 @@ impl SmtpReceiver {
             .local_addr()
             .expect("the test SMTP server's address");
         let inbox = Arc::new(Mutex::new(Vec::new()));
+        let refusals = Arc::new(AtomicUsize::new(0));
         let shared = inbox.clone();
+        let shared_refusals = refusals.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let inbox = shared.clone();
+                let refusals = shared_refusals.clone();
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     // A client that hangs up mid-session is its own business.
-                    let _ = serve(stream, inbox, login, tls);
+                    let _ = serve(stream, inbox, refusals, login, tls);
                 });
             }
         });
-        SmtpReceiver { address, inbox }
+        SmtpReceiver {
+            address,
+            inbox,
+            refusals,
+        }
+    }
+
+    /// Answers the next `n` recipients `451 4.3.0` (try again later), whoever they are,
+    /// as a greylisting or overloaded server does.
+    pub fn refuse_next(&self, n: usize) {
+        self.refusals.store(n, Ordering::SeqCst);
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -108,6 +122,7 @@ impl SmtpReceiver {
 
 struct Session {
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    refusals: Arc<AtomicUsize>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -130,10 +145,14 @@ impl Handler for Session {
             .split('@')
             .next()
             .unwrap_or_default();
-        if local.starts_with("reject") {
-            Response::custom(550, "5.1.1 No such user here".to_owned())
-        } else if local.starts_with("tempfail") {
+        let refused = self
+            .refusals
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refused || local.starts_with("tempfail") {
             Response::custom(451, "4.3.0 Try again later".to_owned())
+        } else if local.starts_with("reject") {
+            Response::custom(550, "5.1.1 No such user here".to_owned())
         } else {
             self.to.push(to.to_owned());
             mailin::response::OK
@@ -208,6 +227,7 @@ fn tls_stream(config: &Arc<rustls::ServerConfig>, stream: TcpStream) -> std::io:
 fn serve(
     stream: TcpStream,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    refusals: Arc<AtomicUsize>,
     login: bool,
     tls: Encryption,
 ) -> std::io::Result<()> {
@@ -226,6 +246,7 @@ fn serve(
     let over_tls = Arc::new(AtomicBool::new(false));
     let handler = Session {
         inbox,
+        refusals,
         from: String::new(),
         to: Vec::new(),
         data: Vec::new(),

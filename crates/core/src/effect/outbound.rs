@@ -26,10 +26,43 @@ pub enum Recipient {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "message", rename_all = "kebab-case")]
 pub enum MailKind {
-    /// The report arrived, with the tracking link (C1, C3).
-    ReportReceived,
-    /// The team wrote or the case moved: the event at `seq` on the case's timeline.
-    CaseUpdated { seq: u64 },
+    /// The report arrived, with the tracking link (C1, C3). `core` plans it without the
+    /// token, which the shell draws: the store fills it in when it queues the mail, and
+    /// clears it again ([`MailKind::redacted`]) when the job is finished.
+    ReportReceived {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_token: Option<String>,
+    },
+    /// The case moved or the team wrote, in a way the reporter sees (C4).
+    CaseUpdated { update: CaseUpdate },
+}
+
+impl MailKind {
+    /// The same mail without the secrets it carried until it was sent.
+    pub fn redacted(&self) -> MailKind {
+        match self {
+            MailKind::ReportReceived { .. } => MailKind::ReportReceived {
+                tracking_token: None,
+            },
+            MailKind::CaseUpdated { update } => MailKind::CaseUpdated { update: *update },
+        }
+    }
+}
+
+/// What changed for the reporter. The words are the handler's; the text of a message
+/// or question stays behind the tracking link, so no embargoed words sit in a mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseUpdate {
+    Acknowledged,
+    /// The team needs more information: a question waits.
+    Question,
+    /// The team wrote to the reporter.
+    Message,
+    /// The team's final decision.
+    Decision,
+    /// The case is public.
+    Disclosed,
 }
 
 /// A notice to one of a project's channels.

@@ -112,7 +112,7 @@ impl App {
             let tracking_token = secrets::token(secrets::TRACKING_TOKEN_PREFIX);
             match self
                 .store()
-                .submit_case(&case, &events, &SecretHash::of(&tracking_token), &files)
+                .submit_case(&case, &events, &tracking_token, &files)
                 .await
             {
                 Ok(queued) => {

@@ -417,12 +417,7 @@ impl App {
         let never_shown = crate::secrets::token(crate::secrets::TRACKING_TOKEN_PREFIX);
         match self
             .store()
-            .submit_case(
-                &case,
-                &events,
-                &embargo_store::SecretHash::of(&never_shown),
-                &[],
-            )
+            .submit_case(&case, &events, &never_shown, &[])
             .await
         {
             Ok(queued) => {

@@ -50,6 +50,16 @@ struct Inner {
     csaf_signer: Result<Option<Arc<crate::signing::Signer>>, String>,
     /// CVE Services, or why there is none (off, or settings it cannot use).
     cve_services: Result<embargo_cve_services::CveServices, String>,
+    /// Outgoing mail, if `mail.smtp_url` is set; `Err` if it cannot be used.
+    mailer: Result<Option<Mailer>, String>,
+}
+
+/// Where outgoing mail goes and whom it is from.
+pub struct Mailer {
+    pub sender: embargo_mail::smtp::SmtpSender,
+    pub from: String,
+    /// `mail.smtp_url` as it may be shown (no password).
+    pub server: String,
 }
 
 impl App {
@@ -60,6 +70,22 @@ impl App {
             Some(path) => crate::signing::Signer::load(path).map(|s| Some(Arc::new(s))),
             None => Ok(None),
         };
+        let mailer = match settings.mail.outgoing() {
+            Some((smtp, from)) => embargo_mail::smtp::SmtpSender::new(&smtp)
+                .map(|sender| {
+                    Some(Mailer {
+                        sender,
+                        from,
+                        server: smtp.to_string(),
+                    })
+                })
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        };
+        // Work for a way out this instance lacks is never queued.
+        store.set_outlets(embargo_core::effect::Outlets {
+            mail: matches!(mailer, Ok(Some(_))),
+        });
         App {
             inner: Arc::new(Inner {
                 store,
@@ -68,6 +94,7 @@ impl App {
                 limiters,
                 cve_services,
                 csaf_signer,
+                mailer,
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
             }),
@@ -115,7 +142,13 @@ impl App {
     /// Settings that parse but cannot be used (an unreadable key file, …): start-up
     /// stops with these.
     pub fn unusable_settings(&self) -> Option<String> {
-        self.inner.csaf_signer.as_ref().err().cloned()
+        let mailer = self.inner.mailer.as_ref().err();
+        self.inner.csaf_signer.as_ref().err().or(mailer).cloned()
+    }
+
+    /// Outgoing mail, if this instance has it.
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.inner.mailer.as_ref().ok().and_then(Option::as_ref)
     }
 
     /// The CVE Services client, or why there is none.

@@ -1,13 +1,139 @@
-//! `email`: not wired yet (issue 9 adds the sending). Nothing queues e-mail today; if
-//! something did, its subject's timeline would say plainly that it was not sent.
+//! `email`: a mail to the reporter (C1, C4), rendered from the case as it is when it
+//! is sent and handed to the SMTP server. Subjects name the project and the case id,
+//! never the title (an embargoed title must not sit in a mailbox or a mail log).
+//! Every mail of a case threads under its receipt (`References`), and a retried send
+//! carries the same `Message-ID`, so a duplicate is recognisably the same mail.
 
 use super::Outcome;
-use crate::app::{App, AppResult};
-use embargo_core::effect::Email;
+use crate::app::{App, AppResult, Mailer};
+use embargo_core::case::Case;
+use embargo_core::effect::{CaseUpdate, Email, MailKind, Recipient};
+use embargo_core::project::Project;
+use embargo_mail::outgoing::{Address, OutgoingMail, Protection};
+use embargo_mail::reply::message_id_for;
 use embargo_store::Job;
 
-pub(super) async fn handle(_app: &App, _job: &Job, _email: &Email) -> AppResult<Outcome> {
-    Ok(Outcome::GiveUp(
-        "this instance cannot send e-mail yet; the message was not sent".into(),
-    ))
+pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Outcome> {
+    let Some(mailer) = app.mailer() else {
+        // Queued while mail was set up, and it no longer is.
+        return Ok(Outcome::GiveUp(
+            "mail is not set up on this instance (mail.smtp_url); the message was not sent".into(),
+        ));
+    };
+    let Some((case, project)) = app.store().case_for_job(job).await? else {
+        return Ok(Outcome::Done);
+    };
+    let to = match &email.to {
+        Recipient::Reporter => case.report.reporter.email.clone(),
+        // Mail to members arrives with their notification settings (issue 9, item 4).
+        Recipient::User { .. } => None,
+    };
+    let Some(to) = to else {
+        return Ok(Outcome::GiveUp(
+            "the recipient has no e-mail address".into(),
+        ));
+    };
+    let mail = match render(app, mailer, job, &case, &project, &email.message, to) {
+        Ok(mail) => mail,
+        Err(why) => return Ok(Outcome::GiveUp(why)),
+    };
+    let built = match mail.build(Protection::None) {
+        Ok(built) => built,
+        Err(e) => return Ok(Outcome::GiveUp(format!("the mail could not be built: {e}"))),
+    };
+    Ok(match mailer.sender.send(&built).await {
+        Ok(accepted) => {
+            tracing::info!(case.id = %case.id, answer = %accepted.server_answer, "mail sent");
+            Outcome::Done
+        }
+        Err(e) if e.should_retry() => Outcome::Retry {
+            reason: e.to_string(),
+            after: None,
+        },
+        Err(e) => Outcome::GiveUp(e.to_string()),
+    })
+}
+
+fn render(
+    app: &App,
+    mailer: &Mailer,
+    job: &Job,
+    case: &Case,
+    project: &Project,
+    message: &MailKind,
+    to: String,
+) -> Result<OutgoingMail, String> {
+    let domain = mailer.from.rsplit_once('@').map_or("", |(_, d)| d);
+    let id = |key: &str| message_id_for(key, domain).map_err(|e| e.to_string());
+    // The receipt's id is the case's thread root; later mails answer it.
+    let receipt = id(&format!("{}.receipt", case.id))?;
+    let name = &project.name;
+    let case_id = &case.id;
+    let (message_id, what, text) = match message {
+        MailKind::ReportReceived { tracking_token } => {
+            let link = match tracking_token {
+                Some(token) => format!(
+                    "Follow your report, answer the team's questions and read their \
+                     messages at your tracking link:\n\n    {}\n\nKeep this link private: \
+                     whoever holds it can read the case. It is shown only here and on the \
+                     page you reported from.\n",
+                    app.url(&format!("/track/{token}"))
+                ),
+                None => String::new(),
+            };
+            let text = format!(
+                "Thank you for reporting a security problem to {name}. Your report is \
+                 case {case_id}.\n\n{link}\nWhat happens next: the security team \
+                 acknowledges your report, assesses it and decides whether it is a \
+                 vulnerability. You will get a mail like this one at each step, and \
+                 whenever the team has a question or a message for you.\n"
+            );
+            (receipt.clone(), "report received", text)
+        }
+        MailKind::CaseUpdated { update } => {
+            let (what, news) = match update {
+                CaseUpdate::Acknowledged => (
+                    "acknowledged",
+                    "The security team has acknowledged your report and is looking into it.",
+                ),
+                CaseUpdate::Question => (
+                    "a question for you",
+                    "The security team has a question for you. Please answer it on your \
+                     tracking page.",
+                ),
+                CaseUpdate::Message => (
+                    "a message for you",
+                    "The security team wrote to you. Read it on your tracking page.",
+                ),
+                CaseUpdate::Decision => (
+                    "decision",
+                    "The security team has decided on your report. Read the decision on \
+                     your tracking page.",
+                ),
+                CaseUpdate::Disclosed => (
+                    "disclosed",
+                    "The case is now public. Thank you for reporting it.",
+                ),
+            };
+            let text = format!(
+                "Case {case_id} at {name}: {news}\n\nUse the tracking link from the first \
+                 mail about this case.\n"
+            );
+            (id(&format!("{}.{}", case.id, job.id))?, what, text)
+        }
+    };
+    let threaded = message_id != receipt;
+    Ok(OutgoingMail {
+        from: Address::named(format!("{name} security"), mailer.from.clone()),
+        to: vec![Address::new(to)],
+        reply_to: None,
+        subject: format!("[{name}] {case_id}: {what}"),
+        text,
+        html: None,
+        message_id,
+        in_reply_to: threaded.then(|| receipt.clone()),
+        references: if threaded { vec![receipt] } else { Vec::new() },
+        // Out-of-office replies must not answer us (RFC 3834).
+        headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+    })
 }

@@ -76,6 +76,13 @@ pub async fn run(app: App, shutdown: impl Future<Output = ()> + Send + 'static) 
     });
     let listener = tokio::spawn(listen(app.clone()));
     tracing::info!("worker started");
+    match app.mailer() {
+        Some(m) => tracing::info!(smtp = %m.server, from = %m.from, "mail: sending through SMTP"),
+        None => tracing::info!(
+            "mail: not set up (mail.smtp_url), so no mail is queued; reporters keep the \
+             tracking link shown when they report"
+        ),
+    }
     loop {
         while !*stopping.borrow() {
             match run_one(&app).await {

@@ -9,6 +9,8 @@ type Backing = PostgresStore;
 pub struct PostgresStore {
     writer: Pool,
     reader: Pool,
+    /// Whether mail effects are queued (`OutboxStore::set_outlets`).
+    mail_outlet: std::sync::atomic::AtomicBool,
 }
 
 impl PostgresStore {
@@ -26,6 +28,7 @@ impl PostgresStore {
         let store = PostgresStore {
             writer: pool.clone(),
             reader: pool,
+            mail_outlet: Default::default(),
         };
         store.ensure_projection_version().await?;
         Ok(store)

@@ -13,6 +13,8 @@ type Backing = SqliteStore;
 pub struct SqliteStore {
     writer: Pool,
     reader: Pool,
+    /// Whether mail effects are queued (`OutboxStore::set_outlets`).
+    mail_outlet: std::sync::atomic::AtomicBool,
 }
 
 impl SqliteStore {
@@ -37,7 +39,11 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        let store = SqliteStore { writer, reader };
+        let store = SqliteStore {
+            writer,
+            reader,
+            mail_outlet: Default::default(),
+        };
         store.ensure_projection_version().await?;
         Ok(store)
     }

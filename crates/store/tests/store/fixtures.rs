@@ -160,11 +160,27 @@ pub async fn report(
     n: u64,
     files: Vec<(Attachment, NewFile)>,
 ) -> Case {
+    submit_report(store, p, n, files, None).await
+}
+
+/// Like [`report`], from a reporter who may give an address.
+pub async fn report_from(store: &dyn Store, p: &Project, n: u64, email: Option<&str>) -> Case {
+    submit_report(store, p, n, vec![], email).await
+}
+
+async fn submit_report(
+    store: &dyn Store,
+    p: &Project,
+    n: u64,
+    files: Vec<(Attachment, NewFile)>,
+    email: Option<&str>,
+) -> Case {
     let id = CaseId::from_entropy(n);
     let draft = Draft {
         title: format!("Report {n}"),
         description: "Steps to reproduce".into(),
         component: Some("go".into()),
+        reporter_email: email.map(Into::into),
         ..Draft::default()
     };
     let (metas, blobs): (Vec<_>, Vec<_>) = files.into_iter().unzip();
@@ -180,7 +196,7 @@ pub async fn report(
     .unwrap();
     let case = Case::replay(&events).unwrap();
     store
-        .submit_case(&case, &events, &tracking(n), &blobs)
+        .submit_case(&case, &events, &format!("tracking-token-{n}"), &blobs)
         .await
         .unwrap();
     case

@@ -1021,3 +1021,78 @@ pub async fn queued_work_wakes_other_instances(b: &Backend) {
         }
     }
 }
+
+/// Every outbox payload, as the database holds it.
+async fn outbox_payloads(b: &Backend) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let sql = "SELECT payload FROM outbox ORDER BY id";
+    if b.raw_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("payload"))
+            .collect()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&b.raw_url).await.unwrap();
+        sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("payload"))
+            .collect()
+    }
+}
+
+pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Backend) {
+    use embargo_core::effect::{Effect, Email, MailKind, Outlets, Recipient};
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    // Without mail set up, nothing is queued for the reporter at all.
+    report_from(s, &p, 1, Some("ana@example.org")).await;
+    assert!(outbox_payloads(b).await.is_empty());
+
+    s.set_outlets(Outlets { mail: true });
+    let anonymous = report_from(s, &p, 2, None).await;
+    assert!(outbox_payloads(b).await.is_empty(), "no address, no mail");
+    let case = report_from(s, &p, 3, Some("ana@example.org")).await;
+    let token = "tracking-token-3";
+    let job = s.claim_job(at(1_000), at(2_000)).await.unwrap().unwrap();
+    assert_eq!(job.subject.case(), Some(&case.id));
+    assert_eq!(
+        job.effect,
+        Effect::Email(Email {
+            to: Recipient::Reporter,
+            message: MailKind::ReportReceived {
+                tracking_token: Some(token.into())
+            },
+        })
+    );
+    assert!(outbox_payloads(b).await[0].contains(token));
+    // A retry keeps it: the mail is not sent yet.
+    s.retry_job(&job, "451 try later", at(1_500)).await.unwrap();
+    assert!(outbox_payloads(b).await[0].contains(token));
+    let job = s.claim_job(at(1_500), at(2_500)).await.unwrap().unwrap();
+    s.finish_job(&job, at(1_600)).await.unwrap();
+    let payloads = outbox_payloads(b).await;
+    assert_eq!(payloads.len(), 1);
+    assert!(!payloads[0].contains(token), "{}", payloads[0]);
+    assert!(payloads[0].contains("report-received"), "{}", payloads[0]);
+    // The token still opens the case: only the outbox forgot it.
+    assert!(
+        s.case_for_tracking_token(&tracking(3))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A change the reporter sees is one more mail; one they do not see, none.
+    let acked = act(s, &p, &case, &team(&sam), Command::Acknowledge).await;
+    act(s, &p, &acked, &team(&sam), Command::Claim).await;
+    act(s, &p, &anonymous, &team(&sam), Command::Acknowledge).await;
+    let payloads = outbox_payloads(b).await;
+    assert_eq!(payloads.len(), 2, "{payloads:?}");
+    assert!(payloads[1].contains("acknowledged"), "{}", payloads[1]);
+}

@@ -119,9 +119,10 @@ impl crate::CaseStore for Backing {
         &self,
         case: &Case,
         events: &[Recorded<Event>],
-        tracking_token: &SecretHash,
+        tracking_token: &str,
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
+        let tracking_hash = SecretHash::of(tracking_token);
         let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
@@ -135,7 +136,7 @@ impl crate::CaseStore for Backing {
         .bind(case.version as i64)
         .bind(micros(case.received_at))
         .bind(micros(case.updated_at))
-        .bind(&tracking_token.0[..])
+        .bind(&tracking_hash.0[..])
         .bind(to_json(case))
         .execute(&mut *tx)
         .await;
@@ -155,7 +156,8 @@ impl crate::CaseStore for Backing {
         )
         .await?;
         save_files(&mut tx, &case.id, files).await?;
-        let queued = queue_case_effects(&mut tx, case, events).await?;
+        let queued =
+            queue_case_effects(&mut tx, case, events, self.outlets(), Some(tracking_token)).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -178,7 +180,7 @@ impl crate::CaseStore for Backing {
         .await?;
         save_case(&mut tx, case).await?;
         save_files(&mut tx, &case.id, files).await?;
-        let queued = queue_case_effects(&mut tx, case, events).await?;
+        let queued = queue_case_effects(&mut tx, case, events, self.outlets(), None).await?;
         tx.commit().await?;
         Ok(queued)
     }

@@ -9,7 +9,7 @@ use crate::{Job, Queued, Result};
 use embargo_core::Timestamp;
 use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
-use embargo_core::effect::{self, Planned, Subject};
+use embargo_core::effect::{self, Effect, Email, MailKind, Outlets, Planned, Subject};
 use embargo_core::event::{Event, Recorded};
 use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
@@ -54,15 +54,29 @@ async fn queue(
     Ok(queued)
 }
 
-/// Queues the work case events ask for, given the case after them.
+/// Queues the work case events ask for, given the case after them. At intake the
+/// reporter's tracking token, which only the shell knows, goes into the receipt's
+/// payload; `finish_job` takes it out again.
 pub(super) async fn queue_case_effects(
     tx: &mut Tx,
     case: &Case,
     events: &[Recorded<Event>],
+    outlets: Outlets,
+    tracking_token: Option<&str>,
 ) -> Result<Vec<Queued>> {
     let planned = events
         .iter()
-        .flat_map(|e| effect::case_effects(case, e))
+        .flat_map(|e| effect::case_effects(case, e, outlets))
+        .map(|mut p| {
+            if let Effect::Email(Email {
+                message: MailKind::ReportReceived { tracking_token: t },
+                ..
+            }) = &mut p.effect
+            {
+                *t = tracking_token.map(str::to_owned);
+            }
+            p
+        })
         .collect();
     let now = events.last().map_or(case.updated_at, |e| e.at);
     queue(tx, &Subject::Case(case.id.clone()), planned, now).await
@@ -95,6 +109,14 @@ pub(super) async fn queue_account_effects(
         queued.extend(queue(tx, &Subject::account_of(&e.event), planned, e.at).await?);
     }
     Ok(queued)
+}
+
+impl Backing {
+    pub(super) fn outlets(&self) -> Outlets {
+        Outlets {
+            mail: self.mail_outlet.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
 }
 
 fn job(r: &DbRow) -> Result<Job> {
@@ -135,16 +157,24 @@ impl crate::OutboxStore for Backing {
         row.as_ref().map(job).transpose()
     }
 
+    fn set_outlets(&self, outlets: Outlets) {
+        self.mail_outlet
+            .store(outlets.mail, std::sync::atomic::Ordering::Relaxed);
+    }
+
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()> {
         // `attempts` fences the claim: a worker whose lease ran out and whose job was
-        // claimed again cannot settle the newer attempt.
+        // claimed again cannot settle the newer attempt. The secrets the job carried
+        // (a receipt's tracking token) leave with it, in the same statement.
         sqlx::query(
-            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL \
+            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL, \
+                               payload = $4 \
              WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
         )
         .bind(job.id)
         .bind(i64::from(job.attempts))
         .bind(micros(now))
+        .bind(to_json(&job.effect.redacted()))
         .execute(&self.writer)
         .await?;
         Ok(())

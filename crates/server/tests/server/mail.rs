@@ -1,0 +1,220 @@
+//! Mail to the reporter (issue 9): the receipt with a tracking link that works, one
+//! mail per change they can see, retried when the SMTP server says "later", none when
+//! they gave no address — through a real SMTP receiver over TCP, on both databases.
+
+use super::support::*;
+use embargo_core::project::Role;
+use embargo_server::worker::run_due;
+use embargo_testkit::smtp::{ReceivedMail, SmtpReceiver};
+use jiff::SignedDuration;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn with_smtp(db: Db, smtp: &SmtpReceiver) -> TestApp {
+    let url = smtp.url();
+    TestApp::build(db, |s| {
+        s.mail.smtp_url = Some(url);
+        s.mail.from = Some("security@connect.example".into());
+    })
+    .await
+}
+
+fn parsed(mail: &ReceivedMail) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(&mail.data)
+        .expect("a mail we sent parses")
+}
+
+fn text(mail: &ReceivedMail) -> String {
+    parsed(mail).body_text(0).unwrap_or_default().into_owned()
+}
+
+fn subject(mail: &ReceivedMail) -> String {
+    parsed(mail).subject().unwrap_or_default().to_owned()
+}
+
+fn message_id(mail: &ReceivedMail) -> String {
+    parsed(mail).message_id().unwrap_or_default().to_owned()
+}
+
+const TITLE: &str = "Unbounded frame allocation in connect-go";
+
+async fn report_from(t: &TestApp, email: Option<&str>) -> (String, String) {
+    let mut body = minimal_report(TITLE);
+    if let Some(email) = email {
+        body["reporter_email"] = json!(email);
+    }
+    t.report("connect", body).await
+}
+
+async fn the_reporter_hears_of_their_report_and_each_visible_change(db: Db) {
+    let smtp = SmtpReceiver::start();
+    let t = with_smtp(db, &smtp).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (id, tracking) = report_from(&t, Some("rae@example.net")).await;
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "exactly one receipt");
+    let receipt = &got[0];
+    assert_eq!(receipt.to, ["rae@example.net"]);
+    let (subject_line, body) = (subject(receipt), text(receipt));
+    assert!(
+        subject_line.contains(&id) && subject_line.to_lowercase().contains("connect"),
+        "{subject_line}"
+    );
+    assert!(
+        !subject_line.contains("frame"),
+        "never the embargoed title: {subject_line}"
+    );
+    let link = t.app.url(&format!("/track/{tracking}"));
+    assert!(body.contains(&link), "{body}");
+    assert!(
+        body.contains(&id) && body.contains("What happens next"),
+        "{body}"
+    );
+    // The link in the mail opens the tracking page.
+    let path = link.strip_prefix(&t.base).unwrap();
+    let page = t.http.get(t.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains(TITLE));
+
+    // The team acknowledges: one more mail, threaded under the receipt.
+    let case = format!("/api/v1/cases/{id}");
+    let (s, _) = t
+        .post(&format!("{case}/acknowledge"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = t
+        .post(&format!("{case}/claim"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        run_due(&t.app).await.unwrap(),
+        1,
+        "claiming tells the reporter nothing"
+    );
+    assert_eq!(run_due(&t.app).await.unwrap(), 0, "each mail is sent once");
+    let got = smtp.received();
+    assert_eq!(got.len(), 2);
+    let ack = parsed(&got[1]);
+    assert!(
+        subject(&got[1]).contains("acknowledged"),
+        "{}",
+        subject(&got[1])
+    );
+    assert_eq!(
+        ack.in_reply_to().as_text(),
+        Some(message_id(receipt).as_str())
+    );
+    assert_ne!(message_id(&got[1]), message_id(receipt));
+    assert!(
+        !text(&got[1]).contains(&tracking),
+        "only the receipt carries the link"
+    );
+}
+
+#[tokio::test]
+async fn the_reporter_hears_of_their_report_and_each_visible_change_sqlite() {
+    the_reporter_hears_of_their_report_and_each_visible_change(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_reporter_hears_of_their_report_and_each_visible_change_postgres() {
+    the_reporter_hears_of_their_report_and_each_visible_change(Db::Postgres).await;
+}
+
+/// "Try again later" is retried with the worker's backoff, the first failure noted
+/// once on the timeline (internal), and then the mail goes out once.
+#[tokio::test]
+async fn a_refused_receipt_is_retried_then_delivered() {
+    let smtp = SmtpReceiver::start();
+    smtp.refuse_next(2);
+    let t = with_smtp(Db::Sqlite, &smtp).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (id, tracking) = report_from(&t, Some("rae@example.net")).await;
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    assert!(smtp.received().is_empty());
+    t.clock.advance(SignedDuration::from_mins(1));
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    assert!(smtp.received().is_empty(), "still refused");
+    t.clock.advance(SignedDuration::from_mins(2));
+    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    let got = smtp.received();
+    assert_eq!(got.len(), 1);
+    assert!(text(&got[0]).contains(&tracking));
+    t.clock.advance(SignedDuration::from_hours(3));
+    assert_eq!(run_due(&t.app).await.unwrap(), 0);
+    // One failure on the timeline, for the team only.
+    let (_, events) = t
+        .get(&format!("/api/v1/cases/{id}/events"), Some(&sam.token))
+        .await;
+    let failed: Vec<_> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "effect_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{events}");
+    assert_eq!(failed[0]["data"]["effect"], "email");
+    assert!(
+        failed[0]["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("451")
+    );
+    let (_, seen) = t
+        .get(&format!("/api/v1/cases/{id}/events"), Some(&tracking))
+        .await;
+    assert!(
+        !seen.to_string().contains("effect_failed"),
+        "internal: {seen}"
+    );
+}
+
+#[tokio::test]
+async fn no_mail_without_an_address_or_without_smtp() {
+    let smtp = SmtpReceiver::start();
+    let t = with_smtp(Db::Sqlite, &smtp).await;
+    t.project("connect", &["go"]).await;
+    report_from(&t, None).await;
+    assert_eq!(run_due(&t.app).await.unwrap(), 0);
+    assert!(smtp.received().is_empty());
+
+    let off = TestApp::new().await;
+    off.project("connect", &["go"]).await;
+    report_from(&off, Some("rae@example.net")).await;
+    assert_eq!(
+        off.app.store().next_job_due().await.unwrap(),
+        None,
+        "nothing queued that could not be sent"
+    );
+}
+
+/// Two instances on one PostgreSQL, both working at once: the receipt goes out once
+/// (the outbox row is the unit, and the claim hands it to one worker).
+#[tokio::test]
+async fn two_instances_send_each_mail_once() {
+    let smtp = SmtpReceiver::start();
+    let t = with_smtp(Db::Postgres, &smtp).await;
+    t.project("connect", &["go"]).await;
+    let other = t.second_instance().await;
+    for n in 0..4 {
+        report_from(&t, Some(&format!("rae{n}@example.net"))).await;
+    }
+    let (a, b) = tokio::join!(run_due(&t.app), run_due(&other));
+    assert_eq!(a.unwrap() + b.unwrap(), 4);
+    let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        (0..4)
+            .map(|n| format!("rae{n}@example.net"))
+            .collect::<Vec<_>>()
+    );
+}
