@@ -3,6 +3,7 @@
 //! the same application layer, rules and event log as the web and the API.
 
 use crate::StorageArgs;
+use crate::policy_cmd::Preset;
 use clap::Subcommand;
 use embargo_core::actor::Actor;
 use embargo_core::project::{BranchKind, NewProject, ProjectCommand as Change, Role};
@@ -47,6 +48,26 @@ pub enum ProjectCmd {
         /// Markdown file with the guidance shown on the report page.
         #[arg(long, value_name = "FILE")]
         guidance_file: Option<PathBuf>,
+        /// The preset policy the project starts with (`embargo admin project policy`
+        /// changes it).
+        #[arg(long, value_enum, default_value = "connect")]
+        policy_preset: Preset,
+    },
+    /// Set a project's policy from a TOML file (as `embargo policy check` reads it) or
+    /// a preset.
+    Policy {
+        #[arg(long)]
+        project: String,
+        /// A policy file; files its `holidays_file` names are read beside it.
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "preset",
+            conflicts_with = "preset"
+        )]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        preset: Option<Preset>,
     },
     /// Change a project's name or guidance.
     Update {
@@ -193,6 +214,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 name,
                 components,
                 guidance_file,
+                policy_preset,
             } => {
                 let guidance = read_file(&guidance_file)?;
                 let p = app
@@ -203,6 +225,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                             name,
                             guidance,
                             components,
+                            policy: Some(policy_preset.policy()),
                         },
                     )
                     .await
@@ -218,7 +241,29 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                         names.join(", ")
                     }
                 );
+                println!("Policy: {} preset", policy_preset.name());
                 println!("Report page: {}", app.url(&format!("/p/{}/report", p.slug)));
+            }
+            ProjectCmd::Policy {
+                project,
+                file,
+                preset,
+            } => {
+                let policy = match (file, preset) {
+                    (Some(file), _) => crate::policy_cmd::read(&file)?,
+                    (None, Some(preset)) => preset.policy(),
+                    (None, None) => unreachable!("clap requires --file or --preset"),
+                };
+                let p = app
+                    .change_project(&op, &project, Change::SetPolicy { policy })
+                    .await
+                    .map_err(describe)?;
+                let policy = p.policy();
+                let named = policy
+                    .preset_name()
+                    .map(|n| format!(" (the {n} preset)"))
+                    .unwrap_or_default();
+                println!("{}: policy set{named}: {}", p.slug, policy.summary());
             }
             ProjectCmd::Update {
                 slug,

@@ -2,8 +2,7 @@
 //! database. `check` exits 0 with a one-line summary, or 1 with one
 //! `error: FILE:LINE: key `…`: why` line per problem (2 is clap's, for usage errors).
 
-use embargo_core::clocks::ClockName;
-use embargo_core::policy::{Policy, weekday_name};
+use embargo_core::policy::Policy;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,6 +29,22 @@ pub enum Preset {
     Vitess,
 }
 
+impl Preset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Connect => "connect",
+            Preset::Vitess => "vitess",
+        }
+    }
+
+    pub fn policy(self) -> Policy {
+        match self {
+            Preset::Connect => Policy::connect(),
+            Preset::Vitess => Policy::vitess(),
+        }
+    }
+}
+
 pub fn run(command: PolicyCommand) -> ExitCode {
     match command {
         PolicyCommand::Show { preset } => {
@@ -51,54 +66,34 @@ pub fn run(command: PolicyCommand) -> ExitCode {
 }
 
 fn check(file: &Path) -> ExitCode {
-    let shown = file.display();
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {shown}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let mut read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
-    match Policy::from_toml_with(&text, &mut read) {
+    match read(file) {
         Ok(policy) => {
-            println!("{shown}: ok: {}", summary(&policy));
+            println!("{}: ok: {}", file.display(), policy.summary());
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            for p in &e.problems {
-                let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("error: {shown}{at}: key `{}`: {}", p.key, p.kind);
-            }
+        Err(message) => {
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// "time zone Europe/Berlin, working days monday–friday, 3 holidays, clocks acknowledge
-/// 5 working days, …".
-fn summary(p: &Policy) -> String {
-    let days: Vec<&str> = p
-        .working_days
-        .days()
-        .into_iter()
-        .map(weekday_name)
-        .collect();
-    let clocks: Vec<String> = ClockName::ALL
-        .into_iter()
-        .filter_map(|n| p.clock(n).map(|c| format!("{n} {}", c.duration)))
-        .collect();
-    let holidays = p.holidays.len();
-    format!(
-        "time zone {}, working days {}, {holidays} holiday{}, clocks: {}",
-        p.time_zone,
-        days.join(" "),
-        if holidays == 1 { "" } else { "s" },
-        if clocks.is_empty() {
-            "none".to_owned()
-        } else {
-            clocks.join(", ")
-        }
-    )
+/// Reads and checks a policy file (and the `holidays_file`s beside it); the error is
+/// one `FILE:LINE: key `…`: why` line per problem, the lines after the first indented
+/// to follow an `error: ` prefix. `embargo admin project policy` reads files the same.
+pub fn read(file: &Path) -> Result<Policy, String> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    Policy::from_toml_with(&text, &mut read).map_err(|e| {
+        e.problems
+            .iter()
+            .map(|p| {
+                let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                format!("{shown}{at}: key `{}`: {}", p.key, p.kind)
+            })
+            .collect::<Vec<_>>()
+            .join("\nerror: ")
+    })
 }

@@ -137,6 +137,16 @@ pub fn sees_attachment(standing: Standing, attachment: &Attachment) -> bool {
     }
 }
 
+/// Whether someone with this standing sees this clock: the team sees every one, the
+/// reporter those the policy marks `reporter_sees` (acknowledge and disclosure target
+/// in the `connect` preset, C3 and C6).
+pub fn sees_clock(standing: Standing, clock: &crate::clocks::Clock) -> bool {
+    match standing {
+        Standing::Team(_) => true,
+        Standing::Reporter => clock.reporter_sees,
+    }
+}
+
 /// What a standing allows, for the UI to show only the buttons that will work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

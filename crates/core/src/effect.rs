@@ -306,7 +306,8 @@ pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pl
         | ProjectEvent::MemberSet { .. }
         | ProjectEvent::MemberRemoved { .. }
         | ProjectEvent::CnaSet { .. }
-        | ProjectEvent::PackageSet { .. } => Vec::new(),
+        | ProjectEvent::PackageSet { .. }
+        | ProjectEvent::PolicySet { .. } => Vec::new(),
     }
 }
 
@@ -452,6 +453,7 @@ mod tests {
                 role: Role::SecurityTeam,
             }],
             cna: None,
+            policy: None,
             created_at: at(0),
             version: 2,
         }

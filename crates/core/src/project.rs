@@ -6,10 +6,12 @@ use crate::aggregate::Aggregate;
 use crate::ecosystem;
 use crate::event::Recorded;
 use crate::ids::{ProjectSlug, UserId};
+use crate::policy::Policy;
 use crate::rejection::{Invalid, Rejection, Rule};
 use crate::text::{self, limits};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The guidance shown on a project's report page until its admins write their own
@@ -39,6 +41,9 @@ pub struct Project {
     /// The project's CVE Numbering Authority, for CVE records (C14); absent when
     /// another CNA (e.g. GitHub) assigns its IDs.
     pub cna: Option<Cna>,
+    /// The policy its cases run (`docs/policy.md`); `None` until one is set, which
+    /// runs the `connect` preset ([`Project::policy`]).
+    pub policy: Option<Policy>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -51,6 +56,15 @@ impl Project {
 
     pub fn role_of(&self, user: UserId) -> Option<Role> {
         self.member(user).map(|m| m.role)
+    }
+
+    /// The policy the project's cases run: the one set, or else the `connect` preset,
+    /// which projects created before policies existed have always followed.
+    pub fn policy(&self) -> Cow<'_, Policy> {
+        match &self.policy {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(Policy::connect()),
+        }
     }
 
     /// Finds a component by name, ignoring case: reporters type `Go` for `go`.
@@ -212,6 +226,10 @@ pub enum ProjectCommand {
         short_name: Option<String>,
         org_id: Option<String>,
     },
+    /// Replaces the project's policy; the shells parse the TOML or pick the preset.
+    SetPolicy {
+        policy: Policy,
+    },
 }
 
 /// A CVE Numbering Authority as CVE Services knows it.
@@ -278,6 +296,8 @@ pub struct NewProject {
     pub name: String,
     pub guidance: Option<String>,
     pub components: Vec<String>,
+    /// The policy to start with; `None` leaves it unset (the `connect` preset).
+    pub policy: Option<Policy>,
 }
 
 /// What happened to a project, in its event stream.
@@ -314,6 +334,10 @@ pub enum ProjectEvent {
         component: String,
         package: Option<Package>,
     },
+    /// The project's policy, as data (its serde form), not as the TOML it was written in.
+    PolicySet {
+        policy: Policy,
+    },
 }
 
 impl ProjectEvent {
@@ -327,6 +351,7 @@ impl ProjectEvent {
             ProjectEvent::MemberRemoved { .. } => "member_removed",
             ProjectEvent::CnaSet { .. } => "cna_set",
             ProjectEvent::PackageSet { .. } => "package_set",
+            ProjectEvent::PolicySet { .. } => "policy_set",
         }
     }
 }
@@ -412,12 +437,18 @@ pub fn decide_project(
             if !errors.is_empty() {
                 return Err(Rejection::Invalid(errors));
             }
-            Ok(vec![ProjectEvent::Created {
+            let mut events = vec![ProjectEvent::Created {
                 slug: ProjectSlug::parse(&new.slug).expect("checked above"),
                 name: name.expect("checked above"),
                 guidance: guidance.unwrap_or_else(|| DEFAULT_GUIDANCE.to_owned()),
                 components,
-            }])
+            }];
+            // Recorded even when it is the default preset, so that the project keeps
+            // the policy it was created with if the preset ever changes.
+            if let Some(policy) = new.policy {
+                events.push(ProjectEvent::PolicySet { policy });
+            }
+            Ok(events)
         }
         (Some(p), ProjectCommand::Create(_)) => Err(Rejection::Conflict {
             field: "slug".into(),
@@ -533,6 +564,15 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::CnaSet { cna }])
         }
+        ProjectCommand::SetPolicy { policy } => {
+            if *p.policy() == policy {
+                return Err(Rejection::Conflict {
+                    field: "policy".into(),
+                    message: format!("project `{}` already runs this policy", p.slug),
+                });
+            }
+            Ok(vec![ProjectEvent::PolicySet { policy }])
+        }
         ProjectCommand::AddComponent { name } => {
             let n = component_name("name", &name).map_err(|e| Rejection::Invalid(vec![e]))?;
             if p.component(&n).is_some() {
@@ -618,6 +658,7 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             components: components.clone(),
             members: Vec::new(),
             cna: None,
+            policy: None,
             created_at: at,
             version: 1,
         },
@@ -656,6 +697,7 @@ impl Project {
             }
             ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
             ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
+            ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
             ProjectEvent::PackageSet { component, package } => {
                 if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
                     c.package = package.clone();
@@ -697,7 +739,7 @@ mod tests {
     use super::*;
     use crate::actor::User;
 
-    fn admin() -> Actor {
+    pub(super) fn admin() -> Actor {
         Actor::User(User {
             id: UserId(1),
             name: "Ada".into(),
@@ -705,7 +747,7 @@ mod tests {
         })
     }
 
-    fn created(components: &[&str]) -> Project {
+    pub(super) fn created(components: &[&str]) -> Project {
         let events = decide_project(
             &admin(),
             None,
@@ -714,6 +756,7 @@ mod tests {
                 name: "Connect".into(),
                 guidance: None,
                 components: components.iter().map(|s| s.to_string()).collect(),
+                policy: None,
             }),
         )
         .unwrap();
@@ -738,6 +781,7 @@ mod tests {
                 name: "".into(),
                 guidance: None,
                 components: vec!["go".into(), "Go".into()],
+                policy: None,
             }),
         )
         .unwrap_err();
@@ -856,6 +900,142 @@ mod cna_tests {
         assert_eq!(
             fields(Cna::check(Some("a b"), Some("not-a-uuid"))),
             ["cna_short_name", "cna_org_id"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::tests::{admin, created};
+    use super::*;
+    use crate::actor::User;
+
+    fn member(id: i64, role: Role) -> (Actor, Member) {
+        let user = UserRef {
+            id: UserId(id),
+            name: format!("user{id}"),
+        };
+        (
+            Actor::User(User {
+                id: UserId(id),
+                name: user.name.clone(),
+                instance_admin: false,
+            }),
+            Member { user, role },
+        )
+    }
+
+    fn set_policy(actor: &Actor, p: &Project, policy: Policy) -> Result<Project, Rejection> {
+        let events = decide_project(actor, Some(p), ProjectCommand::SetPolicy { policy })?;
+        Ok(events.iter().fold(p.clone(), |p, e| {
+            apply_project(Some(p), e, Timestamp::UNIX_EPOCH)
+        }))
+    }
+
+    #[test]
+    fn a_project_without_a_policy_runs_the_connect_preset() {
+        let p = created(&["go"]);
+        assert_eq!(p.policy, None);
+        assert_eq!(*p.policy(), Policy::connect());
+        assert_eq!(p.policy().preset_name(), Some("connect"));
+    }
+
+    #[test]
+    fn create_with_a_policy_records_it_as_its_own_event() {
+        let events = decide_project(
+            &admin(),
+            None,
+            ProjectCommand::Create(NewProject {
+                slug: "vitess".into(),
+                name: "Vitess".into(),
+                policy: Some(Policy::vitess()),
+                ..NewProject::default()
+            }),
+        )
+        .unwrap();
+        let kinds: Vec<_> = events.iter().map(ProjectEvent::kind).collect();
+        assert_eq!(kinds, ["created", "policy_set"]);
+        let p = events.iter().fold(None, |p, e| {
+            Some(apply_project(p, e, Timestamp::UNIX_EPOCH))
+        });
+        assert_eq!(p.unwrap().policy(), Cow::<Policy>::Owned(Policy::vitess()));
+    }
+
+    #[test]
+    fn project_admins_and_instance_admins_set_the_policy_and_nobody_else() {
+        let (admin_actor, admin_member) = member(7, Role::Admin);
+        let (team_actor, team_member) = member(8, Role::SecurityTeam);
+        let (outsider, _) = member(9, Role::Maintainer);
+        let mut p = created(&["go"]);
+        p.members = vec![admin_member, team_member];
+
+        let vitess = set_policy(&admin_actor, &p, Policy::vitess()).unwrap();
+        assert_eq!(vitess.policy, Some(Policy::vitess()));
+        assert_eq!(vitess.version, p.version + 1);
+        assert!(set_policy(&admin(), &p, Policy::vitess()).is_ok());
+        assert!(set_policy(&Actor::Operator, &p, Policy::vitess()).is_ok());
+
+        assert!(matches!(
+            set_policy(&team_actor, &p, Policy::vitess()),
+            Err(Rejection::Forbidden { .. })
+        ));
+        // Someone outside the project learns nothing about it.
+        assert_eq!(
+            set_policy(&outsider, &p, Policy::vitess()),
+            Err(Rejection::NotFound)
+        );
+    }
+
+    #[test]
+    fn setting_the_policy_the_project_already_runs_is_a_conflict() {
+        let p = created(&["go"]);
+        // Unset runs connect, so setting connect changes nothing.
+        let err = set_policy(&admin(), &p, Policy::connect()).unwrap_err();
+        assert!(
+            matches!(err, Rejection::Conflict { ref field, .. } if field == "policy"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_policy_set_event_holds_the_policy_as_data_and_reads_back() {
+        let event = ProjectEvent::PolicySet {
+            policy: Policy::vitess(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "policy_set");
+        assert_eq!(json["policy"]["time_zone"], "UTC");
+        assert_eq!(json["policy"]["clocks"]["fix-ready"]["duration"], "7 days");
+        assert_eq!(serde_json::from_value::<ProjectEvent>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn a_policy_error_is_refused_naming_its_line_and_key() {
+        let err = Policy::from_toml("time_zone = \"Europe/Berln\"\n[clocks.acknowledge]\nstart = \"received\"\nduration = \"5 workday\"\n")
+            .unwrap_err()
+            .rejection("toml");
+        let Rejection::Invalid(list) = err else {
+            panic!("{err:?}")
+        };
+        let messages: Vec<_> = list
+            .iter()
+            .map(|i| (i.field.as_str(), i.message.as_str()))
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(messages[0].0, "toml");
+        assert!(
+            messages[0]
+                .1
+                .starts_with("`toml`: line 1: key `time_zone`: `Europe/Berln`"),
+            "{}",
+            messages[0].1
+        );
+        assert!(
+            messages[1].1.starts_with(
+                "`toml`: line 4: key `clocks.acknowledge.duration`: unknown unit `workday`"
+            ),
+            "{}",
+            messages[1].1
         );
     }
 }

@@ -197,6 +197,7 @@ mod tests {
             components: vec![Component::new("go".into()), Component::new("swift".into())],
             members: vec![],
             cna: None,
+            policy: None,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             version: 1,
         }

@@ -275,6 +275,7 @@ mod tests {
             components: vec![vitess, Component::new("docs".to_owned())],
             members: Vec::new(),
             cna: None,
+            policy: None,
             created_at: Timestamp::UNIX_EPOCH,
             version: 1,
         }

@@ -14,6 +14,7 @@ mod server {
     mod mail;
     mod openapi;
     mod permissions;
+    mod policy;
     mod scoring;
     mod spans;
     mod web;

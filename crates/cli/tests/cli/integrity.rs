@@ -57,10 +57,11 @@ async fn verify_and_reproject(storage: Vec<String>) {
     let out = admin(&storage, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let said = stdout(&out);
-    // The project's creation and its member; the account's creation and the admin's
-    // password link (an event of its own, with the operator as actor).
+    // The project's creation, its policy (the CLI records its preset) and its member;
+    // the account's creation and the admin's password link (an event of its own, with
+    // the operator as actor).
     assert!(
-        said.contains("Verified 2 streams, 4 events and 2 projections in "),
+        said.contains("Verified 2 streams, 5 events and 2 projections in "),
         "{said}"
     );
 
@@ -74,13 +75,13 @@ async fn verify_and_reproject(storage: Vec<String>) {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("stream `project:connect`, event 2") && err.contains("not the fold"),
+        err.contains("stream `project:connect`, event 3") && err.contains("not the fold"),
         "{err}"
     );
     let out = admin(&storage, &["reproject"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Rebuilt 0 cases and 1 projects from 4 events"),
+        stdout(&out).contains("Rebuilt 0 cases and 1 projects from 5 events"),
         "{}",
         stdout(&out)
     );

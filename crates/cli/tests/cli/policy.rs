@@ -156,3 +156,111 @@ fn unreadable_files_and_usage_errors() {
     assert_eq!(embargo(&["policy", "check"]).status.code(), Some(2));
     assert_eq!(embargo(&["policy", "show"]).status.code(), Some(2));
 }
+
+/// `embargo admin project create --policy-preset` and `embargo admin project policy`:
+/// a bad file is refused with the same lines as `embargo policy check`, and nothing
+/// changes.
+#[test]
+fn admin_sets_a_projects_policy_from_a_preset_or_a_file() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().join("data").display().to_string();
+    let admin = |args: &[&str]| {
+        let mut all = vec!["admin", "project"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", &d]);
+        embargo(&all)
+    };
+    let out = admin(&[
+        "create",
+        "--slug",
+        "vitess",
+        "--name",
+        "Vitess",
+        "--component",
+        "vitess",
+        "--policy-preset",
+        "vitess",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Policy: vitess preset"),
+        "{}",
+        stdout(&out)
+    );
+
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "time_zone = \"Europe/Berln\"\n[clocks.acknowledge]\nstart = \"received\"\nduration = \"5 workday\"\n",
+    );
+    let checked = embargo(&["policy", "check", &bad]);
+    let out = admin(&["policy", "--project", "vitess", "--file", &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(stderr(&out), stderr(&checked));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: {bad}:1: key `time_zone`: `Europe/Berln` is not an IANA time zone"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 2, "{}", stderr(&out));
+    // Still vitess: setting it again is refused as a change to nothing.
+    let out = admin(&["policy", "--project", "vitess", "--preset", "vitess"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("already runs this policy"),
+        "{}",
+        stderr(&out)
+    );
+
+    write(
+        dir.path(),
+        "holidays.ics",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:1@t\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261224\r\nSUMMARY:Eve\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    );
+    let good = write(
+        dir.path(),
+        "good.toml",
+        "time_zone = \"Europe/Berlin\"\nholidays_file = \"holidays.ics\"\n[clocks.acknowledge]\nstart = \"received\"\nduration = \"3 working days\"\n",
+    );
+    let out = admin(&["policy", "--project", "vitess", "--file", &good]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim_end(),
+        "vitess: policy set: time zone Europe/Berlin, working days monday tuesday wednesday thursday friday, 1 holiday, clocks: acknowledge 3 working days"
+    );
+    let out = admin(&["policy", "--project", "vitess", "--preset", "connect"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("vitess: policy set (the connect preset): "),
+        "{}",
+        stdout(&out)
+    );
+
+    // Neither or both is a usage error; an unknown project is not found.
+    assert_eq!(
+        admin(&["policy", "--project", "vitess"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        admin(&[
+            "policy",
+            "--project",
+            "vitess",
+            "--preset",
+            "connect",
+            "--file",
+            &good
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let out = admin(&["policy", "--project", "nope", "--preset", "vitess"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // The events fold to the rows the store keeps.
+    let out = embargo(&["admin", "verify", "--data-dir", &d]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -7,18 +7,22 @@
 
 mod advisory;
 mod disclosure;
+mod milestones;
 mod people;
 mod scoring;
 mod triage;
 
 pub use advisory::AdvisoryState;
 pub use disclosure::{Disclosure, Publicity};
+pub use milestones::Milestones;
 pub use people::People;
 pub use scoring::{CvssProposal, ScoringState};
 pub use triage::{PreliminaryDecision, Question, TriageState};
 
+use crate::clocks::{Clock, ClockFacts, Ended, Outcome};
 use crate::event::{Attachment, Event, Recorded};
 use crate::ids::{CaseId, ProjectSlug, UserId};
+use crate::policy::Policy;
 use crate::report::Report;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -128,6 +132,7 @@ pub struct Case {
     pub scoring: ScoringState,
     pub advisory: AdvisoryState,
     pub disclosure: Disclosure,
+    pub milestones: Milestones,
 }
 
 impl Case {
@@ -161,6 +166,7 @@ impl Case {
             people: People::default(),
             scoring: ScoringState::default(),
             advisory: AdvisoryState::default(),
+            milestones: Milestones::default(),
         }
     }
 
@@ -190,10 +196,12 @@ impl Case {
             Event::QuestionAsked { question, body } => {
                 self.triage.ask(*question, body, at);
                 self.stage = Stage::NeedsInfo;
+                self.milestones.waiting_on_reporter(at);
             }
             Event::QuestionAnswered { .. } => {
                 self.triage.open_question = None;
                 self.stage = Stage::Triage;
+                self.milestones.not_waiting(at);
             }
             Event::PreliminaryDecisionSet { assessment, note } => {
                 self.triage.preliminary = Some(PreliminaryDecision {
@@ -204,10 +212,18 @@ impl Case {
             }
             Event::FinalDecisionSet { decision } => {
                 self.stage = self.triage.decide(decision, at);
+                // The decision makes an open question moot, so the wait ends.
+                self.milestones.not_waiting(at);
             }
-            Event::Claimed { coordinator } => self.people.coordinator = Some(coordinator.clone()),
+            Event::Claimed { coordinator } => {
+                self.people.coordinator = Some(coordinator.clone());
+                self.milestones.claimed(at);
+            }
             Event::HandedOver { to, .. } => self.people.coordinator = Some(to.clone()),
-            Event::CollaboratorAdded { collaborator } => self.people.add(collaborator),
+            Event::CollaboratorAdded { collaborator } => {
+                self.people.add(collaborator);
+                self.milestones.collaborator_added(at);
+            }
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
             Event::MessagedReporter { .. }
             | Event::ReporterReplied { .. }
@@ -221,7 +237,10 @@ impl Case {
                     at,
                 })
             }
-            Event::CvssSet { score } => self.scoring.score = Some(score.clone()),
+            Event::CvssSet { score } => {
+                self.scoring.score = Some(score.clone());
+                self.milestones.scored(score, at);
+            }
             Event::AdvisoryUpdated { .. }
             | Event::CveRequested
             | Event::CveAssigned { .. }
@@ -245,6 +264,45 @@ impl Case {
         }
         self.version += 1;
         self.updated_at = at;
+    }
+
+    /// What the clocks need to know, from the areas: the shell passes these with the
+    /// project's policy and "now" to [`crate::clocks::compute`]. Fixes, notices, the
+    /// post-mortem, slow-downs, upstream dates and moves have no events yet, so those
+    /// facts are empty until they do.
+    pub fn clock_facts(&self) -> ClockFacts {
+        use crate::event::FinalDecision;
+        let (confirmed, rejected) = match (&self.triage.decision, self.triage.decided_at) {
+            (Some(FinalDecision::Confirmed { .. }), at) => (at, None),
+            (Some(FinalDecision::Rejected { .. }), at) => (None, at),
+            (None, _) => (None, None),
+        };
+        ClockFacts {
+            received: self.received_at,
+            acknowledged: self.triage.acknowledged_at,
+            claimed: self.milestones.claimed_at,
+            first_collaborator_added: self.milestones.first_collaborator_at,
+            confirmed,
+            fix_ready: None,
+            forthcoming_notice_sent: None,
+            disclosed: self.disclosure.disclosed_at,
+            post_mortem_published: None,
+            ended: rejected.map(|at| Ended {
+                at,
+                outcome: Outcome::Rejected,
+            }),
+            needs_info: self.milestones.needs_info.clone(),
+            public_since: self.disclosure.public.as_ref().map(|p| p.since),
+            final_scores: self.milestones.final_scores.clone(),
+            slowdowns: Vec::new(),
+            upstream: Vec::new(),
+            moves: Vec::new(),
+        }
+    }
+
+    /// The case's clocks at `now` under `policy`, in the policy's clock order.
+    pub fn clocks(&self, policy: &Policy, now: Timestamp) -> Vec<Clock> {
+        crate::clocks::compute(policy, &self.clock_facts(), now)
     }
 
     pub fn is_coordinator(&self, user: UserId) -> bool {
@@ -313,5 +371,73 @@ mod tests {
         let mut old = json;
         old["coordinator"] = old["people"]["coordinator"].clone();
         assert!(serde_json::from_value::<Case>(old).is_err());
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn clock_facts_come_from_the_areas_and_the_milestones() {
+        let case = Case::replay(&old_log()).unwrap();
+        let f = case.clock_facts();
+        assert_eq!(f.received, ts("2026-05-28T20:26:40Z"));
+        assert_eq!(f.acknowledged, Some(ts("2026-05-28T20:26:41Z")));
+        assert_eq!(f.claimed, Some(ts("2026-05-28T20:26:42Z")));
+        // The question was made moot by the decision, which ends the wait.
+        assert_eq!(
+            f.needs_info,
+            [crate::clocks::Pause {
+                from: ts("2026-05-28T20:26:43Z"),
+                until: Some(ts("2026-05-28T20:26:44Z")),
+            }]
+        );
+        assert_eq!(f.confirmed, Some(ts("2026-05-28T20:26:44Z")));
+        assert_eq!(f.ended, None);
+        assert_eq!(f.first_collaborator_added, None);
+    }
+
+    #[test]
+    fn c3_acknowledge_is_met_and_c6_runs_on_the_connect_preset() {
+        let case = Case::replay(&old_log()).unwrap();
+        let policy = Policy::connect();
+        let now = ts("2026-06-10T00:00:00Z");
+        let clocks = case.clocks(&policy, now);
+        let named: Vec<_> = clocks.iter().map(|c| (c.name.step(), c.state)).collect();
+        use crate::clocks::ClockState::{Met, Overdue, Running};
+        // C10 (a day from receipt) was never met: nobody was added.
+        assert_eq!(named, [("C3", Met), ("C10", Overdue), ("C6", Running)]);
+        assert_eq!(clocks[0].basis, "5 working days");
+        // Received Thursday 28 May: Fri 29, Mon 1, Tue 2, Wed 3, Thu 4 June, 24:00 UTC.
+        assert_eq!(clocks[0].due, ts("2026-06-05T00:00:00Z"));
+    }
+
+    #[test]
+    fn the_first_claim_counts_and_a_hand_over_does_not_restart_it() {
+        let mut log = old_log();
+        let later = ts("2026-05-29T10:00:00Z");
+        log.push(Recorded {
+            at: later,
+            actor: log[2].actor.clone(),
+            event: Event::HandedOver {
+                from: None,
+                to: crate::actor::UserRef {
+                    id: UserId(3),
+                    name: "Kim".into(),
+                },
+            },
+        });
+        log.push(Recorded {
+            at: later,
+            actor: log[2].actor.clone(),
+            event: Event::Claimed {
+                coordinator: crate::actor::UserRef {
+                    id: UserId(3),
+                    name: "Kim".into(),
+                },
+            },
+        });
+        let case = Case::replay(&log).unwrap();
+        assert_eq!(case.clock_facts().claimed, Some(ts("2026-05-28T20:26:42Z")));
     }
 }

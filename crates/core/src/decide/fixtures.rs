@@ -48,6 +48,7 @@ pub(crate) fn project() -> Project {
         guidance: String::new(),
         components: vec![Component::new("go".into())],
         cna: None,
+        policy: None,
         members: vec![
             m(1, "Ada", Role::Admin),
             m(2, "Sam", Role::SecurityTeam),

@@ -453,5 +453,55 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+impl PolicyError {
+    /// The problems as a refusal of the field that held the document (`toml`): one
+    /// entry per problem, each naming its line and key.
+    pub fn rejection(&self, field: &str) -> crate::rejection::Rejection {
+        use crate::rejection::{Invalid, Rejection, Rule};
+        Rejection::Invalid(
+            self.problems
+                .iter()
+                .map(|p| Invalid::new(field, Rule::InvalidFormat, format!("`{field}`: {p}")))
+                .collect(),
+        )
+    }
+}
+
+impl Policy {
+    /// The preset this policy is exactly, if it is one.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        Policy::PRESETS
+            .into_iter()
+            .find(|n| Policy::preset(n).as_ref() == Some(self))
+    }
+
+    /// One line: "time zone UTC, working days monday … friday, 0 holidays, clocks:
+    /// acknowledge 5 working days, …".
+    pub fn summary(&self) -> String {
+        let days: Vec<&str> = self
+            .working_days
+            .days()
+            .into_iter()
+            .map(weekday_name)
+            .collect();
+        let clocks: Vec<String> = ClockName::ALL
+            .into_iter()
+            .filter_map(|n| self.clock(n).map(|c| format!("{n} {}", c.duration)))
+            .collect();
+        let holidays = self.holidays.len();
+        format!(
+            "time zone {}, working days {}, {holidays} holiday{}, clocks: {}",
+            self.time_zone,
+            days.join(" "),
+            if holidays == 1 { "" } else { "s" },
+            if clocks.is_empty() {
+                "none".to_owned()
+            } else {
+                clocks.join(", ")
+            }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -386,6 +386,7 @@ fn words_project() -> crate::project::Project {
         components: vec![go, Component::new("swift".to_owned())],
         members: Vec::new(),
         cna: None,
+        policy: None,
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

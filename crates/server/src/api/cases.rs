@@ -127,7 +127,12 @@ pub async fn get_case(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseOut>> {
     let access = app.case(&caller.actor, &id).await?;
-    Ok(Json(wire::case(access.case(), access.standing())))
+    Ok(Json(wire::case(
+        access.case(),
+        access.standing(),
+        &access.project().policy(),
+        app.now(),
+    )))
 }
 
 /// A page of the case's timeline, oldest first, as the caller may see it (reporters:
@@ -163,7 +168,12 @@ async fn run(
 ) -> ApiResult<Json<CaseOut>> {
     let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
     let access = app.execute(&caller.actor, &id, commands, vec![]).await?;
-    Ok(Json(wire::case(access.case(), access.standing())))
+    Ok(Json(wire::case(
+        access.case(),
+        access.standing(),
+        &access.project().policy(),
+        app.now(),
+    )))
 }
 
 macro_rules! action {
@@ -354,7 +364,12 @@ pub async fn add_attachments(
     let access = app
         .execute(&caller.actor, &case_id, vec![], form.files)
         .await?;
-    Ok(Json(wire::case(access.case(), access.standing())))
+    Ok(Json(wire::case(
+        access.case(),
+        access.standing(),
+        &access.project().policy(),
+        app.now(),
+    )))
 }
 
 /// Download an attachment. Always served as a download, never rendered.

@@ -39,6 +39,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
+        projects::get_policy, projects::set_policy,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
     ),
     modifiers(&BearerAuth),
@@ -81,6 +82,10 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/projects/{slug}",
             get(projects::get_project).patch(projects::update_project),
+        )
+        .route(
+            "/projects/{slug}/policy",
+            get(projects::get_policy).put(projects::set_policy),
         )
         .route("/projects/{slug}/components", post(projects::add_component))
         .route(

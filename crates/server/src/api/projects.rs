@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use embargo_core::access;
 use embargo_core::ids::UserId;
+use embargo_core::policy::Policy;
 use embargo_core::project::{BranchKind, NewProject, ProjectCommand, Role};
 use embargo_core::rejection::{Rejection, Rule};
 
@@ -62,6 +63,7 @@ pub async fn create_project(
                 name: p.name,
                 guidance: p.guidance,
                 components: p.components,
+                policy: None,
             },
         )
         .await?;
@@ -252,4 +254,54 @@ pub async fn remove_package(
         .set_package(&caller.actor, &slug, &component, None)
         .await?;
     Ok(Json(wire::project(&project, true)))
+}
+
+/// The project's policy as TOML, with a one-line summary (members, instance admins).
+#[utoipa::path(get, path = "/projects/{slug}/policy", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = PolicyOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_policy(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<PolicyOut>> {
+    caller.account()?;
+    let p = app.project_policy(&caller.actor, &slug).await?;
+    Ok(Json(wire::policy(&p)))
+}
+
+/// Replace the project's policy (project admins, instance admins). A document with
+/// problems is refused with one entry per problem, each naming its line and key.
+#[utoipa::path(put, path = "/projects/{slug}/policy", tag = "projects", params(("slug" = String, Path)), request_body = PolicyIn,
+    responses((status = 200, body = PolicyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The project already runs this policy", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_policy(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(p): ApiJson<PolicyIn>,
+) -> ApiResult<Json<PolicyOut>> {
+    caller.account()?;
+    let policy = match (p.toml, p.preset) {
+        (Some(toml), None) => Policy::from_toml(&toml).map_err(|e| e.rejection("toml"))?,
+        (None, Some(name)) => Policy::preset(name.trim()).ok_or_else(|| {
+            Rejection::invalid(
+                "preset",
+                Rule::InvalidFormat,
+                format!(
+                    "`preset`: `{name}` is not a preset; expected one of {}",
+                    Policy::PRESETS.join(", ")
+                ),
+            )
+        })?,
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(Rejection::invalid(
+                "toml",
+                Rule::Required,
+                "give exactly one of `toml` (a policy document) and `preset` (connect or vitess)",
+            )
+            .into());
+        }
+    };
+    let project = app.set_policy(&caller.actor, &slug, policy).await?;
+    Ok(Json(wire::policy(&project)))
 }

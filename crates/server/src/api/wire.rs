@@ -10,7 +10,9 @@ use embargo_core::advisory::{
     AdvisoryDetails, AffectedRange, Credit, CreditKind, CveState, Reference, ReferenceKind,
 };
 use embargo_core::case::Case;
+use embargo_core::clocks::{Clock, ClockState};
 use embargo_core::event::{Attachment, Event, FinalDecision, RejectReason, Visibility};
+use embargo_core::policy::Policy;
 use embargo_core::project::{Branch, Component, Project};
 use embargo_core::rejection::{Invalid, Rejection, Rule};
 use embargo_core::scoring::FinalScore;
@@ -144,6 +146,16 @@ pub struct ProjectPatch {
     pub cna_short_name: Option<String>,
     /// The CNA's organization UUID.
     pub cna_org_id: Option<String>,
+}
+
+/// A new policy: a TOML document (`embargo policy show` prints one) or a preset's name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyIn {
+    /// The policy as TOML; exactly one of `toml` and `preset`.
+    pub toml: Option<String>,
+    /// `connect` or `vitess`.
+    pub preset: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -321,7 +333,51 @@ pub struct CaseOut {
     /// The CVE ID and where its request stands.
     pub cve: Option<CveOut>,
     pub disclosed_at: Option<Timestamp>,
+    /// The policy's clocks on this case at the time of the request: every one for the
+    /// team; for the reporter, those the policy shows them.
+    pub clocks: Vec<ClockOut>,
     pub viewer: ViewerOut,
+}
+
+/// One clock of a case (`docs/policy.md`).
+#[derive(Serialize, ToSchema)]
+pub struct ClockOut {
+    /// `acknowledge`, `collaborators-added`, `fix-ready`, `forthcoming-fix-notice`,
+    /// `disclosure-target` or `post-mortem`.
+    pub name: &'static str,
+    /// The policy step it comes from (`C3`, `C10`, `V6`, …).
+    pub step: &'static str,
+    /// What must happen, in words.
+    pub task: &'static str,
+    pub start: Timestamp,
+    pub due_at: Timestamp,
+    /// `running`, `met`, `overdue`, `paused` or `stopped`.
+    pub state: &'static str,
+    /// Why it is due then, in words: "5 working days".
+    pub basis: String,
+    /// "2 working days left", "overdue by 3 hours"; absent once met or stopped.
+    pub time_left: Option<String>,
+    /// When it was met or stopped.
+    pub stopped_at: Option<Timestamp>,
+}
+
+pub fn clock(c: &Clock, policy: &Policy, now: Timestamp) -> ClockOut {
+    ClockOut {
+        name: c.name.as_str(),
+        step: c.name.step(),
+        task: c.name.task(),
+        start: c.start,
+        due_at: c.due,
+        state: c.state.as_str(),
+        basis: c.basis.clone(),
+        time_left: match c.state {
+            ClockState::Running | ClockState::Overdue | ClockState::Paused => {
+                Some(c.time_left(policy, now).to_string())
+            }
+            ClockState::Met | ClockState::Stopped => None,
+        },
+        stopped_at: c.stopped_at,
+    }
 }
 
 /// A case in a list.
@@ -386,7 +442,14 @@ pub fn attachment(case: &Case, a: &Attachment) -> AttachmentOut {
     }
 }
 
-pub fn case(c: &Case, standing: Standing) -> CaseOut {
+/// The case as `standing` sees it, with its clocks under `policy` at `now`.
+pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> CaseOut {
+    let clocks = c
+        .clocks(policy, now)
+        .iter()
+        .filter(|k| embargo_core::access::sees_clock(standing, k))
+        .map(|k| clock(k, policy, now))
+        .collect();
     let team = match standing {
         Standing::Team(t) => Some(t),
         Standing::Reporter => None,
@@ -460,6 +523,7 @@ pub fn case(c: &Case, standing: Standing) -> CaseOut {
             },
         }),
         disclosed_at: c.disclosure.disclosed_at,
+        clocks,
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals
@@ -1001,6 +1065,30 @@ pub fn project(p: &Project, with_members: bool) -> ProjectOut {
             short_name: c.short_name.clone(),
             org_id: c.org_id.clone(),
         }),
+    }
+}
+
+/// A project's policy.
+#[derive(Serialize, ToSchema)]
+pub struct PolicyOut {
+    /// The policy as a TOML document, every key written out.
+    pub toml: String,
+    /// One line: time zone, working days, holidays and clocks.
+    pub summary: String,
+    /// The preset it is exactly (`connect`, `vitess`), if it is one.
+    pub preset: Option<&'static str>,
+    /// Whether the project chose it; `false` means it runs the `connect` preset
+    /// because none was ever set.
+    pub set: bool,
+}
+
+pub fn policy(p: &Project) -> PolicyOut {
+    let policy = p.policy();
+    PolicyOut {
+        toml: policy.to_toml(),
+        summary: policy.summary(),
+        preset: policy.preset_name(),
+        set: p.policy.is_some(),
     }
 }
 

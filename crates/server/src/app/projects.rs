@@ -121,3 +121,28 @@ impl App {
         .await
     }
 }
+
+impl App {
+    /// A project's policy, for its members and instance admins; anyone else finds no
+    /// such project here (the report page is public, the process behind it is not).
+    pub async fn project_policy(&self, actor: &Actor, slug: &str) -> AppResult<Project> {
+        let project = self.project(slug).await?;
+        if embargo_core::access::sees_members(actor, &project) {
+            Ok(project)
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
+    /// Replaces a project's policy (project admins, instance admins).
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
+    pub async fn set_policy(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        policy: embargo_core::policy::Policy,
+    ) -> AppResult<Project> {
+        self.change_project(actor, slug, ProjectCommand::SetPolicy { policy })
+            .await
+    }
+}

@@ -128,6 +128,7 @@ pub async fn create_project(
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
+        policy: None,
     };
     match app.create_project(&visitor.actor(), new).await {
         Ok(p) => Ok(see_other(&format!("/admin/projects/{}", p.slug))),

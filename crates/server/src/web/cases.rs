@@ -262,6 +262,48 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
     }
 }
 
+/// The case's clocks under the project's policy at `now` (the team's page shows every
+/// one); due times in UTC, with the policy's zone named.
+fn clocks(access: &CaseView, now: embargo_core::Timestamp) -> Markup {
+    use embargo_core::clocks::ClockState;
+    let policy = access.project().policy();
+    let list: Vec<_> = access
+        .case()
+        .clocks(&policy, now)
+        .into_iter()
+        .filter(|c| embargo_core::access::sees_clock(access.standing(), c))
+        .collect();
+    html! {
+        h2 { "Clocks" }
+        @if list.is_empty() {
+            p.muted { "The project's policy runs no clock on this case yet." }
+        } @else {
+            table.clocks {
+                thead { tr { th { "Clock" } th { "State" } th { "Due (UTC)" } th { "Basis" } } }
+                tbody {
+                    @for c in &list {
+                        tr data-clock=(c.name.as_str()) {
+                            td { (c.name.as_str()) " " small { "(" (c.name.step()) ")" } }
+                            td {
+                                (c.state.as_str())
+                                @match c.state {
+                                    ClockState::Running | ClockState::Overdue | ClockState::Paused => {
+                                        br; small { (c.time_left(&policy, now).to_string()) }
+                                    }
+                                    ClockState::Met | ClockState::Stopped => {}
+                                }
+                            }
+                            td { (when(c.due)) }
+                            td { (c.basis) }
+                        }
+                    }
+                }
+            }
+            p.muted { small { "Working days count in " (policy.time_zone.name()) "." } }
+        }
+    }
+}
+
 fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
     let case = access.case();
     let project = access.project();
@@ -441,6 +483,7 @@ async fn render(
                     @if let Some(p) = &case.triage.preliminary { dt { "Preliminary" } dd { (p.assessment.as_str()) } }
                     @if let Some(q) = &case.triage.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
                 }
+                (clocks(access, app.now()))
                 @if let Some(d) = &case.triage.decision { h2 { "Decision" } (view::decision(d)) }
                 @if let Some(a) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
                     h2 { "Severity" }

@@ -185,6 +185,7 @@ impl TestApp {
                     name: slug.to_uppercase(),
                     guidance: None,
                     components: components.iter().map(|c| c.to_string()).collect(),
+                    policy: None,
                 },
             )
             .await

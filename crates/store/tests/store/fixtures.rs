@@ -106,6 +106,7 @@ pub async fn connect(store: &dyn Store) -> (Project, User, User, User) {
             name: "Connect".into(),
             guidance: None,
             components: vec!["go".into(), "swift".into()],
+            policy: None,
         }),
     )
     .await;

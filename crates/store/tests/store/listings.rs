@@ -125,6 +125,7 @@ pub async fn the_triage_queue_is_one_query_across_projects(b: &Backend) {
             name: "Quic".into(),
             guidance: None,
             components: vec!["go".into()],
+            policy: None,
         }),
     )
     .await;
