@@ -11,10 +11,11 @@ pub struct PostgresStore {
     reader: Pool,
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
+    chain: crate::ChainKey,
 }
 
 impl PostgresStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    pub async fn open(url: &str, open: &crate::OpenOptions) -> Result<Self> {
         let options: PgConnectOptions = url.parse()?;
         // One plain connection first: an unreachable server or a refused login fails
         // now with its own error, where the pool would retry until it timed out.
@@ -29,7 +30,9 @@ impl PostgresStore {
             writer: pool.clone(),
             reader: pool,
             mail_outlet: Default::default(),
+            chain: open.chain.clone(),
         };
+        store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;
         Ok(store)
     }
