@@ -42,6 +42,8 @@ impl std::fmt::Display for HeadMismatch {
 pub struct Checkpoint {
     pub version: u32,
     pub taken_at: Timestamp,
+    /// The database's id ([`crate::IntegrityStore::database_id`]).
+    pub database: String,
     /// [`crate::ChainKey::id`] of the chain the heads belong to.
     pub chain: String,
     /// The Ed25519 public key that signed it, in hex (informational: a checkpoint is
@@ -77,10 +79,17 @@ const VERSION: u32 = 1;
 const PREFIX: &str = "checkpoint-";
 
 impl Checkpoint {
-    pub fn sign(key: &SigningKey, chain: String, taken_at: Timestamp, heads: Vec<Head>) -> Self {
+    pub fn sign(
+        key: &SigningKey,
+        database: String,
+        chain: String,
+        taken_at: Timestamp,
+        heads: Vec<Head>,
+    ) -> Self {
         let mut c = Checkpoint {
             version: VERSION,
             taken_at,
+            database,
             chain,
             signer: hex::encode(key.verifying_key().as_bytes()),
             heads,
@@ -94,9 +103,10 @@ impl Checkpoint {
     /// `case:ID`, `project:SLUG` or `accounts`), so the text is unambiguous.
     pub fn signed_text(&self) -> String {
         let mut t = format!(
-            "embargo checkpoint v{}\ntaken_at {}\nchain {}\n",
+            "embargo checkpoint v{}\ntaken_at {}\ndatabase {}\nchain {}\n",
             self.version,
             self.taken_at.as_microsecond(),
+            self.database,
             self.chain
         );
         for h in &self.heads {
@@ -123,26 +133,32 @@ impl Checkpoint {
             reason: e.to_string(),
         };
         std::fs::create_dir_all(dir).map_err(fail)?;
-        let name = format!("{PREFIX}{:020}.json", self.taken_at.as_microsecond());
+        let name = format!(
+            "{PREFIX}{}-{:020}.json",
+            self.database,
+            self.taken_at.as_microsecond()
+        );
         let path = dir.join(name);
         let tmp = dir.join(format!(".{PREFIX}tmp"));
         let json = serde_json::to_vec_pretty(self).expect("a checkpoint serializes");
         std::fs::write(&tmp, json).map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(fail)?;
-        let files = list(dir).map_err(fail)?;
+        let files = list(dir, &self.database).map_err(fail)?;
         for old in files.iter().rev().skip(keep.max(1)) {
             let _ = std::fs::remove_file(old);
         }
         Ok(path)
     }
 
-    /// The newest checkpoint in `dir`, if any, checked against `key` and the chain id.
+    /// The newest checkpoint of `database` in `dir`, if any, checked against `key` and
+    /// the chain id.
     pub fn newest(
         dir: &Path,
+        database: &str,
         key: &VerifyingKey,
         chain: &str,
     ) -> Result<Option<(PathBuf, Checkpoint)>, CheckpointError> {
-        let files = match list(dir) {
+        let files = match list(dir, database) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
@@ -171,7 +187,7 @@ impl Checkpoint {
                 reason: format!("version {} (this program reads {VERSION})", c.version),
             });
         }
-        if !c.verify(key) {
+        if !c.verify(key) || c.database != database {
             return Err(CheckpointError::BadSignature { path: shown });
         }
         if c.chain != chain {
@@ -185,14 +201,15 @@ impl Checkpoint {
     }
 }
 
-/// Checkpoint files in `dir`, oldest first.
-fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// The checkpoint files of `database` in `dir`, oldest first.
+fn list(dir: &Path, database: &str) -> std::io::Result<Vec<PathBuf>> {
+    let prefix = format!("{PREFIX}{database}-");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".json"))
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
         })
         .collect();
     files.sort();
@@ -231,6 +248,7 @@ mod tests {
         let k = key(1);
         let c = Checkpoint::sign(
             &k,
+            "db".into(),
             "hmac-sha256:00".into(),
             at("2026-12-01T00:00:00Z"),
             heads(),
@@ -245,6 +263,9 @@ mod tests {
         assert!(!edited.verify(&k.verifying_key()));
         let mut edited = c.clone();
         edited.chain = "sha256".into();
+        assert!(!edited.verify(&k.verifying_key()));
+        let mut edited = c.clone();
+        edited.database = "another".into();
         assert!(!edited.verify(&k.verifying_key()));
         let mut edited = c;
         edited.signature = "zz".into();
@@ -265,27 +286,38 @@ mod tests {
         {
             let mut h = heads();
             h[0].seq = i as u64;
-            Checkpoint::sign(&k, "c".into(), at(t), h)
+            Checkpoint::sign(&k, "db".into(), "c".into(), at(t), h)
                 .write(dir.path(), 2)
                 .unwrap();
         }
-        assert_eq!(list(dir.path()).unwrap().len(), 2);
-        let (_, newest) = Checkpoint::newest(dir.path(), &k.verifying_key(), "c")
+        // Another database's checkpoint in the same directory is neither read nor pruned.
+        Checkpoint::sign(
+            &k,
+            "other".into(),
+            "c".into(),
+            at("2026-12-02T00:00:00Z"),
+            heads(),
+        )
+        .write(dir.path(), 1)
+        .unwrap();
+        assert_eq!(list(dir.path(), "db").unwrap().len(), 2);
+        assert_eq!(list(dir.path(), "other").unwrap().len(), 1);
+        let (_, newest) = Checkpoint::newest(dir.path(), "db", &k.verifying_key(), "c")
             .unwrap()
             .unwrap();
         assert_eq!(newest.taken_at, at("2026-12-01T02:00:00Z"));
         assert_eq!(newest.heads[0].seq, 2);
         assert!(matches!(
-            Checkpoint::newest(dir.path(), &key(9).verifying_key(), "c"),
+            Checkpoint::newest(dir.path(), "db", &key(9).verifying_key(), "c"),
             Err(CheckpointError::BadSignature { .. })
         ));
         assert!(matches!(
-            Checkpoint::newest(dir.path(), &k.verifying_key(), "other"),
+            Checkpoint::newest(dir.path(), "db", &k.verifying_key(), "other"),
             Err(CheckpointError::OtherChain { .. })
         ));
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(
-            Checkpoint::newest(&empty.path().join("none"), &k.verifying_key(), "c").unwrap(),
+            Checkpoint::newest(&empty.path().join("none"), "db", &k.verifying_key(), "c").unwrap(),
             None
         );
     }

@@ -308,6 +308,8 @@ pub trait IntegrityStore: Send + Sync {
     async fn reproject(&self) -> Result<Reprojected>;
     /// The id of the key the chain is linked with ([`ChainKey::id`]).
     fn chain_key_id(&self) -> String;
+    /// A random name this database got when it was made, carried by its checkpoints.
+    fn database_id(&self) -> String;
     /// Every stream's last event, by stream name: what a checkpoint signs.
     async fn heads(&self) -> Result<Vec<Head>>;
     /// The heads of `checkpoint` that the database no longer holds as they were: an

@@ -12,6 +12,8 @@ pub struct PostgresStore {
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
     chain: crate::ChainKey,
+    /// Set on opening, from the `chain_key` row.
+    database_id: std::sync::OnceLock<String>,
 }
 
 impl PostgresStore {
@@ -31,6 +33,7 @@ impl PostgresStore {
             reader: pool,
             mail_outlet: Default::default(),
             chain: open.chain.clone(),
+            database_id: Default::default(),
         };
         store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;

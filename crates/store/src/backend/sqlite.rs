@@ -16,6 +16,8 @@ pub struct SqliteStore {
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
     chain: crate::ChainKey,
+    /// Set on opening, from the `chain_key` row.
+    database_id: std::sync::OnceLock<String>,
 }
 
 impl SqliteStore {
@@ -45,6 +47,7 @@ impl SqliteStore {
             reader,
             mail_outlet: Default::default(),
             chain: options.chain.clone(),
+            database_id: Default::default(),
         };
         store.ensure_chain_key(options.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;

@@ -291,6 +291,9 @@ pub async fn a_keyed_chain_is_adopted_once_and_never_opened_with_another_key(b: 
         .await
         .unwrap();
     assert_eq!(adopted.chain_key_id(), key(1).chain.id());
+    // The database keeps its name (which its checkpoints carry) across the adoption.
+    assert_eq!(b.store.database_id().len(), 32);
+    assert_eq!(adopted.database_id(), b.store.database_id());
     let v = adopted.verify().await.unwrap().unwrap();
     assert_eq!(v.events, 3 + 4 + 3 + 2);
     let keyed_head = adopted.heads().await.unwrap();

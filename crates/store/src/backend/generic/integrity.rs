@@ -530,6 +530,10 @@ impl crate::IntegrityStore for Backing {
         self.chain.id()
     }
 
+    fn database_id(&self) -> String {
+        self.database_id.get().cloned().unwrap_or_default()
+    }
+
     async fn heads(&self) -> Result<Vec<Head>> {
         self.read_heads().await
     }
@@ -710,11 +714,12 @@ impl Backing {
     /// refuses any other key.
     pub(super) async fn ensure_chain_key(&self, adopt_unkeyed: bool) -> Result<()> {
         let ours = self.chain.id();
-        let stored: Option<String> = sqlx::query("SELECT key_id FROM chain_key")
+        let row = sqlx::query("SELECT key_id, database_id FROM chain_key")
             .fetch_optional(&self.writer)
-            .await?
-            .map(|r| r.try_get("key_id"))
-            .transpose()?;
+            .await?;
+        let stored: Option<String> = row.as_ref().map(|r| r.try_get("key_id")).transpose()?;
+        let database_id: Option<String> =
+            row.as_ref().map(|r| r.try_get("database_id")).transpose()?;
         let any_event = sqlx::query("SELECT 1 FROM events LIMIT 1")
             .fetch_optional(&self.writer)
             .await?
@@ -722,12 +727,21 @@ impl Backing {
         // Databases from before keys were recorded were linked without one.
         let stored = stored.or_else(|| any_event.then(|| chain::UNKEYED_ID.to_owned()));
         match stored {
-            Some(id) if id == ours => {}
+            Some(id) if id == ours => match database_id {
+                Some(known) => {
+                    let _ = self.database_id.set(known);
+                }
+                // A database from before keys were recorded, opened without one.
+                None => {
+                    let mut tx = self.writer.begin().await?;
+                    self.record_chain_key(&mut tx).await?;
+                    tx.commit().await?;
+                }
+            },
             None => {
-                sqlx::query("INSERT INTO chain_key (only_row, key_id) VALUES (1, $1)")
-                    .bind(&ours)
-                    .execute(&self.writer)
-                    .await?;
+                let mut tx = self.writer.begin().await?;
+                self.record_chain_key(&mut tx).await?;
+                tx.commit().await?;
             }
             Some(id) if id == chain::UNKEYED_ID && adopt_unkeyed => {
                 let relinked = self.relink().await?;
@@ -740,6 +754,26 @@ impl Backing {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Records the key's id and, unless known, a new database id; sets `database_id`.
+    async fn record_chain_key(&self, tx: &mut super::support::Tx) -> Result<()> {
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).expect("the operating system's random source");
+        sqlx::query(
+            "INSERT INTO chain_key (only_row, key_id, database_id) VALUES (1, $1, $2) \
+             ON CONFLICT (only_row) DO UPDATE SET key_id = $1",
+        )
+        .bind(self.chain.id())
+        .bind(hex::encode(random))
+        .execute(&mut **tx)
+        .await?;
+        let id: String = sqlx::query("SELECT database_id FROM chain_key")
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("database_id")?;
+        let _ = self.database_id.set(id);
         Ok(())
     }
 
@@ -777,13 +811,7 @@ impl Backing {
                 }
             }
         }
-        sqlx::query(
-            "INSERT INTO chain_key (only_row, key_id) VALUES (1, $1) \
-             ON CONFLICT (only_row) DO UPDATE SET key_id = $1",
-        )
-        .bind(self.chain.id())
-        .execute(&mut *tx)
-        .await?;
+        self.record_chain_key(&mut tx).await?;
         tx.commit().await?;
         Ok(count)
     }
