@@ -8,6 +8,7 @@ use clap::Subcommand;
 use embargo_core::actor::Actor;
 use embargo_core::project::{BranchKind, NewProject, ProjectCommand as Change, Role};
 use embargo_server::app::{AppError, user_ref};
+use embargo_server::integrity::CheckpointCheck;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -27,9 +28,13 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TokenCmd,
     },
-    /// Check every stream's hash chain and that every projection is the fold of its
-    /// events; exits 1 naming the first stream and event that does not verify.
+    /// Check every stream's hash chain (linked with the chain key), that every
+    /// projection is the fold of its events, and that the newest signed checkpoint still
+    /// holds; exits 1 naming the first stream and event that does not verify.
     Verify,
+    /// Write a signed checkpoint of every stream's last event now (the server also
+    /// writes one at start-up and every `integrity.checkpoint_minutes`).
+    Checkpoint,
     /// Rebuild every case and project projection from the events.
     Reproject,
 }
@@ -201,7 +206,10 @@ fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
 
 pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), String> {
     let settings = storage.settings(None)?;
-    if matches!(command, AdminCommand::Verify | AdminCommand::Reproject) {
+    if matches!(
+        command,
+        AdminCommand::Verify | AdminCommand::Reproject | AdminCommand::Checkpoint
+    ) {
         // These look at a database that exists; opening would otherwise create one.
         existing_database(&settings)?;
     }
@@ -459,6 +467,29 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 ),
                 Err(u) => return Err(format!("does not verify: {u}")),
             }
+            let integrity = embargo_server::integrity::Integrity::load(app.settings())?;
+            match integrity.check(app.store()).await? {
+                CheckpointCheck::None => println!(
+                    "No checkpoint in {} yet: run `embargo admin checkpoint` or start the server.",
+                    integrity.checkpoint_dir.display()
+                ),
+                CheckpointCheck::Holds {
+                    path,
+                    streams,
+                    taken_at,
+                } => println!(
+                    "The newest checkpoint ({}, {taken_at}, {streams} streams) is signed with \
+                     the configured key and every event it names is unchanged.",
+                    path.display()
+                ),
+            }
+        }
+        AdminCommand::Checkpoint => {
+            let integrity = embargo_server::integrity::Integrity::load(app.settings())?;
+            let path = integrity
+                .checkpoint(app.store(), embargo_core::Timestamp::now())
+                .await?;
+            println!("Wrote the checkpoint {}.", path.display());
         }
         AdminCommand::Reproject => {
             let started = std::time::Instant::now();

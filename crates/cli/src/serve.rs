@@ -29,7 +29,18 @@ fn init_logging(settings: &Settings) {
 
 pub async fn run(mut settings: Settings) -> Result<(), String> {
     init_logging(&settings);
-    let store = embargo_server::open_store(&settings).await?;
+    let integrity = embargo_server::integrity::Integrity::load(&settings)?;
+    let store = embargo_server::open_store_with(&settings, &integrity).await?;
+    // Before serving anything: a checkpointed event that changed means the log can't be
+    // trusted, and nothing should be served from it.
+    if let embargo_server::integrity::CheckpointCheck::Holds { path, streams, .. } =
+        integrity.check(&*store).await?
+    {
+        tracing::info!(checkpoint = %path.display(), streams, "the newest checkpoint holds");
+    }
+    integrity
+        .checkpoint(&*store, embargo_core::Timestamp::now())
+        .await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| {
@@ -74,12 +85,36 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         let _ = stop.send(true);
     });
     let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
+    tokio::spawn(checkpoints(integrity, app.clone(), stopped()));
     embargo_server::http::serve(app, listener, stopped())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     let _ = worker.await;
     println!("Embargo stopped.");
     Ok(())
+}
+
+/// A signed checkpoint every `integrity.checkpoint_minutes` until the server stops. A
+/// failure is logged and tried again at the next tick: the chain itself still holds.
+async fn checkpoints(
+    integrity: embargo_server::integrity::Integrity,
+    app: App,
+    stopped: impl std::future::Future<Output = ()>,
+) {
+    let mut tick = tokio::time::interval(integrity.every);
+    tick.tick().await; // the first tick is now: start-up just wrote one
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tick.tick() => {
+                match integrity.checkpoint(app.store(), embargo_core::Timestamp::now()).await {
+                    Ok(path) => tracing::info!(checkpoint = %path.display(), "checkpoint written"),
+                    Err(e) => tracing::error!("{e}"),
+                }
+            }
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod download;
 pub mod http;
+pub mod integrity;
 pub mod markdown;
 pub mod secrets;
 pub mod settings;
@@ -25,10 +26,20 @@ use std::sync::Arc;
 
 /// Opens the configured database: PostgreSQL at `database_url`, else SQLite under
 /// `data_dir`. The error names which one could not be opened.
+/// The chain is linked with the key of `integrity` (made on first start).
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn embargo_store::Store>, String> {
+    let integrity = integrity::Integrity::load(settings)?;
+    open_store_with(settings, &integrity).await
+}
+
+pub async fn open_store_with(
+    settings: &Settings,
+    integrity: &integrity::Integrity,
+) -> Result<Arc<dyn embargo_store::Store>, String> {
+    let options = integrity.open_options();
     let store = match &settings.database_url {
-        Some(url) => embargo_store::open_postgres(url).await,
-        None => embargo_store::open_sqlite(&settings.data_dir).await,
+        Some(url) => embargo_store::open_postgres_with(url, &options).await,
+        None => embargo_store::open_sqlite_with(&settings.data_dir, &options).await,
     };
     store.map_err(|e| {
         format!(

@@ -26,6 +26,38 @@ pub struct Settings {
     pub cve_services: CveServicesSettings,
     pub csaf: CsafSettings,
     pub mail: MailSettings,
+    pub integrity: IntegritySettings,
+}
+
+/// The keys that make the event log tamper-evident and where its signed checkpoints go
+/// (`crate::integrity`). Unset paths are under `data_dir`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntegritySettings {
+    /// The event chain's HMAC key, 64 hex digits; made on first start if missing.
+    /// Default `data_dir/keys/chain.key`.
+    pub key_file: Option<PathBuf>,
+    /// The Ed25519 key checkpoints are signed with (its 32-byte seed in hex); made on
+    /// first start if missing. Default `data_dir/keys/checkpoint.key`.
+    pub signing_key_file: Option<PathBuf>,
+    /// Where checkpoints are written. Default `data_dir/checkpoints`.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Minutes between checkpoints while the server runs.
+    pub checkpoint_minutes: u32,
+    /// Checkpoints kept (older ones are removed).
+    pub keep_checkpoints: u32,
+}
+
+impl Default for IntegritySettings {
+    fn default() -> Self {
+        IntegritySettings {
+            key_file: None,
+            signing_key_file: None,
+            checkpoint_dir: None,
+            checkpoint_minutes: 60,
+            keep_checkpoints: 48,
+        }
+    }
 }
 
 /// Outgoing mail: the reporter's receipt and the news of their case (C1, C4). Off
@@ -207,6 +239,7 @@ impl Default for Settings {
             cve_services: CveServicesSettings::default(),
             csaf: CsafSettings::default(),
             mail: MailSettings::default(),
+            integrity: IntegritySettings::default(),
         }
     }
 }
@@ -260,6 +293,7 @@ impl std::fmt::Debug for Settings {
             .field("cve_services", &self.cve_services)
             .field("csaf", &self.csaf)
             .field("mail", &self.mail)
+            .field("integrity", &self.integrity)
             .finish()
     }
 }
@@ -283,7 +317,15 @@ pub enum SettingsError {
 
 /// The environment variables read, besides the `EMBARGO_<SECTION>__<KEY>` ones.
 const TOP_LEVEL: [&str; 5] = ["listen", "data_dir", "database_url", "public_url", "config"];
-const SECTIONS: [&str; 6] = ["limits", "auth", "log", "cve_services", "csaf", "mail"];
+const SECTIONS: [&str; 7] = [
+    "limits",
+    "auth",
+    "log",
+    "cve_services",
+    "csaf",
+    "mail",
+    "integrity",
+];
 
 /// `setting `limits.attachment_bytes`: invalid type … (from EMBARGO_… environment variable)`.
 fn describe(e: figment::Error) -> SettingsError {
@@ -425,6 +467,14 @@ impl Settings {
                 self.auth.bad_tokens_per_minute as usize,
             ),
             ("auth.link_hours", self.auth.link_hours as usize),
+            (
+                "integrity.checkpoint_minutes",
+                self.integrity.checkpoint_minutes as usize,
+            ),
+            (
+                "integrity.keep_checkpoints",
+                self.integrity.keep_checkpoints as usize,
+            ),
         ] {
             if v == 0 {
                 return Err(SettingsError::Invalid(format!(
@@ -555,6 +605,23 @@ allow_local_http = false
 # Best given as EMBARGO_MAIL__SMTP_URL when it carries a password.
 # The address mail comes from; required with smtp_url.
 # from = "security@example.org"
+
+[integrity]
+# The event log is tamper-evident: every event is linked to the one before with an
+# HMAC-SHA256 under this key, and a signed checkpoint of every stream's last event is
+# written regularly. Keep both keys (and a copy of them) away from the database and its
+# backups: whoever holds the database and the chain key can re-link an edited history.
+# Both are made on first start when missing (64 hex digits, readable by the owner only).
+# Unset: data_dir/keys/chain.key and data_dir/keys/checkpoint.key.
+# key_file = "/etc/embargo/chain.key"
+# signing_key_file = "/etc/embargo/checkpoint.key"
+# Where checkpoints go: somewhere someone with database access can't write, e.g. another
+# volume. The server checks the newest at start-up and refuses to start if a
+# checkpointed event was changed. Unset: data_dir/checkpoints.
+# checkpoint_dir = "/var/lib/embargo-checkpoints"
+# Minutes between checkpoints, and how many to keep.
+checkpoint_minutes = 60
+keep_checkpoints = 48
 "#;
 
 #[cfg(test)]

@@ -8,10 +8,12 @@
 
 mod backend;
 mod chain;
+pub mod checkpoint;
 mod records;
 
 pub use backend::{postgres::PostgresStore, sqlite::SqliteStore};
-pub use chain::{ChainBreak, SecretHash, stream};
+pub use chain::{ChainBreak, ChainKey, SecretHash, stream};
+pub use checkpoint::{Checkpoint, Head, HeadMismatch};
 pub use records::*;
 
 use async_trait::async_trait;
@@ -38,6 +40,9 @@ pub enum StoreError {
     Taken { field: &'static str },
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The database's events are linked with another key than the one given.
+    #[error("{0}")]
+    ChainKey(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -50,16 +55,37 @@ pub enum Backend {
     Postgres,
 }
 
-/// Opens the embedded SQLite database in `data_dir` (created if missing), migrated.
+/// How a database is opened.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// What the event chain is linked with. A database remembers the key's id and
+    /// refuses to be opened with another.
+    pub chain: ChainKey,
+    /// May a database whose events are linked without a key be re-linked with
+    /// `chain`? Only when the key was just made for it: otherwise someone who can
+    /// write the database could forge an unkeyed chain and have it adopted.
+    pub adopt_unkeyed: bool,
+}
+
+/// Opens the embedded SQLite database in `data_dir` (created if missing), migrated,
+/// with an unkeyed chain.
 pub async fn open_sqlite(data_dir: &Path) -> Result<Arc<dyn Store>> {
+    open_sqlite_with(data_dir, &OpenOptions::default()).await
+}
+
+pub async fn open_sqlite_with(data_dir: &Path, options: &OpenOptions) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(
-        SqliteStore::open(&data_dir.join("embargo.sqlite3")).await?,
+        SqliteStore::open(&data_dir.join("embargo.sqlite3"), options).await?,
     ))
 }
 
-/// Opens a PostgreSQL database by URL, migrated.
+/// Opens a PostgreSQL database by URL, migrated, with an unkeyed chain.
 pub async fn open_postgres(url: &str) -> Result<Arc<dyn Store>> {
-    Ok(Arc::new(PostgresStore::open(url).await?))
+    open_postgres_with(url, &OpenOptions::default()).await
+}
+
+pub async fn open_postgres_with(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(PostgresStore::open(url, options).await?))
 }
 
 /// Everything the program keeps. One trait per area, so a backend is written and read
@@ -280,4 +306,13 @@ pub trait IntegrityStore: Send + Sync {
     /// Rebuilds every case and project projection from the events, in batches, each in
     /// a transaction. Accounts are not rebuilt: their secrets are not in the events.
     async fn reproject(&self) -> Result<Reprojected>;
+    /// The id of the key the chain is linked with ([`ChainKey::id`]).
+    fn chain_key_id(&self) -> String;
+    /// A random name this database got when it was made, carried by its checkpoints.
+    fn database_id(&self) -> String;
+    /// Every stream's last event, by stream name: what a checkpoint signs.
+    async fn heads(&self) -> Result<Vec<Head>>;
+    /// The heads of `checkpoint` that the database no longer holds as they were: an
+    /// event at that position missing, or with another hash. Empty when all match.
+    async fn check_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>>;
 }

@@ -33,6 +33,17 @@ impl Backend {
             Keep::Postgres(_) => embargo_store::open_postgres(&self.raw_url).await.unwrap(),
         }
     }
+
+    /// The same database opened with `options` (a chain key), or why it can't be.
+    pub async fn reopen_with(
+        &self,
+        options: &embargo_store::OpenOptions,
+    ) -> embargo_store::Result<Arc<dyn Store>> {
+        match &self._keep {
+            Keep::Sqlite(dir) => embargo_store::open_sqlite_with(dir.path(), options).await,
+            Keep::Postgres(_) => embargo_store::open_postgres_with(&self.raw_url, options).await,
+        }
+    }
 }
 
 pub async fn sqlite() -> Backend {
@@ -102,4 +113,7 @@ conformance!(
     verify_finds_an_edited_projection,
     reproject_rebuilds_damaged_projections_from_the_events,
     a_new_projection_version_rebuilds_on_opening,
+    a_keyed_chain_is_adopted_once_and_never_opened_with_another_key,
+    a_forger_without_the_key_cannot_relink_an_edited_stream,
+    checkpointed_heads_catch_a_rewritten_stream,
 );

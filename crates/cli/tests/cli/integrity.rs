@@ -141,3 +141,138 @@ fn a_database_that_is_not_there_is_named_and_not_created() {
         }
     }
 }
+
+/// Issue 11, item 4: the chain is keyed with a key outside the database, and signed
+/// checkpoints outside it catch a history rewritten even with that key.
+async fn keys_and_checkpoints(storage: Vec<String>, data_dir: &std::path::Path) {
+    let s: Vec<&str> = storage.iter().map(String::as_str).collect();
+    let server = Server::start(&s).await;
+    assert_eq!(server.terminate().await.code(), Some(0));
+    // The first start made both keys, private, outside the database, and a checkpoint.
+    for key in ["keys/chain.key", "keys/checkpoint.key"] {
+        let text = std::fs::read_to_string(data_dir.join(key)).unwrap();
+        assert_eq!(text.trim().len(), 64, "{key}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data_dir.join(key))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{key}");
+    }
+    let checkpoints = || {
+        let mut v: Vec<_> = std::fs::read_dir(data_dir.join("checkpoints"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    assert_eq!(checkpoints().len(), 1);
+
+    let out = admin(
+        &storage,
+        &[
+            "project",
+            "create",
+            "--slug",
+            "connect",
+            "--name",
+            "Connect",
+            "--component",
+            "go",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = admin(&storage, &["checkpoint"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(checkpoints().len(), 2);
+    let out = admin(&storage, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("is signed with the configured key and every event it names is unchanged"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A forged checkpoint (signed with another key) is not believed.
+    let newest = checkpoints().pop().unwrap();
+    let good = std::fs::read_to_string(&newest).unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&good).unwrap();
+    forged["heads"][0]["seq"] = 99.into();
+    std::fs::write(&newest, forged.to_string()).unwrap();
+    let out = admin(&storage, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the signature does not verify with the configured signing key"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&newest, good).unwrap();
+
+    // The project's last event deleted: the chain alone can't tell (it is the end of a
+    // stream), the checkpoint can. The server refuses to start, naming it, and writes
+    // no checkpoint vouching for the changed history.
+    damage(
+        &storage,
+        "DELETE FROM events WHERE stream = 'project:connect' AND seq = (SELECT MAX(seq) FROM events WHERE stream = 'project:connect')",
+    )
+    .await;
+    // Under `timeout`: were the check missing, the server would serve forever.
+    let out = std::process::Command::new("timeout")
+        .args(["60", BIN, "serve", "--listen", "127.0.0.1:0"])
+        .args(&s)
+        .env_remove("EMBARGO_DATA_DIR")
+        .env_remove("EMBARGO_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the database no longer matches the checkpoint")
+            && err.contains("of stream `project:connect` is missing (deleted)"),
+        "{err}"
+    );
+    assert_eq!(checkpoints().len(), 2);
+    let out = admin(&storage, &["checkpoint"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(checkpoints().len(), 2);
+
+    // Another chain key: the database refuses to be opened with it.
+    std::fs::write(
+        data_dir.join("keys/chain.key"),
+        format!("{}\n", "ab".repeat(32)),
+    )
+    .unwrap();
+    let out = admin(&storage, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("give the key file it was written with (setting `integrity.key_file`)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_checkpoints_on_sqlite() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    keys_and_checkpoints(vec!["--data-dir".into(), d], dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_checkpoints_on_postgres() {
+    let db = embargo_testkit::PgTestDb::create().await;
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    keys_and_checkpoints(
+        vec![
+            "--database-url".into(),
+            db.url.clone(),
+            "--data-dir".into(),
+            d,
+        ],
+        dir.path(),
+    )
+    .await;
+}

@@ -11,10 +11,13 @@ pub struct PostgresStore {
     reader: Pool,
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
+    chain: crate::ChainKey,
+    /// Set on opening, from the `chain_key` row.
+    database_id: std::sync::OnceLock<String>,
 }
 
 impl PostgresStore {
-    pub async fn open(url: &str) -> Result<Self> {
+    pub async fn open(url: &str, open: &crate::OpenOptions) -> Result<Self> {
         let options: PgConnectOptions = url.parse()?;
         // One plain connection first: an unreachable server or a refused login fails
         // now with its own error, where the pool would retry until it timed out.
@@ -29,7 +32,10 @@ impl PostgresStore {
             writer: pool.clone(),
             reader: pool,
             mail_outlet: Default::default(),
+            chain: open.chain.clone(),
+            database_id: Default::default(),
         };
+        store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;
         Ok(store)
     }

@@ -15,14 +15,17 @@ pub struct SqliteStore {
     reader: Pool,
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
+    chain: crate::ChainKey,
+    /// Set on opening, from the `chain_key` row.
+    database_id: std::sync::OnceLock<String>,
 }
 
 impl SqliteStore {
-    pub async fn open(file: &Path) -> Result<Self> {
+    pub async fn open(file: &Path, options: &crate::OpenOptions) -> Result<Self> {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let options = SqliteConnectOptions::new()
+        let connect = SqliteConnectOptions::new()
             .filename(file)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -32,18 +35,21 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(connect.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options.read_only(true))
+            .connect_with(connect.read_only(true))
             .await?;
         let store = SqliteStore {
             writer,
             reader,
             mail_outlet: Default::default(),
+            chain: options.chain.clone(),
+            database_id: Default::default(),
         };
+        store.ensure_chain_key(options.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;
         Ok(store)
     }

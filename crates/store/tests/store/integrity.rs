@@ -9,6 +9,19 @@ use embargo_store::{Unverified, Verified, stream};
 
 /// A project, three users, two cases (one with a note, one with a collaborator).
 async fn history(b: &Backend) -> (Case, Case) {
+    let (_, _, c1, c2) = history_with_team(b).await;
+    (c1, c2)
+}
+
+/// [`history`], with the project and the member who acted.
+async fn history_with_team(
+    b: &Backend,
+) -> (
+    embargo_core::project::Project,
+    embargo_core::actor::User,
+    Case,
+    Case,
+) {
     let s = &*b.store;
     let (p, sam, mia, _) = connect(s).await;
     let c1 = report(s, &p, 1, vec![]).await;
@@ -32,7 +45,7 @@ async fn history(b: &Backend) -> (Case, Case) {
         Command::AddCollaborator { user: mia.id },
     )
     .await;
-    (c1, c2)
+    (p, sam, c1, c2)
 }
 
 async fn verify_fails(b: &Backend) -> Unverified {
@@ -243,4 +256,206 @@ pub async fn a_new_projection_version_rebuilds_on_opening(b: &Backend) {
     .await;
     let rebuilt = reopen(b).await;
     rebuilt.verify().await.unwrap().expect("rebuilt on opening");
+}
+
+fn key(n: u8) -> embargo_store::OpenOptions {
+    embargo_store::OpenOptions {
+        chain: embargo_store::ChainKey::new([n; 32]),
+        adopt_unkeyed: false,
+    }
+}
+
+fn refusal(r: embargo_store::Result<std::sync::Arc<dyn embargo_store::Store>>) -> String {
+    match r {
+        Err(e @ embargo_store::StoreError::ChainKey(_)) => e.to_string(),
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("opened"),
+    }
+}
+
+pub async fn a_keyed_chain_is_adopted_once_and_never_opened_with_another_key(b: &Backend) {
+    let (p, sam, c1, _) = history_with_team(b).await;
+    let unkeyed_head = b.store.heads().await.unwrap();
+    // An existing key may not adopt an unkeyed chain: a forger could have written it.
+    let e = refusal(b.reopen_with(&key(1)).await);
+    assert!(
+        e.contains("`sha256`") && e.contains("integrity.key_file"),
+        "{e}"
+    );
+    // A key made for this database adopts it: every link is re-computed, once.
+    let adopted = b
+        .reopen_with(&embargo_store::OpenOptions {
+            adopt_unkeyed: true,
+            ..key(1)
+        })
+        .await
+        .unwrap();
+    assert_eq!(adopted.chain_key_id(), key(1).chain.id());
+    // The database keeps its name (which its checkpoints carry) across the adoption.
+    assert_eq!(b.store.database_id().len(), 32);
+    assert_eq!(adopted.database_id(), b.store.database_id());
+    let v = adopted.verify().await.unwrap().unwrap();
+    assert_eq!(v.events, 3 + 4 + 3 + 2);
+    let keyed_head = adopted.heads().await.unwrap();
+    assert_eq!(keyed_head.len(), unkeyed_head.len());
+    assert!(
+        keyed_head
+            .iter()
+            .zip(&unkeyed_head)
+            .all(|(k, u)| k.seq == u.seq && k.hash != u.hash),
+        "every head was re-linked"
+    );
+    // Appends extend the keyed chain.
+    let s = &*adopted;
+    act(
+        s,
+        &p,
+        &c1,
+        &team(&sam),
+        Command::AddNote {
+            body: "after".into(),
+        },
+    )
+    .await;
+    assert!(adopted.verify().await.unwrap().is_ok());
+    // Never again without the key, nor with another; adopting twice changes nothing.
+    let e = refusal(b.reopen_with(&embargo_store::OpenOptions::default()).await);
+    assert!(e.contains(&key(1).chain.id()), "{e}");
+    refusal(b.reopen_with(&key(2)).await);
+    refusal(
+        b.reopen_with(&embargo_store::OpenOptions {
+            adopt_unkeyed: true,
+            ..key(2)
+        })
+        .await,
+    );
+    let again = b.reopen_with(&key(1)).await.unwrap();
+    assert!(again.verify().await.unwrap().is_ok());
+}
+
+pub async fn a_forger_without_the_key_cannot_relink_an_edited_stream(b: &Backend) {
+    let (c1, _) = history(b).await;
+    let keyed = b
+        .reopen_with(&embargo_store::OpenOptions {
+            adopt_unkeyed: true,
+            ..key(7)
+        })
+        .await
+        .unwrap();
+    assert!(keyed.verify().await.unwrap().is_ok());
+    // The forger edits an event and re-computes every link of its stream the only way
+    // they can: without the key.
+    let s1 = stream::case(&c1.id);
+    raw(b, &format!("UPDATE events SET body = REPLACE(body, 'original', 'rewritten') WHERE stream = '{s1}' AND seq = 3")).await;
+    relink_unkeyed(b, &s1).await;
+    let u = keyed.verify().await.unwrap().unwrap_err();
+    assert_eq!((u.stream.as_str(), u.seq), (s1.as_str(), Some(1)));
+    // And a store opened without the key refuses the database instead of trusting it.
+    refusal(b.reopen_with(&embargo_store::OpenOptions::default()).await);
+}
+
+pub async fn checkpointed_heads_catch_a_rewritten_stream(b: &Backend) {
+    let (p, sam, c1, c2) = history_with_team(b).await;
+    let heads = b.store.heads().await.unwrap();
+    let mut expected = vec![
+        ("accounts".to_owned(), 3),
+        (stream::project(&p.slug), 4),
+        (stream::case(&c1.id), 3),
+        (stream::case(&c2.id), 2),
+    ];
+    expected.sort();
+    assert_eq!(
+        heads
+            .iter()
+            .map(|h| (h.stream.clone(), h.seq))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(b.store.check_heads(&heads).await.unwrap(), vec![]);
+    // Streams grow after a checkpoint: that is not a mismatch.
+    let s = &*b.store;
+    act(
+        s,
+        &p,
+        &c2,
+        &team(&sam),
+        Command::AddNote {
+            body: "later".into(),
+        },
+    )
+    .await;
+    assert_eq!(b.store.check_heads(&heads).await.unwrap(), vec![]);
+    // A rewritten (even consistently re-linked) stream, and a deleted one, are caught.
+    let s1 = stream::case(&c1.id);
+    raw(b, &format!("UPDATE events SET body = REPLACE(body, 'original', 'rewritten') WHERE stream = '{s1}' AND seq = 3")).await;
+    relink_unkeyed(b, &s1).await;
+    raw(
+        b,
+        &format!(
+            "DELETE FROM events WHERE stream = '{}' AND seq = 2",
+            stream::case(&c2.id)
+        ),
+    )
+    .await;
+    let wrong = b.store.check_heads(&heads).await.unwrap();
+    let mut named: Vec<String> = wrong.iter().map(|m| m.to_string()).collect();
+    let mut expected = vec![
+        format!("event 3 of stream `{s1}` has another hash (edited or re-linked)"),
+        format!(
+            "event 2 of stream `{}` is missing (deleted)",
+            stream::case(&c2.id)
+        ),
+    ];
+    named.sort();
+    expected.sort();
+    assert_eq!(named, expected);
+}
+
+/// What a forger with database access but no key does: re-computes a stream's links
+/// with plain SHA-256, as the chain was before keys.
+async fn relink_unkeyed(b: &Backend, stream: &str) {
+    use sha2::{Digest, Sha256};
+    use sqlx::Row;
+    let rows: Vec<(i64, String)> = if b.raw_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&b.raw_url).await.unwrap();
+        let rows = sqlx::query("SELECT seq, body FROM events WHERE stream = $1 ORDER BY seq")
+            .bind(stream)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        rows.iter().map(|r| (r.get("seq"), r.get("body"))).collect()
+    } else {
+        let pool = sqlx::PgPool::connect(&b.raw_url).await.unwrap();
+        let rows = sqlx::query("SELECT seq, body FROM events WHERE stream = $1 ORDER BY seq")
+            .bind(stream)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        rows.iter().map(|r| (r.get("seq"), r.get("body"))).collect()
+    };
+    let mut prev: Option<Vec<u8>> = None;
+    for (seq, body) in rows {
+        let mut h = Sha256::new();
+        h.update(prev.as_deref().unwrap_or(&[0u8; 32]));
+        h.update(stream.as_bytes());
+        h.update([0]);
+        h.update((seq as u64).to_be_bytes());
+        h.update(body.as_bytes());
+        let hash = h.finalize().to_vec();
+        let hex_of = |b: &[u8]| hex::encode(b);
+        let (p, n) = (prev.as_deref().map(hex_of), hex_of(&hash));
+        let sql = if b.raw_url.starts_with("sqlite:") {
+            format!(
+                "UPDATE events SET prev_hash = {}, hash = X'{n}' WHERE stream = '{stream}' AND seq = {seq}",
+                p.map_or("NULL".into(), |p| format!("X'{p}'"))
+            )
+        } else {
+            format!(
+                "UPDATE events SET prev_hash = {}, hash = '\\x{n}'::bytea WHERE stream = '{stream}' AND seq = {seq}",
+                p.map_or("NULL".into(), |p| format!("'\\x{p}'::bytea"))
+            )
+        };
+        raw(b, &sql).await;
+        prev = Some(hash);
+    }
 }

@@ -5,7 +5,7 @@ use super::Backing;
 use super::outbox::queue_account_effects;
 use super::support::{Tx, append, read_stream, retrying, unique_violation, user_from_row};
 use crate::backend::{micros, timestamp};
-use crate::chain::stream;
+use crate::chain::{ChainKey, stream};
 use crate::{ApiTokenRecord, NewApiToken, NewUser, Result, SecretHash, StoreError};
 use crate::{StoredEvent, UserRecord};
 use embargo_core::Timestamp;
@@ -43,9 +43,18 @@ pub(super) async fn insert_user(tx: &mut super::support::Tx, u: &NewUser) -> Res
 /// Appends to the `accounts` stream and queues the work the events ask for, in `tx`.
 pub(super) async fn append_account_events(
     tx: &mut Tx,
+    chain: &ChainKey,
     events: &[Recorded<AccountEvent>],
 ) -> Result<()> {
-    append(tx, stream::ACCOUNTS, None, AccountEvent::kind, events).await?;
+    append(
+        tx,
+        chain,
+        stream::ACCOUNTS,
+        None,
+        AccountEvent::kind,
+        events,
+    )
+    .await?;
     queue_account_effects(tx, events).await?;
     Ok(())
 }
@@ -64,7 +73,7 @@ impl crate::AccountStore for Backing {
         retrying(|| async {
             let mut tx = self.writer.begin().await?;
             insert_user(&mut tx, &user).await?;
-            append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
+            append_account_events(&mut tx, &self.chain, std::slice::from_ref(&event)).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -111,7 +120,7 @@ impl crate::AccountStore for Backing {
                 .bind(password_hash)
                 .execute(&mut *tx)
                 .await?;
-            append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
+            append_account_events(&mut tx, &self.chain, std::slice::from_ref(&event)).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -137,7 +146,7 @@ impl crate::AccountStore for Backing {
             .execute(&mut *tx)
             .await?;
             let events = std::slice::from_ref(&event);
-            append_account_events(&mut tx, events).await?;
+            append_account_events(&mut tx, &self.chain, events).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -213,7 +222,7 @@ impl crate::AccountStore for Backing {
                 return Ok(false);
             }
             let events = std::slice::from_ref(&event);
-            append_account_events(&mut tx, events).await?;
+            append_account_events(&mut tx, &self.chain, events).await?;
             tx.commit().await?;
             Ok(true)
         })

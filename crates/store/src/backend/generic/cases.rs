@@ -149,6 +149,7 @@ impl crate::CaseStore for Backing {
         save_case(&mut tx, case).await?;
         append(
             &mut tx,
+            &self.chain,
             &stream::case(&case.id),
             Some(0),
             Event::kind,
@@ -172,6 +173,7 @@ impl crate::CaseStore for Backing {
         let mut tx = self.writer.begin().await?;
         append(
             &mut tx,
+            &self.chain,
             &stream::case(&case.id),
             Some(before),
             Event::kind,

@@ -9,8 +9,10 @@ use super::projects::save_project;
 use super::support::{DbRow, corrupt, to_json};
 use super::{cases::save_case, listing::Builder};
 use crate::backend::micros;
-use crate::chain::{self, stream};
-use crate::{ChainBreak, Reprojected, Result, Unverified, Verified};
+use crate::chain::{self, ChainKey, stream};
+use crate::{
+    ChainBreak, Head, HeadMismatch, Reprojected, Result, StoreError, Unverified, Verified,
+};
 use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
 use embargo_core::event::{Event, Recorded};
@@ -103,13 +105,13 @@ fn raw_event(row: &DbRow) -> Result<RawEvent> {
 }
 
 /// The first event whose number, link or hash is not what the chain says.
-fn check_chain(s: &RawStream) -> std::result::Result<(), ChainBreak> {
+fn check_chain(key: &ChainKey, s: &RawStream) -> std::result::Result<(), ChainBreak> {
     let mut prev: Option<&[u8]> = None;
     for (i, e) in s.events.iter().enumerate() {
         let expected = i as u64 + 1;
         let ok = e.seq == expected
             && e.prev_hash.as_deref() == prev
-            && chain::link(prev, &s.name, e.seq, &e.body) == e.hash;
+            && chain::link(key, prev, &s.name, e.seq, &e.body) == e.hash;
         if !ok {
             return Err(ChainBreak {
                 stream: s.name.clone(),
@@ -524,6 +526,22 @@ fn first_difference<K: Ord + Copy + std::fmt::Display, V: PartialEq>(
 
 #[async_trait::async_trait]
 impl crate::IntegrityStore for Backing {
+    fn chain_key_id(&self) -> String {
+        self.chain.id()
+    }
+
+    fn database_id(&self) -> String {
+        self.database_id.get().cloned().unwrap_or_default()
+    }
+
+    async fn heads(&self) -> Result<Vec<Head>> {
+        self.read_heads().await
+    }
+
+    async fn check_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>> {
+        self.compare_heads(heads).await
+    }
+
     async fn verify_stream(&self, stream: &str) -> Result<Result<u64, ChainBreak>> {
         let rows = sqlx::query(
             "SELECT seq, body, prev_hash, hash FROM events WHERE stream = $1 ORDER BY seq",
@@ -535,7 +553,7 @@ impl crate::IntegrityStore for Backing {
             name: stream.to_owned(),
             events: rows.iter().map(raw_event).collect::<Result<_>>()?,
         };
-        Ok(check_chain(&s).map(|()| s.events.len() as u64))
+        Ok(check_chain(&self.chain, &s).map(|()| s.events.len() as u64))
     }
 
     async fn verify(&self) -> Result<Result<Verified, Unverified>> {
@@ -551,7 +569,7 @@ impl crate::IntegrityStore for Backing {
             for s in &batch {
                 seen.streams += 1;
                 seen.events += s.events.len() as u64;
-                if let Err(b) = check_chain(s) {
+                if let Err(b) = check_chain(&self.chain, s) {
                     let what = "does not match its hash (edited, deleted or moved)";
                     return Ok(Err(unverified(s, Some(b.seq), what)));
                 }
@@ -686,5 +704,178 @@ impl Backing {
             "projections rebuilt for this version of the program"
         );
         Ok(Some(done))
+    }
+}
+
+impl Backing {
+    /// Makes sure the events are linked with `self.chain`: records its id on a new
+    /// database; re-links a database whose chain has no key yet when `adopt_unkeyed`
+    /// (after checking the whole unkeyed chain, in one transaction with the new id);
+    /// refuses any other key.
+    pub(super) async fn ensure_chain_key(&self, adopt_unkeyed: bool) -> Result<()> {
+        let ours = self.chain.id();
+        let row = sqlx::query("SELECT key_id, database_id FROM chain_key")
+            .fetch_optional(&self.writer)
+            .await?;
+        let stored: Option<String> = row.as_ref().map(|r| r.try_get("key_id")).transpose()?;
+        let database_id: Option<String> =
+            row.as_ref().map(|r| r.try_get("database_id")).transpose()?;
+        let any_event = sqlx::query("SELECT 1 FROM events LIMIT 1")
+            .fetch_optional(&self.writer)
+            .await?
+            .is_some();
+        // Databases from before keys were recorded were linked without one.
+        let stored = stored.or_else(|| any_event.then(|| chain::UNKEYED_ID.to_owned()));
+        match stored {
+            Some(id) if id == ours => match database_id {
+                Some(known) => {
+                    let _ = self.database_id.set(known);
+                }
+                // A database from before keys were recorded, opened without one.
+                None => {
+                    let mut tx = self.writer.begin().await?;
+                    self.record_chain_key(&mut tx).await?;
+                    tx.commit().await?;
+                }
+            },
+            None => {
+                let mut tx = self.writer.begin().await?;
+                self.record_chain_key(&mut tx).await?;
+                tx.commit().await?;
+            }
+            Some(id) if id == chain::UNKEYED_ID && adopt_unkeyed => {
+                let relinked = self.relink().await?;
+                tracing::info!(key = %ours, events = relinked, "event chain re-linked with the new key");
+            }
+            Some(id) => {
+                return Err(StoreError::ChainKey(format!(
+                    "this database's events are linked with key `{id}`, not `{ours}`: \
+                     give the key file it was written with (setting `integrity.key_file`)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the key's id and, unless known, a new database id; sets `database_id`.
+    async fn record_chain_key(&self, tx: &mut super::support::Tx) -> Result<()> {
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).expect("the operating system's random source");
+        sqlx::query(
+            "INSERT INTO chain_key (only_row, key_id, database_id) VALUES (1, $1, $2) \
+             ON CONFLICT (only_row) DO UPDATE SET key_id = $1",
+        )
+        .bind(self.chain.id())
+        .bind(hex::encode(random))
+        .execute(&mut **tx)
+        .await?;
+        let id: String = sqlx::query("SELECT database_id FROM chain_key")
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("database_id")?;
+        let _ = self.database_id.set(id);
+        Ok(())
+    }
+
+    /// Re-computes every link with `self.chain`, after checking the unkeyed chain.
+    async fn relink(&self) -> Result<u64> {
+        let unkeyed = ChainKey::unkeyed();
+        let mut tx = self.writer.begin().await?;
+        let mut walk = Walk::new(self);
+        let mut count = 0;
+        loop {
+            let batch = walk.next().await?;
+            if batch.is_empty() {
+                break;
+            }
+            for s in &batch {
+                if let Err(b) = check_chain(&unkeyed, s) {
+                    return Err(StoreError::ChainKey(format!(
+                        "cannot adopt the new key: {b}; run `embargo admin verify`"
+                    )));
+                }
+                let mut prev: Option<Vec<u8>> = None;
+                for e in &s.events {
+                    let hash = chain::link(&self.chain, prev.as_deref(), &s.name, e.seq, &e.body);
+                    sqlx::query(
+                        "UPDATE events SET prev_hash = $1, hash = $2 WHERE stream = $3 AND seq = $4",
+                    )
+                    .bind(prev.as_deref())
+                    .bind(&hash)
+                    .bind(&s.name)
+                    .bind(e.seq as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                    prev = Some(hash);
+                    count += 1;
+                }
+            }
+        }
+        self.record_chain_key(&mut tx).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+}
+
+/// Heads checked per query.
+const HEAD_BATCH: usize = 500;
+
+impl Backing {
+    pub(super) async fn read_heads(&self) -> Result<Vec<Head>> {
+        let rows = sqlx::query(
+            "SELECT e.stream, e.seq, e.hash FROM events e \
+             JOIN (SELECT stream, MAX(seq) AS last FROM events GROUP BY stream) h \
+               ON e.stream = h.stream AND e.seq = h.last \
+             ORDER BY e.stream",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Head {
+                    stream: r.try_get("stream")?,
+                    seq: r.try_get::<i64, _>("seq")? as u64,
+                    hash: hex::encode(r.try_get::<Vec<u8>, _>("hash")?),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn compare_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>> {
+        let mut wrong = Vec::new();
+        for chunk in heads.chunks(HEAD_BATCH) {
+            let mut q = Builder::new("SELECT stream, seq, hash FROM events WHERE ");
+            for (i, h) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push("(stream = ");
+                q.push_bind(h.stream.clone());
+                q.push(" AND seq = ");
+                q.push_bind(h.seq as i64);
+                q.push(")");
+            }
+            let rows = q.build().fetch_all(&self.reader).await?;
+            let mut found = BTreeMap::new();
+            for r in &rows {
+                let stream: String = r.try_get("stream")?;
+                let seq = r.try_get::<i64, _>("seq")? as u64;
+                found.insert((stream, seq), hex::encode(r.try_get::<Vec<u8>, _>("hash")?));
+            }
+            for h in chunk {
+                match found.get(&(h.stream.clone(), h.seq)) {
+                    Some(hash) if *hash == h.hash => {}
+                    Some(_) => wrong.push(HeadMismatch {
+                        head: h.clone(),
+                        what: "has another hash (edited or re-linked)",
+                    }),
+                    None => wrong.push(HeadMismatch {
+                        head: h.clone(),
+                        what: "is missing (deleted)",
+                    }),
+                }
+            }
+        }
+        Ok(wrong)
     }
 }

@@ -68,6 +68,7 @@ impl crate::ProjectStore for Backing {
         save_project(&mut tx, project).await?;
         match append(
             &mut tx,
+            &self.chain,
             &stream::project(&project.slug),
             Some(0),
             ProjectEvent::kind,
@@ -94,6 +95,7 @@ impl crate::ProjectStore for Backing {
         let mut tx = self.writer.begin().await?;
         append(
             &mut tx,
+            &self.chain,
             &stream::project(&project.slug),
             Some(before),
             ProjectEvent::kind,

@@ -103,7 +103,7 @@ impl crate::SessionStore for Backing {
                 return Ok(false);
             }
             insert_user(&mut tx, &user).await?;
-            append_account_events(&mut tx, &events).await?;
+            append_account_events(&mut tx, &self.chain, &events).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -119,7 +119,7 @@ impl crate::SessionStore for Backing {
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         // No account event queues work yet (the invitation mail comes with mail).
-        append_account_events(&mut tx, std::slice::from_ref(&event)).await?;
+        append_account_events(&mut tx, &self.chain, std::slice::from_ref(&event)).await?;
         sqlx::query("DELETE FROM password_tokens WHERE user_id = $1")
             .bind(user.0)
             .execute(&mut *tx)
@@ -185,7 +185,7 @@ impl crate::SessionStore for Backing {
                 .execute(&mut *tx)
                 .await?;
             let events = std::slice::from_ref(&event);
-            append_account_events(&mut tx, events).await?;
+            append_account_events(&mut tx, &self.chain, events).await?;
             tx.commit().await?;
             Ok(true)
         })

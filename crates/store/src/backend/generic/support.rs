@@ -4,7 +4,7 @@
 
 use super::Pool;
 use crate::backend::micros;
-use crate::chain;
+use crate::chain::{self, ChainKey};
 use crate::{Result, StoreError, StoredEvent, UserRecord};
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
@@ -44,6 +44,7 @@ pub(super) fn unique_violation(e: &sqlx::Error) -> bool {
 /// concurrent append surfaces as `StoreError::Conflict` via the primary key.
 pub(super) async fn append<E: Serialize>(
     tx: &mut Tx,
+    chain: &ChainKey,
     stream: &str,
     expected: Option<u64>,
     kinds: impl Fn(&E) -> &'static str,
@@ -69,7 +70,7 @@ pub(super) async fn append<E: Serialize>(
     for e in events {
         seq += 1;
         let body = to_json(e);
-        let hash = chain::link(prev.as_deref(), stream, seq, &body);
+        let hash = chain::link(chain, prev.as_deref(), stream, seq, &body);
         let inserted = sqlx::query(
             "INSERT INTO events (stream, seq, kind, at, body, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -1,0 +1,195 @@
+//! The keys that make the event log tamper-evident, and its signed checkpoints
+//! (`[integrity]` settings): the chain key (HMAC-SHA256 over every event, so a database
+//! edited without the key does not verify) and the Ed25519 key that signs checkpoints of
+//! every stream's head, written to files outside the database. Both keys are files the
+//! database never holds; they are made on first start when missing.
+//!
+//! At start-up the server checks the newest checkpoint against the database and refuses
+//! to start when a checkpointed event was changed or deleted, naming it; it then writes a
+//! checkpoint, and another every `integrity.checkpoint_minutes`.
+
+use crate::settings::Settings;
+use ed25519_dalek::SigningKey;
+use embargo_core::Timestamp;
+use embargo_store::checkpoint::Checkpoint;
+use embargo_store::{ChainKey, OpenOptions, Store};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The keys and where checkpoints go, read (or made) from the settings.
+pub struct Integrity {
+    chain: ChainKey,
+    /// The chain key file was made by this start: the database may adopt it.
+    fresh_chain: bool,
+    signing: SigningKey,
+    pub checkpoint_dir: PathBuf,
+    pub keep: usize,
+    pub every: std::time::Duration,
+}
+
+/// What the newest checkpoint said about the database.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CheckpointCheck {
+    /// No checkpoint yet (a new installation, or a new checkpoint directory).
+    None,
+    /// Every checkpointed head is still there, unchanged.
+    Holds {
+        path: PathBuf,
+        streams: usize,
+        taken_at: Timestamp,
+    },
+}
+
+impl Integrity {
+    pub fn load(settings: &Settings) -> Result<Integrity, String> {
+        let i = &settings.integrity;
+        let keys = settings.data_dir.join("keys");
+        let chain_path = i.key_file.clone().unwrap_or_else(|| keys.join("chain.key"));
+        let signing_path = i
+            .signing_key_file
+            .clone()
+            .unwrap_or_else(|| keys.join("checkpoint.key"));
+        let (chain, fresh_chain) = key_file(&chain_path, "integrity.key_file")?;
+        let (signing, _) = key_file(&signing_path, "integrity.signing_key_file")?;
+        Ok(Integrity {
+            chain: ChainKey::new(chain),
+            fresh_chain,
+            signing: SigningKey::from_bytes(&signing),
+            checkpoint_dir: i
+                .checkpoint_dir
+                .clone()
+                .unwrap_or_else(|| settings.data_dir.join("checkpoints")),
+            keep: i.keep_checkpoints as usize,
+            every: std::time::Duration::from_secs(u64::from(i.checkpoint_minutes) * 60),
+        })
+    }
+
+    pub fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            chain: self.chain.clone(),
+            adopt_unkeyed: self.fresh_chain,
+        }
+    }
+
+    /// Checks the newest checkpoint: `Err` names what no longer matches (or why the
+    /// checkpoint itself can't be trusted) and what to do.
+    pub async fn check(&self, store: &dyn Store) -> Result<CheckpointCheck, String> {
+        let newest = Checkpoint::newest(
+            &self.checkpoint_dir,
+            &store.database_id(),
+            &self.signing.verifying_key(),
+            &store.chain_key_id(),
+        )
+        .map_err(|e| format!("integrity: {e}"))?;
+        let Some((path, c)) = newest else {
+            return Ok(CheckpointCheck::None);
+        };
+        let wrong = store
+            .check_heads(&c.heads)
+            .await
+            .map_err(|e| format!("integrity: cannot read the events: {e}"))?;
+        if let Some(first) = wrong.first() {
+            return Err(format!(
+                "integrity: the database no longer matches the checkpoint {} of {}: {first}{}. \
+                 The event log was changed behind Embargo's back; restore a backup taken \
+                 before that checkpoint, or investigate with `embargo admin verify`",
+                path.display(),
+                c.taken_at,
+                match wrong.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                }
+            ));
+        }
+        Ok(CheckpointCheck::Holds {
+            path,
+            streams: c.heads.len(),
+            taken_at: c.taken_at,
+        })
+    }
+
+    /// Signs and writes a checkpoint of every stream's head now, once the newest
+    /// checkpoint is checked: a new one must never vouch for a history that was
+    /// changed since the last.
+    pub async fn checkpoint(&self, store: &dyn Store, now: Timestamp) -> Result<PathBuf, String> {
+        self.check(store).await?;
+        let heads = store
+            .heads()
+            .await
+            .map_err(|e| format!("integrity: cannot read the stream heads: {e}"))?;
+        Checkpoint::sign(
+            &self.signing,
+            store.database_id(),
+            store.chain_key_id(),
+            now,
+            heads,
+        )
+        .write(&self.checkpoint_dir, self.keep)
+        .map_err(|e| format!("integrity: {e}"))
+    }
+}
+
+/// Reads a 32-byte key written as 64 hex digits, or makes one (readable by the owner
+/// only) when the file does not exist. `true` when it was made now.
+fn key_file(path: &Path, setting: &str) -> Result<([u8; 32], bool), String> {
+    let bad = |why: String| format!("`{setting}`: {}: {why}", path.display());
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let bytes = hex::decode(text.trim()).map_err(|_| bad("not 64 hex digits".into()))?;
+            let key: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| bad("not 64 hex digits (a 32-byte key)".into()))?;
+            Ok((key, false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| bad(e.to_string()))?;
+            }
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).expect("the operating system's random source");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(path) {
+                Ok(mut f) => {
+                    writeln!(f, "{}", hex::encode(key))
+                        .and_then(|()| f.sync_all())
+                        .map_err(|e| bad(e.to_string()))?;
+                    Ok((key, true))
+                }
+                // Another instance made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => key_file(path, setting),
+                Err(e) => Err(bad(e.to_string())),
+            }
+        }
+        Err(e) => Err(bad(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_file_is_made_once_private_and_then_read() {
+        let dir = embargo_testkit::temp_dir();
+        let path = dir.path().join("keys/chain.key");
+        let (made, fresh) = key_file(&path, "integrity.key_file").unwrap();
+        assert!(fresh);
+        let (read, fresh) = key_file(&path, "integrity.key_file").unwrap();
+        assert_eq!((read, fresh), (made, false));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not hex\n").unwrap();
+        let e = key_file(&path, "integrity.key_file").unwrap_err();
+        assert!(
+            e.contains("`integrity.key_file`") && e.contains("64 hex digits"),
+            "{e}"
+        );
+    }
+}
