@@ -146,6 +146,10 @@ pub trait SessionStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<(SessionRecord, UserRecord)>>;
     async fn delete_session(&self, hash: &SecretHash) -> Result<()>;
+    /// `user`'s unexpired sessions, newest first.
+    async fn sessions_of(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>>;
+    /// Ends every session of `user` but `keep`; how many ended.
+    async fn end_sessions(&self, user: UserId, keep: Option<&SecretHash>) -> Result<u64>;
     /// Makes this the only valid setup token.
     async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()>;
     /// Uses up the setup token and creates the first admin in one transaction; `false`

@@ -70,6 +70,14 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// One of an account's open sessions, for its owner's list.
+#[derive(Clone)]
+pub struct SessionInfo {
+    pub hash: SecretHash,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Clone)]
 pub struct SessionRecord {
     pub user: UserId,

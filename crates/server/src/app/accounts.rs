@@ -1,6 +1,6 @@
 //! Accounts: the first admin, invitations, passwords, sessions and API tokens.
 
-use super::{ApiToken, App, AppError, AppResult, Session, User, actor_of};
+use super::{ApiToken, App, AppError, AppResult, Session, SessionView, User, actor_of};
 use crate::secrets;
 use embargo_core::account::{AccountCommand, AccountEvent, Accounts, TokenId, decide_account};
 use embargo_core::actor::{Actor, ActorRef};
@@ -270,6 +270,30 @@ impl App {
 
     pub async fn sign_out(&self, cookie: &str) -> AppResult<()> {
         Ok(self.store().delete_session(&SecretHash::of(cookie)).await?)
+    }
+
+    /// The signed-in person's open sessions, theirs only, the current one marked.
+    pub async fn sessions(&self, user: &User, cookie: &str) -> AppResult<Vec<SessionView>> {
+        let current = SecretHash::of(cookie);
+        Ok(self
+            .store()
+            .sessions_of(user.id, self.now())
+            .await?
+            .into_iter()
+            .map(|s| SessionView {
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+                current: s.hash == current,
+            })
+            .collect())
+    }
+
+    /// "Sign out everywhere else": ends every session of `user` but this one.
+    pub async fn sign_out_elsewhere(&self, user: &User, cookie: &str) -> AppResult<u64> {
+        Ok(self
+            .store()
+            .end_sessions(user.id, Some(&SecretHash::of(cookie)))
+            .await?)
     }
 
     /// Who a bearer token belongs to: an API token's user, or a tracking token's reporter.

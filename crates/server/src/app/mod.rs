@@ -21,7 +21,7 @@ pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use paging::page_request;
-pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
+pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 
 use crate::clock::Clock;
 use crate::settings::Settings;

@@ -37,6 +37,15 @@ impl From<UserRecord> for User {
 }
 
 /// A live sign-in session.
+/// One of the signed-in person's sessions, for their list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// The session this request came with.
+    pub current: bool,
+}
+
 #[derive(Clone)]
 pub struct Session {
     pub user: UserId,

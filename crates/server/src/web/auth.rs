@@ -252,6 +252,10 @@ async fn tokens_page(
             button type="submit" { "Create a token" }
         }
     };
+    let body = html! {
+        (body)
+        p { a href="/settings/sessions" { "Your sign-in sessions" } }
+    };
     let page = Page::new(visitor, "API tokens", body);
     Ok(match problem {
         Some(p) => page.status(p.status),
@@ -301,4 +305,49 @@ pub async fn revoke_token(
     app.revoke_api_token(&visitor.actor(), &user, TokenId(id))
         .await?;
     Ok(see_other("/settings/tokens"))
+}
+
+/// The signed-in person's own sessions, and "sign out everywhere else".
+pub async fn sessions(State(app): State<App>, visitor: Visitor) -> Result<Page, WebError> {
+    let user = visitor.account("/settings/sessions")?;
+    let cookie = visitor.session_cookie().unwrap_or_default();
+    let list = app.sessions(user, cookie).await?;
+    let others = list.iter().filter(|s| !s.current).count();
+    let body = html! {
+        h1 { "Your sessions" }
+        p { "Each browser you are signed in with. Signing out elsewhere ends every session but this one; setting a new password ends them all." }
+        table {
+            thead { tr { th { "Signed in" } th { "Expires" } th {} } }
+            tbody {
+                @for s in &list {
+                    tr {
+                        td { (when(s.created_at)) }
+                        td { (when(s.expires_at)) }
+                        td { @if s.current { strong { "this browser" } } }
+                    }
+                }
+            }
+        }
+        @if others > 0 {
+            form.narrow method="post" action="/settings/sessions/end-others" {
+                (csrf(&visitor))
+                button type="submit" { "Sign out everywhere else (" (others) ")" }
+            }
+        } @else {
+            p.empty { "You are signed in nowhere else." }
+        }
+    };
+    Ok(Page::new(&visitor, "Your sessions", body))
+}
+
+pub async fn end_other_sessions(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let user = visitor.account("/settings/sessions")?.clone();
+    visitor.form(form)?;
+    let cookie = visitor.session_cookie().unwrap_or_default();
+    app.sign_out_elsewhere(&user, cookie).await?;
+    Ok(see_other("/settings/sessions"))
 }

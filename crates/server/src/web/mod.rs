@@ -78,6 +78,11 @@ pub fn router(settings: &Settings) -> Router<App> {
             get(auth::tokens).post(auth::create_token),
         )
         .route("/settings/tokens/{id}/revoke", post(auth::revoke_token))
+        .route("/settings/sessions", get(auth::sessions))
+        .route(
+            "/settings/sessions/end-others",
+            post(auth::end_other_sessions),
+        )
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
         .route("/projects/{slug}/cases", get(cases::project_cases))

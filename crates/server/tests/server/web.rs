@@ -926,3 +926,68 @@ async fn password_links_name_their_real_actors_sqlite() {
 async fn password_links_name_their_real_actors_postgres() {
     password_links_are_the_admins_act_and_the_set_is_the_owners(Db::Postgres).await;
 }
+
+/// Issue 11, item 6: a member sees their own sessions and ends the others; a password
+/// set with a link ends them all; nobody else's sessions are listed or ended.
+async fn sessions_are_seen_and_ended_by_their_owner(db: Db) {
+    let t = TestApp::on(db).await;
+    t.person("sam@example.org", None).await;
+    t.person("mia@example.org", None).await;
+    let laptop = t.signed_in("sam@example.org").await;
+    let phone = WebClient::new(&t);
+    phone.sign_in("sam@example.org").await;
+    let mia = t.signed_in("mia@example.org").await;
+
+    // Anonymous: sent to sign in; nothing listed.
+    let anon = WebClient::new(&t);
+    assert_eq!(
+        anon.get("/settings/sessions").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let page = laptop.get("/settings/sessions").await.html;
+    assert_eq!(
+        page.matches("<tr>").count(),
+        1 + 2,
+        "a header and Sam's two: {page}"
+    );
+    assert_eq!(page.matches("this browser").count(), 1);
+    assert!(page.contains("Sign out everywhere else (1)"), "{page}");
+
+    // A forged form (no CSRF token) changes nothing.
+    let out = laptop.post("/settings/sessions/end-others", &[]).await;
+    assert_eq!(out.status, StatusCode::FORBIDDEN);
+    assert_eq!(phone.get("/settings/tokens").await.status, StatusCode::OK);
+
+    let out = laptop
+        .submit("/settings/sessions", "/settings/sessions/end-others", &[])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    // The phone is signed out; the laptop and Mia are not.
+    assert_eq!(
+        phone.get("/settings/tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(laptop.get("/settings/tokens").await.status, StatusCode::OK);
+    assert_eq!(mia.get("/settings/tokens").await.status, StatusCode::OK);
+    let page = laptop.get("/settings/sessions").await.html;
+    assert!(page.contains("You are signed in nowhere else."), "{page}");
+
+    // A new password (an admin's reset link used by Sam) ends every session of Sam's.
+    t.set_password("sam@example.org").await;
+    assert_eq!(
+        laptop.get("/settings/tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(mia.get("/settings/tokens").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_seen_and_ended_by_their_owner_on_sqlite() {
+    sessions_are_seen_and_ended_by_their_owner(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_seen_and_ended_by_their_owner_on_postgres() {
+    sessions_are_seen_and_ended_by_their_owner(Db::Postgres).await;
+}

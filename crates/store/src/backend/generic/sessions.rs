@@ -5,7 +5,7 @@ use super::Backing;
 use super::accounts::{append_account_events, insert_user};
 use super::support::{corrupt, retrying, user_from_row};
 use crate::backend::{micros, timestamp};
-use crate::{NewSession, NewUser, Result, SecretHash, SessionRecord, UserRecord};
+use crate::{NewSession, NewUser, Result, SecretHash, SessionInfo, SessionRecord, UserRecord};
 use embargo_core::Timestamp;
 use embargo_core::account::AccountEvent;
 use embargo_core::event::Recorded;
@@ -67,6 +67,43 @@ impl crate::SessionStore for Backing {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+
+    async fn sessions_of(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>> {
+        let rows = sqlx::query(
+            "SELECT token_hash, created_at, expires_at FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+        )
+        .bind(user.0)
+        .bind(micros(now))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.try_get("token_hash")?;
+                Ok(SessionInfo {
+                    hash: SecretHash(
+                        hash.try_into()
+                            .map_err(|_| corrupt("session", "a hash that is not 32 bytes"))?,
+                    ),
+                    created_at: timestamp(r.try_get("created_at")?)?,
+                    expires_at: timestamp(r.try_get("expires_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn end_sessions(&self, user: UserId, keep: Option<&SecretHash>) -> Result<u64> {
+        // No session hash is all zeros: SHA-256 of a random token.
+        let keep = keep.map_or([0u8; 32], |h| h.0);
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.0)
+                .bind(&keep[..])
+                .execute(&self.writer)
+                .await?
+                .rows_affected(),
+        )
     }
 
     async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()> {
@@ -182,6 +219,11 @@ impl crate::SessionStore for Backing {
             sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
                 .bind(user.0)
                 .bind(password_hash)
+                .execute(&mut *tx)
+                .await?;
+            // A new password ends every session opened with the old one.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
                 .execute(&mut *tx)
                 .await?;
             let events = std::slice::from_ref(&event);
