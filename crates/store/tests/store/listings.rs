@@ -206,6 +206,17 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
             Command::Acknowledge,
             Command::Claim,
             Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+            // Disclosure's gate (V8): the team's summary, CVSS, a mitigation.
+            Command::SetAdvisory(embargo_core::advisory::AdvisoryDetails {
+                summary: Some(format!("Advisory {n}")),
+                ..Default::default()
+            }),
+            Command::SetCvssNotApplicable {
+                reason: "Hardening.".into(),
+            },
+            Command::RecordMitigation {
+                text: "Upgrade.".into(),
+            },
             Command::Disclose,
         ] {
             c = act(s, &p, &c, &team(&sam), cmd).await;
