@@ -72,7 +72,7 @@ fn body(case: &Case) -> Markup {
                     }
                 }
             }
-            @if let Some(m) = &a.mitigation { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
+            @if let Some(m) = case.mitigation() { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
             @if !a.credits.is_empty() {
                 h2 { "Credits" }
                 ul { @for c in &a.credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
