@@ -213,6 +213,13 @@ async fn v5_full_track_with_a_backport(db: Db) {
         mine.get("affected").is_none() && mine.get("fixes").is_none(),
         "{mine}"
     );
+    let tracking_page = WebClient::new(t).get(&format!("/track/{tracking}")).await;
+    assert!(
+        tracking_page
+            .html
+            .contains("Process: <strong>full</strong> — a supported release branch is affected"),
+        "the reporter's page names the process"
+    );
 
     // C12: Mia records the fix on main; the case is fixing.
     let (s, c) = t
