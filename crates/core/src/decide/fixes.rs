@@ -110,18 +110,16 @@ pub(super) fn record_fix(
 ) -> Result<Vec<Event>, Rejection> {
     d.need(Action::Collaborate)?;
     fixing(d)?;
-    let mut problems = Vec::new();
-    let branch = known_branch(d, "branch", branch)
-        .map_err(|e| problems.push(e))
-        .ok();
-    let reference = text::required_line("reference", reference, limits::URL)
-        .map_err(|e| problems.push(e))
-        .ok();
-    if !problems.is_empty() {
-        return Err(Rejection::Invalid(problems));
-    }
-    let (Some(branch), Some(reference)) = (branch, reference) else {
-        unreachable!("a missing value is a problem above")
+    let (branch, reference) = match (
+        known_branch(d, "branch", branch),
+        text::required_line("reference", reference, limits::URL),
+    ) {
+        (Ok(b), Ok(r)) => (b, r),
+        (b, r) => {
+            return Err(Rejection::Invalid(
+                [b.err(), r.err()].into_iter().flatten().collect(),
+            ));
+        }
     };
     let commit = commit_id(commit)?;
     let author = match (author, d.actor) {
