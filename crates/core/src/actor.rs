@@ -63,3 +63,13 @@ impl Actor {
         }
     }
 }
+
+impl ActorRef {
+    /// The user who acted, if a user did.
+    pub fn user(&self) -> Option<&UserRef> {
+        match self {
+            ActorRef::User(u) => Some(u),
+            ActorRef::Reporter | ActorRef::Operator | ActorRef::System => None,
+        }
+    }
+}

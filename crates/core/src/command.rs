@@ -3,7 +3,8 @@
 
 use crate::advisory::AdvisoryDetails;
 use crate::event::{Assessment, Attachment, RejectReason};
-use crate::ids::{QuestionId, UserId};
+use crate::ids::{AttachmentId, FixId, QuestionId, UserId};
+use crate::track::AffectedBranch;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -75,6 +76,51 @@ pub enum Command {
         cvss_v4_0: Option<String>,
         effect: String,
     },
+    /// C13: CVSS does not apply to this case (recorded with the reason).
+    SetCvssNotApplicable {
+        reason: String,
+    },
+    /// V3–V5: the branches the case affects, checked against the project's list.
+    SetAffected {
+        branches: Vec<AffectedBranch>,
+    },
+    /// C12: a fix for one branch; the author is the actor unless named.
+    RecordFix {
+        branch: AffectedBranch,
+        reference: String,
+        commit: Option<String>,
+        author: Option<UserId>,
+    },
+    /// V6: the actor approves the fix (never its author).
+    ApproveFix {
+        fix: FixId,
+    },
+    /// C15: the fix was merged, or released in a version.
+    AdvanceFix {
+        fix: FixId,
+        to: FixProgress,
+    },
+    /// A patch file (already added as an internal attachment) belongs to the fix.
+    AttachPatch {
+        fix: FixId,
+        attachment: AttachmentId,
+    },
+    /// C15, V1: a branch on the checklist gets no fix, with the reason.
+    WaiveBackport {
+        branch: AffectedBranch,
+        reason: String,
+    },
+    /// V8: what users can do without the fix (the upgrade notice on `unsupported-only`).
+    RecordMitigation {
+        text: String,
+    },
+}
+
+/// Where a fix moves after its approvals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixProgress {
+    Merged,
+    Released { version: String },
 }
 
 impl Command {
@@ -101,6 +147,14 @@ impl Command {
             Command::RequestCveId => "request a CVE ID for",
             Command::AssignCveId { .. } => "assign a CVE ID to",
             Command::Disclose => "disclose",
+            Command::SetCvssNotApplicable { .. } => "record CVSS as not applicable to",
+            Command::SetAffected { .. } => "record the affected branches of",
+            Command::RecordFix { .. } => "record a fix on",
+            Command::ApproveFix { .. } => "approve a fix on",
+            Command::AdvanceFix { .. } => "advance a fix on",
+            Command::AttachPatch { .. } => "attach a patch to a fix on",
+            Command::WaiveBackport { .. } => "waive a backport on",
+            Command::RecordMitigation { .. } => "record a mitigation on",
         }
     }
 }

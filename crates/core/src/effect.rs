@@ -291,7 +291,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::CveRequestRejected { .. }
         | Event::CveIdRejected { .. }
         | Event::CvssSet { .. }
-        | Event::EffectFailed(_) => Vec::new(),
+        | Event::EffectFailed(_)
+        | Event::CvssNotApplicable { .. }
+        | Event::AffectedSet { .. }
+        | Event::FixRecorded { .. }
+        | Event::FixApproved { .. }
+        | Event::FixStateChanged { .. }
+        | Event::FixPatchAttached { .. }
+        | Event::BackportWaived { .. }
+        | Event::MitigationRecorded { .. } => Vec::new(),
     }
 }
 
@@ -652,6 +660,9 @@ mod tests {
                 }
             }]
         );
+        for cmd in crate::decide::fixtures::ready_to_disclose() {
+            run(&mut case, cmd);
+        }
         assert_eq!(
             run(&mut case, Command::Disclose),
             [Effect::PublishCve {

@@ -7,10 +7,12 @@
 
 use crate::actor::{ActorRef, UserRef};
 use crate::advisory::AdvisoryDetails;
+use crate::case::FixState;
 use crate::effect::{EffectFailure, EffectKind};
-use crate::ids::{AttachmentId, CaseId, ProjectSlug, QuestionId};
+use crate::ids::{AttachmentId, CaseId, FixId, ProjectSlug, QuestionId};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
+use crate::track::{AffectedBranch, TrackKind};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +136,48 @@ pub enum Event {
     /// Work the case's events asked for failed: when it will be tried again, or that
     /// it gave up.
     EffectFailed(EffectFailure),
+    /// The coordinator recorded that CVSS does not apply to this case, and why (C13).
+    CvssNotApplicable {
+        reason: String,
+    },
+    /// The branches the case affects, the track they call for and the backport
+    /// checklist it implies (V3, V4, V5, C15), from the project's branch list.
+    AffectedSet {
+        branches: Vec<AffectedBranch>,
+        track: Option<TrackKind>,
+        checklist: Vec<AffectedBranch>,
+    },
+    /// A fix for one branch, in the private fork (C12).
+    FixRecorded {
+        fix: FixId,
+        branch: AffectedBranch,
+        reference: String,
+        commit: Option<String>,
+        author: UserRef,
+    },
+    /// The actor, a reviewer other than the author, approved the fix (V6).
+    FixApproved {
+        fix: FixId,
+    },
+    /// The fix moved on: approved (enough approvals), merged, released in a version.
+    FixStateChanged {
+        fix: FixId,
+        state: FixState,
+    },
+    /// A patch file (an internal attachment) belongs to the fix.
+    FixPatchAttached {
+        fix: FixId,
+        attachment: AttachmentId,
+    },
+    /// A branch on the checklist gets no fix, for this reason (C15, V1).
+    BackportWaived {
+        branch: AffectedBranch,
+        reason: String,
+    },
+    /// What users can do before (or instead of) a fix (V8; the upgrade notice on V4).
+    MitigationRecorded {
+        text: String,
+    },
 }
 
 impl Event {
@@ -169,6 +213,14 @@ impl Event {
             Event::CveRequestRejected { .. } => "cve_request_rejected",
             Event::CveIdRejected { .. } => "cve_id_rejected",
             Event::EffectFailed(_) => "effect_failed",
+            Event::CvssNotApplicable { .. } => "cvss_not_applicable",
+            Event::AffectedSet { .. } => "affected_set",
+            Event::FixRecorded { .. } => "fix_recorded",
+            Event::FixApproved { .. } => "fix_approved",
+            Event::FixStateChanged { .. } => "fix_state_changed",
+            Event::FixPatchAttached { .. } => "fix_patch_attached",
+            Event::BackportWaived { .. } => "backport_waived",
+            Event::MitigationRecorded { .. } => "mitigation_recorded",
         }
     }
 }
@@ -302,7 +354,8 @@ impl Event {
             | Event::CvePublished { .. }
             | Event::CveRequestFailed { .. }
             | Event::CveRequestRejected { .. }
-            | Event::CveIdRejected { .. } => Visibility::Shared,
+            | Event::CveIdRejected { .. }
+            | Event::CvssNotApplicable { .. } => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }
@@ -310,7 +363,15 @@ impl Event {
             | Event::NoteAdded { .. }
             | Event::PreliminaryDecisionSet { .. }
             | Event::CvssProposed { .. }
-            | Event::AdvisoryUpdated { .. } => Visibility::Internal,
+            | Event::AdvisoryUpdated { .. }
+            // Fixes live in the private fork: their references are the team's.
+            | Event::AffectedSet { .. }
+            | Event::FixRecorded { .. }
+            | Event::FixApproved { .. }
+            | Event::FixStateChanged { .. }
+            | Event::FixPatchAttached { .. }
+            | Event::BackportWaived { .. }
+            | Event::MitigationRecorded { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

@@ -174,6 +174,17 @@ impl fmt::Display for QuestionId {
     }
 }
 
+/// The number of a fix within one case: 1, 2, 3…
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FixId(pub u32);
+
+impl fmt::Display for FixId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

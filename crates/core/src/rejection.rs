@@ -3,7 +3,7 @@
 //!
 //! A case the actor may not see is [`Rejection::NotFound`], exactly as a missing one.
 
-use crate::case::Stage;
+use crate::case::{Blocker, Stage};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +26,13 @@ pub enum Rejection {
         action: &'static str,
         stage: Stage,
         reason: String,
+    },
+    /// The command is possible in the case's stage, but things it needs are missing:
+    /// every one is named (disclosure's gate).
+    #[error("cannot {action} the case yet: {}", .blockers.iter().map(|b| b.message()).collect::<Vec<_>>().join("; "))]
+    Blocked {
+        action: &'static str,
+        blockers: Vec<Blocker>,
     },
     /// The command would create something that already exists.
     #[error("{message}")]
@@ -71,6 +78,8 @@ pub enum Rule {
     UnknownComponent,
     UnknownMember,
     UnknownCase,
+    /// A branch not in the project's branch list.
+    UnknownBranch,
     NotAllowed,
     /// A CVSS vector broke a rule of its specification; the code is the CVSS
     /// library's (e.g. `cvss.unknown_metric`), the same as `embargo cvss` prints.
@@ -90,6 +99,7 @@ impl Rule {
             Rule::UnknownComponent => "unknown_component",
             Rule::UnknownMember => "unknown_member",
             Rule::UnknownCase => "unknown_case",
+            Rule::UnknownBranch => "unknown_branch",
             Rule::NotAllowed => "not_allowed",
             Rule::Cvss(code) => code,
         }

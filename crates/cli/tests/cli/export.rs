@@ -84,8 +84,10 @@ async fn exports_disclosed_cases_only_in_each_format() {
     };
     let disclosed = report("Frame bomb").await;
     let embargoed = report("Still secret").await;
-    let advisory =
-        json!({ "affected": [{ "component": "go", "introduced": "0", "fixed": "1.16.2" }] });
+    let advisory = json!({
+        "summary": "Frame bomb",
+        "affected": [{ "component": "go", "introduced": "0", "fixed": "1.16.2" }]
+    });
     for (method, path, body) in [
         (reqwest::Method::POST, "acknowledge", json!({})),
         (reqwest::Method::POST, "claim", json!({})),
@@ -99,6 +101,17 @@ async fn exports_disclosed_cases_only_in_each_format() {
             reqwest::Method::POST,
             "cve",
             json!({ "assigned": "CVE-2026-4242" }),
+        ),
+        // Disclosure's gate (V8): CVSS called, a mitigation recorded.
+        (
+            reqwest::Method::PUT,
+            "cvss/not-applicable",
+            json!({ "reason": "A hardening fix." }),
+        ),
+        (
+            reqwest::Method::PUT,
+            "mitigation",
+            json!({ "text": "Limit the frame size." }),
         ),
         (reqwest::Method::POST, "disclose", json!({})),
     ] {

@@ -79,7 +79,15 @@ impl AdvisoryState {
             | Event::CvssProposed { .. }
             | Event::CvssSuggested { .. }
             | Event::CvssSet { .. }
-            | Event::Disclosed => {}
+            | Event::Disclosed
+            | Event::CvssNotApplicable { .. }
+            | Event::AffectedSet { .. }
+            | Event::FixRecorded { .. }
+            | Event::FixApproved { .. }
+            | Event::FixStateChanged { .. }
+            | Event::FixPatchAttached { .. }
+            | Event::BackportWaived { .. }
+            | Event::MitigationRecorded { .. } => {}
         }
     }
 }

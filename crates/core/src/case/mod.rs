@@ -7,6 +7,8 @@
 
 mod advisory;
 mod disclosure;
+mod fixes;
+mod gate;
 mod milestones;
 mod people;
 mod scoring;
@@ -14,6 +16,10 @@ mod triage;
 
 pub use advisory::AdvisoryState;
 pub use disclosure::{Disclosure, Publicity};
+pub use fixes::{
+    Approval, ChecklistItem, Fix, FixState, FixesState, ItemStatus, Mitigation, Waiver,
+};
+pub use gate::Blocker;
 pub use milestones::Milestones;
 pub use people::People;
 pub use scoring::{CvssProposal, ScoringState};
@@ -132,6 +138,7 @@ pub struct Case {
     pub scoring: ScoringState,
     pub advisory: AdvisoryState,
     pub disclosure: Disclosure,
+    pub fixes: FixesState,
     pub milestones: Milestones,
 }
 
@@ -166,6 +173,7 @@ impl Case {
             people: People::default(),
             scoring: ScoringState::default(),
             advisory: AdvisoryState::default(),
+            fixes: FixesState::default(),
             milestones: Milestones::default(),
         }
     }
@@ -239,7 +247,27 @@ impl Case {
             }
             Event::CvssSet { score } => {
                 self.scoring.score = Some(score.clone());
+                self.scoring.not_applicable = None;
                 self.milestones.scored(score, at);
+            }
+            Event::CvssNotApplicable { reason } => {
+                self.scoring.score = None;
+                self.scoring.not_applicable = Some(reason.clone());
+            }
+            Event::FixRecorded { .. } => {
+                // The first fix starts the fixing stage (C12).
+                if self.stage == Stage::Confirmed {
+                    self.stage = Stage::Fixing;
+                }
+                self.fixes.apply(&recorded.event, recorded.actor.user(), at);
+            }
+            Event::AffectedSet { .. }
+            | Event::FixApproved { .. }
+            | Event::FixStateChanged { .. }
+            | Event::FixPatchAttached { .. }
+            | Event::BackportWaived { .. }
+            | Event::MitigationRecorded { .. } => {
+                self.fixes.apply(&recorded.event, recorded.actor.user(), at)
             }
             Event::AdvisoryUpdated { .. }
             | Event::CveRequested
@@ -283,7 +311,7 @@ impl Case {
             claimed: self.milestones.claimed_at,
             first_collaborator_added: self.milestones.first_collaborator_at,
             confirmed,
-            fix_ready: None,
+            fix_ready: self.fixes.ready_at,
             forthcoming_notice_sent: None,
             disclosed: self.disclosure.disclosed_at,
             post_mortem_published: None,

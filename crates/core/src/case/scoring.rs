@@ -12,6 +12,9 @@ pub struct ScoringState {
     pub score: Option<FinalScore>,
     /// Vectors proposed by the team and suggested by the reporter, oldest first.
     pub proposals: Vec<CvssProposal>,
+    /// The coordinator recorded CVSS as not applicable, with this reason; a final
+    /// call replaces it and it replaces a final call.
+    pub not_applicable: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,6 +110,9 @@ mod tests {
             Rejection::IllegalTransition { .. }
         ));
 
+        for cmd in ready_to_disclose().into_iter().skip(1) {
+            run(&mut case, &sam(), cmd);
+        }
         let e = run(&mut case, &sam(), Command::Disclose);
         assert_eq!(e[0].event.visibility(), Visibility::Shared);
         assert_eq!(case.stage, Stage::Disclosed);

@@ -30,7 +30,17 @@ pub(super) fn mark_public(
 pub(super) fn disclose(d: &Decider) -> Result<Event, Rejection> {
     d.need(Action::Coordinate)?;
     match d.case.stage {
-        Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned => Ok(Event::Disclosed),
+        Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned => {
+            let blockers = d.case.disclosure_blockers(&d.project().policy());
+            if blockers.is_empty() {
+                Ok(Event::Disclosed)
+            } else {
+                Err(Rejection::Blocked {
+                    action: d.command.action(),
+                    blockers,
+                })
+            }
+        }
         Stage::Disclosed => Err(d.illegal("it is already disclosed")),
         Stage::Received | Stage::Triage | Stage::NeedsInfo => {
             Err(d.illegal("confirm the vulnerability first"))

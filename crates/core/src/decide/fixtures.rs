@@ -223,3 +223,15 @@ pub(crate) fn decide_first() -> Recorded<Event> {
     .unwrap()
     .remove(0)
 }
+
+/// The commands that satisfy disclosure's gate on a confirmed case led by Sam: the
+/// team's summary, a final CVSS call and a mitigation (V8).
+pub(crate) fn ready_to_disclose() -> Vec<Command> {
+    vec![
+        Command::SetAdvisory(advisory()),
+        set_cvss(Some(V31), None, "Remote denial of service."),
+        Command::RecordMitigation {
+            text: "Limit the maximum frame size.".into(),
+        },
+    ]
+}

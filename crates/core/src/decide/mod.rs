@@ -2,12 +2,13 @@
 //! actor, becomes events or a rejection. Nothing else changes a case.
 //!
 //! One module per area of a case ([`intake`], [`triage`], [`people`], [`conversation`],
-//! [`scoring`], [`advisory`], [`disclosure`]); a new area (fixes, releases, clocks,
+//! [`scoring`], [`advisory`], [`disclosure`], [`fixes`]); a new area (fixes, releases, clocks,
 //! notices) is a new module and a new arm in [`Decider::decide`].
 
 mod advisory;
 mod conversation;
 mod disclosure;
+mod fixes;
 mod intake;
 mod people;
 mod scoring;
@@ -160,6 +161,23 @@ impl Decider<'_> {
                 note.as_deref(),
             )),
             Command::Disclose => one(disclosure::disclose(self)),
+            Command::SetCvssNotApplicable { reason } => {
+                one(fixes::cvss_not_applicable(self, reason))
+            }
+            Command::SetAffected { branches } => one(fixes::set_affected(self, branches)),
+            Command::RecordFix {
+                branch,
+                reference,
+                commit,
+                author,
+            } => fixes::record_fix(self, branch, reference, commit.as_deref(), *author),
+            Command::ApproveFix { fix } => fixes::approve(self, *fix),
+            Command::AdvanceFix { fix, to } => one(fixes::advance(self, *fix, to)),
+            Command::AttachPatch { fix, attachment } => {
+                one(fixes::attach_patch(self, *fix, attachment))
+            }
+            Command::WaiveBackport { branch, reason } => one(fixes::waive(self, branch, reason)),
+            Command::RecordMitigation { text } => one(fixes::mitigation(self, text)),
         }
     }
 

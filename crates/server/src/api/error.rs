@@ -102,6 +102,19 @@ impl IntoResponse for ApiError {
                 Rejection::Conflict { field, message } => {
                     (body("conflict", message, Some(field)), None)
                 }
+                // Every missing item, each with the field (or area) that mends it.
+                Rejection::Blocked { ref blockers, .. } => {
+                    let mut b = body("blocked", r.to_string(), None);
+                    b.error.details = blockers
+                        .iter()
+                        .map(|x| FieldError {
+                            field: x.field().into(),
+                            code: x.code().into(),
+                            message: x.message().into(),
+                        })
+                        .collect();
+                    (b, None)
+                }
             },
             AppError::Unauthorized { code, message } => (
                 body(code, message, None),

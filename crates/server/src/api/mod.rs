@@ -6,6 +6,7 @@ mod accounts;
 mod caller;
 mod cases;
 mod error;
+mod fixes;
 mod projects;
 mod scoring;
 pub mod wire;
@@ -36,6 +37,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         cases::set_preliminary_decision, cases::set_final_decision, cases::mark_public,
         cases::add_attachments, cases::download_attachment, cases::propose_cvss, cases::set_cvss,
         cases::set_advisory, cases::cve, cases::disclose,
+        fixes::set_affected, fixes::record_fix, fixes::approve_fix, fixes::advance_fix, fixes::attach_patch,
+        fixes::waive_backport, fixes::record_mitigation, fixes::cvss_not_applicable,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
@@ -139,6 +142,24 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route("/cases/{id}/advisory", put(cases::set_advisory))
         .route("/cases/{id}/cve", post(cases::cve))
         .route("/cases/{id}/disclose", post(cases::disclose))
+        .route(
+            "/cases/{id}/cvss/not-applicable",
+            put(fixes::cvss_not_applicable),
+        )
+        .route("/cases/{id}/affected", put(fixes::set_affected))
+        .route("/cases/{id}/fixes", post(fixes::record_fix))
+        .route(
+            "/cases/{id}/fixes/{fix}/approvals",
+            post(fixes::approve_fix),
+        )
+        .route("/cases/{id}/fixes/{fix}/state", post(fixes::advance_fix))
+        .route(
+            "/cases/{id}/fixes/{fix}/patch",
+            post(fixes::attach_patch)
+                .layer(DefaultBodyLimit::max(upload::body_limit(&settings.limits))),
+        )
+        .route("/cases/{id}/backports/waivers", post(fixes::waive_backport))
+        .route("/cases/{id}/mitigation", put(fixes::record_mitigation))
         .route("/cvss/score", get(scoring::score))
         .route("/cvss/metrics", get(scoring::metrics))
         .route("/me", get(accounts::me))

@@ -9,7 +9,7 @@ use embargo_core::actor::ActorRef;
 use embargo_core::advisory::{
     AdvisoryDetails, AffectedRange, Credit, CreditKind, CveState, Reference, ReferenceKind,
 };
-use embargo_core::case::Case;
+use embargo_core::case::{Case, FixState, Stage};
 use embargo_core::clocks::{Clock, ClockState};
 use embargo_core::event::{Attachment, Event, FinalDecision, RejectReason, Visibility};
 use embargo_core::policy::Policy;
@@ -336,6 +336,19 @@ pub struct CaseOut {
     /// The policy's clocks on this case at the time of the request: every one for the
     /// team; for the reporter, those the policy shows them.
     pub clocks: Vec<ClockOut>,
+    /// The coordinator recorded CVSS as not applicable, for this reason (C13).
+    pub cvss_not_applicable: Option<String>,
+    /// The case's track and modifiers, once its affected branches are recorded.
+    pub track: Option<super::fixes::TrackOut>,
+    /// The branches the case affects (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affected: Option<Vec<super::fixes::BranchWire>>,
+    /// Fixes per branch, the backport checklist and the mitigation (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixes: Option<super::fixes::FixesOut>,
+    /// What is missing before the case may be disclosed (team only; empty: nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure_blockers: Option<Vec<super::fixes::BlockerOut>>,
     pub viewer: ViewerOut,
 }
 
@@ -524,6 +537,21 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
         }),
         disclosed_at: c.disclosure.disclosed_at,
         clocks,
+        cvss_not_applicable: c.scoring.not_applicable.clone(),
+        track: super::fixes::track(c, policy),
+        affected: team.map(|_| super::fixes::affected(c)),
+        fixes: team.map(|_| super::fixes::fixes(c, standing, policy)),
+        disclosure_blockers: team.map(|_| {
+            let open = matches!(
+                c.stage,
+                Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned
+            );
+            if open {
+                super::fixes::blockers(&c.disclosure_blockers(policy))
+            } else {
+                Vec::new()
+            }
+        }),
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals
@@ -611,7 +639,9 @@ pub struct EventOut {
     /// `submitted`, `acknowledged`, `claimed`, `handed_over`, `collaborator_added`,
     /// `collaborator_removed`, `messaged_reporter`, `reporter_replied`, `note_added`,
     /// `question_asked`, `question_answered`, `preliminary_decision_set`,
-    /// `final_decision_set`, `marked_public`, `attachment_added`.
+    /// `final_decision_set`, `marked_public`, `attachment_added`, `cvss_not_applicable`,
+    /// `affected_set`, `fix_recorded`, `fix_approved`, `fix_state_changed`,
+    /// `fix_patch_attached`, `backport_waived`, `mitigation_recorded`, ….
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The event's fields, by type.
@@ -710,6 +740,50 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             "retry_at": f.retry_at,
             "gave_up": f.gave_up(),
         }),
+        Event::CvssNotApplicable { reason } => json!({ "reason": reason }),
+        Event::AffectedSet {
+            branches,
+            track,
+            checklist,
+        } => json!({
+            "branches": branches.iter().map(|b| json!({"component": b.component, "branch": b.branch})).collect::<Vec<_>>(),
+            "track": track.map(|t| t.as_str()),
+            "checklist": checklist.iter().map(|b| json!({"component": b.component, "branch": b.branch})).collect::<Vec<_>>(),
+        }),
+        Event::FixRecorded {
+            fix,
+            branch,
+            reference,
+            commit,
+            author,
+        } => json!({
+            "fix": fix.0,
+            "component": branch.component,
+            "branch": branch.branch,
+            "reference": reference,
+            "commit": commit,
+            "author": user(author),
+        }),
+        Event::FixApproved { fix } => json!({ "fix": fix.0 }),
+        Event::FixStateChanged { fix, state } => json!({
+            "fix": fix.0,
+            "state": state.as_str(),
+            "version": match state {
+                FixState::Released { version } => Some(version),
+                FixState::InReview | FixState::Approved | FixState::Merged => None,
+            },
+        }),
+        Event::FixPatchAttached { fix, attachment } => {
+            json!({ "fix": fix.0, "attachment": attachment.to_string() })
+        }
+        Event::BackportWaived { branch, reason } => json!({
+            "component": branch.component,
+            "branch": branch.branch,
+            "reason": reason,
+        }),
+        Event::MitigationRecorded { text } => {
+            json!({ "text": text, "text_html": markdown::render(text) })
+        }
     };
     EventOut {
         seq: e.seq,

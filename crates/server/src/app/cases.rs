@@ -177,12 +177,46 @@ impl App {
         commands: Vec<Command>,
         uploads: Vec<Upload>,
     ) -> AppResult<CaseView> {
+        self.execute_with(actor, id, commands, uploads, |_| Vec::new())
+            .await
+    }
+
+    /// A patch file for a fix (C12): stored as an internal attachment of the case and
+    /// linked to the fix, in one append.
+    pub async fn attach_patch(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        fix: embargo_core::ids::FixId,
+        mut upload: Upload,
+    ) -> AppResult<CaseView> {
+        upload.visibility = Visibility::Internal;
+        self.execute_with(actor, id, Vec::new(), vec![upload], |a| {
+            vec![Command::AttachPatch {
+                fix,
+                attachment: a.id.clone(),
+            }]
+        })
+        .await
+    }
+
+    /// Runs `commands`, then adds each upload as an attachment followed by the
+    /// commands `after` makes for it.
+    async fn execute_with(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        commands: Vec<Command>,
+        uploads: Vec<Upload>,
+        after: impl Fn(&Attachment) -> Vec<Command>,
+    ) -> AppResult<CaseView> {
         let files = self.prepare_uploads(uploads)?;
         let mut commands = commands;
         for (meta, _) in &files {
             commands.push(Command::AddAttachment {
                 attachment: meta.clone(),
             });
+            commands.extend(after(meta));
         }
         let stream = CaseStream {
             id,

@@ -131,10 +131,7 @@ impl App {
         let details = match (&a.details, &effect) {
             (Some(d), _) => d.clone(),
             (None, Some(e)) => e.clone(),
-            (None, None) => a
-                .summary
-                .clone()
-                .unwrap_or_else(|| case.report.title.clone()),
+            (None, None) => case.public_title(),
         };
         // One affected package per component, its ranges (release branches) as
         // successive introduced/fixed pairs of one range.
@@ -212,14 +209,11 @@ impl App {
             aliases: Some(Vec::new()),
             related: Vec::new(),
             upstream: Vec::new(),
-            summary: Some(
-                a.summary
-                    .clone()
-                    .unwrap_or_else(|| case.report.title.clone()),
-            ),
+            // The team's summary; the report's title is never published.
+            summary: Some(case.public_title()),
             details: Some(details),
             effect,
-            mitigation: a.mitigation.clone(),
+            mitigation: case.mitigation().map(str::to_owned),
             publisher: Some(formats::Publisher {
                 name: project.name.clone(),
                 namespace: self.settings().public_url(),

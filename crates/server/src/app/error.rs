@@ -41,9 +41,9 @@ impl AppError {
                 Rejection::NotFound => StatusCode::NOT_FOUND,
                 Rejection::Forbidden { .. } => StatusCode::FORBIDDEN,
                 Rejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                Rejection::IllegalTransition { .. } | Rejection::Conflict { .. } => {
-                    StatusCode::CONFLICT
-                }
+                Rejection::IllegalTransition { .. }
+                | Rejection::Conflict { .. }
+                | Rejection::Blocked { .. } => StatusCode::CONFLICT,
             },
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

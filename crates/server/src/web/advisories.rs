@@ -24,12 +24,9 @@ async fn disclosed(app: &App, id: &str) -> Result<Case, WebError> {
         .ok_or_else(AppError::not_found)?)
 }
 
-pub fn title(case: &Case) -> &str {
-    case.advisory
-        .details
-        .summary
-        .as_deref()
-        .unwrap_or(&case.report.title)
+/// The team's summary; never the report's title, which is not published.
+pub fn title(case: &Case) -> String {
+    case.public_title()
 }
 
 fn body(case: &Case) -> Markup {
@@ -75,7 +72,7 @@ fn body(case: &Case) -> Markup {
                     }
                 }
             }
-            @if let Some(m) = &a.mitigation { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
+            @if let Some(m) = case.mitigation() { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
             @if !a.credits.is_empty() {
                 h2 { "Credits" }
                 ul { @for c in &a.credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
@@ -100,7 +97,7 @@ pub async fn page(
     });
     let Some((id, format)) = document else {
         let case = disclosed(&app, &file).await?;
-        return Ok(Page::new(&visitor, title(&case), body(&case)).into_response());
+        return Ok(Page::new(&visitor, &title(&case), body(&case)).into_response());
     };
     let case = disclosed(&app, id).await?;
     let project = app.project(case.project.as_str()).await?;

@@ -155,7 +155,14 @@ pub fn summary(case: &Case) -> Markup {
     let a = &case.advisory.details;
     html! {
         dl.facts {
-            dt { "Title" } dd { (a.summary.as_deref().unwrap_or(&case.report.title)) }
+            dt { "Title" }
+            dd {
+                @match a.summary.as_deref() {
+                    Some(s) => { (s) }
+                    // The report's title is never published: the team writes the summary.
+                    None => { em { "no summary yet: write one before disclosure" } }
+                }
+            }
             dt { "CVE" }
             dd {
                 @match &case.advisory.cve {

@@ -5,6 +5,7 @@
 
 use super::advisory;
 use super::calculator;
+use super::fixes::{self, Typed};
 use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other, stage, when};
 use super::session::{FormResult, MultipartResult, Visitor};
 use super::view::{self, Links};
@@ -171,9 +172,10 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
     html! {
         section.scoring #scoring {
             h2 { "Severity" }
-            @match current {
-                Some(score) => { (view::final_score(score)) }
-                None => { p.empty { "No final CVSS call yet." } }
+            @match (current, &case.scoring.not_applicable) {
+                (Some(score), _) => { (view::final_score(score)) }
+                (None, Some(reason)) => { p { "CVSS recorded as not applicable: " (reason) } }
+                (None, None) => { p.empty { "No final CVSS call yet." } }
             }
             @if !case.scoring.proposals.is_empty() {
                 h3 { "Proposals" }
@@ -211,6 +213,11 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
                         textarea #effect name="effect" rows="3" required { (current.map(|c| c.effect.as_str()).unwrap_or("")) }
                         button type="submit" { "Set the score" }
                     }
+                }))
+                (action_form(visitor, id, "cvss-na", html! {
+                    label for="cvss-na-reason" { "Or: CVSS does not apply to this case, because" }
+                    textarea #cvss-na-reason name="reason" rows="2" required { (case.scoring.not_applicable.as_deref().unwrap_or("")) }
+                    button type="submit" { "Record CVSS as not applicable" }
                 }))
             }
         }
@@ -251,6 +258,7 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
                     }))
                 }
                 @if case.stage != Stage::Disclosed {
+                    (fixes::blockers(case, access.project()))
                     (action_form(visitor, id, "disclose", html! {
                         button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
                     }))
@@ -430,6 +438,7 @@ async fn render(
     access: &CaseView,
     q: &HashMap<String, String>,
     problem: Option<&Problem>,
+    typed: Option<&Typed<'_>>,
 ) -> Result<Page, WebError> {
     let events = app.timeline(access).await?;
     let case = access.case();
@@ -454,6 +463,7 @@ async fn render(
                 h2 { "Timeline" }
                 (view::timeline(&events, access.standing(), &links))
                 (scoring(visitor, access, q))
+                (fixes::section(visitor, access, typed))
                 (publishing(visitor, access, app.cve_services().is_ok()))
                 (actions(visitor, access))
             }
@@ -507,7 +517,7 @@ pub async fn case_page(
 ) -> Result<Page, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     let access = app.case(&visitor.actor(), &id).await?;
-    render(&app, &visitor, &access, &q, None).await
+    render(&app, &visitor, &access, &q, None, None).await
 }
 
 /// The calculator on its own page, for anyone.
@@ -594,6 +604,7 @@ async fn run(
     anchor: &str,
     command: Result<Vec<Command>, AppError>,
     uploads: Vec<Upload>,
+    typed: Option<(&str, &Fields)>,
 ) -> Result<Response, WebError> {
     let access = app.case(&visitor.actor(), id).await?;
     let result = match command {
@@ -612,9 +623,21 @@ async fn run(
             }
             // Fresh state: the refusal may come from someone else's change.
             let access = app.case(&visitor.actor(), id).await?;
-            Ok(render(app, visitor, &access, &HashMap::new(), Some(&p))
-                .await?
-                .into_response())
+            let typed = typed.map(|(action, fields)| Typed {
+                action,
+                fields,
+                problem: &p,
+            });
+            Ok(render(
+                app,
+                visitor,
+                &access,
+                &HashMap::new(),
+                Some(&p),
+                typed.as_ref(),
+            )
+            .await?
+            .into_response())
         }
     }
 }
@@ -627,19 +650,34 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     // Cases the visitor may not see are not found before the form is looked at.
-    app.case(&visitor.actor(), &id).await?;
+    let access = app.case(&visitor.actor(), &id).await?;
     let f = visitor.form(form)?;
-    let command = match command(&action, &f) {
+    let found = match command(&action, &f) {
+        Ok(None) => fixes::command(&action, &f, access.project()),
+        other => other,
+    };
+    let command = match found {
         Ok(Some(c)) => Ok(vec![c]),
         Ok(None) => return Err(AppError::not_found().into()),
         Err(e) => Err(e),
     };
     let anchor = match action.as_str() {
         a if a.starts_with("cvss") => "scoring",
+        a if a.starts_with("fix") => "fixes",
+        "affected" | "waive" | "mitigation" => "fixes",
         "advisory" | "cve-assign" | "cve-request" | "disclose" => "advisory",
         _ => "timeline",
     };
-    run(&app, &visitor, &id, anchor, command, vec![]).await
+    run(
+        &app,
+        &visitor,
+        &id,
+        anchor,
+        command,
+        vec![],
+        Some((&action, &f)),
+    )
+    .await
 }
 
 pub async fn attach(
@@ -664,7 +702,50 @@ pub async fn attach(
     } else {
         Ok(vec![])
     };
-    run(&app, &visitor, &id, "timeline", command, form.files).await
+    run(&app, &visitor, &id, "timeline", command, form.files, None).await
+}
+
+/// A patch file for a fix: an internal attachment, linked to the fix (C12).
+pub async fn attach_patch(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, fix)): Path<(String, String)>,
+    multipart: MultipartResult,
+) -> Result<Response, WebError> {
+    visitor.account(&format!("/cases/{id}"))?;
+    let access = app.case(&visitor.actor(), &id).await?;
+    let fix = fix
+        .parse()
+        .map(embargo_core::ids::FixId)
+        .map_err(|_| AppError::not_found())?;
+    let mut form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let result = if form.files.len() == 1 {
+        app.attach_patch(
+            &visitor.actor(),
+            &access.case().id,
+            fix,
+            form.files.remove(0),
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(Rejection::invalid("file", Rule::Required, "choose one patch file").into())
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/cases/{id}#fixes"))),
+        Err(e) => {
+            let p = problem(&e);
+            if p.status == axum::http::StatusCode::NOT_FOUND {
+                return Err(e.into());
+            }
+            let access = app.case(&visitor.actor(), &id).await?;
+            Ok(
+                render(&app, &visitor, &access, &HashMap::new(), Some(&p), None)
+                    .await?
+                    .into_response(),
+            )
+        }
+    }
 }
 
 pub async fn download(

@@ -14,6 +14,7 @@ mod auth;
 mod calculator;
 mod cases;
 mod csaf;
+mod fixes;
 mod page;
 mod report;
 mod security_txt;
@@ -93,6 +94,10 @@ pub fn router(settings: &Settings) -> Router<App> {
             post(cases::attach).layer(uploads),
         )
         .route("/cases/{id}/attachments/{attachment}", get(cases::download))
+        .route(
+            "/cases/{id}/fixes/{fix}/patch",
+            post(cases::attach_patch).layer(uploads),
+        )
         .route("/admin", get(admin::overview))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))

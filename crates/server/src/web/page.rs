@@ -167,6 +167,13 @@ pub fn problem(e: &AppError) -> Problem {
         AppError::Rejected(Rejection::Conflict { field, message }) => {
             (message.clone(), vec![(field.clone(), message.clone())])
         }
+        AppError::Rejected(r @ Rejection::Blocked { blockers, .. }) => (
+            r.to_string(),
+            blockers
+                .iter()
+                .map(|b| (b.field().to_owned(), b.message().to_owned()))
+                .collect(),
+        ),
         AppError::BadRequest { message, field, .. } => (
             message.clone(),
             field.iter().map(|f| (f.clone(), message.clone())).collect(),

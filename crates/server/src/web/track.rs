@@ -50,6 +50,9 @@ async fn render(
         p.crumbs { "Your report to " (access.project().name) " · " code { (case.id) } }
         h1 { (case.report.title) }
         p.stage-line { (stage(case.stage)) " " (stage_words(access)) }
+        @if let Some(t) = case.fixes.track {
+            p.track { "Process: " strong { (t.as_str()) } " — " (t.words()) "." }
+        }
         @if let Some(d) = &case.triage.decision { section.decision { (view::decision(d)) } }
         @if let Some(score) = &case.scoring.score { section.scoring { h2 { "Severity" } (view::final_score(score)) } }
         @if let Some(p) = problem { (p.banner()) }

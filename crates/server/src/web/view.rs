@@ -229,6 +229,46 @@ fn event(e: &Event, links: &Links) -> Markup {
             "attached " a href=(format!("{}/{}", links.attachment_base, attachment.id)) download { (attachment.filename) }
             @if attachment.visibility == Visibility::Internal { " " span.badge { "internal" } }
         },
+        Event::CvssNotApplicable { reason } => html! {
+            p.label { "recorded CVSS as not applicable" }
+            div.body { (md(reason)) }
+        },
+        Event::AffectedSet {
+            branches, track, ..
+        } => html! {
+            "recorded the affected branches: "
+            (branches.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+            @if let Some(t) = track { " — track " strong { (t.as_str()) } " (" (t.step()) ")" }
+            " " span.badge { "internal" }
+        },
+        Event::FixRecorded {
+            fix,
+            branch,
+            reference,
+            author,
+            ..
+        } => html! {
+            "recorded fix #" (fix.0) " on " code { (branch) } " by " (author.name) ": " code { (reference) }
+            " " span.badge { "internal" }
+        },
+        Event::FixApproved { fix } => {
+            html! { "approved fix #" (fix.0) " " span.badge { "internal" } }
+        }
+        Event::FixStateChanged { fix, state } => html! {
+            "fix #" (fix.0) " is " strong { (state.to_string()) } " " span.badge { "internal" }
+        },
+        Event::FixPatchAttached { fix, attachment } => html! {
+            "attached a " a href=(format!("{}/{}", links.attachment_base, attachment)) download { "patch" } " to fix #" (fix.0)
+            " " span.badge { "internal" }
+        },
+        Event::BackportWaived { branch, reason } => html! {
+            p.label { "recorded that " code { (branch) } " gets no fix " span.badge { "internal" } }
+            div.body { (md(reason)) }
+        },
+        Event::MitigationRecorded { text } => html! {
+            p.label { "recorded the mitigation " span.badge { "internal" } }
+            div.body { (md(text)) }
+        },
     }
 }
 

@@ -99,7 +99,15 @@ async fn c14_to_c18(db: Db) {
     let feed = WebClient::new(&t).get("/p/connect/advisories.atom").await;
     assert!(!feed.html.contains("<entry>"), "{}", feed.html);
 
-    // C18.
+    // C18, once the gate is met (V8): a mitigation recorded.
+    let (s, v) = put(
+        &t,
+        &format!("{case}/mitigation"),
+        &sam.token,
+        json!({ "text": "Limit the maximum frame size." }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = t
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
@@ -278,6 +286,11 @@ async fn the_coordinator_publishes_through_the_pages() {
             ],
         ),
         ("cve-assign", vec![("cve_id", "CVE-2026-4243")]),
+        ("cvss-na", vec![("reason", "A hardening fix.")]),
+        (
+            "mitigation",
+            vec![("text", "Limit the maximum frame size.")],
+        ),
         ("disclose", vec![]),
     ] {
         let out = team

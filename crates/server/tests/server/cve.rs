@@ -125,6 +125,14 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // Disclosure's gate (V8): a mitigation.
+    let res = t
+        .req(Method::PUT, &format!("{case}/mitigation"), Some(&sam.token))
+        .json(&json!({ "text": "Limit the frame size." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     let (s, _) = t
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;

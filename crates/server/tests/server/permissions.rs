@@ -59,6 +59,14 @@ enum Setup {
     Question,
     /// As `Triage`, then confirmed (C11).
     Confirmed,
+    /// As `Confirmed`, and disclosure's gate met (summary, CVSS, mitigation).
+    ReadyToDisclose,
+    /// As `Confirmed`, with go/main affected (main-only: main on the checklist).
+    Affected,
+    /// As `Affected`, with fix 1 on main written by Otto (so every caller may review it).
+    WithFix,
+    /// As `WithFix`, approved by Sam.
+    ApprovedFix,
 }
 
 struct Fresh {
@@ -112,7 +120,14 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
             .await);
             ok(t.post(&format!("{case}/acknowledge"), sam, json!({})).await);
         }
-        Setup::Received | Setup::Triage | Setup::Question | Setup::Confirmed => {
+        Setup::Received
+        | Setup::Triage
+        | Setup::Question
+        | Setup::Confirmed
+        | Setup::ReadyToDisclose
+        | Setup::Affected
+        | Setup::WithFix
+        | Setup::ApprovedFix => {
             ok(t.post(&format!("{case}/claim"), sam, json!({})).await);
             ok(t.post(
                 &format!("{case}/hand-over"),
@@ -123,13 +138,61 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
             if !matches!(setup, Setup::Received) {
                 ok(t.post(&format!("{case}/acknowledge"), sam, json!({})).await);
             }
-            if matches!(setup, Setup::Confirmed) {
+            if matches!(
+                setup,
+                Setup::Confirmed
+                    | Setup::ReadyToDisclose
+                    | Setup::Affected
+                    | Setup::WithFix
+                    | Setup::ApprovedFix
+            ) {
                 ok(t.post(
                     &format!("{case}/decision"),
                     sam,
                     json!({ "outcome": "confirmed" }),
                 )
                 .await);
+            }
+            if matches!(setup, Setup::ReadyToDisclose) {
+                let cody = Some(p.cody.token.as_str());
+                ok(t.put(
+                    &format!("{case}/advisory"),
+                    cody,
+                    json!({ "summary": "Matrix advisory" }),
+                )
+                .await);
+                ok(t.put(
+                    &format!("{case}/cvss/not-applicable"),
+                    cody,
+                    json!({ "reason": "hardening" }),
+                )
+                .await);
+                ok(t.put(
+                    &format!("{case}/mitigation"),
+                    sam,
+                    json!({ "text": "Upgrade." }),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::Affected | Setup::WithFix | Setup::ApprovedFix) {
+                ok(t.put(
+                    &format!("{case}/affected"),
+                    sam,
+                    json!({ "branches": [{ "component": "go", "branch": "main" }] }),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::WithFix | Setup::ApprovedFix) {
+                ok(t.post(
+                    &format!("{case}/fixes"),
+                    sam,
+                    json!({ "component": "go", "branch": "main", "reference": "https://git.example/pr/1", "author_id": p.otto.id }),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::ApprovedFix) {
+                ok(t.post(&format!("{case}/fixes/1/approvals"), sam, json!({}))
+                    .await);
             }
             if matches!(setup, Setup::Question) {
                 ok(t.post(
@@ -348,10 +411,83 @@ fn rows() -> Vec<Row> {
         },
         Row {
             name: "disclose (C18)",
-            setup: Setup::Confirmed,
+            setup: Setup::ReadyToDisclose,
             method: Method::POST,
             path: |f, _| format!("/api/v1/cases/{}/disclose", f.id),
             body: empty,
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "record the affected branches (V3-V5)",
+            setup: Setup::Confirmed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/affected", f.id),
+            body: |_| Some(json!({ "branches": [{ "component": "go", "branch": "main" }] })),
+            expect: LEAD,
+        },
+        Row {
+            name: "record a fix (C12)",
+            setup: Setup::Confirmed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/fixes", f.id),
+            body: |_| {
+                Some(
+                    json!({ "component": "go", "branch": "main", "reference": "https://git.example/pr/2" }),
+                )
+            },
+            expect: WORK,
+        },
+        Row {
+            name: "approve a fix (V6)",
+            setup: Setup::WithFix,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/fixes/1/approvals", f.id),
+            body: empty,
+            expect: WORK,
+        },
+        Row {
+            name: "merge a fix (C15)",
+            setup: Setup::ApprovedFix,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/fixes/1/state", f.id),
+            body: |_| Some(json!({ "state": "merged" })),
+            expect: WORK,
+        },
+        Row {
+            name: "attach a patch to a fix (C12)",
+            setup: Setup::WithFix,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/fixes/1/patch", f.id),
+            // `send` makes it a multipart upload.
+            body: none,
+            expect: WORK,
+        },
+        Row {
+            name: "waive a backport (C15, V1)",
+            setup: Setup::Affected,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/backports/waivers", f.id),
+            body: |_| {
+                Some(
+                    json!({ "component": "go", "branch": "main", "reason": "not affected after all" }),
+                )
+            },
+            expect: LEAD,
+        },
+        Row {
+            name: "record a mitigation (V8)",
+            setup: Setup::Confirmed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/mitigation", f.id),
+            body: |_| Some(json!({ "text": "Upgrade." })),
+            expect: LEAD,
+        },
+        Row {
+            name: "CVSS not applicable (C13)",
+            setup: Setup::Confirmed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/cvss/not-applicable", f.id),
+            body: |_| Some(json!({ "reason": "hardening" })),
             expect: COORDINATOR,
         },
         Row {
@@ -384,6 +520,12 @@ async fn send(
     let mut r = t.req(method, path, token);
     if let Some(b) = body {
         r = r.json(&b);
+    } else if path.ends_with("/patch") {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"--- a\n+++ b\n".to_vec()).file_name("fix.patch"),
+        );
+        r = r.multipart(form);
     }
     let res = r.send().await.unwrap();
     (res.status(), res.text().await.unwrap())

@@ -224,6 +224,18 @@ impl TestApp {
         .await
     }
 
+    /// PUTs JSON as `token`; returns the status and body.
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        json_of(
+            self.req(Method::PUT, path, token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
         json_of(self.req(Method::GET, path, token).send().await.unwrap()).await
     }

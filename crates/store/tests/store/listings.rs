@@ -206,6 +206,17 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
             Command::Acknowledge,
             Command::Claim,
             Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+            // Disclosure's gate (V8): the team's summary, CVSS, a mitigation.
+            Command::SetAdvisory(embargo_core::advisory::AdvisoryDetails {
+                summary: Some(format!("Advisory {n}")),
+                ..Default::default()
+            }),
+            Command::SetCvssNotApplicable {
+                reason: "Hardening.".into(),
+            },
+            Command::RecordMitigation {
+                text: "Upgrade.".into(),
+            },
             Command::Disclose,
         ] {
             c = act(s, &p, &c, &team(&sam), cmd).await;
@@ -255,9 +266,9 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
     .await;
     assert_eq!(
         all.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=8).collect::<Vec<u64>>()
+        (1..=11).collect::<Vec<u64>>()
     );
-    assert_eq!(sizes, [3, 3, 2]);
+    assert_eq!(sizes, [3, 3, 3, 2]);
     let reporter = s
         .case_for_tracking_token(&tracking(1))
         .await
@@ -274,7 +285,15 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
         everything
             .iter()
             .copied()
-            .filter(|k| !["claimed", "note_added"].contains(k))
+            .filter(|k| {
+                ![
+                    "claimed",
+                    "note_added",
+                    "advisory_updated",
+                    "mitigation_recorded",
+                ]
+                .contains(k)
+            })
             .collect::<Vec<_>>()
     );
     assert!(sizes.iter().rev().skip(1).all(|n| *n == 2), "{sizes:?}");

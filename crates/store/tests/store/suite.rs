@@ -828,7 +828,22 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
             .items
             .is_empty()
     );
-    disclosed = act(s, &p, &disclosed, &sam, Command::Disclose).await;
+    // Disclosure's gate (V8): the team's summary, a final CVSS call, a mitigation.
+    for cmd in [
+        Command::SetAdvisory(embargo_core::advisory::AdvisoryDetails {
+            summary: Some("Unbounded allocation".into()),
+            ..Default::default()
+        }),
+        Command::SetCvssNotApplicable {
+            reason: "A hardening fix.".into(),
+        },
+        Command::RecordMitigation {
+            text: "Limit the frame size.".into(),
+        },
+        Command::Disclose,
+    ] {
+        disclosed = act(s, &p, &disclosed, &sam, cmd).await;
+    }
     assert_eq!(
         s.public_case(&disclosed.id).await.unwrap().as_ref(),
         Some(&disclosed)
