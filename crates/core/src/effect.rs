@@ -252,6 +252,20 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
         Event::FinalDecisionSet { .. } => update(CaseUpdate::Decision),
+        // The reporter hears of each date they did not set themselves (C6, V9).
+        Event::ReleasePlanProposed { .. } => update(CaseUpdate::ReleasePlan),
+        Event::ReleaseDateAgreed { .. } if e.actor != ActorRef::Reporter => {
+            update(CaseUpdate::ReleaseDate)
+        }
+        Event::ReleaseDateOverridden { .. } => update(CaseUpdate::ReleaseDate),
+        // The worker looks at the case again at the release time and discloses it if
+        // the gate lets it (C6, C18).
+        Event::DisclosureScheduled { at } => vec![Planned {
+            effect: Effect::Wake {
+                reason: WakeReason::ScheduledDisclosure { at: *at },
+            },
+            due: *at,
+        }],
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
         Event::Disclosed if case.stage == Stage::Disclosed => {
@@ -291,7 +305,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::CveRequestRejected { .. }
         | Event::CveIdRejected { .. }
         | Event::CvssSet { .. }
-        | Event::EffectFailed(_) => Vec::new(),
+        | Event::EffectFailed(_)
+        | Event::ReleaseDateCounterProposed { .. }
+        | Event::ReleaseDateAgreed { .. }
+        | Event::ReleaseNotesFinalized { .. }
+        | Event::DisclosureUnscheduled
+        | Event::ScheduledDisclosureRefused { .. }
+        | Event::PostMortemPublished { .. } => Vec::new(),
     }
 }
 
@@ -361,6 +381,8 @@ pub enum SystemCommand {
     },
     /// The work could not be done (this time, or at all).
     Failed(EffectFailure),
+    /// The release time a disclosure was scheduled for has come (C6, C18).
+    DiscloseAsScheduled { at: Timestamp },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -386,6 +408,26 @@ pub fn decide_system(
         Some(CveState::Requested | CveState::Reserved { .. })
     );
     let event = match command {
+        SystemCommand::DiscloseAsScheduled { at } => {
+            if case.release.scheduled != Some(at) {
+                return Err(Rejection::IllegalTransition {
+                    action: "disclose as scheduled",
+                    stage: case.stage,
+                    reason: "no disclosure is scheduled for that time".to_owned(),
+                });
+            }
+            match crate::decide::disclosure_gate(case) {
+                Ok(()) => Event::Disclosed,
+                Err(crate::decide::Refusal::Stage(why)) => Event::ScheduledDisclosureRefused {
+                    blockers: vec![why.to_owned()],
+                },
+                Err(crate::decide::Refusal::Blocked(missing)) => {
+                    Event::ScheduledDisclosureRefused {
+                        blockers: missing.into_iter().map(|i| i.message).collect(),
+                    }
+                }
+            }
+        }
         SystemCommand::CveReserved { id } => match &case.advisory.cve {
             Some(CveState::Requested) => Event::CveReserved { id },
             _ => return Err(stale("no CVE ID request is waiting")),
@@ -652,6 +694,19 @@ mod tests {
                 }
             }]
         );
+        // The release's part of the gate: a date agreed, the notes final.
+        for event in [
+            Event::ReleaseDateAgreed { at: at(9_000) },
+            Event::ReleaseNotesFinalized {
+                markdown: "notes".into(),
+            },
+        ] {
+            case.apply(&Recorded {
+                at: at(case.version as i64),
+                actor: ActorRef::Reporter,
+                event,
+            });
+        }
         assert_eq!(
             run(&mut case, Command::Disclose),
             [Effect::PublishCve {

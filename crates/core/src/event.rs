@@ -9,6 +9,7 @@ use crate::actor::{ActorRef, UserRef};
 use crate::advisory::AdvisoryDetails;
 use crate::effect::{EffectFailure, EffectKind};
 use crate::ids::{AttachmentId, CaseId, ProjectSlug, QuestionId};
+use crate::release::{PostMortemText, ReleasePlan};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
 use jiff::Timestamp;
@@ -134,6 +135,44 @@ pub enum Event {
     /// Work the case's events asked for failed: when it will be tried again, or that
     /// it gave up.
     EffectFailed(EffectFailure),
+    /// The coordinator proposed the release plan, or changed it; a change of date says
+    /// why (C6, V9).
+    ReleasePlanProposed {
+        plan: ReleasePlan,
+        reason: Option<String>,
+    },
+    /// The reporter proposed another release date, with their reason (C6).
+    ReleaseDateCounterProposed {
+        at: Timestamp,
+        reason: String,
+    },
+    /// The release date stands: the reporter accepted the team's, or the coordinator
+    /// the reporter's (`at` is the date agreed).
+    ReleaseDateAgreed {
+        at: Timestamp,
+    },
+    /// The coordinator set the date after the reporter's silence, with the reason.
+    ReleaseDateOverridden {
+        reason: String,
+    },
+    /// The release notes are complete (C17); their Markdown as finalized.
+    ReleaseNotesFinalized {
+        markdown: String,
+    },
+    /// Disclosure is scheduled for the release time (C6, C18).
+    DisclosureScheduled {
+        at: Timestamp,
+    },
+    DisclosureUnscheduled,
+    /// The scheduled disclosure came and the gate refused it: why, and nothing went
+    /// public.
+    ScheduledDisclosureRefused {
+        blockers: Vec<String>,
+    },
+    /// The blameless post-mortem is public; the case is closed (C19).
+    PostMortemPublished {
+        post_mortem: PostMortemText,
+    },
 }
 
 impl Event {
@@ -169,6 +208,15 @@ impl Event {
             Event::CveRequestRejected { .. } => "cve_request_rejected",
             Event::CveIdRejected { .. } => "cve_id_rejected",
             Event::EffectFailed(_) => "effect_failed",
+            Event::ReleasePlanProposed { .. } => "release_plan_proposed",
+            Event::ReleaseDateCounterProposed { .. } => "release_date_counter_proposed",
+            Event::ReleaseDateAgreed { .. } => "release_date_agreed",
+            Event::ReleaseDateOverridden { .. } => "release_date_overridden",
+            Event::ReleaseNotesFinalized { .. } => "release_notes_finalized",
+            Event::DisclosureScheduled { .. } => "disclosure_scheduled",
+            Event::DisclosureUnscheduled => "disclosure_unscheduled",
+            Event::ScheduledDisclosureRefused { .. } => "scheduled_disclosure_refused",
+            Event::PostMortemPublished { .. } => "post_mortem_published",
         }
     }
 }
@@ -302,7 +350,14 @@ impl Event {
             | Event::CvePublished { .. }
             | Event::CveRequestFailed { .. }
             | Event::CveRequestRejected { .. }
-            | Event::CveIdRejected { .. } => Visibility::Shared,
+            | Event::CveIdRejected { .. }
+            | Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::PostMortemPublished { .. } => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }
@@ -310,7 +365,9 @@ impl Event {
             | Event::NoteAdded { .. }
             | Event::PreliminaryDecisionSet { .. }
             | Event::CvssProposed { .. }
-            | Event::AdvisoryUpdated { .. } => Visibility::Internal,
+            | Event::AdvisoryUpdated { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::ScheduledDisclosureRefused { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

@@ -69,6 +69,8 @@ pub enum Rule {
     InvalidUrl,
     InvalidFormat,
     UnknownComponent,
+    /// A branch the project's component does not have.
+    UnknownBranch,
     UnknownMember,
     UnknownCase,
     NotAllowed,
@@ -88,6 +90,7 @@ impl Rule {
             Rule::InvalidUrl => "invalid_url",
             Rule::InvalidFormat => "invalid_format",
             Rule::UnknownComponent => "unknown_component",
+            Rule::UnknownBranch => "unknown_branch",
             Rule::UnknownMember => "unknown_member",
             Rule::UnknownCase => "unknown_case",
             Rule::NotAllowed => "not_allowed",

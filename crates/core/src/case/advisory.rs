@@ -79,7 +79,16 @@ impl AdvisoryState {
             | Event::CvssProposed { .. }
             | Event::CvssSuggested { .. }
             | Event::CvssSet { .. }
-            | Event::Disclosed => {}
+            | Event::Disclosed
+            | Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::ScheduledDisclosureRefused { .. }
+            | Event::PostMortemPublished { .. } => {}
         }
     }
 }

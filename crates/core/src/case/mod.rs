@@ -9,6 +9,7 @@ mod advisory;
 mod disclosure;
 mod milestones;
 mod people;
+mod release;
 mod scoring;
 mod triage;
 
@@ -16,6 +17,9 @@ pub use advisory::AdvisoryState;
 pub use disclosure::{Disclosure, Publicity};
 pub use milestones::Milestones;
 pub use people::People;
+pub use release::{
+    Agreement, DateProposal, FinalNotes, PublishedPostMortem, ReleaseBlocker, ReleaseState,
+};
 pub use scoring::{CvssProposal, ScoringState};
 pub use triage::{PreliminaryDecision, Question, TriageState};
 
@@ -133,6 +137,7 @@ pub struct Case {
     pub advisory: AdvisoryState,
     pub disclosure: Disclosure,
     pub milestones: Milestones,
+    pub release: ReleaseState,
 }
 
 impl Case {
@@ -167,6 +172,7 @@ impl Case {
             scoring: ScoringState::default(),
             advisory: AdvisoryState::default(),
             milestones: Milestones::default(),
+            release: ReleaseState::default(),
         }
     }
 
@@ -260,6 +266,20 @@ impl Case {
             Event::Disclosed => {
                 self.stage = Stage::Disclosed;
                 self.disclosure.disclosed_at = Some(at);
+                self.release.scheduled = None;
+            }
+            Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::ScheduledDisclosureRefused { .. }
+            | Event::PostMortemPublished { .. } => {
+                if let Some(stage) = self.release.apply(self.stage, &recorded.event, at) {
+                    self.stage = stage;
+                }
             }
         }
         self.version += 1;
@@ -286,7 +306,7 @@ impl Case {
             fix_ready: None,
             forthcoming_notice_sent: None,
             disclosed: self.disclosure.disclosed_at,
-            post_mortem_published: None,
+            post_mortem_published: self.release.post_mortem.as_ref().map(|p| p.at),
             ended: rejected.map(|at| Ended {
                 at,
                 outcome: Outcome::Rejected,

@@ -110,6 +110,7 @@ mod tests {
             Rejection::IllegalTransition { .. }
         ));
 
+        release_ready(&mut case);
         let e = run(&mut case, &sam(), Command::Disclose);
         assert_eq!(e[0].event.visibility(), Visibility::Shared);
         assert_eq!(case.stage, Stage::Disclosed);

@@ -223,3 +223,37 @@ pub(crate) fn decide_first() -> Recorded<Event> {
     .unwrap()
     .remove(0)
 }
+
+pub(crate) const DAY: i64 = 86_400;
+
+/// A plan for the release ten days after T0, on `main`.
+pub(crate) fn plan_input(day: i64) -> crate::release::PlanInput {
+    crate::release::PlanInput {
+        at: at(day * DAY).to_string(),
+        versions: vec![("main".into(), "1.17.0".into())],
+        binaries: Some("https://github.com/connectrpc/connect-go/releases".into()),
+        mitigation: Some("Limit frame sizes at the proxy.".into()),
+        upgrade: Some("Upgrade to 1.17.0.".into()),
+    }
+}
+
+/// Passes the release's part of the disclosure gate: a plan the reporter agreed to
+/// and final release notes.
+pub(crate) fn release_ready(case: &mut Case) {
+    run(
+        case,
+        &sam(),
+        Command::ProposeReleasePlan {
+            plan: plan_input(10),
+            reason: None,
+        },
+    );
+    run(case, &reporter(), Command::AcceptReleaseDate);
+    run(
+        case,
+        &sam(),
+        Command::FinalizeReleaseNotes {
+            notes: Ok("## Security\n".into()),
+        },
+    );
+}
