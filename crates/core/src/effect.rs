@@ -382,7 +382,9 @@ pub enum SystemCommand {
     /// The work could not be done (this time, or at all).
     Failed(EffectFailure),
     /// The release time a disclosure was scheduled for has come (C6, C18).
-    DiscloseAsScheduled { at: Timestamp },
+    DiscloseAsScheduled {
+        at: Timestamp,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;

@@ -196,7 +196,9 @@ pub fn plan(
             errors.push(Invalid::new(
                 vfield,
                 Rule::NotAllowed,
-                format!("`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"),
+                format!(
+                    "`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"
+                ),
             ));
             continue;
         }
@@ -327,7 +329,10 @@ mod tests {
         let e = release_time("at", "2026-05-31T23:59:00Z", now).unwrap_err();
         assert_eq!(e.rule, Rule::NotAllowed);
         assert!(e.message.contains("2026-05-31 23:59 UTC is in the past"));
-        assert_eq!(utc_minute(ts("2026-06-10T14:00:59Z")), "2026-06-10 14:00 UTC");
+        assert_eq!(
+            utc_minute(ts("2026-06-10T14:00:59Z")),
+            "2026-06-10 14:00 UTC"
+        );
     }
 
     #[test]

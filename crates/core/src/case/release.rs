@@ -123,12 +123,12 @@ impl ReleaseState {
                 None
             }
             Event::ReleaseDateAgreed { at: date } => {
-                if let Some(plan) = &mut self.plan {
-                    if plan.at != *date {
-                        plan.at = *date;
-                        self.notes = None;
-                        self.scheduled = None;
-                    }
+                if let Some(plan) = &mut self.plan
+                    && plan.at != *date
+                {
+                    plan.at = *date;
+                    self.notes = None;
+                    self.scheduled = None;
                 }
                 self.counter = None;
                 self.agreement = Some(Agreement::Agreed { at });

@@ -19,9 +19,9 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
 pub use intake::{MAX_ATTACHMENTS, import, submit};
 pub use release::agreement_words;
-pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
 
 use crate::access::{self, Action, Standing};
 use crate::actor::{Actor, UserRef};

@@ -146,9 +146,9 @@ pub(super) fn schedule(d: &Decider) -> Result<Event, Rejection> {
     // V8: the communication plan starts once a mitigation (or, with fixes, a fix) is
     // recorded; a date nobody agreed is not one to go public at.
     if plan.mitigation.is_none() {
-        return Err(d.illegal(
-            "the release plan records no mitigation yet (V8): add it to the plan first",
-        ));
+        return Err(
+            d.illegal("the release plan records no mitigation yet (V8): add it to the plan first")
+        );
     }
     if state.agreement.is_none() {
         return Err(d.illegal(
@@ -271,7 +271,10 @@ mod tests {
         );
         assert_eq!(c.release.counter.as_ref().unwrap().at, at(12 * DAY));
         let events = run(&mut c, &sam(), Command::AcceptReleaseDate);
-        assert_eq!(events[0].event, Event::ReleaseDateAgreed { at: at(12 * DAY) });
+        assert_eq!(
+            events[0].event,
+            Event::ReleaseDateAgreed { at: at(12 * DAY) }
+        );
         assert_eq!(c.stage, Stage::ReleasePlanned);
         assert_eq!(c.release.plan.as_ref().unwrap().at, at(12 * DAY));
         // A later change of date needs a reason and reopens the agreement.
@@ -301,7 +304,10 @@ mod tests {
                 reason: None,
             },
         );
-        assert_eq!(fields(&e), ["at", "versions[0].branch", "versions[1].version"]);
+        assert_eq!(
+            fields(&e),
+            ["at", "versions[0].branch", "versions[1].version"]
+        );
         let mut past = plan_input(0);
         past.at = at(-DAY).to_string();
         let e = refused(
@@ -410,17 +416,27 @@ mod tests {
         let e = refused(&c, &sam(), Command::ScheduleDisclosure);
         assert!(e.to_string().contains("V8"), "{e}");
         // The same date keeps the agreement; a new one reopens it.
-        run(&mut c, &sam(), propose(11, Some("the mitigation needs a day")));
-        assert!(refused(&c, &sam(), Command::ScheduleDisclosure)
-            .to_string()
-            .contains("not agreed"));
+        run(
+            &mut c,
+            &sam(),
+            propose(11, Some("the mitigation needs a day")),
+        );
+        assert!(
+            refused(&c, &sam(), Command::ScheduleDisclosure)
+                .to_string()
+                .contains("not agreed")
+        );
         run(&mut c, &reporter(), Command::AcceptReleaseDate);
         run(&mut c, &sam(), Command::ScheduleDisclosure);
         let release = at(11 * DAY);
         assert_eq!(c.release.scheduled, Some(release));
         // At the release time the notes are not final: nothing goes public, and why.
-        let events =
-            decide_system(&c, SystemCommand::DiscloseAsScheduled { at: release }, release).unwrap();
+        let events = decide_system(
+            &c,
+            SystemCommand::DiscloseAsScheduled { at: release },
+            release,
+        )
+        .unwrap();
         let Event::ScheduledDisclosureRefused { blockers } = &events[0].event else {
             panic!("{events:?}")
         };
@@ -433,8 +449,12 @@ mod tests {
         assert_eq!(c.release.scheduled, None);
         // A stale timer changes nothing.
         assert!(
-            decide_system(&c, SystemCommand::DiscloseAsScheduled { at: release }, release)
-                .is_err()
+            decide_system(
+                &c,
+                SystemCommand::DiscloseAsScheduled { at: release },
+                release
+            )
+            .is_err()
         );
         run(
             &mut c,
@@ -446,12 +466,20 @@ mod tests {
         run(&mut c, &sam(), Command::ScheduleDisclosure);
         run(&mut c, &sam(), Command::UnscheduleDisclosure);
         assert!(
-            decide_system(&c, SystemCommand::DiscloseAsScheduled { at: release }, release)
-                .is_err()
+            decide_system(
+                &c,
+                SystemCommand::DiscloseAsScheduled { at: release },
+                release
+            )
+            .is_err()
         );
         run(&mut c, &sam(), Command::ScheduleDisclosure);
-        let events =
-            decide_system(&c, SystemCommand::DiscloseAsScheduled { at: release }, release).unwrap();
+        let events = decide_system(
+            &c,
+            SystemCommand::DiscloseAsScheduled { at: release },
+            release,
+        )
+        .unwrap();
         assert_eq!(events[0].event, Event::Disclosed);
         assert_eq!(events[0].actor, ActorRef::System);
     }

@@ -160,7 +160,7 @@ pub async fn list_events(
     }))
 }
 
-async fn run(
+pub(super) async fn run(
     app: &App,
     caller: &Caller,
     id: &str,

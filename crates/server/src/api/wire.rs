@@ -336,6 +336,9 @@ pub struct CaseOut {
     /// The policy's clocks on this case at the time of the request: every one for the
     /// team; for the reporter, those the policy shows them.
     pub clocks: Vec<ClockOut>,
+    /// The release plan, its agreement, the notes' state, a scheduled disclosure and the
+    /// post-mortem (C6, C17, C19).
+    pub release: super::release::ReleaseOut,
     pub viewer: ViewerOut,
 }
 
@@ -524,6 +527,7 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
         }),
         disclosed_at: c.disclosure.disclosed_at,
         clocks,
+        release: super::release::release(c, standing),
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals
@@ -710,6 +714,29 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             "retry_at": f.retry_at,
             "gave_up": f.gave_up(),
         }),
+        Event::ReleasePlanProposed { plan, reason } => {
+            let mut v =
+                serde_json::to_value(super::release::release_plan(plan)).expect("serializable");
+            v["reason"] = json!(reason);
+            v
+        }
+        Event::ReleaseDateCounterProposed { at, reason } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at), "reason": reason })
+        }
+        Event::ReleaseDateAgreed { at } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at) })
+        }
+        Event::ReleaseDateOverridden { reason } => json!({ "reason": reason }),
+        Event::ReleaseNotesFinalized { markdown } => json!({ "markdown": markdown }),
+        Event::DisclosureScheduled { at } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at) })
+        }
+        Event::DisclosureUnscheduled => json!({}),
+        Event::ScheduledDisclosureRefused { blockers } => json!({ "blockers": blockers }),
+        Event::PostMortemPublished { post_mortem } => {
+            serde_json::to_value(super::release::post_mortem_out(post_mortem))
+                .expect("serializable")
+        }
     };
     EventOut {
         seq: e.seq,

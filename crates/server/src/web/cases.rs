@@ -430,6 +430,7 @@ async fn render(
     access: &CaseView,
     q: &HashMap<String, String>,
     problem: Option<&Problem>,
+    typed: Option<&Fields>,
 ) -> Result<Page, WebError> {
     let events = app.timeline(access).await?;
     let case = access.case();
@@ -455,6 +456,7 @@ async fn render(
                 (view::timeline(&events, access.standing(), &links))
                 (scoring(visitor, access, q))
                 (publishing(visitor, access, app.cve_services().is_ok()))
+                (super::release::team_section(visitor, access, problem, typed))
                 (actions(visitor, access))
             }
             aside {
@@ -507,7 +509,7 @@ pub async fn case_page(
 ) -> Result<Page, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     let access = app.case(&visitor.actor(), &id).await?;
-    render(&app, &visitor, &access, &q, None).await
+    render(&app, &visitor, &access, &q, None, None).await
 }
 
 /// The calculator on its own page, for anyone.
@@ -594,6 +596,7 @@ async fn run(
     anchor: &str,
     command: Result<Vec<Command>, AppError>,
     uploads: Vec<Upload>,
+    typed: Option<&Fields>,
 ) -> Result<Response, WebError> {
     let access = app.case(&visitor.actor(), id).await?;
     let result = match command {
@@ -612,9 +615,11 @@ async fn run(
             }
             // Fresh state: the refusal may come from someone else's change.
             let access = app.case(&visitor.actor(), id).await?;
-            Ok(render(app, visitor, &access, &HashMap::new(), Some(&p))
-                .await?
-                .into_response())
+            Ok(
+                render(app, visitor, &access, &HashMap::new(), Some(&p), typed)
+                    .await?
+                    .into_response(),
+            )
         }
     }
 }
@@ -627,19 +632,27 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     // Cases the visitor may not see are not found before the form is looked at.
-    app.case(&visitor.actor(), &id).await?;
+    let access = app.case(&visitor.actor(), &id).await?;
     let f = visitor.form(form)?;
-    let command = match command(&action, &f) {
-        Ok(Some(c)) => Ok(vec![c]),
-        Ok(None) => return Err(AppError::not_found().into()),
-        Err(e) => Err(e),
+    let command = match (action.as_str(), command(&action, &f)) {
+        // The notes are built from the case as it is: `App` does it.
+        ("release-notes-finalize", _) => Ok(vec![app.release_notes_command(&access)]),
+        (_, Ok(Some(c))) => Ok(vec![c]),
+        (_, Ok(None)) => match super::release::command(&action, &f) {
+            Some(c) => c.map(|c| vec![c]),
+            None => return Err(AppError::not_found().into()),
+        },
+        (_, Err(e)) => Err(e),
     };
     let anchor = match action.as_str() {
         a if a.starts_with("cvss") => "scoring",
         "advisory" | "cve-assign" | "cve-request" | "disclose" => "advisory",
+        a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
+            "release"
+        }
         _ => "timeline",
     };
-    run(&app, &visitor, &id, anchor, command, vec![]).await
+    run(&app, &visitor, &id, anchor, command, vec![], Some(&f)).await
 }
 
 pub async fn attach(
@@ -664,7 +677,7 @@ pub async fn attach(
     } else {
         Ok(vec![])
     };
-    run(&app, &visitor, &id, "timeline", command, form.files).await
+    run(&app, &visitor, &id, "timeline", command, form.files, None).await
 }
 
 pub async fn download(

@@ -99,7 +99,8 @@ async fn c14_to_c18(db: Db) {
     let feed = WebClient::new(&t).get("/p/connect/advisories.atom").await;
     assert!(!feed.html.contains("<entry>"), "{}", feed.html);
 
-    // C18.
+    // C18, once the release is agreed and its notes final.
+    release_ready(&t, &id, &sam.token, &tracking).await;
     let (s, v) = t
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
