@@ -171,6 +171,17 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
                         .unwrap(),
                 )
                 .await);
+                ok(json_of(
+                    t.req(Method::PUT, &format!("{case}/advisory"), cody)
+                        .json(&json!({
+                            "summary": "Unbounded allocation",
+                            "affected": [{ "component": "go", "introduced": "0", "fixed": "1.17.0" }]
+                        }))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await);
                 release_ready(t, &id, &p.cody.token, &tracking).await;
             }
             if matches!(setup, Setup::Planned | Setup::Agreed | Setup::Scheduled) {
