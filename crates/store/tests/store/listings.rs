@@ -206,10 +206,11 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
             Command::Acknowledge,
             Command::Claim,
             Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
-            Command::Disclose,
         ] {
             c = act(s, &p, &c, &team(&sam), cmd).await;
         }
+        c = release_ready(s, &p, &c, &team(&sam)).await;
+        c = act(s, &p, &c, &team(&sam), Command::Disclose).await;
         disclosed.push(c);
     }
     report(s, &p, 4, vec![]).await;
@@ -255,9 +256,9 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
     .await;
     assert_eq!(
         all.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=8).collect::<Vec<u64>>()
+        (1..=11).collect::<Vec<u64>>()
     );
-    assert_eq!(sizes, [3, 3, 2]);
+    assert_eq!(sizes, [3, 3, 3, 2]);
     let reporter = s
         .case_for_tracking_token(&tracking(1))
         .await
@@ -274,7 +275,7 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
         everything
             .iter()
             .copied()
-            .filter(|k| !["claimed", "note_added"].contains(k))
+            .filter(|k| !["claimed", "note_added", "release_notes_finalized"].contains(k))
             .collect::<Vec<_>>()
     );
     assert!(sizes.iter().rev().skip(1).all(|n| *n == 2), "{sizes:?}");

@@ -828,6 +828,7 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
             .items
             .is_empty()
     );
+    disclosed = release_ready(s, &p, &disclosed, &sam).await;
     disclosed = act(s, &p, &disclosed, &sam, Command::Disclose).await;
     assert_eq!(
         s.public_case(&disclosed.id).await.unwrap().as_ref(),
