@@ -918,3 +918,99 @@ mod tests {
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), new);
     }
 }
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+    use crate::decide::decide;
+    use crate::decide::fixtures::{
+        Command, DAY, at, confirmed_case_led_by_sam, plan_input, project, reporter, sam,
+    };
+
+    fn step(case: &mut Case, actor: &crate::actor::Actor, cmd: Command) -> Vec<Effect> {
+        let now = at(case.version as i64);
+        let events = decide(actor, &project(), case, cmd, now).unwrap();
+        let mut planned = Vec::new();
+        for e in &events {
+            case.apply(e);
+            planned.extend(
+                case_effects(case, e, Outlets { mail: true })
+                    .into_iter()
+                    .map(|p| p.effect),
+            );
+        }
+        planned
+    }
+
+    fn mail(update: CaseUpdate) -> Vec<Effect> {
+        vec![Effect::Email(Email {
+            to: Recipient::Reporter,
+            message: MailKind::CaseUpdated { update },
+        })]
+    }
+
+    #[test]
+    fn c6_v9_the_reporter_hears_of_each_date_they_did_not_set() {
+        let mut case = confirmed_case_led_by_sam();
+        case.report.reporter.email = Some("rae@example.org".into());
+        let propose = |day| Command::ProposeReleasePlan {
+            plan: plan_input(day),
+            reason: Some("moved".into()),
+        };
+        assert_eq!(
+            step(&mut case, &sam(), propose(10)),
+            mail(CaseUpdate::ReleasePlan)
+        );
+        // Their own answer is no news to them.
+        assert_eq!(
+            step(
+                &mut case,
+                &reporter(),
+                Command::ProposeReleaseDate {
+                    at: at(12 * DAY).to_string(),
+                    reason: "a talk".into()
+                }
+            ),
+            []
+        );
+        assert_eq!(
+            step(&mut case, &sam(), Command::AcceptReleaseDate),
+            mail(CaseUpdate::ReleaseDate)
+        );
+        step(&mut case, &sam(), propose(14));
+        assert_eq!(step(&mut case, &reporter(), Command::AcceptReleaseDate), []);
+    }
+
+    #[test]
+    fn c18_a_scheduled_disclosure_is_a_timer_due_at_the_release_time() {
+        let mut case = confirmed_case_led_by_sam();
+        step(
+            &mut case,
+            &sam(),
+            Command::ProposeReleasePlan {
+                plan: plan_input(10),
+                reason: None,
+            },
+        );
+        step(&mut case, &reporter(), Command::AcceptReleaseDate);
+        let events = decide(
+            &sam(),
+            &project(),
+            &case,
+            Command::ScheduleDisclosure,
+            at(100),
+        )
+        .unwrap();
+        case.apply(&events[0]);
+        let planned = case_effects(&case, &events[0], Outlets::default());
+        assert_eq!(
+            planned,
+            [Planned {
+                effect: Effect::Wake {
+                    reason: WakeReason::ScheduledDisclosure { at: at(10 * DAY) }
+                },
+                due: at(10 * DAY),
+            }]
+        );
+    }
+}
