@@ -113,6 +113,7 @@ impl App {
     }
 
     /// Finalizes the release notes (C17), refusing with every missing field named.
+    #[tracing::instrument(skip_all, fields(case = %id, actor = super::spans::actor_kind(actor)))]
     pub async fn finalize_release_notes(
         &self,
         actor: &embargo_core::actor::Actor,

@@ -195,7 +195,7 @@ pub fn team_section(
                 p { "A timeline of the case's public facts goes first:" }
                 ul {
                     @for m in crate::app::public_timeline(case) {
-                        li { (when(m.at)) ": " (format!("{:?}", m.step).to_lowercase()) }
+                        li { (when(m.at)) ": " (step_words(&m.step)) }
                     }
                 }
                 (form(visitor, act("post-mortem"), html! {
@@ -218,6 +218,19 @@ pub fn team_section(
                 p { a href=(format!("/advisories/{id}/post-mortem")) { "The published post-mortem" } }
             }
         }
+    }
+}
+
+fn step_words(step: &embargo_formats::post_mortem::Step) -> String {
+    use embargo_formats::post_mortem::Step;
+    match step {
+        Step::Received => "the report was received".into(),
+        Step::Acknowledged => "the report was acknowledged".into(),
+        Step::Confirmed => "the vulnerability was confirmed".into(),
+        Step::FixMerged { branch } => format!("the fix was merged on {branch}"),
+        Step::Released { version } => format!("{version} was released"),
+        Step::Disclosed => "the vulnerability was disclosed".into(),
+        Step::Other(text) => text.clone(),
     }
 }
 
