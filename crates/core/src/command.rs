@@ -4,6 +4,8 @@
 use crate::advisory::AdvisoryDetails;
 use crate::event::{Assessment, Attachment, RejectReason};
 use crate::ids::{AttachmentId, FixId, QuestionId, UserId};
+use crate::rejection::Invalid;
+use crate::release::{PlanInput, PostMortemText};
 use crate::track::AffectedBranch;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +116,33 @@ pub enum Command {
     RecordMitigation {
         text: String,
     },
+    /// C6, V9: the coordinator proposes the release plan or changes it; a change of
+    /// date needs a reason.
+    ProposeReleasePlan {
+        plan: PlanInput,
+        reason: Option<String>,
+    },
+    /// C6: the reporter proposes another release date, with a reason.
+    ProposeReleaseDate {
+        at: String,
+        reason: String,
+    },
+    /// C6: the reporter accepts the plan's date, or the coordinator the reporter's.
+    AcceptReleaseDate,
+    /// C6: the coordinator sets the date after the reporter's silence.
+    OverrideReleaseDate {
+        reason: String,
+    },
+    /// C17: the notes as the shell built them from the case, or every field they miss
+    /// (the `formats` crate's check), so that the actor's standing is checked first.
+    FinalizeReleaseNotes {
+        notes: Result<String, Vec<Invalid>>,
+    },
+    /// C6, C18: disclose at the release time.
+    ScheduleDisclosure,
+    UnscheduleDisclosure,
+    /// C19.
+    PublishPostMortem(PostMortemText),
 }
 
 /// Where a fix moves after its approvals.
@@ -155,6 +184,14 @@ impl Command {
             Command::AttachPatch { .. } => "attach a patch to a fix on",
             Command::WaiveBackport { .. } => "waive a backport on",
             Command::RecordMitigation { .. } => "record a mitigation on",
+            Command::ProposeReleasePlan { .. } => "propose the release plan of",
+            Command::ProposeReleaseDate { .. } => "propose a release date for",
+            Command::AcceptReleaseDate => "accept the release date of",
+            Command::OverrideReleaseDate { .. } => "set the release date of",
+            Command::FinalizeReleaseNotes { .. } => "finalize the release notes of",
+            Command::ScheduleDisclosure => "schedule the disclosure of",
+            Command::UnscheduleDisclosure => "unschedule the disclosure of",
+            Command::PublishPostMortem(_) => "publish the post-mortem of",
         }
     }
 }

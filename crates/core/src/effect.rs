@@ -252,6 +252,20 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
         Event::FinalDecisionSet { .. } => update(CaseUpdate::Decision),
+        // The reporter hears of each date they did not set themselves (C6, V9).
+        Event::ReleasePlanProposed { .. } => update(CaseUpdate::ReleasePlan),
+        Event::ReleaseDateAgreed { .. } if e.actor != ActorRef::Reporter => {
+            update(CaseUpdate::ReleaseDate)
+        }
+        Event::ReleaseDateOverridden { .. } => update(CaseUpdate::ReleaseDate),
+        // The worker looks at the case again at the release time and discloses it if
+        // the gate lets it (C6, C18).
+        Event::DisclosureScheduled { at } => vec![Planned {
+            effect: Effect::Wake {
+                reason: WakeReason::ScheduledDisclosure { at: *at },
+            },
+            due: *at,
+        }],
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
         Event::Disclosed if case.stage == Stage::Disclosed => {
@@ -299,7 +313,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::FixStateChanged { .. }
         | Event::FixPatchAttached { .. }
         | Event::BackportWaived { .. }
-        | Event::MitigationRecorded { .. } => Vec::new(),
+        | Event::MitigationRecorded { .. }
+        | Event::ReleaseDateCounterProposed { .. }
+        | Event::ReleaseDateAgreed { .. }
+        | Event::ReleaseNotesFinalized { .. }
+        | Event::DisclosureUnscheduled
+        | Event::ScheduledDisclosureRefused { .. }
+        | Event::PostMortemPublished { .. } => Vec::new(),
     }
 }
 
@@ -369,6 +389,10 @@ pub enum SystemCommand {
     },
     /// The work could not be done (this time, or at all).
     Failed(EffectFailure),
+    /// The release time a disclosure was scheduled for has come (C6, C18).
+    DiscloseAsScheduled {
+        at: Timestamp,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -394,6 +418,26 @@ pub fn decide_system(
         Some(CveState::Requested | CveState::Reserved { .. })
     );
     let event = match command {
+        SystemCommand::DiscloseAsScheduled { at } => {
+            if case.release.scheduled != Some(at) {
+                return Err(Rejection::IllegalTransition {
+                    action: "disclose as scheduled",
+                    stage: case.stage,
+                    reason: "no disclosure is scheduled for that time".to_owned(),
+                });
+            }
+            match crate::decide::disclosure_gate(case) {
+                Ok(()) => Event::Disclosed,
+                Err(crate::decide::Refusal::Stage(why)) => Event::ScheduledDisclosureRefused {
+                    blockers: vec![why.to_owned()],
+                },
+                Err(crate::decide::Refusal::Blocked(missing)) => {
+                    Event::ScheduledDisclosureRefused {
+                        blockers: missing.iter().map(|b| b.message().to_owned()).collect(),
+                    }
+                }
+            }
+        }
         SystemCommand::CveReserved { id } => match &case.advisory.cve {
             Some(CveState::Requested) => Event::CveReserved { id },
             _ => return Err(stale("no CVE ID request is waiting")),
@@ -663,6 +707,19 @@ mod tests {
         for cmd in crate::decide::fixtures::ready_to_disclose() {
             run(&mut case, cmd);
         }
+        // The release's part of the gate: a date agreed, the notes final.
+        for event in [
+            Event::ReleaseDateAgreed { at: at(9_000) },
+            Event::ReleaseNotesFinalized {
+                markdown: "notes".into(),
+            },
+        ] {
+            case.apply(&Recorded {
+                at: at(case.version as i64),
+                actor: ActorRef::Reporter,
+                event,
+            });
+        }
         assert_eq!(
             run(&mut case, Command::Disclose),
             [Effect::PublishCve {
@@ -870,5 +927,101 @@ mod tests {
         assert_eq!(json["type"], "effect_failed");
         assert_eq!(json["effect"], "reserve-cve");
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), new);
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+    use crate::decide::decide;
+    use crate::decide::fixtures::{
+        Command, DAY, at, confirmed_case_led_by_sam, plan_input, project, reporter, sam,
+    };
+
+    fn step(case: &mut Case, actor: &crate::actor::Actor, cmd: Command) -> Vec<Effect> {
+        let now = at(case.version as i64);
+        let events = decide(actor, &project(), case, cmd, now).unwrap();
+        let mut planned = Vec::new();
+        for e in &events {
+            case.apply(e);
+            planned.extend(
+                case_effects(case, e, Outlets { mail: true })
+                    .into_iter()
+                    .map(|p| p.effect),
+            );
+        }
+        planned
+    }
+
+    fn mail(update: CaseUpdate) -> Vec<Effect> {
+        vec![Effect::Email(Email {
+            to: Recipient::Reporter,
+            message: MailKind::CaseUpdated { update },
+        })]
+    }
+
+    #[test]
+    fn c6_v9_the_reporter_hears_of_each_date_they_did_not_set() {
+        let mut case = confirmed_case_led_by_sam();
+        case.report.reporter.email = Some("rae@example.org".into());
+        let propose = |day| Command::ProposeReleasePlan {
+            plan: plan_input(day),
+            reason: Some("moved".into()),
+        };
+        assert_eq!(
+            step(&mut case, &sam(), propose(10)),
+            mail(CaseUpdate::ReleasePlan)
+        );
+        // Their own answer is no news to them.
+        assert_eq!(
+            step(
+                &mut case,
+                &reporter(),
+                Command::ProposeReleaseDate {
+                    at: at(12 * DAY).to_string(),
+                    reason: "a talk".into()
+                }
+            ),
+            []
+        );
+        assert_eq!(
+            step(&mut case, &sam(), Command::AcceptReleaseDate),
+            mail(CaseUpdate::ReleaseDate)
+        );
+        step(&mut case, &sam(), propose(14));
+        assert_eq!(step(&mut case, &reporter(), Command::AcceptReleaseDate), []);
+    }
+
+    #[test]
+    fn c18_a_scheduled_disclosure_is_a_timer_due_at_the_release_time() {
+        let mut case = confirmed_case_led_by_sam();
+        step(
+            &mut case,
+            &sam(),
+            Command::ProposeReleasePlan {
+                plan: plan_input(10),
+                reason: None,
+            },
+        );
+        step(&mut case, &reporter(), Command::AcceptReleaseDate);
+        let events = decide(
+            &sam(),
+            &project(),
+            &case,
+            Command::ScheduleDisclosure,
+            at(100),
+        )
+        .unwrap();
+        case.apply(&events[0]);
+        let planned = case_effects(&case, &events[0], Outlets::default());
+        assert_eq!(
+            planned,
+            [Planned {
+                effect: Effect::Wake {
+                    reason: WakeReason::ScheduledDisclosure { at: at(10 * DAY) }
+                },
+                due: at(10 * DAY),
+            }]
+        );
     }
 }

@@ -10,6 +10,7 @@ use crate::advisory::AdvisoryDetails;
 use crate::case::FixState;
 use crate::effect::{EffectFailure, EffectKind};
 use crate::ids::{AttachmentId, CaseId, FixId, ProjectSlug, QuestionId};
+use crate::release::{PostMortemText, ReleasePlan};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
 use crate::track::{AffectedBranch, TrackKind};
@@ -178,6 +179,44 @@ pub enum Event {
     MitigationRecorded {
         text: String,
     },
+    /// The coordinator proposed the release plan, or changed it; a change of date says
+    /// why (C6, V9).
+    ReleasePlanProposed {
+        plan: ReleasePlan,
+        reason: Option<String>,
+    },
+    /// The reporter proposed another release date, with their reason (C6).
+    ReleaseDateCounterProposed {
+        at: Timestamp,
+        reason: String,
+    },
+    /// The release date stands: the reporter accepted the team's, or the coordinator
+    /// the reporter's (`at` is the date agreed).
+    ReleaseDateAgreed {
+        at: Timestamp,
+    },
+    /// The coordinator set the date after the reporter's silence, with the reason.
+    ReleaseDateOverridden {
+        reason: String,
+    },
+    /// The release notes are complete (C17); their Markdown as finalized.
+    ReleaseNotesFinalized {
+        markdown: String,
+    },
+    /// Disclosure is scheduled for the release time (C6, C18).
+    DisclosureScheduled {
+        at: Timestamp,
+    },
+    DisclosureUnscheduled,
+    /// The scheduled disclosure came and the gate refused it: why, and nothing went
+    /// public.
+    ScheduledDisclosureRefused {
+        blockers: Vec<String>,
+    },
+    /// The blameless post-mortem is public; the case is closed (C19).
+    PostMortemPublished {
+        post_mortem: PostMortemText,
+    },
 }
 
 impl Event {
@@ -221,6 +260,15 @@ impl Event {
             Event::FixPatchAttached { .. } => "fix_patch_attached",
             Event::BackportWaived { .. } => "backport_waived",
             Event::MitigationRecorded { .. } => "mitigation_recorded",
+            Event::ReleasePlanProposed { .. } => "release_plan_proposed",
+            Event::ReleaseDateCounterProposed { .. } => "release_date_counter_proposed",
+            Event::ReleaseDateAgreed { .. } => "release_date_agreed",
+            Event::ReleaseDateOverridden { .. } => "release_date_overridden",
+            Event::ReleaseNotesFinalized { .. } => "release_notes_finalized",
+            Event::DisclosureScheduled { .. } => "disclosure_scheduled",
+            Event::DisclosureUnscheduled => "disclosure_unscheduled",
+            Event::ScheduledDisclosureRefused { .. } => "scheduled_disclosure_refused",
+            Event::PostMortemPublished { .. } => "post_mortem_published",
         }
     }
 }
@@ -356,6 +404,13 @@ impl Event {
             | Event::CveRequestRejected { .. }
             | Event::CveIdRejected { .. }
             | Event::CvssNotApplicable { .. } => Visibility::Shared,
+            | Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::PostMortemPublished { .. } => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }
@@ -372,6 +427,8 @@ impl Event {
             | Event::FixPatchAttached { .. }
             | Event::BackportWaived { .. }
             | Event::MitigationRecorded { .. } => Visibility::Internal,
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::ScheduledDisclosureRefused { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod policy;
 pub mod project;
 pub mod rejection;
+pub mod release;
 pub mod report;
 pub mod scoring;
 pub mod text;
@@ -34,5 +35,8 @@ pub use jiff::Timestamp;
 /// The shape of what the store keeps beside the events (the folded `Case` and `Project`
 /// and the columns drawn from them). Bump it whenever a fold or a serialized shape
 /// changes: a store opened by code with another version rebuilds every projection from
-/// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy, `Case` its milestones. 4: `Case` keeps its fixes (affected branches, track, checklist, mitigation) and CVSS "not applicable".
-pub const PROJECTION_VERSION: u32 = 4;
+/// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy,
+/// `Case` its milestones. 4: `Case` keeps its fixes (affected branches, track, checklist,
+/// mitigation) and CVSS "not applicable". 5: and its release (plan, agreement, notes,
+/// schedule, post-mortem).
+pub const PROJECTION_VERSION: u32 = 5;

@@ -76,10 +76,10 @@ pub enum Rule {
     InvalidUrl,
     InvalidFormat,
     UnknownComponent,
+    /// A branch the project's component does not have.
+    UnknownBranch,
     UnknownMember,
     UnknownCase,
-    /// A branch not in the project's branch list.
-    UnknownBranch,
     NotAllowed,
     /// A CVSS vector broke a rule of its specification; the code is the CVSS
     /// library's (e.g. `cvss.unknown_metric`), the same as `embargo cvss` prints.
@@ -97,9 +97,9 @@ impl Rule {
             Rule::InvalidUrl => "invalid_url",
             Rule::InvalidFormat => "invalid_format",
             Rule::UnknownComponent => "unknown_component",
+            Rule::UnknownBranch => "unknown_branch",
             Rule::UnknownMember => "unknown_member",
             Rule::UnknownCase => "unknown_case",
-            Rule::UnknownBranch => "unknown_branch",
             Rule::NotAllowed => "not_allowed",
             Rule::Cvss(code) => code,
         }

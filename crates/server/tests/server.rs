@@ -16,6 +16,7 @@ mod server {
     mod openapi;
     mod permissions;
     mod policy;
+    mod release;
     mod scoring;
     mod spans;
     mod web;

@@ -76,14 +76,15 @@ async fn exports_disclosed_cases_only_in_each_format() {
                 .send()
                 .await
                 .unwrap();
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
+            let v = res.json::<Value>().await.unwrap();
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["tracking_token"].as_str().unwrap().to_owned(),
+            )
         }
     };
-    let disclosed = report("Frame bomb").await;
-    let embargoed = report("Still secret").await;
+    let (disclosed, tracking) = report("Frame bomb").await;
+    let (embargoed, _) = report("Still secret").await;
     let advisory = json!({
         "summary": "Frame bomb",
         "affected": [{ "component": "go", "introduced": "0", "fixed": "1.16.2" }]
@@ -102,19 +103,40 @@ async fn exports_disclosed_cases_only_in_each_format() {
             "cve",
             json!({ "assigned": "CVE-2026-4242" }),
         ),
-        // Disclosure's gate (V8): CVSS called, a mitigation recorded.
+        // Disclosure's gate: the final CVSS, a plan (with the mitigation, V8) the
+        // reporter agreed to, final release notes.
         (
             reqwest::Method::PUT,
-            "cvss/not-applicable",
-            json!({ "reason": "A hardening fix." }),
+            "cvss",
+            json!({ "cvss_v3_1": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "effect": "Denial of service." }),
         ),
         (
             reqwest::Method::PUT,
-            "mitigation",
-            json!({ "text": "Limit the frame size." }),
+            "release-plan",
+            json!({
+                "at": "2099-01-01 12:00 UTC",
+                "versions": [{ "branch": "main", "version": "1.16.2" }],
+                "binaries": "https://example.org/releases",
+                "mitigation": "Limit frame sizes.",
+                "upgrade": "Upgrade to 1.16.2."
+            }),
         ),
+        (reqwest::Method::POST, "release-plan/accept", json!({})),
+        (reqwest::Method::POST, "release-notes/finalize", json!({})),
         (reqwest::Method::POST, "disclose", json!({})),
     ] {
+        if path == "release-plan/accept" {
+            // C6: the reporter agrees to the date.
+            let res = http
+                .post(format!("{}/api/v1/cases/{disclosed}/{path}", server.base))
+                .bearer_auth(&tracking)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            continue;
+        }
         call(method, format!("/cases/{disclosed}/{path}"), body).await;
     }
     server.kill().await;

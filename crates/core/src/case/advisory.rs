@@ -87,7 +87,16 @@ impl AdvisoryState {
             | Event::FixStateChanged { .. }
             | Event::FixPatchAttached { .. }
             | Event::BackportWaived { .. }
-            | Event::MitigationRecorded { .. } => {}
+            | Event::MitigationRecorded { .. }
+            | Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::ScheduledDisclosureRefused { .. }
+            | Event::PostMortemPublished { .. } => {}
         }
     }
 }

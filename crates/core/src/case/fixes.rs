@@ -264,6 +264,15 @@ impl FixesState {
             | Event::AdvisoryUpdated { .. }
             | Event::CveRequested
             | Event::CveAssigned { .. }
+            | Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::ScheduledDisclosureRefused { .. }
+            | Event::PostMortemPublished { .. }
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

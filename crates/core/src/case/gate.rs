@@ -1,8 +1,7 @@
 //! What a case needs before it may be disclosed (V8, C6, C13, C17, C18): one function,
 //! [`super::Case::disclosure_blockers`], that every way to disclose asks.
 
-use super::Case;
-use crate::policy::Policy;
+use super::{Case, ReleaseBlocker};
 use crate::track::TrackKind;
 use std::fmt;
 
@@ -18,6 +17,10 @@ pub enum Blocker {
     NoSummary,
     /// C13: no final CVSS call, and none recorded as not applicable.
     NoFinalCvss,
+    /// C17: the release notes are not final.
+    ReleaseNotesNotFinal,
+    /// C6: no release date agreed with the reporter, nor set after their silence.
+    ReleaseDateNotAgreed,
 }
 
 impl Blocker {
@@ -28,6 +31,8 @@ impl Blocker {
             Blocker::NoUpgradeNotice => "no_upgrade_notice",
             Blocker::NoSummary => "no_summary",
             Blocker::NoFinalCvss => "no_final_cvss",
+            Blocker::ReleaseNotesNotFinal => "release_notes_not_final",
+            Blocker::ReleaseDateNotAgreed => "release_date_not_agreed",
         }
     }
 
@@ -38,6 +43,8 @@ impl Blocker {
             Blocker::NoUpgradeNotice => "mitigation",
             Blocker::NoSummary => "advisory.summary",
             Blocker::NoFinalCvss => "cvss",
+            Blocker::ReleaseNotesNotFinal => "release_notes",
+            Blocker::ReleaseDateNotAgreed => "release_date",
         }
     }
 
@@ -55,6 +62,8 @@ impl Blocker {
             Blocker::NoFinalCvss => {
                 "the final CVSS is not set: set the final vectors, or record CVSS as not applicable"
             }
+            Blocker::ReleaseNotesNotFinal => ReleaseBlocker::NotesNotFinal.message(),
+            Blocker::ReleaseDateNotAgreed => ReleaseBlocker::DateNotAgreed.message(),
         }
     }
 }
@@ -69,7 +78,7 @@ impl Case {
     /// Everything missing before this case may be disclosed; empty when it may. The
     /// stage rules (confirmed first, not twice) are the decider's; these are about
     /// content.
-    pub fn disclosure_blockers(&self, _policy: &Policy) -> Vec<Blocker> {
+    pub fn disclosure_blockers(&self) -> Vec<Blocker> {
         let mut out = Vec::new();
         let mitigated = self.mitigation().is_some();
         match self.fixes.track {
@@ -96,17 +105,30 @@ impl Case {
         if self.scoring.score.is_none() && self.scoring.not_applicable.is_none() {
             out.push(Blocker::NoFinalCvss);
         }
+        out.extend(self.release.blockers().into_iter().map(|b| match b {
+            ReleaseBlocker::NotesNotFinal => Blocker::ReleaseNotesNotFinal,
+            ReleaseBlocker::DateNotAgreed => Blocker::ReleaseDateNotAgreed,
+        }));
         out
     }
 
     /// What users can do without the fix: the advisory's published mitigation, else
-    /// the one recorded on the case (V8). The gate and the documents read this.
+    /// the one recorded on the case, else the release plan's (V8). The gate, the
+    /// schedule and the documents read this.
     pub fn mitigation(&self) -> Option<&str> {
         fn written(s: Option<&str>) -> Option<&str> {
             s.map(str::trim).filter(|s| !s.is_empty())
         }
         written(self.advisory.details.mitigation.as_deref())
             .or_else(|| written(self.fixes.mitigation.as_ref().map(|m| m.text.as_str())))
+            .or_else(|| {
+                written(
+                    self.release
+                        .plan
+                        .as_ref()
+                        .and_then(|p| p.mitigation.as_deref()),
+                )
+            })
     }
 
     /// The advisory's public title: the team's summary, never the report's title.

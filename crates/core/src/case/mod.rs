@@ -11,6 +11,7 @@ mod fixes;
 mod gate;
 mod milestones;
 mod people;
+mod release;
 mod scoring;
 mod triage;
 
@@ -22,6 +23,9 @@ pub use fixes::{
 pub use gate::Blocker;
 pub use milestones::Milestones;
 pub use people::People;
+pub use release::{
+    Agreement, DateProposal, FinalNotes, PublishedPostMortem, ReleaseBlocker, ReleaseState,
+};
 pub use scoring::{CvssProposal, ScoringState};
 pub use triage::{PreliminaryDecision, Question, TriageState};
 
@@ -140,6 +144,7 @@ pub struct Case {
     pub disclosure: Disclosure,
     pub fixes: FixesState,
     pub milestones: Milestones,
+    pub release: ReleaseState,
 }
 
 impl Case {
@@ -175,6 +180,7 @@ impl Case {
             advisory: AdvisoryState::default(),
             fixes: FixesState::default(),
             milestones: Milestones::default(),
+            release: ReleaseState::default(),
         }
     }
 
@@ -288,6 +294,20 @@ impl Case {
             Event::Disclosed => {
                 self.stage = Stage::Disclosed;
                 self.disclosure.disclosed_at = Some(at);
+                self.release.scheduled = None;
+            }
+            Event::ReleasePlanProposed { .. }
+            | Event::ReleaseDateCounterProposed { .. }
+            | Event::ReleaseDateAgreed { .. }
+            | Event::ReleaseDateOverridden { .. }
+            | Event::ReleaseNotesFinalized { .. }
+            | Event::DisclosureScheduled { .. }
+            | Event::DisclosureUnscheduled
+            | Event::ScheduledDisclosureRefused { .. }
+            | Event::PostMortemPublished { .. } => {
+                if let Some(stage) = self.release.apply(self.stage, &recorded.event, at) {
+                    self.stage = stage;
+                }
             }
         }
         self.version += 1;
@@ -314,7 +334,7 @@ impl Case {
             fix_ready: self.fixes.ready_at,
             forthcoming_notice_sent: None,
             disclosed: self.disclosure.disclosed_at,
-            post_mortem_published: None,
+            post_mortem_published: self.release.post_mortem.as_ref().map(|p| p.at),
             ended: rejected.map(|at| Ended {
                 at,
                 outcome: Outcome::Rejected,

@@ -113,6 +113,9 @@ mod tests {
         for cmd in ready_to_disclose().into_iter().skip(1) {
             run(&mut case, &sam(), cmd);
         }
+        for (actor, cmd) in release_commands() {
+            run(&mut case, &actor, cmd);
+        }
         let e = run(&mut case, &sam(), Command::Disclose);
         assert_eq!(e[0].event.visibility(), Visibility::Shared);
         assert_eq!(case.stage, Stage::Disclosed);

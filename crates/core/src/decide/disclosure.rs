@@ -2,7 +2,7 @@
 
 use super::{Decider, closed_reason, one, optional_body};
 use crate::access::Action;
-use crate::case::Stage;
+use crate::case::{Case, Stage};
 use crate::event::Event;
 use crate::rejection::Rejection;
 use crate::text;
@@ -29,23 +29,40 @@ pub(super) fn mark_public(
 
 pub(super) fn disclose(d: &Decider) -> Result<Event, Rejection> {
     d.need(Action::Coordinate)?;
-    match d.case.stage {
-        Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned => {
-            let blockers = d.case.disclosure_blockers(&d.project().policy());
-            if blockers.is_empty() {
-                Ok(Event::Disclosed)
-            } else {
-                Err(Rejection::Blocked {
-                    action: d.command.action(),
-                    blockers,
-                })
-            }
-        }
-        Stage::Disclosed => Err(d.illegal("it is already disclosed")),
+    gate(d.case).map_err(|why| match why {
+        Refusal::Stage(reason) => d.illegal(reason),
+        Refusal::Blocked(blockers) => Rejection::Blocked {
+            action: d.command.action(),
+            blockers,
+        },
+    })?;
+    Ok(Event::Disclosed)
+}
+
+/// Why a case may not go public now.
+pub(crate) enum Refusal {
+    /// Not in a stage that discloses.
+    Stage(&'static str),
+    /// What is missing ([`crate::case::Case::disclosure_blockers`]).
+    Blocked(Vec<crate::case::Blocker>),
+}
+
+/// The disclosure gate (V8, C6, C17, C18), shared by `disclose` and the scheduled
+/// disclosure the worker carries out.
+pub(crate) fn gate(case: &Case) -> Result<(), Refusal> {
+    match case.stage {
+        Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned => {}
+        Stage::Disclosed => return Err(Refusal::Stage("it is already disclosed")),
         Stage::Received | Stage::Triage | Stage::NeedsInfo => {
-            Err(d.illegal("confirm the vulnerability first"))
+            return Err(Refusal::Stage("confirm the vulnerability first"));
         }
-        Stage::Closed | Stage::Rejected => Err(d.illegal(closed_reason(d.case.stage))),
+        Stage::Closed | Stage::Rejected => return Err(Refusal::Stage(closed_reason(case.stage))),
+    }
+    let missing = case.disclosure_blockers();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::Blocked(missing))
     }
 }
 

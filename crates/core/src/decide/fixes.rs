@@ -455,8 +455,11 @@ mod tests {
         }
         assert!(matches!(
             no(&p, &case, &sam(), Command::Disclose),
-            Rejection::Blocked { blockers, .. } if blockers == [Blocker::NoUpgradeNotice]
+            Rejection::Blocked { blockers, .. } if blockers == [Blocker::NoUpgradeNotice, Blocker::ReleaseNotesNotFinal, Blocker::ReleaseDateNotAgreed]
         ));
+        for (actor, cmd) in release_commands() {
+            act(&p, &mut case, &actor, cmd);
+        }
         act(
             &p,
             &mut case,
@@ -621,7 +624,7 @@ mod tests {
         let mut case = confirmed(&p);
         let e = no(&p, &case, &sam(), Command::Disclose);
         assert!(
-            matches!(&e, Rejection::Blocked { blockers, .. } if blockers == &[Blocker::NoFixOrMitigation, Blocker::NoSummary, Blocker::NoFinalCvss]),
+            matches!(&e, Rejection::Blocked { blockers, .. } if blockers == &[Blocker::NoFixOrMitigation, Blocker::NoSummary, Blocker::NoFinalCvss, Blocker::ReleaseNotesNotFinal, Blocker::ReleaseDateNotAgreed]),
             "{e:?}"
         );
         assert!(
@@ -643,6 +646,9 @@ mod tests {
             },
         );
         act(&p, &mut case, &sam(), Command::SetAdvisory(advisory()));
+        for (actor, cmd) in release_commands() {
+            act(&p, &mut case, &actor, cmd);
+        }
         assert!(matches!(
             no(&p, &case, &sam(), Command::Disclose),
             Rejection::Blocked { blockers, .. } if blockers == [Blocker::NoFinalCvss]

@@ -235,3 +235,47 @@ pub(crate) fn ready_to_disclose() -> Vec<Command> {
         },
     ]
 }
+
+pub(crate) const DAY: i64 = 86_400;
+
+/// A plan for the release ten days after T0, on `main`.
+pub(crate) fn plan_input(day: i64) -> crate::release::PlanInput {
+    crate::release::PlanInput {
+        at: at(day * DAY).to_string(),
+        versions: vec![("main".into(), "1.17.0".into())],
+        binaries: Some("https://github.com/connectrpc/connect-go/releases".into()),
+        mitigation: Some("Limit frame sizes at the proxy.".into()),
+        upgrade: Some("Upgrade to 1.17.0.".into()),
+    }
+}
+
+/// The release's part of the disclosure gate, by whom: a plan the reporter agreed to
+/// and final release notes.
+pub(crate) fn release_commands() -> Vec<(Actor, Command)> {
+    vec![
+        (
+            sam(),
+            Command::ProposeReleasePlan {
+                plan: plan_input(10),
+                reason: None,
+            },
+        ),
+        (reporter(), Command::AcceptReleaseDate),
+        (
+            sam(),
+            Command::FinalizeReleaseNotes {
+                notes: Ok("## Security\n".into()),
+            },
+        ),
+    ]
+}
+
+/// Passes the whole disclosure gate: [`ready_to_disclose`], then the release's part.
+pub(crate) fn release_ready(case: &mut Case) {
+    for cmd in ready_to_disclose() {
+        run(case, &sam(), cmd);
+    }
+    for (actor, cmd) in release_commands() {
+        run(case, &actor, cmd);
+    }
+}

@@ -11,6 +11,7 @@ mod disclosure;
 mod fixes;
 mod intake;
 mod people;
+mod release;
 mod scoring;
 mod triage;
 
@@ -19,7 +20,9 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
 pub use intake::{MAX_ATTACHMENTS, import, submit};
+pub use release::agreement_words;
 
 use crate::access::{self, Action, Standing};
 use crate::actor::{Actor, UserRef};
@@ -70,9 +73,8 @@ impl Aggregate for Case {
         context: &CaseContext,
         actor: &Actor,
         command: &Command,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Event>, Rejection> {
-        // No case rule reads the time yet; the clocks area will.
         let standing =
             access::standing(actor, &context.project, self).ok_or(Rejection::NotFound)?;
         Decider {
@@ -81,6 +83,7 @@ impl Aggregate for Case {
             case: self,
             standing,
             command,
+            now,
         }
         .decide()
     }
@@ -118,6 +121,8 @@ struct Decider<'a> {
     case: &'a Case,
     standing: Standing,
     command: &'a Command,
+    /// When the command is decided: release times must be later.
+    now: Timestamp,
 }
 
 impl Decider<'_> {
@@ -178,6 +183,18 @@ impl Decider<'_> {
             }
             Command::WaiveBackport { branch, reason } => one(fixes::waive(self, branch, reason)),
             Command::RecordMitigation { text } => one(fixes::mitigation(self, text)),
+            Command::ProposeReleasePlan { plan, reason } => {
+                one(release::propose_plan(self, plan, reason.as_deref()))
+            }
+            Command::ProposeReleaseDate { at, reason } => {
+                one(release::propose_date(self, at, reason))
+            }
+            Command::AcceptReleaseDate => one(release::accept_date(self)),
+            Command::OverrideReleaseDate { reason } => one(release::override_date(self, reason)),
+            Command::FinalizeReleaseNotes { notes } => one(release::finalize_notes(self, notes)),
+            Command::ScheduleDisclosure => one(release::schedule(self)),
+            Command::UnscheduleDisclosure => one(release::unschedule(self)),
+            Command::PublishPostMortem(text) => one(release::publish_post_mortem(self, text)),
         }
     }
 

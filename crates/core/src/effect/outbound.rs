@@ -63,6 +63,11 @@ pub enum CaseUpdate {
     Decision,
     /// The case is public.
     Disclosed,
+    /// The team proposed a release plan or changed it (C6, V9).
+    ReleasePlan,
+    /// The release date stands: the coordinator accepted the reporter's date, or set
+    /// it after their silence.
+    ReleaseDate,
 }
 
 /// A notice to one of a project's channels.

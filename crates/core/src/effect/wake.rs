@@ -1,7 +1,7 @@
 //! Timers: "look at this subject again at T" is an outbox row due at T, and the reason
 //! says what to look at. The policy engine's clock reminders become reasons here too.
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,12 +11,16 @@ pub enum WakeReason {
     /// ID is still RESERVED: the CVE Program rejects IDs (a duplicate, one left unused
     /// at the end of its year), and a rejected ID must not be published.
     WatchCveId { id: String },
+    /// Disclose the case at the release time it was scheduled for, if it still is and
+    /// the disclosure gate lets it (C6, C18).
+    ScheduledDisclosure { at: Timestamp },
 }
 
 impl WakeReason {
     pub fn as_str(&self) -> &'static str {
         match self {
             WakeReason::WatchCveId { .. } => "watch-cve-id",
+            WakeReason::ScheduledDisclosure { .. } => "scheduled-disclosure",
         }
     }
 }

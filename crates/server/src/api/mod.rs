@@ -8,6 +8,7 @@ mod cases;
 mod error;
 mod fixes;
 mod projects;
+mod release;
 mod scoring;
 pub mod wire;
 
@@ -39,6 +40,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         cases::set_advisory, cases::cve, cases::disclose,
         fixes::set_affected, fixes::record_fix, fixes::approve_fix, fixes::advance_fix, fixes::attach_patch,
         fixes::waive_backport, fixes::record_mitigation, fixes::cvss_not_applicable,
+        release::propose_release_plan, release::propose_release_date, release::accept_release_date,
+        release::override_release_date, release::release_notes, release::finalize_release_notes,
+        release::schedule_disclosure, release::unschedule_disclosure, release::publish_post_mortem,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
@@ -160,6 +164,35 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         )
         .route("/cases/{id}/backports/waivers", post(fixes::waive_backport))
         .route("/cases/{id}/mitigation", put(fixes::record_mitigation))
+        .route(
+            "/cases/{id}/release-plan",
+            put(release::propose_release_plan),
+        )
+        .route(
+            "/cases/{id}/release-plan/date",
+            post(release::propose_release_date),
+        )
+        .route(
+            "/cases/{id}/release-plan/accept",
+            post(release::accept_release_date),
+        )
+        .route(
+            "/cases/{id}/release-plan/override",
+            post(release::override_release_date),
+        )
+        .route("/cases/{id}/release-notes", get(release::release_notes))
+        .route(
+            "/cases/{id}/release-notes/finalize",
+            post(release::finalize_release_notes),
+        )
+        .route(
+            "/cases/{id}/disclosure/schedule",
+            post(release::schedule_disclosure).delete(release::unschedule_disclosure),
+        )
+        .route(
+            "/cases/{id}/post-mortem",
+            post(release::publish_post_mortem),
+        )
         .route("/cvss/score", get(scoring::score))
         .route("/cvss/metrics", get(scoring::metrics))
         .route("/me", get(accounts::me))

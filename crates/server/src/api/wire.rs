@@ -349,6 +349,9 @@ pub struct CaseOut {
     /// What is missing before the case may be disclosed (team only; empty: nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disclosure_blockers: Option<Vec<super::fixes::BlockerOut>>,
+    /// The release plan, its agreement, the notes' state, a scheduled disclosure and the
+    /// post-mortem (C6, C17, C19).
+    pub release: super::release::ReleaseOut,
     pub viewer: ViewerOut,
 }
 
@@ -547,11 +550,12 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
                 Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned
             );
             if open {
-                super::fixes::blockers(&c.disclosure_blockers(policy))
+                super::fixes::blockers(&c.disclosure_blockers())
             } else {
                 Vec::new()
             }
         }),
+        release: super::release::release(c, standing),
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals
@@ -783,6 +787,29 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
         }),
         Event::MitigationRecorded { text } => {
             json!({ "text": text, "text_html": markdown::render(text) })
+        }
+        Event::ReleasePlanProposed { plan, reason } => {
+            let mut v =
+                serde_json::to_value(super::release::release_plan(plan)).expect("serializable");
+            v["reason"] = json!(reason);
+            v
+        }
+        Event::ReleaseDateCounterProposed { at, reason } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at), "reason": reason })
+        }
+        Event::ReleaseDateAgreed { at } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at) })
+        }
+        Event::ReleaseDateOverridden { reason } => json!({ "reason": reason }),
+        Event::ReleaseNotesFinalized { markdown } => json!({ "markdown": markdown }),
+        Event::DisclosureScheduled { at } => {
+            json!({ "at": at, "at_utc": embargo_core::release::utc_minute(*at) })
+        }
+        Event::DisclosureUnscheduled => json!({}),
+        Event::ScheduledDisclosureRefused { blockers } => json!({ "blockers": blockers }),
+        Event::PostMortemPublished { post_mortem } => {
+            serde_json::to_value(super::release::post_mortem_out(post_mortem))
+                .expect("serializable")
         }
     };
     EventOut {

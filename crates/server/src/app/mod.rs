@@ -10,6 +10,7 @@ pub mod input;
 mod limits;
 mod paging;
 mod projects;
+mod release;
 mod run;
 mod spans;
 mod views;
@@ -21,6 +22,7 @@ pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use paging::page_request;
+pub use release::public_timeline;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 
 use crate::clock::Clock;

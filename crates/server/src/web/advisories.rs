@@ -77,6 +77,10 @@ fn body(case: &Case) -> Markup {
                 h2 { "Credits" }
                 ul { @for c in &a.credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
             }
+            @if case.release.post_mortem.is_some() {
+                h2 { "Post-mortem" }
+                p { a href=(format!("/advisories/{}/post-mortem", case.id)) { "The blameless post-mortem of this vulnerability" } }
+            }
             @if !a.references.is_empty() {
                 h2 { "References" }
                 ul { @for r in &a.references { li { a href=(r.url) rel="noopener noreferrer" { (r.url) } " (" (r.kind.as_str()) ")" } } }
@@ -102,6 +106,55 @@ pub async fn page(
     let case = disclosed(&app, id).await?;
     let project = app.project(case.project.as_str()).await?;
     Ok(json_document(app.document(&case, &project, format)))
+}
+
+/// `/advisories/{id}/post-mortem` (the page) and `/advisories/{id}/post-mortem.md` (C19):
+/// only for a disclosed case whose post-mortem is published.
+pub async fn post_mortem(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let markdown_wanted = match file.as_str() {
+        "post-mortem" => false,
+        "post-mortem.md" => true,
+        _ => return Err(AppError::not_found().into()),
+    };
+    let case = disclosed(&app, &id).await?;
+    let project = app.project(case.project.as_str()).await?;
+    let Some(md) = app.post_mortem_markdown(&case, &project) else {
+        return Err(AppError::not_found().into());
+    };
+    if markdown_wanted {
+        let mut res = md.into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/markdown; charset=utf-8"),
+        );
+        return Ok(res);
+    }
+    let p = embargo_formats::post_mortem::page(&app.post_mortem_of(&case, &project));
+    let body = html! {
+        article.post-mortem {
+            p.crumbs { a href=(format!("/advisories/{}", case.id)) { "Advisory" } " · " a href=(format!("/advisories/{}/post-mortem.md", case.id)) { "Markdown" } }
+            h1 { (PreEscaped(p.title.as_str())) }
+            p { (PreEscaped(p.intro.as_str())) }
+            @if let Some(s) = &p.summary { section { (sanitized(markdown::render(&s.0))) } }
+            h2 { "Timeline" }
+            table {
+                tbody {
+                    @for (when, what) in &p.timeline {
+                        tr { td { (PreEscaped(when.as_str())) } td { (PreEscaped(what.as_str())) } }
+                    }
+                }
+            }
+            @for (heading, body) in &p.sections {
+                h2 { (PreEscaped(heading.as_str())) }
+                (sanitized(markdown::render(&body.0)))
+            }
+        }
+    };
+    Ok(Page::new(&visitor, &format!("Post-mortem of {}", case.id), body).into_response())
 }
 
 /// A document, or why the case cannot have it (e.g. no CNA settings for a CVE record).

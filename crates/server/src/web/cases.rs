@@ -465,6 +465,7 @@ async fn render(
                 (scoring(visitor, access, q))
                 (fixes::section(visitor, access, typed))
                 (publishing(visitor, access, app.cve_services().is_ok()))
+                (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
                 (actions(visitor, access))
             }
             aside {
@@ -652,9 +653,17 @@ pub async fn act(
     // Cases the visitor may not see are not found before the form is looked at.
     let access = app.case(&visitor.actor(), &id).await?;
     let f = visitor.form(form)?;
-    let found = match command(&action, &f) {
-        Ok(None) => fixes::command(&action, &f, access.project()),
-        other => other,
+    let found = match (action.as_str(), command(&action, &f)) {
+        // The notes are built from the case as it is: `App` does it.
+        ("release-notes-finalize", _) => Ok(Some(app.release_notes_command(&access))),
+        (_, Ok(None)) => match fixes::command(&action, &f, access.project()) {
+            Ok(None) => match super::release::command(&action, &f) {
+                Some(c) => c.map(Some),
+                None => Ok(None),
+            },
+            other => other,
+        },
+        (_, other) => other,
     };
     let command = match found {
         Ok(Some(c)) => Ok(vec![c]),
@@ -666,6 +675,9 @@ pub async fn act(
         a if a.starts_with("fix") => "fixes",
         "affected" | "waive" | "mitigation" => "fixes",
         "advisory" | "cve-assign" | "cve-request" | "disclose" => "advisory",
+        a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
+            "release"
+        }
         _ => "timeline",
     };
     run(

@@ -288,8 +288,8 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
 }
 
 /// The disclosure gate, shown above the disclose button.
-pub fn blockers(case: &Case, project: &Project) -> Markup {
-    let list = case.disclosure_blockers(&project.policy());
+pub fn blockers(case: &Case, _project: &Project) -> Markup {
+    let list = case.disclosure_blockers();
     html! {
         @if !list.is_empty() {
             div.blockers {

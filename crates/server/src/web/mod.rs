@@ -16,6 +16,7 @@ mod cases;
 mod csaf;
 mod fixes;
 mod page;
+mod release;
 mod report;
 mod security_txt;
 pub mod session;
@@ -41,6 +42,7 @@ pub fn router(settings: &Settings) -> Router<App> {
             get(report::form).post(report::submit).layer(uploads),
         )
         .route("/advisories/{file}", get(advisories::page))
+        .route("/advisories/{id}/{file}", get(advisories::post_mortem))
         .route(
             "/p/{slug}/csaf/provider-metadata.json",
             get(csaf::provider_metadata),
@@ -63,6 +65,14 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))
         .route("/track/{token}/cvss", post(track::suggest_cvss))
+        .route(
+            "/track/{token}/release/accept",
+            post(track::accept_release_date),
+        )
+        .route(
+            "/track/{token}/release/date",
+            post(track::propose_release_date),
+        )
         .route(
             "/track/{token}/attachments/{attachment}",
             get(track::download_attachment),

@@ -35,6 +35,7 @@ async fn render(
     token: &str,
     access: &CaseView,
     problem: Option<&Problem>,
+    typed: Option<&Fields>,
 ) -> Result<Page, WebError> {
     let events = app.timeline(access).await?;
     let case = access.case();
@@ -69,6 +70,7 @@ async fn render(
                 }
             }
         }
+        (super::release::reporter_section(visitor, token, access, problem, typed))
         (view::report(case))
         (view::attachments(&shared, &links))
         h2 { "Conversation" }
@@ -110,7 +112,7 @@ pub async fn page(
     Path(token): Path<String>,
 ) -> Result<Page, WebError> {
     let access = app.tracked_case(&visitor.ip, &token).await?;
-    render(&app, &visitor, &token, &access, None).await
+    render(&app, &visitor, &token, &access, None, None).await
 }
 
 /// Runs the reporter's commands; on a refusal, the page again with the reason.
@@ -120,6 +122,7 @@ async fn act(
     token: &str,
     commands: Vec<Command>,
     uploads: Vec<crate::app::Upload>,
+    typed: Option<&Fields>,
 ) -> Result<Response, WebError> {
     let access = app.tracked_case(&visitor.ip, token).await?;
     let actor = Actor::Reporter(access.case().id.clone());
@@ -130,7 +133,7 @@ async fn act(
         Ok(_) => Ok(see_other(&format!("/track/{token}#timeline"))),
         Err(e) => {
             let p = problem(&e);
-            Ok(render(app, visitor, token, &access, Some(&p))
+            Ok(render(app, visitor, token, &access, Some(&p), typed)
                 .await?
                 .into_response())
         }
@@ -155,7 +158,7 @@ pub async fn reply(
             body: String::new(),
         });
     }
-    act(&app, &visitor, &token, commands, form.files).await
+    act(&app, &visitor, &token, commands, form.files, None).await
 }
 
 pub async fn answer(
@@ -180,7 +183,7 @@ pub async fn answer(
         question: QuestionId(question),
         body: f.text("body"),
     }];
-    act(&app, &visitor, &token, commands, vec![]).await
+    act(&app, &visitor, &token, commands, vec![], None).await
 }
 
 pub async fn download_attachment(
@@ -207,6 +210,36 @@ pub async fn suggest_cvss(
         &token,
         vec![Command::ProposeCvss { vector }],
         vec![],
+        None,
     )
     .await
+}
+
+/// The reporter accepts the plan's release date (C6).
+pub async fn accept_release_date(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    app.tracked_case(&visitor.ip, &token).await?;
+    visitor.form(form)?;
+    let commands = vec![Command::AcceptReleaseDate];
+    act(&app, &visitor, &token, commands, vec![], None).await
+}
+
+/// The reporter proposes another release date, with a reason (C6).
+pub async fn propose_release_date(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    app.tracked_case(&visitor.ip, &token).await?;
+    let f = visitor.form(form)?;
+    let commands = vec![Command::ProposeReleaseDate {
+        at: f.text("at"),
+        reason: f.text("reason"),
+    }];
+    act(&app, &visitor, &token, commands, vec![], Some(&f)).await
 }

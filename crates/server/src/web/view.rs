@@ -131,6 +131,7 @@ pub fn timeline(events: &[TimelineEntry], standing: Standing, links: &Links) -> 
 }
 
 fn event(e: &Event, links: &Links) -> Markup {
+    use embargo_core::release::utc_minute;
     let md = |s: &str| sanitized(markdown::render(s));
     match e {
         Event::Submitted { .. } => html! { "reported the vulnerability" },
@@ -224,6 +225,35 @@ fn event(e: &Event, links: &Links) -> Markup {
         }
         Event::Disclosed => {
             html! { strong { "disclosed the vulnerability" } ": the advisory is public" }
+        }
+        Event::ReleasePlanProposed { plan, reason } => html! {
+            p.label { "proposed the release plan: release at " strong { (utc_minute(plan.at)) } }
+            @if let Some(r) = reason { div.body { "Why the date moved: " (md(r)) } }
+        },
+        Event::ReleaseDateCounterProposed { at, reason } => html! {
+            p.label { "proposed another release date: " strong { (utc_minute(*at)) } }
+            div.body { (md(reason)) }
+        },
+        Event::ReleaseDateAgreed { at } => {
+            html! { "agreed to the release date " strong { (utc_minute(*at)) } }
+        }
+        Event::ReleaseDateOverridden { reason } => html! {
+            p.label { "set the release date after the reporter's silence" }
+            div.body { (md(reason)) }
+        },
+        Event::ReleaseNotesFinalized { .. } => {
+            html! { "finalized the release notes " span.badge { "internal" } }
+        }
+        Event::DisclosureScheduled { at } => {
+            html! { "scheduled the disclosure for " strong { (utc_minute(*at)) } }
+        }
+        Event::DisclosureUnscheduled => html! { "unscheduled the disclosure" },
+        Event::ScheduledDisclosureRefused { blockers } => html! {
+            p.label { "the scheduled disclosure did not happen; nothing went public " span.badge { "internal" } }
+            ul { @for b in blockers { li { (b) } } }
+        },
+        Event::PostMortemPublished { .. } => {
+            html! { strong { "published the post-mortem" } " and closed the case" }
         }
         Event::AttachmentAdded { attachment } => html! {
             "attached " a href=(format!("{}/{}", links.attachment_base, attachment.id)) download { (attachment.filename) }

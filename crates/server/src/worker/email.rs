@@ -114,6 +114,16 @@ fn render(
                     "disclosed",
                     "The case is now public. Thank you for reporting it.",
                 ),
+                CaseUpdate::ReleasePlan => (
+                    "release plan",
+                    "The security team proposed a release plan, or changed it. See the \
+                     release date and the reason for any change on your tracking page, where \
+                     you can accept the date or propose another one.",
+                ),
+                CaseUpdate::ReleaseDate => (
+                    "release date",
+                    "The release date is set. See it on your tracking page.",
+                ),
             };
             let text = format!(
                 "Case {case_id} at {name}: {news}\n\nUse the tracking link from the first \

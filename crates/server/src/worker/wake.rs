@@ -11,7 +11,25 @@ use embargo_store::Job;
 pub(super) async fn handle(app: &App, job: &Job, reason: &WakeReason) -> AppResult<Outcome> {
     match reason {
         WakeReason::WatchCveId { id } => watch_cve_id(app, job, id).await,
+        WakeReason::ScheduledDisclosure { at } => scheduled_disclosure(app, job, *at).await,
     }
+}
+
+/// The release time has come: core discloses the case if the gate lets it, or records
+/// why not. A disclosure unscheduled or moved meanwhile leaves nothing to do.
+async fn scheduled_disclosure(
+    app: &App,
+    job: &Job,
+    at: embargo_core::Timestamp,
+) -> AppResult<Outcome> {
+    let Some((case, _)) = app.store().case_for_job(job).await? else {
+        return Ok(Outcome::Done);
+    };
+    Ok(if case.release.scheduled == Some(at) {
+        Outcome::Report(SystemCommand::DiscloseAsScheduled { at })
+    } else {
+        Outcome::Done
+    })
 }
 
 /// One look at a reserved ID's state. The watch goes on daily while the case holds the

@@ -108,6 +108,8 @@ async fn c14_to_c18(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // C18, once the release is agreed and its notes final.
+    release_ready(&t, &id, &sam.token, &tracking).await;
     let (s, v) = t
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
@@ -265,9 +267,10 @@ async fn the_coordinator_publishes_through_the_pages() {
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
-    let (id, _) = t.report("connect", minimal_report("Frame bomb")).await;
+    let (id, tracking) = t.report("connect", minimal_report("Frame bomb")).await;
     let team = t.signed_in(&sam.email).await;
     let case = format!("/cases/{id}");
+    let release_at = (t.app.now() + jiff::SignedDuration::from_hours(240)).to_string();
     for (action, fields) in [
         ("acknowledge", vec![]),
         ("claim", vec![]),
@@ -291,11 +294,38 @@ async fn the_coordinator_publishes_through_the_pages() {
             "mitigation",
             vec![("text", "Limit the maximum frame size.")],
         ),
+        (
+            "cvss-set",
+            vec![
+                ("cvss_v3_1", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"),
+                ("effect", "Denial of service."),
+            ],
+        ),
+        (
+            "release-plan",
+            vec![
+                ("at", release_at.as_str()),
+                ("versions", "main 1.16.2"),
+                ("binaries", "https://example.org/releases"),
+                ("mitigation", "Limit frame sizes."),
+                ("upgrade", "Upgrade to 1.16.2."),
+            ],
+        ),
+        ("reporter-accepts", vec![]),
+        ("release-notes-finalize", vec![]),
         ("disclose", vec![]),
     ] {
-        let out = team
-            .submit(&case, &format!("{case}/actions/{action}"), &fields)
-            .await;
+        let out = if action == "reporter-accepts" {
+            // C6: the reporter agrees to the date on the tracking page.
+            let reporter = WebClient::new(&t);
+            let track = format!("/track/{tracking}");
+            reporter
+                .submit(&track, &format!("{track}/release/accept"), &fields)
+                .await
+        } else {
+            team.submit(&case, &format!("{case}/actions/{action}"), &fields)
+                .await
+        };
         assert_eq!(out.status, StatusCode::SEE_OTHER, "{action}: {}", out.html);
     }
     let bad = team

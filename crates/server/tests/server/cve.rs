@@ -133,6 +133,7 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    release_ready(&t, &id, &sam.token, &tracking).await;
     let (s, _) = t
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;

@@ -51,7 +51,7 @@ async fn disclosed_with(
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
-    let (id, _) = t.report("connect", minimal_report("Frame bomb")).await;
+    let (id, tracking) = t.report("connect", minimal_report("Frame bomb")).await;
     let (embargoed, _) = t.report("connect", minimal_report("Still secret")).await;
     let case = format!("/api/v1/cases/{id}");
     for (path, body) in [
@@ -100,6 +100,7 @@ async fn disclosed_with(
         }),
     )
     .await;
+    release_ready(&t, &id, &sam.token, &tracking).await;
     api(
         &t,
         Method::POST,

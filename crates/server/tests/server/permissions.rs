@@ -59,14 +59,22 @@ enum Setup {
     Question,
     /// As `Triage`, then confirmed (C11).
     Confirmed,
-    /// As `Confirmed`, and disclosure's gate met (summary, CVSS, mitigation).
-    ReadyToDisclose,
     /// As `Confirmed`, with go/main affected (main-only: main on the checklist).
     Affected,
     /// As `Affected`, with fix 1 on main written by Otto (so every caller may review it).
     WithFix,
     /// As `WithFix`, approved by Sam.
     ApprovedFix,
+    /// As `Confirmed`, with a release plan Cody proposed (C6).
+    Planned,
+    /// As `Planned`, the reporter accepted the date.
+    Agreed,
+    /// As `Agreed`, with disclosure scheduled for the release time.
+    Scheduled,
+    /// As `Agreed`, with a CVE ID, the final CVSS and final release notes (C17).
+    Ready,
+    /// As `Ready`, then disclosed (C18).
+    Disclosed,
 }
 
 struct Fresh {
@@ -124,10 +132,14 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
         | Setup::Triage
         | Setup::Question
         | Setup::Confirmed
-        | Setup::ReadyToDisclose
         | Setup::Affected
         | Setup::WithFix
-        | Setup::ApprovedFix => {
+        | Setup::ApprovedFix
+        | Setup::Planned
+        | Setup::Agreed
+        | Setup::Scheduled
+        | Setup::Ready
+        | Setup::Disclosed => {
             ok(t.post(&format!("{case}/claim"), sam, json!({})).await);
             ok(t.post(
                 &format!("{case}/hand-over"),
@@ -138,39 +150,14 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
             if !matches!(setup, Setup::Received) {
                 ok(t.post(&format!("{case}/acknowledge"), sam, json!({})).await);
             }
-            if matches!(
+            if !matches!(
                 setup,
-                Setup::Confirmed
-                    | Setup::ReadyToDisclose
-                    | Setup::Affected
-                    | Setup::WithFix
-                    | Setup::ApprovedFix
+                Setup::Received | Setup::Triage | Setup::Question | Setup::Unclaimed
             ) {
                 ok(t.post(
                     &format!("{case}/decision"),
                     sam,
                     json!({ "outcome": "confirmed" }),
-                )
-                .await);
-            }
-            if matches!(setup, Setup::ReadyToDisclose) {
-                let cody = Some(p.cody.token.as_str());
-                ok(t.put(
-                    &format!("{case}/advisory"),
-                    cody,
-                    json!({ "summary": "Matrix advisory" }),
-                )
-                .await);
-                ok(t.put(
-                    &format!("{case}/cvss/not-applicable"),
-                    cody,
-                    json!({ "reason": "hardening" }),
-                )
-                .await);
-                ok(t.put(
-                    &format!("{case}/mitigation"),
-                    sam,
-                    json!({ "text": "Upgrade." }),
                 )
                 .await);
             }
@@ -193,6 +180,65 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
             if matches!(setup, Setup::ApprovedFix) {
                 ok(t.post(&format!("{case}/fixes/1/approvals"), sam, json!({}))
                     .await);
+            }
+            let cody = Some(p.cody.token.as_str());
+            if matches!(setup, Setup::Ready | Setup::Disclosed) {
+                ok(t.post(
+                    &format!("{case}/cve"),
+                    cody,
+                    json!({ "assigned": "CVE-2026-4242" }),
+                )
+                .await);
+                ok(json_of(
+                    t.req(Method::PUT, &format!("{case}/cvss"), cody)
+                        .json(&json!({
+                            "cvss_v3_1": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+                            "effect": "Denial of service."
+                        }))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await);
+                ok(json_of(
+                    t.req(Method::PUT, &format!("{case}/advisory"), cody)
+                        .json(&json!({
+                            "summary": "Unbounded allocation",
+                            "affected": [{ "component": "go", "introduced": "0", "fixed": "1.17.0" }]
+                        }))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await);
+                release_ready(t, &id, &p.cody.token, &tracking).await;
+            }
+            if matches!(setup, Setup::Planned | Setup::Agreed | Setup::Scheduled) {
+                ok(json_of(
+                    t.req(Method::PUT, &format!("{case}/release-plan"), cody)
+                        .json(&release_plan(t))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::Agreed | Setup::Scheduled) {
+                ok(t.post(
+                    &format!("{case}/release-plan/accept"),
+                    Some(&tracking),
+                    json!({}),
+                )
+                .await);
+            }
+            if matches!(setup, Setup::Scheduled) {
+                ok(
+                    t.post(&format!("{case}/disclosure/schedule"), cody, json!({}))
+                        .await,
+                );
+            }
+            if matches!(setup, Setup::Disclosed) {
+                ok(t.post(&format!("{case}/disclose"), cody, json!({})).await);
             }
             if matches!(setup, Setup::Question) {
                 ok(t.post(
@@ -244,6 +290,9 @@ const WORK: [u16; 10] = [404, 403, 404, 404, 200, 200, 200, 200, 404, 404];
 const ANYONE_ON_IT: [u16; 10] = SEE;
 /// The case's coordinator alone (C13, C14, C17, C18).
 const COORDINATOR: [u16; 10] = [404, 403, 404, 404, 403, 200, 403, 403, 404, 404];
+
+/// The reporter of the case alone (C6).
+const REPORTER: [u16; 10] = [404, 200, 404, 404, 403, 403, 403, 403, 404, 404];
 
 fn rows() -> Vec<Row> {
     let none: fn(&People) -> Option<Value> = |_| None;
@@ -410,8 +459,86 @@ fn rows() -> Vec<Row> {
             expect: COORDINATOR,
         },
         Row {
+            name: "propose the release plan (C6, V9)",
+            setup: Setup::Confirmed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/release-plan", f.id),
+            body: |_| Some(json!({ "at": "2099-01-01 12:00 UTC", "mitigation": "m" })),
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "propose another release date (C6)",
+            setup: Setup::Planned,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/release-plan/date", f.id),
+            body: |_| Some(json!({ "at": "2099-01-02 12:00 UTC", "reason": "a talk" })),
+            expect: REPORTER,
+        },
+        Row {
+            name: "accept the release date (C6)",
+            setup: Setup::Planned,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/release-plan/accept", f.id),
+            body: empty,
+            // The coordinator accepts only a date the reporter proposed: none here.
+            expect: [404, 200, 404, 404, 403, 409, 403, 403, 404, 404],
+        },
+        Row {
+            name: "set the release date after the reporter's silence (C6)",
+            setup: Setup::Planned,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/release-plan/override", f.id),
+            body: |_| Some(json!({ "reason": "no answer" })),
+            // The reporter was asked a moment ago: not silent yet.
+            expect: [404, 403, 404, 404, 403, 409, 403, 403, 404, 404],
+        },
+        Row {
+            name: "GET release notes (C17)",
+            setup: Setup::Planned,
+            method: Method::GET,
+            path: |f, _| format!("/api/v1/cases/{}/release-notes", f.id),
+            body: none,
+            // The reporter sees them once the case is public.
+            expect: WORK,
+        },
+        Row {
+            name: "finalize the release notes (C17)",
+            setup: Setup::Planned,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/release-notes/finalize", f.id),
+            body: empty,
+            // No CVE ID nor CVSS yet: the coordinator hears what is missing.
+            expect: [404, 403, 404, 404, 403, 422, 403, 403, 404, 404],
+        },
+        Row {
+            name: "schedule the disclosure (C6, C18, V8)",
+            setup: Setup::Agreed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/disclosure/schedule", f.id),
+            body: empty,
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "unschedule the disclosure",
+            setup: Setup::Scheduled,
+            method: Method::DELETE,
+            path: |f, _| format!("/api/v1/cases/{}/disclosure/schedule", f.id),
+            body: none,
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "publish the post-mortem (C19)",
+            setup: Setup::Disclosed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/post-mortem", f.id),
+            body: |_| {
+                Some(json!({ "root_cause": "A trusted length.", "prevention": ["Fuzz it."] }))
+            },
+            expect: COORDINATOR,
+        },
+        Row {
             name: "disclose (C18)",
-            setup: Setup::ReadyToDisclose,
+            setup: Setup::Ready,
             method: Method::POST,
             path: |f, _| format!("/api/v1/cases/{}/disclose", f.id),
             body: empty,

@@ -252,6 +252,55 @@ pub async fn json_of(res: Response) -> (StatusCode, Value) {
     (status, v)
 }
 
+/// A release plan for ten days from the test clock's now, on `main`, with every field
+/// the release notes need from the plan.
+pub fn release_plan(t: &TestApp) -> Value {
+    let at = t.app.now() + jiff::SignedDuration::from_hours(24 * 10);
+    json!({
+        "at": at.to_string(),
+        "versions": [{ "branch": "main", "version": "1.17.0" }],
+        "binaries": "https://github.com/connectrpc/connect-go/releases/tag/v1.17.0",
+        "mitigation": "Limit the maximum frame size at the proxy.",
+        "upgrade": "Upgrade to 1.17.0."
+    })
+}
+
+/// Passes the release's part of the disclosure gate (C6, C17) for a case that has its
+/// CVE ID, its final CVSS and its advisory: the coordinator proposes the plan, the
+/// reporter accepts the date, the coordinator finalizes the release notes.
+pub async fn release_ready(t: &TestApp, id: &str, coordinator: &str, tracking: &str) {
+    let case = format!("/api/v1/cases/{id}");
+    let (s, v) = json_of(
+        t.req(
+            Method::PUT,
+            &format!("{case}/release-plan"),
+            Some(coordinator),
+        )
+        .json(&release_plan(t))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "release plan: {v}");
+    let (s, v) = t
+        .post(
+            &format!("{case}/release-plan/accept"),
+            Some(tracking),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "the reporter accepts: {v}");
+    let (s, v) = t
+        .post(
+            &format!("{case}/release-notes/finalize"),
+            Some(coordinator),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "release notes: {v}");
+}
+
 pub fn minimal_report(title: &str) -> Value {
     json!({ "title": title, "description": "Steps to reproduce…" })
 }

@@ -216,6 +216,65 @@ pub async fn act(store: &dyn Store, p: &Project, case: &Case, actor: &Actor, cmd
     next
 }
 
+/// Passes the release's part of the disclosure gate (C6, C17): the coordinator's plan,
+/// the reporter's agreement, the final notes.
+pub async fn release_ready(
+    store: &dyn Store,
+    p: &Project,
+    case: &Case,
+    coordinator: &Actor,
+) -> Case {
+    // The rest of the gate, where the test has not seen to it: a summary, a CVSS call.
+    let mut case = case.clone();
+    for b in case.disclosure_blockers() {
+        let cmd = match b {
+            embargo_core::case::Blocker::NoSummary => {
+                Command::SetAdvisory(embargo_core::advisory::AdvisoryDetails {
+                    summary: Some(format!("Advisory {}", case.id)),
+                    ..case.advisory.details.clone()
+                })
+            }
+            embargo_core::case::Blocker::NoFinalCvss => Command::SetCvssNotApplicable {
+                reason: "A hardening fix.".into(),
+            },
+            _ => continue,
+        };
+        case = act(store, p, &case, coordinator, cmd).await;
+    }
+    let case = &case;
+    let plan = embargo_core::release::PlanInput {
+        at: at(case.version as i64 + 864_000).to_string(),
+        mitigation: Some("Limit frame sizes.".into()),
+        ..Default::default()
+    };
+    let case = act(
+        store,
+        p,
+        case,
+        coordinator,
+        Command::ProposeReleasePlan { plan, reason: None },
+    )
+    .await;
+    let case = act(
+        store,
+        p,
+        &case,
+        &Actor::Reporter(case.id.clone()),
+        Command::AcceptReleaseDate,
+    )
+    .await;
+    act(
+        store,
+        p,
+        &case,
+        coordinator,
+        Command::FinalizeReleaseNotes {
+            notes: Ok("## Security fixes\n".into()),
+        },
+    )
+    .await
+}
+
 pub fn kinds(events: &[embargo_store::StoredEvent<Event>]) -> Vec<&'static str> {
     events.iter().map(|e| e.recorded.event.kind()).collect()
 }

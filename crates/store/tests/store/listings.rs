@@ -217,10 +217,11 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
             Command::RecordMitigation {
                 text: "Upgrade.".into(),
             },
-            Command::Disclose,
         ] {
             c = act(s, &p, &c, &team(&sam), cmd).await;
         }
+        c = release_ready(s, &p, &c, &team(&sam)).await;
+        c = act(s, &p, &c, &team(&sam), Command::Disclose).await;
         disclosed.push(c);
     }
     report(s, &p, 4, vec![]).await;
@@ -291,6 +292,7 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
                     "note_added",
                     "advisory_updated",
                     "mitigation_recorded",
+                    "release_notes_finalized",
                 ]
                 .contains(k)
             })

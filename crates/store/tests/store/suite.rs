@@ -840,10 +840,11 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
         Command::RecordMitigation {
             text: "Limit the frame size.".into(),
         },
-        Command::Disclose,
     ] {
         disclosed = act(s, &p, &disclosed, &sam, cmd).await;
     }
+    disclosed = release_ready(s, &p, &disclosed, &sam).await;
+    disclosed = act(s, &p, &disclosed, &sam, Command::Disclose).await;
     assert_eq!(
         s.public_case(&disclosed.id).await.unwrap().as_ref(),
         Some(&disclosed)
