@@ -31,6 +31,9 @@ pub struct Vulnerability {
     pub title: Option<String>,
     /// CVSS vectors (v3.1 and/or v4.0): the severity, score and vector are shown.
     pub cvss: Vec<String>,
+    /// Instead of vectors: why CVSS does not apply (C13), shown as the severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_not_applicable: Option<String>,
     /// What an attacker can do, in plain words (Markdown).
     pub impact: Option<String>,
     /// Affected and fixed versions, one row per branch.
@@ -145,7 +148,7 @@ pub fn check(notes: &ReleaseNotes) -> Result<(), Incomplete> {
                 Some(format!("`{id}` is not a CVE id (CVE-YYYY-NNNN…)")),
             );
         }
-        if v.cvss.is_empty() {
+        if v.cvss.is_empty() && blank(&v.cvss_not_applicable) {
             gap(
                 "severity".into(),
                 Some("is missing: give a CVSS vector".into()),
@@ -242,9 +245,12 @@ pub fn render(notes: &ReleaseNotes) -> String {
             (None, None) => "CVE to be assigned".to_owned(),
         };
         let _ = writeln!(out, "\n### {heading}\n");
-        let severity = match severity_in_words(&v.cvss) {
-            Ok(Some(s)) => s,
-            Ok(None) | Err(_) => TBD.to_owned(),
+        let severity = match (severity_in_words(&v.cvss), &v.cvss_not_applicable) {
+            (Ok(Some(s)), _) => s,
+            (Ok(None), Some(why)) if !why.trim().is_empty() => {
+                format!("not scored: CVSS does not apply ({})", why.trim())
+            }
+            (Ok(None) | Err(_), _) => TBD.to_owned(),
         };
         let _ = writeln!(out, "**Severity:** {severity}\n");
         let _ = writeln!(out, "**Impact:** {}\n", text_or(&v.impact, TBD));

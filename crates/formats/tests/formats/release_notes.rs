@@ -21,6 +21,7 @@ fn connect_release() -> ReleaseNotes {
                 "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),
                 "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N".into(),
             ],
+            cvss_not_applicable: None,
             impact: Some(
                 "A remote, unauthenticated client can exhaust a Connect server's memory with \
                  a small compressed request and stop it."
@@ -118,6 +119,23 @@ fn c17_refused_without_the_cve_id() {
     let gaps = gaps_without(|v| v.cve_id = Some("CVE-25-1".into()));
     assert_eq!(only(&gaps), "cve_id");
     assert!(gaps[0].to_string().contains("`CVE-25-1` is not a CVE id"));
+}
+
+/// C13 with C17: a case whose CVSS was recorded as not applicable has its reason as the
+/// severity, and its notes can be final.
+#[test]
+fn c13_c17_cvss_not_applicable_stands_for_the_severity() {
+    let mut notes = connect_release();
+    notes.vulnerabilities[0].cvss.clear();
+    notes.vulnerabilities[0].cvss_not_applicable = Some("A hardening change.".into());
+    check(&notes).unwrap();
+    let md = render(&notes);
+    assert!(
+        md.contains("**Severity:** not scored: CVSS does not apply (A hardening change.)"),
+        "{md}"
+    );
+    notes.vulnerabilities[0].cvss_not_applicable = Some("  ".into());
+    assert_eq!(only(&check(&notes).unwrap_err().gaps), "severity");
 }
 
 #[test]

@@ -62,7 +62,11 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default(),
-                impact: score.map(|s| s.effect.clone()),
+                cvss_not_applicable: case.scoring.not_applicable.clone(),
+                // Without a score, the reason it does not apply says what it is.
+                impact: score
+                    .map(|s| s.effect.clone())
+                    .or_else(|| case.scoring.not_applicable.clone()),
                 branches: plan
                     .versions
                     .iter()

@@ -444,7 +444,7 @@ async fn v3_v8_main_only_and_the_gate(db: Db) {
     let v = vitess(db).await;
     let t = &v.t;
     let title = "Secret title: vtgate panics on a crafted query";
-    let (id, _) = confirmed(&v, title, "").await;
+    let (id, tracking) = confirmed(&v, title, "").await;
     let case = format!("/api/v1/cases/{id}");
     let lead = Some(v.lead.token.as_str());
 
@@ -460,7 +460,13 @@ async fn v3_v8_main_only_and_the_gate(db: Db) {
         .collect();
     assert_eq!(
         codes,
-        ["no_fix_or_mitigation", "no_summary", "no_final_cvss"]
+        [
+            "no_fix_or_mitigation",
+            "no_summary",
+            "no_final_cvss",
+            "release_notes_not_final",
+            "release_date_not_agreed"
+        ]
     );
     assert_eq!(
         events(t, &id, &v.lead.token).await,
@@ -468,7 +474,7 @@ async fn v3_v8_main_only_and_the_gate(db: Db) {
         "nothing stored"
     );
     let (_, c) = t.get(&case, lead).await;
-    assert_eq!(c["disclosure_blockers"].as_array().unwrap().len(), 3);
+    assert_eq!(c["disclosure_blockers"].as_array().unwrap().len(), 5);
     // The page's disclose form says the same.
     let web = t.signed_in(&v.lead.email).await;
     let page = web
@@ -517,7 +523,15 @@ async fn v3_v8_main_only_and_the_gate(db: Db) {
             .map(|b| b["code"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(codes(&c), ["no_summary", "no_final_cvss"]);
+    assert_eq!(
+        codes(&c),
+        [
+            "no_summary",
+            "no_final_cvss",
+            "release_notes_not_final",
+            "release_date_not_agreed"
+        ]
+    );
     let (s, c) = t
         .put(
             &format!("{case}/advisory"),
@@ -555,7 +569,12 @@ async fn v3_v8_main_only_and_the_gate(db: Db) {
         .await;
     assert_eq!(s, StatusCode::OK, "{c}");
     assert_eq!(c["cvss_not_applicable"], "Hardening; no practical attack.");
-    assert_eq!(codes(&c), Vec::<String>::new());
+    assert_eq!(
+        codes(&c),
+        ["release_notes_not_final", "release_date_not_agreed"]
+    );
+    // The release's part (C6, C17): a date the reporter agreed, final notes.
+    release_ready(t, &id, &v.lead.token, &tracking).await;
     let (s, c) = t.post(&format!("{case}/disclose"), lead, json!({})).await;
     assert_eq!(
         (s, c["stage"].as_str()),
@@ -602,7 +621,7 @@ async fn v3_v8_main_only_and_the_gate_on_postgres() {
 async fn v4_unsupported_only(db: Db) {
     let v = vitess(db).await;
     let t = &v.t;
-    let (id, _) = confirmed(&v, "Old bug", "19.0").await;
+    let (id, tracking) = confirmed(&v, "Old bug", "19.0").await;
     let case = format!("/api/v1/cases/{id}");
     let lead = Some(v.lead.token.as_str());
     let (s, c) = t
@@ -671,6 +690,15 @@ async fn v4_unsupported_only(db: Db) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
+    let (s, c) = t
+        .post(
+            &format!("{case}/cve"),
+            lead,
+            json!({ "assigned": "CVE-2026-4344" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    release_ready(t, &id, &v.lead.token, &tracking).await;
     let (s, c) = t.post(&format!("{case}/disclose"), lead, json!({})).await;
     assert_eq!(
         (s, c["stage"].as_str()),

@@ -484,7 +484,7 @@ async fn v8_c18_disclosure_scheduled_for_the_release_time(db: Db) {
         .await;
     assert_eq!(
         (s, fields(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["release_notes"])
+        (StatusCode::CONFLICT, vec!["release_notes"])
     );
 
     for case in [&ready, &draft] {

@@ -279,7 +279,9 @@ async fn forms_without_our_token_or_from_another_site_are_refused_and_change_not
 
     // Signed in: the session's token, not the anonymous one, and not another session's.
     let team = t.signed_in(&sam.email).await;
-    let other = t.signed_in(&sam.email).await;
+    // A second sign-in (a new password would end the first session).
+    let other = WebClient::new(&t);
+    other.sign_in(&sam.email).await;
     let (id, _) = t.report("connect", minimal_report("R")).await;
     let theirs = other.get(&format!("/cases/{id}")).await.csrf();
     let out = team

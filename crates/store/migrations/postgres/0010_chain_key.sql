@@ -2,7 +2,7 @@
 -- nor appended to, with another. `database_id` names this database in its checkpoints,
 -- so databases that share a checkpoint directory never read each other's.
 CREATE TABLE chain_key (
-    only_row     INTEGER NOT NULL PRIMARY KEY CHECK (only_row = 1),
+    only_row     BIGINT  NOT NULL PRIMARY KEY CHECK (only_row = 1),
     key_id       TEXT    NOT NULL,
     database_id  TEXT    NOT NULL
 );

@@ -267,7 +267,7 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
     .await;
     assert_eq!(
         all.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=11).collect::<Vec<u64>>()
+        (1..=14).collect::<Vec<u64>>()
     );
     assert_eq!(sizes, [3, 3, 3, 2]);
     let reporter = s
