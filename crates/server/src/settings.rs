@@ -26,6 +26,26 @@ pub struct Settings {
     pub cve_services: CveServicesSettings,
     pub csaf: CsafSettings,
     pub mail: MailSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus counts at `/metrics` (cases per stage, overdue clocks per project):
+/// off, answering 404, until a token is set; then only a request bearing it is
+/// answered.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// The bearer token a scraper sends (`Authorization: Bearer …`): a secret, best
+    /// given as `EMBARGO_METRICS__TOKEN`; never logged or printed.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Outgoing mail: the reporter's receipt and the news of their case (C1, C4). Off
@@ -207,6 +227,7 @@ impl Default for Settings {
             cve_services: CveServicesSettings::default(),
             csaf: CsafSettings::default(),
             mail: MailSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -260,6 +281,7 @@ impl std::fmt::Debug for Settings {
             .field("cve_services", &self.cve_services)
             .field("csaf", &self.csaf)
             .field("mail", &self.mail)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -392,6 +414,13 @@ impl Settings {
                     )));
                 }
             }
+        }
+        if let Some(token) = &self.metrics.token
+            && token.trim().len() < 16
+        {
+            return bad(
+                "`metrics.token`: at least 16 characters (a scraper's bearer token); leave it unset to turn /metrics off",
+            );
         }
         if let Some(slug) = &self.csaf.well_known_project
             && let Err(why) = embargo_core::ids::ProjectSlug::check(slug)
@@ -555,6 +584,12 @@ allow_local_http = false
 # Best given as EMBARGO_MAIL__SMTP_URL when it carries a password.
 # The address mail comes from; required with smtp_url.
 # from = "security@example.org"
+
+[metrics]
+# Prometheus counts at /metrics (cases per stage, overdue clocks, disclosed within the
+# target; never a title). Unset: /metrics answers 404. A scraper sends
+# `Authorization: Bearer TOKEN`. Best given as EMBARGO_METRICS__TOKEN.
+# token = "a long random string"
 "#;
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod server {
     mod documents;
     mod listings;
     mod mail;
+    mod metrics;
     mod openapi;
     mod permissions;
     mod policy;

@@ -10,8 +10,10 @@ pub mod input;
 mod limits;
 mod paging;
 mod projects;
+mod queue;
 mod run;
 mod spans;
+mod transparency;
 mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
@@ -21,6 +23,8 @@ pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use paging::page_request;
+pub use queue::{CoordinatorFilter, QueueFilter, QueueRow, track_of};
+pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 
 use crate::clock::Clock;
