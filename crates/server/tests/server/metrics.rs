@@ -287,7 +287,7 @@ async fn c3_c6_security_md_numbers(db: Db) {
         .post(
             "/api/v1/projects/connect/components/go/branches",
             Some(&p.admin.token),
-            json!({"branch": "release-8", "kind": "supported"}),
+            json!({"name": "release-8", "kind": "supported"}),
         )
         .await;
     assert!(status.is_success(), "{status} {v}");
