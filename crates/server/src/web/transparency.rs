@@ -62,6 +62,8 @@ pub async fn queue(
         },
         None => (cookie_tz.as_deref().and_then(Zone::parse), None, false),
     };
+    // Nobody chose a zone yet: the static script may offer the browser's.
+    let unchosen = reader.is_none() && tz_error.is_none();
     let reader = reader.unwrap_or_else(|| policy.time_zone.clone());
     let now = app.now();
     // The listing's own URL, its filters kept, for the pager.
@@ -94,7 +96,7 @@ pub async fn queue(
             " "
             label { input type="checkbox" name="overdue" value="true" checked[value("overdue") == "true"]; " overdue now" }
             " "
-            label { "Times in " input type="text" name="tz" size="18" data-browser-tz value=(typed_tz.clone().unwrap_or_else(|| reader.name().to_owned())) aria-describedby=[tz_error.as_ref().map(|_| "tz-error")]; }
+            label { "Times in " input type="text" name="tz" size="18" data-browser-tz[unchosen] value=(typed_tz.clone().unwrap_or_else(|| reader.name().to_owned())) aria-describedby=[tz_error.as_ref().map(|_| "tz-error")]; }
             @if let Some(e) = &tz_error { " " span.field-error id="tz-error" { (e) } }
             " "
             button type="submit" { "Show" }
