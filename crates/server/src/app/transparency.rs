@@ -87,7 +87,7 @@ impl App {
         if !embargo_core::access::sees_members(actor, &project) {
             return Err(AppError::not_found());
         }
-        Ok(self.metrics_of(project).await?)
+        self.metrics_of(project).await
     }
 
     async fn metrics_of(&self, project: Project) -> AppResult<ProjectMetrics> {

@@ -115,7 +115,7 @@ async fn c3_c10_queue_by_urgency(db: Db) {
         "collaborators-added: overdue by 4 hours"
     );
     let (_, v) = t.get(&format!("{q}?overdue=true"), Some(lead)).await;
-    assert_eq!(ids(&v), [b.clone()]);
+    assert_eq!(ids(&v), [b.as_str()]);
 
     // The reader's zone beside the policy's.
     let (_, v) = t.get(&format!("{q}?tz=Europe/Berlin"), Some(lead)).await;
@@ -129,18 +129,18 @@ async fn c3_c10_queue_by_urgency(db: Db) {
 
     // Pages of one: the cursor holds while time passes (the key is a due time).
     let (_, page1) = t.get(&format!("{q}?limit=1"), Some(lead)).await;
-    assert_eq!(ids(&page1), [b.clone()]);
+    assert_eq!(ids(&page1), [b.as_str()]);
     t.clock.advance(SignedDuration::from_mins(30));
     let next = page1["next"].as_str().unwrap();
     let (_, page2) = t
         .get(&format!("{q}?limit=1&after={next}"), Some(lead))
         .await;
-    assert_eq!(ids(&page2), [c.clone()]);
+    assert_eq!(ids(&page2), [c.as_str()]);
     let next = page2["next"].as_str().unwrap();
     let (_, page3) = t
         .get(&format!("{q}?limit=1&after={next}"), Some(lead))
         .await;
-    assert_eq!(ids(&page3), [a.clone()]);
+    assert_eq!(ids(&page3), [a.as_str()]);
     assert_eq!(page3["next"], Value::Null);
 
     // Coordinator and stage filters.
@@ -153,19 +153,19 @@ async fn c3_c10_queue_by_urgency(db: Db) {
     )
     .await;
     let (_, v) = t.get(&format!("{q}?coordinator=me"), Some(lead)).await;
-    assert_eq!(ids(&v), [c.clone()]);
+    assert_eq!(ids(&v), [c.as_str()]);
     let (_, v) = t
         .get(&format!("{q}?coordinator={}", p.lead.id), Some(lead))
         .await;
-    assert_eq!(ids(&v), [c.clone()]);
+    assert_eq!(ids(&v), [c.as_str()]);
     let (_, v) = t.get(&format!("{q}?coordinator=none"), Some(lead)).await;
     assert_eq!(ids(&v), [b.clone(), a.clone()]);
     let (_, v) = t.get(&format!("{q}?stage=triage"), Some(lead)).await;
-    assert_eq!(ids(&v), [a.clone()]);
+    assert_eq!(ids(&v), [a.as_str()]);
     let (_, v) = t
         .get(&format!("{q}?stage=received&overdue=true"), Some(lead))
         .await;
-    assert_eq!(ids(&v), [b.clone()]);
+    assert_eq!(ids(&v), [b.as_str()]);
     // No case records its affected branches yet, so none is on a track.
     let (status, v) = t.get(&format!("{q}?track=full"), Some(lead)).await;
     assert_eq!((status, ids(&v)), (StatusCode::OK, vec![]));
