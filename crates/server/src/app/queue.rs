@@ -68,6 +68,7 @@ pub fn track_of(_project: &Project, _case: &Case) -> Option<TrackKind> {
 
 impl App {
     /// A page of the project's cases `actor` may see, most urgent first.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = super::spans::actor_kind(actor)))]
     pub async fn queue(
         &self,
         actor: &Actor,

@@ -81,7 +81,7 @@ impl App {
 
     /// A project's transparency metrics at now, for its members and instance admins;
     /// anyone else finds no such project.
-    #[tracing::instrument(skip_all, fields(project = %slug))]
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = super::spans::actor_kind(actor)))]
     pub async fn project_metrics(&self, actor: &Actor, slug: &str) -> AppResult<ProjectMetrics> {
         let project = self.project(slug).await?;
         if !embargo_core::access::sees_members(actor, &project) {
