@@ -124,8 +124,13 @@ pub async fn queue(
         out = out.status(StatusCode::BAD_REQUEST);
     }
     if remember {
+        let secure = if app.settings().https() {
+            "; Secure"
+        } else {
+            ""
+        };
         out = out.cookie(format!(
-            "{TZ_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+            "{TZ_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
             reader.name()
         ));
     }
