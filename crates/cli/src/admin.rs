@@ -74,6 +74,14 @@ pub enum ProjectCmd {
         #[arg(long, value_enum)]
         preset: Option<Preset>,
     },
+    /// Add the all-day events of an iCalendar file (.ics) to a project's holidays: its
+    /// clocks count them from now on.
+    Holidays {
+        #[arg(long)]
+        project: String,
+        #[arg(long, value_name = "FILE")]
+        ics: PathBuf,
+    },
     /// Change a project's name or guidance.
     Update {
         #[arg(long)]
@@ -181,7 +189,9 @@ fn describe(e: AppError) -> String {
 
 /// `Err` naming the SQLite file when there is none (PostgreSQL databases are not
 /// created by opening, so the connection names what is wrong with them).
-fn existing_database(settings: &embargo_server::settings::Settings) -> Result<(), String> {
+pub(crate) fn existing_database(
+    settings: &embargo_server::settings::Settings,
+) -> Result<(), String> {
     if settings.database_url.is_some() {
         return Ok(());
     }
@@ -272,6 +282,40 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                     .map(|n| format!(" (the {n} preset)"))
                     .unwrap_or_default();
                 println!("{}: policy set{named}: {}", p.slug, policy.summary());
+            }
+            ProjectCmd::Holidays { project, ics } => {
+                let bytes = std::fs::read(&ics)
+                    .map_err(|e| format!("--ics: cannot read {}: {e}", ics.display()))?;
+                let (p, added) = app
+                    .import_holidays(&op, &project, &bytes)
+                    .await
+                    .map_err(|e| match e {
+                        AppError::Rejected(embargo_core::rejection::Rejection::Conflict {
+                            ..
+                        }) => format!(
+                            "--ics: {} has no holiday the project does not already have",
+                            ics.display()
+                        ),
+                        AppError::Rejected(embargo_core::rejection::Rejection::Invalid(list)) => {
+                            list.iter()
+                                .map(|i| {
+                                    format!(
+                                        "--ics: {}: {}",
+                                        ics.display(),
+                                        i.message.trim_start_matches("`ics`: ")
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n       ")
+                        }
+                        other => describe(other),
+                    })?;
+                println!(
+                    "{}: {added} holiday{} added: {}",
+                    p.slug,
+                    if added == 1 { "" } else { "s" },
+                    p.policy().summary()
+                );
             }
             ProjectCmd::Update {
                 slug,

@@ -116,7 +116,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs an async command on a multi-threaded runtime; errors print and exit 1.
-fn run(fut: impl Future<Output = Result<(), String>>) -> ExitCode {
+pub(crate) fn run(fut: impl Future<Output = Result<(), String>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -19,6 +19,18 @@ pub enum PolicyCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Print a project's SECURITY.md (what `/p/SLUG/SECURITY.md` serves), from its
+    /// policy and branch list, for its repository.
+    SecurityMd {
+        #[command(flatten)]
+        storage: crate::StorageArgs,
+        /// The project's slug.
+        #[arg(long)]
+        project: String,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -62,6 +74,34 @@ pub fn run(command: PolicyCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
         PolicyCommand::Check { file } => check(&file),
+        PolicyCommand::SecurityMd {
+            storage,
+            project,
+            out,
+        } => crate::run(security_md(storage, project, out)),
+    }
+}
+
+async fn security_md(
+    storage: crate::StorageArgs,
+    project: String,
+    out: Option<PathBuf>,
+) -> Result<(), String> {
+    let settings = storage.settings(None)?;
+    crate::admin::existing_database(&settings)?;
+    let app = embargo_server::open(settings).await?;
+    let text = app
+        .security_md(&project)
+        .await
+        .map_err(|_| format!("--project: no project `{project}`"))?;
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
     }
 }
 

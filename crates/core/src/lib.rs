@@ -23,6 +23,7 @@ pub mod ids;
 pub mod metrics;
 pub mod policy;
 pub mod project;
+pub mod queue;
 pub mod rejection;
 pub mod release;
 pub mod report;

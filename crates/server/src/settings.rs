@@ -27,6 +27,7 @@ pub struct Settings {
     pub csaf: CsafSettings,
     pub mail: MailSettings,
     pub integrity: IntegritySettings,
+    pub metrics: MetricsSettings,
 }
 
 /// The keys that make the event log tamper-evident and where its signed checkpoints go
@@ -57,6 +58,25 @@ impl Default for IntegritySettings {
             checkpoint_minutes: 60,
             keep_checkpoints: 48,
         }
+    }
+}
+
+/// Prometheus counts at `/metrics` (cases per stage, overdue clocks per project):
+/// off, answering 404, until a token is set; then only a request bearing it is
+/// answered.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// The bearer token a scraper sends (`Authorization: Bearer …`): a secret, best
+    /// given as `EMBARGO_METRICS__TOKEN`; never logged or printed.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
     }
 }
 
@@ -240,6 +260,7 @@ impl Default for Settings {
             csaf: CsafSettings::default(),
             mail: MailSettings::default(),
             integrity: IntegritySettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -294,6 +315,7 @@ impl std::fmt::Debug for Settings {
             .field("csaf", &self.csaf)
             .field("mail", &self.mail)
             .field("integrity", &self.integrity)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -317,7 +339,7 @@ pub enum SettingsError {
 
 /// The environment variables read, besides the `EMBARGO_<SECTION>__<KEY>` ones.
 const TOP_LEVEL: [&str; 5] = ["listen", "data_dir", "database_url", "public_url", "config"];
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "limits",
     "auth",
     "log",
@@ -325,6 +347,7 @@ const SECTIONS: [&str; 7] = [
     "csaf",
     "mail",
     "integrity",
+    "metrics",
 ];
 
 /// `setting `limits.attachment_bytes`: invalid type … (from EMBARGO_… environment variable)`.
@@ -434,6 +457,13 @@ impl Settings {
                     )));
                 }
             }
+        }
+        if let Some(token) = &self.metrics.token
+            && token.trim().len() < 16
+        {
+            return bad(
+                "`metrics.token`: at least 16 characters (a scraper's bearer token); leave it unset to turn /metrics off",
+            );
         }
         if let Some(slug) = &self.csaf.well_known_project
             && let Err(why) = embargo_core::ids::ProjectSlug::check(slug)
@@ -622,6 +652,12 @@ allow_local_http = false
 # Minutes between checkpoints, and how many to keep.
 checkpoint_minutes = 60
 keep_checkpoints = 48
+
+[metrics]
+# Prometheus counts at /metrics (cases per stage, overdue clocks, disclosed within the
+# target; never a title). Unset: /metrics answers 404. A scraper sends
+# `Authorization: Bearer TOKEN`. Best given as EMBARGO_METRICS__TOKEN.
+# token = "a long random string"
 "#;
 
 #[cfg(test)]

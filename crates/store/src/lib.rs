@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use embargo_core::Timestamp;
 use embargo_core::account::{AccountEvent, TokenId};
 use embargo_core::actor::{Actor, User};
-use embargo_core::case::Case;
+use embargo_core::case::{Case, Stage};
 use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
@@ -252,6 +252,14 @@ pub trait CaseStore: Send + Sync {
         filter: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Page<Case>>;
+    /// The clock facts of every case of a project, with each case's stage, for
+    /// aggregate metrics only (`core::metrics`): no title, report or person leaves
+    /// here, so the numbers can be shown to any member. Reads every case of the
+    /// project: callers bound how often.
+    async fn project_clock_facts(
+        &self,
+        project: &ProjectSlug,
+    ) -> Result<Vec<(CaseId, Stage, embargo_core::clocks::ClockFacts)>>;
     /// A page of the cases `user` may see across every project they are a member of,
     /// oldest first (the triage queue), in one query.
     async fn cases_across_projects(

@@ -243,8 +243,18 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    pub(crate) fn new(key: i64, id: impl Into<String>) -> Self {
+    pub fn new(key: i64, id: impl Into<String>) -> Self {
         Cursor { key, id: id.into() }
+    }
+
+    /// The sort key it stopped at.
+    pub fn key(&self) -> i64 {
+        self.key
+    }
+
+    /// The id it stopped at.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The token to hand out (URL-safe).

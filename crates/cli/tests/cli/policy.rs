@@ -264,3 +264,186 @@ fn admin_sets_a_projects_policy_from_a_preset_or_a_file() {
     let out = embargo(&["admin", "verify", "--data-dir", &d]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+const WINTER_ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n\
+BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Winter break\r\nDTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261227\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+
+/// `embargo admin project holidays --ics` (C3: working days skip holidays): the
+/// file's all-day events join the project's policy; a file that does not parse, or
+/// adds nothing new, changes nothing and says why.
+#[test]
+fn c3_admin_imports_holidays_from_an_ics_file() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().join("data").display().to_string();
+    let admin = |args: &[&str]| {
+        let mut all = vec!["admin", "project"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", &d]);
+        embargo(&all)
+    };
+    let out = admin(&["create", "--slug", "connect", "--name", "Connect"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ics = write(dir.path(), "winter.ics", WINTER_ICS);
+    let out = admin(&["holidays", "--project", "connect", "--ics", &ics]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("connect: 3 holidays added: time zone UTC, working days monday tuesday wednesday thursday friday, 3 holidays, clocks: "),
+        "{}",
+        stdout(&out)
+    );
+    // The same file again adds nothing: refused, not a second policy change.
+    let out = admin(&["holidays", "--project", "connect", "--ics", &ics]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no holiday the project does not already have"),
+        "{}",
+        stderr(&out)
+    );
+    // Not a calendar: named, nothing changed.
+    let bad = write(dir.path(), "bad.ics", "SUMMARY:nope\n");
+    let out = admin(&["holidays", "--project", "connect", "--ics", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not an iCalendar file: it has no BEGIN:VCALENDAR"),
+        "{}",
+        stderr(&out)
+    );
+    let timed = write(
+        dir.path(),
+        "timed.ics",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Standup\r\nDTSTART:20261201T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    );
+    let out = admin(&["holidays", "--project", "connect", "--ics", &timed]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("event 1 (\"Standup\"): it starts at a time of day"),
+        "{}",
+        stderr(&out)
+    );
+    let out = embargo(&[
+        "policy",
+        "security-md",
+        "--project",
+        "connect",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Still three holidays: the refused files changed nothing.
+    let out = admin(&["policy", "--project", "connect", "--preset", "vitess"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = admin(&["holidays", "--project", "connect", "--ics", &ics]);
+    assert!(
+        stdout(&out).contains("3 holidays added"),
+        "{}",
+        stdout(&out)
+    );
+    let out = admin(&["holidays", "--project", "nope", "--ics", &ics]);
+    assert_eq!(out.status.code(), Some(1));
+    let missing = dir.path().join("gone.ics").display().to_string();
+    let out = admin(&["holidays", "--project", "connect", "--ics", &missing]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!("error: --ics: cannot read {missing}: ")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `embargo policy security-md` writes what `/p/SLUG/SECURITY.md` serves: the report
+/// page, every clock in words (C3, C6), the branches, the disclosure practice.
+#[test]
+fn c3_c6_security_md_comes_from_the_projects_policy() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().join("data").display().to_string();
+    let out = embargo(&[
+        "admin",
+        "project",
+        "create",
+        "--slug",
+        "connect",
+        "--name",
+        "Connect",
+        "--component",
+        "go",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = embargo(&[
+        "policy",
+        "security-md",
+        "--project",
+        "connect",
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("# Security policy for Connect\n"),
+        "{text}"
+    );
+    assert!(text.contains("/p/connect/report>"), "{text}");
+    assert!(
+        text.contains(
+            "- Acknowledge and analyze the report: within 5 working days of receiving the report."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("We aim to disclose within 30 days"), "{text}");
+    assert!(text.contains("| go | main | none |"), "{text}");
+    // To a file, the same text.
+    let file = dir.path().join("SECURITY.md");
+    let out = embargo(&[
+        "policy",
+        "security-md",
+        "--project",
+        "connect",
+        "--out",
+        &file.display().to_string(),
+        "--data-dir",
+        &d,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    // A vitess policy says other things.
+    let out = embargo(&[
+        "admin",
+        "project",
+        "policy",
+        "--project",
+        "connect",
+        "--preset",
+        "vitess",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = embargo(&[
+        "policy",
+        "security-md",
+        "--project",
+        "connect",
+        "--data-dir",
+        &d,
+    ]);
+    let vitess = stdout(&out);
+    assert_ne!(vitess, text);
+    assert!(!vitess.contains("5 working days"), "{vitess}");
+    assert!(
+        vitess.contains("within 7 days of receiving the report"),
+        "{vitess}"
+    );
+    let out = embargo(&[
+        "policy",
+        "security-md",
+        "--project",
+        "nope",
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "error: --project: no project `nope`\n");
+}

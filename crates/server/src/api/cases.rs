@@ -72,6 +72,25 @@ pub struct CaseQuery {
     after: Option<String>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// Only cases in these stages (comma-separated); default every open stage.
+    stage: Option<String>,
+    /// `me`, `none` (unclaimed) or an account id.
+    coordinator: Option<String>,
+    /// `true`: only cases with a clock overdue now.
+    overdue: Option<String>,
+    /// Only cases on these tracks (comma-separated): `full`, `main-only`, `unsupported-only`.
+    track: Option<String>,
+    /// The reader's time zone (IANA name) for `due_local`; default the policy's.
+    tz: Option<String>,
+    /// Cases per page, 1 to 200 (default 50).
+    limit: Option<String>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
+}
+
 /// Which page of a listing.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +133,47 @@ pub async fn list_cases(
     Ok(Json(CasePage {
         items: cases.items.iter().map(wire::summary).collect(),
         next: cases.next.map(|c| c.token()),
+    }))
+}
+
+/// The project's queue (members): the cases the caller may see, most overdue first,
+/// then the nearest due clock, each naming that clock. Clocks are computed at the
+/// time of the request; the order key is the clock's due time, so `next` stays valid.
+#[utoipa::path(get, path = "/projects/{slug}/queue", tag = "cases",
+    params(("slug" = String, Path, description = "The project"), QueueQuery),
+    responses((status = 200, body = QueuePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn queue(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    q: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<QueuePage>> {
+    let Query(q) = q.map_err(super::scoring::query_error)?;
+    let user = caller.account()?;
+    let page = crate::app::page_request(q.limit.as_deref(), q.after.as_deref())?;
+    let filter = input::queue_filter(
+        &input::QueueFields {
+            stage: q.stage,
+            coordinator: q.coordinator,
+            overdue: q.overdue,
+            track: q.track,
+        },
+        Some(user.id),
+    )?;
+    let reader = input::reader_zone("tz", q.tz.as_deref())?;
+    let (project, rows) = app.queue(&caller.actor, &slug, &filter, &page).await?;
+    let policy = project.policy();
+    let reader = reader.unwrap_or_else(|| policy.time_zone.clone());
+    let now = app.now();
+    Ok(Json(QueuePage {
+        items: rows
+            .items
+            .iter()
+            .map(|r| wire::queue_item(r, &policy, &reader, now))
+            .collect(),
+        next: rows.next.map(|c| c.token()),
+        policy_time_zone: policy.time_zone.name().to_owned(),
+        time_zone: reader.name().to_owned(),
     }))
 }
 

@@ -32,7 +32,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     ),
     servers((url = "/api/v1")),
     paths(
-        cases::submit_report, cases::list_cases, cases::get_case, cases::list_events,
+        cases::submit_report, cases::list_cases, cases::queue, cases::get_case, cases::list_events,
         cases::acknowledge, cases::claim, cases::hand_over, cases::add_collaborator, cases::remove_collaborator,
         cases::post_message, cases::add_note, cases::ask_reporter, cases::answer_question,
         cases::set_preliminary_decision, cases::set_final_decision, cases::mark_public,
@@ -46,7 +46,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
-        projects::get_policy, projects::set_policy,
+        projects::get_policy, projects::set_policy, projects::get_metrics,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
     ),
     modifiers(&BearerAuth),
@@ -109,6 +109,8 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         )
         .route("/projects/{slug}/reports", post(cases::submit_report))
         .route("/projects/{slug}/cases", get(cases::list_cases))
+        .route("/projects/{slug}/queue", get(cases::queue))
+        .route("/projects/{slug}/metrics", get(projects::get_metrics))
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/events", get(cases::list_events))
         .route("/cases/{id}/acknowledge", post(cases::acknowledge))

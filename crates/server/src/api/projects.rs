@@ -3,7 +3,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::wire::{self, *};
-use crate::app::App;
+use crate::app::{App, input};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -55,6 +55,11 @@ pub async fn create_project(
     ApiJson(p): ApiJson<ProjectIn>,
 ) -> ApiResult<(StatusCode, Json<ProjectOut>)> {
     caller.account()?;
+    let policy = p
+        .policy_preset
+        .as_deref()
+        .map(|name| input::policy_preset("policy_preset", name))
+        .transpose()?;
     let project = app
         .create_project(
             &caller.actor,
@@ -63,7 +68,7 @@ pub async fn create_project(
                 name: p.name,
                 guidance: p.guidance,
                 components: p.components,
-                policy: None,
+                policy,
             },
         )
         .await?;
@@ -283,16 +288,7 @@ pub async fn set_policy(
     caller.account()?;
     let policy = match (p.toml, p.preset) {
         (Some(toml), None) => Policy::from_toml(&toml).map_err(|e| e.rejection("toml"))?,
-        (None, Some(name)) => Policy::preset(name.trim()).ok_or_else(|| {
-            Rejection::invalid(
-                "preset",
-                Rule::InvalidFormat,
-                format!(
-                    "`preset`: `{name}` is not a preset; expected one of {}",
-                    Policy::PRESETS.join(", ")
-                ),
-            )
-        })?,
+        (None, Some(name)) => input::policy_preset("preset", &name)?,
         (Some(_), Some(_)) | (None, None) => {
             return Err(Rejection::invalid(
                 "toml",
@@ -304,4 +300,20 @@ pub async fn set_policy(
     };
     let project = app.set_policy(&caller.actor, &slug, policy).await?;
     Ok(Json(wire::policy(&project)))
+}
+
+/// The project's transparency metrics now (members, instance admins): time to
+/// acknowledge, decide, fix and disclose (median and 90th percentile, in working days
+/// and days), the share disclosed within the target, and the overdue clocks. Counts
+/// and durations only, over every case of the project.
+#[utoipa::path(get, path = "/projects/{slug}/metrics", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = MetricsOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_metrics(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<MetricsOut>> {
+    caller.account()?;
+    let m = app.project_metrics(&caller.actor, &slug).await?;
+    Ok(Json(wire::metrics(&m)))
 }

@@ -135,6 +135,9 @@ pub struct ProjectIn {
     pub guidance: Option<String>,
     #[serde(default)]
     pub components: Vec<String>,
+    /// The policy its cases run: `connect` or `vitess`. Left out: none is recorded
+    /// and the project runs the `connect` preset as it is at the time.
+    pub policy_preset: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1232,4 +1235,174 @@ pub struct NewTokenOut {
     pub name: String,
     /// Shown once; stored only as a hash.
     pub token: String,
+}
+
+// ---------- the queue and metrics ----------
+
+/// A page of the queue, most urgent first; `next` as for [`CasePage`].
+#[derive(Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub next: Option<String>,
+    /// The policy's time zone, in which working days count (IANA name).
+    pub policy_time_zone: String,
+    /// The zone `due_local` is given in: `tz` if asked for, else the policy's.
+    pub time_zone: String,
+}
+
+/// One case in the queue.
+#[derive(Serialize, ToSchema)]
+pub struct QueueItem {
+    pub case: CaseSummary,
+    /// Whether a clock of the case is overdue now.
+    pub overdue: bool,
+    /// The clock that makes the case urgent (running or overdue, due first); absent
+    /// when none runs.
+    pub clock: Option<QueueClock>,
+}
+
+/// The clock a queue row names: "acknowledge: 2 working days left".
+#[derive(Serialize, ToSchema)]
+pub struct QueueClock {
+    /// `acknowledge`, `collaborators-added`, …
+    pub name: &'static str,
+    /// The policy step (`C3`, …).
+    pub step: &'static str,
+    /// `running` or `overdue`.
+    pub state: &'static str,
+    pub due_at: Timestamp,
+    /// The due time in the reader's zone (`tz`), RFC 9557: `2026-12-15T00:00:00+01:00[Europe/Berlin]`.
+    pub due_local: String,
+    /// The due time in the policy's zone, the same way.
+    pub due_policy: String,
+    /// "2 working days left", "overdue by 3 hours".
+    pub time_left: String,
+    /// "acknowledge: 2 working days left".
+    pub label: String,
+}
+
+/// How long one step took (`docs/policy.md`, Metrics): median and 90th percentile.
+#[derive(Serialize, ToSchema)]
+pub struct StatOut {
+    /// Cases that reached the step.
+    pub count: usize,
+    pub working_days: Option<SummaryOut>,
+    pub days: Option<SummaryOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SummaryOut {
+    pub median: f64,
+    pub p90: f64,
+}
+
+/// The share of disclosed cases disclosed within the policy's disclosure target (C6).
+#[derive(Serialize, ToSchema)]
+pub struct ShareOut {
+    pub within: usize,
+    pub of: usize,
+    /// e.g. "30 days".
+    pub target: String,
+    /// `within / of` in percent; absent before any case is disclosed.
+    pub percent: Option<f64>,
+}
+
+/// A project's transparency metrics at `at` (members and instance admins).
+#[derive(Serialize, ToSchema)]
+pub struct MetricsOut {
+    pub project: String,
+    pub at: Timestamp,
+    pub cases: usize,
+    /// Cases per stage, every stage named.
+    #[schema(value_type = Object)]
+    pub stages: serde_json::Map<String, Value>,
+    pub time_to_acknowledge: StatOut,
+    pub time_to_decide: StatOut,
+    pub time_to_fix: StatOut,
+    pub time_to_disclose: StatOut,
+    /// Absent when the policy has no disclosure target.
+    pub disclosed_within_target: Option<ShareOut>,
+    /// Overdue clocks now: clock name → how many cases, every clock the policy can
+    /// run named.
+    #[schema(value_type = Object)]
+    pub overdue: serde_json::Map<String, Value>,
+}
+
+fn stat_out(s: &embargo_core::metrics::Stat) -> StatOut {
+    let sum = |x: Option<embargo_core::metrics::Summary>| {
+        x.map(|x| SummaryOut {
+            median: x.median,
+            p90: x.p90,
+        })
+    };
+    StatOut {
+        count: s.count,
+        working_days: sum(s.working_days),
+        days: sum(s.days),
+    }
+}
+
+pub fn metrics(m: &crate::app::ProjectMetrics) -> MetricsOut {
+    let x = &m.metrics;
+    MetricsOut {
+        project: m.project.slug.to_string(),
+        at: m.at,
+        cases: x.cases,
+        stages: m
+            .stages
+            .iter()
+            .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+            .collect(),
+        time_to_acknowledge: stat_out(&x.time_to_acknowledge),
+        time_to_decide: stat_out(&x.time_to_decide),
+        time_to_fix: stat_out(&x.time_to_fix),
+        time_to_disclose: stat_out(&x.time_to_disclose),
+        disclosed_within_target: x.disclosed_within_target.map(|s| ShareOut {
+            within: s.within,
+            of: s.of,
+            target: s.target.to_string(),
+            percent: s.percent(),
+        }),
+        overdue: embargo_core::clocks::ClockName::ALL
+            .into_iter()
+            .map(|c| {
+                let n = x
+                    .overdue
+                    .iter()
+                    .find(|o| o.clock == c)
+                    .map_or(0, |o| o.cases.len());
+                (c.as_str().to_owned(), json!(n))
+            })
+            .collect(),
+    }
+}
+
+/// A moment in a zone, RFC 9557.
+pub fn zoned(t: Timestamp, zone: &embargo_core::policy::Zone) -> String {
+    t.to_zoned(zone.time_zone().clone()).to_string()
+}
+
+pub fn queue_item(
+    row: &crate::app::QueueRow,
+    policy: &Policy,
+    reader: &embargo_core::policy::Zone,
+    now: Timestamp,
+) -> QueueItem {
+    QueueItem {
+        case: summary(&row.case),
+        overdue: row.overdue(),
+        clock: row.urgent.as_ref().map(|c| {
+            let left = c.time_left(policy, now).to_string();
+            QueueClock {
+                name: c.name.as_str(),
+                step: c.name.step(),
+                state: c.state.as_str(),
+                due_at: c.due,
+                due_local: zoned(c.due, reader),
+                due_policy: zoned(c.due, &policy.time_zone),
+                label: format!("{}: {left}", c.name.as_str()),
+                time_left: left,
+            }
+        }),
+    }
 }

@@ -128,3 +128,133 @@ mod tests {
         ));
     }
 }
+
+/// A policy preset by name (`connect`, `vitess`), for the field `field`.
+pub fn policy_preset(field: &str, name: &str) -> Result<embargo_core::policy::Policy, Rejection> {
+    use embargo_core::policy::Policy;
+    Policy::preset(name.trim()).ok_or_else(|| {
+        Rejection::invalid(
+            field,
+            Rule::InvalidFormat,
+            format!(
+                "`{field}`: `{}` is not a preset; expected one of {}",
+                name.trim(),
+                Policy::PRESETS.join(", ")
+            ),
+        )
+    })
+}
+
+/// Holidays from an iCalendar file (`.ics`) added to `policy`'s, for the field
+/// `field`: how many dates were new. An `.ics` that does not parse, or has an event
+/// that is not a whole day, is refused naming the event.
+pub fn add_ics_holidays(
+    field: &str,
+    policy: &mut embargo_core::policy::Policy,
+    ics: &[u8],
+) -> Result<usize, Rejection> {
+    let text = std::str::from_utf8(ics).map_err(|_| {
+        Rejection::invalid(
+            field,
+            Rule::InvalidFormat,
+            format!("`{field}`: not an iCalendar file: it is not UTF-8 text"),
+        )
+    })?;
+    let dates = embargo_core::policy::holidays_from_ics(text)
+        .map_err(|e| Rejection::invalid(field, Rule::InvalidFormat, format!("`{field}`: {e}")))?;
+    let before = policy.holidays.len();
+    policy.holidays.extend(dates);
+    Ok(policy.holidays.len() - before)
+}
+
+/// The queue's filters as typed (`?stage=…&coordinator=…&overdue=…&track=…`).
+#[derive(Clone, Debug, Default)]
+pub struct QueueFields {
+    /// Stages, comma-separated.
+    pub stage: Option<String>,
+    /// `me`, `none` or an account id.
+    pub coordinator: Option<String>,
+    /// `true` or `false`.
+    pub overdue: Option<String>,
+    /// Tracks, comma-separated: `full`, `main-only`, `unsupported-only`.
+    pub track: Option<String>,
+}
+
+fn listed(s: Option<&str>) -> impl Iterator<Item = &str> {
+    s.into_iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The queue's filters; `me` is `viewer`. A bad value is a 400 naming the parameter.
+pub fn queue_filter(
+    f: &QueueFields,
+    viewer: Option<embargo_core::ids::UserId>,
+) -> Result<super::QueueFilter, super::AppError> {
+    use super::{AppError, CoordinatorFilter};
+    use embargo_core::case::Stage;
+    use embargo_core::track::TrackKind;
+    let bad =
+        |field: &'static str, msg: String| AppError::bad_request("invalid_value", msg, Some(field));
+    let mut filter = super::QueueFilter::default();
+    for s in listed(f.stage.as_deref()) {
+        filter.stages.push(
+            Stage::parse(s).ok_or_else(|| bad("stage", format!("`stage`: unknown stage `{s}`")))?,
+        );
+    }
+    for s in listed(f.track.as_deref()) {
+        filter.tracks.push(TrackKind::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            bad(
+                "track",
+                format!("`track`: unknown track `{s}`; expected full, main-only or unsupported-only"),
+            )
+        })?);
+    }
+    filter.coordinator = match f.coordinator.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("none") => Some(CoordinatorFilter::Nobody),
+        Some("me") => Some(CoordinatorFilter::User(viewer.ok_or_else(|| {
+            bad(
+                "coordinator",
+                "`coordinator`: `me` needs a signed-in account".into(),
+            )
+        })?)),
+        Some(s) => Some(CoordinatorFilter::User(embargo_core::ids::UserId(
+            s.parse().map_err(|_| {
+                bad(
+                    "coordinator",
+                    format!("`coordinator`: `{s}` is not `me`, `none` or an account id"),
+                )
+            })?,
+        ))),
+    };
+    filter.overdue = match f.overdue.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(s) => {
+            return Err(bad(
+                "overdue",
+                format!("`overdue`: `{s}` is not `true` or `false`"),
+            ));
+        }
+    };
+    Ok(filter)
+}
+
+/// A reader's time zone (`tz`): an IANA name. Absent: `None`.
+pub fn reader_zone(
+    field: &'static str,
+    tz: Option<&str>,
+) -> Result<Option<embargo_core::policy::Zone>, super::AppError> {
+    match tz.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(name) => embargo_core::policy::Zone::parse(name).map(Some).ok_or_else(|| {
+            super::AppError::bad_request(
+                "invalid_value",
+                format!("`{field}`: `{name}` is not an IANA time zone; write e.g. Europe/Berlin or UTC"),
+                Some(field),
+            )
+        }),
+    }
+}

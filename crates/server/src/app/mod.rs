@@ -10,9 +10,11 @@ pub mod input;
 mod limits;
 mod paging;
 mod projects;
+mod queue;
 mod release;
 mod run;
 mod spans;
+mod transparency;
 mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
@@ -22,7 +24,9 @@ pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use paging::page_request;
+pub use queue::{CoordinatorFilter, QueueFilter, QueueRow, track_of};
 pub use release::public_timeline;
+pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 
 use crate::clock::Clock;

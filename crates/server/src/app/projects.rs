@@ -146,3 +146,24 @@ impl App {
             .await
     }
 }
+
+impl App {
+    /// Adds the all-day events of an iCalendar file to the project's holidays
+    /// (project admins, instance admins): a `policy_set` with the new dates, so every
+    /// open case's clocks count them from now on. Answers the project and how many
+    /// dates were new; a file whose dates are all known already is a conflict, as
+    /// setting the same policy again is.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
+    pub async fn import_holidays(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        ics: &[u8],
+    ) -> AppResult<(Project, usize)> {
+        let project = self.project_policy(actor, slug).await?;
+        let mut policy = project.policy().into_owned();
+        let added = super::input::add_ics_holidays("ics", &mut policy, ics)?;
+        let project = self.set_policy(actor, slug, policy).await?;
+        Ok((project, added))
+    }
+}

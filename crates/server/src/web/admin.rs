@@ -4,7 +4,7 @@
 //! "not found", as for any page they may not see. `core` decides every change.
 
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized, see_other};
-use super::session::{FormResult, Visitor};
+use super::session::{FormResult, MultipartResult, Visitor};
 use crate::app::{App, AppError, User, user_ref};
 use crate::markdown;
 use axum::extract::{Path, State};
@@ -67,6 +67,11 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
             textarea #components name="components" rows="4" {}
             label for="guidance" { "Guidance shown above the report form (Markdown; empty for the default)" }
             textarea #guidance name="guidance" rows="4" {}
+            label for="policy_preset" { "Policy (the project's process; edit it on the project's page)" }
+            select #policy_preset name="policy_preset" {
+                option value="connect" selected { "connect: acknowledge in 5 working days, disclose within 30 days" }
+                option value="vitess" { "vitess: fix and forthcoming-fix notice within 7 days" }
+            }
             button type="submit" { "Create the project" }
         }
         h2 { "Accounts" }
@@ -117,6 +122,19 @@ pub async fn create_project(
 ) -> Result<Response, WebError> {
     instance_admin(&visitor, "/admin")?;
     let f = visitor.form(form)?;
+    let policy = match f.opt("policy_preset") {
+        Some(name) => match crate::app::input::policy_preset("policy_preset", &name) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let notice = Notice {
+                    problem: Some(problem(&e.into())),
+                    link: None,
+                };
+                return Ok(overview_page(&app, &visitor, notice).await?.into_response());
+            }
+        },
+        None => None,
+    };
     let new = NewProject {
         slug: f.text("slug").trim().to_owned(),
         name: f.text("name"),
@@ -128,7 +146,7 @@ pub async fn create_project(
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
-        policy: None,
+        policy,
     };
     match app.create_project(&visitor.actor(), new).await {
         Ok(p) => Ok(see_other(&format!("/admin/projects/{}", p.slug))),
@@ -212,9 +230,20 @@ async fn project_page(
     visitor: &Visitor,
     slug: &str,
     problem: Option<&Problem>,
+    policy_draft: Option<&str>,
 ) -> Result<Page, WebError> {
     let project = managed_project(app, visitor, slug).await?;
     let s = &project.slug;
+    let policy = project.policy();
+    let policy_errors: Vec<&str> = problem
+        .map(|p| {
+            p.fields
+                .iter()
+                .filter(|(f, _)| f == "toml" || f == "ics" || f == "preset")
+                .map(|(_, m)| m.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     let body = html! {
         p.crumbs { a href="/admin" { "Administration" } " · " code { (s) } }
         h1 { (project.name) }
@@ -273,6 +302,37 @@ async fn project_page(
             label { "New component " input name="name" required; }
             button type="submit" { "Add" }
         }
+        h2 #policy { "Policy" }
+        p { (policy.summary()) }
+        p.hint { "The process the project's cases run: its calendar, clocks and notices ("
+            @match policy.preset_name() { Some(n) => { "the " code { (n) } " preset" } None => { "edited" } }
+            "). See " a href=(format!("/p/{s}/SECURITY.md")) { "SECURITY.md" } " for it in words." }
+        form.narrow method="post" action=(format!("/admin/projects/{s}/policy")) {
+            (csrf(visitor))
+            label for="toml" { "Policy (TOML)" }
+            textarea #toml name="toml" rows="24" spellcheck="false" aria-describedby=[(!policy_errors.is_empty()).then_some("toml-error")] {
+                (policy_draft.map_or_else(|| policy.to_toml(), str::to_owned))
+            }
+            @if !policy_errors.is_empty() {
+                ul.field-error #toml-error { @for m in &policy_errors { li { (m) } } }
+            }
+            button type="submit" { "Save the policy" }
+        }
+        form.inline-form method="post" action=(format!("/admin/projects/{s}/policy-preset")) {
+            (csrf(visitor))
+            label { "Or start from a preset "
+                select name="preset" {
+                    @for n in embargo_core::policy::Policy::PRESETS { option value=(n) { (n) } }
+                }
+            }
+            button type="submit" data-confirm="Replace the project's policy with this preset?" { "Use the preset" }
+        }
+        form.inline-form method="post" action=(format!("/admin/projects/{s}/holidays")) enctype="multipart/form-data" {
+            (csrf(visitor))
+            label { "Import holidays from an iCalendar file (.ics; all-day events) "
+                input type="file" name="ics" accept=".ics,text/calendar" required; }
+            button type="submit" { "Import" }
+        }
         h2 { "Members" }
         table {
             thead { tr { th { "Name" } th { "Role" } th {} } }
@@ -317,7 +377,7 @@ pub async fn project(
     visitor: Visitor,
     Path(slug): Path<String>,
 ) -> Result<Page, WebError> {
-    project_page(&app, &visitor, &slug, None).await
+    project_page(&app, &visitor, &slug, None, None).await
 }
 
 async fn project_command(
@@ -385,7 +445,31 @@ pub async fn change_project(
 ) -> Result<Response, WebError> {
     managed_project(&app, &visitor, &slug).await?;
     let f = visitor.form(form)?;
-    let result = if action == "package" {
+    if action == "policy" {
+        let typed = f.text("toml");
+        let result = match embargo_core::policy::Policy::from_toml(&typed) {
+            Ok(policy) => app.set_policy(&visitor.actor(), &slug, policy).await,
+            Err(e) => Err(e.rejection("toml").into()),
+        };
+        return match result {
+            Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
+            Err(e) => {
+                let p = problem(&e);
+                Ok(project_page(&app, &visitor, &slug, Some(&p), Some(&typed))
+                    .await?
+                    .into_response())
+            }
+        };
+    }
+    let result = if action == "policy-preset" {
+        match crate::app::input::policy_preset("preset", &f.text("preset")) {
+            Ok(policy) => app
+                .set_policy(&visitor.actor(), &slug, policy)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e.into()),
+        }
+    } else if action == "package" {
         let package = match (f.opt("ecosystem"), f.opt("package")) {
             (None, None) => None,
             (ecosystem, name) => Some(embargo_core::project::Package {
@@ -411,7 +495,34 @@ pub async fn change_project(
         Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}"))),
         Err(e) => {
             let p = problem(&e);
-            Ok(project_page(&app, &visitor, &slug, Some(&p))
+            Ok(project_page(&app, &visitor, &slug, Some(&p), None)
+                .await?
+                .into_response())
+        }
+    }
+}
+
+/// Holidays from an uploaded `.ics` file join the project's policy.
+pub async fn import_holidays(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    multipart: MultipartResult,
+) -> Result<Response, WebError> {
+    managed_project(&app, &visitor, &slug).await?;
+    let form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let result = match form.files.first() {
+        Some(file) => app
+            .import_holidays(&visitor.actor(), &slug, &file.bytes)
+            .await
+            .map(|_| ()),
+        None => Err(Rejection::invalid("ics", Rule::Required, "`ics`: choose an .ics file").into()),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
+        Err(e) => {
+            let p = problem(&e);
+            Ok(project_page(&app, &visitor, &slug, Some(&p), None)
                 .await?
                 .into_response())
         }

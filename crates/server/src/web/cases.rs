@@ -116,6 +116,7 @@ pub async fn project_cases(
     };
     let body = html! {
         h1 { (project.name) ": cases" }
+        p.muted { a href=(format!("/projects/{slug}/queue")) { "Queue by urgency" } " · " a href=(format!("/projects/{slug}/metrics")) { "Metrics" } }
         nav.filters {
             a href=(here) { "all" }
             @for s in Stage::ALL {

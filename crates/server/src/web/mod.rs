@@ -21,6 +21,7 @@ mod report;
 mod security_txt;
 pub mod session;
 mod track;
+mod transparency;
 mod view;
 
 use crate::app::App;
@@ -97,6 +98,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
         .route("/projects/{slug}/cases", get(cases::project_cases))
+        .route("/projects/{slug}/queue", get(transparency::queue))
+        .route("/projects/{slug}/metrics", get(transparency::metrics_page))
+        .route("/p/{slug}/SECURITY.md", get(transparency::security_md))
+        .route("/metrics", get(transparency::prometheus))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route(
@@ -111,6 +116,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/admin", get(admin::overview))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))
+        .route(
+            "/admin/projects/{slug}/holidays",
+            post(admin::import_holidays).layer(uploads),
+        )
         .route(
             "/admin/projects/{slug}/{action}",
             post(admin::change_project),

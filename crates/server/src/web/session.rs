@@ -49,7 +49,7 @@ pub struct Visitor {
     https: bool,
 }
 
-fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+pub(super) fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -257,5 +257,25 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
         c.current_url().await.unwrap().query().is_none(),
         "scored in place"
     );
+
+    // The queue (issue 8, item 5): while no zone is chosen the script offers the
+    // browser's; the page itself is drawn on the server.
+    c.goto(&t.url("/projects/connect/queue")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.queue"))
+        .await
+        .unwrap();
+    let browser_zone = c
+        .execute(
+            "return Intl.DateTimeFormat().resolvedOptions().timeZone",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let field = c.find(Locator::Css("input[name=tz]")).await.unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        browser_zone.as_str()
+    );
     c.close().await.unwrap();
 }

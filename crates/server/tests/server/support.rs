@@ -453,3 +453,42 @@ impl TestApp {
         }
     }
 }
+
+/// Passes the whole disclosure gate of a confirmed case (of a project with a `go`
+/// component) led by `coordinator`, with no
+/// time passing: the team's summary, CVSS recorded as not applicable, a CVE ID for the
+/// release notes, then [`release_ready`] (a plan with a mitigation, agreed, final notes).
+pub async fn pass_gate(t: &TestApp, id: &str, coordinator: &str, tracking: &str) {
+    let case = format!("/api/v1/cases/{id}");
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            "advisory",
+            serde_json::json!({
+                "summary": "A summary written by the team",
+                "affected": [{ "component": "go", "introduced": "0", "fixed": "1.17.0" }]
+            }),
+        ),
+        (
+            Method::PUT,
+            "cvss/not-applicable",
+            serde_json::json!({ "reason": "A hardening change." }),
+        ),
+        (
+            Method::POST,
+            "cve",
+            serde_json::json!({ "assigned": "CVE-2026-7777" }),
+        ),
+    ] {
+        let (s, v) = json_of(
+            t.req(method, &format!("{case}/{path}"), Some(coordinator))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(s.is_success(), "{path}: {s} {v}");
+    }
+    release_ready(t, id, coordinator, tracking).await;
+}

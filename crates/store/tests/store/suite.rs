@@ -500,6 +500,31 @@ pub async fn cases_are_scoped_by_viewer(b: &Backend) {
     );
 }
 
+/// Metrics read every case of one project, in receipt order, and nothing else: the
+/// clock facts as the folded case gives them, with its stage.
+pub async fn project_clock_facts_cover_the_project(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let c1 = report(s, &p, 1, vec![]).await;
+    let c2 = report(s, &p, 2, vec![]).await;
+    let c2 = act(s, &p, &c2, &team(&sam), Command::Acknowledge).await;
+    let facts = s.project_clock_facts(&p.slug).await.unwrap();
+    let got: Vec<_> = facts
+        .iter()
+        .map(|(id, stage, f)| (id.clone(), *stage, f.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (c1.id.clone(), c1.stage, c1.clock_facts()),
+            (c2.id.clone(), c2.stage, c2.clock_facts()),
+        ]
+    );
+    assert!(facts[1].2.acknowledged.is_some());
+    let other = embargo_core::ids::ProjectSlug::parse("vitess").unwrap();
+    assert!(s.project_clock_facts(&other).await.unwrap().is_empty());
+}
+
 pub async fn reporters_see_their_case_and_shared_events_only(b: &Backend) {
     let s = &*b.store;
     let (p, sam, _, _) = connect(s).await;

@@ -12,6 +12,13 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 
+  // The queue's "Times in" field: offer the browser's own time zone while the reader
+  // has not chosen one (the server marks the field); they still press "Show".
+  for (const field of document.querySelectorAll("input[data-browser-tz]")) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) field.value = zone;
+  }
+
   // Ask before irreversible actions.
   for (const button of document.querySelectorAll("button[data-confirm]")) {
     button.addEventListener("click", (event) => {

@@ -224,6 +224,24 @@ impl crate::CaseStore for Backing {
         })
     }
 
+    async fn project_clock_facts(
+        &self,
+        project: &ProjectSlug,
+    ) -> Result<Vec<(CaseId, Stage, embargo_core::clocks::ClockFacts)>> {
+        let rows =
+            sqlx::query("SELECT state FROM cases WHERE project = $1 ORDER BY received_at, id")
+                .bind(project.as_str())
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+                let facts = case.clock_facts();
+                Ok((case.id, case.stage, facts))
+            })
+            .collect()
+    }
+
     async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>> {
         let row = sqlx::query("SELECT id, state FROM cases WHERE tracking_token_hash = $1")
             .bind(&hash.0[..])
