@@ -2,6 +2,7 @@
 //! [`crate::decide::decide`], never applied directly.
 
 use crate::advisory::AdvisoryDetails;
+use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::event::{Assessment, Attachment, RejectReason};
 use crate::ids::{QuestionId, UserId};
 
@@ -75,6 +76,25 @@ pub enum Command {
         cvss_v4_0: Option<String>,
         effect: String,
     },
+    /// V2: clocks are suggestions; the coordinator moves one, saying why.
+    MoveClock {
+        clock: ClockName,
+        due: jiff::Timestamp,
+        reason: String,
+    },
+    /// C16, V7: slow a low-severity case down, naming the internal note (by its place
+    /// in the case's stream) that records the discussion and the decision.
+    SlowDown {
+        clocks: Vec<ClockName>,
+        change: SlowChange,
+        basis: LowSeverityBasis,
+        note: u64,
+    },
+    /// V2: follow another project's disclosure date.
+    SetUpstreamDate {
+        date: jiff::Timestamp,
+        source: String,
+    },
 }
 
 impl Command {
@@ -101,6 +121,9 @@ impl Command {
             Command::RequestCveId => "request a CVE ID for",
             Command::AssignCveId { .. } => "assign a CVE ID to",
             Command::Disclose => "disclose",
+            Command::MoveClock { .. } => "move a clock of",
+            Command::SlowDown { .. } => "slow down",
+            Command::SetUpstreamDate { .. } => "set the upstream disclosure date of",
         }
     }
 }

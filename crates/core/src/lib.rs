@@ -21,6 +21,7 @@ pub mod effect;
 pub mod event;
 pub mod ids;
 pub mod metrics;
+pub mod notification;
 pub mod policy;
 pub mod project;
 pub mod rejection;
@@ -35,4 +36,5 @@ pub use jiff::Timestamp;
 /// and the columns drawn from them). Bump it whenever a fold or a serialized shape
 /// changes: a store opened by code with another version rebuilds every projection from
 /// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy, `Case` its milestones.
-pub const PROJECTION_VERSION: u32 = 3;
+/// 4: `Case` keeps its clock log (moves, slow-downs, upstream dates, reminders sent).
+pub const PROJECTION_VERSION: u32 = 4;

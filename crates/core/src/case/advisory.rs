@@ -79,7 +79,13 @@ impl AdvisoryState {
             | Event::CvssProposed { .. }
             | Event::CvssSuggested { .. }
             | Event::CvssSet { .. }
-            | Event::Disclosed => {}
+            | Event::Disclosed
+            | Event::ClockReminder { .. }
+            | Event::ClockOverdue { .. }
+            | Event::ClockMoved { .. }
+            | Event::SlowedDown { .. }
+            | Event::UpstreamDateSet { .. }
+            | Event::ClocksRecomputed { .. } => {}
         }
     }
 }

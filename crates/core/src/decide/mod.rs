@@ -6,6 +6,7 @@
 //! notices) is a new module and a new arm in [`Decider::decide`].
 
 mod advisory;
+mod clocks;
 mod conversation;
 mod disclosure;
 mod intake;
@@ -69,9 +70,8 @@ impl Aggregate for Case {
         context: &CaseContext,
         actor: &Actor,
         command: &Command,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Event>, Rejection> {
-        // No case rule reads the time yet; the clocks area will.
         let standing =
             access::standing(actor, &context.project, self).ok_or(Rejection::NotFound)?;
         Decider {
@@ -80,6 +80,7 @@ impl Aggregate for Case {
             case: self,
             standing,
             command,
+            now,
         }
         .decide()
     }
@@ -117,6 +118,8 @@ struct Decider<'a> {
     case: &'a Case,
     standing: Standing,
     command: &'a Command,
+    /// When it is decided: the clocks area computes clocks as of now.
+    now: Timestamp,
 }
 
 impl Decider<'_> {
@@ -160,6 +163,18 @@ impl Decider<'_> {
                 note.as_deref(),
             )),
             Command::Disclose => one(disclosure::disclose(self)),
+            Command::MoveClock { clock, due, reason } => {
+                one(clocks::move_clock(self, *clock, *due, reason))
+            }
+            Command::SlowDown {
+                clocks: names,
+                change,
+                basis,
+                note,
+            } => one(clocks::slow_down(self, names, *change, *basis, *note)),
+            Command::SetUpstreamDate { date, source } => {
+                one(clocks::set_upstream_date(self, *date, source))
+            }
         }
     }
 

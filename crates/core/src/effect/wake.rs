@@ -1,5 +1,5 @@
 //! Timers: "look at this subject again at T" is an outbox row due at T, and the reason
-//! says what to look at. The policy engine's clock reminders become reasons here too.
+//! says what to look at. Clock reminders (`clocks`) and a policy change (`recompute-clocks`) are reasons too.
 
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
@@ -11,12 +11,19 @@ pub enum WakeReason {
     /// ID is still RESERVED: the CVE Program rejects IDs (a duplicate, one left unused
     /// at the end of its year), and a rejected ID must not be published.
     WatchCveId { id: String },
+    /// Record the case's reminders and escalations that fell due (C3, issue 8).
+    Clocks,
+    /// A project's policy changed at `policy_version`: say so on each open case,
+    /// whose clocks and timers follow the new policy from then on.
+    RecomputeClocks { policy_version: u64 },
 }
 
 impl WakeReason {
     pub fn as_str(&self) -> &'static str {
         match self {
             WakeReason::WatchCveId { .. } => "watch-cve-id",
+            WakeReason::Clocks => "clocks",
+            WakeReason::RecomputeClocks { .. } => "recompute-clocks",
         }
     }
 }
