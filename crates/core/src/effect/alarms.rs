@@ -7,8 +7,6 @@
 use super::{Effect, Planned, WakeReason};
 use crate::case::Case;
 use crate::clocks::{self, Reminder, ReminderKind};
-#[cfg(test)]
-use crate::event::Event;
 use crate::policy::Policy;
 use jiff::Timestamp;
 
@@ -55,6 +53,7 @@ mod tests {
     use crate::clocks::ClockName;
     use crate::decide::fixtures::*;
     use crate::effect::{SystemCommand, decide_system};
+    use crate::event::Event;
 
     fn check(case: &mut Case, now: Timestamp) -> Vec<Event> {
         match decide_system(case, &Policy::connect(), SystemCommand::CheckClocks, now) {

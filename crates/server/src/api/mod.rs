@@ -6,6 +6,7 @@ mod accounts;
 mod caller;
 mod cases;
 mod error;
+mod notifications;
 mod projects;
 mod scoring;
 pub mod wire;
@@ -36,6 +37,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         cases::set_preliminary_decision, cases::set_final_decision, cases::mark_public,
         cases::add_attachments, cases::download_attachment, cases::propose_cvss, cases::set_cvss,
         cases::set_advisory, cases::cve, cases::disclose,
+        cases::move_clock, cases::slow_down, cases::set_upstream,
+        notifications::list_notifications, notifications::mark_read, notifications::mark_all_read,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
@@ -139,6 +142,12 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route("/cases/{id}/advisory", put(cases::set_advisory))
         .route("/cases/{id}/cve", post(cases::cve))
         .route("/cases/{id}/disclose", post(cases::disclose))
+        .route("/cases/{id}/clocks/{name}/move", post(cases::move_clock))
+        .route("/cases/{id}/slow-down", post(cases::slow_down))
+        .route("/cases/{id}/upstream", put(cases::set_upstream))
+        .route("/notifications", get(notifications::list_notifications))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/cvss/score", get(scoring::score))
         .route("/cvss/metrics", get(scoring::metrics))
         .route("/me", get(accounts::me))

@@ -8,6 +8,7 @@ mod documents;
 mod error;
 pub mod input;
 mod limits;
+mod notifications;
 mod paging;
 mod projects;
 mod run;
@@ -20,6 +21,7 @@ pub use documents::{Format, Imported};
 pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 

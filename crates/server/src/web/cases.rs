@@ -435,6 +435,7 @@ async fn render(
     let case = access.case();
     let links = Links {
         attachment_base: format!("/cases/{}/attachments", case.id),
+        decision_notes: case.clock_log.decision_notes.clone(),
     };
     let all: Vec<_> = case
         .attachments

@@ -14,6 +14,7 @@ mod auth;
 mod calculator;
 mod cases;
 mod csaf;
+mod notifications;
 mod page;
 mod report;
 mod security_txt;
@@ -80,6 +81,9 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/settings/tokens/{id}/revoke", post(auth::revoke_token))
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))

@@ -40,6 +40,8 @@ async fn render(
     let case = access.case();
     let links = Links {
         attachment_base: format!("/track/{token}/attachments"),
+        // Notes are the team's; the reporter never sees one.
+        decision_notes: Default::default(),
     };
     let shared: Vec<_> = case
         .attachments
