@@ -15,6 +15,7 @@ mod server {
     mod openapi;
     mod permissions;
     mod policy;
+    mod reminders;
     mod scoring;
     mod spans;
     mod web;

@@ -16,7 +16,13 @@ use jiff::Timestamp;
 fn pending(case: &Case, policy: &Policy, now: Timestamp) -> Vec<Reminder> {
     case.clocks(policy, now)
         .iter()
-        .flat_map(|c| clocks::reminders(policy, c))
+        .flat_map(|c| {
+            clocks::reminders(policy, c)
+                .into_iter()
+                // A reminder that falls the moment its clock starts (the clock is
+                // shorter than the reminder's lead) says nothing the start did not.
+                .filter(move |r| r.kind == ReminderKind::Escalation || r.at > c.start)
+        })
         .filter(|r| !case.clock_log.fired.contains(&r.key()))
         .filter(|r| match r.kind {
             ReminderKind::Reminder => r.due > now,

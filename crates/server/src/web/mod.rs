@@ -13,6 +13,7 @@ mod assets;
 mod auth;
 mod calculator;
 mod cases;
+mod clocks;
 mod csaf;
 mod notifications;
 mod page;
@@ -87,6 +88,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route("/cases/{id}/clocks/{action}", post(clocks::act))
         .route(
             "/cases/{id}/attachments",
             post(cases::attach).layer(uploads),

@@ -68,6 +68,9 @@ async fn render(
                 }
             }
         }
+        // The clocks that concern the reporter (acknowledge and disclosure target in
+        // the connect preset): the policy says which.
+        section.clocks { (super::cases::clocks(access, app.now())) }
         (view::report(case))
         (view::attachments(&shared, &links))
         h2 { "Conversation" }

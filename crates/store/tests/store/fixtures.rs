@@ -93,6 +93,14 @@ pub async fn project_change(store: &dyn Store, p: Option<Project>, cmd: ProjectC
     next
 }
 
+/// Connect's policy with no reminder and no escalation: no clock timers.
+pub fn quiet_policy() -> embargo_core::policy::Policy {
+    let mut p = embargo_core::policy::Policy::connect();
+    p.reminders.clear();
+    p.escalation = None;
+    p
+}
+
 /// Connect with Sam (security team, id 2), Mia and Max (maintainers, 3 and 4).
 pub async fn connect(store: &dyn Store) -> (Project, User, User, User) {
     let sam = create_user(store, 2, "sam@example.org").await;
@@ -106,7 +114,9 @@ pub async fn connect(store: &dyn Store) -> (Project, User, User, User) {
             name: "Connect".into(),
             guidance: None,
             components: vec!["go".into(), "swift".into()],
-            policy: None,
+            // The connect preset without reminders: these tests count the outbox's
+            // jobs, and clock timers (tested in the server's `reminders`) would join.
+            policy: Some(quiet_policy()),
         }),
     )
     .await;

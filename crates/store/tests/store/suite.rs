@@ -307,7 +307,7 @@ pub async fn password_tokens_work_once_for_their_user(b: &Backend) {
 pub async fn projects_keep_members_and_refuse_stale_writes(b: &Backend) {
     let s = &*b.store;
     let (p, sam, mia, _) = connect(s).await;
-    assert_eq!(p.version, 4);
+    assert_eq!(p.version, 5);
     let loaded = s.project(&p.slug).await.unwrap().unwrap();
     assert_eq!(loaded, p);
     assert_eq!(loaded.role_of(sam.id), Some(Role::SecurityTeam));
@@ -723,7 +723,8 @@ pub async fn every_stream_is_hash_chained(b: &Backend) {
     assert_eq!(s.verify_stream(&stream::case(&c.id)).await.unwrap(), Ok(3));
     assert_eq!(
         s.verify_stream(&stream::project(&p.slug)).await.unwrap(),
-        Ok(4)
+        // Created, its policy, three members.
+        Ok(5)
     );
     assert_eq!(s.verify_stream(stream::ACCOUNTS).await.unwrap(), Ok(3));
     let access = s
