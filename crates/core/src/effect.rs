@@ -307,8 +307,6 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
 /// cases (issue 8). Announcements to a project's channels (issue 14) will start here.
 pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
     match &e.event {
-        // A project created with its policy has no cases to recompute yet.
-        ProjectEvent::PolicySet { .. } if e.at == project.created_at => Vec::new(),
         ProjectEvent::PolicySet { .. } => vec![Planned::now(
             Effect::Wake {
                 reason: WakeReason::RecomputeClocks {
