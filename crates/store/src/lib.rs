@@ -298,8 +298,12 @@ pub trait NotificationStore: Send + Sync {
         id: i64,
     ) -> Result<Option<(NotificationRecord, CaseAccess)>>;
     /// Marks these of `user`'s notifications read; how many were unread.
-    async fn mark_notifications_read(&self, user: UserId, ids: &[i64], now: Timestamp)
-    -> Result<u64>;
+    async fn mark_notifications_read(
+        &self,
+        user: UserId,
+        ids: &[i64],
+        now: Timestamp,
+    ) -> Result<u64>;
 }
 
 /// Checks of the hash chains.

@@ -62,10 +62,7 @@ pub async fn mark_read(
 #[utoipa::path(post, path = "/notifications/read", tag = "notifications",
     responses((status = 200, body = MarkedRead), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
-pub async fn mark_all_read(
-    State(app): State<App>,
-    caller: Caller,
-) -> ApiResult<Json<MarkedRead>> {
+pub async fn mark_all_read(State(app): State<App>, caller: Caller) -> ApiResult<Json<MarkedRead>> {
     let marked = app.mark_all_notifications_read(&caller.actor).await?;
     Ok(Json(MarkedRead { marked }))
 }

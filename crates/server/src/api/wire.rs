@@ -714,7 +714,8 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             "retry_at": f.retry_at,
             "gave_up": f.gave_up(),
         }),
-        Event::ClockReminder { clock, due, to, .. } | Event::ClockOverdue { clock, due, to, .. } => {
+        Event::ClockReminder { clock, due, to, .. }
+        | Event::ClockOverdue { clock, due, to, .. } => {
             json!({
                 "clock": clock.as_str(),
                 "due_at": due,

@@ -616,9 +616,16 @@ async fn run(
             }
             // Fresh state: the refusal may come from someone else's change.
             let access = app.case(&visitor.actor(), id).await?;
-            Ok(render(app, visitor, &access, &HashMap::new(), &HashMap::new(), Some(&p))
-                .await?
-                .into_response())
+            Ok(render(
+                app,
+                visitor,
+                &access,
+                &HashMap::new(),
+                &HashMap::new(),
+                Some(&p),
+            )
+            .await?
+            .into_response())
         }
     }
 }

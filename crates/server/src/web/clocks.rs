@@ -173,9 +173,11 @@ pub async fn act(
                 return Err(e.into());
             }
             let view = app.case(&visitor.actor(), &id).await?;
-            Ok(render(&app, &visitor, &view, &HashMap::new(), &f.0, Some(&p))
-                .await?
-                .into_response())
+            Ok(
+                render(&app, &visitor, &view, &HashMap::new(), &f.0, Some(&p))
+                    .await?
+                    .into_response(),
+            )
         }
     }
 }

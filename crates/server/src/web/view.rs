@@ -241,7 +241,10 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
             ") was due " (when(*due)) "; escalated to the security team " span.badge { "internal" }
         },
         Event::ClockMoved {
-            clock, due, reason, shared,
+            clock,
+            due,
+            reason,
+            shared,
         } => html! {
             p.label {
                 "moved the " strong { (clock.as_str()) } " clock to " (when(*due))
@@ -250,7 +253,10 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
             div.body { "Reason: " q { (reason) } }
         },
         Event::SlowedDown {
-            clocks, change, note, ..
+            clocks,
+            change,
+            note,
+            ..
         } => html! {
             "slowed the case down (low severity, C16): "
             (clocks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))

@@ -131,13 +131,21 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     run_due(&t.app).await.unwrap();
-    assert!(events_of(t, &id, &d.sam.token, "clock_reminder").await.is_empty());
+    assert!(
+        events_of(t, &id, &d.sam.token, "clock_reminder")
+            .await
+            .is_empty()
+    );
 
     // A moment before the reminder: nothing; at it: one reminder, for Cody.
     advance_to(t, REMINDER);
     t.clock.advance(SignedDuration::from_micros(-1));
     run_due(&t.app).await.unwrap();
-    assert!(events_of(t, &id, &d.sam.token, "clock_reminder").await.is_empty());
+    assert!(
+        events_of(t, &id, &d.sam.token, "clock_reminder")
+            .await
+            .is_empty()
+    );
     t.clock.advance(SignedDuration::from_micros(1));
     assert!(run_due(&t.app).await.unwrap() >= 1);
     let reminded = events_of(t, &id, &d.sam.token, "clock_reminder").await;
@@ -146,7 +154,11 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
     assert_eq!(reminded[0]["data"]["due_at"], DUE);
     assert_eq!(reminded[0]["actor"]["kind"], "system");
     // The reporter does not see the team's reminders.
-    assert!(events_of(t, &id, &tracking, "clock_reminder").await.is_empty());
+    assert!(
+        events_of(t, &id, &tracking, "clock_reminder")
+            .await
+            .is_empty()
+    );
     let n = notifications(t, &d.cody.token).await;
     assert_eq!(
         items(&n),
@@ -157,14 +169,23 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
     assert_eq!(n["items"][0]["case_title"], "acknowledge me");
     // Sam is not named by the reminder rule; Otto and Olga do not see the case.
     for p in [&d.sam, &d.otto, &d.olga] {
-        assert!(items(&notifications(t, &p.token).await).is_empty(), "{}", p.email);
+        assert!(
+            items(&notifications(t, &p.token).await).is_empty(),
+            "{}",
+            p.email
+        );
     }
 
     // Again: nothing more. A second instance (a restart) finds nothing either.
     assert_eq!(run_due(&t.app).await.unwrap(), 0);
     let other = t.second_instance().await;
     assert_eq!(run_due(&other).await.unwrap(), 0);
-    assert_eq!(events_of(t, &id, &d.sam.token, "clock_reminder").await.len(), 1);
+    assert_eq!(
+        events_of(t, &id, &d.sam.token, "clock_reminder")
+            .await
+            .len(),
+        1
+    );
 
     // Past due: the escalation, to the whole security team (Sam and Ada), once.
     advance_to(t, DUE);
@@ -185,9 +206,11 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
             p.email
         );
     }
-    assert!(!items(&notifications(t, &d.cody.token).await)
-        .iter()
-        .any(|(k, _, _)| k == "clock_overdue"));
+    assert!(
+        !items(&notifications(t, &d.cody.token).await)
+            .iter()
+            .any(|(k, _, _)| k == "clock_overdue")
+    );
     // The case acknowledged in time was reminded of nothing overdue for C3.
     assert!(
         !events_of(t, &calm, &d.sam.token, "clock_overdue")
@@ -207,15 +230,26 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
         .as_i64()
         .unwrap();
     let (s, _) = t
-        .post(&format!("/api/v1/notifications/{mine}/read"), Some(&d.sam.token), json!({}))
+        .post(
+            &format!("/api/v1/notifications/{mine}/read"),
+            Some(&d.sam.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, v) = t
-        .post(&format!("/api/v1/notifications/{mine}/read"), Some(&d.cody.token), json!({}))
+        .post(
+            &format!("/api/v1/notifications/{mine}/read"),
+            Some(&d.cody.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let n = notifications(t, &d.cody.token).await;
-    assert_eq!((n["unread"].as_u64(), n["items"][0]["read"].as_bool()), (Some(0), Some(true)));
+    assert_eq!(
+        (n["unread"].as_u64(), n["items"][0]["read"].as_bool()),
+        (Some(0), Some(true))
+    );
     let (s, v) = t
         .post("/api/v1/notifications/read", Some(&d.sam.token), json!({}))
         .await;
@@ -230,11 +264,13 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // Cody hands the case to Sam and leaves it: his notifications no longer show it.
-    for (path, body) in [
-        ("hand-over", json!({ "user_id": d.sam.id })),
-    ] {
+    for (path, body) in [("hand-over", json!({ "user_id": d.sam.id }))] {
         let (s, v) = t
-            .post(&format!("/api/v1/cases/{id}/{path}"), Some(&d.cody.token), body)
+            .post(
+                &format!("/api/v1/cases/{id}/{path}"),
+                Some(&d.cody.token),
+                body,
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
@@ -251,7 +287,11 @@ async fn c3_reminder_then_escalation_exactly_once(db: Db) {
     let n = items(&notifications(t, &d.cody.token).await);
     assert!(n.iter().all(|(_, _, case)| *case != id), "{n:?}");
     let (s, _) = t
-        .post(&format!("/api/v1/notifications/{mine}/read"), Some(&d.cody.token), json!({}))
+        .post(
+            &format!("/api/v1/notifications/{mine}/read"),
+            Some(&d.cody.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
@@ -362,19 +402,41 @@ async fn v2_moving_a_clock_and_c16_slowing_down(db: Db) {
         assert!(s.is_success(), "{s} {v}");
         v
     };
-    ok(t.post(&format!("{case}/acknowledge"), Some(&d.cody.token), json!({})).await);
-    ok(t.post(&format!("{case}/decision"), Some(&d.cody.token), json!({ "outcome": "confirmed" })).await);
+    ok(t.post(
+        &format!("{case}/acknowledge"),
+        Some(&d.cody.token),
+        json!({}),
+    )
+    .await);
+    ok(t.post(
+        &format!("{case}/decision"),
+        Some(&d.cody.token),
+        json!({ "outcome": "confirmed" }),
+    )
+    .await);
     let set_cvss = |vector: &'static str| {
         t.req(Method::PUT, &format!("{case}/cvss"), Some(&d.cody.token))
             .json(&json!({ "cvss_v3_1": vector, "effect": "impact" }))
             .send()
     };
-    assert!(set_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").await.unwrap().status().is_success());
+    assert!(
+        set_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let note = ok(t
-        .post(&format!("{case}/notes"), Some(&d.cody.token), json!({ "body": "Call with Sam: slow down." }))
+        .post(
+            &format!("{case}/notes"),
+            Some(&d.cody.token),
+            json!({ "body": "Call with Sam: slow down." }),
+        )
         .await);
     let _ = note;
-    let (_, ev) = t.get(&format!("{case}/events?limit=200"), Some(&d.sam.token)).await;
+    let (_, ev) = t
+        .get(&format!("{case}/events?limit=200"), Some(&d.sam.token))
+        .await;
     let note_seq = ev["items"]
         .as_array()
         .unwrap()
@@ -387,23 +449,45 @@ async fn v2_moving_a_clock_and_c16_slowing_down(db: Db) {
     t.clock.advance(SignedDuration::from_mins(1));
     let slow = |note_seq: u64| json!({ "clocks": ["disclosure-target"], "duration": "90 days", "note_seq": note_seq });
     let (s, v) = t
-        .post(&format!("{case}/slow-down"), Some(&d.cody.token), slow(note_seq))
+        .post(
+            &format!("{case}/slow-down"),
+            Some(&d.cody.token),
+            slow(note_seq),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "basis");
-    assert!(set_cvss("CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N").await.unwrap().status().is_success());
+    assert!(
+        set_cvss("CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N")
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let (s, v) = t
-        .post(&format!("{case}/slow-down"), Some(&d.cody.token), json!({ "clocks": ["disclosure-target"], "duration": "90 days" }))
+        .post(
+            &format!("{case}/slow-down"),
+            Some(&d.cody.token),
+            json!({ "clocks": ["disclosure-target"], "duration": "90 days" }),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "note_seq");
     let (s, v) = t
-        .post(&format!("{case}/slow-down"), Some(&d.cody.token), slow(note_seq - 1))
+        .post(
+            &format!("{case}/slow-down"),
+            Some(&d.cody.token),
+            slow(note_seq - 1),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "note_seq");
     let (s, v) = t
-        .post(&format!("{case}/slow-down"), Some(&d.cody.token), slow(note_seq))
+        .post(
+            &format!("{case}/slow-down"),
+            Some(&d.cody.token),
+            slow(note_seq),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let disclosure = v["clocks"]
@@ -414,11 +498,16 @@ async fn v2_moving_a_clock_and_c16_slowing_down(db: Db) {
         .cloned()
         .unwrap();
     assert!(
-        disclosure["basis"].as_str().unwrap().starts_with("90 days (slowed down: low severity"),
+        disclosure["basis"]
+            .as_str()
+            .unwrap()
+            .starts_with("90 days (slowed down: low severity"),
         "{disclosure}"
     );
     // The timeline shows the note as the decision.
-    let (_, ev) = t.get(&format!("{case}/events?limit=200"), Some(&d.sam.token)).await;
+    let (_, ev) = t
+        .get(&format!("{case}/events?limit=200"), Some(&d.sam.token))
+        .await;
     let marked = ev["items"]
         .as_array()
         .unwrap()
@@ -430,7 +519,11 @@ async fn v2_moving_a_clock_and_c16_slowing_down(db: Db) {
 
     // Upstream (V2): another project's date moves the disclosure clock.
     let res = t
-        .req(Method::PUT, &format!("{case}/upstream"), Some(&d.cody.token))
+        .req(
+            Method::PUT,
+            &format!("{case}/upstream"),
+            Some(&d.cody.token),
+        )
         .json(&json!({ "date": "2026-12-15T16:00:00Z", "source": "Go security release" }))
         .send()
         .await
@@ -465,8 +558,13 @@ async fn c7_public_and_high_makes_clocks_asap_and_escalates_then() {
     let t = &d.t;
     let (id, _) = case_for_cody(&d, "public").await;
     let case = format!("/api/v1/cases/{id}");
-    for (path, body) in [("acknowledge", json!({})), ("decision", json!({ "outcome": "confirmed" }))] {
-        let (s, v) = t.post(&format!("{case}/{path}"), Some(&d.cody.token), body).await;
+    for (path, body) in [
+        ("acknowledge", json!({})),
+        ("decision", json!({ "outcome": "confirmed" })),
+    ] {
+        let (s, v) = t
+            .post(&format!("{case}/{path}"), Some(&d.cody.token), body)
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     let res = t
@@ -476,18 +574,29 @@ async fn c7_public_and_high_makes_clocks_asap_and_escalates_then() {
         .await
         .unwrap();
     assert!(res.status().is_success());
-    let (s, v) = t.post(&format!("{case}/public"), Some(&d.cody.token), json!({})).await;
+    let (s, v) = t
+        .post(&format!("{case}/public"), Some(&d.cody.token), json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     for c in v["clocks"].as_array().unwrap() {
         if c["state"] == "running" {
             assert_eq!(c["due_at"], "2026-09-22T14:13:20Z", "{c}");
-            assert!(c["basis"].as_str().unwrap().starts_with("as soon as possible"), "{c}");
+            assert!(
+                c["basis"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("as soon as possible"),
+                "{c}"
+            );
         }
     }
     t.clock.advance(SignedDuration::from_hours(24));
     run_due(&t.app).await.unwrap();
     let overdue = events_of(t, &id, &d.sam.token, "clock_overdue").await;
-    let clocks: Vec<&str> = overdue.iter().map(|e| e["data"]["clock"].as_str().unwrap()).collect();
+    let clocks: Vec<&str> = overdue
+        .iter()
+        .map(|e| e["data"]["clock"].as_str().unwrap())
+        .collect();
     // Acknowledged (met) before: only the disclosure target was left to run.
     assert_eq!(clocks, ["disclosure-target"], "{overdue:?}");
 }
@@ -500,7 +609,11 @@ async fn policy_change_recomputes_open_cases(db: Db) {
     let (open, _) = case_for_cody(&d, "open").await;
     let (rejected, _) = case_for_cody(&d, "rejected").await;
     let (s, v) = t
-        .post(&format!("/api/v1/cases/{rejected}/acknowledge"), Some(&d.cody.token), json!({}))
+        .post(
+            &format!("/api/v1/cases/{rejected}/acknowledge"),
+            Some(&d.cody.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = t
@@ -528,7 +641,11 @@ to = ["coordinator", "collaborators"]
 to = ["security-team"]
 "#;
     let res = t
-        .req(Method::PUT, "/api/v1/projects/connect/policy", Some(&d.ada.token))
+        .req(
+            Method::PUT,
+            "/api/v1/projects/connect/policy",
+            Some(&d.ada.token),
+        )
         .json(&json!({ "toml": toml }))
         .send()
         .await
@@ -538,18 +655,39 @@ to = ["security-team"]
     assert!(run_due(&t.app).await.unwrap() >= 1);
     let said = events_of(t, &open, &d.sam.token, "clocks_recomputed").await;
     assert_eq!(said.len(), 1, "{said:?}");
-    assert!(events_of(t, &rejected, &d.sam.token, "clocks_recomputed").await.is_empty());
+    assert!(
+        events_of(t, &rejected, &d.sam.token, "clocks_recomputed")
+            .await
+            .is_empty()
+    );
     // Friday the 25th is a holiday now: acknowledge is due a working day later, and
     // the reminder moved with it (nothing on the old Monday midnight).
-    let (_, c) = t.get(&format!("/api/v1/cases/{open}"), Some(&d.sam.token)).await;
-    let ack = c["clocks"].as_array().unwrap().iter().find(|c| c["name"] == "acknowledge").cloned().unwrap();
+    let (_, c) = t
+        .get(&format!("/api/v1/cases/{open}"), Some(&d.sam.token))
+        .await;
+    let ack = c["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "acknowledge")
+        .cloned()
+        .unwrap();
     assert_eq!(ack["due_at"], "2026-09-30T00:00:00Z", "{ack}");
     advance_to(t, REMINDER);
     run_due(&t.app).await.unwrap();
-    assert!(events_of(t, &open, &d.sam.token, "clock_reminder").await.is_empty());
+    assert!(
+        events_of(t, &open, &d.sam.token, "clock_reminder")
+            .await
+            .is_empty()
+    );
     advance_to(t, "2026-09-29T00:00:00Z");
     run_due(&t.app).await.unwrap();
-    assert_eq!(events_of(t, &open, &d.sam.token, "clock_reminder").await.len(), 1);
+    assert_eq!(
+        events_of(t, &open, &d.sam.token, "clock_reminder")
+            .await
+            .len(),
+        1
+    );
     // Running the recompute again changes nothing.
     assert_eq!(run_due(&t.app).await.unwrap(), 0);
 }
@@ -577,11 +715,20 @@ async fn the_notifications_page_and_the_badge() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("page me"), "{}", page.html);
     assert!(page.html.contains(&format!("/cases/{id}#event-")));
-    assert!(page.html.contains("class=\"badge\""), "the header shows the unread count");
-    let marked = web.submit("/notifications", "/notifications/read", &[]).await;
+    assert!(
+        page.html.contains("class=\"badge\""),
+        "the header shows the unread count"
+    );
+    let marked = web
+        .submit("/notifications", "/notifications/read", &[])
+        .await;
     assert_eq!(marked.status, StatusCode::SEE_OTHER);
     let page = web.get("/notifications").await;
-    assert!(!page.html.contains("title=\"unread notifications\""), "{}", page.html);
+    assert!(
+        !page.html.contains("title=\"unread notifications\""),
+        "{}",
+        page.html
+    );
     // Cody's case page offers the coordinator's clock forms.
     let case = web.get(&format!("/cases/{id}")).await;
     assert!(case.html.contains("Move a clock"), "{}", case.html);

@@ -288,9 +288,7 @@ impl crate::OutboxStore for Backing {
         let Subject::Project(slug) = &job.subject else {
             return Ok(Vec::new());
         };
-        let mut q = super::listing::Builder::new(
-            "SELECT c.state FROM cases c WHERE c.project = ",
-        );
+        let mut q = super::listing::Builder::new("SELECT c.state FROM cases c WHERE c.project = ");
         q.push_bind(slug.as_str().to_owned());
         let open: Vec<_> = embargo_core::case::Stage::ALL
             .into_iter()
