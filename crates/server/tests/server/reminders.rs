@@ -707,7 +707,7 @@ async fn policy_change_recomputes_open_cases_on_postgres() {
 async fn the_notifications_page_and_the_badge() {
     let d = desk(Db::Sqlite).await;
     let t = &d.t;
-    let (id, _) = case_for_cody(&d, "page me").await;
+    let (id, tracking) = case_for_cody(&d, "page me").await;
     advance_to(t, REMINDER);
     run_due(&t.app).await.unwrap();
     let web = t.signed_in("cody@example.org").await;
@@ -729,7 +729,57 @@ async fn the_notifications_page_and_the_badge() {
         "{}",
         page.html
     );
-    // Cody's case page offers the coordinator's clock forms.
-    let case = web.get(&format!("/cases/{id}")).await;
+    // Cody's case page offers the coordinator's clock forms; a move without a reason
+    // comes back with the error beside its field and what was typed kept.
+    let page = format!("/cases/{id}");
+    let case = web.get(&page).await;
     assert!(case.html.contains("Move a clock"), "{}", case.html);
+    let refused = web
+        .submit(
+            &page,
+            &format!("/cases/{id}/clocks/move"),
+            &[
+                ("clock", "disclosure-target"),
+                ("due_at", "2026-11-30T12:00"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("class=\"field-error\""),
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("value=\"2026-11-30T12:00\""),
+        "typed kept"
+    );
+    let moved = web
+        .submit(
+            &page,
+            &format!("/cases/{id}/clocks/move"),
+            &[
+                ("clock", "disclosure-target"),
+                ("due_at", "2026-11-30T12:00"),
+                ("reason", "agreed"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    // The reporter's tracking page shows the clocks that concern them, moved.
+    let reporter = WebClient::new(t);
+    let track = reporter.get(&format!("/track/{tracking}")).await;
+    assert_eq!(track.status, StatusCode::OK);
+    assert!(
+        track.html.contains("data-clock=\"disclosure-target\""),
+        "{}",
+        track.html
+    );
+    assert!(track.html.contains("data-clock=\"acknowledge\""));
+    assert!(!track.html.contains("data-clock=\"collaborators-added\""));
+    assert!(track.html.contains("moved by the coordinator: agreed"));
+    // Nobody else's notifications page shows Cody's; anonymous visitors sign in first.
+    let anonymous = WebClient::new(t).get("/notifications").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }
