@@ -23,3 +23,30 @@ pub struct ClockLog {
     /// The project version whose policy the clocks were last recomputed for.
     pub recomputed_for: Option<u64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::event::{Event, Recorded};
+
+    /// The clock events as they are stored: events are never rewritten, so this
+    /// format must keep loading.
+    const LOG: &str = r#"{"at":"2026-09-28T00:00:00Z","actor":{"kind":"system"},"event":{"type":"clock_reminder","clock":"acknowledge","due":"2026-09-29T00:00:00Z","key":"acknowledge/reminder-0/2026-09-29T00:00:00Z","to":["coordinator","collaborators"]}}
+{"at":"2026-09-29T00:00:00Z","actor":{"kind":"system"},"event":{"type":"clock_overdue","clock":"acknowledge","due":"2026-09-29T00:00:00Z","key":"acknowledge/escalation-0/2026-09-29T00:00:00Z","to":["security-team"]}}
+{"at":"2026-09-29T01:00:00Z","actor":{"kind":"user","id":2,"name":"Sam"},"event":{"type":"clock_moved","clock":"disclosure-target","due":"2026-11-30T12:00:00Z","reason":"agreed with the reporter","shared":true}}
+{"at":"2026-09-29T02:00:00Z","actor":{"kind":"user","id":2,"name":"Sam"},"event":{"type":"slowed_down","clocks":["disclosure-target"],"change":{"duration":"60 days"},"basis":"cvss","note":7}}
+{"at":"2026-09-29T03:00:00Z","actor":{"kind":"user","id":2,"name":"Sam"},"event":{"type":"upstream_date_set","date":"2026-12-15T16:00:00Z","source":"Go security release"}}
+{"at":"2026-09-29T04:00:00Z","actor":{"kind":"system"},"event":{"type":"clocks_recomputed","policy_version":7}}"#;
+
+    #[test]
+    fn the_clock_events_keep_their_stored_format() {
+        let again: Vec<String> = LOG
+            .lines()
+            .map(|l| {
+                let e: Recorded<Event> =
+                    serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                serde_json::to_string(&e).unwrap()
+            })
+            .collect();
+        assert_eq!(again.join("\n"), LOG);
+    }
+}
