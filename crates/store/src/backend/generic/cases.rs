@@ -108,7 +108,7 @@ impl Backing {
     }
 
     /// The case if `actor` may see it.
-    pub(super) async fn access_to(&self, case: Case, actor: &Actor) -> Result<Option<CaseAccess>> {
+    async fn access_to(&self, case: Case, actor: &Actor) -> Result<Option<CaseAccess>> {
         let Some(project) = self.load_project(case.project.as_str()).await? else {
             return Err(corrupt("case", format!("{} has no project", case.id)));
         };

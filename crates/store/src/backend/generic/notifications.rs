@@ -8,6 +8,7 @@ use super::support::{DbRow, Tx, corrupt, from_json};
 use crate::backend::{micros, timestamp};
 use crate::{CaseAccess, NotificationFilter, NotificationRecord, Page, PageRequest, Result};
 use embargo_core::Timestamp;
+use embargo_core::access;
 use embargo_core::actor::{Actor, User};
 use embargo_core::case::Case;
 use embargo_core::clocks::{ClockName, ReminderKind};
@@ -16,6 +17,7 @@ use embargo_core::ids::{CaseId, UserId};
 use embargo_core::notification;
 use embargo_core::project::Project;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// Writes the notifications `events` (the last ones of `case`) call for.
 pub(super) async fn notify(
@@ -78,16 +80,29 @@ const COLUMNS: &str = "n.id AS nid, n.case_id, n.seq, n.kind, n.clock, n.due_at,
                        n.read_at, c.state";
 
 impl Backing {
-    /// The notification with the case as `user` may see it now; `None` if they may not.
+    /// The notification with the case as `user` may see it now; `None` if they may
+    /// not. `projects` keeps the projects a page's rows share.
     async fn visible(
         &self,
         r: &DbRow,
         user: &User,
+        projects: &mut HashMap<String, Project>,
     ) -> Result<Option<(NotificationRecord, CaseAccess)>> {
         let rec = record(r)?;
         let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
-        let access = self.access_to(case, &Actor::User(user.clone())).await?;
-        Ok(access.map(|a| (rec, a)))
+        let slug = case.project.as_str().to_owned();
+        if !projects.contains_key(&slug) {
+            let project = self
+                .load_project(&slug)
+                .await?
+                .ok_or_else(|| corrupt("case", format!("{} has no project", case.id)))?;
+            projects.insert(slug.clone(), project);
+        }
+        let project = &projects[&slug];
+        // The one visibility rule lives in core.
+        let actor = Actor::User(user.clone());
+        Ok(access::standing(&actor, project, &case)
+            .map(|s| (rec, CaseAccess::new(case, project.clone(), s))))
     }
 }
 
@@ -117,8 +132,9 @@ impl crate::NotificationStore for Backing {
         limit(&mut q, page_request);
         let rows = q.build().fetch_all(&self.reader).await?;
         let mut visible = Vec::with_capacity(rows.len());
+        let mut projects = HashMap::new();
         for r in &rows {
-            visible.push(self.visible(r, user).await?);
+            visible.push(self.visible(r, user, &mut projects).await?);
         }
         let mut it = visible.into_iter();
         page(rows, page_request, |_| Ok(it.next().flatten()))
@@ -138,7 +154,7 @@ impl crate::NotificationStore for Backing {
         .fetch_optional(&self.reader)
         .await?;
         match row {
-            Some(r) => self.visible(&r, user).await,
+            Some(r) => self.visible(&r, user, &mut HashMap::new()).await,
             None => Ok(None),
         }
     }
