@@ -2,6 +2,7 @@
 //! [`crate::decide::decide`], never applied directly.
 
 use crate::advisory::AdvisoryDetails;
+use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::event::{Assessment, Attachment, RejectReason};
 use crate::ids::{AttachmentId, FixId, QuestionId, UserId};
 use crate::rejection::Invalid;
@@ -143,6 +144,25 @@ pub enum Command {
     UnscheduleDisclosure,
     /// C19.
     PublishPostMortem(PostMortemText),
+    /// V2: clocks are suggestions; the coordinator moves one, saying why.
+    MoveClock {
+        clock: ClockName,
+        due: jiff::Timestamp,
+        reason: String,
+    },
+    /// C16, V7: slow a low-severity case down, naming the internal note (by its place
+    /// in the case's stream) that records the discussion and the decision.
+    SlowDown {
+        clocks: Vec<ClockName>,
+        change: SlowChange,
+        basis: LowSeverityBasis,
+        note: u64,
+    },
+    /// V2: follow another project's disclosure date.
+    SetUpstreamDate {
+        date: jiff::Timestamp,
+        source: String,
+    },
 }
 
 /// Where a fix moves after its approvals.
@@ -192,6 +212,9 @@ impl Command {
             Command::ScheduleDisclosure => "schedule the disclosure of",
             Command::UnscheduleDisclosure => "unschedule the disclosure of",
             Command::PublishPostMortem(_) => "publish the post-mortem of",
+            Command::MoveClock { .. } => "move a clock of",
+            Command::SlowDown { .. } => "slow down",
+            Command::SetUpstreamDate { .. } => "set the upstream disclosure date of",
         }
     }
 }

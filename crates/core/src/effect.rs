@@ -8,9 +8,11 @@
 //! [`account_effects`] each match every event of their stream, so a new event is a
 //! compile error until someone says what work, if any, it asks for.
 
+mod alarms;
 mod outbound;
 mod wake;
 
+pub use alarms::{clock_timer, due_alarms};
 pub use outbound::{CaseUpdate, Email, MailKind, Recipient, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
@@ -244,7 +246,7 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
     let update = |update: CaseUpdate| mail(MailKind::CaseUpdated { update });
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
-        // The first clock's reminder timer (issue 8) joins the receipt here.
+        // Clock timers are planned per append, from the case after it: `clock_timer`.
         Event::Submitted { .. } => mail(MailKind::ReportReceived {
             tracking_token: None,
         }),
@@ -319,14 +321,28 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::ReleaseNotesFinalized { .. }
         | Event::DisclosureUnscheduled
         | Event::ScheduledDisclosureRefused { .. }
-        | Event::PostMortemPublished { .. } => Vec::new(),
+        | Event::PostMortemPublished { .. }
+        | Event::ClockReminder { .. }
+        | Event::ClockOverdue { .. }
+        | Event::ClockMoved { .. }
+        | Event::SlowedDown { .. }
+        | Event::UpstreamDateSet { .. }
+        | Event::ClocksRecomputed { .. } => Vec::new(),
     }
 }
 
-/// The work a project event asks for. None yet: announcements to a project's channels
-/// (issue 14) will start here.
-pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
+/// The work a project event asks for: a new policy recomputes the clocks of its open
+/// cases (issue 8). Announcements to a project's channels (issue 14) will start here.
+pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
     match &e.event {
+        ProjectEvent::PolicySet { .. } => vec![Planned::now(
+            Effect::Wake {
+                reason: WakeReason::RecomputeClocks {
+                    policy_version: project.version,
+                },
+            },
+            e,
+        )],
         ProjectEvent::Created { .. }
         | ProjectEvent::Updated { .. }
         | ProjectEvent::ComponentAdded { .. }
@@ -334,8 +350,7 @@ pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pl
         | ProjectEvent::MemberSet { .. }
         | ProjectEvent::MemberRemoved { .. }
         | ProjectEvent::CnaSet { .. }
-        | ProjectEvent::PackageSet { .. }
-        | ProjectEvent::PolicySet { .. } => Vec::new(),
+        | ProjectEvent::PackageSet { .. } => Vec::new(),
     }
 }
 
@@ -393,6 +408,12 @@ pub enum SystemCommand {
     DiscloseAsScheduled {
         at: Timestamp,
     },
+    /// A `wake {clocks}` timer fired: record the reminders and escalations due.
+    CheckClocks,
+    /// The project's policy changed at this version.
+    RecomputeClocks {
+        policy_version: u64,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -401,13 +422,76 @@ fn message(text: &str, fallback: &str) -> String {
     crate::text::required_body("message", text, MESSAGE_LIMIT).unwrap_or_else(|_| fallback.into())
 }
 
-/// Decides a report from the worker. Stale reports (the coordinator entered an ID
-/// meanwhile) are refused and change nothing.
+/// Decides a report from the worker, under the case's project's `policy`. Stale
+/// reports (the coordinator entered an ID meanwhile, a reminder already recorded) are
+/// refused and change nothing.
 pub fn decide_system(
     case: &Case,
+    policy: &crate::policy::Policy,
     command: SystemCommand,
     now: Timestamp,
 ) -> Result<Vec<Recorded<Event>>, Rejection> {
+    let system = |event| Recorded {
+        at: now,
+        actor: ActorRef::System,
+        event,
+    };
+    let nothing = |why: &str| Rejection::IllegalTransition {
+        action: "record the clocks of",
+        stage: case.stage,
+        reason: why.to_owned(),
+    };
+    match command {
+        SystemCommand::CheckClocks => {
+            let due = due_alarms(case, policy, now);
+            if due.is_empty() {
+                return Err(nothing("no reminder or escalation is due"));
+            }
+            Ok(due
+                .into_iter()
+                .map(|r| {
+                    let key = r.key();
+                    system(match r.kind {
+                        crate::clocks::ReminderKind::Reminder => Event::ClockReminder {
+                            clock: r.clock,
+                            due: r.due,
+                            key,
+                            to: r.to,
+                        },
+                        crate::clocks::ReminderKind::Escalation => Event::ClockOverdue {
+                            clock: r.clock,
+                            due: r.due,
+                            key,
+                            to: r.to,
+                        },
+                    })
+                })
+                .collect())
+        }
+        SystemCommand::RecomputeClocks { policy_version } => {
+            if !case.stage.is_open() {
+                return Err(nothing("it is no longer open"));
+            }
+            if case
+                .clock_log
+                .recomputed_for
+                .is_some_and(|v| v >= policy_version)
+            {
+                return Err(nothing("its clocks follow this policy already"));
+            }
+            Ok(vec![system(Event::ClocksRecomputed { policy_version })])
+        }
+        SystemCommand::DiscloseAsScheduled { .. }
+        | SystemCommand::CveReserved { .. }
+        | SystemCommand::CvePublished { .. }
+        | SystemCommand::CveRejected { .. }
+        | SystemCommand::CveIdRejected { .. }
+        | SystemCommand::Failed(_) => Ok(vec![system(decide_work_report(case, command)?)]),
+    }
+}
+
+/// A report on work for the outside world (CVE Services, failures).
+fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Rejection> {
     let stale = |why: &str| Rejection::IllegalTransition {
         action: "record the CVE Services result for",
         stage: case.stage,
@@ -469,12 +553,11 @@ pub fn decide_system(
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
+        SystemCommand::CheckClocks | SystemCommand::RecomputeClocks { .. } => {
+            return Err(stale("it is not CVE Services work"));
+        }
     };
-    Ok(vec![Recorded {
-        at: now,
-        actor: ActorRef::System,
-        event,
-    }])
+    Ok(event)
 }
 
 #[cfg(test)]
@@ -531,7 +614,12 @@ mod tests {
     }
 
     fn system(case: &mut Case, cmd: SystemCommand) -> Result<Vec<Effect>, Rejection> {
-        let events = decide_system(case, cmd, at(case.version as i64))?;
+        let events = decide_system(
+            case,
+            &crate::policy::Policy::connect(),
+            cmd,
+            at(case.version as i64),
+        )?;
         let mut seen = Vec::new();
         for e in &events {
             assert_eq!(e.actor, ActorRef::System);
@@ -856,6 +944,7 @@ mod tests {
         let mut case = requested();
         let events = decide_system(
             &case,
+            &crate::policy::Policy::connect(),
             SystemCommand::CveReserved {
                 id: "CVE-2026-1000".into(),
             },

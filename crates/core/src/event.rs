@@ -8,8 +8,10 @@
 use crate::actor::{ActorRef, UserRef};
 use crate::advisory::AdvisoryDetails;
 use crate::case::FixState;
+use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::effect::{EffectFailure, EffectKind};
 use crate::ids::{AttachmentId, CaseId, FixId, ProjectSlug, QuestionId};
+use crate::policy::Audience;
 use crate::release::{PostMortemText, ReleasePlan};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
@@ -217,6 +219,47 @@ pub enum Event {
     PostMortemPublished {
         post_mortem: PostMortemText,
     },
+    /// A clock falls due soon: the people the policy names were reminded (C3). `key`
+    /// (`clocks::Reminder::key`) makes it once per clock, rule and due time.
+    ClockReminder {
+        clock: ClockName,
+        due: Timestamp,
+        key: String,
+        to: Vec<Audience>,
+    },
+    /// A clock fell overdue and was escalated to the people the policy names.
+    ClockOverdue {
+        clock: ClockName,
+        due: Timestamp,
+        key: String,
+        to: Vec<Audience>,
+    },
+    /// The coordinator moved a clock's due time, with a reason (V2: clocks are
+    /// suggestions). `shared`: the clock is one the reporter sees, so they see this.
+    ClockMoved {
+        clock: ClockName,
+        due: Timestamp,
+        reason: String,
+        shared: bool,
+    },
+    /// The coordinator slowed a low-severity case down (C16, V7) after the discussion
+    /// recorded as the internal note at place `note` of the case's stream.
+    SlowedDown {
+        clocks: Vec<ClockName>,
+        change: SlowChange,
+        basis: LowSeverityBasis,
+        note: u64,
+    },
+    /// The case follows another project's disclosure date (V2), from `source`.
+    UpstreamDateSet {
+        date: Timestamp,
+        source: String,
+    },
+    /// The project's policy (its clocks, holidays or reminders) changed at project
+    /// version `policy_version`: the case's clocks are computed under the new one.
+    ClocksRecomputed {
+        policy_version: u64,
+    },
 }
 
 impl Event {
@@ -269,6 +312,12 @@ impl Event {
             Event::DisclosureUnscheduled => "disclosure_unscheduled",
             Event::ScheduledDisclosureRefused { .. } => "scheduled_disclosure_refused",
             Event::PostMortemPublished { .. } => "post_mortem_published",
+            Event::ClockReminder { .. } => "clock_reminder",
+            Event::ClockOverdue { .. } => "clock_overdue",
+            Event::ClockMoved { .. } => "clock_moved",
+            Event::SlowedDown { .. } => "slowed_down",
+            Event::UpstreamDateSet { .. } => "upstream_date_set",
+            Event::ClocksRecomputed { .. } => "clocks_recomputed",
         }
     }
 }
@@ -429,6 +478,14 @@ impl Event {
             | Event::MitigationRecorded { .. } => Visibility::Internal,
             | Event::ReleaseNotesFinalized { .. }
             | Event::ScheduledDisclosureRefused { .. } => Visibility::Internal,
+            | Event::ClockReminder { .. }
+            | Event::ClockOverdue { .. }
+            | Event::SlowedDown { .. }
+            | Event::UpstreamDateSet { .. }
+            | Event::ClocksRecomputed { .. } => Visibility::Internal,
+            // A move of a clock the reporter sees is theirs to know (V2).
+            Event::ClockMoved { shared: true, .. } => Visibility::Shared,
+            Event::ClockMoved { shared: false, .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

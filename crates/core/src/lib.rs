@@ -21,6 +21,7 @@ pub mod effect;
 pub mod event;
 pub mod ids;
 pub mod metrics;
+pub mod notification;
 pub mod policy;
 pub mod project;
 pub mod queue;
@@ -39,5 +40,6 @@ pub use jiff::Timestamp;
 /// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy,
 /// `Case` its milestones. 4: `Case` keeps its fixes (affected branches, track, checklist,
 /// mitigation) and CVSS "not applicable". 5: and its release (plan, agreement, notes,
-/// schedule, post-mortem).
-pub const PROJECTION_VERSION: u32 = 5;
+/// schedule, post-mortem). 6: and its clock log (moves, slow-downs, upstream dates,
+/// reminders sent).
+pub const PROJECTION_VERSION: u32 = 6;

@@ -18,6 +18,7 @@ mod server {
     mod permissions;
     mod policy;
     mod release;
+    mod reminders;
     mod scoring;
     mod spans;
     mod web;

@@ -91,7 +91,14 @@ pub async fn open_postgres_with(url: &str, options: &OpenOptions) -> Result<Arc<
 /// Everything the program keeps. One trait per area, so a backend is written and read
 /// area by area; a `dyn Store` answers every area's methods.
 pub trait Store:
-    AccountStore + SessionStore + ProjectStore + CaseStore + OutboxStore + IntegrityStore + 'static
+    AccountStore
+    + SessionStore
+    + ProjectStore
+    + CaseStore
+    + OutboxStore
+    + NotificationStore
+    + IntegrityStore
+    + 'static
 {
     fn backend(&self) -> Backend;
 }
@@ -301,10 +308,40 @@ pub trait OutboxStore: Send + Sync {
     async fn next_job_due(&self) -> Result<Option<Timestamp>>;
     /// The case a job works for, for the worker alone (the job is the proof of need).
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
+    /// The open cases of the project a project job works for (a policy change
+    /// recomputes their clocks), for the worker alone.
+    async fn open_cases_for_job(&self, job: &Job) -> Result<Vec<Case>>;
     /// Calls `ring` each time any instance queues work (and once when listening
     /// starts), until the connection fails. Returns at once where no other instance can
     /// share the database (SQLite).
     async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()>;
+}
+
+/// A member's in-app notifications (clock reminders and escalations), each handed out
+/// with its case only while the member may see it.
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// A page of `user`'s notifications, newest first. A notification whose case they
+    /// may no longer see is left out of the page (which may then be short).
+    async fn notifications(
+        &self,
+        user: &User,
+        filter: NotificationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(NotificationRecord, CaseAccess)>>;
+    /// One of `user`'s notifications, if they may see its case.
+    async fn notification(
+        &self,
+        user: &User,
+        id: i64,
+    ) -> Result<Option<(NotificationRecord, CaseAccess)>>;
+    /// Marks these of `user`'s notifications read; how many were unread.
+    async fn mark_notifications_read(
+        &self,
+        user: UserId,
+        ids: &[i64],
+        now: Timestamp,
+    ) -> Result<u64>;
 }
 
 /// Checks of the hash chains.

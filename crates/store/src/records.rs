@@ -329,3 +329,24 @@ pub struct Reprojected {
     pub projects: u64,
     pub events: u64,
 }
+
+/// A member's in-app notification: a clock's reminder or escalation on a case, which
+/// is the event at `seq` of the case's stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRecord {
+    pub id: i64,
+    pub case: embargo_core::ids::CaseId,
+    pub seq: u64,
+    pub kind: embargo_core::clocks::ReminderKind,
+    pub clock: embargo_core::clocks::ClockName,
+    pub due: Timestamp,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
+/// Which of a member's notifications to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationFilter {
+    All,
+    Unread,
+}

@@ -103,6 +103,7 @@ conformance!(
     state_survives_reopening,
     only_disclosed_cases_are_public,
     effects_are_queued_with_their_events_and_worked_once,
+    notifications_follow_the_events_and_the_viewer,
     the_receipt_carries_the_tracking_token_only_until_it_is_sent,
     two_workers_claim_each_job_exactly_once,
     queued_work_wakes_other_instances,

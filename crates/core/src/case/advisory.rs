@@ -97,6 +97,12 @@ impl AdvisoryState {
             | Event::DisclosureUnscheduled
             | Event::ScheduledDisclosureRefused { .. }
             | Event::PostMortemPublished { .. } => {}
+            Event::ClockReminder { .. }
+            | Event::ClockOverdue { .. }
+            | Event::ClockMoved { .. }
+            | Event::SlowedDown { .. }
+            | Event::UpstreamDateSet { .. }
+            | Event::ClocksRecomputed { .. } => {}
         }
     }
 }

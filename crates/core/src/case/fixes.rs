@@ -273,6 +273,12 @@ impl FixesState {
             | Event::DisclosureUnscheduled
             | Event::ScheduledDisclosureRefused { .. }
             | Event::PostMortemPublished { .. }
+            | Event::ClockReminder { .. }
+            | Event::ClockOverdue { .. }
+            | Event::ClockMoved { .. }
+            | Event::SlowedDown { .. }
+            | Event::UpstreamDateSet { .. }
+            | Event::ClocksRecomputed { .. }
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

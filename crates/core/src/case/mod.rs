@@ -6,6 +6,7 @@
 //! field of [`Case`] and the events it folds.
 
 mod advisory;
+mod clock_log;
 mod disclosure;
 mod fixes;
 mod gate;
@@ -16,6 +17,7 @@ mod scoring;
 mod triage;
 
 pub use advisory::AdvisoryState;
+pub use clock_log::ClockLog;
 pub use disclosure::{Disclosure, Publicity};
 pub use fixes::{
     Approval, ChecklistItem, Fix, FixState, FixesState, ItemStatus, Mitigation, Waiver,
@@ -29,7 +31,7 @@ pub use release::{
 pub use scoring::{CvssProposal, ScoringState};
 pub use triage::{PreliminaryDecision, Question, TriageState};
 
-use crate::clocks::{Clock, ClockFacts, Ended, Outcome};
+use crate::clocks::{Clock, ClockFacts, ClockMove, Ended, Outcome, Slowdown, UpstreamDate};
 use crate::event::{Attachment, Event, Recorded};
 use crate::ids::{CaseId, ProjectSlug, UserId};
 use crate::policy::Policy;
@@ -145,6 +147,7 @@ pub struct Case {
     pub fixes: FixesState,
     pub milestones: Milestones,
     pub release: ReleaseState,
+    pub clock_log: ClockLog,
 }
 
 impl Case {
@@ -181,6 +184,7 @@ impl Case {
             fixes: FixesState::default(),
             milestones: Milestones::default(),
             release: ReleaseState::default(),
+            clock_log: ClockLog::default(),
         }
     }
 
@@ -239,9 +243,45 @@ impl Case {
                 self.milestones.collaborator_added(at);
             }
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
-            Event::MessagedReporter { .. }
-            | Event::ReporterReplied { .. }
-            | Event::NoteAdded { .. } => {}
+            Event::MessagedReporter { .. } | Event::ReporterReplied { .. } => {}
+            Event::NoteAdded { .. } => {
+                // The place this event takes in the stream.
+                self.clock_log.notes.insert(self.version + 1);
+            }
+            Event::ClockReminder { key, .. } | Event::ClockOverdue { key, .. } => {
+                self.clock_log.fired.insert(key.clone());
+            }
+            Event::ClockMoved {
+                clock, due, reason, ..
+            } => self.clock_log.moves.push(ClockMove {
+                at,
+                clock: *clock,
+                due: *due,
+                reason: reason.clone(),
+            }),
+            Event::SlowedDown {
+                clocks,
+                change,
+                basis,
+                note,
+            } => {
+                self.clock_log.slowdowns.push(Slowdown {
+                    at,
+                    clocks: clocks.clone(),
+                    change: *change,
+                    basis: *basis,
+                    note: format!("#{note}"),
+                });
+                self.clock_log.decision_notes.insert(*note);
+            }
+            Event::UpstreamDateSet { date, source } => self.clock_log.upstream.push(UpstreamDate {
+                at,
+                date: *date,
+                source: source.clone(),
+            }),
+            Event::ClocksRecomputed { policy_version } => {
+                self.clock_log.recomputed_for = Some(*policy_version);
+            }
             Event::AttachmentAdded { attachment } => self.attachments.push(attachment.clone()),
             Event::CvssProposed { version, vector } | Event::CvssSuggested { version, vector } => {
                 self.scoring.proposals.push(CvssProposal {
@@ -315,9 +355,8 @@ impl Case {
     }
 
     /// What the clocks need to know, from the areas: the shell passes these with the
-    /// project's policy and "now" to [`crate::clocks::compute`]. Fixes, notices, the
-    /// post-mortem, slow-downs, upstream dates and moves have no events yet, so those
-    /// facts are empty until they do.
+    /// project's policy and "now" to [`crate::clocks::compute`]. Fixes, notices and the
+    /// post-mortem have no events yet, so those facts are empty until they do.
     pub fn clock_facts(&self) -> ClockFacts {
         use crate::event::FinalDecision;
         let (confirmed, rejected) = match (&self.triage.decision, self.triage.decided_at) {
@@ -342,9 +381,9 @@ impl Case {
             needs_info: self.milestones.needs_info.clone(),
             public_since: self.disclosure.public.as_ref().map(|p| p.since),
             final_scores: self.milestones.final_scores.clone(),
-            slowdowns: Vec::new(),
-            upstream: Vec::new(),
-            moves: Vec::new(),
+            slowdowns: self.clock_log.slowdowns.clone(),
+            upstream: self.clock_log.upstream.clone(),
+            moves: self.clock_log.moves.clone(),
         }
     }
 

@@ -192,6 +192,12 @@ impl ReleaseState {
             | Event::FixPatchAttached { .. }
             | Event::BackportWaived { .. }
             | Event::MitigationRecorded { .. }
+            | Event::ClockReminder { .. }
+            | Event::ClockOverdue { .. }
+            | Event::ClockMoved { .. }
+            | Event::SlowedDown { .. }
+            | Event::UpstreamDateSet { .. }
+            | Event::ClocksRecomputed { .. }
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

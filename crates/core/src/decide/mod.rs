@@ -6,6 +6,7 @@
 //! notices) is a new module and a new arm in [`Decider::decide`].
 
 mod advisory;
+mod clocks;
 mod conversation;
 mod disclosure;
 mod fixes;
@@ -121,7 +122,8 @@ struct Decider<'a> {
     case: &'a Case,
     standing: Standing,
     command: &'a Command,
-    /// When the command is decided: release times must be later.
+    /// When the command is decided: release times must be later, and the clocks area
+    /// computes clocks as of now.
     now: Timestamp,
 }
 
@@ -195,6 +197,18 @@ impl Decider<'_> {
             Command::ScheduleDisclosure => one(release::schedule(self)),
             Command::UnscheduleDisclosure => one(release::unschedule(self)),
             Command::PublishPostMortem(text) => one(release::publish_post_mortem(self, text)),
+            Command::MoveClock { clock, due, reason } => {
+                one(clocks::move_clock(self, *clock, *due, reason))
+            }
+            Command::SlowDown {
+                clocks: names,
+                change,
+                basis,
+                note,
+            } => one(clocks::slow_down(self, names, *change, *basis, *note)),
+            Command::SetUpstreamDate { date, source } => {
+                one(clocks::set_upstream_date(self, *date, source))
+            }
         }
     }
 

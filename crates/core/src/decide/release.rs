@@ -424,6 +424,7 @@ mod tests {
         // At the release time the notes are not final: nothing goes public, and why.
         let events = decide_system(
             &c,
+            &crate::policy::Policy::connect(),
             SystemCommand::DiscloseAsScheduled { at: release },
             release,
         )
@@ -442,6 +443,7 @@ mod tests {
         assert!(
             decide_system(
                 &c,
+                &crate::policy::Policy::connect(),
                 SystemCommand::DiscloseAsScheduled { at: release },
                 release
             )
@@ -459,6 +461,7 @@ mod tests {
         assert!(
             decide_system(
                 &c,
+                &crate::policy::Policy::connect(),
                 SystemCommand::DiscloseAsScheduled { at: release },
                 release
             )
@@ -467,6 +470,7 @@ mod tests {
         run(&mut c, &sam(), Command::ScheduleDisclosure);
         let events = decide_system(
             &c,
+            &crate::policy::Policy::connect(),
             SystemCommand::DiscloseAsScheduled { at: release },
             release,
         )

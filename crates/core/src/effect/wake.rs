@@ -1,5 +1,5 @@
 //! Timers: "look at this subject again at T" is an outbox row due at T, and the reason
-//! says what to look at. The policy engine's clock reminders become reasons here too.
+//! says what to look at. Clock reminders (`clocks`) and a policy change (`recompute-clocks`) are reasons too.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,11 @@ pub enum WakeReason {
     /// Disclose the case at the release time it was scheduled for, if it still is and
     /// the disclosure gate lets it (C6, C18).
     ScheduledDisclosure { at: Timestamp },
+    /// Record the case's reminders and escalations that fell due (C3, issue 8).
+    Clocks,
+    /// A project's policy changed at `policy_version`: say so on each open case,
+    /// whose clocks and timers follow the new policy from then on.
+    RecomputeClocks { policy_version: u64 },
 }
 
 impl WakeReason {
@@ -21,6 +26,8 @@ impl WakeReason {
         match self {
             WakeReason::WatchCveId { .. } => "watch-cve-id",
             WakeReason::ScheduledDisclosure { .. } => "scheduled-disclosure",
+            WakeReason::Clocks => "clocks",
+            WakeReason::RecomputeClocks { .. } => "recompute-clocks",
         }
     }
 }

@@ -529,3 +529,70 @@ pub async fn cve(
 action!(
     /// Disclose the case: it and its advisory become public (C18). The coordinator.
     disclose, "/cases/{id}/disclose", |caller, _p: NoParameters| Command::Disclose);
+
+/// Move a clock's due time, with a reason (V2: clocks are suggestions). The
+/// coordinator only; the reporter sees the move of a clock they see.
+#[utoipa::path(post, path = "/cases/{id}/clocks/{name}/move", tag = "case actions",
+    params(("id" = String, Path), ("name" = String, Path, description = "The clock, e.g. `disclosure-target`")),
+    request_body = MoveClockIn,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn move_clock(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, name)): Path<(String, String)>,
+    ApiJson(p): ApiJson<MoveClockIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let command = Command::MoveClock {
+        clock: input::clock_name("name", &name).map_err(AppError::from)?,
+        due: input::moment("due_at", &p.due_at).map_err(AppError::from)?,
+        reason: p.reason,
+    };
+    run(&app, &caller, &id, vec![command]).await
+}
+
+/// Slow a low-severity case down (C16, V7): its final CVSS is under the policy's
+/// threshold, and the internal note `note_seq` records the discussion.
+#[utoipa::path(post, path = "/cases/{id}/slow-down", tag = "case actions",
+    params(("id" = String, Path)),
+    request_body = SlowDownIn,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn slow_down(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<SlowDownIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let command = input::slow_down(input::SlowDownFields {
+        clocks: p.clocks,
+        duration: p.duration,
+        until: p.until,
+        basis: p.basis,
+        note_seq: p.note_seq.map(|n| n.to_string()),
+    })
+    .map_err(AppError::from)?;
+    run(&app, &caller, &id, vec![command]).await
+}
+
+/// Follow another project's disclosure date (V2): the disclosure clock moves with it.
+#[utoipa::path(put, path = "/cases/{id}/upstream", tag = "case actions",
+    params(("id" = String, Path)),
+    request_body = UpstreamIn,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_upstream(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<UpstreamIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let command = Command::SetUpstreamDate {
+        date: input::moment("date", &p.date).map_err(AppError::from)?,
+        source: p.source,
+    };
+    run(&app, &caller, &id, vec![command]).await
+}

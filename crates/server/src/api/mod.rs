@@ -7,6 +7,7 @@ mod caller;
 mod cases;
 mod error;
 mod fixes;
+mod notifications;
 mod projects;
 mod release;
 mod scoring;
@@ -43,6 +44,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         release::propose_release_plan, release::propose_release_date, release::accept_release_date,
         release::override_release_date, release::release_notes, release::finalize_release_notes,
         release::schedule_disclosure, release::unschedule_disclosure, release::publish_post_mortem,
+        cases::move_clock, cases::slow_down, cases::set_upstream,
+        notifications::list_notifications, notifications::mark_read, notifications::mark_all_read,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
@@ -195,6 +198,12 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             "/cases/{id}/post-mortem",
             post(release::publish_post_mortem),
         )
+        .route("/cases/{id}/clocks/{name}/move", post(cases::move_clock))
+        .route("/cases/{id}/slow-down", post(cases::slow_down))
+        .route("/cases/{id}/upstream", put(cases::set_upstream))
+        .route("/notifications", get(notifications::list_notifications))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/cvss/score", get(scoring::score))
         .route("/cvss/metrics", get(scoring::metrics))
         .route("/me", get(accounts::me))

@@ -704,11 +704,15 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
         Event::CollaboratorAdded { collaborator } | Event::CollaboratorRemoved { collaborator } => {
             json!({ "collaborator": user(collaborator) })
         }
-        Event::MessagedReporter { body }
-        | Event::ReporterReplied { body }
-        | Event::NoteAdded { body } => {
+        Event::MessagedReporter { body } | Event::ReporterReplied { body } => {
             json!({ "body": body, "body_html": markdown::render(body) })
         }
+        // A note a slow-down names records that decision (C16).
+        Event::NoteAdded { body } => json!({
+            "body": body,
+            "body_html": markdown::render(body),
+            "decision": case.clock_log.decision_notes.contains(&e.seq),
+        }),
         Event::QuestionAsked { question, body } | Event::QuestionAnswered { question, body } => {
             json!({ "question": question.0, "body": body, "body_html": markdown::render(body) })
         }
@@ -814,6 +818,39 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             serde_json::to_value(super::release::post_mortem_out(post_mortem))
                 .expect("serializable")
         }
+        Event::ClockReminder { clock, due, to, .. }
+        | Event::ClockOverdue { clock, due, to, .. } => {
+            json!({
+                "clock": clock.as_str(),
+                "due_at": due,
+                "to": to.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            })
+        }
+        Event::ClockMoved {
+            clock, due, reason, ..
+        } => json!({ "clock": clock.as_str(), "due_at": due, "reason": reason }),
+        Event::SlowedDown {
+            clocks,
+            change,
+            basis,
+            note,
+        } => json!({
+            "clocks": clocks.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "duration": match change {
+                embargo_core::clocks::SlowChange::Duration(d) => Some(d.to_string()),
+                embargo_core::clocks::SlowChange::Until(_) => None,
+            },
+            "until": match change {
+                embargo_core::clocks::SlowChange::Duration(_) => None,
+                embargo_core::clocks::SlowChange::Until(t) => Some(t),
+            },
+            "basis": basis_str(*basis),
+            "note_seq": note,
+        }),
+        Event::UpstreamDateSet { date, source } => json!({ "date": date, "source": source }),
+        Event::ClocksRecomputed { policy_version } => {
+            json!({ "policy_version": policy_version })
+        }
     };
     EventOut {
         seq: e.seq,
@@ -822,6 +859,14 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
         kind: e.recorded.event.kind(),
         data,
         hash: e.hash.clone(),
+    }
+}
+
+/// How a slow-down's basis is written in the API.
+pub fn basis_str(b: embargo_core::clocks::LowSeverityBasis) -> &'static str {
+    match b {
+        embargo_core::clocks::LowSeverityBasis::Cvss => "cvss",
+        embargo_core::clocks::LowSeverityBasis::AssessedRisk => "assessed-risk",
     }
 }
 
@@ -1405,4 +1450,94 @@ pub fn queue_item(
             }
         }),
     }
+}
+
+// ---------- clocks (V2, C16, V7) ----------
+
+/// Move a clock's due time (V2); the reason goes on the timeline.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveClockIn {
+    /// The new due time, RFC 3339 (`2026-12-14T23:00:00Z`).
+    pub due_at: String,
+    pub reason: String,
+}
+
+/// Slow a low-severity case down (C16, V7), after the discussion recorded as a note.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlowDownIn {
+    /// The clocks to slow down, e.g. `["disclosure-target"]`.
+    pub clocks: Vec<String>,
+    /// How long the clocks run from their start instead (`"60 days"`), or
+    pub duration: Option<String>,
+    /// when they are due instead (RFC 3339).
+    pub until: Option<String>,
+    /// `cvss` (the final score is under the policy's threshold; the default) or
+    /// `assessed-risk` (C16, where the policy allows it).
+    pub basis: Option<String>,
+    /// The `seq` of the internal note on the timeline that records the discussion.
+    pub note_seq: Option<u64>,
+}
+
+/// Follow another project's disclosure date (V2).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamIn {
+    /// RFC 3339.
+    pub date: String,
+    /// Where the date comes from: a link or the other project's name.
+    pub source: String,
+}
+
+// ---------- notifications ----------
+
+/// A clock's reminder or escalation for the caller, on a case they may see.
+#[derive(Serialize, ToSchema)]
+pub struct NotificationOut {
+    pub id: i64,
+    /// `clock_reminder` or `clock_overdue`.
+    pub kind: &'static str,
+    pub clock: &'static str,
+    pub due_at: Timestamp,
+    pub created_at: Timestamp,
+    pub read: bool,
+    /// What it says.
+    pub text: String,
+    pub case_id: String,
+    pub case_title: String,
+    pub project: String,
+    /// The timeline event it is about.
+    pub seq: u64,
+}
+
+pub fn notification(n: &crate::app::Notification) -> NotificationOut {
+    NotificationOut {
+        id: n.id,
+        kind: n.kind_str(),
+        clock: n.clock.as_str(),
+        due_at: n.due,
+        created_at: n.created_at,
+        read: n.read_at.is_some(),
+        text: n.words(),
+        case_id: n.case.case().id.as_str().to_owned(),
+        case_title: n.case.case().report.title.clone(),
+        project: n.case.project().slug.as_str().to_owned(),
+        seq: n.seq,
+    }
+}
+
+/// A page of notifications, newest first; `next` as for [`CasePage`]. `unread`: how
+/// many are unread (counted up to 100).
+#[derive(Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationOut>,
+    pub next: Option<String>,
+    pub unread: u32,
+}
+
+/// How many notifications were marked read.
+#[derive(Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: u64,
 }

@@ -65,6 +65,132 @@ pub fn decision(p: DecisionFields) -> Result<DecisionInput, Rejection> {
     }
 }
 
+/// A clock's name (`acknowledge`, `disclosure-target`, …).
+pub fn clock_name(field: &str, s: &str) -> Result<embargo_core::clocks::ClockName, Rejection> {
+    use embargo_core::clocks::ClockName;
+    ClockName::parse(s.trim()).ok_or_else(|| {
+        let names: Vec<&str> = ClockName::ALL.iter().map(|c| c.as_str()).collect();
+        Rejection::invalid(
+            field,
+            Rule::InvalidFormat,
+            format!(
+                "`{field}`: no clock `{s}`; expected one of {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+/// A moment: RFC 3339 (`2026-12-14T23:00:00Z`), or a form's `2026-12-14T23:00`
+/// (read as UTC, which the forms say).
+pub fn moment(field: &str, s: &str) -> Result<embargo_core::Timestamp, Rejection> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(Rejection::invalid(
+            field,
+            Rule::Required,
+            format!("`{field}` is required"),
+        ));
+    }
+    s.parse::<embargo_core::Timestamp>()
+        .or_else(|_| {
+            s.parse::<jiff::civil::DateTime>()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+                .map(|z| z.timestamp())
+        })
+        .map_err(|_| {
+            Rejection::invalid(
+                field,
+                Rule::InvalidFormat,
+                format!("`{field}`: `{s}` is not a time like 2026-12-14T23:00:00Z"),
+            )
+        })
+}
+
+/// A slow-down's fields, as typed (C16, V7).
+pub struct SlowDownFields {
+    pub clocks: Vec<String>,
+    /// A policy duration (`60 days`), or
+    pub duration: Option<String>,
+    /// a date the clocks are due instead.
+    pub until: Option<String>,
+    /// `cvss` (the default) or `assessed-risk`.
+    pub basis: Option<String>,
+    /// The place of the note that records the decision, in the case's timeline.
+    pub note_seq: Option<String>,
+}
+
+pub fn slow_down(p: SlowDownFields) -> Result<embargo_core::command::Command, Rejection> {
+    use embargo_core::clocks::{LowSeverityBasis, SlowChange};
+    let clocks = p
+        .clocks
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| clock_name("clocks", c))
+        .collect::<Result<Vec<_>, _>>()?;
+    if clocks.is_empty() {
+        return Err(Rejection::invalid(
+            "clocks",
+            Rule::Required,
+            "`clocks`: name at least one clock to slow down",
+        ));
+    }
+    let blank = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let change = match (blank(&p.duration), blank(&p.until)) {
+        (Some(d), None) => SlowChange::Duration(d.parse().map_err(
+            |e: embargo_core::policy::DurationError| {
+                Rejection::invalid("duration", Rule::InvalidFormat, format!("`duration`: {e}"))
+            },
+        )?),
+        (None, Some(u)) => SlowChange::Until(moment("until", &u)?),
+        (None, None) | (Some(_), Some(_)) => {
+            return Err(Rejection::invalid(
+                "duration",
+                Rule::Required,
+                "give either `duration` (e.g. \"60 days\") or `until`, not both",
+            ));
+        }
+    };
+    let basis = match blank(&p.basis).as_deref() {
+        None | Some("cvss") => LowSeverityBasis::Cvss,
+        Some("assessed-risk") => LowSeverityBasis::AssessedRisk,
+        Some(other) => {
+            return Err(Rejection::invalid(
+                "basis",
+                Rule::InvalidFormat,
+                format!("`basis`: `{other}`; expected cvss or assessed-risk"),
+            ));
+        }
+    };
+    let note = match blank(&p.note_seq) {
+        None => {
+            return Err(Rejection::invalid(
+                "note_seq",
+                Rule::Required,
+                "`note_seq`: name the internal note that records the discussion (C16)",
+            ));
+        }
+        Some(n) => n.parse::<u64>().map_err(|_| {
+            Rejection::invalid(
+                "note_seq",
+                Rule::InvalidFormat,
+                format!("`note_seq`: `{n}` is not an event number"),
+            )
+        })?,
+    };
+    Ok(embargo_core::command::Command::SlowDown {
+        clocks,
+        change,
+        basis,
+        note,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +252,59 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn v2_moments_are_rfc_3339_or_a_forms_utc_time() {
+        assert_eq!(
+            moment("due_at", "2026-12-14T23:00:00Z")
+                .unwrap()
+                .to_string(),
+            "2026-12-14T23:00:00Z"
+        );
+        assert_eq!(
+            moment("due_at", "2026-12-14T23:00").unwrap().to_string(),
+            "2026-12-14T23:00:00Z"
+        );
+        let e = moment("due_at", "next week").unwrap_err();
+        assert!(
+            matches!(&e, Rejection::Invalid(v) if v[0].field == "due_at"),
+            "{e:?}"
+        );
+        let e = moment("due_at", " ").unwrap_err();
+        assert!(
+            matches!(&e, Rejection::Invalid(v) if v[0].rule == Rule::Required),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn c16_a_slow_down_names_its_clocks_one_change_and_its_note() {
+        let fields =
+            |duration: Option<&str>, until: Option<&str>, note: Option<&str>| SlowDownFields {
+                clocks: vec!["disclosure-target".into()],
+                duration: duration.map(Into::into),
+                until: until.map(Into::into),
+                basis: None,
+                note_seq: note.map(Into::into),
+            };
+        assert!(slow_down(fields(Some("60 days"), None, Some("7"))).is_ok());
+        for (f, field) in [
+            (fields(None, None, Some("7")), "duration"),
+            (
+                fields(Some("60 days"), Some("2027-01-01T00:00:00Z"), Some("7")),
+                "duration",
+            ),
+            (fields(Some("60 workdays"), None, Some("7")), "duration"),
+            (fields(Some("60 days"), None, None), "note_seq"),
+            (fields(Some("60 days"), None, Some("seven")), "note_seq"),
+        ] {
+            let e = slow_down(f).unwrap_err();
+            assert!(
+                matches!(&e, Rejection::Invalid(v) if v[0].field == field),
+                "{e:?}"
+            );
+        }
     }
 }
 

@@ -273,7 +273,7 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
 
 /// The case's clocks under the project's policy at `now` (the team's page shows every
 /// one); due times in UTC, with the policy's zone named.
-fn clocks(access: &CaseView, now: embargo_core::Timestamp) -> Markup {
+pub(super) fn clocks(access: &CaseView, now: embargo_core::Timestamp) -> Markup {
     use embargo_core::clocks::ClockState;
     let policy = access.project().policy();
     let list: Vec<_> = access
@@ -283,7 +283,7 @@ fn clocks(access: &CaseView, now: embargo_core::Timestamp) -> Markup {
         .filter(|c| embargo_core::access::sees_clock(access.standing(), c))
         .collect();
     html! {
-        h2 { "Clocks" }
+        h2 #clocks { "Clocks" }
         @if list.is_empty() {
             p.muted { "The project's policy runs no clock on this case yet." }
         } @else {
@@ -433,11 +433,13 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
     }
 }
 
-async fn render(
+/// The case page; `typed` is what a refused clock form held, kept for the visitor.
+pub(super) async fn render(
     app: &App,
     visitor: &Visitor,
     access: &CaseView,
     q: &HashMap<String, String>,
+    clock_typed: &HashMap<String, String>,
     problem: Option<&Problem>,
     typed: Option<&Typed<'_>>,
 ) -> Result<Page, WebError> {
@@ -445,6 +447,7 @@ async fn render(
     let case = access.case();
     let links = Links {
         attachment_base: format!("/cases/{}/attachments", case.id),
+        decision_notes: case.clock_log.decision_notes.clone(),
     };
     let all: Vec<_> = case
         .attachments
@@ -496,6 +499,7 @@ async fn render(
                     @if let Some(q) = &case.triage.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
                 }
                 (clocks(access, app.now()))
+                (super::clocks::forms(visitor, access, app.now(), clock_typed, problem))
                 @if let Some(d) = &case.triage.decision { h2 { "Decision" } (view::decision(d)) }
                 @if let Some(a) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
                     h2 { "Severity" }
@@ -519,7 +523,7 @@ pub async fn case_page(
 ) -> Result<Page, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     let access = app.case(&visitor.actor(), &id).await?;
-    render(&app, &visitor, &access, &q, None, None).await
+    render(&app, &visitor, &access, &q, &HashMap::new(), None, None).await
 }
 
 /// The calculator on its own page, for anyone.
@@ -634,6 +638,7 @@ async fn run(
                 app,
                 visitor,
                 &access,
+                &HashMap::new(),
                 &HashMap::new(),
                 Some(&p),
                 typed.as_ref(),
@@ -752,11 +757,17 @@ pub async fn attach_patch(
                 return Err(e.into());
             }
             let access = app.case(&visitor.actor(), &id).await?;
-            Ok(
-                render(&app, &visitor, &access, &HashMap::new(), Some(&p), None)
-                    .await?
-                    .into_response(),
+            Ok(render(
+                &app,
+                &visitor,
+                &access,
+                &HashMap::new(),
+                &HashMap::new(),
+                Some(&p),
+                None,
             )
+            .await?
+            .into_response())
         }
     }
 }

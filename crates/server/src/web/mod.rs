@@ -13,8 +13,10 @@ mod assets;
 mod auth;
 mod calculator;
 mod cases;
+mod clocks;
 mod csaf;
 mod fixes;
+mod notifications;
 mod page;
 mod release;
 mod report;
@@ -97,6 +99,9 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/projects/{slug}/queue", get(transparency::queue))
         .route("/projects/{slug}/metrics", get(transparency::metrics_page))
@@ -104,6 +109,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/metrics", get(transparency::prometheus))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route("/cases/{id}/clocks/{action}", post(clocks::act))
         .route(
             "/cases/{id}/attachments",
             post(cases::attach).layer(uploads),

@@ -67,6 +67,16 @@ fn shell(visitor: Option<&Visitor>, title: &str, body: Markup) -> Markup {
                     nav {
                         @if let Some(u) = visitor.and_then(|v| v.user.as_ref()) {
                             a href="/triage" { "Triage" }
+                            @let unread = visitor.map_or(0, |v| v.unread);
+                            a href="/notifications" {
+                                "Notifications"
+                                @if unread > 0 {
+                                    " "
+                                    span.badge title="unread notifications" {
+                                        @if unread > crate::app::BADGE_LIMIT { "99+" } @else { (unread) }
+                                    }
+                                }
+                            }
                             @if u.instance_admin { a href="/admin" { "Admin" } }
                             a href="/settings/tokens" { "API tokens" }
                             form.inline method="post" action="/logout" {

@@ -39,6 +39,8 @@ pub const CSRF_FIELD: &str = "csrf";
 
 pub struct Visitor {
     pub user: Option<User>,
+    /// The signed-in member's unread notifications (the header's badge).
+    pub unread: u32,
     pub ip: String,
     session_cookie: Option<String>,
     /// The token forms must repeat: the session's, or the form cookie's.
@@ -94,8 +96,10 @@ impl FromRequestParts<App> for Visitor {
         if let Some(cookie) = &session_cookie
             && let Some((session, user)) = app.session(cookie).await?
         {
+            let unread = app.unread_notifications(&actor_of(&user)).await?;
             return Ok(Visitor {
                 user: Some(user),
+                unread,
                 ip,
                 session_cookie: session_cookie.clone(),
                 csrf: session.csrf_token,
@@ -110,6 +114,7 @@ impl FromRequestParts<App> for Visitor {
         };
         Ok(Visitor {
             user: None,
+            unread: 0,
             ip,
             session_cookie: None,
             csrf,

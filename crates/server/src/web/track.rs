@@ -41,6 +41,8 @@ async fn render(
     let case = access.case();
     let links = Links {
         attachment_base: format!("/track/{token}/attachments"),
+        // Notes are the team's; the reporter never sees one.
+        decision_notes: Default::default(),
     };
     let shared: Vec<_> = case
         .attachments
@@ -71,6 +73,9 @@ async fn render(
             }
         }
         (super::release::reporter_section(visitor, token, access, problem, typed))
+        // The clocks that concern the reporter (acknowledge and disclosure target in
+        // the connect preset): the policy says which.
+        section.clocks { (super::cases::clocks(access, app.now())) }
         (view::report(case))
         (view::attachments(&shared, &links))
         h2 { "Conversation" }

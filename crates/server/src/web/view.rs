@@ -15,6 +15,8 @@ use maud::{Markup, html};
 /// Where attachment downloads live for this viewer.
 pub struct Links {
     pub attachment_base: String,
+    /// The notes that record a decision to slow the case down (C16), by `seq`.
+    pub decision_notes: std::collections::BTreeSet<u64>,
 }
 
 fn who(actor: &ActorRef, standing: Standing) -> String {
@@ -117,20 +119,20 @@ pub fn timeline(events: &[TimelineEntry], standing: Standing, links: &Links) -> 
     html! {
         ol.timeline #timeline {
             @for e in events {
-                li class=(format!("event event-{}", e.recorded.event.kind())) {
+                li id=(format!("event-{}", e.seq)) class=(format!("event event-{}", e.recorded.event.kind())) {
                     div.meta {
                         span.who { (who(&e.recorded.actor, standing)) }
                         " · "
                         time datetime=(e.recorded.at.to_string()) { (when(e.recorded.at)) }
                     }
-                    div.what { (event(&e.recorded.event, links)) }
+                    div.what { (event(e.seq, &e.recorded.event, links)) }
                 }
             }
         }
     }
 }
 
-fn event(e: &Event, links: &Links) -> Markup {
+fn event(seq: u64, e: &Event, links: &Links) -> Markup {
     use embargo_core::release::utc_minute;
     let md = |s: &str| sanitized(markdown::render(s));
     match e {
@@ -159,7 +161,12 @@ fn event(e: &Event, links: &Links) -> Markup {
             div.body { (md(body)) }
         },
         Event::NoteAdded { body } => html! {
-            p.label { "left an internal note " span.badge { "internal" } }
+            p.label {
+                "left an internal note (#" (seq) ") " span.badge { "internal" }
+                @if links.decision_notes.contains(&seq) {
+                    " " span.badge.decision { "the decision to slow down (C16)" }
+                }
+            }
             div.body { (md(body)) }
         },
         Event::QuestionAsked { question, body } => html! {
@@ -255,6 +262,49 @@ fn event(e: &Event, links: &Links) -> Markup {
         Event::PostMortemPublished { .. } => {
             html! { strong { "published the post-mortem" } " and closed the case" }
         }
+        Event::ClockReminder { clock, due, .. } => html! {
+            "reminded: the " strong { (clock.as_str()) } " clock (" (clock.step()) ") is due "
+            (when(*due)) " " span.badge { "internal" }
+        },
+        Event::ClockOverdue { clock, due, .. } => html! {
+            strong { "overdue" } ": the " strong { (clock.as_str()) } " clock (" (clock.step())
+            ") was due " (when(*due)) "; escalated to the security team " span.badge { "internal" }
+        },
+        Event::ClockMoved {
+            clock,
+            due,
+            reason,
+            shared,
+        } => html! {
+            p.label {
+                "moved the " strong { (clock.as_str()) } " clock to " (when(*due))
+                @if !shared { " " span.badge { "internal" } }
+            }
+            div.body { "Reason: " q { (reason) } }
+        },
+        Event::SlowedDown {
+            clocks,
+            change,
+            note,
+            ..
+        } => html! {
+            "slowed the case down (low severity, C16): "
+            (clocks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+            @match change {
+                embargo_core::clocks::SlowChange::Duration(d) => { " now run " (d.to_string()) }
+                embargo_core::clocks::SlowChange::Until(t) => { " are now due " (when(*t)) }
+            }
+            "; the decision is note " a href=(format!("#event-{note}")) { "#" (note) }
+            " " span.badge { "internal" }
+        },
+        Event::UpstreamDateSet { date, source } => html! {
+            "follows another project's disclosure date: " (when(*date)) " (" (source) ") "
+            span.badge { "internal" }
+        },
+        Event::ClocksRecomputed { .. } => html! {
+            "the project's policy changed: the clocks now follow the new one "
+            span.badge { "internal" }
+        },
         Event::AttachmentAdded { attachment } => html! {
             "attached " a href=(format!("{}/{}", links.attachment_base, attachment.id)) download { (attachment.filename) }
             @if attachment.visibility == Visibility::Internal { " " span.badge { "internal" } }

@@ -235,34 +235,47 @@ async fn report(app: &App, job: &Job, command: SystemCommand) -> AppResult<()> {
 
 async fn report_on_case(app: &App, job: &Job, command: SystemCommand) -> AppResult<()> {
     for _ in 0..5 {
-        let Some((case, _)) = app.store().case_for_job(job).await? else {
+        let Some((case, project)) = app.store().case_for_job(job).await? else {
             return Ok(());
         };
-        let events = match decide_system(&case, command.clone(), app.now()) {
+        let events = match decide_system(&case, &project.policy(), command.clone(), app.now()) {
             Ok(events) => events,
             Err(why) => {
                 tracing::info!(case.id = %case.id, %why, "worker report no longer applies");
                 return Ok(());
             }
         };
-        let mut next = case.clone();
-        for e in &events {
-            next.apply(e);
-        }
-        match app
-            .store()
-            .append_case_events(case.version, &next, &events, &[])
-            .await
-        {
-            Ok(queued) => {
-                if !queued.is_empty() {
-                    app.ring_worker();
-                }
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
+        match append_system(app, &case, &events).await? {
+            true => return Ok(()),
+            false => continue,
         }
     }
     Err(AppError::Busy)
+}
+
+/// Appends the system's events to a case read at its version; `false` if the case
+/// moved meanwhile (decide again on fresh state).
+pub(super) async fn append_system(
+    app: &App,
+    case: &embargo_core::case::Case,
+    events: &[embargo_core::event::Recorded<embargo_core::event::Event>],
+) -> AppResult<bool> {
+    let mut next = case.clone();
+    for e in events {
+        next.apply(e);
+    }
+    match app
+        .store()
+        .append_case_events(case.version, &next, events, &[])
+        .await
+    {
+        Ok(queued) => {
+            if !queued.is_empty() {
+                app.ring_worker();
+            }
+            Ok(true)
+        }
+        Err(StoreError::Conflict) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }

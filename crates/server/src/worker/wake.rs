@@ -4,7 +4,7 @@
 use super::{Outcome, backoff};
 use crate::app::{App, AppResult};
 use embargo_core::advisory::CveState;
-use embargo_core::effect::{SystemCommand, WATCH_INTERVAL, WakeReason};
+use embargo_core::effect::{Subject, SystemCommand, WATCH_INTERVAL, WakeReason, decide_system};
 use embargo_cve_services::{CveId, IdState};
 use embargo_store::Job;
 
@@ -12,6 +12,12 @@ pub(super) async fn handle(app: &App, job: &Job, reason: &WakeReason) -> AppResu
     match reason {
         WakeReason::WatchCveId { id } => watch_cve_id(app, job, id).await,
         WakeReason::ScheduledDisclosure { at } => scheduled_disclosure(app, job, *at).await,
+        // What is due is decided on the case as it is when the report is recorded;
+        // a stale timer, or one a second worker already served, finds nothing.
+        WakeReason::Clocks => Ok(Outcome::Report(SystemCommand::CheckClocks)),
+        WakeReason::RecomputeClocks { policy_version } => {
+            recompute_clocks(app, job, *policy_version).await
+        }
     }
 }
 
@@ -29,6 +35,36 @@ async fn scheduled_disclosure(
         Outcome::Report(SystemCommand::DiscloseAsScheduled { at })
     } else {
         Outcome::Done
+    })
+}
+
+/// Says on each open case of the project that its clocks follow the new policy; the
+/// append re-plans each case's clock timer. Safe to run again: a case that says so
+/// already is passed over.
+async fn recompute_clocks(app: &App, job: &Job, policy_version: u64) -> AppResult<Outcome> {
+    let Subject::Project(slug) = &job.subject else {
+        return Ok(Outcome::Done);
+    };
+    let Some(project) = app.store().project(slug).await? else {
+        return Ok(Outcome::Done);
+    };
+    let policy = project.policy();
+    for _ in 0..5 {
+        let mut moved = false;
+        for case in app.store().open_cases_for_job(job).await? {
+            let command = SystemCommand::RecomputeClocks { policy_version };
+            let Ok(events) = decide_system(&case, &policy, command, app.now()) else {
+                continue;
+            };
+            moved |= !super::append_system(app, &case, &events).await?;
+        }
+        if !moved {
+            return Ok(Outcome::Done);
+        }
+    }
+    Ok(Outcome::Retry {
+        reason: "cases kept changing while their clocks were recomputed".into(),
+        after: None,
     })
 }
 

@@ -618,6 +618,42 @@ fn rows() -> Vec<Row> {
             expect: COORDINATOR,
         },
         Row {
+            name: "move a clock (V2)",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/clocks/disclosure-target/move", f.id),
+            body: |_| {
+                Some(
+                    json!({ "due_at": "2027-03-01T00:00:00Z", "reason": "agreed with the reporter" }),
+                )
+            },
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "follow an upstream date (V2)",
+            setup: Setup::Triage,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/upstream", f.id),
+            body: |_| {
+                Some(json!({ "date": "2027-03-01T16:00:00Z", "source": "Go security release" }))
+            },
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "slow down (C16)",
+            setup: Setup::Triage,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/slow-down", f.id),
+            // Event 1 is the report, not a note: the coordinator alone gets as far as
+            // the rule that the decision must be a recorded note.
+            body: |_| {
+                Some(
+                    json!({ "clocks": ["disclosure-target"], "duration": "60 days", "note_seq": 1 }),
+                )
+            },
+            expect: [404, 403, 404, 404, 403, 422, 403, 403, 404, 404],
+        },
+        Row {
             name: "mark public",
             setup: Setup::Triage,
             method: Method::POST,

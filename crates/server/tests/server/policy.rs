@@ -223,7 +223,7 @@ async fn c3_c6_c10_clocks_on_a_connect_case(db: Db) {
     let web = t.signed_in("sam@example.org").await;
     let page = web.get(&format!("/cases/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    let table = &page.html[page.html.find("<h2>Clocks</h2>").expect("a Clocks section")..];
+    let table = &page.html[page.html.find(">Clocks</h2>").expect("a Clocks section")..];
     let table = &table[..table.find("</table>").expect("a table")];
     for (clock, due) in [
         ("acknowledge", "2026-09-29 00:00 UTC"),

@@ -55,9 +55,10 @@ async fn verify_fails(b: &Backend) -> Unverified {
 pub async fn verify_checks_every_chain_and_projection(b: &Backend) {
     let (c1, _) = history(b).await;
     let v: Verified = b.store.verify().await.unwrap().unwrap();
-    // accounts, project:connect, two cases; 3 users + 1 + 4 project events + 3 + 2 case events.
+    // accounts, project:connect, two cases; 3 users + 1 + 5 project events (created,
+    // its policy, three members) + 3 + 2 case events.
     assert_eq!(v.streams, 4);
-    assert_eq!(v.events, 3 + 4 + 3 + 2);
+    assert_eq!(v.events, 3 + 5 + 3 + 2);
     // Two cases, one project, three users.
     assert_eq!(v.projections, 2 + 1 + 3);
 

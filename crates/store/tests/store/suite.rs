@@ -307,7 +307,7 @@ pub async fn password_tokens_work_once_for_their_user(b: &Backend) {
 pub async fn projects_keep_members_and_refuse_stale_writes(b: &Backend) {
     let s = &*b.store;
     let (p, sam, mia, _) = connect(s).await;
-    assert_eq!(p.version, 4);
+    assert_eq!(p.version, 5);
     let loaded = s.project(&p.slug).await.unwrap().unwrap();
     assert_eq!(loaded, p);
     assert_eq!(loaded.role_of(sam.id), Some(Role::SecurityTeam));
@@ -369,7 +369,8 @@ pub async fn projects_keep_members_and_refuse_stale_writes(b: &Backend) {
         "memberships follow the project"
     );
     assert_eq!(s.projects().await.unwrap().len(), 1);
-    assert_eq!(s.project_events(&p.slug).await.unwrap().len(), 5);
+    // Created, its policy, three members, one removed.
+    assert_eq!(s.project_events(&p.slug).await.unwrap().len(), 6);
 }
 
 pub async fn cases_are_scoped_by_viewer(b: &Backend) {
@@ -748,7 +749,8 @@ pub async fn every_stream_is_hash_chained(b: &Backend) {
     assert_eq!(s.verify_stream(&stream::case(&c.id)).await.unwrap(), Ok(3));
     assert_eq!(
         s.verify_stream(&stream::project(&p.slug)).await.unwrap(),
-        Ok(4)
+        // Created, its policy, three members.
+        Ok(5)
     );
     assert_eq!(s.verify_stream(stream::ACCOUNTS).await.unwrap(), Ok(3));
     let access = s
@@ -1066,7 +1068,8 @@ pub async fn queued_work_wakes_other_instances(b: &Backend) {
 /// Every outbox payload, as the database holds it.
 async fn outbox_payloads(b: &Backend) -> Vec<String> {
     use sqlx::{Connection, Row};
-    let sql = "SELECT payload FROM outbox ORDER BY id";
+    // Case work only: the project's policy asked for a recompute when it was created.
+    let sql = "SELECT payload FROM outbox WHERE case_id IS NOT NULL ORDER BY id";
     if b.raw_url.starts_with("sqlite:") {
         let mut conn = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
         sqlx::query(sql)
@@ -1136,4 +1139,96 @@ pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Ba
     let payloads = outbox_payloads(b).await;
     assert_eq!(payloads.len(), 2, "{payloads:?}");
     assert!(payloads[1].contains("acknowledged"), "{}", payloads[1]);
+}
+
+/// Notifications (issue 8): written with the reminder that calls for them, for the
+/// people it names who see the case, handed out only while they still do, marked read
+/// by their owner only.
+pub async fn notifications_follow_the_events_and_the_viewer(b: &Backend) {
+    use embargo_core::clocks::{ClockName, ReminderKind};
+    use embargo_core::event::Event;
+    use embargo_core::policy::Audience;
+    use embargo_store::NotificationFilter;
+    let s = &*b.store;
+    let (p, sam, mia, max) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let c = act(s, &p, &c, &team(&sam), Command::Claim).await;
+    let c = act(
+        s,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    let reminder = Recorded {
+        at: at(500),
+        actor: ActorRef::System,
+        event: Event::ClockReminder {
+            clock: ClockName::Acknowledge,
+            due: at(900),
+            key: "acknowledge/reminder-0/x".into(),
+            to: vec![Audience::Coordinator, Audience::Collaborators],
+        },
+    };
+    let mut next = c.clone();
+    next.apply(&reminder);
+    s.append_case_events(c.version, &next, std::slice::from_ref(&reminder), &[])
+        .await
+        .unwrap();
+    let page = PageRequest::new(10, None).unwrap();
+    let list = |u: &embargo_core::actor::User, f| {
+        let u = u.clone();
+        let page = page.clone();
+        async move { s.notifications(&u, f, &page).await.unwrap().items }
+    };
+    let sams = list(&sam, NotificationFilter::All).await;
+    assert_eq!(sams.len(), 1);
+    let (n, access) = &sams[0];
+    assert_eq!(
+        (n.kind, n.clock, n.due, n.seq, n.read_at),
+        (
+            ReminderKind::Reminder,
+            ClockName::Acknowledge,
+            at(900),
+            next.version,
+            None
+        )
+    );
+    assert_eq!(access.case().id, c.id);
+    assert_eq!(list(&mia, NotificationFilter::Unread).await.len(), 1);
+    assert!(
+        list(&max, NotificationFilter::All).await.is_empty(),
+        "not named, not on it"
+    );
+    // Only the owner marks it read.
+    assert_eq!(
+        s.mark_notifications_read(max.id, &[n.id], at(600))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.mark_notifications_read(sam.id, &[n.id], at(600))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(list(&sam, NotificationFilter::Unread).await.is_empty());
+    assert_eq!(
+        list(&sam, NotificationFilter::All).await[0].0.read_at,
+        Some(at(600))
+    );
+    // Mia leaves the case: her notification is no longer handed out.
+    let mia_id = list(&mia, NotificationFilter::All).await[0].0.id;
+    act(
+        s,
+        &p,
+        &next,
+        &team(&sam),
+        Command::RemoveCollaborator { user: mia.id },
+    )
+    .await;
+    assert!(list(&mia, NotificationFilter::All).await.is_empty());
+    assert!(s.notification(&mia, mia_id).await.unwrap().is_none());
 }

@@ -104,6 +104,11 @@ impl Backing {
     async fn access(&self, row: Option<DbRow>, actor: &Actor) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        self.access_to(case, actor).await
+    }
+
+    /// The case if `actor` may see it.
+    async fn access_to(&self, case: Case, actor: &Actor) -> Result<Option<CaseAccess>> {
         let Some(project) = self.load_project(case.project.as_str()).await? else {
             return Err(corrupt("case", format!("{} has no project", case.id)));
         };

@@ -79,7 +79,63 @@ pub(super) async fn queue_case_effects(
         })
         .collect();
     let now = events.last().map_or(case.updated_at, |e| e.at);
-    queue(tx, &Subject::Case(case.id.clone()), planned, now).await
+    let subject = Subject::Case(case.id.clone());
+    let mut queued = queue(tx, &subject, planned, now).await?;
+    let project = project_in(tx, case).await?;
+    queued.extend(replan_clock_timer(tx, case, &project, now).await?);
+    super::notifications::notify(tx, case, &project, events).await?;
+    Ok(queued)
+}
+
+/// The case's project as this transaction sees it: its policy runs the clocks.
+async fn project_in(tx: &mut Tx, case: &Case) -> Result<Project> {
+    let row = sqlx::query("SELECT state FROM projects WHERE slug = $1")
+        .bind(case.project.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| corrupt("case project", "missing"))?;
+    from_json("project", &row.try_get::<String, _>("state")?)
+}
+
+/// Keeps one live clock timer per case (`core::effect::clock_timer`): the open timer
+/// due at the next moment stays (or is queued), every other open one is finished here,
+/// so a stale timer does nothing. A timer a worker holds right now is finished too:
+/// its worker's `finish_job` then changes nothing, and the new one takes over.
+async fn replan_clock_timer(
+    tx: &mut Tx,
+    case: &Case,
+    project: &Project,
+    now: Timestamp,
+) -> Result<Vec<Queued>> {
+    let next = effect::clock_timer(case, &project.policy(), now);
+    let payload = to_json(&Effect::Wake {
+        reason: effect::WakeReason::Clocks,
+    });
+    let keep = next.as_ref().map_or(i64::MIN, |p| micros(p.due));
+    sqlx::query(
+        "UPDATE outbox SET done_at = $1, leased_until = NULL, last_error = 'replanned'          WHERE case_id = $2 AND kind = 'wake' AND payload = $3 AND done_at IS NULL            AND due_at <> $4",
+    )
+    .bind(micros(now))
+    .bind(case.id.as_str())
+    .bind(&payload)
+    .bind(keep)
+    .execute(&mut **tx)
+    .await?;
+    let Some(next) = next else {
+        return Ok(Vec::new());
+    };
+    let open = sqlx::query(
+        "SELECT 1 FROM outbox WHERE case_id = $1 AND kind = 'wake' AND payload = $2          AND done_at IS NULL AND due_at = $3",
+    )
+    .bind(case.id.as_str())
+    .bind(&payload)
+    .bind(keep)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if open.is_some() {
+        return Ok(Vec::new());
+    }
+    queue(tx, &Subject::Case(case.id.clone()), vec![next], now).await
 }
 
 /// Queues the work project events ask for, given the project after them.
@@ -226,6 +282,26 @@ impl crate::OutboxStore for Backing {
             .await?
             .ok_or_else(|| corrupt("case project", "missing"))?;
         Ok(Some((case, project)))
+    }
+
+    async fn open_cases_for_job(&self, job: &Job) -> Result<Vec<Case>> {
+        let Subject::Project(slug) = &job.subject else {
+            return Ok(Vec::new());
+        };
+        let mut q = super::listing::Builder::new("SELECT c.state FROM cases c WHERE c.project = ");
+        q.push_bind(slug.as_str().to_owned());
+        let open: Vec<_> = embargo_core::case::Stage::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .collect();
+        super::listing::stages_in(&mut q, "c.stage", &open);
+        q.push(" AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = ");
+        q.push_bind(job.id);
+        q.push(" AND o.subject_kind = 'project' AND o.subject_id = c.project)");
+        let rows = q.build().fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|r| from_json("case", &r.try_get::<String, _>("state")?))
+            .collect()
     }
 
     async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()> {
