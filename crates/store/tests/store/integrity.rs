@@ -296,7 +296,7 @@ pub async fn a_keyed_chain_is_adopted_once_and_never_opened_with_another_key(b: 
     assert_eq!(b.store.database_id().len(), 32);
     assert_eq!(adopted.database_id(), b.store.database_id());
     let v = adopted.verify().await.unwrap().unwrap();
-    assert_eq!(v.events, 3 + 4 + 3 + 2);
+    assert_eq!(v.events, 3 + 5 + 3 + 2);
     let keyed_head = adopted.heads().await.unwrap();
     assert_eq!(keyed_head.len(), unkeyed_head.len());
     assert!(
@@ -360,7 +360,7 @@ pub async fn checkpointed_heads_catch_a_rewritten_stream(b: &Backend) {
     let heads = b.store.heads().await.unwrap();
     let mut expected = vec![
         ("accounts".to_owned(), 3),
-        (stream::project(&p.slug), 4),
+        (stream::project(&p.slug), 5),
         (stream::case(&c1.id), 3),
         (stream::case(&c2.id), 2),
     ];

@@ -269,7 +269,7 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
         all.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=14).collect::<Vec<u64>>()
     );
-    assert_eq!(sizes, [3, 3, 3, 2]);
+    assert_eq!(sizes, [3, 3, 3, 3, 2]);
     let reporter = s
         .case_for_tracking_token(&tracking(1))
         .await
