@@ -120,12 +120,34 @@ impl Effect {
     }
 }
 
-/// Which ways out this instance has; work for a way it lacks is not queued at all,
-/// rather than queued for a handler that could only say it cannot do it.
+/// Which ways out this instance has. Work for a way it lacks is still queued, and
+/// waits in the outbox, unclaimed, until an instance that has it starts (mail queued
+/// before `mail.smtp_url` is set goes once it is).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outlets {
     /// Outgoing mail (`mail.smtp_url`) is set up.
     pub mail: bool,
+}
+
+impl Outlets {
+    /// Whether this instance may claim work of this kind.
+    pub fn works(self, kind: EffectKind) -> bool {
+        match kind {
+            EffectKind::Email => self.mail,
+            EffectKind::ReserveCve
+            | EffectKind::PublishCve
+            | EffectKind::Wake
+            | EffectKind::Webhook => true,
+        }
+    }
+
+    /// The kinds this instance may not claim (they wait for one that may).
+    pub fn lacking(self) -> Vec<EffectKind> {
+        EffectKind::ALL
+            .into_iter()
+            .filter(|k| !self.works(*k))
+            .collect()
+    }
 }
 
 /// Whose work it is: the stream whose timeline hears how it went.
@@ -204,9 +226,8 @@ impl Planned {
     }
 }
 
-/// The work a case event asks for, given the case as it is after the event and the
-/// ways out this instance has.
-pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<Planned> {
+/// The work a case event asks for, given the case as it is after the event.
+pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
     let reserved = match &case.advisory.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         Some(
@@ -225,9 +246,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
             .into_iter()
             .collect()
     };
-    // One mail per event, to a reporter who gave an address, when mail is set up.
+    // One mail per event, to a reporter who gave an address. Without SMTP it waits in
+    // the outbox (`Outlets`).
     let mail = |message: MailKind| -> Vec<Planned> {
-        let reachable = outlets.mail && case.report.reporter.email.is_some();
+        let reachable = case.report.reporter.email.is_some();
         reachable
             .then(|| {
                 Planned::now(
@@ -252,6 +274,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
         Event::FinalDecisionSet { .. } => update(CaseUpdate::Decision),
+        // The token is the shell's to fill in, as for the receipt.
+        Event::TrackingLinkRenewed => mail(MailKind::LinkRenewed {
+            tracking_token: None,
+        }),
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
         Event::Disclosed if case.stage == Stage::Disclosed => {
@@ -291,6 +317,7 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::CveRequestRejected { .. }
         | Event::CveIdRejected { .. }
         | Event::CvssSet { .. }
+        | Event::ReporterAddressFailed { .. }
         | Event::EffectFailed(_) => Vec::new(),
     }
 }
@@ -307,7 +334,8 @@ pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pl
         | ProjectEvent::MemberRemoved { .. }
         | ProjectEvent::CnaSet { .. }
         | ProjectEvent::PackageSet { .. }
-        | ProjectEvent::PolicySet { .. } => Vec::new(),
+        | ProjectEvent::PolicySet { .. }
+        | ProjectEvent::SecurityAddressSet { .. } => Vec::new(),
     }
 }
 
@@ -361,6 +389,14 @@ pub enum SystemCommand {
     },
     /// The work could not be done (this time, or at all).
     Failed(EffectFailure),
+    /// A bounce came back for mail to the reporter's address.
+    ReporterAddressFailed {
+        address: String,
+        status: Option<String>,
+        diagnostic: Option<String>,
+    },
+    /// The reporter's address asked for its links again (lost link).
+    RenewTrackingLink,
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -413,6 +449,44 @@ pub fn decide_system(
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
             _ => return Err(stale("the case holds no such reserved ID")),
         },
+        SystemCommand::ReporterAddressFailed {
+            address,
+            status,
+            diagnostic,
+        } => {
+            // Only a bounce of mail to this case's reporter marks their address.
+            let theirs = case
+                .report
+                .reporter
+                .email
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(address.trim()));
+            if !theirs {
+                return Err(Rejection::IllegalTransition {
+                    action: "record a bounce on",
+                    stage: case.stage,
+                    reason: "the bounced address is not the reporter's".into(),
+                });
+            }
+            let short = |s: Option<String>| {
+                s.and_then(|s| crate::text::required_line("status", &s, MESSAGE_LIMIT).ok())
+            };
+            Event::ReporterAddressFailed {
+                address: address.trim().to_owned(),
+                status: short(status),
+                diagnostic: short(diagnostic),
+            }
+        }
+        SystemCommand::RenewTrackingLink => {
+            if case.report.reporter.email.is_none() {
+                return Err(Rejection::IllegalTransition {
+                    action: "renew the tracking link of",
+                    stage: case.stage,
+                    reason: "the reporter gave no address to send it to".into(),
+                });
+            }
+            Event::TrackingLinkRenewed
+        }
         SystemCommand::CvePublished { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
@@ -454,6 +528,7 @@ mod tests {
             }],
             cna: None,
             policy: None,
+            security_address: None,
             created_at: at(0),
             version: 2,
         }
@@ -470,7 +545,7 @@ mod tests {
         for e in &events {
             case.apply(e);
             effects_seen.extend(
-                case_effects(case, e, Outlets::default())
+                case_effects(case, e)
                     .into_iter()
                     .map(|p| p.effect),
             );
@@ -485,7 +560,7 @@ mod tests {
             assert_eq!(e.actor, ActorRef::System);
             case.apply(e);
             seen.extend(
-                case_effects(case, e, Outlets::default())
+                case_effects(case, e)
                     .into_iter()
                     .map(|p| p.effect),
             );
@@ -493,10 +568,10 @@ mod tests {
         Ok(seen)
     }
 
-    fn mails(case: &Case, events: &[Recorded<Event>], outlets: Outlets) -> Vec<MailKind> {
+    fn mails(case: &Case, events: &[Recorded<Event>]) -> Vec<MailKind> {
         events
             .iter()
-            .flat_map(|e| case_effects(case, e, outlets))
+            .flat_map(|e| case_effects(case, e))
             .filter_map(|p| match p.effect {
                 Effect::Email(Email {
                     to: Recipient::Reporter,
@@ -531,19 +606,17 @@ mod tests {
             )
             .unwrap()
         };
-        let on = Outlets { mail: true };
         let events = submitted(Some("ana@example.org"));
         let case = Case::replay(&events).unwrap();
         // The token is the shell's to fill in: core plans the receipt without it.
         assert_eq!(
-            mails(&case, &events, on),
+            mails(&case, &events),
             [MailKind::ReportReceived {
                 tracking_token: None
             }]
         );
-        assert!(mails(&case, &events, Outlets::default()).is_empty());
         let anonymous = submitted(None);
-        assert!(mails(&Case::replay(&anonymous).unwrap(), &anonymous, on).is_empty());
+        assert!(mails(&Case::replay(&anonymous).unwrap(), &anonymous).is_empty());
 
         let mut case = case;
         let sam = Actor::User(User {
@@ -556,7 +629,7 @@ mod tests {
             for e in &events {
                 case.apply(e);
             }
-            mails(&case, &events, on)
+            mails(&case, &events)
         };
         assert_eq!(
             step(Command::Acknowledge),
@@ -795,7 +868,7 @@ mod tests {
         )
         .unwrap();
         case.apply(&events[0]);
-        let planned = case_effects(&case, &events[0], Outlets::default());
+        let planned = case_effects(&case, &events[0]);
         assert_eq!(planned.len(), 1);
         assert_eq!(planned[0].due, at(500) + WATCH_INTERVAL);
         assert_eq!(planned[0].effect.kind(), EffectKind::Wake);

@@ -134,6 +134,18 @@ pub enum Event {
     /// Work the case's events asked for failed: when it will be tried again, or that
     /// it gave up.
     EffectFailed(EffectFailure),
+    /// Mail to the reporter's address bounced (a delivery status report came back):
+    /// the address is failing. `status` is the DSN code (`5.1.1`), `diagnostic` the
+    /// receiving server's words.
+    ReporterAddressFailed {
+        address: String,
+        status: Option<String>,
+        diagnostic: Option<String>,
+    },
+    /// Someone asked for the reporter's links again ("Lost your tracking link?"): the
+    /// old tracking link stopped working and a new one was mailed to the reporter's
+    /// address.
+    TrackingLinkRenewed,
 }
 
 impl Event {
@@ -169,6 +181,8 @@ impl Event {
             Event::CveRequestRejected { .. } => "cve_request_rejected",
             Event::CveIdRejected { .. } => "cve_id_rejected",
             Event::EffectFailed(_) => "effect_failed",
+            Event::ReporterAddressFailed { .. } => "reporter_address_failed",
+            Event::TrackingLinkRenewed => "tracking_link_renewed",
         }
     }
 }
@@ -302,7 +316,8 @@ impl Event {
             | Event::CvePublished { .. }
             | Event::CveRequestFailed { .. }
             | Event::CveRequestRejected { .. }
-            | Event::CveIdRejected { .. } => Visibility::Shared,
+            | Event::CveIdRejected { .. }
+            | Event::TrackingLinkRenewed => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }
@@ -310,7 +325,8 @@ impl Event {
             | Event::NoteAdded { .. }
             | Event::PreliminaryDecisionSet { .. }
             | Event::CvssProposed { .. }
-            | Event::AdvisoryUpdated { .. } => Visibility::Internal,
+            | Event::AdvisoryUpdated { .. }
+            | Event::ReporterAddressFailed { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

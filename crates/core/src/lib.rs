@@ -34,5 +34,6 @@ pub use jiff::Timestamp;
 /// The shape of what the store keeps beside the events (the folded `Case` and `Project`
 /// and the columns drawn from them). Bump it whenever a fold or a serialized shape
 /// changes: a store opened by code with another version rebuilds every projection from
-/// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy, `Case` its milestones.
-pub const PROJECTION_VERSION: u32 = 3;
+/// the events before it answers. 2: `Case` kept by area. 3: `Project` keeps its policy, `Case` its milestones. 4: `Project` keeps its
+/// security address.
+pub const PROJECTION_VERSION: u32 = 4;

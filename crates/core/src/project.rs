@@ -44,6 +44,9 @@ pub struct Project {
     /// The policy its cases run (`docs/policy.md`); `None` until one is set, which
     /// runs the `connect` preset ([`Project::policy`]).
     pub policy: Option<Policy>,
+    /// Where reports arrive by mail (C1), e.g. `security@connect.example`; replies to
+    /// a case go to `security+<secret>@…` of it.
+    pub security_address: Option<String>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -230,6 +233,48 @@ pub enum ProjectCommand {
     SetPolicy {
         policy: Policy,
     },
+    /// Sets (or, with `None`, clears) the address reports arrive at by mail (C1).
+    SetSecurityAddress {
+        address: Option<String>,
+    },
+}
+
+/// Checks a project's security address: one `@`, a plain local part without `+` (the
+/// reply addresses use `+`), a domain with a dot; stored in lower case.
+pub fn security_address(address: &str) -> Result<String, Invalid> {
+    let bad = || {
+        Invalid::new(
+            "security_address",
+            Rule::InvalidFormat,
+            format!(
+                "`security_address`: `{}` is not an address like `security@example.org` \
+                 (one `@`, no `+` in the part before it, no spaces or angle brackets)",
+                address.chars().take(100).collect::<String>()
+            ),
+        )
+    };
+    let a = address.trim();
+    let (local, domain) = a.split_once('@').ok_or_else(bad)?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars().all(|c| {
+                c.is_ascii_graphic()
+                    && !matches!(
+                        c,
+                        '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\' | '+'
+                    )
+            })
+    };
+    let domain_ok = plain(domain)
+        && (domain.contains('.') || domain == "localhost")
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !plain(local) || !domain_ok {
+        return Err(bad());
+    }
+    Ok(a.to_ascii_lowercase())
 }
 
 /// A CVE Numbering Authority as CVE Services knows it.
@@ -338,6 +383,9 @@ pub enum ProjectEvent {
     PolicySet {
         policy: Policy,
     },
+    SecurityAddressSet {
+        address: Option<String>,
+    },
 }
 
 impl ProjectEvent {
@@ -352,6 +400,7 @@ impl ProjectEvent {
             ProjectEvent::CnaSet { .. } => "cna_set",
             ProjectEvent::PackageSet { .. } => "package_set",
             ProjectEvent::PolicySet { .. } => "policy_set",
+            ProjectEvent::SecurityAddressSet { .. } => "security_address_set",
         }
     }
 }
@@ -573,6 +622,19 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::PolicySet { policy }])
         }
+        ProjectCommand::SetSecurityAddress { address } => {
+            let address = match address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                Some(a) => Some(security_address(a).map_err(|e| Rejection::Invalid(vec![e]))?),
+                None => None,
+            };
+            if address == p.security_address {
+                return Err(Rejection::Conflict {
+                    field: "security_address".into(),
+                    message: format!("project `{}` already has this security address", p.slug),
+                });
+            }
+            Ok(vec![ProjectEvent::SecurityAddressSet { address }])
+        }
         ProjectCommand::AddComponent { name } => {
             let n = component_name("name", &name).map_err(|e| Rejection::Invalid(vec![e]))?;
             if p.component(&n).is_some() {
@@ -659,6 +721,7 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             members: Vec::new(),
             cna: None,
             policy: None,
+            security_address: None,
             created_at: at,
             version: 1,
         },
@@ -698,6 +761,9 @@ impl Project {
             ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
             ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
+            ProjectEvent::SecurityAddressSet { address } => {
+                p.security_address = address.clone()
+            }
             ProjectEvent::PackageSet { component, package } => {
                 if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
                     c.package = package.clone();
@@ -1037,5 +1103,30 @@ mod policy_tests {
             "{}",
             messages[1].1
         );
+    }
+}
+
+#[cfg(test)]
+mod security_address_tests {
+    use super::*;
+
+    #[test]
+    fn c1_a_security_address_is_one_plain_address_without_plus() {
+        assert_eq!(
+            security_address(" Security@Connect.Example ").unwrap(),
+            "security@connect.example"
+        );
+        for bad in [
+            "security",
+            "security+x@connect.example",
+            "a@b@connect.example",
+            "Sec <security@connect.example>",
+            "security@example",
+            "security@exa mple.org",
+            "security@connect.example\r\nBcc: x@evil.example",
+        ] {
+            let e = security_address(bad).unwrap_err();
+            assert_eq!(e.field, "security_address", "{bad}");
+        }
     }
 }

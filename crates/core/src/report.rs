@@ -198,6 +198,7 @@ mod tests {
             members: vec![],
             cna: None,
             policy: None,
+            security_address: None,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             version: 1,
         }

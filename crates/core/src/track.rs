@@ -276,6 +276,7 @@ mod tests {
             members: Vec::new(),
             cna: None,
             policy: None,
+            security_address: None,
             created_at: Timestamp::UNIX_EPOCH,
             version: 1,
         }

@@ -79,6 +79,8 @@ impl AdvisoryState {
             | Event::CvssProposed { .. }
             | Event::CvssSuggested { .. }
             | Event::CvssSet { .. }
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed
             | Event::Disclosed => {}
         }
     }

@@ -227,6 +227,8 @@ impl Case {
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
             Event::MessagedReporter { .. }
             | Event::ReporterReplied { .. }
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed
             | Event::NoteAdded { .. } => {}
             Event::AttachmentAdded { attachment } => self.attachments.push(attachment.clone()),
             Event::CvssProposed { version, vector } | Event::CvssSuggested { version, vector } => {

@@ -35,6 +35,12 @@ pub enum MailKind {
     },
     /// The case moved or the team wrote, in a way the reporter sees (C4).
     CaseUpdated { update: CaseUpdate },
+    /// A fresh tracking link, asked for on "Lost your tracking link?"; the token is
+    /// filled in and cleared as for the receipt.
+    LinkRenewed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_token: Option<String>,
+    },
 }
 
 impl MailKind {
@@ -45,6 +51,9 @@ impl MailKind {
                 tracking_token: None,
             },
             MailKind::CaseUpdated { update } => MailKind::CaseUpdated { update: *update },
+            MailKind::LinkRenewed { .. } => MailKind::LinkRenewed {
+                tracking_token: None,
+            },
         }
     }
 }

@@ -387,6 +387,7 @@ fn words_project() -> crate::project::Project {
         members: Vec::new(),
         cna: None,
         policy: None,
+        security_address: None,
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

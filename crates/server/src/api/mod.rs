@@ -7,6 +7,7 @@ mod caller;
 mod cases;
 mod error;
 mod projects;
+mod quarantine;
 mod scoring;
 pub mod wire;
 
@@ -40,6 +41,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
         projects::get_policy, projects::set_policy,
+        quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
+        quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
     ),
     modifiers(&BearerAuth),
@@ -101,6 +104,17 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             put(projects::set_member).delete(projects::remove_member),
         )
         .route("/projects/{slug}/reports", post(cases::submit_report))
+        .route("/quarantine", get(quarantine::list_quarantine))
+        .route("/quarantine/{id}", get(quarantine::get_quarantined))
+        .route("/quarantine/{id}/raw", get(quarantine::download_quarantined))
+        .route(
+            "/quarantine/{id}/release",
+            post(quarantine::release_quarantined),
+        )
+        .route(
+            "/quarantine/{id}/delete",
+            post(quarantine::delete_quarantined),
+        )
         .route("/projects/{slug}/cases", get(cases::list_cases))
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/events", get(cases::list_events))

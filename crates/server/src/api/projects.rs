@@ -103,10 +103,16 @@ pub async fn update_project(
             org_id: p.cna_org_id,
         });
     }
+    if let Some(address) = p.security_address {
+        commands.push(ProjectCommand::SetSecurityAddress {
+            address: Some(address),
+        });
+    }
     if commands.is_empty() {
         return Err(crate::app::AppError::bad_request(
             "nothing_to_change",
-            "give at least one of `name`, `guidance`, `cna_short_name`, `cna_org_id`",
+            "give at least one of `name`, `guidance`, `cna_short_name`, `cna_org_id`, \
+             `security_address`",
             None,
         )
         .into());

@@ -8,6 +8,7 @@ mod documents;
 mod error;
 pub mod input;
 mod limits;
+mod mail_in;
 mod paging;
 mod projects;
 mod run;
@@ -20,6 +21,8 @@ pub use documents::{Format, Imported};
 pub use embargo_store::{Cursor, Page, PageRequest};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use mail_in::Ingested;
+pub use embargo_store::{QuarantineState, Quarantined};
 pub use paging::page_request;
 pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 
@@ -82,7 +85,7 @@ impl App {
                 .map_err(|e| e.to_string()),
             None => Ok(None),
         };
-        // Work for a way out this instance lacks is never queued.
+        // Work for a way out this instance lacks waits in the outbox, unclaimed here.
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
         });
@@ -149,6 +152,19 @@ impl App {
     /// Outgoing mail, if this instance has it.
     pub fn mailer(&self) -> Option<&Mailer> {
         self.inner.mailer.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// Mail queued while this instance cannot send it (no `mail.smtp_url`): how many
+    /// wait. `None` when mail is set up.
+    pub async fn mail_waiting(&self) -> AppResult<Option<u64>> {
+        if self.mailer().is_some() {
+            return Ok(None);
+        }
+        let n = self
+            .store()
+            .waiting_jobs(embargo_core::effect::EffectKind::Email)
+            .await?;
+        Ok(Some(n))
     }
 
     /// The CVE Services client, or why there is none.

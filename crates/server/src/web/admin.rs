@@ -40,8 +40,16 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
     instance_admin(visitor, "/admin")?;
     let projects = app.projects().await?;
     let users = app.users(&visitor.actor()).await?;
+    let mail_waiting = app.mail_waiting().await?;
     let body = html! {
         h1 { "Administration" }
+        @if let Some(n) = mail_waiting {
+            p.notice #mail-status {
+                "Mail is not configured: " (n) @if n == 1 { " mail" } @else { " mails" }
+                " waiting. Set " code { "mail.smtp_url" } " and " code { "mail.from" }
+                " and restart; the waiting mail goes out then."
+            }
+        }
         @if let Some(p) = &notice.problem { (p.banner()) }
         @if let Some((email, link)) = &notice.link {
             div.capability {

@@ -58,6 +58,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/p/{slug}/csaf/white/{year}/{file}", get(csaf::document))
         .route("/p/{slug}/advisories", get(advisories::list))
         .route("/p/{slug}/advisories.atom", get(advisories::feed))
+        .route(
+            "/lost-link",
+            get(report::lost_link_form).post(report::lost_link),
+        )
         .route("/track/{token}", get(track::page))
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))

@@ -10,15 +10,16 @@ use embargo_core::case::Case;
 use embargo_core::effect::{CaseUpdate, Email, MailKind, Recipient};
 use embargo_core::project::Project;
 use embargo_mail::outgoing::{Address, OutgoingMail, Protection};
-use embargo_mail::reply::message_id_for;
-use embargo_store::Job;
+use embargo_mail::reply::{SecurityAddress, message_id_for, new_secret};
+use embargo_store::{Job, SecretHash};
 
 pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Outcome> {
     let Some(mailer) = app.mailer() else {
-        // Queued while mail was set up, and it no longer is.
-        return Ok(Outcome::GiveUp(
-            "mail is not set up on this instance (mail.smtp_url); the message was not sent".into(),
-        ));
+        // Not claimed without a mailer (`Outlets`); should it happen, it waits on.
+        return Ok(Outcome::Retry {
+            reason: "mail is not set up on this instance (mail.smtp_url)".into(),
+            after: None,
+        });
     };
     let Some((case, project)) = app.store().case_for_job(job).await? else {
         return Ok(Outcome::Done);
@@ -33,10 +34,28 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
             "the recipient has no e-mail address".into(),
         ));
     };
-    let mail = match render(app, mailer, job, &case, &project, &email.message, to) {
+    let mut mail = match render(app, mailer, job, &case, &project, &email.message, to) {
         Ok(mail) => mail,
         Err(why) => return Ok(Outcome::GiveUp(why)),
     };
+    // Replies come back to the case: a fresh reply secret per mail, kept hashed, so the
+    // address works like the tracking link and no secret waits in the outbox.
+    if let Some(security) = project
+        .security_address
+        .as_deref()
+        .and_then(|a| SecurityAddress::parse(a).ok())
+    {
+        let secret = new_secret();
+        match security.reply_address(&secret) {
+            Ok(address) => {
+                app.store()
+                    .add_reply_secret(&case.id, &SecretHash::of(&secret), app.now())
+                    .await?;
+                mail.reply_to = Some(Address::named(format!("{} security", project.name), address));
+            }
+            Err(e) => return Ok(Outcome::GiveUp(format!("the reply address: {e}"))),
+        }
+    }
     let built = match mail.build(Protection::None) {
         Ok(built) => built,
         Err(e) => return Ok(Outcome::GiveUp(format!("the mail could not be built: {e}"))),
@@ -120,6 +139,20 @@ fn render(
                  mail about this case.\n"
             );
             (id(&format!("{}.{}", case.id, job.id))?, what, text)
+        }
+        MailKind::LinkRenewed { tracking_token } => {
+            let Some(token) = tracking_token else {
+                return Err("the new tracking link was already sent or is missing".into());
+            };
+            let text = format!(
+                "Someone asked for the links to the reports sent from this address to \
+                 {name}. Here is a new tracking link for case {case_id}:\n\n    {}\n\n\
+                 The old link no longer works. Keep this one private: whoever holds it can \
+                 read the case. If you did not ask for this, you can ignore this mail; only \
+                 this address received the new link.\n",
+                app.url(&format!("/track/{token}"))
+            );
+            (id(&format!("{}.{}", case.id, job.id))?, "your tracking link", text)
         }
     };
     let threaded = message_id != receipt;

@@ -178,22 +178,63 @@ async fn a_refused_receipt_is_retried_then_delivered() {
 }
 
 #[tokio::test]
-async fn no_mail_without_an_address_or_without_smtp() {
+async fn no_mail_without_an_address() {
     let smtp = SmtpReceiver::start();
     let t = with_smtp(Db::Sqlite, &smtp).await;
     t.project("connect", &["go"]).await;
     report_from(&t, None).await;
     assert_eq!(run_due(&t.app).await.unwrap(), 0);
     assert!(smtp.received().is_empty());
+}
 
-    let off = TestApp::new().await;
+/// Without SMTP, mail waits in the outbox (neither dropped nor failed), the admin page
+/// says how much; once the instance has SMTP, it goes.
+async fn mail_waits_without_smtp_and_goes_once_it_is_set(db: Db) {
+    let off = TestApp::on(db).await;
     off.project("connect", &["go"]).await;
-    report_from(&off, Some("rae@example.net")).await;
-    assert_eq!(
-        off.app.store().next_job_due().await.unwrap(),
-        None,
-        "nothing queued that could not be sent"
+    let (id, tracking) = report_from(&off, Some("rae@example.net")).await;
+    report_from(&off, Some("ray@example.net")).await;
+    assert_eq!(run_due(&off.app).await.unwrap(), 0, "nothing it could send");
+    assert_eq!(off.app.store().next_job_due().await.unwrap(), None);
+    assert_eq!(off.app.mail_waiting().await.unwrap(), Some(2));
+
+    let admin = off.instance_admin("ada@example.org").await;
+    let web = off.signed_in(&admin.email).await;
+    let page = web.get("/admin").await.html;
+    assert!(
+        page.contains("Mail is not configured: 2 mails waiting"),
+        "{page}"
     );
+    let (_, events) = off
+        .get(&format!("/api/v1/cases/{id}/events"), Some(&tracking))
+        .await;
+    assert!(!events.to_string().contains("effect_failed"), "{events}");
+
+    let smtp = SmtpReceiver::start();
+    let url = smtp.url();
+    let on = off
+        .second_instance_with(|s| {
+            s.mail.smtp_url = Some(url);
+            s.mail.from = Some("security@connect.example".into());
+        })
+        .await;
+    assert_eq!(on.mail_waiting().await.unwrap(), None);
+    assert_eq!(run_due(&on).await.unwrap(), 2);
+    let got = smtp.received();
+    assert_eq!(got.len(), 2);
+    let receipt = got.iter().find(|m| m.to == ["rae@example.net"]).unwrap();
+    assert!(text(receipt).contains(&tracking), "the receipt kept its link");
+    assert_eq!(run_due(&on).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn mail_waits_without_smtp_and_goes_once_it_is_set_sqlite() {
+    mail_waits_without_smtp_and_goes_once_it_is_set(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn mail_waits_without_smtp_and_goes_once_it_is_set_postgres() {
+    mail_waits_without_smtp_and_goes_once_it_is_set(Db::Postgres).await;
 }
 
 /// Two instances on one PostgreSQL, both working at once: the receipt goes out once

@@ -105,11 +105,19 @@ impl TestApp {
     /// Another instance on the same database and clock (without a listener of its own),
     /// as a second `embargo serve` would be.
     pub async fn second_instance(&self) -> App {
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database and clock with other settings (e.g. the
+    /// same instance restarted with mail set up).
+    pub async fn second_instance_with(&self, configure: impl FnOnce(&mut Settings)) -> App {
         let store = match &self._keep {
             Keep::Sqlite(dir) => embargo_store::open_sqlite(dir.path()).await.unwrap(),
             Keep::Postgres(pg, _) => embargo_store::open_postgres(&pg.url).await.unwrap(),
         };
-        App::new(store, self.settings.clone(), self.clock.clone())
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        App::new(store, settings, self.clock.clone())
     }
 
     pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {

@@ -69,6 +69,8 @@ mod cases;
 mod integrity;
 #[path = "generic/listing.rs"]
 mod listing;
+#[path = "generic/mail.rs"]
+mod mail;
 #[path = "generic/outbox.rs"]
 mod outbox;
 #[path = "generic/projects.rs"]

@@ -1048,17 +1048,21 @@ async fn outbox_payloads(b: &Backend) -> Vec<String> {
 }
 
 pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Backend) {
-    use embargo_core::effect::{Effect, Email, MailKind, Outlets, Recipient};
+    use embargo_core::effect::{Effect, EffectKind, Email, MailKind, Outlets, Recipient};
     let s = &*b.store;
     let (p, sam, _, _) = connect(s).await;
-    // Without mail set up, nothing is queued for the reporter at all.
-    report_from(s, &p, 1, Some("ana@example.org")).await;
-    assert!(outbox_payloads(b).await.is_empty());
-
-    s.set_outlets(Outlets { mail: true });
+    // Without mail set up, the receipt is queued and waits: not claimed, not due.
     let anonymous = report_from(s, &p, 2, None).await;
     assert!(outbox_payloads(b).await.is_empty(), "no address, no mail");
     let case = report_from(s, &p, 3, Some("ana@example.org")).await;
+    assert_eq!(outbox_payloads(b).await.len(), 1);
+    assert_eq!(s.waiting_jobs(EffectKind::Email).await.unwrap(), 1);
+    assert!(s.claim_job(at(1_000), at(2_000)).await.unwrap().is_none());
+    assert_eq!(s.next_job_due().await.unwrap(), None);
+
+    // Once mail is set up, it goes.
+    s.set_outlets(Outlets { mail: true });
+    assert!(s.next_job_due().await.unwrap().is_some());
     let token = "tracking-token-3";
     let job = s.claim_job(at(1_000), at(2_000)).await.unwrap().unwrap();
     assert_eq!(job.subject.case(), Some(&case.id));
@@ -1077,6 +1081,7 @@ pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Ba
     assert!(outbox_payloads(b).await[0].contains(token));
     let job = s.claim_job(at(1_500), at(2_500)).await.unwrap().unwrap();
     s.finish_job(&job, at(1_600)).await.unwrap();
+    assert_eq!(s.waiting_jobs(EffectKind::Email).await.unwrap(), 0);
     let payloads = outbox_payloads(b).await;
     assert_eq!(payloads.len(), 1);
     assert!(!payloads[0].contains(token), "{}", payloads[0]);
