@@ -12,6 +12,7 @@ mod server {
     mod documents;
     mod listings;
     mod mail;
+    mod mail_in;
     mod openapi;
     mod permissions;
     mod policy;

@@ -15,6 +15,7 @@ mod calculator;
 mod cases;
 mod csaf;
 mod page;
+mod quarantine;
 mod report;
 mod security_txt;
 pub mod session;
@@ -92,6 +93,10 @@ pub fn router(settings: &Settings) -> Router<App> {
             post(cases::attach).layer(uploads),
         )
         .route("/cases/{id}/attachments/{attachment}", get(cases::download))
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}", get(quarantine::message))
+        .route("/quarantine/{id}/release", post(quarantine::release))
+        .route("/quarantine/{id}/delete", post(quarantine::delete))
         .route("/admin", get(admin::overview))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))
