@@ -616,3 +616,92 @@ async fn c1_the_security_address_is_checked_and_public() {
     let (_, list) = t.get("/api/v1/quarantine", Some(&admin.token)).await;
     assert_eq!(list, json!([]), "not the project's");
 }
+
+/// C1 over IMAP: the worker reads the real Dovecot, stores each message, and only then
+/// flags it (or moves it with `move_to`); a second read finds nothing new.
+async fn c1_the_worker_reads_the_mailbox_over_imap(db: Db, after: &str) {
+    use embargo_mail::imap::{ImapInbox, ImapSettings};
+    let account = embargo_testkit::imap::ImapAccount::fresh();
+    let url = format!("{}{after}", account.url("INBOX"));
+    let smtp = SmtpReceiver::start();
+    let smtp_url = smtp.url();
+    let imap_url = url.clone();
+    let t = TestApp::build(db, |s| {
+        s.mail.smtp_url = Some(smtp_url);
+        s.mail.from = Some("embargo@connect.example".into());
+        s.mail.imap_url = Some(imap_url);
+    })
+    .await;
+    t.project("connect", &["go"]).await;
+    t.app
+        .change_project(
+            &embargo_core::actor::Actor::Operator,
+            "connect",
+            embargo_core::project::ProjectCommand::SetSecurityAddress {
+                address: Some(SECURITY.into()),
+            },
+        )
+        .await
+        .unwrap();
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let mut inbox = ImapInbox::connect(&ImapSettings::parse(&url).unwrap())
+        .await
+        .unwrap();
+    inbox
+        .append(report_mail("rae@reporter.example", "Over IMAP", "found it").as_bytes())
+        .await
+        .unwrap();
+    inbox
+        .append(
+            format!(
+                "From: x@spam.example\r\nTo: {SECURITY}\r\nSubject: spam\r\nX-Spam-Flag: YES\r\n\r\nbuy\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        embargo_server::worker::imap::read_once(&t.app)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(t.case_count("connect", "sam@example.org").await, 1);
+    let (_, held) = t.get("/api/v1/quarantine", Some(&sam.token)).await;
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    inbox.logout().await.unwrap();
+    // A fresh session sees the marks the worker's session set.
+    let mut inbox = ImapInbox::connect(&ImapSettings::parse(&url).unwrap())
+        .await
+        .unwrap();
+    assert!(inbox.unhandled(10).await.unwrap().is_empty(), "marked");
+    assert_eq!(
+        embargo_server::worker::imap::read_once(&t.app)
+            .await
+            .unwrap(),
+        0,
+        "each message once"
+    );
+    assert_eq!(t.case_count("connect", "sam@example.org").await, 1);
+    inbox.logout().await.unwrap();
+    if !after.is_empty() {
+        let archive = account.url("Archive");
+        let mut archive = ImapInbox::connect(&ImapSettings::parse(&archive).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(archive.unhandled(10).await.unwrap().len(), 2, "moved");
+        archive.logout().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn c1_the_worker_reads_the_mailbox_over_imap_sqlite() {
+    c1_the_worker_reads_the_mailbox_over_imap(Db::Sqlite, "").await;
+}
+
+#[tokio::test]
+async fn c1_the_worker_reads_the_mailbox_over_imap_and_moves_postgres() {
+    c1_the_worker_reads_the_mailbox_over_imap(Db::Postgres, "?move_to=Archive").await;
+}
