@@ -11,7 +11,7 @@
 mod outbound;
 mod wake;
 
-pub use outbound::{CaseUpdate, Email, MailKind, Recipient, Webhook};
+pub use outbound::{CaseUpdate, Email, MailKind, Recipient, TeamUpdate, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
 use crate::account::AccountEvent;
@@ -264,12 +264,34 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             .collect()
     };
     let update = |update: CaseUpdate| mail(MailKind::CaseUpdated { update });
+    // The team's mail: one job, fanned out by the worker to the members who want it.
+    let team = |update: TeamUpdate| {
+        Planned::now(
+            Effect::Email(Email {
+                to: Recipient::Team,
+                message: MailKind::TeamUpdate { update },
+            }),
+            e,
+        )
+    };
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // The first clock's reminder timer (issue 8) joins the receipt here.
-        Event::Submitted { .. } => mail(MailKind::ReportReceived {
-            tracking_token: None,
-        }),
+        Event::Submitted { .. } => {
+            let mut work = mail(MailKind::ReportReceived {
+                tracking_token: None,
+            });
+            work.push(team(TeamUpdate::NewReport));
+            work
+        }
+        Event::ReporterReplied { .. } | Event::QuestionAnswered { .. } => {
+            vec![team(TeamUpdate::ReporterWrote)]
+        }
+        Event::Claimed { coordinator: user }
+        | Event::HandedOver { to: user, .. }
+        | Event::CollaboratorAdded { collaborator: user } => {
+            vec![team(TeamUpdate::Assigned { user: user.id })]
+        }
         Event::Acknowledged => update(CaseUpdate::Acknowledged),
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
@@ -296,13 +318,8 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             }
             work
         }
-        Event::Claimed { .. }
-        | Event::HandedOver { .. }
-        | Event::CollaboratorAdded { .. }
-        | Event::CollaboratorRemoved { .. }
-        | Event::ReporterReplied { .. }
+        Event::CollaboratorRemoved { .. }
         | Event::NoteAdded { .. }
-        | Event::QuestionAnswered { .. }
         | Event::PreliminaryDecisionSet { .. }
         | Event::MarkedPublic { .. }
         | Event::AttachmentAdded { .. }
@@ -335,7 +352,8 @@ pub fn project_effects(_project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pl
         | ProjectEvent::CnaSet { .. }
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::PolicySet { .. }
-        | ProjectEvent::SecurityAddressSet { .. } => Vec::new(),
+        | ProjectEvent::SecurityAddressSet { .. }
+        | ProjectEvent::MailPreferenceSet { .. } => Vec::new(),
     }
 }
 
@@ -349,6 +367,38 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
         | AccountEvent::PasswordLinkIssued { .. }
         | AccountEvent::PasswordSet { .. } => Vec::new(),
     }
+}
+
+/// Who of the project's members gets a team mail about `case`, by their choices: never
+/// anyone who may not see the case (`access::standing`), nobody who chose nothing; an
+/// assignment reaches only the person assigned; `my-cases` means the cases they
+/// coordinate or collaborate on.
+pub fn team_recipients(project: &Project, case: &Case, update: TeamUpdate) -> Vec<crate::project::MailPreference> {
+    use crate::project::MailLevel;
+    project
+        .members
+        .iter()
+        .filter(|m| {
+            let actor = crate::actor::Actor::User(crate::actor::User {
+                id: m.user.id,
+                name: m.user.name.clone(),
+                instance_admin: false,
+            });
+            crate::access::standing(&actor, project, case).is_some()
+        })
+        .map(|m| project.mail_preference(m.user.id))
+        .filter(|p| {
+            let mine = case.is_coordinator(p.user) || case.is_collaborator(p.user);
+            match (p.level, update) {
+                (MailLevel::Nothing, _) => false,
+                (MailLevel::Everything | MailLevel::MyCases, TeamUpdate::Assigned { user }) => {
+                    user == p.user
+                }
+                (MailLevel::Everything, TeamUpdate::NewReport | TeamUpdate::ReporterWrote) => true,
+                (MailLevel::MyCases, TeamUpdate::NewReport | TeamUpdate::ReporterWrote) => mine,
+            }
+        })
+        .collect()
 }
 
 /// How one attempt at a piece of work failed, as its subject's timeline tells it. The
@@ -529,6 +579,7 @@ mod tests {
             cna: None,
             policy: None,
             security_address: None,
+            mail_preferences: Vec::new(),
             created_at: at(0),
             version: 2,
         }
@@ -775,6 +826,64 @@ mod tests {
             Some(CveState::Published {
                 id: "CVE-2026-1000".into()
             })
+        );
+    }
+
+    #[test]
+    fn c8_team_mail_reaches_who_may_see_the_case_and_wants_it() {
+        use crate::project::{MailLevel, MailPreference};
+        let mut p = project();
+        let member = |id: i64, name: &str, role: Role| Member {
+            user: crate::actor::UserRef {
+                id: UserId(id),
+                name: name.into(),
+            },
+            role,
+        };
+        p.members.push(member(3, "Mia", Role::Maintainer));
+        p.members.push(member(4, "Ada", Role::Admin));
+        p.members.push(member(5, "Quiet", Role::SecurityTeam));
+        p.mail_preferences.push(MailPreference {
+            user: UserId(5),
+            level: MailLevel::Nothing,
+            titles: false,
+        });
+        let case = requested(); // Sam coordinates.
+        let users_of = |p: &Project, u: TeamUpdate| -> Vec<i64> {
+            team_recipients(p, &case, u)
+                .into_iter()
+                .map(|m| m.user.0)
+                .collect()
+        };
+        // Mia, a maintainer not on the case, may not see it: never mailed.
+        assert_eq!(users_of(&p, TeamUpdate::NewReport), [2, 4]);
+        assert_eq!(users_of(&p, TeamUpdate::Assigned { user: UserId(2) }), [2]);
+        assert!(users_of(&p, TeamUpdate::Assigned { user: UserId(5) }).is_empty());
+        p.mail_preferences.push(MailPreference {
+            user: UserId(4),
+            level: MailLevel::MyCases,
+            titles: true,
+        });
+        assert_eq!(users_of(&p, TeamUpdate::ReporterWrote), [2], "Ada: only her cases");
+        let planned: Vec<_> = case_effects(
+            &case,
+            &Recorded {
+                at: at(9),
+                actor: ActorRef::Reporter,
+                event: Event::ReporterReplied { body: "b".into() },
+            },
+        )
+        .into_iter()
+        .map(|p| p.effect)
+        .collect();
+        assert_eq!(
+            planned,
+            [Effect::Email(Email {
+                to: Recipient::Team,
+                message: MailKind::TeamUpdate {
+                    update: TeamUpdate::ReporterWrote
+                }
+            })]
         );
     }
 

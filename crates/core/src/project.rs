@@ -47,6 +47,8 @@ pub struct Project {
     /// Where reports arrive by mail (C1), e.g. `security@connect.example`; replies to
     /// a case go to `security+<secret>@…` of it.
     pub security_address: Option<String>,
+    /// Members' choices of team mail; a member without one gets [`MailPreference::default_for`].
+    pub mail_preferences: Vec<MailPreference>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -55,6 +57,15 @@ pub struct Project {
 impl Project {
     pub fn member(&self, user: UserId) -> Option<&Member> {
         self.members.iter().find(|m| m.user.id == user)
+    }
+
+    /// The member's team-mail choice (the default until they choose).
+    pub fn mail_preference(&self, user: UserId) -> MailPreference {
+        self.mail_preferences
+            .iter()
+            .find(|m| m.user == user)
+            .copied()
+            .unwrap_or_else(|| MailPreference::default_for(user))
     }
 
     pub fn role_of(&self, user: UserId) -> Option<Role> {
@@ -153,6 +164,55 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Which team mail a member wants from one project (issue 9): new reports, reporter
+/// replies and assignments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailLevel {
+    /// Everything on every case they can see.
+    Everything,
+    /// Only cases they coordinate or collaborate on (and their own assignments).
+    MyCases,
+    /// Nothing by mail (in the app only).
+    Nothing,
+}
+
+impl MailLevel {
+    pub const ALL: [MailLevel; 3] = [MailLevel::Everything, MailLevel::MyCases, MailLevel::Nothing];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailLevel::Everything => "everything",
+            MailLevel::MyCases => "my-cases",
+            MailLevel::Nothing => "nothing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailLevel> {
+        MailLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+/// One member's team-mail choice in one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailPreference {
+    pub user: UserId,
+    pub level: MailLevel,
+    /// Show the case's title in the subject (it may be embargoed; off unless chosen).
+    pub titles: bool,
+}
+
+impl MailPreference {
+    /// What a member gets before they choose: everything they can see, no titles.
+    pub fn default_for(user: UserId) -> MailPreference {
+        MailPreference {
+            user,
+            level: MailLevel::Everything,
+            titles: false,
+        }
+    }
+}
+
 /// A person's role in one project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -236,6 +296,11 @@ pub enum ProjectCommand {
     /// Sets (or, with `None`, clears) the address reports arrive at by mail (C1).
     SetSecurityAddress {
         address: Option<String>,
+    },
+    /// A member chooses their own team mail from the project.
+    SetMailPreference {
+        level: MailLevel,
+        titles: bool,
     },
 }
 
@@ -386,6 +451,9 @@ pub enum ProjectEvent {
     SecurityAddressSet {
         address: Option<String>,
     },
+    MailPreferenceSet {
+        preference: MailPreference,
+    },
 }
 
 impl ProjectEvent {
@@ -401,6 +469,7 @@ impl ProjectEvent {
             ProjectEvent::PackageSet { .. } => "package_set",
             ProjectEvent::PolicySet { .. } => "policy_set",
             ProjectEvent::SecurityAddressSet { .. } => "security_address_set",
+            ProjectEvent::MailPreferenceSet { .. } => "mail_preference_set",
         }
     }
 }
@@ -504,6 +573,31 @@ pub fn decide_project(
             message: format!("a project with slug `{}` already exists", p.slug),
         }),
         (None, _) => Err(Rejection::NotFound),
+        // Each member chooses their own mail; nobody chooses for them.
+        (Some(p), ProjectCommand::SetMailPreference { level, titles }) => {
+            let member = match actor {
+                Actor::User(u) => p.member(u.id),
+                Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
+            };
+            let Some(member) = member else {
+                return Err(Rejection::Forbidden {
+                    action: "choose team mail for",
+                    needs: "a member of the project",
+                });
+            };
+            let preference = MailPreference {
+                user: member.user.id,
+                level,
+                titles,
+            };
+            if p.mail_preference(member.user.id) == preference {
+                return Err(Rejection::Conflict {
+                    field: "level".into(),
+                    message: "this is already your choice".into(),
+                });
+            }
+            Ok(vec![ProjectEvent::MailPreferenceSet { preference }])
+        }
         (Some(p), command) => {
             if !may_manage(p) {
                 // Members who may not manage learn that they may not; others learn nothing.
@@ -622,6 +716,9 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::PolicySet { policy }])
         }
+        ProjectCommand::SetMailPreference { .. } => {
+            unreachable!("decided in `decide_project` for the member themself")
+        }
         ProjectCommand::SetSecurityAddress { address } => {
             let address = match address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
                 Some(a) => Some(security_address(a).map_err(|e| Rejection::Invalid(vec![e]))?),
@@ -722,6 +819,7 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             cna: None,
             policy: None,
             security_address: None,
+            mail_preferences: Vec::new(),
             created_at: at,
             version: 1,
         },
@@ -763,6 +861,11 @@ impl Project {
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
             ProjectEvent::SecurityAddressSet { address } => {
                 p.security_address = address.clone()
+            }
+            ProjectEvent::MailPreferenceSet { preference } => {
+                p.mail_preferences.retain(|m| m.user != preference.user);
+                p.mail_preferences.push(*preference);
+                p.mail_preferences.sort_by_key(|m| m.user);
             }
             ProjectEvent::PackageSet { component, package } => {
                 if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {

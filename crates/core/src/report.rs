@@ -199,6 +199,7 @@ mod tests {
             cna: None,
             policy: None,
             security_address: None,
+            mail_preferences: Vec::new(),
             created_at: jiff::Timestamp::UNIX_EPOCH,
             version: 1,
         }

@@ -267,6 +267,15 @@ pub trait OutboxStore: Send + Sync {
     /// Marks a claimed job done, clearing the secrets its payload carried. A claim whose lease ran out and whose job was claimed
     /// again changes nothing.
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
+    /// Finishes a claimed job and queues the work it fans out to (a team mail becomes
+    /// one mail per member), in one transaction: both or neither, and not at all for a
+    /// claim that was overtaken. False if it was.
+    async fn fan_out(
+        &self,
+        job: &Job,
+        work: Vec<embargo_core::effect::Planned>,
+        now: Timestamp,
+    ) -> Result<bool>;
     /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).
     async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()>;
     /// When the next open job falls due (or its lease runs out), if there is one.

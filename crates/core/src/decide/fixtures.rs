@@ -50,6 +50,7 @@ pub(crate) fn project() -> Project {
         cna: None,
         policy: None,
         security_address: None,
+        mail_preferences: Vec::new(),
         members: vec![
             m(1, "Ada", Role::Admin),
             m(2, "Sam", Role::SecurityTeam),

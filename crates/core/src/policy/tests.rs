@@ -388,6 +388,7 @@ fn words_project() -> crate::project::Project {
         cna: None,
         policy: None,
         security_address: None,
+        mail_preferences: Vec::new(),
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

@@ -103,9 +103,10 @@ async fn c1_mail_becomes_a_case_and_the_reporters_reply_threads_into_it(db: Db) 
     );
     assert!(case.to_string().contains("poc.py"), "the attachment: {case}");
 
-    // The receipt goes to the sender, with a reply address of the project.
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
-    let got = smtp.received();
+    // The receipt goes to the sender, with a reply address of the project; Ada, the
+    // project admin, hears of the new report.
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
+    let got = received_by(&smtp, "rae@reporter.example");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].to, ["rae@reporter.example"]);
     let receipt = parsed(&got[0]);
@@ -202,8 +203,11 @@ async fn bounces_and_auto_replies_never_open_a_case_nor_answer(db: Db) {
             json!({ "title": "t", "description": "d", "reporter_email": "gone@reporter.example" }),
         )
         .await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
-    let receipt_id = parsed(&smtp.received()[0]).message_id().unwrap().to_owned();
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
+    let receipt_id = parsed(&received_by(&smtp, "gone@reporter.example")[0])
+        .message_id()
+        .unwrap()
+        .to_owned();
 
     let bounce = bounce_for(&receipt_id, "gone@reporter.example", "5.1.1");
     assert_eq!(ingest(&t, &bounce).await, Ingested::Bounce(id.parse_case()));
@@ -234,7 +238,7 @@ async fn bounces_and_auto_replies_never_open_a_case_nor_answer(db: Db) {
     }
     assert_eq!(t.case_count("connect", "ada@example.org").await, cases_before);
     assert_eq!(run_due(&t.app).await.unwrap(), 0, "nothing answered");
-    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(received_by(&smtp, "gone@reporter.example").len(), 1);
     assert_eq!(events(&t, &id, &admin.token).await.len(), 2);
 }
 
@@ -436,7 +440,7 @@ async fn a_lost_link_is_replaced_by_mail(db: Db) {
             json!({ "title": "t", "description": "d", "reporter_email": "rae@reporter.example" }),
         )
         .await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
 
     let web = WebClient::new(&t);
     let form = web.get("/p/connect/report").await;
@@ -456,7 +460,7 @@ async fn a_lost_link_is_replaced_by_mail(db: Db) {
     assert_eq!(answer(&known.html), answer(&unknown.html), "the same answer");
 
     assert_eq!(run_due(&t.app).await.unwrap(), 1, "one mail, for the one case");
-    let got = smtp.received();
+    let got = received_by(&smtp, "rae@reporter.example");
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].to, ["rae@reporter.example"]);
     let text = parsed(&got[1]).body_text(0).unwrap().into_owned();
@@ -565,8 +569,8 @@ async fn hostile_mail_is_held_or_stored_safely(db: Db) {
         .get(&format!("/api/v1/cases/{id}"), Some(&admin.token))
         .await;
     assert!(!case["title"].as_str().unwrap().contains('\n'), "{case}");
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
-    let got = smtp.received();
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
+    let got = received_by(&smtp, "rae@reporter.example");
     let sent = got.last().unwrap();
     assert_eq!(sent.to, ["rae@reporter.example"], "no Bcc smuggled in");
     let head = String::from_utf8_lossy(&sent.data);

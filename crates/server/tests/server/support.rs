@@ -400,3 +400,14 @@ impl TestApp {
         }
     }
 }
+
+/// What the SMTP receiver took for one address (team mail goes to members as well).
+pub fn received_by(
+    smtp: &embargo_testkit::smtp::SmtpReceiver,
+    address: &str,
+) -> Vec<embargo_testkit::smtp::ReceivedMail> {
+    smtp.received()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
+}

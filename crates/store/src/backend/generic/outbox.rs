@@ -193,6 +193,25 @@ impl crate::OutboxStore for Backing {
         Ok(())
     }
 
+    async fn fan_out(&self, job: &Job, work: Vec<Planned>, now: Timestamp) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL \
+             WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
+        )
+        .bind(job.id)
+        .bind(i64::from(job.attempts))
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        queue(&mut tx, &job.subject, work, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET last_error = $3, due_at = $4, leased_until = NULL \
