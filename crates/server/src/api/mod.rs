@@ -40,7 +40,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
-        projects::get_policy, projects::set_policy,
+        projects::get_policy, projects::set_policy, projects::get_mail_preference, projects::set_mail_preference,
         quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
         quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
@@ -89,6 +89,10 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/projects/{slug}/policy",
             get(projects::get_policy).put(projects::set_policy),
+        )
+        .route(
+            "/projects/{slug}/mail-preference",
+            get(projects::get_mail_preference).put(projects::set_mail_preference),
         )
         .route("/projects/{slug}/components", post(projects::add_component))
         .route(

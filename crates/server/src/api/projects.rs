@@ -311,3 +311,76 @@ pub async fn set_policy(
     let project = app.set_policy(&caller.actor, &slug, policy).await?;
     Ok(Json(wire::policy(&project)))
 }
+
+/// A member's choice of team mail from one project.
+#[derive(serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailPreferenceIo {
+    /// `everything` (every case you can see), `my-cases` (cases you coordinate or
+    /// collaborate on) or `nothing` (in the app only).
+    pub level: String,
+    /// Show the case's title in the subject (it may be embargoed).
+    #[serde(default)]
+    pub titles: bool,
+}
+
+fn preference_out(p: &embargo_core::project::MailPreference) -> MailPreferenceIo {
+    MailPreferenceIo {
+        level: p.level.as_str().to_owned(),
+        titles: p.titles,
+    }
+}
+
+/// Your team mail from this project (members).
+#[utoipa::path(get, path = "/projects/{slug}/mail-preference", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = MailPreferenceIo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_mail_preference(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<MailPreferenceIo>> {
+    let user = caller.account()?;
+    let p = app.project(&slug).await?;
+    if p.member(user.id).is_none() {
+        return Err(crate::app::AppError::Rejected(Rejection::Forbidden {
+            action: "choose team mail for",
+            needs: "a member of the project",
+        })
+        .into());
+    }
+    Ok(Json(preference_out(&p.mail_preference(user.id))))
+}
+
+/// Choose your team mail from this project (members, for themselves).
+#[utoipa::path(put, path = "/projects/{slug}/mail-preference", tag = "projects", params(("slug" = String, Path)), request_body = MailPreferenceIo,
+    responses((status = 200, body = MailPreferenceIo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_mail_preference(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<MailPreferenceIo>,
+) -> ApiResult<Json<MailPreferenceIo>> {
+    let user = caller.account()?;
+    let level = embargo_core::project::MailLevel::parse(body.level.trim()).ok_or_else(|| {
+        Rejection::invalid(
+            "level",
+            Rule::InvalidFormat,
+            format!(
+                "`level`: `{}` is not one of everything, my-cases, nothing",
+                body.level
+            ),
+        )
+    })?;
+    let p = app
+        .change_project(
+            &caller.actor,
+            &slug,
+            ProjectCommand::SetMailPreference {
+                level,
+                titles: body.titles,
+            },
+        )
+        .await?;
+    Ok(Json(preference_out(&p.mail_preference(user.id))))
+}

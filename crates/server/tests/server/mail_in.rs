@@ -709,3 +709,115 @@ async fn c1_the_worker_reads_the_mailbox_over_imap_sqlite() {
 async fn c1_the_worker_reads_the_mailbox_over_imap_and_moves_postgres() {
     c1_the_worker_reads_the_mailbox_over_imap(Db::Postgres, "?move_to=Archive").await;
 }
+
+/// Team mail (C3, C8, C10): a new report, the reporter's reply and an assignment reach
+/// members by mail as they chose — everything, only their cases, nothing — with the
+/// project and case id in the subject and the embargoed title only for who opted in.
+async fn c8_team_mail_follows_each_members_choice(db: Db) {
+    let smtp = SmtpReceiver::start();
+    let (t, ada) = with_mail(db, &smtp).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let mia = t
+        .person("mia@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let quiet = t
+        .person("quiet@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let choose = |who: &Person, level: &str, titles: bool| {
+        let t = &t;
+        let token = who.token.clone();
+        let level = level.to_owned();
+        async move {
+            json_of(
+                t.req(Method::PUT, "/api/v1/projects/connect/mail-preference", Some(&token))
+                    .json(&json!({ "level": level, "titles": titles }))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (s, e) = choose(&sam, "sometimes", false).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("level"), "{e}");
+    assert_eq!(choose(&quiet, "nothing", false).await.0, StatusCode::OK);
+    assert_eq!(choose(&ada, "my-cases", false).await.0, StatusCode::OK);
+    let (s, got) = choose(&sam, "everything", true).await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    assert_eq!(got, json!({ "level": "everything", "titles": true }));
+    let outsider = t.person("out@example.org", None).await;
+    assert_eq!(
+        choose(&outsider, "everything", false).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    const TITLE: &str = "Embargoed: heap overflow in frames";
+    let (id, tracking) = t
+        .report(
+            "connect",
+            json!({ "title": TITLE, "description": "d", "reporter_email": "rae@reporter.example" }),
+        )
+        .await;
+    run_due(&t.app).await.unwrap();
+    let subject = |m: &ReceivedMail| parsed(m).subject().unwrap_or_default().to_owned();
+    // Only Sam: Ada wants her cases only, Quiet nothing, Mia may not see the case.
+    for (who, n) in [(&sam, 1), (&ada, 0), (&quiet, 0), (&mia, 0)] {
+        assert_eq!(received_by(&smtp, &who.email).len(), n, "{}", who.email);
+    }
+    let news = &received_by(&smtp, &sam.email)[0];
+    assert!(
+        subject(news).contains("CONNECT") && subject(news).contains(&id),
+        "{}",
+        subject(news)
+    );
+    assert!(subject(news).contains(TITLE), "Sam opted in to titles");
+
+    // An assignment reaches the person assigned; the title stays out for Mia.
+    let case = format!("/api/v1/cases/{id}");
+    t.post(&format!("{case}/claim"), Some(&sam.token), json!({}))
+        .await;
+    let (s, _) = t
+        .post(
+            &format!("{case}/collaborators"),
+            Some(&sam.token),
+            json!({ "user_id": mia.id }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    run_due(&t.app).await.unwrap();
+    let to_mia = received_by(&smtp, &mia.email);
+    assert_eq!(to_mia.len(), 1);
+    assert!(subject(&to_mia[0]).contains("assigned to you"));
+    assert!(!subject(&to_mia[0]).contains("heap"), "{}", subject(&to_mia[0]));
+    assert_eq!(received_by(&smtp, &sam.email).len(), 2, "news and his claim");
+
+    // The reporter writes: everyone on it who wants it, Ada still not (not hers).
+    let (s, _) = t
+        .post(&format!("{case}/messages"), Some(&tracking), json!({ "body": "more" }))
+        .await;
+    assert!(s.is_success(), "{s}");
+    run_due(&t.app).await.unwrap();
+    assert_eq!(received_by(&smtp, &sam.email).len(), 3);
+    assert_eq!(received_by(&smtp, &mia.email).len(), 2);
+    assert_eq!(received_by(&smtp, &ada.email).len(), 0);
+    assert_eq!(received_by(&smtp, &quiet.email).len(), 0);
+    let all = smtp.received();
+    let leaked = all
+        .iter()
+        .filter(|m| !m.to.contains(&sam.email))
+        .any(|m| String::from_utf8_lossy(&m.data).contains("heap overflow"));
+    assert!(!leaked, "the title only reached Sam");
+}
+
+#[tokio::test]
+async fn c8_team_mail_follows_each_members_choice_sqlite() {
+    c8_team_mail_follows_each_members_choice(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn c8_team_mail_follows_each_members_choice_postgres() {
+    c8_team_mail_follows_each_members_choice(Db::Postgres).await;
+}
