@@ -86,6 +86,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
         .route("/projects/{slug}/cases", get(cases::project_cases))
+        .route(
+            "/projects/{slug}/mail-preference",
+            post(cases::set_mail_preference),
+        )
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route(

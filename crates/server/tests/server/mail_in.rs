@@ -608,6 +608,35 @@ async fn c1_the_security_address_is_checked_and_public() {
     assert!(body.to_string().contains("security_address"), "{body}");
     let (_, p) = t.get("/api/v1/projects/connect", None).await;
     assert_eq!(p["security_address"], SECURITY, "unchanged, and public");
+    // The admin page: the same rule, the error beside the field.
+    let web = t.signed_in(&admin.email).await;
+    let out = web
+        .submit(
+            "/admin/projects/connect",
+            "/admin/projects/connect/security-address",
+            &[("security_address", "not an address")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.html.contains("security_address-error"), "{}", out.html);
+    let out = web
+        .submit(
+            "/admin/projects/connect",
+            "/admin/projects/connect/security-address",
+            &[("security_address", "psirt@connect.example")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let (_, p) = t.get("/api/v1/projects/connect", None).await;
+    assert_eq!(p["security_address"], "psirt@connect.example");
+    let out = web
+        .submit(
+            "/admin/projects/connect",
+            "/admin/projects/connect/security-address",
+            &[("security_address", SECURITY)],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
     // Mail to an address no project has is held for the instance admins.
     let raw = report_mail("rae@reporter.example", "lost", "where am I").replace(SECURITY, "info@nowhere.example");
     let Ingested::Quarantined { reason, .. } = ingest(&t, &raw).await else {
@@ -810,6 +839,23 @@ async fn c8_team_mail_follows_each_members_choice(db: Db) {
         .filter(|m| !m.to.contains(&sam.email))
         .any(|m| String::from_utf8_lossy(&m.data).contains("heap overflow"));
     assert!(!leaked, "the title only reached Sam");
+
+    // The same choice on the cases page.
+    let web = t.signed_in(&mia.email).await;
+    let page = web.get("/projects/connect/cases").await;
+    assert!(page.html.contains("mail-preference"), "{}", page.html);
+    let out = web
+        .submit(
+            "/projects/connect/cases",
+            "/projects/connect/mail-preference",
+            &[("level", "nothing")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let (_, now) = t
+        .get("/api/v1/projects/connect/mail-preference", Some(&mia.token))
+        .await;
+    assert_eq!(now, json!({ "level": "nothing", "titles": false }));
 }
 
 #[tokio::test]
