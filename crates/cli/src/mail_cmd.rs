@@ -66,10 +66,7 @@ async fn ingest(storage: StorageArgs, project: Option<String>) -> Result<String,
         .map_err(|e| match e {
             embargo_server::app::AppError::Rejected(
                 embargo_core::rejection::Rejection::NotFound,
-            ) => format!(
-                "no project `{}`",
-                project.as_deref().unwrap_or_default()
-            ),
+            ) => format!("no project `{}`", project.as_deref().unwrap_or_default()),
             other => other.to_string(),
         })?;
     Ok(outcome.to_string())

@@ -373,7 +373,11 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
 /// anyone who may not see the case (`access::standing`), nobody who chose nothing; an
 /// assignment reaches only the person assigned; `my-cases` means the cases they
 /// coordinate or collaborate on.
-pub fn team_recipients(project: &Project, case: &Case, update: TeamUpdate) -> Vec<crate::project::MailPreference> {
+pub fn team_recipients(
+    project: &Project,
+    case: &Case,
+    update: TeamUpdate,
+) -> Vec<crate::project::MailPreference> {
     use crate::project::MailLevel;
     project
         .members
@@ -595,11 +599,7 @@ mod tests {
         let mut effects_seen = Vec::new();
         for e in &events {
             case.apply(e);
-            effects_seen.extend(
-                case_effects(case, e)
-                    .into_iter()
-                    .map(|p| p.effect),
-            );
+            effects_seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         effects_seen
     }
@@ -610,11 +610,7 @@ mod tests {
         for e in &events {
             assert_eq!(e.actor, ActorRef::System);
             case.apply(e);
-            seen.extend(
-                case_effects(case, e)
-                    .into_iter()
-                    .map(|p| p.effect),
-            );
+            seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         Ok(seen)
     }
@@ -864,7 +860,11 @@ mod tests {
             level: MailLevel::MyCases,
             titles: true,
         });
-        assert_eq!(users_of(&p, TeamUpdate::ReporterWrote), [2], "Ada: only her cases");
+        assert_eq!(
+            users_of(&p, TeamUpdate::ReporterWrote),
+            [2],
+            "Ada: only her cases"
+        );
         let planned: Vec<_> = case_effects(
             &case,
             &Recorded {

@@ -178,7 +178,11 @@ pub enum MailLevel {
 }
 
 impl MailLevel {
-    pub const ALL: [MailLevel; 3] = [MailLevel::Everything, MailLevel::MyCases, MailLevel::Nothing];
+    pub const ALL: [MailLevel; 3] = [
+        MailLevel::Everything,
+        MailLevel::MyCases,
+        MailLevel::Nothing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -327,7 +331,18 @@ pub fn security_address(address: &str) -> Result<String, Invalid> {
                 c.is_ascii_graphic()
                     && !matches!(
                         c,
-                        '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\' | '+'
+                        '@' | '<'
+                            | '>'
+                            | '('
+                            | ')'
+                            | ','
+                            | ';'
+                            | ':'
+                            | '"'
+                            | '['
+                            | ']'
+                            | '\\'
+                            | '+'
                     )
             })
     };
@@ -859,9 +874,7 @@ impl Project {
             ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
             ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
-            ProjectEvent::SecurityAddressSet { address } => {
-                p.security_address = address.clone()
-            }
+            ProjectEvent::SecurityAddressSet { address } => p.security_address = address.clone(),
             ProjectEvent::MailPreferenceSet { preference } => {
                 p.mail_preferences.retain(|m| m.user != preference.user);
                 p.mail_preferences.push(*preference);

@@ -292,8 +292,12 @@ pub trait OutboxStore: Send + Sync {
 #[async_trait]
 pub trait MailStore: Send + Sync {
     /// Remembers a reply secret of `case` (only its hash).
-    async fn add_reply_secret(&self, case: &CaseId, hash: &SecretHash, now: Timestamp)
-    -> Result<()>;
+    async fn add_reply_secret(
+        &self,
+        case: &CaseId,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<()>;
     /// The case a reply secret names, as its reporter sees it.
     async fn case_for_reply_secret(&self, hash: &SecretHash) -> Result<Option<CaseAccess>>;
     /// Holds a message for review; its id.

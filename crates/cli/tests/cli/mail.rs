@@ -68,14 +68,26 @@ async fn exit_codes_and_bad_input(storage: &[&str], url: &str) {
         assert!(out.status.success(), "{}", stderr(&out));
         out
     };
-    admin(&["create", "--slug", "connect", "--name", "Connect", "--component", "go"]);
+    admin(&[
+        "create",
+        "--slug",
+        "connect",
+        "--name",
+        "Connect",
+        "--component",
+        "go",
+    ]);
     let out = admin(&["update", "--slug", "connect", "--security-address", TO]);
     assert!(stdout(&out).contains(TO), "{}", stdout(&out));
 
     // A report by mail: a case.
     let out = ingest(storage, &[], report("Heap overflow").as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("stored as case EMB-"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("stored as case EMB-"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(count(url, "cases").await, 1);
 
     // Bad input: each kept in the quarantine, with its reason; exit 0.
@@ -93,10 +105,7 @@ async fn exit_codes_and_bad_input(storage: &[&str], url: &str) {
     for (message, why) in [
         (parts.into_bytes(), "MIME parts"),
         (large, "over the limit"),
-        (
-            b"\x00\x01 not mail at all \xff\xfe".to_vec(),
-            "quarantine",
-        ),
+        (b"\x00\x01 not mail at all \xff\xfe".to_vec(), "quarantine"),
     ] {
         let out = ingest(storage, &["--project", "connect"], &message);
         assert_eq!(out.status.code(), Some(0), "{why}: {}", stderr(&out));

@@ -110,7 +110,10 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route("/projects/{slug}/reports", post(cases::submit_report))
         .route("/quarantine", get(quarantine::list_quarantine))
         .route("/quarantine/{id}", get(quarantine::get_quarantined))
-        .route("/quarantine/{id}/raw", get(quarantine::download_quarantined))
+        .route(
+            "/quarantine/{id}/raw",
+            get(quarantine::download_quarantined),
+        )
         .route(
             "/quarantine/{id}/release",
             post(quarantine::release_quarantined),

@@ -107,7 +107,10 @@ pub async fn download_quarantined(
     let id = id_of(&id)?;
     let (_, raw) = app.quarantined_message(user, id).await?;
     let raw = raw.ok_or_else(|| ApiError(crate::app::AppError::not_found()))?;
-    Ok(crate::download::download(&format!("quarantined-{id}.eml"), raw))
+    Ok(crate::download::download(
+        &format!("quarantined-{id}.eml"),
+        raw,
+    ))
 }
 
 /// Release as a new case of its project, as if it had arrived as a report.

@@ -37,7 +37,10 @@ impl std::fmt::Display for Ingested {
             Ingested::Case(id) => write!(f, "stored as case {id}"),
             Ingested::Reply(id) => write!(f, "stored as the reporter's reply on case {id}"),
             Ingested::Bounce(id) => {
-                write!(f, "a bounce: the reporter's address is failing on case {id}")
+                write!(
+                    f,
+                    "a bounce: the reporter's address is failing on case {id}"
+                )
             }
             Ingested::Quarantined { id, reason } => {
                 write!(f, "held in the quarantine as message {id}: {reason}")
@@ -141,12 +144,8 @@ impl App {
             return hold(reason, sender, subject).await;
         };
         // A reply address names its case; only the reporter may write on it by mail.
-        let secret = security_address(&project).and_then(|a| {
-            report
-                .recipients
-                .iter()
-                .find_map(|r| a.secret_in(r))
-        });
+        let secret = security_address(&project)
+            .and_then(|a| report.recipients.iter().find_map(|r| a.secret_in(r)));
         if let Some(secret) = secret {
             let Some(access) = self
                 .store()
@@ -283,7 +282,11 @@ impl App {
 
     /// Records what the system observed on a case, on fresh state; false if it no
     /// longer applies.
-    pub(super) async fn system_on_case(&self, id: &CaseId, command: SystemCommand) -> AppResult<bool> {
+    pub(super) async fn system_on_case(
+        &self,
+        id: &CaseId,
+        command: SystemCommand,
+    ) -> AppResult<bool> {
         for _ in 0..5 {
             let Some(access) = self
                 .store()
@@ -387,10 +390,7 @@ impl App {
             .map(|p| p.slug)
             .collect();
         let unassigned = embargo_core::access::reviews_quarantine(&actor, None);
-        Ok(self
-            .store()
-            .quarantined(&projects, unassigned, 500)
-            .await?)
+        Ok(self.store().quarantined(&projects, unassigned, 500).await?)
     }
 
     /// One message, if the user reviews its project's quarantine; not found otherwise.
@@ -444,7 +444,13 @@ impl App {
         };
         let draft = released_draft(&raw, &item);
         let submitted = self
-            .store_report(&Actor::Anonymous, &project, draft.0, Channel::Email, draft.1)
+            .store_report(
+                &Actor::Anonymous,
+                &project,
+                draft.0,
+                Channel::Email,
+                draft.1,
+            )
             .await?;
         let done = self
             .store()
@@ -563,9 +569,7 @@ fn released_draft(raw: &[u8], item: &Quarantined) -> (Draft, Vec<Upload>) {
             draft.reporter_email = Some(r.sender.address);
             (draft, uploads(r.attachments))
         }
-        Inbound::AutoReply(_) | Inbound::Bounce(_) | Inbound::Quarantine(_) => {
-            (draft, Vec::new())
-        }
+        Inbound::AutoReply(_) | Inbound::Bounce(_) | Inbound::Quarantine(_) => (draft, Vec::new()),
     }
 }
 

@@ -19,10 +19,10 @@ pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use embargo_store::{Cursor, Page, PageRequest};
+pub use embargo_store::{QuarantineState, Quarantined};
 pub use error::AppError;
 pub use limits::Limiters;
 pub use mail_in::Ingested;
-pub use embargo_store::{QuarantineState, Quarantined};
 pub use paging::page_request;
 pub use views::{ApiToken, CaseView, Session, TimelineEntry, User};
 

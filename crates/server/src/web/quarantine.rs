@@ -126,11 +126,16 @@ pub async fn release(
     let id = id_of(&id)?;
     let user = visitor.account(&format!("/quarantine/{id}"))?;
     let f = visitor.form(form)?;
-    match app.release_quarantined(user, id, f.opt("project").as_deref()).await {
+    match app
+        .release_quarantined(user, id, f.opt("project").as_deref())
+        .await
+    {
         Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
         Err(e) => {
             let p = problem(&e);
-            Ok(message_page(&app, &visitor, id, &f, Some(&p)).await?.into_response())
+            Ok(message_page(&app, &visitor, id, &f, Some(&p))
+                .await?
+                .into_response())
         }
     }
 }
@@ -148,7 +153,9 @@ pub async fn delete(
         Ok(()) => Ok(see_other("/quarantine")),
         Err(e) => {
             let p = problem(&e);
-            Ok(message_page(&app, &visitor, id, &f, Some(&p)).await?.into_response())
+            Ok(message_page(&app, &visitor, id, &f, Some(&p))
+                .await?
+                .into_response())
         }
     }
 }

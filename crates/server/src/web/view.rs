@@ -222,7 +222,11 @@ fn event(e: &Event, links: &Links) -> Markup {
         Event::AdvisoryImported { .. } => {
             html! { "imported the published advisory from its OSV record" }
         }
-        Event::ReporterAddressFailed { address, status, diagnostic } => html! {
+        Event::ReporterAddressFailed {
+            address,
+            status,
+            diagnostic,
+        } => html! {
             "mail to the reporter's address " code { (address) } " bounced"
             @if let Some(s) = status { " (" (s) ")" }
             @if let Some(d) = diagnostic { ": " q { (d) } }

@@ -76,7 +76,10 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
                 app.store()
                     .add_reply_secret(&case.id, &SecretHash::of(&secret), app.now())
                     .await?;
-                mail.reply_to = Some(Address::named(format!("{} security", project.name), address));
+                mail.reply_to = Some(Address::named(
+                    format!("{} security", project.name),
+                    address,
+                ));
             }
             Err(e) => return Ok(Outcome::GiveUp(format!("the reply address: {e}"))),
         }
@@ -244,7 +247,11 @@ fn render(
                  this address received the new link.\n",
                 app.url(&format!("/track/{token}"))
             );
-            (id(&format!("{}.{}", case.id, job.id))?, "your tracking link", text)
+            (
+                id(&format!("{}.{}", case.id, job.id))?,
+                "your tracking link",
+                text,
+            )
         }
     };
     let threaded = message_id != receipt;

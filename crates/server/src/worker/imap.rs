@@ -27,7 +27,8 @@ pub async fn read_once(app: &App) -> AppResult<usize> {
 }
 
 async fn store_unhandled(app: &App, inbox: &mut ImapInbox) -> AppResult<usize> {
-    let imap = |e: embargo_mail::imap::ImapError| crate::app::AppError::Internal(format!("IMAP: {e}"));
+    let imap =
+        |e: embargo_mail::imap::ImapError| crate::app::AppError::Internal(format!("IMAP: {e}"));
     let mut stored = 0;
     loop {
         let batch = inbox.unhandled(BATCH).await.map_err(imap)?;

@@ -182,7 +182,11 @@ async fn no_mail_without_an_address() {
     let t = with_smtp(Db::Sqlite, &smtp).await;
     t.project("connect", &["go"]).await;
     report_from(&t, None).await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 1, "the team's news, to no member");
+    assert_eq!(
+        run_due(&t.app).await.unwrap(),
+        1,
+        "the team's news, to no member"
+    );
     assert!(smtp.received().is_empty());
 }
 
@@ -223,7 +227,10 @@ async fn mail_waits_without_smtp_and_goes_once_it_is_set(db: Db) {
     let got = smtp.received();
     assert_eq!(got.len(), 2);
     let receipt = got.iter().find(|m| m.to == ["rae@example.net"]).unwrap();
-    assert!(text(receipt).contains(&tracking), "the receipt kept its link");
+    assert!(
+        text(receipt).contains(&tracking),
+        "the receipt kept its link"
+    );
     assert_eq!(run_due(&on).await.unwrap(), 0);
 }
 
@@ -249,7 +256,11 @@ async fn two_instances_send_each_mail_once() {
         report_from(&t, Some(&format!("rae{n}@example.net"))).await;
     }
     let (a, b) = tokio::join!(run_due(&t.app), run_due(&other));
-    assert_eq!(a.unwrap() + b.unwrap(), 8, "four receipts, four team fan-outs");
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        8,
+        "four receipts, four team fan-outs"
+    );
     let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
     to.sort();
     assert_eq!(

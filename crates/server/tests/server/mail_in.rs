@@ -26,7 +26,11 @@ async fn with_mail(db: Db, smtp: &SmtpReceiver) -> (TestApp, Person) {
         .person("ada@example.org", Some(("connect", Role::Admin)))
         .await;
     let (s, body) = t
-        .req(Method::PATCH, "/api/v1/projects/connect", Some(&admin.token))
+        .req(
+            Method::PATCH,
+            "/api/v1/projects/connect",
+            Some(&admin.token),
+        )
         .json(&json!({ "security_address": SECURITY }))
         .send()
         .await
@@ -101,7 +105,10 @@ async fn c1_mail_becomes_a_case_and_the_reporters_reply_threads_into_it(db: Db) 
             .unwrap()
             .contains("crafted frame")
     );
-    assert!(case.to_string().contains("poc.py"), "the attachment: {case}");
+    assert!(
+        case.to_string().contains("poc.py"),
+        "the attachment: {case}"
+    );
 
     // The receipt goes to the sender, with a reply address of the project; Ada, the
     // project admin, hears of the new report.
@@ -133,8 +140,15 @@ async fn c1_mail_becomes_a_case_and_the_reporters_reply_threads_into_it(db: Db) 
     let Ingested::Quarantined { reason, .. } = ingest(&t, &stranger).await else {
         panic!("quarantined")
     };
-    assert!(reason.contains("someone other than its reporter"), "{reason}");
-    assert_eq!(events(&t, &id, &admin.token).await.len(), 2, "submitted, attachment");
+    assert!(
+        reason.contains("someone other than its reporter"),
+        "{reason}"
+    );
+    assert_eq!(
+        events(&t, &id, &admin.token).await.len(),
+        2,
+        "submitted, attachment"
+    );
 
     // The reporter's reply threads into the case, without the quoted mail.
     let reply = reply_mail(
@@ -236,7 +250,10 @@ async fn bounces_and_auto_replies_never_open_a_case_nor_answer(db: Db) {
             "{raw}"
         );
     }
-    assert_eq!(t.case_count("connect", "ada@example.org").await, cases_before);
+    assert_eq!(
+        t.case_count("connect", "ada@example.org").await,
+        cases_before
+    );
     assert_eq!(run_due(&t.app).await.unwrap(), 0, "nothing answered");
     assert_eq!(received_by(&smtp, "gone@reporter.example").len(), 1);
     assert_eq!(events(&t, &id, &admin.token).await.len(), 2);
@@ -318,17 +335,22 @@ async fn the_quarantine_is_the_security_teams_to_release_or_delete(db: Db) {
         .get(&format!("/api/v1/quarantine/{held}"), Some(&tracking))
         .await;
     assert!(
-        matches!(s, StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+        matches!(
+            s,
+            StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ),
         "{s}"
     );
-    let (s, _) = t
-        .get("/api/v1/quarantine/999999", Some(&sam.token))
-        .await;
+    let (s, _) = t.get("/api/v1/quarantine/999999", Some(&sam.token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // The original, as a download.
     let raw = t
-        .req(Method::GET, &format!("/api/v1/quarantine/{held}/raw"), Some(&sam.token))
+        .req(
+            Method::GET,
+            &format!("/api/v1/quarantine/{held}/raw"),
+            Some(&sam.token),
+        )
         .send()
         .await
         .unwrap();
@@ -356,7 +378,11 @@ async fn the_quarantine_is_the_security_teams_to_release_or_delete(db: Db) {
     assert_eq!(deleted["state"], "deleted");
     assert_eq!(deleted["note"], "advertising");
     let (s, _) = t
-        .req(Method::GET, &format!("/api/v1/quarantine/{junk}/raw"), Some(&sam.token))
+        .req(
+            Method::GET,
+            &format!("/api/v1/quarantine/{junk}/raw"),
+            Some(&sam.token),
+        )
         .send()
         .await
         .map(|r| (r.status(), ()))
@@ -397,7 +423,11 @@ async fn the_quarantine_is_the_security_teams_to_release_or_delete(db: Db) {
     let web = t.signed_in(&sam.email).await;
     let page = web.get("/quarantine").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("Crash in the frame parser"), "{}", page.html);
+    assert!(
+        page.html.contains("Crash in the frame parser"),
+        "{}",
+        page.html
+    );
     let out = web
         .submit(
             &format!("/quarantine/{again}"),
@@ -444,12 +474,23 @@ async fn a_lost_link_is_replaced_by_mail(db: Db) {
 
     let web = WebClient::new(&t);
     let form = web.get("/p/connect/report").await;
-    assert!(form.html.contains("href=\"/lost-link\""), "linked from the report page");
+    assert!(
+        form.html.contains("href=\"/lost-link\""),
+        "linked from the report page"
+    );
     let unknown = web
-        .submit("/lost-link", "/lost-link", &[("email", "nobody@reporter.example")])
+        .submit(
+            "/lost-link",
+            "/lost-link",
+            &[("email", "nobody@reporter.example")],
+        )
         .await;
     let known = web
-        .submit("/lost-link", "/lost-link", &[("email", "Rae@Reporter.example")])
+        .submit(
+            "/lost-link",
+            "/lost-link",
+            &[("email", "Rae@Reporter.example")],
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(known.status, unknown.status);
@@ -457,9 +498,17 @@ async fn a_lost_link_is_replaced_by_mail(db: Db) {
         let start = html.find("<main").unwrap_or(0);
         html[start..].to_owned()
     };
-    assert_eq!(answer(&known.html), answer(&unknown.html), "the same answer");
+    assert_eq!(
+        answer(&known.html),
+        answer(&unknown.html),
+        "the same answer"
+    );
 
-    assert_eq!(run_due(&t.app).await.unwrap(), 1, "one mail, for the one case");
+    assert_eq!(
+        run_due(&t.app).await.unwrap(),
+        1,
+        "one mail, for the one case"
+    );
     let got = received_by(&smtp, "rae@reporter.example");
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].to, ["rae@reporter.example"]);
@@ -597,11 +646,15 @@ async fn c1_the_security_address_is_checked_and_public() {
     let smtp = SmtpReceiver::start();
     let (t, admin) = with_mail(Db::Sqlite, &smtp).await;
     let (s, body) = json_of(
-        t.req(Method::PATCH, "/api/v1/projects/connect", Some(&admin.token))
-            .json(&json!({ "security_address": "security+x@connect.example" }))
-            .send()
-            .await
-            .unwrap(),
+        t.req(
+            Method::PATCH,
+            "/api/v1/projects/connect",
+            Some(&admin.token),
+        )
+        .json(&json!({ "security_address": "security+x@connect.example" }))
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -638,7 +691,8 @@ async fn c1_the_security_address_is_checked_and_public() {
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
     // Mail to an address no project has is held for the instance admins.
-    let raw = report_mail("rae@reporter.example", "lost", "where am I").replace(SECURITY, "info@nowhere.example");
+    let raw = report_mail("rae@reporter.example", "lost", "where am I")
+        .replace(SECURITY, "info@nowhere.example");
     let Ingested::Quarantined { reason, .. } = ingest(&t, &raw).await else {
         panic!()
     };
@@ -760,11 +814,15 @@ async fn c8_team_mail_follows_each_members_choice(db: Db) {
         let level = level.to_owned();
         async move {
             json_of(
-                t.req(Method::PUT, "/api/v1/projects/connect/mail-preference", Some(&token))
-                    .json(&json!({ "level": level, "titles": titles }))
-                    .send()
-                    .await
-                    .unwrap(),
+                t.req(
+                    Method::PUT,
+                    "/api/v1/projects/connect/mail-preference",
+                    Some(&token),
+                )
+                .json(&json!({ "level": level, "titles": titles }))
+                .send()
+                .await
+                .unwrap(),
             )
             .await
         }
@@ -820,12 +878,24 @@ async fn c8_team_mail_follows_each_members_choice(db: Db) {
     let to_mia = received_by(&smtp, &mia.email);
     assert_eq!(to_mia.len(), 1);
     assert!(subject(&to_mia[0]).contains("assigned to you"));
-    assert!(!subject(&to_mia[0]).contains("heap"), "{}", subject(&to_mia[0]));
-    assert_eq!(received_by(&smtp, &sam.email).len(), 2, "news and his claim");
+    assert!(
+        !subject(&to_mia[0]).contains("heap"),
+        "{}",
+        subject(&to_mia[0])
+    );
+    assert_eq!(
+        received_by(&smtp, &sam.email).len(),
+        2,
+        "news and his claim"
+    );
 
     // The reporter writes: everyone on it who wants it, Ada still not (not hers).
     let (s, _) = t
-        .post(&format!("{case}/messages"), Some(&tracking), json!({ "body": "more" }))
+        .post(
+            &format!("{case}/messages"),
+            Some(&tracking),
+            json!({ "body": "more" }),
+        )
         .await;
     assert!(s.is_success(), "{s}");
     run_due(&t.app).await.unwrap();

@@ -597,8 +597,20 @@ async fn every_quarantine_route_for_every_caller() {
     };
     type Route = (&'static str, Method, fn(i64) -> String, Option<Value>, u16);
     let routes: Vec<Route> = vec![
-        ("GET message", Method::GET, |id| format!("/api/v1/quarantine/{id}"), None, 200),
-        ("GET raw", Method::GET, |id| format!("/api/v1/quarantine/{id}/raw"), None, 200),
+        (
+            "GET message",
+            Method::GET,
+            |id| format!("/api/v1/quarantine/{id}"),
+            None,
+            200,
+        ),
+        (
+            "GET raw",
+            Method::GET,
+            |id| format!("/api/v1/quarantine/{id}/raw"),
+            None,
+            200,
+        ),
         (
             "POST release",
             Method::POST,
@@ -621,7 +633,9 @@ async fn every_quarantine_route_for_every_caller() {
             let expect = if expect == 200 { *ok } else { expect };
             let (s, text) = send(&t, method.clone(), &path(id), token, body.clone()).await;
             if s.as_u16() != expect {
-                failures.push(format!("{name} as {who}: expected {expect}, got {s} {text}"));
+                failures.push(format!(
+                    "{name} as {who}: expected {expect}, got {s} {text}"
+                ));
                 continue;
             }
             if expect == 404 {
@@ -631,7 +645,15 @@ async fn every_quarantine_route_for_every_caller() {
                     failures.push(format!("{name} as {who}: 404 differs: {text} vs {text2}"));
                 }
             }
-            let state = t.app.store().quarantined_message(id).await.unwrap().unwrap().0.state;
+            let state = t
+                .app
+                .store()
+                .quarantined_message(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .state;
             let changed = state != embargo_server::app::QuarantineState::Held;
             if changed != (*method == Method::POST && expect != 404 && expect != 401) {
                 failures.push(format!("{name} as {who}: state {state:?}"));

@@ -101,7 +101,11 @@ fn public(case: Case) -> Option<Case> {
 }
 
 impl Backing {
-    pub(super) async fn access(&self, row: Option<DbRow>, actor: &Actor) -> Result<Option<CaseAccess>> {
+    pub(super) async fn access(
+        &self,
+        row: Option<DbRow>,
+        actor: &Actor,
+    ) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
         let Some(project) = self.load_project(case.project.as_str()).await? else {
@@ -163,8 +167,7 @@ impl crate::CaseStore for Backing {
         )
         .await?;
         save_files(&mut tx, &case.id, files).await?;
-        let queued =
-            queue_case_effects(&mut tx, case, events, Some(tracking_token)).await?;
+        let queued = queue_case_effects(&mut tx, case, events, Some(tracking_token)).await?;
         tx.commit().await?;
         Ok(queued)
     }

@@ -121,10 +121,7 @@ impl crate::MailStore for Backing {
         rows.iter().map(quarantined).collect()
     }
 
-    async fn quarantined_message(
-        &self,
-        id: i64,
-    ) -> Result<Option<(Quarantined, Option<Vec<u8>>)>> {
+    async fn quarantined_message(&self, id: i64) -> Result<Option<(Quarantined, Option<Vec<u8>>)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS}, raw FROM quarantine WHERE id = $1"
         )))

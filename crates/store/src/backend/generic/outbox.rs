@@ -126,7 +126,10 @@ impl Backing {
         if lacking.is_empty() {
             return String::new();
         }
-        let kinds: Vec<String> = lacking.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        let kinds: Vec<String> = lacking
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
         format!(" AND kind NOT IN ({})", kinds.join(", "))
     }
 }
@@ -242,10 +245,11 @@ impl crate::OutboxStore for Backing {
     }
 
     async fn waiting_jobs(&self, kind: EffectKind) -> Result<u64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE done_at IS NULL AND kind = $1")
-            .bind(kind.as_str())
-            .fetch_one(&self.reader)
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE done_at IS NULL AND kind = $1")
+                .bind(kind.as_str())
+                .fetch_one(&self.reader)
+                .await?;
         Ok(row.try_get::<i64, _>("n")? as u64)
     }
 
