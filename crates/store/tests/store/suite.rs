@@ -1025,7 +1025,8 @@ pub async fn queued_work_wakes_other_instances(b: &Backend) {
 /// Every outbox payload, as the database holds it.
 async fn outbox_payloads(b: &Backend) -> Vec<String> {
     use sqlx::{Connection, Row};
-    let sql = "SELECT payload FROM outbox ORDER BY id";
+    // The reporter's mail; the team's news of each report has tests of its own.
+    let sql = "SELECT payload FROM outbox WHERE payload NOT LIKE '%\"to\":\"team\"%' ORDER BY id";
     if b.raw_url.starts_with("sqlite:") {
         let mut conn = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
         sqlx::query(sql)
@@ -1056,7 +1057,8 @@ pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Ba
     assert!(outbox_payloads(b).await.is_empty(), "no address, no mail");
     let case = report_from(s, &p, 3, Some("ana@example.org")).await;
     assert_eq!(outbox_payloads(b).await.len(), 1);
-    assert_eq!(s.waiting_jobs(EffectKind::Email).await.unwrap(), 1);
+    // The receipt and the team's news of both reports.
+    assert_eq!(s.waiting_jobs(EffectKind::Email).await.unwrap(), 3);
     assert!(s.claim_job(at(1_000), at(2_000)).await.unwrap().is_none());
     assert_eq!(s.next_job_due().await.unwrap(), None);
 
@@ -1064,7 +1066,27 @@ pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Ba
     s.set_outlets(Outlets { mail: true });
     assert!(s.next_job_due().await.unwrap().is_some());
     let token = "tracking-token-3";
-    let job = s.claim_job(at(1_000), at(2_000)).await.unwrap().unwrap();
+    // The team's news of each report is queued too; finish those on the way.
+    async fn reporter_job(s: &dyn embargo_store::Store, now: i64) -> embargo_store::Job {
+        loop {
+            let job = s
+                .claim_job(at(now), at(now + 1_000))
+                .await
+                .unwrap()
+                .unwrap();
+            if matches!(
+                &job.effect,
+                Effect::Email(Email {
+                    to: Recipient::Reporter,
+                    ..
+                })
+            ) {
+                return job;
+            }
+            s.finish_job(&job, at(now)).await.unwrap();
+        }
+    }
+    let job = reporter_job(s, 1_000).await;
     assert_eq!(job.subject.case(), Some(&case.id));
     assert_eq!(
         job.effect,
@@ -1079,7 +1101,7 @@ pub async fn the_receipt_carries_the_tracking_token_only_until_it_is_sent(b: &Ba
     // A retry keeps it: the mail is not sent yet.
     s.retry_job(&job, "451 try later", at(1_500)).await.unwrap();
     assert!(outbox_payloads(b).await[0].contains(token));
-    let job = s.claim_job(at(1_500), at(2_500)).await.unwrap().unwrap();
+    let job = reporter_job(s, 1_500).await;
     s.finish_job(&job, at(1_600)).await.unwrap();
     assert_eq!(s.waiting_jobs(EffectKind::Email).await.unwrap(), 0);
     let payloads = outbox_payloads(b).await;
