@@ -97,6 +97,10 @@ pub enum ProjectCmd {
         /// The CNA's organization UUID.
         #[arg(long, value_name = "UUID")]
         cna_org_id: Option<String>,
+        /// The address reports arrive at by mail, e.g. security@connect.example (empty
+        /// to clear); `embargo mail ingest` and IMAP find the project by it.
+        #[arg(long, value_name = "ADDRESS")]
+        security_address: Option<String>,
     },
     /// Add a component.
     Component {
@@ -323,6 +327,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 guidance_file,
                 cna_short_name,
                 cna_org_id,
+                security_address,
             } => {
                 let guidance = read_file(&guidance_file)?;
                 let mut changes = Vec::new();
@@ -335,8 +340,13 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                         org_id: cna_org_id,
                     });
                 }
+                if let Some(address) = security_address {
+                    changes.push(Change::SetSecurityAddress {
+                        address: Some(address),
+                    });
+                }
                 if changes.is_empty() {
-                    return Err("nothing to change: give --name, --guidance-file, --cna-short-name or --cna-org-id".into());
+                    return Err("nothing to change: give --name, --guidance-file, --cna-short-name, --cna-org-id or --security-address".into());
                 }
                 for change in changes {
                     let p = app
@@ -349,6 +359,9 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                             p.slug, p.name, cna.short_name, cna.org_id
                         ),
                         None => println!("Updated project {} ({})", p.slug, p.name),
+                    }
+                    if let Some(address) = &p.security_address {
+                        println!("Security address: {address}");
                     }
                 }
             }

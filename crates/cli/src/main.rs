@@ -4,6 +4,7 @@ mod admin;
 mod cvss_cmd;
 mod export;
 mod import;
+mod mail_cmd;
 mod policy_cmd;
 mod serve;
 
@@ -55,6 +56,13 @@ enum Command {
     Export(export::ExportArgs),
     /// Score and explain CVSS vectors (v2.0, v3.0, v3.1, v4.0).
     Cvss(cvss_cmd::CvssArgs),
+    /// Mail in: store a message a mail server pipes in.
+    Mail {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: mail_cmd::MailCommand,
+    },
     /// Print a preset policy or check a policy file (no database needed).
     Policy {
         #[command(subcommand)]
@@ -110,6 +118,7 @@ fn main() -> ExitCode {
             serve::run(settings).await
         }),
         Command::Admin { storage, command } => run(admin::run(storage, command)),
+        Command::Mail { storage, command } => mail_cmd::run(storage, command),
         Command::Export(args) => run(export::run(args)),
         Command::Import { command } => run(import::run(command)),
     }

@@ -9,5 +9,6 @@ mod cli {
     mod export;
     mod import;
     mod integrity;
+    mod mail;
     mod policy;
 }

@@ -104,6 +104,20 @@ pub fn manages_project(actor: &Actor, project: &Project) -> bool {
         || matches!(actor, Actor::User(u) if project.role_of(u.id) == Some(Role::Admin))
 }
 
+/// Who reviews mail held in a project's quarantine (it may be an embargoed report):
+/// the project's admins and security team, who see every case of the project. Mail no
+/// project could be told for (`None`) is the instance admins' to sort.
+pub fn reviews_quarantine(actor: &Actor, project: Option<&Project>) -> bool {
+    match (actor, project) {
+        (Actor::Operator, _) => true,
+        (Actor::User(u), Some(p)) => {
+            matches!(p.role_of(u.id), Some(Role::Admin | Role::SecurityTeam))
+        }
+        (Actor::User(u), None) => u.instance_admin,
+        (Actor::Anonymous | Actor::Reporter(_), _) => false,
+    }
+}
+
 /// Whether someone may see who works on a project: its members and their roles.
 /// Reporters and the public see only the project's name, guidance and components.
 pub fn sees_members(actor: &Actor, project: &Project) -> bool {

@@ -13,7 +13,7 @@ mod outbound;
 mod wake;
 
 pub use alarms::{clock_timer, due_alarms};
-pub use outbound::{CaseUpdate, Email, MailKind, Recipient, Webhook};
+pub use outbound::{CaseUpdate, Email, MailKind, Recipient, TeamUpdate, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
 use crate::account::AccountEvent;
@@ -122,12 +122,34 @@ impl Effect {
     }
 }
 
-/// Which ways out this instance has; work for a way it lacks is not queued at all,
-/// rather than queued for a handler that could only say it cannot do it.
+/// Which ways out this instance has. Work for a way it lacks is still queued, and
+/// waits in the outbox, unclaimed, until an instance that has it starts (mail queued
+/// before `mail.smtp_url` is set goes once it is).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outlets {
     /// Outgoing mail (`mail.smtp_url`) is set up.
     pub mail: bool,
+}
+
+impl Outlets {
+    /// Whether this instance may claim work of this kind.
+    pub fn works(self, kind: EffectKind) -> bool {
+        match kind {
+            EffectKind::Email => self.mail,
+            EffectKind::ReserveCve
+            | EffectKind::PublishCve
+            | EffectKind::Wake
+            | EffectKind::Webhook => true,
+        }
+    }
+
+    /// The kinds this instance may not claim (they wait for one that may).
+    pub fn lacking(self) -> Vec<EffectKind> {
+        EffectKind::ALL
+            .into_iter()
+            .filter(|k| !self.works(*k))
+            .collect()
+    }
 }
 
 /// Whose work it is: the stream whose timeline hears how it went.
@@ -206,9 +228,8 @@ impl Planned {
     }
 }
 
-/// The work a case event asks for, given the case as it is after the event and the
-/// ways out this instance has.
-pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<Planned> {
+/// The work a case event asks for, given the case as it is after the event.
+pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
     let reserved = match &case.advisory.cve {
         Some(CveState::Reserved { id }) => Some(id.clone()),
         Some(
@@ -227,9 +248,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
             .into_iter()
             .collect()
     };
-    // One mail per event, to a reporter who gave an address, when mail is set up.
+    // One mail per event, to a reporter who gave an address. Without SMTP it waits in
+    // the outbox (`Outlets`).
     let mail = |message: MailKind| -> Vec<Planned> {
-        let reachable = outlets.mail && case.report.reporter.email.is_some();
+        let reachable = case.report.reporter.email.is_some();
         reachable
             .then(|| {
                 Planned::now(
@@ -244,12 +266,34 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
             .collect()
     };
     let update = |update: CaseUpdate| mail(MailKind::CaseUpdated { update });
+    // The team's mail: one job, fanned out by the worker to the members who want it.
+    let team = |update: TeamUpdate| {
+        Planned::now(
+            Effect::Email(Email {
+                to: Recipient::Team,
+                message: MailKind::TeamUpdate { update },
+            }),
+            e,
+        )
+    };
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // Clock timers are planned per append, from the case after it: `clock_timer`.
-        Event::Submitted { .. } => mail(MailKind::ReportReceived {
-            tracking_token: None,
-        }),
+        Event::Submitted { .. } => {
+            let mut work = mail(MailKind::ReportReceived {
+                tracking_token: None,
+            });
+            work.push(team(TeamUpdate::NewReport));
+            work
+        }
+        Event::ReporterReplied { .. } | Event::QuestionAnswered { .. } => {
+            vec![team(TeamUpdate::ReporterWrote)]
+        }
+        Event::Claimed { coordinator: user }
+        | Event::HandedOver { to: user, .. }
+        | Event::CollaboratorAdded { collaborator: user } => {
+            vec![team(TeamUpdate::Assigned { user: user.id })]
+        }
         Event::Acknowledged => update(CaseUpdate::Acknowledged),
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
@@ -268,6 +312,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
             },
             due: *at,
         }],
+        // The token is the shell's to fill in, as for the receipt.
+        Event::TrackingLinkRenewed => mail(MailKind::LinkRenewed {
+            tracking_token: None,
+        }),
         // A record is published once the case is public and its ID is ours: at
         // disclosure, or when a reservation arrives after it.
         Event::Disclosed if case.stage == Stage::Disclosed => {
@@ -286,13 +334,8 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
             }
             work
         }
-        Event::Claimed { .. }
-        | Event::HandedOver { .. }
-        | Event::CollaboratorAdded { .. }
-        | Event::CollaboratorRemoved { .. }
-        | Event::ReporterReplied { .. }
+        Event::CollaboratorRemoved { .. }
         | Event::NoteAdded { .. }
-        | Event::QuestionAnswered { .. }
         | Event::PreliminaryDecisionSet { .. }
         | Event::MarkedPublic { .. }
         | Event::AttachmentAdded { .. }
@@ -308,6 +351,7 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>, outlets: Outlets) -> Vec<P
         | Event::CveIdRejected { .. }
         | Event::CvssSet { .. }
         | Event::EffectFailed(_)
+        | Event::ReporterAddressFailed { .. }
         | Event::CvssNotApplicable { .. }
         | Event::AffectedSet { .. }
         | Event::FixRecorded { .. }
@@ -350,7 +394,9 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
         | ProjectEvent::MemberSet { .. }
         | ProjectEvent::MemberRemoved { .. }
         | ProjectEvent::CnaSet { .. }
-        | ProjectEvent::PackageSet { .. } => Vec::new(),
+        | ProjectEvent::PackageSet { .. }
+        | ProjectEvent::SecurityAddressSet { .. }
+        | ProjectEvent::MailPreferenceSet { .. } => Vec::new(),
     }
 }
 
@@ -364,6 +410,42 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
         | AccountEvent::PasswordLinkIssued { .. }
         | AccountEvent::PasswordSet { .. } => Vec::new(),
     }
+}
+
+/// Who of the project's members gets a team mail about `case`, by their choices: never
+/// anyone who may not see the case (`access::standing`), nobody who chose nothing; an
+/// assignment reaches only the person assigned; `my-cases` means the cases they
+/// coordinate or collaborate on.
+pub fn team_recipients(
+    project: &Project,
+    case: &Case,
+    update: TeamUpdate,
+) -> Vec<crate::project::MailPreference> {
+    use crate::project::MailLevel;
+    project
+        .members
+        .iter()
+        .filter(|m| {
+            let actor = crate::actor::Actor::User(crate::actor::User {
+                id: m.user.id,
+                name: m.user.name.clone(),
+                instance_admin: false,
+            });
+            crate::access::standing(&actor, project, case).is_some()
+        })
+        .map(|m| project.mail_preference(m.user.id))
+        .filter(|p| {
+            let mine = case.is_coordinator(p.user) || case.is_collaborator(p.user);
+            match (p.level, update) {
+                (MailLevel::Nothing, _) => false,
+                (MailLevel::Everything | MailLevel::MyCases, TeamUpdate::Assigned { user }) => {
+                    user == p.user
+                }
+                (MailLevel::Everything, TeamUpdate::NewReport | TeamUpdate::ReporterWrote) => true,
+                (MailLevel::MyCases, TeamUpdate::NewReport | TeamUpdate::ReporterWrote) => mine,
+            }
+        })
+        .collect()
 }
 
 /// How one attempt at a piece of work failed, as its subject's timeline tells it. The
@@ -414,6 +496,14 @@ pub enum SystemCommand {
     RecomputeClocks {
         policy_version: u64,
     },
+    /// A bounce came back for mail to the reporter's address.
+    ReporterAddressFailed {
+        address: String,
+        status: Option<String>,
+        diagnostic: Option<String>,
+    },
+    /// The reporter's address asked for its links again (lost link).
+    RenewTrackingLink,
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -482,6 +572,8 @@ pub fn decide_system(
             Ok(vec![system(Event::ClocksRecomputed { policy_version })])
         }
         SystemCommand::DiscloseAsScheduled { .. }
+        | SystemCommand::ReporterAddressFailed { .. }
+        | SystemCommand::RenewTrackingLink
         | SystemCommand::CveReserved { .. }
         | SystemCommand::CvePublished { .. }
         | SystemCommand::CveRejected { .. }
@@ -549,6 +641,44 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CveIdRejected { id },
             _ => return Err(stale("the case holds no such reserved ID")),
         },
+        SystemCommand::ReporterAddressFailed {
+            address,
+            status,
+            diagnostic,
+        } => {
+            // Only a bounce of mail to this case's reporter marks their address.
+            let theirs = case
+                .report
+                .reporter
+                .email
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(address.trim()));
+            if !theirs {
+                return Err(Rejection::IllegalTransition {
+                    action: "record a bounce on",
+                    stage: case.stage,
+                    reason: "the bounced address is not the reporter's".into(),
+                });
+            }
+            let short = |s: Option<String>| {
+                s.and_then(|s| crate::text::required_line("status", &s, MESSAGE_LIMIT).ok())
+            };
+            Event::ReporterAddressFailed {
+                address: address.trim().to_owned(),
+                status: short(status),
+                diagnostic: short(diagnostic),
+            }
+        }
+        SystemCommand::RenewTrackingLink => {
+            if case.report.reporter.email.is_none() {
+                return Err(Rejection::IllegalTransition {
+                    action: "renew the tracking link of",
+                    stage: case.stage,
+                    reason: "the reporter gave no address to send it to".into(),
+                });
+            }
+            Event::TrackingLinkRenewed
+        }
         SystemCommand::CvePublished { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
@@ -589,6 +719,8 @@ mod tests {
             }],
             cna: None,
             policy: None,
+            security_address: None,
+            mail_preferences: Vec::new(),
             created_at: at(0),
             version: 2,
         }
@@ -604,11 +736,7 @@ mod tests {
         let mut effects_seen = Vec::new();
         for e in &events {
             case.apply(e);
-            effects_seen.extend(
-                case_effects(case, e, Outlets::default())
-                    .into_iter()
-                    .map(|p| p.effect),
-            );
+            effects_seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         effects_seen
     }
@@ -624,19 +752,15 @@ mod tests {
         for e in &events {
             assert_eq!(e.actor, ActorRef::System);
             case.apply(e);
-            seen.extend(
-                case_effects(case, e, Outlets::default())
-                    .into_iter()
-                    .map(|p| p.effect),
-            );
+            seen.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         Ok(seen)
     }
 
-    fn mails(case: &Case, events: &[Recorded<Event>], outlets: Outlets) -> Vec<MailKind> {
+    fn mails(case: &Case, events: &[Recorded<Event>]) -> Vec<MailKind> {
         events
             .iter()
-            .flat_map(|e| case_effects(case, e, outlets))
+            .flat_map(|e| case_effects(case, e))
             .filter_map(|p| match p.effect {
                 Effect::Email(Email {
                     to: Recipient::Reporter,
@@ -671,19 +795,17 @@ mod tests {
             )
             .unwrap()
         };
-        let on = Outlets { mail: true };
         let events = submitted(Some("ana@example.org"));
         let case = Case::replay(&events).unwrap();
         // The token is the shell's to fill in: core plans the receipt without it.
         assert_eq!(
-            mails(&case, &events, on),
+            mails(&case, &events),
             [MailKind::ReportReceived {
                 tracking_token: None
             }]
         );
-        assert!(mails(&case, &events, Outlets::default()).is_empty());
         let anonymous = submitted(None);
-        assert!(mails(&Case::replay(&anonymous).unwrap(), &anonymous, on).is_empty());
+        assert!(mails(&Case::replay(&anonymous).unwrap(), &anonymous).is_empty());
 
         let mut case = case;
         let sam = Actor::User(User {
@@ -696,7 +818,7 @@ mod tests {
             for e in &events {
                 case.apply(e);
             }
-            mails(&case, &events, on)
+            mails(&case, &events)
         };
         assert_eq!(
             step(Command::Acknowledge),
@@ -861,6 +983,68 @@ mod tests {
         );
     }
 
+    #[test]
+    fn c8_team_mail_reaches_who_may_see_the_case_and_wants_it() {
+        use crate::project::{MailLevel, MailPreference};
+        let mut p = project();
+        let member = |id: i64, name: &str, role: Role| Member {
+            user: crate::actor::UserRef {
+                id: UserId(id),
+                name: name.into(),
+            },
+            role,
+        };
+        p.members.push(member(3, "Mia", Role::Maintainer));
+        p.members.push(member(4, "Ada", Role::Admin));
+        p.members.push(member(5, "Quiet", Role::SecurityTeam));
+        p.mail_preferences.push(MailPreference {
+            user: UserId(5),
+            level: MailLevel::Nothing,
+            titles: false,
+        });
+        let case = requested(); // Sam coordinates.
+        let users_of = |p: &Project, u: TeamUpdate| -> Vec<i64> {
+            team_recipients(p, &case, u)
+                .into_iter()
+                .map(|m| m.user.0)
+                .collect()
+        };
+        // Mia, a maintainer not on the case, may not see it: never mailed.
+        assert_eq!(users_of(&p, TeamUpdate::NewReport), [2, 4]);
+        assert_eq!(users_of(&p, TeamUpdate::Assigned { user: UserId(2) }), [2]);
+        assert!(users_of(&p, TeamUpdate::Assigned { user: UserId(5) }).is_empty());
+        p.mail_preferences.push(MailPreference {
+            user: UserId(4),
+            level: MailLevel::MyCases,
+            titles: true,
+        });
+        assert_eq!(
+            users_of(&p, TeamUpdate::ReporterWrote),
+            [2],
+            "Ada: only her cases"
+        );
+        let planned: Vec<_> = case_effects(
+            &case,
+            &Recorded {
+                at: at(9),
+                actor: ActorRef::Reporter,
+                event: Event::ReporterReplied { body: "b".into() },
+            },
+        )
+        .into_iter()
+        .map(|p| p.effect)
+        .collect();
+        assert_eq!(
+            planned,
+            [Effect::Email(Email {
+                to: Recipient::Team,
+                message: MailKind::TeamUpdate {
+                    update: TeamUpdate::ReporterWrote
+                }
+            })]
+        );
+    }
+
     fn requested() -> Case {
         let draft = Draft {
             title: "t".into(),
@@ -952,7 +1136,7 @@ mod tests {
         )
         .unwrap();
         case.apply(&events[0]);
-        let planned = case_effects(&case, &events[0], Outlets::default());
+        let planned = case_effects(&case, &events[0]);
         assert_eq!(planned.len(), 1);
         assert_eq!(planned[0].due, at(500) + WATCH_INTERVAL);
         assert_eq!(planned[0].effect.kind(), EffectKind::Wake);
@@ -1033,11 +1217,7 @@ mod release_tests {
         let mut planned = Vec::new();
         for e in &events {
             case.apply(e);
-            planned.extend(
-                case_effects(case, e, Outlets { mail: true })
-                    .into_iter()
-                    .map(|p| p.effect),
-            );
+            planned.extend(case_effects(case, e).into_iter().map(|p| p.effect));
         }
         planned
     }
@@ -1102,7 +1282,7 @@ mod release_tests {
         )
         .unwrap();
         case.apply(&events[0]);
-        let planned = case_effects(&case, &events[0], Outlets::default());
+        let planned = case_effects(&case, &events[0]);
         assert_eq!(
             planned,
             [Planned {

@@ -260,6 +260,18 @@ pub enum Event {
     ClocksRecomputed {
         policy_version: u64,
     },
+    /// Mail to the reporter's address bounced (a delivery status report came back):
+    /// the address is failing. `status` is the DSN code (`5.1.1`), `diagnostic` the
+    /// receiving server's words.
+    ReporterAddressFailed {
+        address: String,
+        status: Option<String>,
+        diagnostic: Option<String>,
+    },
+    /// Someone asked for the reporter's links again ("Lost your tracking link?"): the
+    /// old tracking link stopped working and a new one was mailed to the reporter's
+    /// address.
+    TrackingLinkRenewed,
 }
 
 impl Event {
@@ -318,6 +330,8 @@ impl Event {
             Event::SlowedDown { .. } => "slowed_down",
             Event::UpstreamDateSet { .. } => "upstream_date_set",
             Event::ClocksRecomputed { .. } => "clocks_recomputed",
+            Event::ReporterAddressFailed { .. } => "reporter_address_failed",
+            Event::TrackingLinkRenewed => "tracking_link_renewed",
         }
     }
 }
@@ -460,6 +474,7 @@ impl Event {
             | Event::DisclosureScheduled { .. }
             | Event::DisclosureUnscheduled
             | Event::PostMortemPublished { .. } => Visibility::Shared,
+            | Event::TrackingLinkRenewed => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }
@@ -486,6 +501,7 @@ impl Event {
             // A move of a clock the reporter sees is theirs to know (V2).
             Event::ClockMoved { shared: true, .. } => Visibility::Shared,
             Event::ClockMoved { shared: false, .. } => Visibility::Internal,
+            | Event::ReporterAddressFailed { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

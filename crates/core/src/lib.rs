@@ -41,5 +41,5 @@ pub use jiff::Timestamp;
 /// `Case` its milestones. 4: `Case` keeps its fixes (affected branches, track, checklist,
 /// mitigation) and CVSS "not applicable". 5: and its release (plan, agreement, notes,
 /// schedule, post-mortem). 6: and its clock log (moves, slow-downs, upstream dates,
-/// reminders sent).
-pub const PROJECTION_VERSION: u32 = 6;
+/// reminders sent). 7: `Project` keeps its security address and members' mail choices.
+pub const PROJECTION_VERSION: u32 = 7;

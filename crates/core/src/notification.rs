@@ -52,6 +52,8 @@ pub fn recipients(case: &Case, project: &Project, event: &Event) -> Vec<UserId> 
         | Event::DisclosureUnscheduled
         | Event::ScheduledDisclosureRefused { .. }
         | Event::PostMortemPublished { .. }
+        | Event::ReporterAddressFailed { .. }
+        | Event::TrackingLinkRenewed
         | Event::Disclosed
         | Event::AdvisoryImported { .. }
         | Event::CveReserved { .. }

@@ -44,6 +44,11 @@ pub struct Project {
     /// The policy its cases run (`docs/policy.md`); `None` until one is set, which
     /// runs the `connect` preset ([`Project::policy`]).
     pub policy: Option<Policy>,
+    /// Where reports arrive by mail (C1), e.g. `security@connect.example`; replies to
+    /// a case go to `security+<secret>@…` of it.
+    pub security_address: Option<String>,
+    /// Members' choices of team mail; a member without one gets [`MailPreference::default_for`].
+    pub mail_preferences: Vec<MailPreference>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -52,6 +57,15 @@ pub struct Project {
 impl Project {
     pub fn member(&self, user: UserId) -> Option<&Member> {
         self.members.iter().find(|m| m.user.id == user)
+    }
+
+    /// The member's team-mail choice (the default until they choose).
+    pub fn mail_preference(&self, user: UserId) -> MailPreference {
+        self.mail_preferences
+            .iter()
+            .find(|m| m.user == user)
+            .copied()
+            .unwrap_or_else(|| MailPreference::default_for(user))
     }
 
     pub fn role_of(&self, user: UserId) -> Option<Role> {
@@ -150,6 +164,59 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Which team mail a member wants from one project (issue 9): new reports, reporter
+/// replies and assignments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailLevel {
+    /// Everything on every case they can see.
+    Everything,
+    /// Only cases they coordinate or collaborate on (and their own assignments).
+    MyCases,
+    /// Nothing by mail (in the app only).
+    Nothing,
+}
+
+impl MailLevel {
+    pub const ALL: [MailLevel; 3] = [
+        MailLevel::Everything,
+        MailLevel::MyCases,
+        MailLevel::Nothing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailLevel::Everything => "everything",
+            MailLevel::MyCases => "my-cases",
+            MailLevel::Nothing => "nothing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailLevel> {
+        MailLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+/// One member's team-mail choice in one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailPreference {
+    pub user: UserId,
+    pub level: MailLevel,
+    /// Show the case's title in the subject (it may be embargoed; off unless chosen).
+    pub titles: bool,
+}
+
+impl MailPreference {
+    /// What a member gets before they choose: everything they can see, no titles.
+    pub fn default_for(user: UserId) -> MailPreference {
+        MailPreference {
+            user,
+            level: MailLevel::Everything,
+            titles: false,
+        }
+    }
+}
+
 /// A person's role in one project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -230,6 +297,64 @@ pub enum ProjectCommand {
     SetPolicy {
         policy: Policy,
     },
+    /// Sets (or, with `None`, clears) the address reports arrive at by mail (C1).
+    SetSecurityAddress {
+        address: Option<String>,
+    },
+    /// A member chooses their own team mail from the project.
+    SetMailPreference {
+        level: MailLevel,
+        titles: bool,
+    },
+}
+
+/// Checks a project's security address: one `@`, a plain local part without `+` (the
+/// reply addresses use `+`), a domain with a dot; stored in lower case.
+pub fn security_address(address: &str) -> Result<String, Invalid> {
+    let bad = || {
+        Invalid::new(
+            "security_address",
+            Rule::InvalidFormat,
+            format!(
+                "`security_address`: `{}` is not an address like `security@example.org` \
+                 (one `@`, no `+` in the part before it, no spaces or angle brackets)",
+                address.chars().take(100).collect::<String>()
+            ),
+        )
+    };
+    let a = address.trim();
+    let (local, domain) = a.split_once('@').ok_or_else(bad)?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars().all(|c| {
+                c.is_ascii_graphic()
+                    && !matches!(
+                        c,
+                        '@' | '<'
+                            | '>'
+                            | '('
+                            | ')'
+                            | ','
+                            | ';'
+                            | ':'
+                            | '"'
+                            | '['
+                            | ']'
+                            | '\\'
+                            | '+'
+                    )
+            })
+    };
+    let domain_ok = plain(domain)
+        && (domain.contains('.') || domain == "localhost")
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !plain(local) || !domain_ok {
+        return Err(bad());
+    }
+    Ok(a.to_ascii_lowercase())
 }
 
 /// A CVE Numbering Authority as CVE Services knows it.
@@ -338,6 +463,12 @@ pub enum ProjectEvent {
     PolicySet {
         policy: Policy,
     },
+    SecurityAddressSet {
+        address: Option<String>,
+    },
+    MailPreferenceSet {
+        preference: MailPreference,
+    },
 }
 
 impl ProjectEvent {
@@ -352,6 +483,8 @@ impl ProjectEvent {
             ProjectEvent::CnaSet { .. } => "cna_set",
             ProjectEvent::PackageSet { .. } => "package_set",
             ProjectEvent::PolicySet { .. } => "policy_set",
+            ProjectEvent::SecurityAddressSet { .. } => "security_address_set",
+            ProjectEvent::MailPreferenceSet { .. } => "mail_preference_set",
         }
     }
 }
@@ -455,6 +588,31 @@ pub fn decide_project(
             message: format!("a project with slug `{}` already exists", p.slug),
         }),
         (None, _) => Err(Rejection::NotFound),
+        // Each member chooses their own mail; nobody chooses for them.
+        (Some(p), ProjectCommand::SetMailPreference { level, titles }) => {
+            let member = match actor {
+                Actor::User(u) => p.member(u.id),
+                Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
+            };
+            let Some(member) = member else {
+                return Err(Rejection::Forbidden {
+                    action: "choose team mail for",
+                    needs: "a member of the project",
+                });
+            };
+            let preference = MailPreference {
+                user: member.user.id,
+                level,
+                titles,
+            };
+            if p.mail_preference(member.user.id) == preference {
+                return Err(Rejection::Conflict {
+                    field: "level".into(),
+                    message: "this is already your choice".into(),
+                });
+            }
+            Ok(vec![ProjectEvent::MailPreferenceSet { preference }])
+        }
         (Some(p), command) => {
             if !may_manage(p) {
                 // Members who may not manage learn that they may not; others learn nothing.
@@ -573,6 +731,22 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::PolicySet { policy }])
         }
+        ProjectCommand::SetMailPreference { .. } => {
+            unreachable!("decided in `decide_project` for the member themself")
+        }
+        ProjectCommand::SetSecurityAddress { address } => {
+            let address = match address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                Some(a) => Some(security_address(a).map_err(|e| Rejection::Invalid(vec![e]))?),
+                None => None,
+            };
+            if address == p.security_address {
+                return Err(Rejection::Conflict {
+                    field: "security_address".into(),
+                    message: format!("project `{}` already has this security address", p.slug),
+                });
+            }
+            Ok(vec![ProjectEvent::SecurityAddressSet { address }])
+        }
         ProjectCommand::AddComponent { name } => {
             let n = component_name("name", &name).map_err(|e| Rejection::Invalid(vec![e]))?;
             if p.component(&n).is_some() {
@@ -659,6 +833,8 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             members: Vec::new(),
             cna: None,
             policy: None,
+            security_address: None,
+            mail_preferences: Vec::new(),
             created_at: at,
             version: 1,
         },
@@ -698,6 +874,12 @@ impl Project {
             ProjectEvent::MemberRemoved { user } => p.members.retain(|m| m.user.id != user.id),
             ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
+            ProjectEvent::SecurityAddressSet { address } => p.security_address = address.clone(),
+            ProjectEvent::MailPreferenceSet { preference } => {
+                p.mail_preferences.retain(|m| m.user != preference.user);
+                p.mail_preferences.push(*preference);
+                p.mail_preferences.sort_by_key(|m| m.user);
+            }
             ProjectEvent::PackageSet { component, package } => {
                 if let Some(c) = p.components.iter_mut().find(|c| &c.name == component) {
                     c.package = package.clone();
@@ -1037,5 +1219,30 @@ mod policy_tests {
             "{}",
             messages[1].1
         );
+    }
+}
+
+#[cfg(test)]
+mod security_address_tests {
+    use super::*;
+
+    #[test]
+    fn c1_a_security_address_is_one_plain_address_without_plus() {
+        assert_eq!(
+            security_address(" Security@Connect.Example ").unwrap(),
+            "security@connect.example"
+        );
+        for bad in [
+            "security",
+            "security+x@connect.example",
+            "a@b@connect.example",
+            "Sec <security@connect.example>",
+            "security@example",
+            "security@exa mple.org",
+            "security@connect.example\r\nBcc: x@evil.example",
+        ] {
+            let e = security_address(bad).unwrap_err();
+            assert_eq!(e.field, "security_address", "{bad}");
+        }
     }
 }

@@ -198,6 +198,8 @@ mod tests {
             members: vec![],
             cna: None,
             policy: None,
+            security_address: None,
+            mail_preferences: Vec::new(),
             created_at: jiff::Timestamp::UNIX_EPOCH,
             version: 1,
         }

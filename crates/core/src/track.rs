@@ -276,6 +276,8 @@ mod tests {
             members: Vec::new(),
             cna: None,
             policy: None,
+            security_address: None,
+            mail_preferences: Vec::new(),
             created_at: Timestamp::UNIX_EPOCH,
             version: 1,
         }

@@ -80,8 +80,8 @@ impl std::fmt::Debug for MetricsSettings {
     }
 }
 
-/// Outgoing mail: the reporter's receipt and the news of their case (C1, C4). Off
-/// while `smtp_url` is unset: no mail is then queued at all.
+/// Mail: the reporter's receipt and the news of their case (C1, C4), and mail in.
+/// While `smtp_url` is unset, mail waits in the outbox until it is set.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
@@ -90,6 +90,10 @@ pub struct MailSettings {
     pub smtp_url: Option<String>,
     /// The address mail comes from; required with `smtp_url`.
     pub from: Option<String>,
+    /// A mailbox the worker reads reports from (C1): `imaps://user:pass@host/INBOX`,
+    /// `imap://…?tls=starttls`; `&move_to=Archive`, `&idle=no`. The password is a
+    /// secret, never logged.
+    pub imap_url: Option<String>,
 }
 
 impl MailSettings {
@@ -100,7 +104,16 @@ impl MailSettings {
         Some((smtp, self.from.clone()?))
     }
 
+    /// The mailbox to read, if one is set (checked at start-up).
+    pub fn incoming(&self) -> Option<embargo_mail::imap::ImapSettings> {
+        embargo_mail::imap::ImapSettings::parse(self.imap_url.as_deref()?).ok()
+    }
+
     fn check(&self) -> Result<(), SettingsError> {
+        if let Some(url) = &self.imap_url {
+            embargo_mail::imap::ImapSettings::parse(url)
+                .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        }
         let Some(url) = &self.smtp_url else {
             return Ok(());
         };
@@ -129,9 +142,14 @@ impl std::fmt::Debug for MailSettings {
             embargo_mail::smtp::SmtpSettings::parse(u)
                 .map_or_else(|_| "<unreadable>".to_owned(), |s| s.to_string())
         });
+        let imap = self.imap_url.as_deref().map(|u| {
+            embargo_mail::imap::ImapSettings::parse(u)
+                .map_or_else(|_| "<unreadable>".to_owned(), |s| s.to_string())
+        });
         f.debug_struct("MailSettings")
             .field("smtp_url", &smtp)
             .field("from", &self.from)
+            .field("imap_url", &imap)
             .finish()
     }
 }
@@ -627,14 +645,22 @@ allow_local_http = false
 
 [mail]
 # Outgoing mail: the reporter's receipt with their tracking link, and a mail at each
-# change of their case they can see. Unset: no mail is queued (the log says so at
-# start-up), and reporters keep their link from the report page.
+# change of their case they can see. Unset: mail waits in the outbox (the admin page
+# says how many) and goes once smtp_url is set; reporters keep the link from the
+# report page meanwhile.
 # smtp_url = "smtp://localhost:25"                     (plain, e.g. a local MTA)
 # smtp_url = "smtp://mail.example.org:587?tls=starttls"
 # smtp_url = "smtps://user:password@mail.example.org:465"
 # Best given as EMBARGO_MAIL__SMTP_URL when it carries a password.
 # The address mail comes from; required with smtp_url.
 # from = "security@example.org"
+# Mail in (C1): a mailbox the worker reads reports from, with IDLE where the server
+# has it (else polling). A message is flagged ($EmbargoStored) or moved (move_to) only
+# once it is stored as a case, a reply, or in the quarantine. Each project's
+# security_address (`embargo admin project update --security-address`) says which
+# project a message is for. Best given as EMBARGO_MAIL__IMAP_URL.
+# imap_url = "imaps://security:password@imap.example.org:993/INBOX?move_to=Archive"
+# Or pipe mail from the MTA: `|embargo mail ingest` (exit 75 asks it to retry).
 
 [integrity]
 # The event log is tamper-evident: every event is linked to the one before with an

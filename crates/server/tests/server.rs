@@ -13,6 +13,7 @@ mod server {
     mod fixes;
     mod listings;
     mod mail;
+    mod mail_in;
     mod metrics;
     mod openapi;
     mod permissions;

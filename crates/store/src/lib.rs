@@ -97,6 +97,7 @@ pub trait Store:
     + CaseStore
     + OutboxStore
     + NotificationStore
+    + MailStore
     + IntegrityStore
     + 'static
 {
@@ -297,11 +298,23 @@ pub trait OutboxStore: Send + Sync {
     /// attempt. While the lease runs no other claim gets it, whichever instance asks.
     async fn claim_job(&self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Job>>;
     /// Which ways out the instance has (set once at start-up): work for one it lacks,
-    /// e.g. mail without `mail.smtp_url`, is not queued. None until set.
+    /// e.g. mail without `mail.smtp_url`, is queued but neither claimed nor counted by
+    /// `next_job_due` here; it waits for an instance that has it. None until set.
     fn set_outlets(&self, outlets: embargo_core::effect::Outlets);
+    /// How many jobs of this kind are not done yet (mail waiting for SMTP, …).
+    async fn waiting_jobs(&self, kind: embargo_core::effect::EffectKind) -> Result<u64>;
     /// Marks a claimed job done, clearing the secrets its payload carried. A claim whose lease ran out and whose job was claimed
     /// again changes nothing.
     async fn finish_job(&self, job: &Job, now: Timestamp) -> Result<()>;
+    /// Finishes a claimed job and queues the work it fans out to (a team mail becomes
+    /// one mail per member), in one transaction: both or neither, and not at all for a
+    /// claim that was overtaken. False if it was.
+    async fn fan_out(
+        &self,
+        job: &Job,
+        work: Vec<embargo_core::effect::Planned>,
+        now: Timestamp,
+    ) -> Result<bool>;
     /// Releases a claimed job until `due`, noting why (a failure, or a timer going on).
     async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()>;
     /// When the next open job falls due (or its lease runs out), if there is one.
@@ -342,6 +355,47 @@ pub trait NotificationStore: Send + Sync {
         ids: &[i64],
         now: Timestamp,
     ) -> Result<u64>;
+}
+
+/// Mail in: reply secrets (capabilities, kept hashed) and the quarantine.
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    /// Remembers a reply secret of `case` (only its hash).
+    async fn add_reply_secret(
+        &self,
+        case: &CaseId,
+        hash: &SecretHash,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// The case a reply secret names, as its reporter sees it.
+    async fn case_for_reply_secret(&self, hash: &SecretHash) -> Result<Option<CaseAccess>>;
+    /// Holds a message for review; its id.
+    async fn quarantine(&self, new: &NewQuarantined) -> Result<i64>;
+    /// Held messages (without their bytes), newest first: those of `projects`, and with
+    /// `unassigned` those no project could be told for.
+    async fn quarantined(
+        &self,
+        projects: &[ProjectSlug],
+        unassigned: bool,
+        limit: u32,
+    ) -> Result<Vec<Quarantined>>;
+    /// One message, held or resolved, with its bytes while it is held.
+    async fn quarantined_message(&self, id: i64) -> Result<Option<(Quarantined, Option<Vec<u8>>)>>;
+    /// Resolves a held message: released as `case`, or deleted (its bytes dropped).
+    /// False if it was not held any more (someone resolved it first).
+    async fn resolve_quarantined(&self, id: i64, resolution: &Resolution) -> Result<bool>;
+    /// Cases whose reporter gave this address (any case), at most `limit`.
+    async fn cases_of_reporter(&self, email: &str, limit: u32) -> Result<Vec<Case>>;
+    /// Appends `TrackingLinkRenewed` (in `events`) and replaces the case's tracking token
+    /// and reply secrets, in one transaction: old links stop working. The new token
+    /// goes into the mail's outbox payload only.
+    async fn renew_tracking_token(
+        &self,
+        before: u64,
+        case: &Case,
+        events: &[Recorded<Event>],
+        tracking_token: &str,
+    ) -> Result<Vec<Queued>>;
 }
 
 /// Checks of the hash chains.

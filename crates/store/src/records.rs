@@ -6,7 +6,7 @@ use embargo_core::access::Standing;
 use embargo_core::account::TokenId;
 use embargo_core::case::{Case, Stage};
 use embargo_core::event::Recorded;
-use embargo_core::ids::{AttachmentId, UserId};
+use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::Project;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -349,4 +349,76 @@ pub struct NotificationRecord {
 pub enum NotificationFilter {
     All,
     Unread,
+}
+
+/// A message to hold in the quarantine.
+#[derive(Clone, Debug)]
+pub struct NewQuarantined {
+    pub project: Option<ProjectSlug>,
+    pub received_at: Timestamp,
+    /// Why, as advice for whoever reviews it.
+    pub reason: String,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+/// Where a quarantined message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuarantineState {
+    Held,
+    Released,
+    Deleted,
+}
+
+impl QuarantineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuarantineState::Held => "held",
+            QuarantineState::Released => "released",
+            QuarantineState::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QuarantineState> {
+        [
+            QuarantineState::Held,
+            QuarantineState::Released,
+            QuarantineState::Deleted,
+        ]
+        .into_iter()
+        .find(|q| q.as_str() == s)
+    }
+}
+
+/// A quarantined message, without its bytes.
+#[derive(Clone, Debug)]
+pub struct Quarantined {
+    pub id: i64,
+    pub project: Option<ProjectSlug>,
+    pub received_at: Timestamp,
+    pub reason: String,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+    pub state: QuarantineState,
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_by: Option<UserId>,
+    pub note: Option<String>,
+    pub case: Option<CaseId>,
+}
+
+/// How a held message leaves the quarantine.
+#[derive(Clone, Debug)]
+pub enum Resolution {
+    Released {
+        case: CaseId,
+        by: UserId,
+        at: Timestamp,
+    },
+    Deleted {
+        reason: String,
+        by: UserId,
+        at: Timestamp,
+    },
 }

@@ -80,6 +80,8 @@ impl AdvisoryState {
             | Event::CvssSuggested { .. }
             | Event::CvssSet { .. }
             | Event::Disclosed
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed
             | Event::CvssNotApplicable { .. }
             | Event::AffectedSet { .. }
             | Event::FixRecorded { .. }

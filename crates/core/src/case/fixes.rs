@@ -279,6 +279,8 @@ impl FixesState {
             | Event::SlowedDown { .. }
             | Event::UpstreamDateSet { .. }
             | Event::ClocksRecomputed { .. }
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

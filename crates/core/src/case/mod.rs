@@ -243,7 +243,10 @@ impl Case {
                 self.milestones.collaborator_added(at);
             }
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
-            Event::MessagedReporter { .. } | Event::ReporterReplied { .. } => {}
+            Event::MessagedReporter { .. }
+            | Event::ReporterReplied { .. }
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed => {}
             Event::NoteAdded { .. } => {
                 // The place this event takes in the stream.
                 self.clock_log.notes.insert(self.version + 1);

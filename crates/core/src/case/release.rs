@@ -198,6 +198,8 @@ impl ReleaseState {
             | Event::SlowedDown { .. }
             | Event::UpstreamDateSet { .. }
             | Event::ClocksRecomputed { .. }
+            | Event::ReporterAddressFailed { .. }
+            | Event::TrackingLinkRenewed
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

@@ -49,6 +49,8 @@ pub(crate) fn project() -> Project {
         components: vec![Component::new("go".into())],
         cna: None,
         policy: None,
+        security_address: None,
+        mail_preferences: Vec::new(),
         members: vec![
             m(1, "Ada", Role::Admin),
             m(2, "Sam", Role::SecurityTeam),

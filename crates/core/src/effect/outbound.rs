@@ -21,6 +21,9 @@ pub enum Recipient {
     Reporter,
     /// An account's owner.
     User { id: UserId },
+    /// The project's members who want this mail (`Project::mail_preferences`): the
+    /// worker turns it into one `User` mail each, by the project as it is then.
+    Team,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +38,15 @@ pub enum MailKind {
     },
     /// The case moved or the team wrote, in a way the reporter sees (C4).
     CaseUpdated { update: CaseUpdate },
+    /// News for a member of the team (issue 9): a new report, the reporter wrote, an
+    /// assignment.
+    TeamUpdate { update: TeamUpdate },
+    /// A fresh tracking link, asked for on "Lost your tracking link?"; the token is
+    /// filled in and cleared as for the receipt.
+    LinkRenewed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_token: Option<String>,
+    },
 }
 
 impl MailKind {
@@ -45,6 +57,10 @@ impl MailKind {
                 tracking_token: None,
             },
             MailKind::CaseUpdated { update } => MailKind::CaseUpdated { update: *update },
+            MailKind::TeamUpdate { update } => MailKind::TeamUpdate { update: *update },
+            MailKind::LinkRenewed { .. } => MailKind::LinkRenewed {
+                tracking_token: None,
+            },
         }
     }
 }
@@ -68,6 +84,18 @@ pub enum CaseUpdate {
     /// The release date stands: the coordinator accepted the reporter's date, or set
     /// it after their silence.
     ReleaseDate,
+}
+
+/// What the team hears of by mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "team", rename_all = "kebab-case")]
+pub enum TeamUpdate {
+    /// A report arrived (C1, C3).
+    NewReport,
+    /// The reporter wrote: a reply, or an answer to the team's question (C9).
+    ReporterWrote,
+    /// Someone was made coordinator of the case or added to it (C8, C10).
+    Assigned { user: UserId },
 }
 
 /// A notice to one of a project's channels.

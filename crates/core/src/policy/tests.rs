@@ -387,6 +387,8 @@ fn words_project() -> crate::project::Project {
         members: Vec::new(),
         cna: None,
         policy: None,
+        security_address: None,
+        mail_preferences: Vec::new(),
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

@@ -9,6 +9,7 @@ mod error;
 mod fixes;
 mod notifications;
 mod projects;
+mod quarantine;
 mod release;
 mod scoring;
 pub mod wire;
@@ -50,6 +51,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
         projects::get_policy, projects::set_policy, projects::get_metrics,
+        projects::get_mail_preference, projects::set_mail_preference,
+        quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
+        quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
     ),
     modifiers(&BearerAuth),
@@ -97,6 +101,10 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             "/projects/{slug}/policy",
             get(projects::get_policy).put(projects::set_policy),
         )
+        .route(
+            "/projects/{slug}/mail-preference",
+            get(projects::get_mail_preference).put(projects::set_mail_preference),
+        )
         .route("/projects/{slug}/components", post(projects::add_component))
         .route(
             "/projects/{slug}/components/{component}/package",
@@ -111,6 +119,20 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             put(projects::set_member).delete(projects::remove_member),
         )
         .route("/projects/{slug}/reports", post(cases::submit_report))
+        .route("/quarantine", get(quarantine::list_quarantine))
+        .route("/quarantine/{id}", get(quarantine::get_quarantined))
+        .route(
+            "/quarantine/{id}/raw",
+            get(quarantine::download_quarantined),
+        )
+        .route(
+            "/quarantine/{id}/release",
+            post(quarantine::release_quarantined),
+        )
+        .route(
+            "/quarantine/{id}/delete",
+            post(quarantine::delete_quarantined),
+        )
         .route("/projects/{slug}/cases", get(cases::list_cases))
         .route("/projects/{slug}/queue", get(cases::queue))
         .route("/projects/{slug}/metrics", get(projects::get_metrics))

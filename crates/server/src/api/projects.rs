@@ -108,10 +108,16 @@ pub async fn update_project(
             org_id: p.cna_org_id,
         });
     }
+    if let Some(address) = p.security_address {
+        commands.push(ProjectCommand::SetSecurityAddress {
+            address: Some(address),
+        });
+    }
     if commands.is_empty() {
         return Err(crate::app::AppError::bad_request(
             "nothing_to_change",
-            "give at least one of `name`, `guidance`, `cna_short_name`, `cna_org_id`",
+            "give at least one of `name`, `guidance`, `cna_short_name`, `cna_org_id`, \
+             `security_address`",
             None,
         )
         .into());
@@ -316,4 +322,77 @@ pub async fn get_metrics(
     caller.account()?;
     let m = app.project_metrics(&caller.actor, &slug).await?;
     Ok(Json(wire::metrics(&m)))
+}
+
+/// A member's choice of team mail from one project.
+#[derive(serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailPreferenceIo {
+    /// `everything` (every case you can see), `my-cases` (cases you coordinate or
+    /// collaborate on) or `nothing` (in the app only).
+    pub level: String,
+    /// Show the case's title in the subject (it may be embargoed).
+    #[serde(default)]
+    pub titles: bool,
+}
+
+fn preference_out(p: &embargo_core::project::MailPreference) -> MailPreferenceIo {
+    MailPreferenceIo {
+        level: p.level.as_str().to_owned(),
+        titles: p.titles,
+    }
+}
+
+/// Your team mail from this project (members).
+#[utoipa::path(get, path = "/projects/{slug}/mail-preference", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = MailPreferenceIo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_mail_preference(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<MailPreferenceIo>> {
+    let user = caller.account()?;
+    let p = app.project(&slug).await?;
+    if p.member(user.id).is_none() {
+        return Err(crate::app::AppError::Rejected(Rejection::Forbidden {
+            action: "choose team mail for",
+            needs: "a member of the project",
+        })
+        .into());
+    }
+    Ok(Json(preference_out(&p.mail_preference(user.id))))
+}
+
+/// Choose your team mail from this project (members, for themselves).
+#[utoipa::path(put, path = "/projects/{slug}/mail-preference", tag = "projects", params(("slug" = String, Path)), request_body = MailPreferenceIo,
+    responses((status = 200, body = MailPreferenceIo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_mail_preference(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<MailPreferenceIo>,
+) -> ApiResult<Json<MailPreferenceIo>> {
+    let user = caller.account()?;
+    let level = embargo_core::project::MailLevel::parse(body.level.trim()).ok_or_else(|| {
+        Rejection::invalid(
+            "level",
+            Rule::InvalidFormat,
+            format!(
+                "`level`: `{}` is not one of everything, my-cases, nothing",
+                body.level
+            ),
+        )
+    })?;
+    let p = app
+        .change_project(
+            &caller.actor,
+            &slug,
+            ProjectCommand::SetMailPreference {
+                level,
+                titles: body.titles,
+            },
+        )
+        .await?;
+    Ok(Json(preference_out(&p.mail_preference(user.id))))
 }

@@ -149,6 +149,8 @@ pub struct ProjectPatch {
     pub cna_short_name: Option<String>,
     /// The CNA's organization UUID.
     pub cna_org_id: Option<String>,
+    /// The address reports arrive at by mail (empty to clear).
+    pub security_address: Option<String>,
 }
 
 /// A new policy: a TOML document (`embargo policy show` prints one) or a preset's name.
@@ -851,6 +853,12 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
         Event::ClocksRecomputed { policy_version } => {
             json!({ "policy_version": policy_version })
         }
+        Event::ReporterAddressFailed {
+            address,
+            status,
+            diagnostic,
+        } => json!({ "address": address, "status": status, "diagnostic": diagnostic }),
+        Event::TrackingLinkRenewed => json!({}),
     };
     EventOut {
         seq: e.seq,
@@ -1165,6 +1173,8 @@ pub struct ProjectOut {
     /// The CVE Numbering Authority settings, for members.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cna: Option<CnaOut>,
+    /// Where reports arrive by mail (public, like the report page).
+    pub security_address: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1214,6 +1224,7 @@ pub fn project(p: &Project, with_members: bool) -> ProjectOut {
             short_name: c.short_name.clone(),
             org_id: c.org_id.clone(),
         }),
+        security_address: p.security_address.clone(),
     }
 }
 

@@ -94,6 +94,21 @@ impl App {
     ) -> AppResult<Submitted> {
         let project = self.project(slug).await?;
         self.limiters().intake(ip)?;
+        self.store_report(actor, &project, draft, channel, uploads)
+            .await
+    }
+
+    /// Takes a report without the per-address intake limit: for mail, which arrives
+    /// through the operator's mail server and its spam filter, not from a browser.
+    pub(super) async fn store_report(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        draft: Draft,
+        channel: Channel,
+        uploads: Vec<Upload>,
+    ) -> AppResult<Submitted> {
+        let project = project.clone();
         let (metas, files): (Vec<_>, Vec<_>) = self.prepare_uploads(uploads)?.into_iter().unzip();
         // Ids and tokens are random; a collision is astronomically unlikely but is
         // still answered by drawing again, never by overwriting.

@@ -23,6 +23,8 @@ type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
 /// Addresses (or accounts) one limiter keeps budgets for.
 pub const MAX_KEYS: usize = 100_000;
+/// "Lost your tracking link?" requests per hour, per client and per address.
+pub const LOST_LINKS_PER_HOUR: u32 = 5;
 /// Checks between sweeps of refilled budgets.
 const SWEEP_EVERY: usize = 1_024;
 /// How long a full limiter waits before sweeping again (a sweep reads every key).
@@ -85,6 +87,8 @@ pub struct Limiters {
     login: Bounded,
     intake: Bounded,
     bad_token: Bounded,
+    /// "Lost your tracking link?", per client address and per e-mail address asked for.
+    lost_link: Bounded,
     /// Addresses that used up their bad-token budget, until when. Checked before a
     /// token is even looked at, so a blocked address learns nothing, not even that a
     /// token it tries is right.
@@ -108,6 +112,10 @@ impl Limiters {
                 max_keys,
             ),
             bad_token: Bounded::new(per_minute(s.auth.bad_tokens_per_minute), max_keys),
+            lost_link: Bounded::new(
+                Quota::per_hour(NonZeroU32::new(LOST_LINKS_PER_HOUR).expect("> 0")),
+                max_keys,
+            ),
             blocked: Mutex::new(HashMap::new()),
         }
     }
@@ -124,6 +132,16 @@ impl Limiters {
         Self::check(
             &self.login,
             format!("account:{}", email.trim().to_lowercase()),
+        )
+    }
+
+    /// One "Lost your tracking link?" request from `ip` for `email`: both budgets must
+    /// allow it, so neither one client nor one mailbox can be flooded.
+    pub fn lost_link(&self, ip: &str, email: &str) -> Result<(), AppError> {
+        Self::check(&self.lost_link, format!("ip:{ip}"))?;
+        Self::check(
+            &self.lost_link,
+            format!("address:{}", email.trim().to_lowercase()),
         )
     }
 

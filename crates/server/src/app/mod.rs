@@ -8,6 +8,7 @@ mod documents;
 mod error;
 pub mod input;
 mod limits;
+mod mail_in;
 mod notifications;
 mod paging;
 mod projects;
@@ -22,8 +23,10 @@ pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use embargo_store::{Cursor, Page, PageRequest};
+pub use embargo_store::{QuarantineState, Quarantined};
 pub use error::AppError;
 pub use limits::Limiters;
+pub use mail_in::Ingested;
 pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow, track_of};
@@ -90,7 +93,7 @@ impl App {
                 .map_err(|e| e.to_string()),
             None => Ok(None),
         };
-        // Work for a way out this instance lacks is never queued.
+        // Work for a way out this instance lacks waits in the outbox, unclaimed here.
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
         });
@@ -157,6 +160,19 @@ impl App {
     /// Outgoing mail, if this instance has it.
     pub fn mailer(&self) -> Option<&Mailer> {
         self.inner.mailer.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// Mail queued while this instance cannot send it (no `mail.smtp_url`): how many
+    /// wait. `None` when mail is set up.
+    pub async fn mail_waiting(&self) -> AppResult<Option<u64>> {
+        if self.mailer().is_some() {
+            return Ok(None);
+        }
+        let n = self
+            .store()
+            .waiting_jobs(embargo_core::effect::EffectKind::Email)
+            .await?;
+        Ok(Some(n))
     }
 
     /// The CVE Services client, or why there is none.

@@ -40,8 +40,16 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
     instance_admin(visitor, "/admin")?;
     let projects = app.projects().await?;
     let users = app.users(&visitor.actor()).await?;
+    let mail_waiting = app.mail_waiting().await?;
     let body = html! {
         h1 { "Administration" }
+        @if let Some(n) = mail_waiting {
+            p.notice #mail-status {
+                "Mail is not configured: " (n) @if n == 1 { " mail" } @else { " mails" }
+                " waiting. Set " code { "mail.smtp_url" } " and " code { "mail.from" }
+                " and restart; the waiting mail goes out then."
+            }
+        }
         @if let Some(p) = &notice.problem { (p.banner()) }
         @if let Some((email, link)) = &notice.link {
             div.capability {
@@ -269,6 +277,17 @@ async fn project_page(
             input #cna_org_id name="cna_org_id" value=(project.cna.as_ref().map(|c| c.org_id.as_str()).unwrap_or(""));
             button type="submit" { "Save" }
         }
+        form.narrow method="post" action=(format!("/admin/projects/{s}/security-address")) {
+            (csrf(visitor))
+            h2 { "Mail" }
+            p.hint { "Reports sent to this address become cases (through " code { "embargo mail ingest" } " or " code { "mail.imap_url" } "); replies to the team's mail come back to it as " code { "security+…@" } ". Empty to stop taking mail." }
+            label for="security_address" { "Security address" }
+            input #security_address name="security_address" type="email" value=(project.security_address.as_deref().unwrap_or(""));
+            @if let Some(m) = problem.and_then(|p| p.on("security_address")) {
+                span.field-error #security_address-error { (m) }
+            }
+            button type="submit" { "Save" }
+        }
         h2 { "Components and branches" }
         @for c in &project.components {
             h3 { (c.name) }
@@ -396,6 +415,9 @@ async fn project_command(
         "cna" => ProjectCommand::SetCna {
             short_name: f.opt("cna_short_name"),
             org_id: f.opt("cna_org_id"),
+        },
+        "security-address" => ProjectCommand::SetSecurityAddress {
+            address: f.opt("security_address"),
         },
         "component" => ProjectCommand::AddComponent {
             name: f.text("name"),

@@ -141,8 +141,56 @@ pub async fn project_cases(
             }
         }
         (view::pager(&listed, &page, cases.next.as_ref()))
+        @if let Some(user) = visitor.user.as_ref().filter(|u| project.member(u.id).is_some()) {
+            @let choice = project.mail_preference(user.id);
+            form.narrow #mail-preference method="post" action=(format!("/projects/{}/mail-preference", project.slug)) {
+                (csrf(&visitor))
+                h2 { "Mail from " (project.name) }
+                p.hint { "New reports, the reporter's replies and your assignments, by mail as well as here." }
+                @for level in embargo_core::project::MailLevel::ALL {
+                    label.check {
+                        input type="radio" name="level" value=(level.as_str()) checked[choice.level == level];
+                        " " (match level {
+                            embargo_core::project::MailLevel::Everything => "Everything on cases I can see",
+                            embargo_core::project::MailLevel::MyCases => "Only cases I coordinate or collaborate on",
+                            embargo_core::project::MailLevel::Nothing => "Nothing (in the app only)",
+                        })
+                    }
+                }
+                label.check { input type="checkbox" name="titles" checked[choice.titles]; " Show case titles in subjects (they may be embargoed)" }
+                button type="submit" { "Save" }
+            }
+        }
     };
     Ok(Page::new(&visitor, &project.name, body))
+}
+
+/// A member's choice of team mail, from the cases page.
+pub async fn set_mail_preference(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    form: crate::web::session::FormResult,
+) -> Result<axum::response::Response, WebError> {
+    visitor.account(&format!("/projects/{slug}/cases"))?;
+    let f = visitor.form(form)?;
+    let level = embargo_core::project::MailLevel::parse(&f.text("level")).ok_or_else(|| {
+        AppError::from(embargo_core::rejection::Rejection::invalid(
+            "level",
+            embargo_core::rejection::Rule::InvalidFormat,
+            "choose everything, my cases or nothing",
+        ))
+    })?;
+    let command = embargo_core::project::ProjectCommand::SetMailPreference {
+        level,
+        titles: f.flag("titles"),
+    };
+    match app.change_project(&visitor.actor(), &slug, command).await {
+        Ok(_) | Err(AppError::Rejected(embargo_core::rejection::Rejection::Conflict { .. })) => {
+            Ok(super::page::see_other(&format!("/projects/{slug}/cases")))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn action_form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) -> Markup {

@@ -18,6 +18,7 @@ mod csaf;
 mod fixes;
 mod notifications;
 mod page;
+mod quarantine;
 mod release;
 mod report;
 mod security_txt;
@@ -64,6 +65,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/p/{slug}/csaf/white/{year}/{file}", get(csaf::document))
         .route("/p/{slug}/advisories", get(advisories::list))
         .route("/p/{slug}/advisories.atom", get(advisories::feed))
+        .route(
+            "/lost-link",
+            get(report::lost_link_form).post(report::lost_link),
+        )
         .route("/track/{token}", get(track::page))
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))
@@ -107,6 +112,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/projects/{slug}/metrics", get(transparency::metrics_page))
         .route("/p/{slug}/SECURITY.md", get(transparency::security_md))
         .route("/metrics", get(transparency::prometheus))
+        .route(
+            "/projects/{slug}/mail-preference",
+            post(cases::set_mail_preference),
+        )
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route("/cases/{id}/clocks/{action}", post(clocks::act))
@@ -119,6 +128,10 @@ pub fn router(settings: &Settings) -> Router<App> {
             "/cases/{id}/fixes/{fix}/patch",
             post(cases::attach_patch).layer(uploads),
         )
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}", get(quarantine::message))
+        .route("/quarantine/{id}/release", post(quarantine::release))
+        .route("/quarantine/{id}/delete", post(quarantine::delete))
         .route("/admin", get(admin::overview))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))

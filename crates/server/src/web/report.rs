@@ -2,7 +2,7 @@
 //! link (shown once; only its hash is stored).
 
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized};
-use super::session::{MultipartResult, Visitor};
+use super::session::{FormResult, MultipartResult, Visitor};
 use crate::app::App;
 use crate::markdown;
 use axum::extract::{Path, State};
@@ -102,6 +102,7 @@ fn render(
             input #file name="file" type="file" multiple data-max-bytes=(limits.attachment_bytes) data-max-files=(limits.attachments_per_upload);
             p { button type="submit" { "Send the report privately" } }
         }
+        p.lost-link { a href="/lost-link" { "Lost your tracking link?" } }
     };
     let title = format!("Report a vulnerability in {}", project.name);
     let page = Page::new(visitor, &title, body);
@@ -164,4 +165,49 @@ pub async fn submit(
     Ok(Page::new(&visitor, "Report received", body)
         .status(axum::http::StatusCode::CREATED)
         .into_response())
+}
+
+// ---------- "Lost your tracking link?" ----------
+
+fn lost_link_page(visitor: &Visitor, f: &Fields, problem: Option<&Problem>) -> Page {
+    let body = html! {
+        h1 { "Lost your tracking link?" }
+        p { "Enter the e-mail address you gave with your report. Each report sent from it gets a new tracking link by mail; the old links stop working." }
+        @if let Some(p) = problem { (p.banner()) }
+        form.narrow method="post" action="/lost-link" {
+            (csrf(visitor))
+            label for="email" { "E-mail" }
+            input #email name="email" type="email" required value=(f.text("email"));
+            (field_error(problem, "email"))
+            button type="submit" { "Send me new links" }
+        }
+    };
+    let page = Page::new(visitor, "Lost your tracking link?", body);
+    match problem {
+        Some(p) => page.status(p.status),
+        None => page,
+    }
+}
+
+pub async fn lost_link_form(visitor: Visitor) -> Page {
+    lost_link_page(&visitor, &Fields(HashMap::new()), None)
+}
+
+/// Answers the same whether or not the address reported anything: the page must not
+/// tell who reported to whom.
+pub async fn lost_link(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    if let Err(e) = app.send_lost_links(&visitor.ip, &f.text("email")).await {
+        let p = problem(&e);
+        return Ok(lost_link_page(&visitor, &f, Some(&p)).into_response());
+    }
+    let body = html! {
+        h1 { "Check your mail" }
+        p #lost-link-sent { "If reports were sent from this address, a new tracking link for each of them is on its way to it. The old links no longer work." }
+    };
+    Ok(Page::new(&visitor, "Check your mail", body).into_response())
 }

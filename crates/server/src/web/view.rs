@@ -230,6 +230,19 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
         Event::AdvisoryImported { .. } => {
             html! { "imported the published advisory from its OSV record" }
         }
+        Event::ReporterAddressFailed {
+            address,
+            status,
+            diagnostic,
+        } => html! {
+            "mail to the reporter's address " code { (address) } " bounced"
+            @if let Some(s) = status { " (" (s) ")" }
+            @if let Some(d) = diagnostic { ": " q { (d) } }
+            " " span.badge { "internal" }
+        },
+        Event::TrackingLinkRenewed => {
+            html! { "a new tracking link was sent to the reporter's address; the old one no longer works" }
+        }
         Event::Disclosed => {
             html! { strong { "disclosed the vulnerability" } ": the advisory is public" }
         }

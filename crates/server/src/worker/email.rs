@@ -7,36 +7,87 @@
 use super::Outcome;
 use crate::app::{App, AppResult, Mailer};
 use embargo_core::case::Case;
-use embargo_core::effect::{CaseUpdate, Email, MailKind, Recipient};
+use embargo_core::effect::{
+    CaseUpdate, Effect, Email, MailKind, Planned, Recipient, TeamUpdate, team_recipients,
+};
+use embargo_core::ids::UserId;
 use embargo_core::project::Project;
 use embargo_mail::outgoing::{Address, OutgoingMail, Protection};
-use embargo_mail::reply::message_id_for;
-use embargo_store::Job;
+use embargo_mail::reply::{SecurityAddress, message_id_for, new_secret};
+use embargo_store::{Job, SecretHash};
 
 pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Outcome> {
     let Some(mailer) = app.mailer() else {
-        // Queued while mail was set up, and it no longer is.
-        return Ok(Outcome::GiveUp(
-            "mail is not set up on this instance (mail.smtp_url); the message was not sent".into(),
-        ));
+        // Not claimed without a mailer (`Outlets`); should it happen, it waits on.
+        return Ok(Outcome::Retry {
+            reason: "mail is not set up on this instance (mail.smtp_url)".into(),
+            after: None,
+        });
     };
     let Some((case, project)) = app.store().case_for_job(job).await? else {
         return Ok(Outcome::Done);
     };
     let to = match &email.to {
         Recipient::Reporter => case.report.reporter.email.clone(),
-        // Mail to members arrives with their notification settings (issue 9, item 4).
-        Recipient::User { .. } => None,
+        Recipient::User { id } => {
+            return to_member(app, mailer, job, &case, &project, *id, &email.message).await;
+        }
+        Recipient::Team => {
+            // One mail per member who wants it, each its own job (retried alone).
+            let MailKind::TeamUpdate { update } = &email.message else {
+                return Ok(Outcome::GiveUp("not a team mail".into()));
+            };
+            let work = team_recipients(&project, &case, *update)
+                .into_iter()
+                .map(|p| Planned {
+                    effect: Effect::Email(Email {
+                        to: Recipient::User { id: p.user },
+                        message: email.message.clone(),
+                    }),
+                    due: app.now(),
+                })
+                .collect::<Vec<_>>();
+            let any = !work.is_empty();
+            if app.store().fan_out(job, work, app.now()).await? && any {
+                app.ring_worker();
+            }
+            return Ok(Outcome::Done);
+        }
     };
     let Some(to) = to else {
         return Ok(Outcome::GiveUp(
             "the recipient has no e-mail address".into(),
         ));
     };
-    let mail = match render(app, mailer, job, &case, &project, &email.message, to) {
+    let mut mail = match render(app, mailer, job, &case, &project, &email.message, to) {
         Ok(mail) => mail,
         Err(why) => return Ok(Outcome::GiveUp(why)),
     };
+    // Replies come back to the case: a fresh reply secret per mail, kept hashed, so the
+    // address works like the tracking link and no secret waits in the outbox.
+    if let Some(security) = project
+        .security_address
+        .as_deref()
+        .and_then(|a| SecurityAddress::parse(a).ok())
+    {
+        let secret = new_secret();
+        match security.reply_address(&secret) {
+            Ok(address) => {
+                app.store()
+                    .add_reply_secret(&case.id, &SecretHash::of(&secret), app.now())
+                    .await?;
+                mail.reply_to = Some(Address::named(
+                    format!("{} security", project.name),
+                    address,
+                ));
+            }
+            Err(e) => return Ok(Outcome::GiveUp(format!("the reply address: {e}"))),
+        }
+    }
+    send(mailer, &case, mail).await
+}
+
+async fn send(mailer: &Mailer, case: &Case, mail: OutgoingMail) -> AppResult<Outcome> {
     let built = match mail.build(Protection::None) {
         Ok(built) => built,
         Err(e) => return Ok(Outcome::GiveUp(format!("the mail could not be built: {e}"))),
@@ -52,6 +103,66 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
         },
         Err(e) => Outcome::GiveUp(e.to_string()),
     })
+}
+
+/// A team mail to one member: only while they may still see the case and still want
+/// it; the title only if they chose to see titles.
+async fn to_member(
+    app: &App,
+    mailer: &Mailer,
+    job: &Job,
+    case: &Case,
+    project: &Project,
+    id: UserId,
+    message: &MailKind,
+) -> AppResult<Outcome> {
+    let MailKind::TeamUpdate { update } = message else {
+        return Ok(Outcome::GiveUp("not a team mail".into()));
+    };
+    let wanted = team_recipients(project, case, *update)
+        .into_iter()
+        .find(|p| p.user == id);
+    let (Some(preference), Some(user)) = (wanted, app.store().user(id).await?) else {
+        return Ok(Outcome::Done);
+    };
+    let name = &project.name;
+    let case_id = &case.id;
+    let what = match update {
+        TeamUpdate::NewReport => "new report",
+        TeamUpdate::ReporterWrote => "the reporter wrote",
+        TeamUpdate::Assigned { .. } => "assigned to you",
+    };
+    let subject = if preference.titles {
+        format!("[{name}] {case_id}: {what}: {}", case.report.title)
+    } else {
+        format!("[{name}] {case_id}: {what}")
+    };
+    let news = match update {
+        TeamUpdate::NewReport => format!("A new report arrived at {name}: case {case_id}."),
+        TeamUpdate::ReporterWrote => format!("The reporter of case {case_id} at {name} wrote."),
+        TeamUpdate::Assigned { .. } => format!("You were added to case {case_id} at {name}."),
+    };
+    let domain = mailer.from.rsplit_once('@').map_or("", |(_, d)| d);
+    let message_id = message_id_for(&format!("{}.{}", case.id, job.id), domain)
+        .map_err(|e| crate::app::AppError::Internal(e.to_string()))?;
+    let mail = OutgoingMail {
+        from: Address::named(format!("{name} security"), mailer.from.clone()),
+        to: vec![Address::named(user.name.clone(), user.email.clone())],
+        reply_to: None,
+        subject,
+        text: format!(
+            "{news}\n\nOpen it: {}\n\nYou get this mail because of your mail choice for \
+             {name} ({}); change it on the project's cases page.\n",
+            app.url(&format!("/cases/{case_id}")),
+            preference.level.as_str()
+        ),
+        html: None,
+        message_id,
+        in_reply_to: None,
+        references: Vec::new(),
+        headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+    };
+    send(mailer, case, mail).await
 }
 
 fn render(
@@ -130,6 +241,27 @@ fn render(
                  mail about this case.\n"
             );
             (id(&format!("{}.{}", case.id, job.id))?, what, text)
+        }
+        MailKind::TeamUpdate { .. } => {
+            return Err("a team mail addressed to the reporter".into());
+        }
+        MailKind::LinkRenewed { tracking_token } => {
+            let Some(token) = tracking_token else {
+                return Err("the new tracking link was already sent or is missing".into());
+            };
+            let text = format!(
+                "Someone asked for the links to the reports sent from this address to \
+                 {name}. Here is a new tracking link for case {case_id}:\n\n    {}\n\n\
+                 The old link no longer works. Keep this one private: whoever holds it can \
+                 read the case. If you did not ask for this, you can ignore this mail; only \
+                 this address received the new link.\n",
+                app.url(&format!("/track/{token}"))
+            );
+            (
+                id(&format!("{}.{}", case.id, job.id))?,
+                "your tracking link",
+                text,
+            )
         }
     };
     let threaded = message_id != receipt;

@@ -14,6 +14,7 @@
 
 mod cve_services;
 mod email;
+pub mod imap;
 mod publish_cve;
 mod reserve_cve;
 mod wake;
@@ -75,12 +76,17 @@ pub async fn run(app: App, shutdown: impl Future<Output = ()> + Send + 'static) 
         let _ = stop.send(true);
     });
     let listener = tokio::spawn(listen(app.clone()));
+    let reader = app
+        .settings()
+        .mail
+        .incoming()
+        .map(|imap| tokio::spawn(imap::run(app.clone(), imap, stopping.clone())));
     tracing::info!("worker started");
     match app.mailer() {
         Some(m) => tracing::info!(smtp = %m.server, from = %m.from, "mail: sending through SMTP"),
         None => tracing::info!(
-            "mail: not set up (mail.smtp_url), so no mail is queued; reporters keep the \
-             tracking link shown when they report"
+            "mail: not set up (mail.smtp_url), so mail waits in the outbox until it is; \
+             reporters keep the tracking link shown when they report"
         ),
     }
     loop {
@@ -114,6 +120,11 @@ pub async fn run(app: App, shutdown: impl Future<Output = ()> + Send + 'static) 
         }
     }
     listener.abort();
+    if let Some(reader) = reader {
+        // It stops at the same signal; a message cut off mid-way was not marked, so it
+        // is read again next time.
+        let _ = reader.await;
+    }
     tracing::info!("worker stopped");
 }
 

@@ -55,8 +55,9 @@ async fn the_reporter_hears_of_their_report_and_each_visible_change(db: Db) {
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
     let (id, tracking) = report_from(&t, Some("rae@example.net")).await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
-    let got = smtp.received();
+    // The receipt, the team's news (fanned out) and Sam's mail.
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
+    let got = received_by(&smtp, "rae@example.net");
     assert_eq!(got.len(), 1, "exactly one receipt");
     let receipt = &got[0];
     assert_eq!(receipt.to, ["rae@example.net"]);
@@ -91,14 +92,11 @@ async fn the_reporter_hears_of_their_report_and_each_visible_change(db: Db) {
         .post(&format!("{case}/claim"), Some(&sam.token), json!({}))
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(
-        run_due(&t.app).await.unwrap(),
-        1,
-        "claiming tells the reporter nothing"
-    );
+    // The acknowledgement; the claim tells Sam (fan-out and his mail), not the reporter.
+    assert_eq!(run_due(&t.app).await.unwrap(), 3);
     assert_eq!(run_due(&t.app).await.unwrap(), 0, "each mail is sent once");
-    let got = smtp.received();
-    assert_eq!(got.len(), 2);
+    let got = received_by(&smtp, "rae@example.net");
+    assert_eq!(got.len(), 2, "claiming tells the reporter nothing");
     let ack = parsed(&got[1]);
     assert!(
         subject(&got[1]).contains("acknowledged"),
@@ -134,11 +132,9 @@ async fn a_refused_receipt_is_retried_then_delivered() {
     smtp.refuse_next(2);
     let t = with_smtp(Db::Sqlite, &smtp).await;
     t.project("connect", &["go"]).await;
-    let sam = t
-        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
-        .await;
     let (id, tracking) = report_from(&t, Some("rae@example.net")).await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    // The receipt (refused) and the team's news (fanned out to no member yet).
+    assert_eq!(run_due(&t.app).await.unwrap(), 2);
     assert!(smtp.received().is_empty());
     t.clock.advance(SignedDuration::from_mins(1));
     assert_eq!(run_due(&t.app).await.unwrap(), 1);
@@ -150,6 +146,9 @@ async fn a_refused_receipt_is_retried_then_delivered() {
     assert!(text(&got[0]).contains(&tracking));
     t.clock.advance(SignedDuration::from_hours(3));
     assert_eq!(run_due(&t.app).await.unwrap(), 0);
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
     // One failure on the timeline, for the team only.
     let (_, events) = t
         .get(&format!("/api/v1/cases/{id}/events"), Some(&sam.token))
@@ -178,24 +177,71 @@ async fn a_refused_receipt_is_retried_then_delivered() {
 }
 
 #[tokio::test]
-async fn no_mail_without_an_address_or_without_smtp() {
+async fn no_mail_without_an_address() {
     let smtp = SmtpReceiver::start();
     let t = with_smtp(Db::Sqlite, &smtp).await;
     t.project("connect", &["go"]).await;
     report_from(&t, None).await;
-    assert_eq!(run_due(&t.app).await.unwrap(), 0);
-    assert!(smtp.received().is_empty());
-
-    let off = TestApp::new().await;
-    off.project("connect", &["go"]).await;
-    report_from(&off, Some("rae@example.net")).await;
-    // Only the collaborators clock's timer (C10: its escalation a day after receipt)
-    // waits: no mail was queued that could not be sent.
     assert_eq!(
-        off.app.store().next_job_due().await.unwrap(),
-        Some(off.app.now() + jiff::SignedDuration::from_hours(24)),
-        "nothing queued that could not be sent"
+        run_due(&t.app).await.unwrap(),
+        1,
+        "the team's news, to no member"
     );
+    assert!(smtp.received().is_empty());
+}
+
+/// Without SMTP, mail waits in the outbox (neither dropped nor failed), the admin page
+/// says how much; once the instance has SMTP, it goes.
+async fn mail_waits_without_smtp_and_goes_once_it_is_set(db: Db) {
+    let off = TestApp::on(db).await;
+    off.project("connect", &["go"]).await;
+    let (id, tracking) = report_from(&off, Some("rae@example.net")).await;
+    report_from(&off, Some("ray@example.net")).await;
+    assert_eq!(run_due(&off.app).await.unwrap(), 0, "nothing it could send");
+    assert_eq!(off.app.store().next_job_due().await.unwrap(), None);
+    // Two receipts and the team's news of two reports.
+    assert_eq!(off.app.mail_waiting().await.unwrap(), Some(4));
+
+    let admin = off.instance_admin("ada@example.org").await;
+    let web = off.signed_in(&admin.email).await;
+    let page = web.get("/admin").await.html;
+    assert!(
+        page.contains("Mail is not configured: 4 mails waiting"),
+        "{page}"
+    );
+    let (_, events) = off
+        .get(&format!("/api/v1/cases/{id}/events"), Some(&tracking))
+        .await;
+    assert!(!events.to_string().contains("effect_failed"), "{events}");
+
+    let smtp = SmtpReceiver::start();
+    let url = smtp.url();
+    let on = off
+        .second_instance_with(|s| {
+            s.mail.smtp_url = Some(url);
+            s.mail.from = Some("security@connect.example".into());
+        })
+        .await;
+    assert_eq!(on.mail_waiting().await.unwrap(), None);
+    assert_eq!(run_due(&on).await.unwrap(), 4);
+    let got = smtp.received();
+    assert_eq!(got.len(), 2);
+    let receipt = got.iter().find(|m| m.to == ["rae@example.net"]).unwrap();
+    assert!(
+        text(receipt).contains(&tracking),
+        "the receipt kept its link"
+    );
+    assert_eq!(run_due(&on).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn mail_waits_without_smtp_and_goes_once_it_is_set_sqlite() {
+    mail_waits_without_smtp_and_goes_once_it_is_set(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn mail_waits_without_smtp_and_goes_once_it_is_set_postgres() {
+    mail_waits_without_smtp_and_goes_once_it_is_set(Db::Postgres).await;
 }
 
 /// Two instances on one PostgreSQL, both working at once: the receipt goes out once
@@ -210,7 +256,11 @@ async fn two_instances_send_each_mail_once() {
         report_from(&t, Some(&format!("rae{n}@example.net"))).await;
     }
     let (a, b) = tokio::join!(run_due(&t.app), run_due(&other));
-    assert_eq!(a.unwrap() + b.unwrap(), 4);
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        8,
+        "four receipts, four team fan-outs"
+    );
     let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
     to.sort();
     assert_eq!(

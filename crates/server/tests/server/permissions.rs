@@ -853,3 +853,130 @@ async fn listings_show_exactly_the_visible_cases() {
     let (_, p) = t.get("/api/v1/projects/connect", Some(&otto.token)).await;
     assert_eq!(p["members"].as_array().unwrap().len(), 3);
 }
+
+/// The quarantine's routes × every kind of caller: a held message of `connect` is the
+/// project's admins' and security team's; everyone else with an account gets exactly
+/// what a message that does not exist gets (404), and callers without one 401. A
+/// refused call changes nothing.
+#[tokio::test]
+async fn every_quarantine_route_for_every_caller() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let member = |email: &'static str, project: &'static str, role: Role| {
+        let t = &t;
+        async move { t.person(email, Some((project, role))).await }
+    };
+    let sam = member("sam@example.org", "connect", Role::SecurityTeam).await;
+    let ada = member("ada@example.org", "connect", Role::Admin).await;
+    let otto = member("otto@example.org", "connect", Role::Maintainer).await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let olga = member("olga@example.org", "vitess", Role::SecurityTeam).await;
+    let (_, tracking) = t.report("connect", minimal_report("mine")).await;
+    let callers: [(&str, Option<&str>, u16); 7] = [
+        ("anonymous", None, 401),
+        ("reporter", Some(&tracking), 401),
+        ("maintainer", Some(&otto.token), 404),
+        ("other project's member", Some(&olga.token), 404),
+        ("instance admin", Some(&ivy.token), 404),
+        ("security team", Some(&sam.token), 200),
+        ("project admin", Some(&ada.token), 200),
+    ];
+    t.app
+        .change_project(
+            &embargo_core::actor::Actor::Operator,
+            "connect",
+            embargo_core::project::ProjectCommand::SetSecurityAddress {
+                address: Some("security@connect.example".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let held = || async {
+        let raw = "From: a@reporter.example\r\nTo: security@connect.example\r\n\
+                   Subject: flagged\r\nX-Spam-Flag: YES\r\n\r\ntext\r\n";
+        match t.app.ingest_mail(raw.as_bytes(), None).await.unwrap() {
+            embargo_server::app::Ingested::Quarantined { id, .. } => id,
+            other => panic!("{other:?}"),
+        }
+    };
+    type Route = (&'static str, Method, fn(i64) -> String, Option<Value>, u16);
+    let routes: Vec<Route> = vec![
+        (
+            "GET message",
+            Method::GET,
+            |id| format!("/api/v1/quarantine/{id}"),
+            None,
+            200,
+        ),
+        (
+            "GET raw",
+            Method::GET,
+            |id| format!("/api/v1/quarantine/{id}/raw"),
+            None,
+            200,
+        ),
+        (
+            "POST release",
+            Method::POST,
+            |id| format!("/api/v1/quarantine/{id}/release"),
+            Some(json!({})),
+            201,
+        ),
+        (
+            "POST delete",
+            Method::POST,
+            |id| format!("/api/v1/quarantine/{id}/delete"),
+            Some(json!({ "reason": "noise" })),
+            200,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, method, path, body, ok) in &routes {
+        for (who, token, expect) in callers {
+            let id = held().await;
+            let expect = if expect == 200 { *ok } else { expect };
+            let (s, text) = send(&t, method.clone(), &path(id), token, body.clone()).await;
+            if s.as_u16() != expect {
+                failures.push(format!(
+                    "{name} as {who}: expected {expect}, got {s} {text}"
+                ));
+                continue;
+            }
+            if expect == 404 {
+                let (s2, text2) =
+                    send(&t, method.clone(), &path(999_999), token, body.clone()).await;
+                if (s2, &text2) != (s, &text) {
+                    failures.push(format!("{name} as {who}: 404 differs: {text} vs {text2}"));
+                }
+            }
+            let state = t
+                .app
+                .store()
+                .quarantined_message(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .state;
+            let changed = state != embargo_server::app::QuarantineState::Held;
+            if changed != (*method == Method::POST && expect != 404 && expect != 401) {
+                failures.push(format!("{name} as {who}: state {state:?}"));
+            }
+        }
+    }
+    // The listing: the team sees the held messages, everyone else none.
+    for (who, token, expect) in callers {
+        let (s, list) = t.get("/api/v1/quarantine", token).await;
+        let seen = list.as_array().map_or(0, Vec::len);
+        let right = match expect {
+            401 => s == StatusCode::UNAUTHORIZED,
+            404 => s == StatusCode::OK && seen == 0,
+            _ => s == StatusCode::OK && seen > 0,
+        };
+        if !right {
+            failures.push(format!("GET list as {who}: {s} {list}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -105,11 +105,19 @@ impl TestApp {
     /// Another instance on the same database and clock (without a listener of its own),
     /// as a second `embargo serve` would be.
     pub async fn second_instance(&self) -> App {
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database and clock with other settings (e.g. the
+    /// same instance restarted with mail set up).
+    pub async fn second_instance_with(&self, configure: impl FnOnce(&mut Settings)) -> App {
         let store = match &self._keep {
             Keep::Sqlite(dir) => embargo_store::open_sqlite(dir.path()).await.unwrap(),
             Keep::Postgres(pg, _) => embargo_store::open_postgres(&pg.url).await.unwrap(),
         };
-        App::new(store, self.settings.clone(), self.clock.clone())
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        App::new(store, settings, self.clock.clone())
     }
 
     pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
@@ -491,4 +499,15 @@ pub async fn pass_gate(t: &TestApp, id: &str, coordinator: &str, tracking: &str)
         assert!(s.is_success(), "{path}: {s} {v}");
     }
     release_ready(t, id, coordinator, tracking).await;
+}
+
+/// What the SMTP receiver took for one address (team mail goes to members as well).
+pub fn received_by(
+    smtp: &embargo_testkit::smtp::SmtpReceiver,
+    address: &str,
+) -> Vec<embargo_testkit::smtp::ReceivedMail> {
+    smtp.received()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
 }

@@ -82,6 +82,8 @@ mod cases;
 mod integrity;
 #[path = "generic/listing.rs"]
 mod listing;
+#[path = "generic/mail.rs"]
+mod mail;
 #[path = "generic/notifications.rs"]
 mod notifications;
 #[path = "generic/outbox.rs"]

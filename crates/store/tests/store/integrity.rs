@@ -115,6 +115,11 @@ pub async fn verify_finds_a_deleted_and_a_reordered_event(b: &Backend) {
         &format!("DELETE FROM case_people WHERE case_id = '{}'", c1.id),
     )
     .await;
+    raw(
+        b,
+        &format!("DELETE FROM outbox WHERE case_id = '{}'", c1.id),
+    )
+    .await;
     raw(b, &format!("DELETE FROM cases WHERE id = '{}'", c1.id)).await;
     assert!(
         b.store.verify().await.unwrap().is_ok(),
@@ -205,6 +210,11 @@ pub async fn reproject_rebuilds_damaged_projections_from_the_events(b: &Backend)
     raw(
         b,
         &format!("DELETE FROM case_people WHERE case_id = '{}'", c2.id),
+    )
+    .await;
+    raw(
+        b,
+        &format!("DELETE FROM outbox WHERE case_id = '{}'", c2.id),
     )
     .await;
     raw(b, &format!("DELETE FROM cases WHERE id = '{}'", c2.id)).await;

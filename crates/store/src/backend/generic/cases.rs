@@ -101,7 +101,11 @@ fn public(case: Case) -> Option<Case> {
 }
 
 impl Backing {
-    async fn access(&self, row: Option<DbRow>, actor: &Actor) -> Result<Option<CaseAccess>> {
+    pub(super) async fn access(
+        &self,
+        row: Option<DbRow>,
+        actor: &Actor,
+    ) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
         self.access_to(case, actor).await
@@ -152,6 +156,13 @@ impl crate::CaseStore for Backing {
         };
         // The columns drawn from the case and its people, as every later change sets them.
         save_case(&mut tx, case).await?;
+        if let Some(email) = &case.report.reporter.email {
+            sqlx::query("UPDATE cases SET reporter_email = $2 WHERE id = $1")
+                .bind(case.id.as_str())
+                .bind(email.trim().to_lowercase())
+                .execute(&mut *tx)
+                .await?;
+        }
         append(
             &mut tx,
             &self.chain,
@@ -162,8 +173,7 @@ impl crate::CaseStore for Backing {
         )
         .await?;
         save_files(&mut tx, &case.id, files).await?;
-        let queued =
-            queue_case_effects(&mut tx, case, events, self.outlets(), Some(tracking_token)).await?;
+        let queued = queue_case_effects(&mut tx, case, events, Some(tracking_token)).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -187,7 +197,7 @@ impl crate::CaseStore for Backing {
         .await?;
         save_case(&mut tx, case).await?;
         save_files(&mut tx, &case.id, files).await?;
-        let queued = queue_case_effects(&mut tx, case, events, self.outlets(), None).await?;
+        let queued = queue_case_effects(&mut tx, case, events, None).await?;
         tx.commit().await?;
         Ok(queued)
     }

@@ -9,7 +9,7 @@ use crate::{Job, Queued, Result};
 use embargo_core::Timestamp;
 use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
-use embargo_core::effect::{self, Effect, Email, MailKind, Outlets, Planned, Subject};
+use embargo_core::effect::{self, Effect, EffectKind, Email, MailKind, Outlets, Planned, Subject};
 use embargo_core::event::{Event, Recorded};
 use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
@@ -61,15 +61,16 @@ pub(super) async fn queue_case_effects(
     tx: &mut Tx,
     case: &Case,
     events: &[Recorded<Event>],
-    outlets: Outlets,
     tracking_token: Option<&str>,
 ) -> Result<Vec<Queued>> {
     let planned = events
         .iter()
-        .flat_map(|e| effect::case_effects(case, e, outlets))
+        .flat_map(|e| effect::case_effects(case, e))
         .map(|mut p| {
             if let Effect::Email(Email {
-                message: MailKind::ReportReceived { tracking_token: t },
+                message:
+                    MailKind::ReportReceived { tracking_token: t }
+                    | MailKind::LinkRenewed { tracking_token: t },
                 ..
             }) = &mut p.effect
             {
@@ -173,6 +174,20 @@ impl Backing {
             mail: self.mail_outlet.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
+
+    /// `AND kind NOT IN (…)` for the kinds this instance cannot work: they wait for
+    /// one that can. The kinds are our own constants, never input.
+    fn workable(&self) -> String {
+        let lacking = self.outlets().lacking();
+        if lacking.is_empty() {
+            return String::new();
+        }
+        let kinds: Vec<String> = lacking
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
+        format!(" AND kind NOT IN ({})", kinds.join(", "))
+    }
 }
 
 fn job(r: &DbRow) -> Result<Job> {
@@ -199,10 +214,11 @@ impl crate::OutboxStore for Backing {
             "UPDATE outbox SET attempts = attempts + 1, leased_until = $2 \
              WHERE id = (SELECT id FROM outbox \
                          WHERE done_at IS NULL AND due_at <= $1 \
-                           AND (leased_until IS NULL OR leased_until <= $1) \
+                           AND (leased_until IS NULL OR leased_until <= $1){} \
                          ORDER BY due_at, id LIMIT 1{}) \
                AND done_at IS NULL AND (leased_until IS NULL OR leased_until <= $1) \
              RETURNING id, subject_kind, subject_id, payload, attempts, due_at",
+            self.workable(),
             Backing::SKIP_LOCKED
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -236,6 +252,25 @@ impl crate::OutboxStore for Backing {
         Ok(())
     }
 
+    async fn fan_out(&self, job: &Job, work: Vec<Planned>, now: Timestamp) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET done_at = $3, leased_until = NULL, last_error = NULL \
+             WHERE id = $1 AND attempts = $2 AND done_at IS NULL",
+        )
+        .bind(job.id)
+        .bind(i64::from(job.attempts))
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        queue(&mut tx, &job.subject, work, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn retry_job(&self, job: &Job, note: &str, due: Timestamp) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET last_error = $3, due_at = $4, leased_until = NULL \
@@ -251,16 +286,27 @@ impl crate::OutboxStore for Backing {
     }
 
     async fn next_job_due(&self) -> Result<Option<Timestamp>> {
-        let row = sqlx::query(
+        let sql = format!(
             "SELECT MIN(CASE WHEN leased_until IS NOT NULL AND leased_until > due_at \
                              THEN leased_until ELSE due_at END) AS next \
-             FROM outbox WHERE done_at IS NULL",
-        )
-        .fetch_one(&self.reader)
-        .await?;
+             FROM outbox WHERE done_at IS NULL{}",
+            self.workable()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.reader)
+            .await?;
         row.try_get::<Option<i64>, _>("next")?
             .map(timestamp)
             .transpose()
+    }
+
+    async fn waiting_jobs(&self, kind: EffectKind) -> Result<u64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE done_at IS NULL AND kind = $1")
+                .bind(kind.as_str())
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(row.try_get::<i64, _>("n")? as u64)
     }
 
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>> {
