@@ -41,9 +41,10 @@ impl App {
         SecurityPolicy {
             project: project.name.clone(),
             report_url: self.url(&format!("/p/{}/report", project.slug)),
-            // Projects have no security address or PGP key of their own yet; the
-            // document says so only when they do.
-            security_address: None,
+            // Reports by mail go to the project's security address, when it has one.
+            // Projects have no PGP key of their own yet; the document names one only
+            // when they do.
+            security_address: project.security_address.clone(),
             pgp_key_url: None,
             promises: words
                 .promises

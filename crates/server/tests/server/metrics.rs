@@ -354,6 +354,23 @@ async fn c3_c6_security_md_numbers(db: Db) {
         !changed.contains("3 working days") && !changed.contains("45 days"),
         "{changed}"
     );
+    // C1: with a security address, it says where to report by mail too.
+    assert!(!changed.contains("security@connect.example"), "{changed}");
+    let res = t
+        .req(
+            Method::PATCH,
+            "/api/v1/projects/connect",
+            Some(&p.admin.token),
+        )
+        .json(&json!({ "security_address": "security@connect.example" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        fetch().await.contains("security@connect.example"),
+        "the security address"
+    );
     // Public, like the report page; a missing project is a 404.
     let res = t
         .req(Method::GET, "/p/nope/SECURITY.md", None)
