@@ -289,6 +289,11 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         Event::ReporterReplied { .. } | Event::QuestionAnswered { .. } => {
             vec![team(TeamUpdate::ReporterWrote)]
         }
+        // Reminders and escalations reach their people by mail as well as in the app.
+        Event::ClockReminder { clock, to, .. } => {
+            vec![team(TeamUpdate::clock(*clock, false, to))]
+        }
+        Event::ClockOverdue { clock, to, .. } => vec![team(TeamUpdate::clock(*clock, true, to))],
         Event::Claimed { coordinator: user }
         | Event::HandedOver { to: user, .. }
         | Event::CollaboratorAdded { collaborator: user } => {
@@ -366,8 +371,6 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         | Event::DisclosureUnscheduled
         | Event::ScheduledDisclosureRefused { .. }
         | Event::PostMortemPublished { .. }
-        | Event::ClockReminder { .. }
-        | Event::ClockOverdue { .. }
         | Event::ClockMoved { .. }
         | Event::SlowedDown { .. }
         | Event::UpstreamDateSet { .. }
@@ -438,6 +441,27 @@ pub fn team_recipients(
             let mine = case.is_coordinator(p.user) || case.is_collaborator(p.user);
             match (p.level, update) {
                 (MailLevel::Nothing, _) => false,
+                // The people the policy names, as in the app (who may see the case).
+                (
+                    MailLevel::Everything | MailLevel::MyCases,
+                    TeamUpdate::Clock {
+                        coordinator,
+                        collaborators,
+                        security_team,
+                        ..
+                    },
+                ) => {
+                    use crate::policy::Audience;
+                    let to: Vec<Audience> = [
+                        (coordinator, Audience::Coordinator),
+                        (collaborators, Audience::Collaborators),
+                        (security_team, Audience::SecurityTeam),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, a)| on.then_some(a))
+                    .collect();
+                    crate::notification::audience_members(case, project, &to).contains(&p.user)
+                }
                 (MailLevel::Everything | MailLevel::MyCases, TeamUpdate::Assigned { user }) => {
                     user == p.user
                 }
@@ -1043,6 +1067,64 @@ mod tests {
                 }
             })]
         );
+    }
+
+    /// C3 (issue 8 item 3): a reminder reaches the people the policy names by mail as
+    /// in the app, unless they chose no mail; an escalation reaches the security team.
+    #[test]
+    fn c3_reminders_and_escalations_are_mailed_to_the_people_the_policy_names() {
+        use crate::clocks::ClockName;
+        use crate::policy::Audience;
+        use crate::project::{MailLevel, MailPreference};
+        let mut p = project();
+        p.members.push(Member {
+            user: crate::actor::UserRef {
+                id: UserId(4),
+                name: "Ada".into(),
+            },
+            role: Role::Admin,
+        });
+        let case = requested(); // Sam (2) coordinates.
+        let reminder = Event::ClockReminder {
+            clock: ClockName::Acknowledge,
+            due: at(99),
+            key: "k".into(),
+            to: vec![Audience::Coordinator],
+        };
+        let planned: Vec<_> = case_effects(
+            &case,
+            &Recorded {
+                at: at(9),
+                actor: ActorRef::System,
+                event: reminder,
+            },
+        )
+        .into_iter()
+        .map(|p| p.effect)
+        .collect();
+        let update = TeamUpdate::clock(ClockName::Acknowledge, false, &[Audience::Coordinator]);
+        assert_eq!(
+            planned,
+            [Effect::Email(Email {
+                to: Recipient::Team,
+                message: MailKind::TeamUpdate { update }
+            })]
+        );
+        let users = |p: &Project, u: TeamUpdate| -> Vec<i64> {
+            team_recipients(p, &case, u)
+                .into_iter()
+                .map(|m| m.user.0)
+                .collect()
+        };
+        assert_eq!(users(&p, update), [2], "the coordinator only");
+        let escalation = TeamUpdate::clock(ClockName::Acknowledge, true, &[Audience::SecurityTeam]);
+        assert_eq!(users(&p, escalation), [2, 4], "the whole security team");
+        p.mail_preferences.push(MailPreference {
+            user: UserId(4),
+            level: MailLevel::Nothing,
+            titles: false,
+        });
+        assert_eq!(users(&p, escalation), [2], "Ada chose the app only");
     }
 
     fn requested() -> Case {

@@ -68,6 +68,11 @@ pub fn recipients(case: &Case, project: &Project, event: &Event) -> Vec<UserId> 
         | Event::UpstreamDateSet { .. }
         | Event::ClocksRecomputed { .. } => &[],
     };
+    audience_members(case, project, audience)
+}
+
+/// The members an audience names on this case, once each, each one who may see it.
+pub fn audience_members(case: &Case, project: &Project, audience: &[Audience]) -> Vec<UserId> {
     let mut people: Vec<UserId> = Vec::new();
     for a in audience {
         match a {

@@ -96,6 +96,33 @@ pub enum TeamUpdate {
     ReporterWrote,
     /// Someone was made coordinator of the case or added to it (C8, C10).
     Assigned { user: UserId },
+    /// A clock's reminder, or its escalation once overdue (C3, issue 8), for the people
+    /// the policy names (`clock_reminder` / `clock_overdue`).
+    Clock {
+        clock: crate::clocks::ClockName,
+        overdue: bool,
+        coordinator: bool,
+        collaborators: bool,
+        security_team: bool,
+    },
+}
+
+impl TeamUpdate {
+    /// The mail for a reminder or escalation to `to`.
+    pub fn clock(
+        clock: crate::clocks::ClockName,
+        overdue: bool,
+        to: &[crate::policy::Audience],
+    ) -> TeamUpdate {
+        use crate::policy::Audience;
+        TeamUpdate::Clock {
+            clock,
+            overdue,
+            coordinator: to.contains(&Audience::Coordinator),
+            collaborators: to.contains(&Audience::Collaborators),
+            security_team: to.contains(&Audience::SecurityTeam),
+        }
+    }
 }
 
 /// A notice to one of a project's channels.

@@ -128,9 +128,14 @@ async fn to_member(
     let name = &project.name;
     let case_id = &case.id;
     let what = match update {
-        TeamUpdate::NewReport => "new report",
-        TeamUpdate::ReporterWrote => "the reporter wrote",
-        TeamUpdate::Assigned { .. } => "assigned to you",
+        TeamUpdate::NewReport => "new report".to_owned(),
+        TeamUpdate::ReporterWrote => "the reporter wrote".to_owned(),
+        TeamUpdate::Assigned { .. } => "assigned to you".to_owned(),
+        TeamUpdate::Clock { clock, overdue, .. } => format!(
+            "{} clock {}",
+            clock.as_str(),
+            if *overdue { "overdue" } else { "due soon" }
+        ),
     };
     let subject = if preference.titles {
         format!("[{name}] {case_id}: {what}: {}", case.report.title)
@@ -141,6 +146,25 @@ async fn to_member(
         TeamUpdate::NewReport => format!("A new report arrived at {name}: case {case_id}."),
         TeamUpdate::ReporterWrote => format!("The reporter of case {case_id} at {name} wrote."),
         TeamUpdate::Assigned { .. } => format!("You were added to case {case_id} at {name}."),
+        TeamUpdate::Clock {
+            clock,
+            overdue: false,
+            ..
+        } => format!(
+            "A reminder: the {} clock ({}) of case {case_id} at {name} falls due soon.",
+            clock.as_str(),
+            clock.step()
+        ),
+        TeamUpdate::Clock {
+            clock,
+            overdue: true,
+            ..
+        } => format!(
+            "The {} clock ({}) of case {case_id} at {name} is overdue; this goes to the \
+             people the policy names for its escalation.",
+            clock.as_str(),
+            clock.step()
+        ),
     };
     let domain = mailer.from.rsplit_once('@').map_or("", |(_, d)| d);
     let message_id = message_id_for(&format!("{}.{}", case.id, job.id), domain)

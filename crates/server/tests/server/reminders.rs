@@ -27,7 +27,10 @@ struct Desk {
 }
 
 async fn desk(db: Db) -> Desk {
-    let t = TestApp::on(db).await;
+    desk_of(TestApp::on(db).await).await
+}
+
+async fn desk_of(t: TestApp) -> Desk {
     t.project("connect", &["go"]).await;
     t.project("vitess", &["vitess"]).await;
     Desk {
@@ -782,4 +785,71 @@ async fn the_notifications_page_and_the_badge() {
     // Nobody else's notifications page shows Cody's; anonymous visitors sign in first.
     let anonymous = WebClient::new(t).get("/notifications").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+}
+
+/// C3 (issue 8 item 3, with issue 9): a reminder reaches the people the policy names by
+/// mail too, once, through a real SMTP server; an escalation reaches the whole security
+/// team; nobody who may not see the case gets one, and no mail names the title.
+async fn c3_reminders_and_escalations_by_mail(db: Db) {
+    let smtp = embargo_testkit::smtp::SmtpReceiver::start();
+    let url = smtp.url();
+    let d = desk_of(
+        TestApp::build(db, |s| {
+            s.mail.smtp_url = Some(url);
+            s.mail.from = Some("security@connect.example".into());
+        })
+        .await,
+    )
+    .await;
+    let t = &d.t;
+    let (id, _) = case_for_cody(&d, "Secret title of a reminder").await;
+    run_due(&t.app).await.unwrap();
+    let clock_mail = |to: &str| -> Vec<String> {
+        smtp.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|a| a == to))
+            .map(|m| String::from_utf8_lossy(&m.data).into_owned())
+            .filter(|m| m.contains(" clock "))
+            .collect()
+    };
+    assert!(clock_mail(&d.cody.email).is_empty());
+    advance_to(t, REMINDER);
+    run_due(&t.app).await.unwrap();
+    run_due(&t.app).await.unwrap();
+    let to_cody = clock_mail(&d.cody.email);
+    assert_eq!(to_cody.len(), 1, "{to_cody:?}");
+    assert!(to_cody[0].contains(&format!("{id}: acknowledge clock due soon")));
+    assert!(!to_cody[0].contains("Secret title"), "the title stays out");
+    for p in [&d.sam, &d.ada, &d.otto, &d.olga] {
+        assert!(clock_mail(&p.email).is_empty(), "{}", p.email);
+    }
+    advance_to(t, DUE);
+    run_due(&t.app).await.unwrap();
+    run_due(&t.app).await.unwrap();
+    for p in [&d.sam, &d.ada] {
+        let got = clock_mail(&p.email);
+        assert!(
+            got.iter()
+                .any(|m| m.contains(&format!("{id}: acknowledge clock overdue"))),
+            "{}: {got:?}",
+            p.email
+        );
+    }
+    for p in [&d.otto, &d.olga] {
+        assert!(clock_mail(&p.email).is_empty(), "{}", p.email);
+    }
+    // Once: running again sends nothing more.
+    let before = smtp.received().len();
+    run_due(&t.app).await.unwrap();
+    assert_eq!(smtp.received().len(), before);
+}
+
+#[tokio::test]
+async fn c3_reminders_and_escalations_by_mail_on_sqlite() {
+    c3_reminders_and_escalations_by_mail(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn c3_reminders_and_escalations_by_mail_on_postgres() {
+    c3_reminders_and_escalations_by_mail(Db::Postgres).await;
 }
