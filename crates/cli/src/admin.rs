@@ -58,6 +58,18 @@ pub enum ProjectCmd {
         #[arg(long, value_enum, default_value = "connect")]
         policy_preset: Preset,
     },
+    /// Give a project an OpenPGP key (C1): generate one, or import an armored secret
+    /// key without a passphrase. The secret half is kept in a file outside the
+    /// database (`DATA_DIR/keys/pgp/SLUG.asc`); the public half is published at
+    /// `/p/SLUG/pgp-key.asc`, in security.txt and in SECURITY.md.
+    Pgp {
+        #[arg(long)]
+        project: String,
+        #[arg(long, required_unless_present = "import", conflicts_with = "import")]
+        generate: bool,
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+    },
     /// Set a project's policy from a TOML file (as `embargo policy check` reads it) or
     /// a preset.
     Policy {
@@ -286,6 +298,42 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                     .map(|n| format!(" (the {n} preset)"))
                     .unwrap_or_default();
                 println!("{}: policy set{named}: {}", p.slug, policy.summary());
+            }
+            ProjectCmd::Pgp {
+                project,
+                generate,
+                import,
+            } => {
+                let key = match (generate, import) {
+                    (_, Some(file)) => {
+                        let text = std::fs::read_to_string(&file).map_err(|e| {
+                            format!("--import: cannot read {}: {e}", file.display())
+                        })?;
+                        embargo_mail::ProjectKey::import(&text, None)
+                            .map_err(|e| format!("--import: {}: {e}", file.display()))?
+                    }
+                    (true, None) => {
+                        let p = app.project(&project).await.map_err(describe)?;
+                        let user_id = match &p.security_address {
+                            Some(a) => format!("{} security <{a}>", p.name),
+                            None => format!("{} security", p.name),
+                        };
+                        embargo_mail::ProjectKey::generate(&user_id)
+                            .map_err(|e| format!("cannot generate a key: {e}"))?
+                    }
+                    (false, None) => unreachable!("clap requires --generate or --import"),
+                };
+                let p = app
+                    .set_project_pgp_key(&op, &project, &key)
+                    .await
+                    .map_err(describe)?;
+                println!(
+                    "{}: OpenPGP key {} published at {}; its secret half is in {}",
+                    p.slug,
+                    key.fingerprint(),
+                    app.url(&format!("/p/{}/pgp-key.asc", p.slug)),
+                    app.pgp_secret_key_path(&p.slug).display()
+                );
             }
             ProjectCmd::Holidays { project, ics } => {
                 let bytes = std::fs::read(&ics)

@@ -10,5 +10,6 @@ mod cli {
     mod import;
     mod integrity;
     mod mail;
+    mod pgp;
     mod policy;
 }

@@ -399,6 +399,7 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
         | ProjectEvent::CnaSet { .. }
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::SecurityAddressSet { .. }
+        | ProjectEvent::PgpKeySet { .. }
         | ProjectEvent::MailPreferenceSet { .. } => Vec::new(),
     }
 }
@@ -745,6 +746,7 @@ mod tests {
             policy: None,
             security_address: None,
             mail_preferences: Vec::new(),
+            pgp_key: None,
             created_at: at(0),
             version: 2,
         }

@@ -49,6 +49,9 @@ pub struct Project {
     pub security_address: Option<String>,
     /// Members' choices of team mail; a member without one gets [`MailPreference::default_for`].
     pub mail_preferences: Vec<MailPreference>,
+    /// The project's OpenPGP public key, for reporters to encrypt to (C1); its secret
+    /// half is a file outside the database.
+    pub pgp_key: Option<PgpKey>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -301,11 +304,54 @@ pub enum ProjectCommand {
     SetSecurityAddress {
         address: Option<String>,
     },
+    /// Publishes the project's OpenPGP public key (the shell parsed it and keeps the
+    /// secret half).
+    SetPgpKey {
+        key: PgpKey,
+    },
     /// A member chooses their own team mail from the project.
     SetMailPreference {
         level: MailLevel,
         titles: bool,
     },
+}
+
+/// A project's OpenPGP public key: its fingerprint and the armored key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PgpKey {
+    /// Upper-case hex, 40 digits (v4) or 64 (v6).
+    pub fingerprint: String,
+    pub public_key: String,
+}
+
+impl PgpKey {
+    /// Checks what the shell parsed: a fingerprint of hex digits and an armored key.
+    pub fn new(fingerprint: &str, public_key: &str) -> Result<PgpKey, Invalid> {
+        let fingerprint = fingerprint.trim().to_ascii_uppercase();
+        if !matches!(fingerprint.len(), 40 | 64)
+            || !fingerprint.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(Invalid::new(
+                "pgp_key",
+                Rule::InvalidFormat,
+                "the key's fingerprint is not 40 or 64 hex digits",
+            ));
+        }
+        if !public_key
+            .trim_start()
+            .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        {
+            return Err(Invalid::new(
+                "pgp_key",
+                Rule::InvalidFormat,
+                "not an ASCII-armored OpenPGP public key",
+            ));
+        }
+        Ok(PgpKey {
+            fingerprint,
+            public_key: public_key.to_owned(),
+        })
+    }
 }
 
 /// Checks a project's security address: one `@`, a plain local part without `+` (the
@@ -466,6 +512,9 @@ pub enum ProjectEvent {
     SecurityAddressSet {
         address: Option<String>,
     },
+    PgpKeySet {
+        key: PgpKey,
+    },
     MailPreferenceSet {
         preference: MailPreference,
     },
@@ -484,6 +533,7 @@ impl ProjectEvent {
             ProjectEvent::PackageSet { .. } => "package_set",
             ProjectEvent::PolicySet { .. } => "policy_set",
             ProjectEvent::SecurityAddressSet { .. } => "security_address_set",
+            ProjectEvent::PgpKeySet { .. } => "pgp_key_set",
             ProjectEvent::MailPreferenceSet { .. } => "mail_preference_set",
         }
     }
@@ -747,6 +797,15 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::SecurityAddressSet { address }])
         }
+        ProjectCommand::SetPgpKey { key } => {
+            if p.pgp_key.as_ref().map(|k| &k.fingerprint) == Some(&key.fingerprint) {
+                return Err(Rejection::Conflict {
+                    field: "pgp_key".into(),
+                    message: format!("project `{}` already has this key", p.slug),
+                });
+            }
+            Ok(vec![ProjectEvent::PgpKeySet { key: key.clone() }])
+        }
         ProjectCommand::AddComponent { name } => {
             let n = component_name("name", &name).map_err(|e| Rejection::Invalid(vec![e]))?;
             if p.component(&n).is_some() {
@@ -835,6 +894,7 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             policy: None,
             security_address: None,
             mail_preferences: Vec::new(),
+            pgp_key: None,
             created_at: at,
             version: 1,
         },
@@ -875,6 +935,7 @@ impl Project {
             ProjectEvent::CnaSet { cna } => p.cna = cna.clone(),
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
             ProjectEvent::SecurityAddressSet { address } => p.security_address = address.clone(),
+            ProjectEvent::PgpKeySet { key } => p.pgp_key = Some(key.clone()),
             ProjectEvent::MailPreferenceSet { preference } => {
                 p.mail_preferences.retain(|m| m.user != preference.user);
                 p.mail_preferences.push(*preference);

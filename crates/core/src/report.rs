@@ -200,6 +200,7 @@ mod tests {
             policy: None,
             security_address: None,
             mail_preferences: Vec::new(),
+            pgp_key: None,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             version: 1,
         }

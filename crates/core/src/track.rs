@@ -278,6 +278,7 @@ mod tests {
             policy: None,
             security_address: None,
             mail_preferences: Vec::new(),
+            pgp_key: None,
             created_at: Timestamp::UNIX_EPOCH,
             version: 1,
         }

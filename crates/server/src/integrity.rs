@@ -129,6 +129,24 @@ impl Integrity {
     }
 }
 
+/// Writes a secret to a new file readable by its owner only (replacing one there),
+/// creating its folder; `Err` names the file.
+pub fn write_secret_file(path: &Path, text: &str) -> Result<(), String> {
+    let bad = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(bad)?;
+    }
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).map_err(bad)?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(bad)
+}
+
 /// Reads a 32-byte key written as 64 hex digits, or makes one (readable by the owner
 /// only) when the file does not exist. `true` when it was made now.
 fn key_file(path: &Path, setting: &str) -> Result<([u8; 32], bool), String> {

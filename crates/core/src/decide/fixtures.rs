@@ -51,6 +51,7 @@ pub(crate) fn project() -> Project {
         policy: None,
         security_address: None,
         mail_preferences: Vec::new(),
+        pgp_key: None,
         members: vec![
             m(1, "Ada", Role::Admin),
             m(2, "Sam", Role::SecurityTeam),

@@ -389,6 +389,7 @@ fn words_project() -> crate::project::Project {
         policy: None,
         security_address: None,
         mail_preferences: Vec::new(),
+        pgp_key: None,
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

@@ -74,6 +74,50 @@ impl App {
         let (project, _) = self.run(&ProjectStream { slug }, actor, &[command]).await?;
         Ok(project)
     }
+
+    /// Where a project's OpenPGP secret key is kept: a file outside the database
+    /// (`data_dir/keys/pgp/SLUG.asc`, readable by the owner only).
+    pub fn pgp_secret_key_path(&self, slug: &ProjectSlug) -> std::path::PathBuf {
+        self.settings()
+            .data_dir
+            .join("keys")
+            .join("pgp")
+            .join(format!("{slug}.asc"))
+    }
+
+    /// Gives the project an OpenPGP key (C1): its secret half goes to
+    /// [`App::pgp_secret_key_path`], its public half onto the project
+    /// (`/p/SLUG/pgp-key.asc`, `Encryption:` in security.txt, SECURITY.md). The file is
+    /// put in place only once the project has taken the key.
+    pub async fn set_project_pgp_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        key: &embargo_mail::ProjectKey,
+    ) -> AppResult<Project> {
+        let project = self.project(slug).await?;
+        let public = embargo_core::project::PgpKey::new(&key.fingerprint(), &key.public_key_asc())
+            .map_err(|e| embargo_core::rejection::Rejection::Invalid(vec![e]))?;
+        let path = self.pgp_secret_key_path(&project.slug);
+        let staged = path.with_extension("asc.new");
+        crate::integrity::write_secret_file(&staged, &key.secret_key_asc())
+            .map_err(AppError::Internal)?;
+        match self
+            .change_project(actor, slug, ProjectCommand::SetPgpKey { key: public })
+            .await
+        {
+            Ok(p) => {
+                std::fs::rename(&staged, &path).map_err(|e| {
+                    AppError::Internal(format!("cannot keep the key at {}: {e}", path.display()))
+                })?;
+                Ok(p)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                Err(e)
+            }
+        }
+    }
 }
 
 /// An existing project's stream.

@@ -41,11 +41,13 @@ impl App {
         SecurityPolicy {
             project: project.name.clone(),
             report_url: self.url(&format!("/p/{}/report", project.slug)),
-            // Reports by mail go to the project's security address, when it has one.
-            // Projects have no PGP key of their own yet; the document names one only
-            // when they do.
+            // Reports by mail go to the project's security address, and may be
+            // encrypted to its key, when it has them.
             security_address: project.security_address.clone(),
-            pgp_key_url: None,
+            pgp_key_url: project
+                .pgp_key
+                .as_ref()
+                .map(|_| self.url(&format!("/p/{}/pgp-key.asc", project.slug))),
             promises: words
                 .promises
                 .into_iter()

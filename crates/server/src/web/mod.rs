@@ -57,6 +57,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/.well-known/security.txt", get(security_txt::serve))
         .route("/security.txt", get(security_txt::legacy))
+        .route("/p/{slug}/pgp-key.asc", get(security_txt::pgp_key))
         .route("/p/{slug}/csaf/white/", get(csaf::directory))
         .route("/p/{slug}/csaf/white/{year}/", get(csaf::year_directory))
         .route("/p/{slug}/csaf/white/index.txt", get(csaf::index))

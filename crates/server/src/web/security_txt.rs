@@ -38,6 +38,12 @@ pub async fn serve(State(app): State<App>) -> Result<Response, WebError> {
             "\n# {name}\nContact: {}\n",
             app.url(&format!("/p/{}/report", p.slug))
         ));
+        if let Some(address) = &p.security_address {
+            out.push_str(&format!("Contact: mailto:{address}\n"));
+        }
+        if p.pgp_key.is_some() {
+            out.push_str(&format!("Encryption: {}\n", pgp_key_url(&app, p)));
+        }
     }
     out.push_str(&format!(
         "\nExpires: {expires}\nPreferred-Languages: en\nCanonical: {}\n",
@@ -50,6 +56,27 @@ pub async fn serve(State(app): State<App>) -> Result<Response, WebError> {
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(res)
+}
+
+/// Where a project's OpenPGP public key is published.
+pub fn pgp_key_url(app: &App, p: &embargo_core::project::Project) -> String {
+    app.url(&format!("/p/{}/pgp-key.asc", p.slug))
+}
+
+/// `/p/{slug}/pgp-key.asc`: the project's OpenPGP public key (C1), for reporters to
+/// encrypt to; 404 while it has none.
+pub async fn pgp_key(
+    State(app): State<App>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    let project = app.project(&slug).await?;
+    let key = project.pgp_key.ok_or_else(AppError::not_found)?;
+    let mut res = key.public_key.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pgp-keys"),
     );
     Ok(res)
 }

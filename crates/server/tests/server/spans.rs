@@ -58,11 +58,14 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 }
 
 impl Capture {
+    /// Spans by name, closed or not: the server may answer before it drops a
+    /// handler's span, so the last request's span can still be open here.
     fn spans(&self, name: &str) -> Vec<Fields> {
-        self.closed
-            .lock()
-            .unwrap()
+        let closed = self.closed.lock().unwrap();
+        let open = self.open.lock().unwrap();
+        closed
             .iter()
+            .chain(open.values())
             .filter(|(n, _)| n == name)
             .map(|(_, f)| f.clone())
             .collect()
