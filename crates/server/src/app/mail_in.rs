@@ -15,7 +15,7 @@ use embargo_core::ids::{CaseId, ProjectSlug};
 use embargo_core::project::Project;
 use embargo_core::report::{Channel, Draft};
 use embargo_mail::reply::SecurityAddress;
-use embargo_mail::{Inbound, Limits, Reader};
+use embargo_mail::{Inbound, Limits, QuarantineReason, Reader};
 use embargo_store::{NewQuarantined, Quarantined, Resolution, SecretHash, StoreError};
 
 /// Where an incoming message went.
@@ -69,7 +69,7 @@ impl App {
     /// project it is for, else the recipients' security address decides.
     #[tracing::instrument(skip_all, fields(project = project.unwrap_or("")))]
     pub async fn ingest_mail(&self, raw: &[u8], project: Option<&str>) -> AppResult<Ingested> {
-        let inbound = Reader::new(self.mail_limits()).read(raw);
+        let mut inbound = Reader::new(self.mail_limits()).read(raw);
         let recipients: &[String] = match &inbound {
             Inbound::Report(r) => &r.recipients,
             Inbound::AutoReply(a) => &a.recipients,
@@ -90,6 +90,14 @@ impl App {
                 })
                 .cloned(),
         };
+        // Encrypted to the project's key (C1): read it again with the key.
+        if let Inbound::Quarantine(q) = &inbound
+            && matches!(q.reason, QuarantineReason::EncryptedWithoutKey)
+            && let Some(p) = &project
+            && let Some(key) = self.project_secret_key(p)?
+        {
+            inbound = Reader::new(self.mail_limits()).with_key(key).read(raw);
+        }
         let slug = project.as_ref().map(|p| p.slug.clone());
         let hold = |reason: String, sender: Option<String>, subject: Option<String>| {
             self.hold(slug.clone(), reason, sender, subject, raw)
@@ -207,14 +215,18 @@ impl App {
             reporter_email: Some(report.sender.address.clone()),
             ..Draft::default()
         };
+        // Decrypted: the message as the reporter sent it is kept beside the report.
+        let mut files = uploads(report.attachments);
+        if let Some(original) = report.encrypted_original {
+            files.push(Upload {
+                filename: "original-encrypted.eml".into(),
+                content_type: "message/rfc822".into(),
+                bytes: original,
+                visibility: Visibility::Internal,
+            });
+        }
         match self
-            .store_report(
-                &Actor::Anonymous,
-                &project,
-                draft,
-                Channel::Email,
-                uploads(report.attachments),
-            )
+            .store_report(&Actor::Anonymous, &project, draft, Channel::Email, files)
             .await
         {
             Ok(submitted) => Ok(Ingested::Case(submitted.case.id)),
@@ -228,6 +240,27 @@ impl App {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The project's OpenPGP secret key, when it has one (`admin project pgp`).
+    pub(crate) fn project_secret_key(
+        &self,
+        project: &embargo_core::project::Project,
+    ) -> AppResult<Option<embargo_mail::ProjectKey>> {
+        if project.pgp_key.is_none() {
+            return Ok(None);
+        }
+        let path = self.pgp_secret_key_path(&project.slug);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            AppError::Internal(format!(
+                "the OpenPGP secret key of project {} at {}: {e}",
+                project.slug,
+                path.display()
+            ))
+        })?;
+        embargo_mail::ProjectKey::import(&text, None)
+            .map(Some)
+            .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))
     }
 
     async fn hold(

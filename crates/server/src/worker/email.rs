@@ -84,11 +84,32 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
             Err(e) => return Ok(Outcome::GiveUp(format!("the reply address: {e}"))),
         }
     }
-    send(mailer, &case, mail).await
+    send(app, mailer, &case, &project, mail).await
 }
 
-async fn send(mailer: &Mailer, case: &Case, mail: OutgoingMail) -> AppResult<Outcome> {
-    let built = match mail.build(Protection::None) {
+/// Builds and sends one mail, signed with the project's OpenPGP key when it has one.
+async fn send(
+    app: &App,
+    mailer: &Mailer,
+    case: &Case,
+    project: &embargo_core::project::Project,
+    mail: OutgoingMail,
+) -> AppResult<Outcome> {
+    let key = match app.project_secret_key(project) {
+        Ok(key) => key,
+        // The key file is the operator's to mend; the mail waits for it.
+        Err(e) => {
+            return Ok(Outcome::Retry {
+                reason: e.to_string(),
+                after: None,
+            });
+        }
+    };
+    let protection = match &key {
+        Some(key) => Protection::Sign(key),
+        None => Protection::None,
+    };
+    let built = match mail.build(protection) {
         Ok(built) => built,
         Err(e) => return Ok(Outcome::GiveUp(format!("the mail could not be built: {e}"))),
     };
@@ -186,7 +207,7 @@ async fn to_member(
         references: Vec::new(),
         headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
     };
-    send(mailer, case, mail).await
+    send(app, mailer, case, project, mail).await
 }
 
 fn render(

@@ -937,3 +937,75 @@ async fn c8_team_mail_follows_each_members_choice_sqlite() {
 async fn c8_team_mail_follows_each_members_choice_postgres() {
     c8_team_mail_follows_each_members_choice(Db::Postgres).await;
 }
+
+/// C1 with issue 9 item 5: a report encrypted to the project's OpenPGP key (given with
+/// `set_project_pgp_key`, as `admin project pgp` does) is decrypted into a case, the
+/// encrypted original kept for the team; before the project had a key, the same mail
+/// was held in the quarantine.
+async fn encrypted_reports_are_decrypted_with_the_projects_key(db: Db) {
+    let smtp = SmtpReceiver::start();
+    let (t, admin) = with_mail(db, &smtp).await;
+    let key =
+        embargo_mail::ProjectKey::generate("Connect security <security@connect.example>").unwrap();
+    let public = embargo_mail::PublicKey::parse(&key.public_key_asc()).unwrap();
+    let inner = "Content-Type: text/plain; charset=utf-8\r\n\
+                 Subject: Heap overflow in the frame parser\r\n\r\n\
+                 A crafted frame overflows the parser's buffer.\r\n";
+    let armored = public.encrypt(inner.as_bytes()).unwrap();
+    let mail = format!(
+        "From: Rae <rae@reporter.example>\r\nTo: {SECURITY}\r\nSubject: ...\r\n\
+         Message-ID: <enc-1@reporter.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc\"\r\n\
+         \r\n--enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+         --enc\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n\
+         {armored}\r\n--enc--\r\n"
+    );
+    // No key yet: held, never dropped.
+    assert!(matches!(
+        ingest(&t, &mail).await,
+        Ingested::Quarantined { .. }
+    ));
+    t.app
+        .set_project_pgp_key(&embargo_core::actor::Actor::Operator, "connect", &key)
+        .await
+        .unwrap();
+    let id = match ingest(&t, &mail).await {
+        Ingested::Case(id) => id,
+        other => panic!("a case, not {other:?}"),
+    };
+    let (_, case) = t
+        .get(&format!("/api/v1/cases/{id}"), Some(&admin.token))
+        .await;
+    assert_eq!(case["title"], "Heap overflow in the frame parser", "{case}");
+    assert!(
+        case.to_string().contains("A crafted frame overflows"),
+        "{case}"
+    );
+    assert!(
+        case.to_string().contains("original-encrypted.eml"),
+        "the original is kept: {case}"
+    );
+    // Mail from a project with a key is signed with it (RFC 3156 multipart/signed).
+    embargo_server::worker::run_due(&t.app).await.unwrap();
+    let receipt = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.to.iter().any(|a| a == "rae@reporter.example"))
+        .expect("the reporter's receipt");
+    let raw = String::from_utf8_lossy(&receipt.data).into_owned();
+    assert!(
+        raw.contains("multipart/signed") && raw.contains("application/pgp-signature"),
+        "{raw}"
+    );
+    assert!(raw.contains("BEGIN PGP SIGNATURE"), "{raw}");
+}
+
+#[tokio::test]
+async fn encrypted_reports_are_decrypted_with_the_projects_key_sqlite() {
+    encrypted_reports_are_decrypted_with_the_projects_key(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn encrypted_reports_are_decrypted_with_the_projects_key_postgres() {
+    encrypted_reports_are_decrypted_with_the_projects_key(Db::Postgres).await;
+}
