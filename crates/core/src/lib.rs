@@ -42,5 +42,5 @@ pub use jiff::Timestamp;
 /// mitigation) and CVSS "not applicable". 5: and its release (plan, agreement, notes,
 /// schedule, post-mortem). 6: and its clock log (moves, slow-downs, upstream dates,
 /// reminders sent). 7: `Project` keeps its security address and members' mail choices.
-/// 8: and its OpenPGP public key.
-pub const PROJECTION_VERSION: u32 = 8;
+/// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key.
+pub const PROJECTION_VERSION: u32 = 9;

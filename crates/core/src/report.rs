@@ -6,6 +6,10 @@ use crate::rejection::{Invalid, Rule};
 use crate::text::{self, limits};
 use serde::{Deserialize, Serialize};
 
+/// The longest armored public key a report may carry (a large RSA key with a few
+/// signatures fits).
+pub const PGP_KEY_CHARS: usize = 32 * 1024;
+
 /// Unchecked input, field names as in the API.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Draft {
@@ -21,6 +25,8 @@ pub struct Draft {
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub credit: Option<String>,
+    /// The reporter's OpenPGP public key (ASCII-armored): mail to them is encrypted to it.
+    pub reporter_pgp_key: Option<String>,
 }
 
 /// A checked report, as the case keeps it.
@@ -50,6 +56,10 @@ pub struct Reporter {
     pub email: Option<String>,
     /// How to be credited in the advisory; `None` means not at all.
     pub credit: Option<String>,
+    /// Their OpenPGP public key, ASCII-armored; mail to them is encrypted to it.
+    /// (Reports from before keys were asked for have none.)
+    #[serde(default)]
+    pub pgp_key: Option<String>,
 }
 
 /// Where a report came in.
@@ -122,6 +132,26 @@ impl Draft {
             self.credit.as_deref(),
             limits::NAME,
         ));
+        let pgp_key = match self.reporter_pgp_key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(k)
+                if k.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+                    && k.len() <= PGP_KEY_CHARS =>
+            {
+                Some(k.to_owned())
+            }
+            Some(_) => {
+                errors.push(Invalid::new(
+                    "reporter_pgp_key",
+                    Rule::InvalidFormat,
+                    format!(
+                        "`reporter_pgp_key` must be an ASCII-armored OpenPGP public key \
+                         (-----BEGIN PGP PUBLIC KEY BLOCK-----…), at most {PGP_KEY_CHARS} characters"
+                    ),
+                ));
+                None
+            }
+        };
 
         let component = match component_raw {
             None => None,
@@ -177,6 +207,7 @@ impl Draft {
                 name,
                 email,
                 credit,
+                pgp_key,
             },
             channel,
         })

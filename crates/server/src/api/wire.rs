@@ -48,6 +48,8 @@ pub struct ReportIn {
     pub reporter_email: Option<String>,
     /// How to be credited in the advisory; leave out for no credit.
     pub credit: Option<String>,
+    /// Your OpenPGP public key, ASCII-armored: our mail to you is then encrypted to it.
+    pub reporter_pgp_key: Option<String>,
 }
 
 impl From<ReportIn> for embargo_core::report::Draft {
@@ -65,6 +67,7 @@ impl From<ReportIn> for embargo_core::report::Draft {
             reporter_name: r.reporter_name,
             reporter_email: r.reporter_email,
             credit: r.credit,
+            reporter_pgp_key: r.reporter_pgp_key,
         }
     }
 }

@@ -109,6 +109,21 @@ impl App {
         uploads: Vec<Upload>,
     ) -> AppResult<Submitted> {
         let project = project.clone();
+        // A reporter's key must be one we can encrypt to: every mail to them will be.
+        if let Some(key) = draft
+            .reporter_pgp_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            && let Err(e) = embargo_mail::PublicKey::parse(key)
+        {
+            return Err(embargo_core::rejection::Rejection::invalid(
+                "reporter_pgp_key",
+                embargo_core::rejection::Rule::InvalidFormat,
+                format!("`reporter_pgp_key`: not an OpenPGP public key we can encrypt to ({e})"),
+            )
+            .into());
+        }
         let (metas, files): (Vec<_>, Vec<_>) = self.prepare_uploads(uploads)?.into_iter().unzip();
         // Ids and tokens are random; a collision is astronomically unlikely but is
         // still answered by drawing again, never by overwriting.

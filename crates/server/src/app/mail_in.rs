@@ -213,6 +213,8 @@ impl App {
             description: report.description.clone(),
             reporter_name: report.sender.name.clone(),
             reporter_email: Some(report.sender.address.clone()),
+            // A key the reporter attached: our mail to them is encrypted to it.
+            reporter_pgp_key: report.attached_public_keys().first().map(|k| k.to_asc()),
             ..Draft::default()
         };
         // Decrypted: the message as the reporter sent it is kept beside the report.

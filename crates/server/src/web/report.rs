@@ -96,6 +96,9 @@ fn render(
                 (field_error(problem, "reporter_email"))
                 label for="credit" { "How to credit you in the advisory (leave empty for no credit)" }
                 input #credit name="credit" value=(f.text("credit"));
+                label for="reporter_pgp_key" { "Your OpenPGP public key (optional: our mail to you is then encrypted)" }
+                textarea #reporter_pgp_key name="reporter_pgp_key" rows="4" placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----" { (f.text("reporter_pgp_key")) }
+                (field_error(problem, "reporter_pgp_key"))
             }
             label for="file" { "Attachments" }
             p.hint { "At most " (limits.attachments_per_upload) " files of " (limits.attachment_bytes / 1024) " KiB each. They are only ever offered as downloads." }
@@ -134,6 +137,7 @@ pub async fn submit(
         reporter_name: f.opt("reporter_name"),
         reporter_email: f.opt("reporter_email"),
         credit: f.opt("credit"),
+        reporter_pgp_key: f.opt("reporter_pgp_key"),
     };
     let submitted = match app
         .submit_report(

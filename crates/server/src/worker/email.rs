@@ -84,7 +84,8 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
             Err(e) => return Ok(Outcome::GiveUp(format!("the reply address: {e}"))),
         }
     }
-    send(app, mailer, &case, &project, mail).await
+    let reporter_key = case.report.reporter.pgp_key.clone();
+    send(app, mailer, &case, &project, mail, reporter_key.as_deref()).await
 }
 
 /// Builds and sends one mail, signed with the project's OpenPGP key when it has one.
@@ -94,6 +95,7 @@ async fn send(
     case: &Case,
     project: &embargo_core::project::Project,
     mail: OutgoingMail,
+    recipient_key: Option<&str>,
 ) -> AppResult<Outcome> {
     let key = match app.project_secret_key(project) {
         Ok(key) => key,
@@ -105,9 +107,21 @@ async fn send(
             });
         }
     };
-    let protection = match &key {
-        Some(key) => Protection::Sign(key),
-        None => Protection::None,
+    // A recipient who gave a key gets every mail encrypted to it, never in the clear.
+    let recipient = match recipient_key.map(embargo_mail::PublicKey::parse) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            return Ok(Outcome::GiveUp(format!(
+                "the recipient's OpenPGP key cannot be used ({e}); nothing was sent in the clear"
+            )));
+        }
+    };
+    let protection = match (&key, &recipient) {
+        (Some(key), Some(to)) => Protection::SignAndEncrypt(key, to),
+        (None, Some(to)) => Protection::Encrypt(to),
+        (Some(key), None) => Protection::Sign(key),
+        (None, None) => Protection::None,
     };
     let built = match mail.build(protection) {
         Ok(built) => built,
@@ -207,7 +221,7 @@ async fn to_member(
         references: Vec::new(),
         headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
     };
-    send(app, mailer, case, project, mail).await
+    send(app, mailer, case, project, mail, None).await
 }
 
 fn render(

@@ -275,3 +275,62 @@ async fn two_instances_send_each_mail_once() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Issue 9 item 5: a reporter who gives their OpenPGP key gets every mail encrypted to
+/// it (the tracking link never in the clear); a key we cannot encrypt to is refused
+/// at intake, naming the field, and nothing is stored.
+async fn a_reporters_key_encrypts_every_mail_to_them(db: Db) {
+    let smtp = SmtpReceiver::start();
+    let t = with_smtp(db, &smtp).await;
+    t.project("connect", &["go"]).await;
+    let theirs = embargo_mail::ProjectKey::generate("Rae <rae@example.net>").unwrap();
+    let mut body = minimal_report("Encrypted receipt");
+    body["reporter_email"] = "rae@example.net".into();
+    body["reporter_pgp_key"] = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nnot a key\n".into();
+    let (status, v) = t
+        .post("/api/v1/projects/connect/reports", None, body.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "reporter_pgp_key", "{v}");
+    assert_eq!(
+        run_due(&t.app).await.unwrap(),
+        0,
+        "nothing stored, nothing queued"
+    );
+
+    body["reporter_pgp_key"] = theirs.public_key_asc().into();
+    let (_, tracking) = t.report("connect", body).await;
+    run_due(&t.app).await.unwrap();
+    let got: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to == ["rae@example.net"])
+        .collect();
+    assert_eq!(got.len(), 1);
+    let raw = String::from_utf8_lossy(&got[0].data).into_owned();
+    assert!(raw.contains("multipart/encrypted"), "{raw}");
+    assert!(!raw.contains(&tracking), "the link is never in the clear");
+    let start = raw.find("-----BEGIN PGP MESSAGE-----").unwrap();
+    let end = raw.find("-----END PGP MESSAGE-----").unwrap() + "-----END PGP MESSAGE-----".len();
+    let armored = raw[start..end].replace("\r\n", "\n");
+    let plain = theirs.decrypt(armored.as_bytes()).unwrap();
+    // The decrypted part is a MIME entity (signed or not): its text has the link.
+    let inner = mail_parser::MessageParser::default()
+        .parse(&plain)
+        .expect("a MIME entity");
+    let texts: String = (0..inner.text_body_count())
+        .filter_map(|i| inner.body_text(i))
+        .collect();
+    let all = format!("{texts}{}", String::from_utf8_lossy(&plain));
+    assert!(all.contains(&tracking), "{all}");
+}
+
+#[tokio::test]
+async fn a_reporters_key_encrypts_every_mail_to_them_sqlite() {
+    a_reporters_key_encrypts_every_mail_to_them(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_reporters_key_encrypts_every_mail_to_them_postgres() {
+    a_reporters_key_encrypts_every_mail_to_them(Db::Postgres).await;
+}
