@@ -57,8 +57,9 @@ pub struct Reporter {
     /// How to be credited in the advisory; `None` means not at all.
     pub credit: Option<String>,
     /// Their OpenPGP public key, ASCII-armored; mail to them is encrypted to it.
-    /// (Reports from before keys were asked for have none.)
-    #[serde(default)]
+    /// (Reports from before keys were asked for have none, and a report without one is
+    /// stored as before: the event format does not move.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pgp_key: Option<String>,
 }
 
