@@ -20,6 +20,7 @@ mod server {
     mod policy;
     mod release;
     mod reminders;
+    mod scenario;
     mod scoring;
     mod spans;
     mod web;
