@@ -29,7 +29,7 @@ pub use limits::Limiters;
 pub use mail_in::Ingested;
 pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
-pub use queue::{CoordinatorFilter, QueueFilter, QueueRow, track_of};
+pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;
 pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};

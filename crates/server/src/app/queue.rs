@@ -58,12 +58,6 @@ impl QueueRow {
     }
 }
 
-/// The case's track (V3, V4, V5), recorded with its affected branches; `None` until
-/// the team records them.
-pub fn track_of(_project: &Project, case: &Case) -> Option<TrackKind> {
-    case.fixes.track
-}
-
 impl App {
     /// A page of the project's cases `actor` may see, most urgent first.
     #[tracing::instrument(skip_all, fields(project = %slug, actor = super::spans::actor_kind(actor)))]
@@ -94,7 +88,7 @@ impl App {
                 .cases_for_viewer(&project, actor, &store_filter, &PageRequest::largest(after))
                 .await?;
             for case in listed.items {
-                if !filter_keeps(filter, &project, &case) {
+                if !filter_keeps(filter, &case) {
                     continue;
                 }
                 let clocks = case.clocks(&policy, now);
@@ -137,14 +131,14 @@ impl App {
     }
 }
 
-fn filter_keeps(filter: &QueueFilter, project: &Project, case: &Case) -> bool {
+fn filter_keeps(filter: &QueueFilter, case: &Case) -> bool {
     let coordinator = case.people.coordinator.as_ref().map(|c| c.id);
     let coordinator_ok = match filter.coordinator {
         None => true,
         Some(CoordinatorFilter::Nobody) => coordinator.is_none(),
         Some(CoordinatorFilter::User(u)) => coordinator == Some(u),
     };
-    let track_ok = filter.tracks.is_empty()
-        || track_of(project, case).is_some_and(|t| filter.tracks.contains(&t));
+    let track_ok =
+        filter.tracks.is_empty() || case.fixes.track.is_some_and(|t| filter.tracks.contains(&t));
     coordinator_ok && track_ok
 }

@@ -307,7 +307,7 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
                     }))
                 }
                 @if case.stage != Stage::Disclosed {
-                    (fixes::blockers(case, access.project()))
+                    (fixes::blockers(case))
                     (action_form(visitor, id, "disclose", html! {
                         button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
                     }))

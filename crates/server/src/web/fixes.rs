@@ -288,7 +288,7 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
 }
 
 /// The disclosure gate, shown above the disclose button.
-pub fn blockers(case: &Case, _project: &Project) -> Markup {
+pub fn blockers(case: &Case) -> Markup {
     let list = case.disclosure_blockers();
     html! {
         @if !list.is_empty() {
