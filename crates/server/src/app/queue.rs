@@ -38,7 +38,7 @@ pub struct QueueFilter {
     /// Only cases with a clock overdue now.
     pub overdue: bool,
     /// Only cases on one of these tracks. A case's track comes from its affected
-    /// branches ([`track_of`]).
+    /// branches (`Case::fixes.track`).
     pub tracks: Vec<TrackKind>,
 }
 
