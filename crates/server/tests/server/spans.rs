@@ -111,6 +111,10 @@ async fn case_operations_carry_the_case_id_and_no_secret() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Another test's thread may have been registering the `timeline` callsite while
+    // this subscriber was set (tracing caches a callsite's interest when it registers,
+    // from the subscribers it saw then): ask again now that any such race is over.
+    tracing::callsite::rebuild_interest_cache();
     let (status, _) = t
         .get(&format!("/api/v1/cases/{id}/events"), Some(&sam.token))
         .await;
