@@ -23,6 +23,7 @@ mod server {
     mod scenario;
     mod scoring;
     mod spans;
+    mod sso;
     mod web;
     mod worker;
 }

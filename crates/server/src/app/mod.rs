@@ -16,6 +16,7 @@ mod queue;
 mod release;
 mod run;
 mod spans;
+mod sso;
 mod transparency;
 mod views;
 
@@ -63,6 +64,8 @@ struct Inner {
     cve_services: Result<embargo_cve_services::CveServices, String>,
     /// Outgoing mail, if `mail.smtp_url` is set; `Err` if it cannot be used.
     mailer: Result<Option<Mailer>, String>,
+    /// Single sign-on, if `auth.oidc` names providers; `Err` if it cannot be used.
+    oidc: Result<Option<crate::oidc::Oidc>, String>,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -93,6 +96,11 @@ impl App {
                 .map_err(|e| e.to_string()),
             None => Ok(None),
         };
+        let oidc = if settings.auth.oidc.is_empty() {
+            Ok(None)
+        } else {
+            crate::oidc::Oidc::new(settings.auth.oidc.clone(), settings.public_url()).map(Some)
+        };
         // Work for a way out this instance lacks waits in the outbox, unclaimed here.
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
@@ -106,6 +114,7 @@ impl App {
                 cve_services,
                 csaf_signer,
                 mailer,
+                oidc,
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
             }),
@@ -178,6 +187,27 @@ impl App {
     /// The CVE Services client, or why there is none.
     pub fn cve_services(&self) -> Result<&embargo_cve_services::CveServices, String> {
         self.inner.cve_services.as_ref().map_err(Clone::clone)
+    }
+
+    /// Single sign-on, if configured and usable.
+    pub fn oidc(&self) -> AppResult<&crate::oidc::Oidc> {
+        match &self.inner.oidc {
+            Ok(Some(o)) => Ok(o),
+            Ok(None) => Err(AppError::not_found()),
+            Err(e) => Err(AppError::Internal(format!("single sign-on: {e}"))),
+        }
+    }
+
+    /// The providers for the sign-in page: (id, name).
+    pub fn oidc_providers(&self) -> Vec<(String, String)> {
+        match &self.inner.oidc {
+            Ok(Some(o)) => o
+                .providers()
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn limiters(&self) -> &Limiters {
