@@ -94,8 +94,9 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// A signed checkpoint every `integrity.checkpoint_minutes` until the server stops. A
-/// failure is logged and tried again at the next tick: the chain itself still holds.
+/// Every `integrity.checkpoint_minutes` until the server stops: the newest checkpoint
+/// checked (streams that no longer match it stop being served), then a new one signed.
+/// A failure is logged and tried again at the next tick.
 async fn checkpoints(
     integrity: embargo_server::integrity::Integrity,
     app: App,
@@ -108,8 +109,12 @@ async fn checkpoints(
         tokio::select! {
             _ = &mut stopped => return,
             _ = tick.tick() => {
-                match integrity.checkpoint(app.store(), embargo_core::Timestamp::now()).await {
-                    Ok(path) => tracing::info!(checkpoint = %path.display(), "checkpoint written"),
+                match integrity.sweep(&app, embargo_core::Timestamp::now()).await {
+                    Ok(embargo_server::integrity::Sweep::Written(path)) => {
+                        tracing::info!(checkpoint = %path.display(), "checkpoint written");
+                    }
+                    // Logged by the sweep, stream by stream; the rest is still served.
+                    Ok(embargo_server::integrity::Sweep::Distrusted(_)) => {}
                     Err(e) => tracing::error!("{e}"),
                 }
             }

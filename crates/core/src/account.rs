@@ -48,6 +48,13 @@ pub enum AccountCommand {
     SetPassword {
         user: UserRef,
     },
+    /// The account's owner, signed in at an OpenID provider whose verified e-mail
+    /// address is the account's, binds that provider's subject to the account.
+    LinkIdentity {
+        user: UserRef,
+        provider: String,
+        subject: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +82,12 @@ pub enum AccountEvent {
     PasswordSet {
         user: UserRef,
     },
+    /// From now on `subject` at `provider` signs in to this account.
+    IdentityLinked {
+        user: UserRef,
+        provider: String,
+        subject: String,
+    },
 }
 
 impl AccountEvent {
@@ -85,6 +98,7 @@ impl AccountEvent {
             AccountEvent::TokenRevoked { .. } => "token_revoked",
             AccountEvent::PasswordLinkIssued { .. } => "password_link_issued",
             AccountEvent::PasswordSet { .. } => "password_set",
+            AccountEvent::IdentityLinked { .. } => "identity_linked",
         }
     }
 }
@@ -204,6 +218,34 @@ pub fn decide_account(
             }
             Ok(vec![AccountEvent::PasswordSet { user }])
         }
+        AccountCommand::LinkIdentity {
+            user,
+            provider,
+            subject,
+        } => {
+            if !(own(user.id) || matches!(actor, Actor::Operator)) {
+                return Err(Rejection::Forbidden {
+                    action: "link a sign-in identity",
+                    needs: "the account's owner",
+                });
+            }
+            let mut errors = Vec::new();
+            let provider = text::required_line("provider", &provider, 64)
+                .map_err(|e| errors.push(e))
+                .ok();
+            // OpenID Connect allows a subject of up to 255 ASCII characters.
+            let subject = text::required_line("subject", &subject, 255)
+                .map_err(|e| errors.push(e))
+                .ok();
+            if !errors.is_empty() {
+                return Err(Rejection::Invalid(errors));
+            }
+            Ok(vec![AccountEvent::IdentityLinked {
+                user,
+                provider: provider.expect("checked"),
+                subject: subject.expect("checked"),
+            }])
+        }
     }
 }
 
@@ -305,5 +347,43 @@ mod tests {
             ),
             Err(Rejection::NotFound)
         );
+    }
+
+    #[test]
+    fn only_the_owner_links_a_sign_in_identity_and_it_is_checked() {
+        let bob = User {
+            id: UserId(2),
+            name: "Bob".into(),
+            instance_admin: false,
+        };
+        let ada = User {
+            id: UserId(1),
+            name: "Ada".into(),
+            instance_admin: true,
+        };
+        let link = |subject: &str| AccountCommand::LinkIdentity {
+            user: bob.as_ref(),
+            provider: "keycloak".into(),
+            subject: subject.into(),
+        };
+        assert_eq!(
+            decide_account(&Actor::User(bob.clone()), link("248289761001")).unwrap(),
+            vec![AccountEvent::IdentityLinked {
+                user: bob.as_ref(),
+                provider: "keycloak".into(),
+                subject: "248289761001".into(),
+            }]
+        );
+        // Not even an instance admin binds someone else's sign-in.
+        assert!(matches!(
+            decide_account(&Actor::User(ada), link("248289761001")),
+            Err(Rejection::Forbidden { .. })
+        ));
+        let Err(Rejection::Invalid(errors)) =
+            decide_account(&Actor::User(bob.clone()), link(&"x".repeat(256)))
+        else {
+            panic!("a subject longer than 255 characters is refused");
+        };
+        assert_eq!(errors[0].field, "subject");
     }
 }

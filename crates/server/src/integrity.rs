@@ -8,9 +8,11 @@
 //! to start when a checkpointed event was changed or deleted, naming it; it then writes a
 //! checkpoint, and another every `integrity.checkpoint_minutes`.
 
+use crate::app::App;
 use crate::settings::Settings;
 use ed25519_dalek::SigningKey;
 use embargo_core::Timestamp;
+use embargo_store::HeadMismatch;
 use embargo_store::checkpoint::Checkpoint;
 use embargo_store::{ChainKey, OpenOptions, Store};
 use std::io::Write as _;
@@ -25,6 +27,15 @@ pub struct Integrity {
     pub checkpoint_dir: PathBuf,
     pub keep: usize,
     pub every: std::time::Duration,
+}
+
+/// What one [`Integrity::sweep`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sweep {
+    /// Everything held; a new checkpoint was written here.
+    Written(PathBuf),
+    /// These streams (name, what was found) no longer match: they are not served.
+    Distrusted(Vec<(String, String)>),
 }
 
 /// What the newest checkpoint said about the database.
@@ -71,9 +82,12 @@ impl Integrity {
         }
     }
 
-    /// Checks the newest checkpoint: `Err` names what no longer matches (or why the
-    /// checkpoint itself can't be trusted) and what to do.
-    pub async fn check(&self, store: &dyn Store) -> Result<CheckpointCheck, String> {
+    /// The newest checkpoint and the heads it signed that the database no longer
+    /// holds as they were; `Err` if the checkpoint itself can't be read or trusted.
+    async fn mismatches(
+        &self,
+        store: &dyn Store,
+    ) -> Result<Option<(PathBuf, Checkpoint, Vec<HeadMismatch>)>, String> {
         let newest = Checkpoint::newest(
             &self.checkpoint_dir,
             &store.database_id(),
@@ -82,12 +96,21 @@ impl Integrity {
         )
         .map_err(|e| format!("integrity: {e}"))?;
         let Some((path, c)) = newest else {
-            return Ok(CheckpointCheck::None);
+            return Ok(None);
         };
         let wrong = store
             .check_heads(&c.heads)
             .await
             .map_err(|e| format!("integrity: cannot read the events: {e}"))?;
+        Ok(Some((path, c, wrong)))
+    }
+
+    /// Checks the newest checkpoint: `Err` names what no longer matches (or why the
+    /// checkpoint itself can't be trusted) and what to do.
+    pub async fn check(&self, store: &dyn Store) -> Result<CheckpointCheck, String> {
+        let Some((path, c, wrong)) = self.mismatches(store).await? else {
+            return Ok(CheckpointCheck::None);
+        };
         if let Some(first) = wrong.first() {
             return Err(format!(
                 "integrity: the database no longer matches the checkpoint {} of {}: {first}{}. \
@@ -108,6 +131,31 @@ impl Integrity {
         })
     }
 
+    /// What the running server does every `integrity.checkpoint_minutes`: checks the
+    /// newest checkpoint; a stream that no longer matches it is no longer served (its
+    /// case answers `503 untrusted`, the admin page and the log name it) while the
+    /// others go on; when everything holds, a new checkpoint is written.
+    pub async fn sweep(&self, app: &App, now: Timestamp) -> Result<Sweep, String> {
+        if let Some((path, _, wrong)) = self.mismatches(app.store()).await?
+            && !wrong.is_empty()
+        {
+            let streams: Vec<(String, String)> = wrong
+                .iter()
+                .map(|m| {
+                    (
+                        m.head.stream.clone(),
+                        format!("{m}, against the checkpoint {}", path.display()),
+                    )
+                })
+                .collect();
+            for (stream, what) in &streams {
+                tracing::error!(stream, "integrity: {what}; the stream is no longer served");
+            }
+            app.distrust(streams.clone());
+            return Ok(Sweep::Distrusted(streams));
+        }
+        self.checkpoint(app.store(), now).await.map(Sweep::Written)
+    }
     /// Signs and writes a checkpoint of every stream's head now, once the newest
     /// checkpoint is checked: a new one must never vouch for a history that was
     /// changed since the last.

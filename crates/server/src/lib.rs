@@ -10,6 +10,7 @@ pub mod download;
 pub mod http;
 pub mod integrity;
 pub mod markdown;
+pub mod oidc;
 pub mod secrets;
 pub mod settings;
 pub mod signing;

@@ -253,6 +253,101 @@ pub struct Auth {
     /// Behind a reverse proxy, the header carrying the client address (e.g.
     /// `x-forwarded-for`; the last address in it is used). Empty: the peer address.
     pub client_ip_header: String,
+    /// OpenID Connect providers people may sign in with (`[[auth.oidc]]`).
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// One OpenID Connect provider: found by its issuer's discovery document, signing
+/// people in to the account with the provider's verified e-mail address.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// In URLs (`/login/oidc/{id}`): lower-case letters, digits and `-`.
+    pub id: String,
+    /// On the sign-in button: "Sign in with {name}".
+    pub name: String,
+    /// The issuer URL, e.g. `https://gitlab.com` or a Keycloak realm's URL.
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// A file holding the client secret (instead of `client_secret`).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// Accept an `http://` issuer (a provider on this machine, for tests only).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+impl OidcProvider {
+    /// The client secret, read from its file if it is kept in one.
+    pub fn secret(&self) -> Result<Option<String>, String> {
+        match (&self.client_secret, &self.client_secret_file) {
+            (Some(s), _) => Ok(Some(s.clone())),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map(|s| Some(s.trim().to_owned()))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        let bad = |what: String| Err(SettingsError::Invalid(what));
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 32
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return bad(format!(
+                "`auth.oidc.id`: `{}` must be 1 to 32 lower-case letters, digits or -, e.g. gitlab",
+                self.id
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return bad(format!(
+                "`auth.oidc.name` ({}): required, e.g. GitLab",
+                self.id
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return bad(format!("`auth.oidc.client_id` ({}): required", self.id));
+        }
+        let scheme_ok = self.issuer.starts_with("https://")
+            || (self.allow_http && self.issuer.starts_with("http://"));
+        if !scheme_ok || self.issuer.contains(char::is_whitespace) {
+            return bad(format!(
+                "`auth.oidc.issuer` ({}): must be an https:// URL, e.g. https://gitlab.com",
+                self.id
+            ));
+        }
+        if self.client_secret.is_some() && self.client_secret_file.is_some() {
+            return bad(format!(
+                "`auth.oidc.client_secret` ({}): give client_secret or client_secret_file, not both",
+                self.id
+            ));
+        }
+        Ok(())
+    }
+}
+
+// Client secrets are never printed.
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("client_secret_file", &self.client_secret_file)
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -302,6 +397,7 @@ impl Default for Auth {
             bad_tokens_per_minute: 30,
             link_hours: 72,
             client_ip_header: String::new(),
+            oidc: Vec::new(),
         }
     }
 }
@@ -491,6 +587,20 @@ impl Settings {
             )));
         }
         self.mail.check()?;
+        for (i, p) in self.auth.oidc.iter().enumerate() {
+            p.check()?;
+            if self.auth.oidc[..i].iter().any(|q| q.id == p.id) {
+                return Err(SettingsError::Invalid(format!(
+                    "`auth.oidc.id`: `{}` is used by two providers",
+                    p.id
+                )));
+            }
+        }
+        if !self.auth.oidc.is_empty() && self.public_url.is_none() {
+            return bad(
+                "`public_url`: required with `auth.oidc` (providers send people back to PUBLIC_URL/login/oidc/ID/callback)",
+            );
+        }
         if self.data_dir.as_os_str().is_empty() {
             return bad("`data_dir`: must not be empty");
         }
@@ -613,6 +723,17 @@ link_hours = 72
 # Behind a reverse proxy: the header with the client address, e.g. "x-forwarded-for"
 # (the last address in it is used). Empty: the connection's peer address.
 client_ip_header = ""
+# Single sign-on: one [[auth.oidc]] table per OpenID Connect provider (GitLab, Google,
+# Keycloak, any provider by its issuer URL); none by default. A provider signs people
+# in to the account that has its verified e-mail address; it never creates an account
+# or a project role. Needs `public_url`: register PUBLIC_URL/login/oidc/ID/callback as
+# the redirect URI at the provider.
+# [[auth.oidc]]
+# id = "gitlab"                  # in URLs: lower-case letters, digits and -
+# name = "GitLab"                # on the button: "Sign in with GitLab"
+# issuer = "https://gitlab.com"
+# client_id = "..."
+# client_secret_file = "/etc/embargo/gitlab-client-secret"   # or client_secret = "..."
 
 [log]
 # error, warn, info, debug or trace.
@@ -726,6 +847,70 @@ mod tests {
             })
             .unwrap();
             assert_eq!(s.listen.port(), 9999, "flags beat everything");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API
+    fn oidc_providers_are_checked_and_their_secrets_never_printed() {
+        Jail::expect_with(|jail| {
+            let provider = |id: &str, issuer: &str| {
+                format!(
+                    "[[auth.oidc]]\nid = \"{id}\"\nname = \"Keycloak\"\nissuer = \"{issuer}\"\n\
+                     client_id = \"embargo\"\nclient_secret = \"s3cret-value\"\n"
+                )
+            };
+            let try_file = |jail: &mut Jail, body: String| -> Result<Settings, String> {
+                jail.create_file("o.toml", &body).unwrap();
+                load(&Overrides {
+                    config: Some("o.toml".into()),
+                    ..Overrides::default()
+                })
+                .map_err(|e| e.to_string())
+            };
+            let good = format!(
+                "public_url = \"https://sec.example.org\"\n{}",
+                provider("keycloak", "https://id.example.org/realms/oss")
+            );
+            let s = try_file(jail, good).unwrap();
+            assert_eq!(s.auth.oidc[0].id, "keycloak");
+            assert_eq!(
+                s.auth.oidc[0].secret().unwrap().as_deref(),
+                Some("s3cret-value")
+            );
+            assert!(!format!("{s:?}").contains("s3cret-value"));
+
+            let e = try_file(jail, provider("keycloak", "https://id.example.org")).unwrap_err();
+            assert!(e.contains("`public_url`: required with `auth.oidc`"), "{e}");
+            let e = try_file(
+                jail,
+                format!(
+                    "public_url = \"https://s.example\"\n{}",
+                    provider("keycloak", "http://id.example.org")
+                ),
+            )
+            .unwrap_err();
+            assert!(e.contains("`auth.oidc.issuer` (keycloak)"), "{e}");
+            let e = try_file(
+                jail,
+                format!(
+                    "public_url = \"https://s.example\"\n{}",
+                    provider("Key Cloak", "https://id.example.org")
+                ),
+            )
+            .unwrap_err();
+            assert!(e.contains("`auth.oidc.id`"), "{e}");
+            let e = try_file(
+                jail,
+                format!(
+                    "public_url = \"https://s.example\"\n{}{}",
+                    provider("kc", "https://a.example"),
+                    provider("kc", "https://b.example")
+                ),
+            )
+            .unwrap_err();
+            assert!(e.contains("used by two providers"), "{e}");
             Ok(())
         });
     }

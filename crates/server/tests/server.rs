@@ -11,6 +11,7 @@ mod server {
     mod cve;
     mod documents;
     mod fixes;
+    mod integrity;
     mod listings;
     mod mail;
     mod mail_in;
@@ -23,6 +24,7 @@ mod server {
     mod scenario;
     mod scoring;
     mod spans;
+    mod sso;
     mod web;
     mod worker;
 }

@@ -140,6 +140,13 @@ pub trait AccountStore: Send + Sync {
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
     async fn account_events(&self) -> Result<Vec<StoredEvent<AccountEvent>>>;
+    /// The account `subject` at `provider` signs in to, once linked.
+    async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserRecord>>;
+    /// The subject linked to `user` at `provider`, if any.
+    async fn identity_of(&self, user: UserId, provider: &str) -> Result<Option<String>>;
+    /// Records an `identity_linked` event and its row; fails with
+    /// [`StoreError::Taken`] (`subject`) if the subject or the account is linked already.
+    async fn link_identity(&self, event: Recorded<AccountEvent>) -> Result<()>;
 }
 
 /// Sign-in sessions, the first-run setup token and one-time password links: secrets
@@ -158,6 +165,14 @@ pub trait SessionStore: Send + Sync {
     async fn sessions_of(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>>;
     /// Ends every session of `user` but `keep`; how many ended.
     async fn end_sessions(&self, user: UserId, keep: Option<&SecretHash>) -> Result<u64>;
+    /// Keeps a sign-in started at an OpenID provider (and sweeps expired ones).
+    async fn create_oidc_login(&self, login: OidcLogin) -> Result<()>;
+    /// Uses up the live sign-in with this `state`: `None` if unknown, used or expired.
+    async fn take_oidc_login(
+        &self,
+        state: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<OidcLogin>>;
     /// Makes this the only valid setup token.
     async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()>;
     /// Uses up the setup token and creates the first admin in one transaction; `false`

@@ -70,6 +70,20 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// A sign-in started at an OpenID provider, waiting for the provider to send the
+/// person back (looked up by its `state`'s hash, used once). No `Debug`: the PKCE
+/// verifier is a secret until it is used.
+#[derive(Clone)]
+pub struct OidcLogin {
+    pub state_hash: SecretHash,
+    pub provider: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// Where to go after signing in (a path of ours).
+    pub next: String,
+    pub expires_at: Timestamp,
+}
+
 /// One of an account's open sessions, for its owner's list.
 #[derive(Clone)]
 pub struct SessionInfo {

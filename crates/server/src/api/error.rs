@@ -134,6 +134,7 @@ impl IntoResponse for ApiError {
                 message,
                 field,
             } => (body(code, message, field), None),
+            e @ AppError::Untrusted(_) => (body("untrusted", e.to_string(), None), None),
             e @ AppError::Busy => (
                 body("busy", e.to_string(), None),
                 Some((header::RETRY_AFTER, "1".into())),

@@ -45,7 +45,7 @@ async fn hash(password: String) -> AppResult<String> {
 impl App {
     /// Decides an account command and records it with its actor, as every stream does
     /// (the accounts stream needs no retry: see [`Accounts`]).
-    fn decide_account(
+    pub(super) fn decide_account(
         &self,
         actor: &Actor,
         command: AccountCommand,
@@ -241,6 +241,11 @@ impl App {
                 message: "wrong e-mail address or password".into(),
             });
         };
+        self.open_session(user.into()).await
+    }
+
+    /// A new session for `user`, who has just proved who they are.
+    pub(super) async fn open_session(&self, user: User) -> AppResult<SessionStart> {
         let cookie = secrets::token("");
         let csrf_token = secrets::token("");
         self.store()
@@ -256,7 +261,7 @@ impl App {
         Ok(SessionStart {
             cookie,
             csrf_token,
-            user: user.into(),
+            user,
         })
     }
 

@@ -169,11 +169,13 @@ impl App {
     #[tracing::instrument(skip_all, fields(case = %id, actor = actor_kind(actor)))]
     pub async fn case(&self, actor: &Actor, id: &str) -> AppResult<CaseView> {
         let id = CaseId::parse(id).ok_or_else(AppError::not_found)?;
-        self.store()
+        let access = self
+            .store()
             .case_for_viewer(&id, actor)
             .await?
-            .map(CaseView::from)
-            .ok_or_else(AppError::not_found)
+            .ok_or_else(AppError::not_found)?;
+        self.trust_case(&id, access.case().project.as_str())?;
+        Ok(CaseView::from(access))
     }
 
     /// The case a tracking token opens.
@@ -187,6 +189,7 @@ impl App {
         {
             Some(access) => {
                 tracing::Span::current().record("case", display(&access.case().id));
+                self.trust_case(&access.case().id, access.case().project.as_str())?;
                 Ok(access.into())
             }
             None => {
@@ -381,6 +384,7 @@ impl Stream for CaseStream<'_> {
             .case_for_viewer(self.id, actor)
             .await?
             .ok_or_else(AppError::not_found)?;
+        app.trust_case(self.id, access.case().project.as_str())?;
         let mut named = Vec::new();
         for c in self.commands {
             app.check_configured(c)?;

@@ -27,6 +27,10 @@ pub enum AppError {
     },
     #[error("the record changed repeatedly while saving; try again")]
     Busy,
+    /// The case's history no longer matches the signed checkpoint: it is not served
+    /// until an admin has investigated (`embargo admin verify`).
+    #[error("{0}")]
+    Untrusted(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -52,7 +56,7 @@ impl AppError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::Untrusted(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

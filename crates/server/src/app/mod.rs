@@ -16,6 +16,7 @@ mod queue;
 mod release;
 mod run;
 mod spans;
+mod sso;
 mod transparency;
 mod views;
 
@@ -63,6 +64,11 @@ struct Inner {
     cve_services: Result<embargo_cve_services::CveServices, String>,
     /// Outgoing mail, if `mail.smtp_url` is set; `Err` if it cannot be used.
     mailer: Result<Option<Mailer>, String>,
+    /// Single sign-on, if `auth.oidc` names providers; `Err` if it cannot be used.
+    oidc: Result<Option<crate::oidc::Oidc>, String>,
+    /// Streams whose events no longer match the newest signed checkpoint, with what
+    /// was found: not served until the process restarts after an admin's repair.
+    untrusted: std::sync::RwLock<std::collections::BTreeMap<String, String>>,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -93,6 +99,11 @@ impl App {
                 .map_err(|e| e.to_string()),
             None => Ok(None),
         };
+        let oidc = if settings.auth.oidc.is_empty() {
+            Ok(None)
+        } else {
+            crate::oidc::Oidc::new(settings.auth.oidc.clone(), settings.public_url()).map(Some)
+        };
         // Work for a way out this instance lacks waits in the outbox, unclaimed here.
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
@@ -106,6 +117,8 @@ impl App {
                 cve_services,
                 csaf_signer,
                 mailer,
+                oidc,
+                untrusted: std::sync::RwLock::default(),
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
             }),
@@ -178,6 +191,79 @@ impl App {
     /// The CVE Services client, or why there is none.
     pub fn cve_services(&self) -> Result<&embargo_cve_services::CveServices, String> {
         self.inner.cve_services.as_ref().map_err(Clone::clone)
+    }
+
+    /// Stops serving these streams (name → what the check found).
+    pub fn distrust(&self, streams: impl IntoIterator<Item = (String, String)>) {
+        let mut untrusted = self
+            .inner
+            .untrusted
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        untrusted.extend(streams);
+    }
+
+    /// The streams not served, for the admin page.
+    pub fn untrusted_streams(&self) -> Vec<(String, String)> {
+        let untrusted = self
+            .inner
+            .untrusted
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        untrusted
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Refuses a case whose history (or the instance's accounts or the case's
+    /// project) no longer matches the signed checkpoint. Called only after the viewer
+    /// was found to see the case, so it tells nothing to anyone else.
+    pub(crate) fn trust_case(
+        &self,
+        id: &embargo_core::ids::CaseId,
+        project: &str,
+    ) -> AppResult<()> {
+        let untrusted = self
+            .inner
+            .untrusted
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if untrusted.is_empty() {
+            return Ok(());
+        }
+        let own = embargo_store::stream::case(id);
+        let found = untrusted
+            .get(&own)
+            .or_else(|| untrusted.get(embargo_store::stream::ACCOUNTS))
+            .or_else(|| untrusted.get(&format!("project:{project}")));
+        match found {
+            None => Ok(()),
+            Some(what) => Err(AppError::Untrusted(format!(
+                "this case is not shown: its history no longer matches the signed checkpoint ({what}); an instance admin must investigate with `embargo admin verify`"
+            ))),
+        }
+    }
+
+    /// Single sign-on, if configured and usable.
+    pub fn oidc(&self) -> AppResult<&crate::oidc::Oidc> {
+        match &self.inner.oidc {
+            Ok(Some(o)) => Ok(o),
+            Ok(None) => Err(AppError::not_found()),
+            Err(e) => Err(AppError::Internal(format!("single sign-on: {e}"))),
+        }
+    }
+
+    /// The providers for the sign-in page: (id, name).
+    pub fn oidc_providers(&self) -> Vec<(String, String)> {
+        match &self.inner.oidc {
+            Ok(Some(o)) => o
+                .providers()
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn limiters(&self) -> &Limiters {

@@ -41,8 +41,19 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
     let projects = app.projects().await?;
     let users = app.users(&visitor.actor()).await?;
     let mail_waiting = app.mail_waiting().await?;
+    let untrusted = app.untrusted_streams();
     let body = html! {
         h1 { "Administration" }
+        @if !untrusted.is_empty() {
+            div.error #untrusted role="alert" {
+                p { "These histories no longer match the newest signed checkpoint, so they are not served. The event log was changed behind Embargo's back: run " code { "embargo admin verify" } ", restore a backup taken before the change, and restart." }
+                ul {
+                    @for (stream, what) in &untrusted {
+                        li { code { (stream) } ": " (what) }
+                    }
+                }
+            }
+        }
         @if let Some(n) = mail_waiting {
             p.notice #mail-status {
                 "Mail is not configured: " (n) @if n == 1 { " mail" } @else { " mails" }

@@ -18,7 +18,13 @@ fn next_path(next: Option<&str>) -> String {
     }
 }
 
-fn login_page(visitor: &Visitor, next: &str, email: &str, problem: Option<&Problem>) -> Page {
+fn login_page(
+    visitor: &Visitor,
+    providers: &[(String, String)],
+    next: &str,
+    email: &str,
+    problem: Option<&Problem>,
+) -> Page {
     let body = html! {
         h1 { "Sign in" }
         @if let Some(p) = problem { (p.banner()) }
@@ -31,6 +37,17 @@ fn login_page(visitor: &Visitor, next: &str, email: &str, problem: Option<&Probl
             input #password name="password" type="password" autocomplete="current-password" required;
             button type="submit" { "Sign in" }
         }
+        @if !providers.is_empty() {
+            h2 { "Or sign in with" }
+            @for (id, name) in providers {
+                form.narrow method="post" action=(format!("/login/oidc/{id}")) {
+                    (csrf(visitor))
+                    input type="hidden" name="next" value=(next);
+                    button.secondary type="submit" { "Sign in with " (name) }
+                }
+            }
+            p.hint { "Signing in with a provider opens the Embargo account that has the e-mail address the provider has verified. It never creates an account." }
+        }
     };
     let page = Page::new(visitor, "Sign in", body);
     match problem {
@@ -39,9 +56,14 @@ fn login_page(visitor: &Visitor, next: &str, email: &str, problem: Option<&Probl
     }
 }
 
-pub async fn login_form(visitor: Visitor, Query(q): Query<HashMap<String, String>>) -> Page {
+pub async fn login_form(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Page {
     login_page(
         &visitor,
+        &app.oidc_providers(),
         &next_path(q.get("next").map(String::as_str)),
         "",
         None,
@@ -74,9 +96,98 @@ pub async fn login(
         }
         Err(e) => {
             let p = problem(&e);
-            Ok(login_page(&visitor, &next, &email, Some(&p)).into_response())
+            Ok(
+                login_page(&visitor, &app.oidc_providers(), &next, &email, Some(&p))
+                    .into_response(),
+            )
         }
     }
+}
+
+/// Single sign-on, step one: off to the provider, with the state bound to this browser.
+pub async fn sso_start(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(provider): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    let next = next_path(f.opt("next").as_deref());
+    match app.sso_start(&provider, &next).await {
+        Ok(start) => {
+            let mut res = see_other(&start.url);
+            if let Ok(v) = visitor.sso_set_cookie(&start.state, 600).parse() {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => Err(e.into()),
+        Err(e) => {
+            let p = problem(&e);
+            Ok(login_page(&visitor, &app.oidc_providers(), &next, "", Some(&p)).into_response())
+        }
+    }
+}
+
+/// Single sign-on, step two: the provider sends the browser back here.
+pub async fn sso_callback(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(provider): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let providers = app.oidc_providers();
+    if !providers.iter().any(|(id, _)| *id == provider) {
+        return Err(AppError::not_found().into());
+    }
+    let outcome = match (q.get("code"), q.get("error")) {
+        (_, Some(error)) => {
+            // The provider's own refusal (e.g. `access_denied` when the person cancels).
+            let said = q
+                .get("error_description")
+                .map(|d| format!("{error}: {d}"))
+                .unwrap_or_else(|| error.clone());
+            Err(AppError::Unauthorized {
+                code: "sso_failed",
+                message: format!("the provider did not sign you in ({said})"),
+            })
+        }
+        (Some(code), None) => {
+            app.sso_finish(
+                &provider,
+                q.get("state").map(String::as_str).unwrap_or_default(),
+                visitor.sso_state(),
+                code,
+            )
+            .await
+        }
+        (None, None) => Err(AppError::Unauthorized {
+            code: "sso_failed",
+            message: "the provider sent no answer; start again".into(),
+        }),
+    };
+    let mut res = match outcome {
+        Ok((start, next)) => {
+            if let Some(old) = visitor.session_cookie() {
+                app.sign_out(old).await?;
+            }
+            let max_age = u64::from(app.settings().auth.session_hours) * 3600;
+            let mut res = see_other(&next);
+            if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let p = problem(&e);
+            login_page(&visitor, &providers, "/triage", "", Some(&p)).into_response()
+        }
+    };
+    // The state is used up either way.
+    if let Ok(v) = visitor.sso_clear_cookie().parse() {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 pub async fn logout(

@@ -88,6 +88,8 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/login/oidc/{provider}", post(auth::sso_start))
+        .route("/login/oidc/{provider}/callback", get(auth::sso_callback))
         .route("/setup/{token}", get(auth::setup_form).post(auth::setup))
         .route(
             "/password/{token}",

@@ -196,7 +196,8 @@ pub fn problem(e: &AppError) -> Problem {
         | AppError::Unauthorized { .. }
         | AppError::RateLimited { .. }
         | AppError::TooLarge { .. }
-        | AppError::Busy => (e.to_string(), vec![]),
+        | AppError::Busy
+        | AppError::Untrusted(_) => (e.to_string(), vec![]),
     };
     Problem {
         status: e.status(),

@@ -33,6 +33,10 @@ const SESSION: &str = "embargo_session";
 const SESSION_HTTPS: &str = "__Host-embargo_session";
 const FORM: &str = "embargo_form";
 const FORM_HTTPS: &str = "__Host-embargo_form";
+/// Binds a single sign-on in progress to the browser that started it (SameSite=Lax:
+/// the provider sends the browser back with a top-level GET from its own site).
+const SSO: &str = "embargo_sso";
+const SSO_HTTPS: &str = "__Host-embargo_sso";
 
 /// The name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
@@ -43,6 +47,8 @@ pub struct Visitor {
     pub unread: u32,
     pub ip: String,
     session_cookie: Option<String>,
+    /// The state of a single sign-on this browser started, if any.
+    sso_state: Option<String>,
     /// The token forms must repeat: the session's, or the form cookie's.
     csrf: String,
     /// A new form cookie to send with the response.
@@ -93,6 +99,7 @@ impl FromRequestParts<App> for Visitor {
         let session_cookie = jar
             .get(if https { SESSION_HTTPS } else { SESSION })
             .cloned();
+        let sso_state = jar.get(if https { SSO_HTTPS } else { SSO }).cloned();
         if let Some(cookie) = &session_cookie
             && let Some((session, user)) = app.session(cookie).await?
         {
@@ -102,6 +109,7 @@ impl FromRequestParts<App> for Visitor {
                 unread,
                 ip,
                 session_cookie: session_cookie.clone(),
+                sso_state,
                 csrf: session.csrf_token,
                 new_form_cookie: false,
                 same_origin,
@@ -117,6 +125,7 @@ impl FromRequestParts<App> for Visitor {
             unread: 0,
             ip,
             session_cookie: None,
+            sso_state,
             csrf,
             new_form_cookie,
             same_origin,
@@ -211,6 +220,24 @@ impl Visitor {
             (SESSION, "")
         };
         format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    }
+
+    pub fn sso_state(&self) -> Option<&str> {
+        self.sso_state.as_deref()
+    }
+
+    /// Remembers the state of a single sign-on for as long as it may take.
+    pub fn sso_set_cookie(&self, state: &str, max_age_secs: u64) -> String {
+        let (name, secure) = if self.https {
+            (SSO_HTTPS, "; Secure")
+        } else {
+            (SSO, "")
+        };
+        format!("{name}={state}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    }
+
+    pub fn sso_clear_cookie(&self) -> String {
+        self.sso_set_cookie("", 0)
     }
 
     pub fn session_clear_cookie(&self) -> String {

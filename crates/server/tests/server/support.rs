@@ -98,6 +98,23 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL on the database behind the server's back (to damage it).
+    pub async fn damage(&self, sql: &str) {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match &self._keep {
+            Keep::Sqlite(dir) => {
+                let url = format!("sqlite://{}/embargo.sqlite3", dir.path().display());
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            }
+            Keep::Postgres(pg, _) => {
+                let mut c = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -192,6 +192,40 @@ pub async fn verify_finds_an_edited_projection(b: &Backend) {
     let u = verify_fails(b).await;
     assert_eq!(u.stream, stream::ACCOUNTS);
     assert!(u.what.contains("user 3"), "{u}");
+    raw(b, "UPDATE users SET instance_admin = FALSE WHERE id = 3").await;
+    assert!(b.store.verify().await.unwrap().is_ok());
+
+    // A sign-in identity bound through its event verifies; one slipped into the table
+    // (a way in for whoever holds that provider account) does not.
+    let link = embargo_core::event::Recorded {
+        at: at(9),
+        actor: embargo_core::actor::ActorRef::Operator,
+        event: embargo_core::account::AccountEvent::IdentityLinked {
+            user: embargo_core::actor::UserRef {
+                id: embargo_core::ids::UserId(3),
+                name: "x".into(),
+            },
+            provider: "gitlab".into(),
+            subject: "4242".into(),
+        },
+    };
+    b.store.link_identity(link.clone()).await.unwrap();
+    assert!(b.store.verify().await.unwrap().is_ok());
+    let who = b.store.user_by_identity("gitlab", "4242").await.unwrap();
+    assert_eq!(who.map(|u| u.id.0), Some(3));
+    assert!(matches!(
+        b.store.link_identity(link).await,
+        Err(embargo_store::StoreError::Taken { field: "subject" })
+    ));
+    raw(
+        b,
+        "INSERT INTO oidc_identities (provider, subject, user_id, created_at) \
+         VALUES ('gitlab', 'attacker', 2, 0)",
+    )
+    .await;
+    let u = verify_fails(b).await;
+    assert_eq!(u.stream, stream::ACCOUNTS);
+    assert!(u.what.contains("attacker at gitlab"), "{u}");
 }
 
 pub async fn reproject_rebuilds_damaged_projections_from_the_events(b: &Backend) {

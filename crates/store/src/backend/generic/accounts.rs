@@ -232,4 +232,64 @@ impl crate::AccountStore for Backing {
     async fn account_events(&self) -> Result<Vec<StoredEvent<AccountEvent>>> {
         read_stream(&self.reader, stream::ACCOUNTS).await
     }
+
+    async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at \
+             FROM oidc_identities i JOIN users u ON u.id = i.user_id \
+             WHERE i.provider = $1 AND i.subject = $2",
+        )
+        .bind(provider)
+        .bind(subject)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn identity_of(&self, user: UserId, provider: &str) -> Result<Option<String>> {
+        let row =
+            sqlx::query("SELECT subject FROM oidc_identities WHERE user_id = $1 AND provider = $2")
+                .bind(user.0)
+                .bind(provider)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.map(|r| r.try_get("subject")).transpose()?)
+    }
+
+    async fn link_identity(&self, event: Recorded<AccountEvent>) -> Result<()> {
+        let AccountEvent::IdentityLinked {
+            user,
+            provider,
+            subject,
+        } = &event.event
+        else {
+            return Err(super::support::corrupt(
+                "identity event",
+                "not `identity_linked`",
+            ));
+        };
+        retrying(|| async {
+            let mut tx = self.writer.begin().await?;
+            let r = sqlx::query(
+                "INSERT INTO oidc_identities (provider, subject, user_id, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(provider)
+            .bind(subject)
+            .bind(user.id.0)
+            .bind(micros(event.at))
+            .execute(&mut *tx)
+            .await;
+            match r {
+                Err(e) if unique_violation(&e) => {
+                    return Err(StoreError::Taken { field: "subject" });
+                }
+                other => other?,
+            };
+            append_account_events(&mut tx, &self.chain, std::slice::from_ref(&event)).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -273,6 +273,8 @@ impl ProjectRow {
 struct Accounts {
     users: BTreeMap<i64, (String, String, bool)>,
     tokens: BTreeMap<i64, (i64, String, bool)>,
+    /// (provider, subject) → the account it signs in to.
+    identities: BTreeMap<(String, String), i64>,
 }
 
 fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
@@ -297,6 +299,14 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
                 if let Some(t) = a.tokens.get_mut(&token.0) {
                     t.2 = true;
                 }
+            }
+            AccountEvent::IdentityLinked {
+                user,
+                provider,
+                subject,
+            } => {
+                a.identities
+                    .insert((provider.clone(), subject.clone()), user.id.0);
             }
             AccountEvent::PasswordLinkIssued { .. } | AccountEvent::PasswordSet { .. } => {}
         }
@@ -432,7 +442,34 @@ impl Backing {
                 format!("API token {id} is not as its events say"),
             )));
         }
-        Ok(Ok((users.len() + tokens.len()) as u64))
+        let identities = sqlx::query("SELECT provider, subject, user_id FROM oidc_identities")
+            .fetch_all(&self.reader)
+            .await?;
+        let mut stored_identities = BTreeMap::new();
+        for r in &identities {
+            stored_identities.insert(
+                (r.try_get::<String, _>("provider")?, r.try_get("subject")?),
+                r.try_get::<i64, _>("user_id")?,
+            );
+        }
+        if let Some((provider, subject)) = a
+            .identities
+            .iter()
+            .find(|(k, v)| stored_identities.get(*k) != Some(*v))
+            .map(|(k, _)| k)
+            .or_else(|| {
+                stored_identities
+                    .keys()
+                    .find(|k| !a.identities.contains_key(*k))
+            })
+        {
+            return Ok(Err(unverified(
+                s,
+                last,
+                format!("the sign-in identity {subject} at {provider} is not as its events say"),
+            )));
+        }
+        Ok(Ok((users.len() + tokens.len() + identities.len()) as u64))
     }
 
     /// The first projection row that no stream accounts for.

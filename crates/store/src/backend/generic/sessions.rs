@@ -5,12 +5,17 @@ use super::Backing;
 use super::accounts::{append_account_events, insert_user};
 use super::support::{corrupt, retrying, user_from_row};
 use crate::backend::{micros, timestamp};
-use crate::{NewSession, NewUser, Result, SecretHash, SessionInfo, SessionRecord, UserRecord};
+use crate::{
+    NewSession, NewUser, OidcLogin, Result, SecretHash, SessionInfo, SessionRecord, UserRecord,
+};
 use embargo_core::Timestamp;
 use embargo_core::account::AccountEvent;
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
 use sqlx::Row;
+
+/// A sign-in abandoned at the provider is swept a day after it could no longer be used.
+const OIDC_LOGIN_SWEEP_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 #[async_trait::async_trait]
 impl crate::SessionStore for Backing {
@@ -104,6 +109,54 @@ impl crate::SessionStore for Backing {
                 .await?
                 .rows_affected(),
         )
+    }
+
+    async fn create_oidc_login(&self, l: OidcLogin) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oidc_logins (state_hash, provider, nonce, pkce_verifier, next, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&l.state_hash.0[..])
+        .bind(&l.provider)
+        .bind(&l.nonce)
+        .bind(&l.pkce_verifier)
+        .bind(&l.next)
+        .bind(micros(l.expires_at))
+        .execute(&self.writer)
+        .await?;
+        // Abandoned sign-ins: swept here, as sessions are, without a job of their own.
+        sqlx::query("DELETE FROM oidc_logins WHERE expires_at <= $1")
+            .bind(micros(l.expires_at) - OIDC_LOGIN_SWEEP_MICROS)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_oidc_login(
+        &self,
+        state: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<OidcLogin>> {
+        let row = sqlx::query(
+            "DELETE FROM oidc_logins WHERE state_hash = $1 \
+             RETURNING provider, nonce, pkce_verifier, next, expires_at",
+        )
+        .bind(&state.0[..])
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires_at = timestamp(row.try_get("expires_at")?)?;
+        if expires_at <= now {
+            return Ok(None);
+        }
+        Ok(Some(OidcLogin {
+            state_hash: state.clone(),
+            provider: row.try_get("provider")?,
+            nonce: row.try_get("nonce")?,
+            pkce_verifier: row.try_get("pkce_verifier")?,
+            next: row.try_get("next")?,
+            expires_at,
+        }))
     }
 
     async fn replace_setup_token(&self, hash: &SecretHash, expires_at: Timestamp) -> Result<()> {

@@ -1,0 +1,106 @@
+//! The running server's checkpoint watch (issue 11, item 4): a stream whose events no
+//! longer match the newest signed checkpoint stops being served, the others go on, and
+//! no new checkpoint vouches for the changed history.
+
+use super::support::*;
+use embargo_core::project::Role;
+use embargo_server::integrity::{Integrity, Sweep};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn checkpoints(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| d.count())
+}
+
+async fn a_changed_stream_stops_being_served(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vtgate"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let vic = t
+        .person("vic@example.org", Some(("vitess", Role::SecurityTeam)))
+        .await;
+    t.instance_admin("root@example.org").await;
+    let (a, a_tracking) = t.report("connect", minimal_report("First flaw")).await;
+    let (b, _) = t.report("connect", minimal_report("Second flaw")).await;
+
+    let integrity = Integrity::load(&t.settings).unwrap();
+    let now = t.app.now();
+    let Sweep::Written(first) = integrity.sweep(&t.app, now).await.unwrap() else {
+        panic!("an untouched database gets a checkpoint");
+    };
+    assert!(first.starts_with(&integrity.checkpoint_dir));
+    let written = checkpoints(&integrity.checkpoint_dir);
+
+    // Someone with database access deletes case A's newest event.
+    t.damage(&format!(
+        "DELETE FROM events WHERE stream = 'case:{a}' AND seq = \
+         (SELECT MAX(seq) FROM events WHERE stream = 'case:{a}')"
+    ))
+    .await;
+    let Sweep::Distrusted(streams) = integrity.sweep(&t.app, now).await.unwrap() else {
+        panic!("the sweep finds the deleted event");
+    };
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    assert_eq!(streams[0].0, format!("case:{a}"));
+    assert!(streams[0].1.contains("is missing (deleted)"), "{streams:?}");
+    assert_eq!(
+        checkpoints(&integrity.checkpoint_dir),
+        written,
+        "no checkpoint vouches for the changed history"
+    );
+
+    // The team member who sees A is told why it is not served; B is served.
+    let (s, body) = t.get(&format!("/api/v1/cases/{a}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "untrusted", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("embargo admin verify"),
+        "{body}"
+    );
+    let (s, _) = t.get(&format!("/api/v1/cases/{b}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::OK);
+    // Nothing is written to it either.
+    let (s, body) = t
+        .post(
+            &format!("/api/v1/cases/{a}/notes"),
+            Some(&sam.token),
+            json!({ "body": "Reproduced." }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    // Who may not see A still gets what a missing case gets.
+    let (s, _) = t.get(&format!("/api/v1/cases/{a}"), Some(&vic.token)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = t.get(&format!("/api/v1/cases/{a}"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The reporter's tracking page is not served either.
+    let web = WebClient::new(&t);
+    let page = web.get(&format!("/track/{a_tracking}")).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.html
+            .contains("no longer matches the signed checkpoint")
+    );
+
+    // The instance admin's page names the stream and what to do.
+    let admin = t.signed_in("root@example.org").await;
+    let page = admin.get("/admin").await;
+    assert!(page.html.contains(r#"id="untrusted""#), "{}", page.html);
+    assert!(page.html.contains(&format!("case:{a}")));
+}
+
+#[tokio::test]
+async fn a_changed_stream_stops_being_served_on_sqlite() {
+    a_changed_stream_stops_being_served(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_changed_stream_stops_being_served_on_postgres() {
+    a_changed_stream_stops_being_served(Db::Postgres).await;
+}
