@@ -375,7 +375,7 @@ async fn project_page(
                             form.inline method="post" action=(format!("/admin/projects/{s}/remove-member")) {
                                 (csrf(visitor))
                                 input type="hidden" name="user_id" value=(m.user.id.0);
-                                button type="submit" data-confirm="Remove this member from the project?" { "Remove" }
+                                button.danger type="submit" data-confirm="Remove this member from the project?" { "Remove" }
                             }
                         }
                     }

@@ -347,7 +347,7 @@ async fn tokens_page(
                             td {
                                 form.inline method="post" action=(format!("/settings/tokens/{}/revoke", t.id.0)) {
                                     (csrf(visitor))
-                                    button type="submit" data-confirm="Revoke this token? Scripts using it stop working." { "Revoke" }
+                                    button.danger type="submit" data-confirm="Revoke this token? Scripts using it stop working." { "Revoke" }
                                 }
                             }
                         }
@@ -442,7 +442,7 @@ pub async fn sessions(State(app): State<App>, visitor: Visitor) -> Result<Page, 
         @if others > 0 {
             form.narrow method="post" action="/settings/sessions/end-others" {
                 (csrf(&visitor))
-                button type="submit" { "Sign out everywhere else (" (others) ")" }
+                button.danger type="submit" { "Sign out everywhere else (" (others) ")" }
             }
         } @else {
             p.empty { "You are signed in nowhere else." }

@@ -62,6 +62,7 @@ fn shell(visitor: Option<&Visitor>, title: &str, body: Markup) -> Markup {
                 script src="/static/embargo.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to the content" }
                 header.top {
                     a.brand href="/" { "Embargo" }
                     nav {
@@ -88,7 +89,7 @@ fn shell(visitor: Option<&Visitor>, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
             }
         }
     }

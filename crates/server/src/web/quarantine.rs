@@ -98,7 +98,7 @@ async fn message_page(
                 label for="reason" { "Why (kept with the record)" }
                 input #reason name="reason" required value=(f.text("reason"));
                 (error("reason"))
-                button type="submit" { "Delete the message" }
+                button.danger type="submit" { "Delete the message" }
             }
         }
     };

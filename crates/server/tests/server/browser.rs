@@ -279,3 +279,187 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
     );
     c.close().await.unwrap();
 }
+
+/// Runs axe-core (`EMBARGO_TEST_AXE`, installed by scripts/test) on the page the
+/// browser shows; returns its serious and critical violations, one line each.
+async fn axe(c: &Client, page: &str) -> Vec<String> {
+    let path = std::env::var("EMBARGO_TEST_AXE")
+        .expect("EMBARGO_TEST_AXE: run the tests with scripts/test, which installs axe-core");
+    let source = std::fs::read_to_string(&path).expect("axe-core's script");
+    // WebDriver's scripts run outside the page's CSP, as a browser extension's would.
+    c.execute(&format!("{source}\nreturn true;"), vec![])
+        .await
+        .expect("axe-core loads");
+    let found = c
+        .execute(
+            r#"return axe.run(document, {
+                   runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }
+               }).then(r => r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')));"#,
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    serde_json::from_value::<Vec<String>>(found)
+        .unwrap()
+        .into_iter()
+        .map(|v| format!("{page}: {v}"))
+        .collect()
+}
+
+async fn sign_in(c: &Client, t: &TestApp, email: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&t.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.narrow button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action='/logout']"))
+        .await
+        .unwrap();
+}
+
+/// Issue 12, item 6: every page a reporter, the public, the security team and an
+/// admin see passes axe-core with no serious or critical violation, on a desktop
+/// and a phone width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go", "swift"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.set_password(&sam.email).await;
+    t.instance_admin("root@example.org").await;
+    t.set_password("root@example.org").await;
+    // One case disclosed (its advisory public), one waiting in triage.
+    let (done, done_tracking) = t.report("connect", minimal_report("Frame bomb")).await;
+    let (open, open_tracking) = t
+        .report("connect", minimal_report("Panic on empty trailer"))
+        .await;
+    let case = format!("/api/v1/cases/{done}");
+    for (path, body) in [
+        ("acknowledge", json!({})),
+        ("claim", json!({})),
+        ("decision", json!({ "outcome": "confirmed" })),
+    ] {
+        let (s, v) = t
+            .post(&format!("{case}/{path}"), Some(&sam.token), body)
+            .await;
+        assert!(s.is_success(), "{path}: {v}");
+    }
+    pass_gate(&t, &done, &sam.token, &done_tracking).await;
+    let (s, v) = t
+        .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
+        .await;
+    assert!(s.is_success(), "disclose: {v}");
+
+    let driver = driver().await;
+    let c = browser(&driver).await;
+    // The check itself can fail: a field without a label, added to a page, is found.
+    c.goto(&t.url("/login")).await.unwrap();
+    c.execute(
+        "const i = document.createElement('input'); i.id = 'unlabelled'; document.querySelector('main').append(i); return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let control = axe(&c, "/login with an unlabelled field").await;
+    assert!(
+        control
+            .iter()
+            .any(|v| v.contains("label") && v.contains("#unlabelled")),
+        "{control:?}"
+    );
+    // What axe-core does not measure: a form control's edge against the page (WCAG
+    // 2.2, 1.4.11, 3:1), and a skip link first in the tab order.
+    c.goto(&t.url("/login")).await.unwrap();
+    let ratio = c
+        .execute(
+            r#"const lum = (css) => {
+                   const [r, g, b] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map(v => {
+                       v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+               const edge = lum(getComputedStyle(document.getElementById('email')).borderTopColor);
+               const page = lum(getComputedStyle(document.body).backgroundColor);
+               return (Math.max(edge, page) + 0.05) / (Math.min(edge, page) + 0.05);"#,
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(ratio >= 3.0, "input border contrast {ratio:.2}:1");
+    let skip_first = c
+        .execute(
+            "const first = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea'); \
+             return first.classList.contains('skip') && first.getAttribute('href') === '#main' \
+                    && document.getElementById('main') !== null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(skip_first, json!(true));
+    let public = [
+        "/".to_owned(),
+        "/login".to_owned(),
+        "/p/connect/report".to_owned(),
+        format!("/track/{open_tracking}"),
+        format!("/track/{done_tracking}"),
+        "/p/connect/advisories".to_owned(),
+        format!("/advisories/{done}"),
+    ];
+    let team = [
+        "/triage".to_owned(),
+        format!("/cases/{open}"),
+        format!("/cases/{done}"),
+        "/projects/connect/cases".to_owned(),
+        "/projects/connect/queue".to_owned(),
+        "/projects/connect/metrics".to_owned(),
+        "/notifications".to_owned(),
+        "/settings/tokens".to_owned(),
+        "/settings/sessions".to_owned(),
+    ];
+    let admin = ["/admin".to_owned(), "/admin/projects/connect".to_owned()];
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for (who, pages) in [
+        (None, &public[..]),
+        (Some(sam.email.as_str()), &team[..]),
+        (Some("root@example.org"), &admin[..]),
+    ] {
+        match who {
+            Some(email) => sign_in(&c, &t, email).await,
+            None => c.delete_all_cookies().await.unwrap(),
+        }
+        for (width, height) in [(1280, 1000), (390, 844)] {
+            c.set_window_size(width, height).await.unwrap();
+            for page in pages {
+                c.goto(&t.url(page)).await.unwrap();
+                let title = c.title().await.unwrap();
+                assert!(!title.contains("not found"), "{page}: {title}");
+                violations.extend(axe(&c, &format!("{page} at {width}px")).await);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * (public.len() + team.len() + admin.len()));
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
