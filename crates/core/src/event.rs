@@ -419,7 +419,9 @@ pub enum FinalDecision {
 pub enum RejectReason {
     NotAVulnerability,
     SupportRequest,
-    Duplicate { of: CaseId },
+    Duplicate {
+        of: CaseId,
+    },
     OutOfScope,
     /// Junk in a flood of reports: no reply, and hidden from the queue (issue 14).
     Spam,

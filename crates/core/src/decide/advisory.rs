@@ -4,9 +4,9 @@ use super::{Decider, one};
 use crate::access::Action;
 use crate::advisory::{self, AdvisoryDetails, CveState};
 use crate::case::Stage;
-use crate::text;
 use crate::event::{CreditChoice, Event};
 use crate::rejection::Rejection;
+use crate::text;
 
 pub(super) fn set(d: &Decider, details: &AdvisoryDetails) -> Result<Event, Rejection> {
     d.need(Action::Coordinate)?;
@@ -196,7 +196,10 @@ mod tests {
     fn an_update_after_disclosure_is_a_revision_saying_what_changed() {
         let mut case = confirmed_case_led_by_sam();
         run(&mut case, &sam(), Command::SetAdvisory(advisory()));
-        assert!(case.advisory.revisions.is_empty(), "under embargo: no revision");
+        assert!(
+            case.advisory.revisions.is_empty(),
+            "under embargo: no revision"
+        );
         let mut case = disclosed();
         let mut revised = case.advisory.details.clone();
         revised.references.push(crate::advisory::Reference {
@@ -236,7 +239,11 @@ mod tests {
             panic!("invalid")
         };
         assert_eq!(list[0].field, "reason");
-        let e = run(&mut case, &sam(), withdraw("Not a vulnerability after all."));
+        let e = run(
+            &mut case,
+            &sam(),
+            withdraw("Not a vulnerability after all."),
+        );
         assert_eq!(e[0].event.visibility(), Visibility::Shared);
         let w = case.advisory.withdrawn.clone().unwrap();
         assert_eq!(w.reason, "Not a vulnerability after all.");
@@ -265,7 +272,10 @@ mod tests {
         // The reporter asked for credit on the form: it fills the draft line.
         case.report.reporter.credit = Some("Rae P.".into());
         let line = case.draft_reporter_credit().unwrap();
-        assert_eq!((line.name.as_str(), line.kind), ("Rae P.", CreditKind::Reporter));
+        assert_eq!(
+            (line.name.as_str(), line.kind),
+            ("Rae P.", CreditKind::Reporter)
+        );
         run(&mut case, &sam(), Command::SetAdvisory(advisory()));
         let names = |c: &Case| -> Vec<String> {
             c.published_credits().into_iter().map(|c| c.name).collect()
@@ -293,7 +303,11 @@ mod tests {
         );
         assert_eq!(e[0].event.visibility(), Visibility::Shared);
         assert_eq!(names(&case), ["Rae Porter", "Rae Porter-Okafor"]);
-        run(&mut case, &reporter(), Command::ChooseCredit(CreditChoice::Declined));
+        run(
+            &mut case,
+            &reporter(),
+            Command::ChooseCredit(CreditChoice::Declined),
+        );
         assert_eq!(names(&case), ["Rae Porter"], "declined: left out");
         // A reporter line the team wrote is the one the choice applies to.
         let mut with_line = advisory();
@@ -304,12 +318,20 @@ mod tests {
         });
         run(&mut case, &sam(), Command::SetAdvisory(with_line));
         assert_eq!(names(&case), ["Rae Porter"]);
-        run(&mut case, &reporter(), Command::ChooseCredit(CreditChoice::Accepted));
+        run(
+            &mut case,
+            &reporter(),
+            Command::ChooseCredit(CreditChoice::Accepted),
+        );
         assert_eq!(names(&case), ["Rae Porter", "R. Porter"]);
         // After disclosure the published credits stand.
         let done = disclosed();
         assert!(matches!(
-            refused(&done, &reporter(), Command::ChooseCredit(CreditChoice::Declined)),
+            refused(
+                &done,
+                &reporter(),
+                Command::ChooseCredit(CreditChoice::Declined)
+            ),
             Rejection::IllegalTransition { .. }
         ));
     }

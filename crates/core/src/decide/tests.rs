@@ -3,8 +3,8 @@
 
 use super::fixtures::*;
 use crate::access::{Scope, scope};
-use proptest::prelude::*;
 use crate::event::CreditChoice;
+use proptest::prelude::*;
 
 #[test]
 fn reporters_see_only_shared_events_and_only_their_case() {

@@ -15,12 +15,12 @@
 use super::{App, AppError, AppResult, Cursor, Page, PageRequest};
 use embargo_core::actor::Actor;
 use embargo_core::case::{Case, Stage};
+use embargo_core::clocks::Clock;
 use embargo_core::command::{Command, DecisionInput};
 use embargo_core::ids::CaseId;
-use embargo_core::rejection::{Rejection, Rule};
-use embargo_core::clocks::Clock;
 use embargo_core::ids::UserId;
 use embargo_core::project::Project;
+use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::track::TrackKind;
 use embargo_store::CaseFilter;
 
@@ -156,7 +156,12 @@ impl App {
             return Err(AppError::not_found());
         }
         if cases.is_empty() {
-            return Err(Rejection::invalid("cases", Rule::Required, "`cases`: name at least one case").into());
+            return Err(Rejection::invalid(
+                "cases",
+                Rule::Required,
+                "`cases`: name at least one case",
+            )
+            .into());
         }
         if cases.len() > BULK_LIMIT {
             return Err(Rejection::invalid(
@@ -190,7 +195,9 @@ impl App {
             match self.check(actor, &id, std::slice::from_ref(&command)).await {
                 Ok(case) if case.project == project.slug => {}
                 Ok(_) | Err(AppError::Rejected(Rejection::NotFound)) => return Err(unknown()),
-                Err(AppError::Rejected(Rejection::IllegalTransition { .. } | Rejection::Blocked { .. })) => {
+                Err(AppError::Rejected(
+                    Rejection::IllegalTransition { .. } | Rejection::Blocked { .. },
+                )) => {
                     return Err(Rejection::Conflict {
                         field: field.clone(),
                         message: format!(

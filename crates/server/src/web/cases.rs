@@ -274,7 +274,12 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
 }
 
 /// The advisory, the CVE ID and disclosure (C14, C17, C18).
-fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Markup {
+fn publishing(
+    visitor: &Visitor,
+    access: &CaseView,
+    cve_services: bool,
+    typed: Option<&Typed<'_>>,
+) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -318,7 +323,8 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
                     p { "Public at " a href=(format!("/advisories/{id}")) { "/advisories/" (id) } ". A change to the advisory is published as a new revision." }
                     (action_form(visitor, id, "withdraw", html! {
                         label for="withdraw-reason" { "Withdraw the advisory: why (published with it)" }
-                        textarea #withdraw-reason name="reason" rows="3" required {}
+                        textarea #withdraw-reason name="reason" rows="3" required { (typed.filter(|t| t.action == "withdraw").map(|t| t.fields.text("reason")).unwrap_or_default()) }
+                        @if let Some(e) = typed.filter(|t| t.action == "withdraw").and_then(|t| t.problem.on("reason")) { span.field-error id="withdraw-reason-error" { (e) } }
                         button type="submit" data-confirm="Withdraw the advisory? It stays published, marked withdrawn, and its CVE record is updated." { "Withdraw the advisory" }
                     }))
                 }
@@ -525,7 +531,7 @@ pub(super) async fn render(
                 (view::timeline(&events, access.standing(), &links))
                 (scoring(visitor, access, q))
                 (fixes::section(visitor, access, typed))
-                (publishing(visitor, access, app.cve_services().is_ok()))
+                (publishing(visitor, access, app.cve_services().is_ok(), typed))
                 (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
                 (actions(visitor, access))
             }

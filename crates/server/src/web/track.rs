@@ -202,7 +202,15 @@ pub async fn choose_credit(
     let f = visitor.form(form)?;
     match crate::app::input::credit_choice(&f.text("choice"), f.opt("name")) {
         Ok(choice) => {
-            act(&app, &visitor, &token, vec![Command::ChooseCredit(choice)], vec![], Some(&f)).await
+            act(
+                &app,
+                &visitor,
+                &token,
+                vec![Command::ChooseCredit(choice)],
+                vec![],
+                Some(&f),
+            )
+            .await
         }
         Err(e) => {
             let p = problem(&AppError::from(e));

@@ -61,12 +61,11 @@ pub async fn reject(
     let here = format!("/projects/{slug}/queue");
     visitor.account(&here)?;
     let f = visitor.form(form)?;
-    let mut cases: Vec<String> = f
-        .0
-        .iter()
-        .filter(|(_, v)| matches!(v.as_str(), "on" | "true"))
-        .filter_map(|(k, _)| k.strip_prefix("case.").map(str::to_owned))
-        .collect();
+    let mut cases: Vec<String> =
+        f.0.iter()
+            .filter(|(_, v)| matches!(v.as_str(), "on" | "true"))
+            .filter_map(|(k, _)| k.strip_prefix("case.").map(str::to_owned))
+            .collect();
     cases.sort();
     let result = match input::decision(input::DecisionFields {
         outcome: "rejected".into(),
@@ -91,12 +90,17 @@ pub async fn reject(
                 fields: &f,
                 problem: &p,
             };
-            Ok(
-                queue_page(&app, &visitor, &headers, &slug, &HashMap::new(), Some(refused))
-                    .await?
-                    .status(p.status)
-                    .into_response(),
+            Ok(queue_page(
+                &app,
+                &visitor,
+                &headers,
+                &slug,
+                &HashMap::new(),
+                Some(refused),
             )
+            .await?
+            .status(p.status)
+            .into_response())
         }
     }
 }
@@ -118,7 +122,7 @@ async fn queue_page(
         track: q.get("track").cloned(),
     };
     let filter = input::queue_filter(&fields, Some(user.id))?;
-    let page = view::page_request(&q)?;
+    let page = view::page_request(q)?;
     let (project, rows) = app.queue(&visitor.actor(), slug, &filter, &page).await?;
     let policy = project.policy();
     // The reader's zone: asked for now, or remembered, or the policy's.
@@ -217,7 +221,7 @@ async fn queue_page(
         }
         (view::pager(&listed, &page, rows.next.as_ref()))
     };
-    let mut out = Page::new(&visitor, &format!("{}: queue", project.name), body);
+    let mut out = Page::new(visitor, &format!("{}: queue", project.name), body);
     if tz_error.is_some() {
         out = out.status(StatusCode::BAD_REQUEST);
     }

@@ -21,7 +21,13 @@ fn ids(page: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["case"]["id"].as_str().or(i["id"].as_str()).unwrap().to_owned())
+        .map(|i| {
+            i["case"]["id"]
+                .as_str()
+                .or(i["id"].as_str())
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -51,10 +57,22 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     for (body, field) in [
         (json!({ "cases": [], "reason": "spam" }), "cases"),
         (json!({ "cases": [spam1], "reason": "junk" }), "reason"),
-        (json!({ "cases": [spam1, "EMB-0000-0000-0000"], "reason": "spam" }), "cases[1]"),
-        (json!({ "cases": [spam1, spam1], "reason": "spam" }), "cases[1]"),
-        (json!({ "cases": [dup], "reason": "duplicate" }), "duplicate_of"),
-        (json!({ "cases": [dup], "reason": "duplicate", "duplicate_of": dup }), "duplicate_of"),
+        (
+            json!({ "cases": [spam1, "EMB-0000-0000-0000"], "reason": "spam" }),
+            "cases[1]",
+        ),
+        (
+            json!({ "cases": [spam1, spam1], "reason": "spam" }),
+            "cases[1]",
+        ),
+        (
+            json!({ "cases": [dup], "reason": "duplicate" }),
+            "duplicate_of",
+        ),
+        (
+            json!({ "cases": [dup], "reason": "duplicate", "duplicate_of": dup }),
+            "duplicate_of",
+        ),
     ] {
         let (s, v) = t.post(reject, Some(&sam.token), body.clone()).await;
         assert!(s.is_client_error(), "{body}: {s} {v}");
@@ -62,16 +80,26 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     }
     // Other reasons still need the acknowledgement (C3).
     let (s, v) = t
-        .post(reject, Some(&sam.token), json!({ "cases": [spam1], "reason": "out-of-scope" }))
+        .post(
+            reject,
+            Some(&sam.token),
+            json!({ "cases": [spam1], "reason": "out-of-scope" }),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["error"]["field"], "cases[0]", "{v}");
-    let (_, v) = t.get(&format!("/api/v1/cases/{spam1}"), Some(&sam.token)).await;
+    let (_, v) = t
+        .get(&format!("/api/v1/cases/{spam1}"), Some(&sam.token))
+        .await;
     assert_eq!(v["stage"], "received", "nothing changed: {v}");
 
     // Spam, two at a time: no reply, gone from the queue.
     let (s, v) = t
-        .post(reject, Some(&sam.token), json!({ "cases": [spam1, spam2], "reason": "spam" }))
+        .post(
+            reject,
+            Some(&sam.token),
+            json!({ "cases": [spam1, spam2], "reason": "spam" }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["rejected"], json!([spam1, spam2]));
@@ -83,7 +111,10 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     );
     for stage in ["", "?stage=rejected"] {
         let (s, page) = t
-            .get(&format!("/api/v1/projects/connect/queue{stage}"), Some(&sam.token))
+            .get(
+                &format!("/api/v1/projects/connect/queue{stage}"),
+                Some(&sam.token),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{page}");
         let listed = page.to_string();
@@ -92,7 +123,9 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
             "hidden from the queue: {listed}"
         );
     }
-    let (_, v) = t.get(&format!("/api/v1/cases/{spam1}"), Some(&spam1_tracking)).await;
+    let (_, v) = t
+        .get(&format!("/api/v1/cases/{spam1}"), Some(&spam1_tracking))
+        .await;
     assert_eq!(v["stage"], "rejected");
 
     // A duplicate, from the queue page: the reporter is told, never the kept case's id.
@@ -100,21 +133,35 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     let queue = "/projects/connect/queue";
     let page = web.get(queue).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains(&format!("name=\"case.{dup}\"")), "{}", page.html);
+    assert!(
+        page.html.contains(&format!("name=\"case.{dup}\"")),
+        "{}",
+        page.html
+    );
     let ticked = format!("case.{dup}");
     // A mistyped kept case: the page comes back with what was typed and the error.
     let out = web
         .submit(
             queue,
             &format!("{queue}/reject"),
-            &[(&ticked, "on"), ("reason", "duplicate"), ("duplicate_of", "EMB-nope")],
+            &[
+                (&ticked, "on"),
+                ("reason", "duplicate"),
+                ("duplicate_of", "EMB-nope"),
+            ],
         )
         .await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
-    assert!(out.html.contains("value=\"EMB-nope\""), "kept: {}", out.html);
+    assert!(
+        out.html.contains("value=\"EMB-nope\""),
+        "kept: {}",
+        out.html
+    );
     assert!(out.html.contains("bulk-duplicate-of-error"), "{}", out.html);
     assert!(
-        out.html.contains(&format!("name=\"case.{dup}\" aria-label=\"Select {dup}\" checked")),
+        out.html.contains(&format!(
+            "name=\"case.{dup}\" aria-label=\"Select {dup}\" checked"
+        )),
         "the ticks are kept: {}",
         out.html
     );
@@ -122,7 +169,11 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
         .submit(
             queue,
             &format!("{queue}/reject"),
-            &[(&ticked, "on"), ("reason", "duplicate"), ("duplicate_of", &kept)],
+            &[
+                (&ticked, "on"),
+                ("reason", "duplicate"),
+                ("duplicate_of", &kept),
+            ],
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
@@ -131,7 +182,9 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     assert_eq!(told.len(), 2, "the receipt and the decision");
     let mail = String::from_utf8_lossy(&told[1].data).to_string();
     assert!(!mail.contains(&kept), "never the other case's id: {mail}");
-    let (_, v) = t.get(&format!("/api/v1/cases/{dup}"), Some(&dup_tracking)).await;
+    let (_, v) = t
+        .get(&format!("/api/v1/cases/{dup}"), Some(&dup_tracking))
+        .await;
     assert_eq!(v["decision"]["reason"], "duplicate", "{v}");
     assert!(v["decision"]["duplicate_of"].is_null(), "{v}");
     let (_, events) = t
@@ -150,10 +203,15 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
     assert!(tracking_page.contains("duplicate"), "{tracking_page}");
     assert!(!tracking_page.contains(&kept), "{tracking_page}");
     // The team sees which case it duplicates, and the queue of rejected cases lists it.
-    let (_, v) = t.get(&format!("/api/v1/cases/{dup}"), Some(&sam.token)).await;
+    let (_, v) = t
+        .get(&format!("/api/v1/cases/{dup}"), Some(&sam.token))
+        .await;
     assert_eq!(v["decision"]["duplicate_of"], kept.as_str());
     let (_, page) = t
-        .get("/api/v1/projects/connect/queue?stage=rejected", Some(&sam.token))
+        .get(
+            "/api/v1/projects/connect/queue?stage=rejected",
+            Some(&sam.token),
+        )
         .await;
     assert_eq!(ids(&page), [dup.clone()]);
 }

@@ -1030,7 +1030,10 @@ async fn bulk_rejection_for_every_caller() {
         let token = token(&people, &f, who);
         let (status, answer) = send(&t, Method::POST, reject, token, body(&f.id)).await;
         if status.as_u16() != expect[i] {
-            failures.push(format!("{who:?}: expected {}, got {status} {answer}", expect[i]));
+            failures.push(format!(
+                "{who:?}: expected {}, got {status} {answer}",
+                expect[i]
+            ));
             continue;
         }
         if status != StatusCode::OK && status != StatusCode::FORBIDDEN {
