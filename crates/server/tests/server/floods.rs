@@ -213,7 +213,7 @@ async fn floods_are_rejected_from_the_queue_several_at_a_time(db: Db) {
             Some(&sam.token),
         )
         .await;
-    assert_eq!(ids(&page), [dup.clone()]);
+    assert_eq!(ids(&page), vec![dup]);
 }
 
 #[tokio::test]
