@@ -3,7 +3,7 @@
 
 use crate::advisory::AdvisoryDetails;
 use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
-use crate::event::{Assessment, Attachment, RejectReason};
+use crate::event::{Assessment, Attachment, CreditChoice, RejectReason};
 use crate::ids::{AttachmentId, FixId, QuestionId, UserId};
 use crate::rejection::Invalid;
 use crate::release::{PlanInput, PostMortemText};
@@ -73,6 +73,13 @@ pub enum Command {
     },
     /// C18: the fix is out; the case and its advisory become public.
     Disclose,
+    /// The published advisory was wrong: it stays published, marked withdrawn, with
+    /// the reason (issue 14).
+    WithdrawAdvisory {
+        reason: String,
+    },
+    /// The reporter answers the advisory's draft credit line before disclosure.
+    ChooseCredit(CreditChoice),
     /// C13: the coordinator's final vectors and the effect statement.
     SetCvss {
         cvss_v3_1: Option<String>,
@@ -196,6 +203,8 @@ impl Command {
             Command::RequestCveId => "request a CVE ID for",
             Command::AssignCveId { .. } => "assign a CVE ID to",
             Command::Disclose => "disclose",
+            Command::WithdrawAdvisory { .. } => "withdraw the advisory of",
+            Command::ChooseCredit(_) => "choose the credit on",
             Command::SetCvssNotApplicable { .. } => "record CVSS as not applicable to",
             Command::SetAffected { .. } => "record the affected branches of",
             Command::RecordFix { .. } => "record a fix on",

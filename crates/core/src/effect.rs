@@ -20,7 +20,7 @@ use crate::account::AccountEvent;
 use crate::actor::ActorRef;
 use crate::advisory::CveState;
 use crate::case::{Case, Stage};
-use crate::event::{Event, Recorded};
+use crate::event::{Event, FinalDecision, Recorded};
 use crate::ids::{CaseId, ProjectSlug, UserId};
 use crate::project::{Project, ProjectEvent};
 use crate::rejection::Rejection;
@@ -242,6 +242,16 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         )
         | None => None,
     };
+    // A change to the published advisory brings our published CVE record up to date
+    // (the worker updates a record that exists).
+    let republish = || -> Vec<Planned> {
+        match (&case.advisory.cve, case.disclosure.disclosed_at) {
+            (Some(CveState::Published { id }), Some(_)) => {
+                vec![Planned::now(Effect::PublishCve { id: id.clone() }, e)]
+            }
+            _ => Vec::new(),
+        }
+    };
     let publish = || -> Vec<Planned> {
         reserved
             .clone()
@@ -303,6 +313,9 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         Event::Acknowledged => update(CaseUpdate::Acknowledged),
         Event::QuestionAsked { .. } => update(CaseUpdate::Question),
         Event::MessagedReporter { .. } => update(CaseUpdate::Message),
+        Event::FinalDecisionSet {
+            decision: FinalDecision::Rejected { reason, .. },
+        } if !reason.replies() => Vec::new(),
         Event::FinalDecisionSet { .. } => update(CaseUpdate::Decision),
         // The reporter hears of each date they did not set themselves (C6, V9).
         Event::ReleasePlanProposed { .. } => update(CaseUpdate::ReleasePlan),
@@ -340,14 +353,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             }
             work
         }
+        Event::AdvisoryUpdated { .. } | Event::AdvisoryWithdrawn { .. } => republish(),
         Event::CollaboratorRemoved { .. }
+        | Event::CreditChosen { .. }
         | Event::NoteAdded { .. }
         | Event::PreliminaryDecisionSet { .. }
         | Event::MarkedPublic { .. }
         | Event::AttachmentAdded { .. }
         | Event::CvssProposed { .. }
         | Event::CvssSuggested { .. }
-        | Event::AdvisoryUpdated { .. }
         | Event::CveAssigned { .. }
         | Event::Disclosed
         | Event::AdvisoryImported { .. }
@@ -620,6 +634,9 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
         &case.advisory.cve,
         Some(CveState::Requested | CveState::Reserved { .. })
     );
+    // A published record is updated after each change to the published advisory.
+    let update_waiting = matches!(&case.advisory.cve, Some(CveState::Published { .. }))
+        && case.disclosure.disclosed_at.is_some();
     let event = match command {
         SystemCommand::DiscloseAsScheduled { at } => {
             if case.release.scheduled != Some(at) {
@@ -646,11 +663,12 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
             _ => return Err(stale("no CVE ID request is waiting")),
         },
         SystemCommand::Failed(failure) => {
-            let cve_work = match failure.effect {
-                EffectKind::ReserveCve | EffectKind::PublishCve => true,
-                EffectKind::Wake | EffectKind::Email | EffectKind::Webhook => false,
+            let (cve_work, waiting) = match failure.effect {
+                EffectKind::ReserveCve => (true, cve_work_waiting),
+                EffectKind::PublishCve => (true, cve_work_waiting || update_waiting),
+                EffectKind::Wake | EffectKind::Email | EffectKind::Webhook => (false, true),
             };
-            if cve_work && !cve_work_waiting {
+            if cve_work && !waiting {
                 return Err(stale("no CVE Services work is waiting"));
             }
             Event::EffectFailed(EffectFailure {
@@ -658,7 +676,7 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
                 ..failure
             })
         }
-        SystemCommand::CveRejected { message: m } => match cve_work_waiting {
+        SystemCommand::CveRejected { message: m } => match cve_work_waiting || update_waiting {
             true => Event::CveRequestRejected {
                 message: message(&m, "CVE Services failed without a message"),
             },
@@ -708,6 +726,10 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
         }
         SystemCommand::CvePublished { id } => match &case.advisory.cve {
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
+            // The record as the advisory now says is published (an update).
+            Some(CveState::Published { id: ours }) if *ours == id && update_waiting => {
+                Event::CvePublished { id }
+            }
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
         SystemCommand::CheckClocks | SystemCommand::RecomputeClocks { .. } => {

@@ -260,6 +260,16 @@ pub enum Event {
     ClocksRecomputed {
         policy_version: u64,
     },
+    /// The coordinator withdrew the published advisory, saying why. It stays
+    /// published, marked withdrawn in every document (issue 14).
+    AdvisoryWithdrawn {
+        reason: String,
+    },
+    /// The reporter answered the advisory's draft credit line before disclosure:
+    /// accepted it, gave the name to credit, or declined credit (issue 14).
+    CreditChosen {
+        choice: CreditChoice,
+    },
     /// Mail to the reporter's address bounced (a delivery status report came back):
     /// the address is failing. `status` is the DSN code (`5.1.1`), `diagnostic` the
     /// receiving server's words.
@@ -332,6 +342,31 @@ impl Event {
             Event::ClocksRecomputed { .. } => "clocks_recomputed",
             Event::ReporterAddressFailed { .. } => "reporter_address_failed",
             Event::TrackingLinkRenewed => "tracking_link_renewed",
+            Event::AdvisoryWithdrawn { .. } => "advisory_withdrawn",
+            Event::CreditChosen { .. } => "credit_chosen",
+        }
+    }
+}
+
+/// The reporter's answer to the advisory's draft credit line ("credits the credited
+/// accept"): the advisory credits them only as they said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "choice", rename_all = "snake_case")]
+pub enum CreditChoice {
+    /// Credit me as drafted.
+    Accepted,
+    /// Credit me under this name.
+    Renamed { name: String },
+    /// Do not credit me.
+    Declined,
+}
+
+impl CreditChoice {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CreditChoice::Accepted => "accepted",
+            CreditChoice::Renamed { .. } => "renamed",
+            CreditChoice::Declined => "declined",
         }
     }
 }
@@ -384,8 +419,12 @@ pub enum FinalDecision {
 pub enum RejectReason {
     NotAVulnerability,
     SupportRequest,
-    Duplicate { of: CaseId },
+    Duplicate {
+        of: CaseId,
+    },
     OutOfScope,
+    /// Junk in a flood of reports: no reply, and hidden from the queue (issue 14).
+    Spam,
 }
 
 impl RejectReason {
@@ -395,6 +434,30 @@ impl RejectReason {
             RejectReason::SupportRequest => "support-request",
             RejectReason::Duplicate { .. } => "duplicate",
             RejectReason::OutOfScope => "out-of-scope",
+            RejectReason::Spam => "spam",
+        }
+    }
+
+    /// Whether the reporter hears of the rejection. Spam gets no reply: answering
+    /// tells a sender the address works.
+    pub fn replies(&self) -> bool {
+        match self {
+            RejectReason::Spam => false,
+            RejectReason::NotAVulnerability
+            | RejectReason::SupportRequest
+            | RejectReason::Duplicate { .. }
+            | RejectReason::OutOfScope => true,
+        }
+    }
+
+    /// Whether the team may reject a report for this reason straight from the queue,
+    /// before acknowledging it (floods of reports, issue 14).
+    pub fn before_acknowledging(&self) -> bool {
+        match self {
+            RejectReason::Spam | RejectReason::Duplicate { .. } => true,
+            RejectReason::NotAVulnerability
+            | RejectReason::SupportRequest
+            | RejectReason::OutOfScope => false,
         }
     }
 
@@ -414,6 +477,8 @@ impl RejectReason {
             RejectReason::OutOfScope => "Thank you for your report. The issue is outside the scope of \
                 this project's security policy."
                 .to_owned(),
+            // Never sent: spam gets no reply.
+            RejectReason::Spam => "Closed as spam.".to_owned(),
         }
     }
 }
@@ -474,7 +539,9 @@ impl Event {
             | Event::DisclosureScheduled { .. }
             | Event::DisclosureUnscheduled
             | Event::PostMortemPublished { .. } => Visibility::Shared,
-            | Event::TrackingLinkRenewed => Visibility::Shared,
+            | Event::TrackingLinkRenewed
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::CreditChosen { .. } => Visibility::Shared,
             Event::Claimed { .. }
             | Event::HandedOver { .. }
             | Event::CollaboratorAdded { .. }

@@ -42,5 +42,6 @@ pub use jiff::Timestamp;
 /// mitigation) and CVSS "not applicable". 5: and its release (plan, agreement, notes,
 /// schedule, post-mortem). 6: and its clock log (moves, slow-downs, upstream dates,
 /// reminders sent). 7: `Project` keeps its security address and members' mail choices.
-/// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key.
-pub const PROJECTION_VERSION: u32 = 9;
+/// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key. 10: a
+/// case's advisory keeps its revisions after disclosure and its withdrawal.
+pub const PROJECTION_VERSION: u32 = 10;

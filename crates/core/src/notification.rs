@@ -54,6 +54,8 @@ pub fn recipients(case: &Case, project: &Project, event: &Event) -> Vec<UserId> 
         | Event::PostMortemPublished { .. }
         | Event::ReporterAddressFailed { .. }
         | Event::TrackingLinkRenewed
+        | Event::AdvisoryWithdrawn { .. }
+        | Event::CreditChosen { .. }
         | Event::Disclosed
         | Event::AdvisoryImported { .. }
         | Event::CveReserved { .. }

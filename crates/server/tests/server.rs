@@ -5,12 +5,14 @@ mod server {
     pub mod support;
 
     mod advisories;
+    mod advisory_life;
     mod api_errors;
     mod api_flow;
     mod browser;
     mod cve;
     mod documents;
     mod fixes;
+    mod floods;
     mod integrity;
     mod listings;
     mod mail;

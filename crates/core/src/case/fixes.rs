@@ -281,6 +281,8 @@ impl FixesState {
             | Event::ClocksRecomputed { .. }
             | Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::CreditChosen { .. }
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

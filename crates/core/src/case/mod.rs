@@ -16,7 +16,7 @@ mod release;
 mod scoring;
 mod triage;
 
-pub use advisory::AdvisoryState;
+pub use advisory::{AdvisoryRevision, AdvisoryState, Withdrawn, revision_summary};
 pub use clock_log::ClockLog;
 pub use disclosure::{Disclosure, Publicity};
 pub use fixes::{
@@ -327,7 +327,12 @@ impl Case {
             | Event::CveRequestFailed { .. }
             | Event::CveRequestRejected { .. }
             | Event::EffectFailed(_)
-            | Event::CveIdRejected { .. } => self.advisory.apply(&recorded.event),
+            | Event::CveIdRejected { .. }
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::CreditChosen { .. } => {
+                let public = self.disclosure.disclosed_at.is_some();
+                self.advisory.apply(&recorded.event, at, public)
+            }
             Event::MarkedPublic { link, .. } => {
                 self.disclosure.public = Some(Publicity {
                     link: link.clone(),

@@ -200,6 +200,8 @@ impl ReleaseState {
             | Event::ClocksRecomputed { .. }
             | Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::CreditChosen { .. }
             | Event::Disclosed
             | Event::AdvisoryImported { .. }
             | Event::CveReserved { .. }

@@ -168,6 +168,8 @@ impl Decider<'_> {
                 note.as_deref(),
             )),
             Command::Disclose => one(disclosure::disclose(self)),
+            Command::WithdrawAdvisory { reason } => one(advisory::withdraw(self, reason)),
+            Command::ChooseCredit(choice) => one(advisory::choose_credit(self, choice)),
             Command::SetCvssNotApplicable { reason } => {
                 one(fixes::cvss_not_applicable(self, reason))
             }

@@ -3,6 +3,7 @@
 
 use super::fixtures::*;
 use crate::access::{Scope, scope};
+use crate::event::CreditChoice;
 use proptest::prelude::*;
 
 #[test]
@@ -54,6 +55,7 @@ fn command() -> impl Strategy<Value = Command> {
         Just(RejectReason::NotAVulnerability),
         Just(RejectReason::SupportRequest),
         Just(RejectReason::OutOfScope),
+        Just(RejectReason::Spam),
         (0u64..3).prop_map(|n| RejectReason::Duplicate {
             of: CaseId::from_entropy(40 + n)
         }),
@@ -96,6 +98,15 @@ fn command() -> impl Strategy<Value = Command> {
             proptest::option::of(Just(V40))
         )
             .prop_map(|(a, b)| set_cvss(a, b, "effect")),
+        Just(Command::WithdrawAdvisory {
+            reason: "wrong".into()
+        }),
+        prop_oneof![
+            Just(CreditChoice::Accepted),
+            Just(CreditChoice::Declined),
+            Just(CreditChoice::Renamed { name: "R.".into() }),
+        ]
+        .prop_map(Command::ChooseCredit),
     ]
 }
 

@@ -76,7 +76,14 @@ pub(super) fn preliminary(
 
 pub(super) fn final_decision(d: &Decider, input: &DecisionInput) -> Result<Event, Rejection> {
     d.need(Action::Lead)?;
-    must_be_in_triage(d)?;
+    // Spam and duplicates in a flood are rejected straight from the queue.
+    let unacknowledged_rejection = matches!(
+        input,
+        DecisionInput::Reject { reason, .. } if reason.before_acknowledging()
+    ) && d.case.stage == Stage::Received;
+    if !unacknowledged_rejection {
+        must_be_in_triage(d)?;
+    }
     let decision = match input {
         DecisionInput::Confirm { explanation } => FinalDecision::Confirmed {
             explanation: optional_body("explanation", explanation.as_deref())?,
@@ -147,6 +154,23 @@ fn must_be_in_triage(d: &Decider) -> Result<(), Rejection> {
 #[cfg(test)]
 mod tests {
     use crate::decide::fixtures::*;
+
+    #[test]
+    fn floods_spam_and_duplicates_are_rejected_without_acknowledging_first() {
+        let c = new_case();
+        // Other reasons still wait for the acknowledgement (C3).
+        let e = refused(&c, &sam(), reject(RejectReason::OutOfScope));
+        assert!(e.to_string().ends_with("acknowledge it first"), "{e}");
+        let mut spam = new_case();
+        run(&mut spam, &sam(), reject(RejectReason::Spam));
+        assert_eq!(spam.stage, Stage::Rejected);
+        assert_eq!(spam.triage.acknowledged_at, None);
+        // Only the team leads a rejection.
+        assert!(matches!(
+            refused(&new_case(), &reporter(), reject(RejectReason::Spam)),
+            Rejection::Forbidden { .. }
+        ));
+    }
 
     #[test]
     fn c3_acknowledge_moves_a_received_case_into_triage_once() {

@@ -177,6 +177,37 @@ pub async fn queue(
     }))
 }
 
+/// Reject several cases of the project at once (floods of reports): as spam or as
+/// duplicates, without acknowledging them first. Every case is checked before any
+/// changes; a refusal names the case (`cases[2]`) and changes nothing.
+#[utoipa::path(post, path = "/projects/{slug}/cases/reject", tag = "case actions",
+    params(("slug" = String, Path, description = "The project")),
+    request_body = BulkRejectIn,
+    responses((status = 200, body = BulkRejectOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn reject_cases(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(p): ApiJson<BulkRejectIn>,
+) -> ApiResult<Json<BulkRejectOut>> {
+    caller.account()?;
+    let decision = input::decision(input::DecisionFields {
+        outcome: "rejected".into(),
+        reason: Some(p.reason),
+        duplicate_of: p.duplicate_of,
+        explanation: p.explanation,
+    })
+    .map_err(AppError::from)?;
+    let rejected = app
+        .reject_cases(&caller.actor, &slug, &p.cases, decision)
+        .await?;
+    Ok(Json(BulkRejectOut {
+        rejected: rejected.iter().map(ToString::to_string).collect(),
+    }))
+}
+
 /// One case, as the caller may see it.
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases",
     params(("id" = String, Path, description = "Case id, e.g. EMB-7K3Q-9XHM-2RPA")),
@@ -529,6 +560,31 @@ pub async fn cve(
 action!(
     /// Disclose the case: it and its advisory become public (C18). The coordinator.
     disclose, "/cases/{id}/disclose", |caller, _p: NoParameters| Command::Disclose);
+/// The reporter answers the advisory's draft credit line before disclosure: accept
+/// it, give the name to credit, or decline credit. The reporter only.
+#[utoipa::path(post, path = "/cases/{id}/credit", tag = "case actions",
+    params(("id" = String, Path)),
+    request_body = CreditIn,
+    responses((status = 200, description = "The case after the choice", body = CaseOut), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn choose_credit(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<CreditIn>,
+) -> ApiResult<Json<CaseOut>> {
+    // Whoever may not see the case learns nothing from how the body is checked.
+    app.case(&caller.actor, &id).await?;
+    let choice = input::credit_choice(&p.choice, p.name).map_err(AppError::from)?;
+    run(&app, &caller, &id, vec![Command::ChooseCredit(choice)]).await
+}
+
+action!(
+    /// Withdraw the published advisory, with the reason: it stays published, marked
+    /// withdrawn in its page, feed and documents, and its CVE record is updated. The
+    /// coordinator.
+    withdraw_advisory, "/cases/{id}/advisory/withdraw", |caller, p: WithdrawIn| Command::WithdrawAdvisory { reason: p.reason });
 
 /// Move a clock's due time, with a reason (V2: clocks are suggestions). The
 /// coordinator only; the reporter sees the move of a clock they see.

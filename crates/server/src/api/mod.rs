@@ -34,12 +34,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     ),
     servers((url = "/api/v1")),
     paths(
-        cases::submit_report, cases::list_cases, cases::queue, cases::get_case, cases::list_events,
+        cases::submit_report, cases::list_cases, cases::queue, cases::reject_cases, cases::get_case, cases::list_events,
         cases::acknowledge, cases::claim, cases::hand_over, cases::add_collaborator, cases::remove_collaborator,
         cases::post_message, cases::add_note, cases::ask_reporter, cases::answer_question,
         cases::set_preliminary_decision, cases::set_final_decision, cases::mark_public,
         cases::add_attachments, cases::download_attachment, cases::propose_cvss, cases::set_cvss,
-        cases::set_advisory, cases::cve, cases::disclose,
+        cases::set_advisory, cases::cve, cases::disclose, cases::withdraw_advisory, cases::choose_credit,
         fixes::set_affected, fixes::record_fix, fixes::approve_fix, fixes::advance_fix, fixes::attach_patch,
         fixes::waive_backport, fixes::record_mitigation, fixes::cvss_not_applicable,
         release::propose_release_plan, release::propose_release_date, release::accept_release_date,
@@ -135,6 +135,7 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         )
         .route("/projects/{slug}/cases", get(cases::list_cases))
         .route("/projects/{slug}/queue", get(cases::queue))
+        .route("/projects/{slug}/cases/reject", post(cases::reject_cases))
         .route("/projects/{slug}/metrics", get(projects::get_metrics))
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/events", get(cases::list_events))
@@ -173,6 +174,11 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route("/cases/{id}/advisory", put(cases::set_advisory))
         .route("/cases/{id}/cve", post(cases::cve))
         .route("/cases/{id}/disclose", post(cases::disclose))
+        .route(
+            "/cases/{id}/advisory/withdraw",
+            post(cases::withdraw_advisory),
+        )
+        .route("/cases/{id}/credit", post(cases::choose_credit))
         .route(
             "/cases/{id}/cvss/not-applicable",
             put(fixes::cvss_not_applicable),

@@ -103,7 +103,7 @@ pub struct PreliminaryIn {
 pub struct DecisionIn {
     /// `confirmed` or `rejected`.
     pub outcome: String,
-    /// For `rejected`: `not-a-vulnerability`, `support-request`, `duplicate` or `out-of-scope`.
+    /// For `rejected`: `not-a-vulnerability`, `support-request`, `duplicate`, `out-of-scope` or `spam`.
     pub reason: Option<String>,
     /// For `duplicate`: the id of the earlier case.
     pub duplicate_of: Option<String>,
@@ -323,6 +323,9 @@ pub struct CaseOut {
     pub public: Option<PublicOut>,
     pub open_question: Option<QuestionOut>,
     pub decision: Option<DecisionOut>,
+    /// The line that credits the reporter in the advisory, and their answer to it
+    /// (`POST /cases/{id}/credit`); absent when nothing credits them.
+    pub reporter_credit: Option<ReporterCreditOut>,
     pub attachments: Vec<AttachmentOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coordinator: Option<UserOut>,
@@ -420,7 +423,9 @@ pub struct CaseSummary {
     pub severity: Option<&'static str>,
 }
 
-pub fn decision(d: &FinalDecision, at: Option<Timestamp>) -> DecisionOut {
+/// `team`: whether the viewer is on the team. A duplicate's reporter learns that
+/// their report is a duplicate, never the other case's id (issue 14).
+pub fn decision(d: &FinalDecision, at: Option<Timestamp>, team: bool) -> DecisionOut {
     match d {
         FinalDecision::Confirmed { explanation } => DecisionOut {
             outcome: "confirmed",
@@ -436,10 +441,11 @@ pub fn decision(d: &FinalDecision, at: Option<Timestamp>) -> DecisionOut {
             outcome: "rejected",
             reason: Some(reason.as_str()),
             duplicate_of: match reason {
-                RejectReason::Duplicate { of } => Some(of.to_string()),
+                RejectReason::Duplicate { of } => team.then(|| of.to_string()),
                 RejectReason::NotAVulnerability
                 | RejectReason::SupportRequest
-                | RejectReason::OutOfScope => None,
+                | RejectReason::OutOfScope
+                | RejectReason::Spam => None,
             },
             explanation: Some(explanation.clone()),
             decided_at: at,
@@ -515,7 +521,16 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
             .triage
             .decision
             .as_ref()
-            .map(|d| decision(d, c.triage.decided_at)),
+            .map(|d| decision(d, c.triage.decided_at, team.is_some())),
+        reporter_credit: c.draft_reporter_credit().map(|draft| ReporterCreditOut {
+            draft: draft.name,
+            choice: c.advisory.reporter_credit.as_ref().map(|ch| ch.as_str()),
+            published_as: c
+                .published_credits()
+                .into_iter()
+                .find(|p| p.kind == embargo_core::advisory::CreditKind::Reporter)
+                .map(|p| p.name),
+        }),
         attachments: c
             .attachments
             .iter()
@@ -725,7 +740,8 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             json!({ "assessment": assessment.as_str(), "note": note })
         }
         Event::FinalDecisionSet { decision: d } => {
-            serde_json::to_value(decision(d, Some(e.recorded.at))).expect("serializable")
+            let team = matches!(standing, Standing::Team(_));
+            serde_json::to_value(decision(d, Some(e.recorded.at), team)).expect("serializable")
         }
         Event::MarkedPublic { link, note } => json!({ "link": link, "note": note }),
         Event::AttachmentAdded { attachment: a } => {
@@ -862,6 +878,15 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
             diagnostic,
         } => json!({ "address": address, "status": status, "diagnostic": diagnostic }),
         Event::TrackingLinkRenewed => json!({}),
+        Event::AdvisoryWithdrawn { reason } => json!({ "reason": reason }),
+        Event::CreditChosen { choice } => json!({
+            "choice": choice.as_str(),
+            "name": match choice {
+                embargo_core::event::CreditChoice::Renamed { name } => Some(name),
+                embargo_core::event::CreditChoice::Accepted
+                | embargo_core::event::CreditChoice::Declined => None,
+            },
+        }),
     };
     EventOut {
         seq: e.seq,
@@ -1467,6 +1492,58 @@ pub fn queue_item(
 }
 
 // ---------- clocks (V2, C16, V7) ----------
+
+/// Reject several reports at once, straight from the queue (floods): as `spam` (no
+/// reply; hidden from the queue) or as a `duplicate` of one kept case (its reporter
+/// learns it is a duplicate, never the other case's id). Other reasons need the
+/// acknowledgement first.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRejectIn {
+    /// Case ids, at most 100.
+    pub cases: Vec<String>,
+    /// `spam` or `duplicate` (or, for acknowledged cases, `not-a-vulnerability`,
+    /// `support-request`, `out-of-scope`).
+    pub reason: String,
+    /// For `duplicate`: the case the team keeps.
+    pub duplicate_of: Option<String>,
+    /// What the reporters read (not sent for spam); a polite default without one.
+    pub explanation: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkRejectOut {
+    /// The cases rejected, in the order given.
+    pub rejected: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReporterCreditOut {
+    /// The name the draft credits the reporter under.
+    pub draft: String,
+    /// `accepted`, `renamed` or `declined`; absent until the reporter answers.
+    pub choice: Option<&'static str>,
+    /// The name the advisory publishes; absent when the reporter declined.
+    pub published_as: Option<String>,
+}
+
+/// The reporter's answer to the advisory's draft credit line, before disclosure.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditIn {
+    /// `accept` (credit me as drafted), `rename` (credit me as `name`) or `decline`.
+    pub choice: String,
+    /// For `rename`: the name to credit.
+    pub name: Option<String>,
+}
+
+/// Withdraw the published advisory; the reason is published with it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawIn {
+    /// Markdown, e.g. "Not a vulnerability: the limit is documented."
+    pub reason: String,
+}
 
 /// Move a clock's due time (V2); the reason goes on the timeline.
 #[derive(Deserialize, ToSchema)]

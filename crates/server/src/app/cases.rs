@@ -266,6 +266,25 @@ impl App {
             .ok_or_else(AppError::not_found)
     }
 
+    /// Decides `commands` on the case as `actor` may see it, storing nothing: `Err` is
+    /// what [`App::execute`] would refuse now. For checking every case of a bulk
+    /// action before changing any.
+    pub(super) async fn check(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        commands: &[Command],
+    ) -> AppResult<Case> {
+        let stream = CaseStream {
+            id,
+            commands,
+            files: Vec::new(),
+        };
+        let (case, context) = stream.load(self, actor).await?;
+        embargo_core::aggregate::decide_all(&case, &context, actor, commands, self.now())?;
+        Ok(case)
+    }
+
     /// Refuses what this instance cannot do, before anything is decided.
     fn check_configured(&self, command: &Command) -> AppResult<()> {
         if matches!(command, Command::RequestCveId)

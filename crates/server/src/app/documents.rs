@@ -116,6 +116,22 @@ impl App {
                     summary: "Initial release".into(),
                 });
             }
+            // Withdrawn here after the import: the record says so from then on.
+            if let Some(w) = &case.advisory.withdrawn {
+                imported.withdrawn = Some(formats::Withdrawal {
+                    at: w.at,
+                    reason: Some(w.reason.clone()),
+                });
+                imported.modified = imported.modified.max(w.at);
+                let next = imported.revisions.len() + 1;
+                if imported.revisions.iter().all(|r| r.date < w.at) {
+                    imported.revisions.push(formats::Revision {
+                        number: next.to_string(),
+                        date: w.at,
+                        summary: format!("Withdrawn: {}", w.reason),
+                    });
+                }
+            }
             return imported;
         }
         let a = &case.advisory.details;
@@ -189,18 +205,26 @@ impl App {
                 }
             })
             .collect();
-        let mut revisions = vec![formats::Revision {
+        // The initial release, then one revision per change to the published advisory
+        // (its withdrawal included), as the case recorded them.
+        let revisions: Vec<formats::Revision> = std::iter::once(formats::Revision {
             number: "1".into(),
             date: disclosed,
             summary: "Initial release".into(),
-        }];
-        if case.updated_at > disclosed {
-            revisions.push(formats::Revision {
-                number: "2".into(),
-                date: case.updated_at,
-                summary: "Advisory updated".into(),
-            });
-        }
+        })
+        .chain(
+            case.advisory
+                .revisions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| formats::Revision {
+                    number: (i + 2).to_string(),
+                    date: r.at,
+                    summary: r.summary.clone(),
+                }),
+        )
+        .collect();
+        let modified = revisions.last().map_or(disclosed, |r| r.date);
         let mut database_specific = Map::new();
         database_specific.insert("embargo_case".into(), json!(case.id.to_string()));
         formats::Advisory {
@@ -255,8 +279,10 @@ impl App {
                 url: r.url.clone(),
             }))
             .collect(),
-            credits: a
-                .credits
+            // The reporter's line as they chose it; contacts never reach a document
+            // (the exporters leave them out).
+            credits: case
+                .published_credits()
                 .iter()
                 .map(|c| formats::Credit {
                     name: c.name.clone(),
@@ -265,8 +291,15 @@ impl App {
                 })
                 .collect(),
             published: Some(disclosed),
-            modified: case.updated_at,
-            withdrawn: None,
+            modified,
+            withdrawn: case
+                .advisory
+                .withdrawn
+                .as_ref()
+                .map(|w| formats::Withdrawal {
+                    at: w.at,
+                    reason: Some(w.reason.clone()),
+                }),
             revisions,
             timeline: vec![
                 formats::TimelineEntry {

@@ -36,6 +36,7 @@ pub fn decision(p: DecisionFields) -> Result<DecisionInput, Rejection> {
                 Some("not-a-vulnerability") => RejectReason::NotAVulnerability,
                 Some("support-request") => RejectReason::SupportRequest,
                 Some("out-of-scope") => RejectReason::OutOfScope,
+                Some("spam") => RejectReason::Spam,
                 Some("duplicate") => {
                     let of = p.duplicate_of.as_deref().and_then(CaseId::parse).ok_or_else(|| {
                         Rejection::invalid("duplicate_of", Rule::Required, "`duplicate_of` must name the earlier case, e.g. EMB-7K3Q-9XHM-2RPA")
@@ -46,7 +47,7 @@ pub fn decision(p: DecisionFields) -> Result<DecisionInput, Rejection> {
                     return Err(Rejection::invalid(
                         "reason",
                         Rule::Required,
-                        "`reason` must be not-a-vulnerability, support-request, duplicate or out-of-scope",
+                        "`reason` must be not-a-vulnerability, support-request, duplicate, out-of-scope or spam",
                     ));
                 }
             };
@@ -435,5 +436,33 @@ pub fn reader_zone(
                 Some(field),
             )
         }),
+    }
+}
+
+/// The reporter's credit choice as typed (`accept`, `rename` with a name, `decline`).
+pub fn credit_choice(
+    choice: &str,
+    name: Option<String>,
+) -> Result<embargo_core::event::CreditChoice, Rejection> {
+    use embargo_core::event::CreditChoice;
+    let no_name = |c: CreditChoice| match name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => Err(Rejection::invalid(
+            "name",
+            Rule::NotAllowed,
+            "`name` is only for the choice `rename`",
+        )),
+        _ => Ok(c),
+    };
+    match choice.trim() {
+        "accept" => no_name(CreditChoice::Accepted),
+        "decline" => no_name(CreditChoice::Declined),
+        "rename" => Ok(CreditChoice::Renamed {
+            name: name.unwrap_or_default(),
+        }),
+        _ => Err(Rejection::invalid(
+            "choice",
+            Rule::InvalidFormat,
+            "`choice` must be accept, rename or decline",
+        )),
     }
 }

@@ -16,8 +16,11 @@ use super::{App, AppError, AppResult, Cursor, Page, PageRequest};
 use embargo_core::actor::Actor;
 use embargo_core::case::{Case, Stage};
 use embargo_core::clocks::Clock;
+use embargo_core::command::{Command, DecisionInput};
+use embargo_core::ids::CaseId;
 use embargo_core::ids::UserId;
 use embargo_core::project::Project;
+use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::track::TrackKind;
 use embargo_store::CaseFilter;
 
@@ -131,7 +134,99 @@ impl App {
     }
 }
 
+/// The most cases one bulk rejection takes.
+pub const BULK_LIMIT: usize = 100;
+
+impl App {
+    /// Rejects several cases of the project at once (floods of reports, issue 14):
+    /// as spam (no reply, hidden from the queue) or as duplicates, straight from the
+    /// queue. Every case is decided first, as the actor may see it; if one is refused,
+    /// the answer names it (`cases[2]`) and nothing changes. A case the actor may not
+    /// see reads as one that does not exist.
+    #[tracing::instrument(skip_all, fields(project = %slug, actor = super::spans::actor_kind(actor)))]
+    pub async fn reject_cases(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        cases: &[String],
+        decision: DecisionInput,
+    ) -> AppResult<Vec<CaseId>> {
+        let project = self.project(slug).await?;
+        if !embargo_core::access::sees_members(actor, &project) {
+            return Err(AppError::not_found());
+        }
+        if cases.is_empty() {
+            return Err(Rejection::invalid(
+                "cases",
+                Rule::Required,
+                "`cases`: name at least one case",
+            )
+            .into());
+        }
+        if cases.len() > BULK_LIMIT {
+            return Err(Rejection::invalid(
+                "cases",
+                Rule::TooLong,
+                format!("`cases`: at most {BULK_LIMIT} cases at a time"),
+            )
+            .into());
+        }
+        let command = Command::SetFinalDecision(decision);
+        let mut ids: Vec<CaseId> = Vec::with_capacity(cases.len());
+        for (i, typed) in cases.iter().enumerate() {
+            let field = format!("cases[{i}]");
+            let unknown = || -> AppError {
+                Rejection::invalid(
+                    &field,
+                    Rule::UnknownCase,
+                    format!("`{field}`: no case {} in this project", typed.trim()),
+                )
+                .into()
+            };
+            let id = CaseId::parse(typed.trim()).ok_or_else(unknown)?;
+            if ids.contains(&id) {
+                return Err(Rejection::invalid(
+                    &field,
+                    Rule::NotAllowed,
+                    format!("`{field}`: {id} is named twice"),
+                )
+                .into());
+            }
+            match self.check(actor, &id, std::slice::from_ref(&command)).await {
+                Ok(case) if case.project == project.slug => {}
+                Ok(_) | Err(AppError::Rejected(Rejection::NotFound)) => return Err(unknown()),
+                Err(AppError::Rejected(
+                    Rejection::IllegalTransition { .. } | Rejection::Blocked { .. },
+                )) => {
+                    return Err(Rejection::Conflict {
+                        field: field.clone(),
+                        message: format!(
+                            "`{field}`: {id} cannot be rejected from the queue: it was already decided, or it is past triage"
+                        ),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e),
+            }
+            ids.push(id);
+        }
+        for id in &ids {
+            self.execute(actor, id, vec![command.clone()], Vec::new())
+                .await?;
+        }
+        Ok(ids)
+    }
+}
+
 fn filter_keeps(filter: &QueueFilter, case: &Case) -> bool {
+    // Spam is hidden from the queue, whatever stage is asked for.
+    if let Some(embargo_core::event::FinalDecision::Rejected {
+        reason: embargo_core::event::RejectReason::Spam,
+        ..
+    }) = &case.triage.decision
+    {
+        return false;
+    }
     let coordinator = case.people.coordinator.as_ref().map(|c| c.id);
     let coordinator_ok = match filter.coordinator {
         None => true,

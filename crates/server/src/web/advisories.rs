@@ -35,6 +35,12 @@ fn body(case: &Case) -> Markup {
         article.advisory {
             p.crumbs { a href=(format!("/p/{}/advisories", case.project)) { "Advisories" } " · " code { (case.id) } }
             h1 { (title(case)) }
+            @if let Some(w) = &case.advisory.withdrawn {
+                section.withdrawn role="note" {
+                    p { strong { "Withdrawn on " (when(w.at)) "." } " This advisory stays published for the record, but no longer stands:" }
+                    (sanitized(markdown::render(&w.reason)))
+                }
+            }
             dl.facts {
                 @if let Some(id) = case.advisory.cve.as_ref().and_then(|c| c.id()) { dt { "CVE" } dd { code { (id) } } }
                 @if let Some(s) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
@@ -73,9 +79,10 @@ fn body(case: &Case) -> Markup {
                 }
             }
             @if let Some(m) = case.mitigation() { h2 { "Mitigation" } (sanitized(markdown::render(m))) }
-            @if !a.credits.is_empty() {
+            @let credits = case.published_credits();
+            @if !credits.is_empty() {
                 h2 { "Credits" }
-                ul { @for c in &a.credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
+                ul { @for c in &credits { li { (c.name) " (" (c.kind.as_str()) ")" } } }
             }
             @if case.release.post_mortem.is_some() {
                 h2 { "Post-mortem" }
@@ -84,6 +91,13 @@ fn body(case: &Case) -> Markup {
             @if !a.references.is_empty() {
                 h2 { "References" }
                 ul { @for r in &a.references { li { a href=(r.url) rel="noopener noreferrer" { (r.url) } " (" (r.kind.as_str()) ")" } } }
+            }
+            @if let Some(at) = case.disclosure.disclosed_at {
+                h2 { "History" }
+                ol.revisions {
+                    li { (when(at)) ": initial release" }
+                    @for r in &case.advisory.revisions { li { (when(r.at)) ": " (r.summary) } }
+                }
             }
         }
     }
@@ -197,6 +211,7 @@ pub async fn list(
             @for c in &cases.items {
                 li {
                     a href=(format!("/advisories/{}", c.id)) { (title(c)) }
+                    @if c.advisory.withdrawn.is_some() { " " span.badge { "withdrawn" } }
                     @if let Some(id) = c.advisory.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
                     @if let Some(at) = c.disclosure.disclosed_at { " · " (when(at)) }
                 }
@@ -239,6 +254,7 @@ pub async fn feed(State(app): State<App>, Path(slug): Path<String>) -> Result<Re
                 entry {
                     id { (url) }
                     title {
+                        @if c.advisory.withdrawn.is_some() { "Withdrawn: " }
                         @if let Some(id) = c.advisory.cve.as_ref().and_then(|v| v.id()) { (id) ": " }
                         (title(c))
                     }

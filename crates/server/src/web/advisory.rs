@@ -31,6 +31,16 @@ fn credits_text(a: &AdvisoryDetails) -> String {
         .join("\n")
 }
 
+/// The credits for the form: the advisory's, and, before the team wrote any, the
+/// credit the reporter asked for on the report form (it fills the draft).
+fn credits_form_text(case: &Case) -> String {
+    let a = &case.advisory.details;
+    match (&a.credits[..], case.draft_reporter_credit()) {
+        ([], Some(requested)) => format!("{}: {}", requested.kind.as_str(), requested.name),
+        _ => credits_text(a),
+    }
+}
+
 /// `go 0 1.16.2` (introduced, fixed) or `go 1.2.0 <=1.4.9` (last affected) per line.
 fn affected_text(a: &AdvisoryDetails) -> String {
     a.affected
@@ -175,6 +185,15 @@ pub fn summary(case: &Case) -> Markup {
             @if !a.cwes.is_empty() { dt { "Weakness" } dd { (a.cwes.join(", ")) } }
             @if !a.affected.is_empty() { dt { "Affected" } dd { pre { (affected_text(a)) } } }
             @if !a.credits.is_empty() { dt { "Credits" } dd { pre { (credits_text(a)) } } }
+            @let published = case.published_credits();
+            @if published != a.credits {
+                dt { "Published credits" }
+                dd {
+                    (published.iter().map(|c| format!("{}: {}", c.kind.as_str(), c.name)).collect::<Vec<_>>().join("; "))
+                    br; small { "The reporter's line as they asked on the report form or on their tracking page ("
+                        (case.advisory.reporter_credit.as_ref().map_or("not answered yet", |c| c.as_str())) ")." }
+                }
+            }
             @if !a.references.is_empty() { dt { "References" } dd { pre { (references_text(a)) } } }
         }
         @if let Some(d) = &a.details { section.description { (sanitized(crate::markdown::render(d))) } }
@@ -197,7 +216,7 @@ pub fn form(case: &Case) -> Markup {
             label for="adv-affected" { "Affected ranges, one per line: COMPONENT INTRODUCED [FIXED | <=LAST_AFFECTED]" }
             textarea #adv-affected name="affected" rows="3" placeholder="go 0 1.16.2" { (affected_text(a)) }
             label for="adv-credits" { "Credits, one per line: KIND: NAME <CONTACT>" }
-            textarea #adv-credits name="credits" rows="3" placeholder="finder: Rae Porter <rae@example.net>" { (credits_text(a)) }
+            textarea #adv-credits name="credits" rows="3" placeholder="finder: Rae Porter <rae@example.net>" { (credits_form_text(case)) }
             label for="adv-references" { "References, one per line: KIND URL" }
             textarea #adv-references name="references" rows="3" placeholder="fix https://github.com/…/pull/1" { (references_text(a)) }
             label for="adv-mitigation" { "Mitigation (Markdown)" }

@@ -274,7 +274,12 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
 }
 
 /// The advisory, the CVE ID and disclosure (C14, C17, C18).
-fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Markup {
+fn publishing(
+    visitor: &Visitor,
+    access: &CaseView,
+    cve_services: bool,
+    typed: Option<&Typed<'_>>,
+) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -282,7 +287,7 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
     let from_confirmation = matches!(
         case.stage,
         Stage::Confirmed | Stage::Fixing | Stage::ReleasePlanned | Stage::Disclosed
-    );
+    ) || case.disclosure.disclosed_at.is_some();
     if !from_confirmation {
         return html! {};
     }
@@ -292,7 +297,10 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
         section.advisory #advisory {
             h2 { "Advisory" }
             (advisory::summary(case))
-            @if team.coordinator {
+            @if let Some(w) = &case.advisory.withdrawn {
+                p.withdrawn { strong { "Withdrawn" } " on " (super::page::when(w.at)) ": " (w.reason) }
+            }
+            @if team.coordinator && case.advisory.withdrawn.is_none() {
                 (action_form(visitor, id, "advisory", advisory::form(case)))
                 @if !has_id && cve_services && case.advisory.cve != Some(embargo_core::advisory::CveState::Requested) {
                     (action_form(visitor, id, "cve-request", html! {
@@ -306,13 +314,19 @@ fn publishing(visitor: &Visitor, access: &CaseView, cve_services: bool) -> Marku
                         button type="submit" { "Record the CVE ID" }
                     }))
                 }
-                @if case.stage != Stage::Disclosed {
+                @if case.disclosure.disclosed_at.is_none() {
                     (fixes::blockers(case))
                     (action_form(visitor, id, "disclose", html! {
                         button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
                     }))
                 } @else {
-                    p { "Public at " a href=(format!("/advisories/{id}")) { "/advisories/" (id) } "." }
+                    p { "Public at " a href=(format!("/advisories/{id}")) { "/advisories/" (id) } ". A change to the advisory is published as a new revision." }
+                    (action_form(visitor, id, "withdraw", html! {
+                        label for="withdraw-reason" { "Withdraw the advisory: why (published with it)" }
+                        textarea #withdraw-reason name="reason" rows="3" required { (typed.filter(|t| t.action == "withdraw").map(|t| t.fields.text("reason")).unwrap_or_default()) }
+                        @if let Some(e) = typed.filter(|t| t.action == "withdraw").and_then(|t| t.problem.on("reason")) { span.field-error id="withdraw-reason-error" { (e) } }
+                        button type="submit" data-confirm="Withdraw the advisory? It stays published, marked withdrawn, and its CVE record is updated." { "Withdraw the advisory" }
+                    }))
                 }
             }
         }
@@ -452,6 +466,7 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
                             option value="support-request" { "support request" }
                             option value="duplicate" { "duplicate" }
                             option value="out-of-scope" { "out of scope" }
+                            option value="spam" { "spam (no reply)" }
                         }
                         label for="duplicate_of" { "Duplicate of (case id)" }
                         input #duplicate_of name="duplicate_of" placeholder="EMB-…";
@@ -516,7 +531,7 @@ pub(super) async fn render(
                 (view::timeline(&events, access.standing(), &links))
                 (scoring(visitor, access, q))
                 (fixes::section(visitor, access, typed))
-                (publishing(visitor, access, app.cve_services().is_ok()))
+                (publishing(visitor, access, app.cve_services().is_ok(), typed))
                 (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
                 (actions(visitor, access))
             }
@@ -638,6 +653,9 @@ fn command(action: &str, f: &Fields) -> Result<Option<Command>, AppError> {
             id: f.text("cve_id"),
         },
         "disclose" => Command::Disclose,
+        "withdraw" => Command::WithdrawAdvisory {
+            reason: f.text("reason"),
+        },
         "cve-request" => Command::RequestCveId,
         "cvss-propose" => Command::ProposeCvss {
             vector: f.text("vector"),
@@ -728,7 +746,7 @@ pub async fn act(
         a if a.starts_with("cvss") => "scoring",
         a if a.starts_with("fix") => "fixes",
         "affected" | "waive" | "mitigation" => "fixes",
-        "advisory" | "cve-assign" | "cve-request" | "disclose" => "advisory",
+        "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
         a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
             "release"
         }

@@ -74,6 +74,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))
         .route("/track/{token}/cvss", post(track::suggest_cvss))
+        .route("/track/{token}/credit", post(track::choose_credit))
         .route(
             "/track/{token}/release/accept",
             post(track::accept_release_date),
@@ -112,6 +113,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/projects/{slug}/queue", get(transparency::queue))
+        .route("/projects/{slug}/queue/reject", post(transparency::reject))
         .route("/projects/{slug}/metrics", get(transparency::metrics_page))
         .route("/p/{slug}/SECURITY.md", get(transparency::security_md))
         .route("/metrics", get(transparency::prometheus))

@@ -73,6 +73,7 @@ async fn render(
             }
         }
         (super::release::reporter_section(visitor, token, access, problem, typed))
+        (credit_section(visitor, token, access, problem, typed))
         // The clocks that concern the reporter (acknowledge and disclosure target in
         // the connect preset): the policy says which.
         section.clocks { (super::cases::clocks(access, app.now())) }
@@ -109,6 +110,115 @@ async fn render(
         Some(p) => page.status(p.status),
         None => page,
     })
+}
+
+/// Before disclosure: the advisory as it stands (what will be published) and the line
+/// that credits the reporter, which they accept, rename or decline ("credits the
+/// credited accept").
+fn credit_section(
+    visitor: &Visitor,
+    token: &str,
+    access: &CaseView,
+    problem: Option<&Problem>,
+    typed: Option<&Fields>,
+) -> maud::Markup {
+    use embargo_core::case::Stage;
+    use embargo_core::event::CreditChoice;
+    let case = access.case();
+    let before_disclosure = matches!(
+        case.stage,
+        Stage::Received
+            | Stage::Triage
+            | Stage::NeedsInfo
+            | Stage::Confirmed
+            | Stage::Fixing
+            | Stage::ReleasePlanned
+    );
+    let Some(draft) = case.draft_reporter_credit().filter(|_| before_disclosure) else {
+        return html! {};
+    };
+    let a = &case.advisory.details;
+    let prepared = *a != Default::default();
+    let credits = case.published_credits();
+    let mine = credits
+        .iter()
+        .find(|c| c.kind == embargo_core::advisory::CreditKind::Reporter);
+    let typed_choice = typed.and_then(|f| f.opt("choice")).unwrap_or_default();
+    let typed_name = typed.and_then(|f| f.opt("name")).unwrap_or_default();
+    let name_error = problem.and_then(|p| p.on("name"));
+    html! {
+        section.credit #credit {
+            h2 { "Credit in the advisory" }
+            @match (mine, &case.advisory.reporter_credit) {
+                (Some(c), _) => p { "The advisory will credit you as " strong.credit-line { (c.name) } " (" (c.kind.as_str()) ")." }
+                (None, _) => p { "The advisory will not credit you." }
+            }
+            @match &case.advisory.reporter_credit {
+                None => p.hint { "The draft credits you as " strong { (draft.name) } ". Tell the team whether that is right; until you do, it is published as drafted." }
+                Some(CreditChoice::Accepted) => p.hint { "You accepted this credit." }
+                Some(CreditChoice::Renamed { .. }) => p.hint { "You gave the name to credit." }
+                Some(CreditChoice::Declined) => p.hint { "You declined credit." }
+            }
+            form method="post" action=(format!("/track/{token}/credit")) {
+                (csrf(visitor))
+                fieldset {
+                    legend { "Your credit" }
+                    label.check { input type="radio" name="choice" value="accept" checked[typed_choice == "accept"]; " Credit me as drafted" }
+                    label.check { input type="radio" name="choice" value="rename" checked[typed_choice == "rename"]; " Credit me under this name:" }
+                    input #credit-name name="name" value=(typed_name) aria-describedby=[name_error.map(|_| "credit-name-error")];
+                    @if let Some(e) = name_error { span.field-error id="credit-name-error" { (e) } }
+                    label.check { input type="radio" name="choice" value="decline" checked[typed_choice == "decline"]; " Do not credit me" }
+                    button type="submit" { "Save my choice" }
+                }
+            }
+            @if prepared {
+                h3 { "The advisory as drafted" }
+                div.advisory-preview {
+                    p { strong { (case.public_title()) } }
+                    @if let Some(d) = &a.details { (super::page::sanitized(crate::markdown::render(d))) }
+                    @if !a.affected.is_empty() {
+                        ul { @for r in &a.affected {
+                            li { (r.component) ": from " (r.introduced)
+                                @if let Some(f) = &r.fixed { ", fixed in " (f) } }
+                        } }
+                    }
+                    @if !credits.is_empty() {
+                        p { "Credits: " (credits.iter().map(|c| format!("{} ({})", c.name, c.kind.as_str())).collect::<Vec<_>>().join(", ")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The reporter's answer to the draft credit line.
+pub async fn choose_credit(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let access = app.tracked_case(&visitor.ip, &token).await?;
+    let f = visitor.form(form)?;
+    match crate::app::input::credit_choice(&f.text("choice"), f.opt("name")) {
+        Ok(choice) => {
+            act(
+                &app,
+                &visitor,
+                &token,
+                vec![Command::ChooseCredit(choice)],
+                vec![],
+                Some(&f),
+            )
+            .await
+        }
+        Err(e) => {
+            let p = problem(&AppError::from(e));
+            Ok(render(&app, &visitor, &token, &access, Some(&p), Some(&f))
+                .await?
+                .into_response())
+        }
+    }
 }
 
 pub async fn page(

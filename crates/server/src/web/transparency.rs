@@ -7,7 +7,8 @@
 //! either, the policy's zone. A cookie rather than an account setting: it follows the
 //! browser, which is where the reader is, and needs no stored state.
 
-use super::page::{Page, WebError, age, stage};
+use super::page::{Fields, Page, Problem, WebError, age, csrf, problem, see_other, stage};
+use super::session::FormResult;
 use super::session::Visitor;
 use super::view;
 use crate::app::{App, AppError, ProjectMetrics, QueueRow, input};
@@ -37,6 +38,81 @@ pub async fn queue(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Page, WebError> {
+    queue_page(&app, &visitor, &headers, &slug, &q, None).await
+}
+
+/// What a bulk rejection form carried back after a refusal: the fields as typed and
+/// the problem.
+struct Refused<'a> {
+    fields: &'a Fields,
+    problem: &'a Problem,
+}
+
+/// `POST /projects/{slug}/queue/reject`: the queue's bulk rejection (floods of
+/// reports, issue 14). The ticked cases (`case.EMB-…`), the reason (`spam` or
+/// `duplicate`) and, for duplicates, the kept case.
+pub async fn reject(
+    State(app): State<App>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let here = format!("/projects/{slug}/queue");
+    visitor.account(&here)?;
+    let f = visitor.form(form)?;
+    let mut cases: Vec<String> =
+        f.0.iter()
+            .filter(|(_, v)| matches!(v.as_str(), "on" | "true"))
+            .filter_map(|(k, _)| k.strip_prefix("case.").map(str::to_owned))
+            .collect();
+    cases.sort();
+    let result = match input::decision(input::DecisionFields {
+        outcome: "rejected".into(),
+        reason: f.opt("reason"),
+        duplicate_of: f.opt("duplicate_of"),
+        explanation: f.opt("explanation"),
+    }) {
+        Ok(decision) => app
+            .reject_cases(&visitor.actor(), &slug, &cases, decision)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&here)),
+        Err(e) => {
+            let p = problem(&e);
+            if p.status == StatusCode::NOT_FOUND {
+                return Err(e.into());
+            }
+            let refused = Refused {
+                fields: &f,
+                problem: &p,
+            };
+            Ok(queue_page(
+                &app,
+                &visitor,
+                &headers,
+                &slug,
+                &HashMap::new(),
+                Some(refused),
+            )
+            .await?
+            .status(p.status)
+            .into_response())
+        }
+    }
+}
+
+async fn queue_page(
+    app: &App,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    slug: &str,
+    q: &HashMap<String, String>,
+    refused: Option<Refused<'_>>,
+) -> Result<Page, WebError> {
     let here = format!("/projects/{slug}/queue");
     let user = visitor.account(&here)?;
     let fields = input::QueueFields {
@@ -46,15 +122,15 @@ pub async fn queue(
         track: q.get("track").cloned(),
     };
     let filter = input::queue_filter(&fields, Some(user.id))?;
-    let page = view::page_request(&q)?;
-    let (project, rows) = app.queue(&visitor.actor(), &slug, &filter, &page).await?;
+    let page = view::page_request(q)?;
+    let (project, rows) = app.queue(&visitor.actor(), slug, &filter, &page).await?;
     let policy = project.policy();
     // The reader's zone: asked for now, or remembered, or the policy's.
     let typed_tz = q
         .get("tz")
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
-    let cookie_tz = super::session::cookies(&headers).remove(TZ_COOKIE);
+    let cookie_tz = super::session::cookies(headers).remove(TZ_COOKIE);
     let (reader, tz_error, remember) = match &typed_tz {
         Some(t) => match input::reader_zone("tz", Some(t)) {
             Ok(z) => (z, None, true),
@@ -101,10 +177,14 @@ pub async fn queue(
             " "
             button type="submit" { "Show" }
         }
+        @if let Some(r) = &refused { (r.problem.banner()) }
         @if rows.items.is_empty() { p.empty { "No cases here." } }
         @else {
+            form.bulk method="post" action=(format!("{here}/reject")) {
+            (csrf(visitor))
             table.cases.queue {
                 thead { tr {
+                    th { span.visually-hidden { "Select" } }
                     th { "Clock" }
                     th { "Due (" (reader.name()) ")" }
                     th { "Due (policy: " (policy.time_zone.name()) ")" }
@@ -112,14 +192,36 @@ pub async fn queue(
                 } }
                 tbody {
                     @for row in &rows.items {
-                        (queue_row(row, &policy, &reader, now))
+                        @let ticked = refused.as_ref().is_some_and(|r| r.fields.flag(&format!("case.{}", row.case.id)));
+                        (queue_row(row, &policy, &reader, now, ticked))
                     }
                 }
+            }
+            @let typed = |k: &str| refused.as_ref().and_then(|r| r.fields.opt(k)).unwrap_or_default();
+            @let error = |k: &str| refused.as_ref().and_then(|r| r.problem.on(k)).map(str::to_owned);
+            fieldset.bulk-reject {
+                legend { "Reject the ticked reports, without acknowledging them" }
+                label for="bulk-reason" { "As" }
+                select #bulk-reason name="reason" aria-describedby=[error("reason").map(|_| "bulk-reason-error")] {
+                    option value="spam" selected[typed("reason") == "spam"] { "spam: no reply, hidden from the queue" }
+                    option value="duplicate" selected[typed("reason") == "duplicate"] { "duplicates: each reporter is told, never the other case's id" }
+                }
+                @if let Some(e) = error("reason") { span.field-error id="bulk-reason-error" { (e) } }
+                label for="bulk-duplicate-of" { "Duplicates of (case id)" }
+                input #bulk-duplicate-of name="duplicate_of" placeholder="EMB-…" value=(typed("duplicate_of")) aria-describedby=[error("duplicate_of").map(|_| "bulk-duplicate-of-error")];
+                @if let Some(e) = error("duplicate_of") { span.field-error id="bulk-duplicate-of-error" { (e) } }
+                @if let Some(r) = &refused {
+                    @for (field, message) in r.problem.fields.iter().filter(|(f, _)| f.starts_with("cases")) {
+                        p.field-error data-field=(field) { (message) }
+                    }
+                }
+                button type="submit" data-confirm="Reject the ticked reports?" { "Reject the ticked reports" }
+            }
             }
         }
         (view::pager(&listed, &page, rows.next.as_ref()))
     };
-    let mut out = Page::new(&visitor, &format!("{}: queue", project.name), body);
+    let mut out = Page::new(visitor, &format!("{}: queue", project.name), body);
     if tz_error.is_some() {
         out = out.status(StatusCode::BAD_REQUEST);
     }
@@ -137,10 +239,17 @@ pub async fn queue(
     Ok(out)
 }
 
-fn queue_row(row: &QueueRow, policy: &Policy, reader: &Zone, now: Timestamp) -> Markup {
+fn queue_row(
+    row: &QueueRow,
+    policy: &Policy,
+    reader: &Zone,
+    now: Timestamp,
+    ticked: bool,
+) -> Markup {
     let case = &row.case;
     html! {
         tr data-case=(case.id) .overdue[row.overdue()] {
+            td { input type="checkbox" name=(format!("case.{}", case.id)) aria-label=(format!("Select {}", case.id)) checked[ticked]; }
             @match &row.urgent {
                 Some(c) => {
                     td { strong { (c.name.as_str()) ": " (c.time_left(policy, now).to_string()) } " " small { "(" (c.name.step()) ")" } }

@@ -246,6 +246,17 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
         Event::Disclosed => {
             html! { strong { "disclosed the vulnerability" } ": the advisory is public" }
         }
+        Event::CreditChosen { choice } => html! {
+            @match choice {
+                embargo_core::event::CreditChoice::Accepted => "accepted the advisory's credit line",
+                embargo_core::event::CreditChoice::Renamed { name } => { "asked to be credited as " strong { (name) } },
+                embargo_core::event::CreditChoice::Declined => "declined credit in the advisory",
+            }
+        },
+        Event::AdvisoryWithdrawn { reason } => html! {
+            p.label { strong { "withdrew the advisory" } ": it stays published, marked withdrawn" }
+            div.body { (md(reason)) }
+        },
         Event::ReleasePlanProposed { plan, reason } => html! {
             p.label { "proposed the release plan: release at " strong { (utc_minute(plan.at)) } }
             @if let Some(r) = reason { div.body { "Why the date moved: " (md(r)) } }

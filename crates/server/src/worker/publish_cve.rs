@@ -1,8 +1,10 @@
 //! `publish-cve`: the case's CVE record at CVE Services (C18), made from the case as it
-//! is when the job runs.
+//! is when the job runs; after a change to the published advisory (an update, a
+//! withdrawal), the same job updates the record.
 
 use super::{Outcome, cve_services};
 use crate::app::{App, AppResult, Format};
+use embargo_core::advisory::CveState;
 use embargo_core::effect::SystemCommand;
 use embargo_cve_services::CveId;
 use embargo_store::Job;
@@ -28,6 +30,14 @@ pub(super) async fn handle(app: &App, job: &Job, id: &str) -> AppResult<Outcome>
         return Ok(Outcome::GiveUp(format!("`{id}` is not a CVE ID")));
     };
     let done = || Outcome::Report(SystemCommand::CvePublished { id: id.to_owned() });
+    // Published before: the advisory changed or was withdrawn since, so the record is
+    // brought up to date.
+    if matches!(&case.advisory.cve, Some(CveState::Published { id: ours }) if ours == id) {
+        return Ok(match client.update(&cve_id, container).await {
+            Ok(_) => done(),
+            Err(e) => cve_services::failure(e),
+        });
+    }
     Ok(match client.publish(&cve_id, container).await {
         Ok(_) => done(),
         // An earlier attempt went through before its answer was lost: bring the

@@ -545,6 +545,30 @@ fn rows() -> Vec<Row> {
             expect: COORDINATOR,
         },
         Row {
+            name: "the reporter's credit choice (issue 14)",
+            setup: Setup::Confirmed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/credit", f.id),
+            body: |_| Some(json!({ "choice": "rename", "name": "Rae P." })),
+            expect: REPORTER,
+        },
+        Row {
+            name: "withdraw the advisory (issue 14)",
+            setup: Setup::Disclosed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/advisory/withdraw", f.id),
+            body: |_| Some(json!({ "reason": "Not a vulnerability after all." })),
+            expect: COORDINATOR,
+        },
+        Row {
+            name: "update the published advisory (issue 14)",
+            setup: Setup::Disclosed,
+            method: Method::PUT,
+            path: |f, _| format!("/api/v1/cases/{}/advisory", f.id),
+            body: |_| Some(json!({ "summary": "Frame bomb", "cwes": ["CWE-400"] })),
+            expect: COORDINATOR,
+        },
+        Row {
             name: "record the affected branches (V3-V5)",
             setup: Setup::Confirmed,
             method: Method::PUT,
@@ -694,12 +718,8 @@ async fn send(
     (res.status(), res.text().await.unwrap())
 }
 
-#[tokio::test]
-async fn every_route_for_every_caller() {
-    let t = TestApp::build(Db::Sqlite, |s| s.limits.reports_per_hour = 10_000).await;
-    t.project("connect", &["go"]).await;
-    t.project("vitess", &["vitess"]).await;
-    let people = People {
+async fn people(t: &TestApp) -> People {
+    People {
         sam: t
             .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
             .await,
@@ -723,7 +743,15 @@ async fn every_route_for_every_caller() {
             .report("connect", minimal_report("someone else's"))
             .await
             .1,
-    };
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_caller() {
+    let t = TestApp::build(Db::Sqlite, |s| s.limits.reports_per_hour = 10_000).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let people = people(&t).await;
     let made_up = Fresh {
         id: "EMB-0000-0000-0000".into(),
         tracking: String::new(),
@@ -976,6 +1004,51 @@ async fn every_quarantine_route_for_every_caller() {
         };
         if !right {
             failures.push(format!("GET list as {who}: {s} {list}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The queue's bulk rejection (issue 14, floods) for every caller, on a fresh received
+/// case each: the team's leads reject it; whoever may not see the case gets exactly
+/// what a made-up case id gets, and a refused call leaves no trace.
+#[tokio::test]
+async fn bulk_rejection_for_every_caller() {
+    let t = TestApp::build(Db::Sqlite, |s| s.limits.reports_per_hour = 10_000).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let people = people(&t).await;
+    // 401: no account; 404: not the project's; 422: the case is not theirs to see
+    // (named like a missing one); 403: they see it but do not lead it.
+    let expect: [u16; 10] = [401, 401, 401, 422, 403, 200, 200, 200, 422, 404];
+    let reject = "/api/v1/projects/connect/cases/reject";
+    let mut failures = Vec::new();
+    for (i, who) in EVERYONE.into_iter().enumerate() {
+        let f = fresh(&t, &people, Setup::Received).await;
+        let before = event_count(&t, &people, &f.id).await;
+        let body = |id: &str| Some(json!({ "cases": [id], "reason": "spam" }));
+        let token = token(&people, &f, who);
+        let (status, answer) = send(&t, Method::POST, reject, token, body(&f.id)).await;
+        if status.as_u16() != expect[i] {
+            failures.push(format!(
+                "{who:?}: expected {}, got {status} {answer}",
+                expect[i]
+            ));
+            continue;
+        }
+        if status != StatusCode::OK && status != StatusCode::FORBIDDEN {
+            let made_up = "EMB-0000-0000-0000";
+            let (s2, answer2) = send(&t, Method::POST, reject, token, body(made_up)).await;
+            let answer2 = answer2.replace(made_up, &f.id);
+            if (s2, &answer2) != (status, &answer) {
+                failures.push(format!(
+                    "{who:?}: differs from a missing case: {answer} vs {s2} {answer2}"
+                ));
+            }
+        }
+        let changed = event_count(&t, &people, &f.id).await != before;
+        if changed != (status == StatusCode::OK) {
+            failures.push(format!("{who:?}: changed {changed}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
