@@ -140,7 +140,9 @@ pub fn branch_version(
         Some(line) if !in_line(&line) => Err(Invalid::new(
             field,
             Rule::NotAllowed,
-            format!("`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"),
+            format!(
+                "`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"
+            ),
         )),
         Some(_) => Ok(version),
         None => match component
@@ -396,7 +398,11 @@ mod tests {
         };
         let component = Some(p.components[0].name.clone());
         let ok = plan(
-            &input(&[("main", "23.0.0"), ("release-22.0", "v22.0.3"), ("release-21.0", "21.0.7")]),
+            &input(&[
+                ("main", "23.0.0"),
+                ("release-22.0", "v22.0.3"),
+                ("release-21.0", "21.0.7"),
+            ]),
             &p,
             component.as_deref(),
             now,
@@ -425,9 +431,22 @@ mod tests {
                 ("versions[3].version", Rule::NotAllowed),
             ]
         );
-        assert!(e[0].message.contains("versions are 21.0.*"), "{}", e[0].message);
-        assert!(e[1].message.contains("branch `release-21.0`, not of `main`"), "{}", e[1].message);
-        assert!(e[2].message.contains("no longer supported"), "{}", e[2].message);
+        assert!(
+            e[0].message.contains("versions are 21.0.*"),
+            "{}",
+            e[0].message
+        );
+        assert!(
+            e[1].message
+                .contains("branch `release-21.0`, not of `main`"),
+            "{}",
+            e[1].message
+        );
+        assert!(
+            e[2].message.contains("no longer supported"),
+            "{}",
+            e[2].message
+        );
     }
 
     #[test]

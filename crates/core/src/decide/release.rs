@@ -308,7 +308,11 @@ mod tests {
     }
 
     /// The override, decided at `at` on a case whose plan was proposed, under `policy`.
-    fn override_at(c: &Case, policy: Option<crate::policy::Policy>, at: Timestamp) -> Result<Vec<Recorded<Event>>, Rejection> {
+    fn override_at(
+        c: &Case,
+        policy: Option<crate::policy::Policy>,
+        at: Timestamp,
+    ) -> Result<Vec<Recorded<Event>>, Rejection> {
         let mut p = project();
         p.policy = policy;
         decide(
@@ -358,7 +362,14 @@ mod tests {
         let mut policy = crate::policy::Policy::vitess();
         policy.reporter_silence = "36 hours".parse().unwrap();
         let until = now + jiff::SignedDuration::from_hours(36);
-        assert!(override_at(&c, Some(policy.clone()), until - jiff::SignedDuration::from_secs(1)).is_err());
+        assert!(
+            override_at(
+                &c,
+                Some(policy.clone()),
+                until - jiff::SignedDuration::from_secs(1)
+            )
+            .is_err()
+        );
         assert!(override_at(&c, Some(policy), until).is_ok());
     }
 

@@ -399,8 +399,12 @@ impl Vitess {
             "V6: CVSS",
         );
         ok(
-            t.post(&format!("{case}/cve"), self.lead(), json!({ "assigned": cve }))
-                .await,
+            t.post(
+                &format!("{case}/cve"),
+                self.lead(),
+                json!({ "assigned": cve }),
+            )
+            .await,
             "CVE",
         );
     }
@@ -509,7 +513,11 @@ async fn v5_full_track_from_report_to_post_mortem(db: Db) {
     let merged = |b: &str| (b.to_owned(), "merged".to_owned());
     assert_eq!(
         checklist(&c),
-        [merged("main"), merged("release-22.0"), merged("release-21.0")]
+        [
+            merged("main"),
+            merged("release-22.0"),
+            merged("release-21.0")
+        ]
     );
     assert_eq!(c["fixes"]["complete"], true);
     assert_eq!(clock_state(&c, "fix-ready"), "met", "V6 within the week");
@@ -611,7 +619,10 @@ async fn v5_full_track_from_report_to_post_mortem(db: Db) {
     assert_eq!(c["stage"], "disclosed", "{c}");
     let page = public.get(&format!("/advisories/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("Denial of service in vtgate on nested queries"));
+    assert!(
+        page.html
+            .contains("Denial of service in vtgate on nested queries")
+    );
     assert!(!page.html.contains("RAW:"), "never the report's title");
     let osv = public.get(&format!("/advisories/{id}.osv.json")).await;
     assert!(osv.html.contains("CVE-2026-7001"), "{}", osv.html);
@@ -718,23 +729,47 @@ async fn v3_main_only_from_report_to_post_mortem(db: Db) {
     // The plan names main's version only; release-22.0 is not affected but still a
     // branch of the project, and main can't take its line.
     let (s, e) = v
-        .propose(&case, 10, json!([{ "branch": "main", "version": "22.0.9" }]))
+        .propose(
+            &case,
+            10,
+            json!([{ "branch": "main", "version": "22.0.9" }]),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(error_fields(&e), ["versions[0].version"], "{e}");
+    let proposed_at = t.app.now();
     ok(
-        v.propose(&case, 10, json!([{ "branch": "main", "version": "23.0.0" }]))
-            .await,
+        v.propose(
+            &case,
+            10,
+            json!([{ "branch": "main", "version": "23.0.0" }]),
+        )
+        .await,
         "V9: the plan",
     );
-    // C6: the reporter is silent; the preset's wait is five working days.
+    // C6: the reporter is silent; the preset's wait is five working days on its calendar.
+    let policy = embargo_core::policy::Policy::vitess();
+    let until = policy.calendar().due(proposed_at, policy.reporter_silence);
+    assert!(until >= proposed_at + SignedDuration::from_hours(24 * 5));
     let over = json!({ "reason": "No answer from the reporter in five working days." });
-    t.clock.advance(SignedDuration::from_hours(24 * 4));
+    t.clock
+        .advance(until.duration_since(proposed_at) - SignedDuration::from_secs(1));
     let (s, e) = t
-        .post(&format!("{case}/release-plan/override"), v.lead(), over.clone())
+        .post(
+            &format!("{case}/release-plan/override"),
+            v.lead(),
+            over.clone(),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
-    t.clock.advance(SignedDuration::from_hours(24 * 3));
+    assert!(
+        e.to_string().contains(&format!(
+            "has until {}",
+            until.strftime("%Y-%m-%d %H:%M UTC")
+        )),
+        "{e}"
+    );
+    t.clock.advance(SignedDuration::from_secs(1));
     let c = ok(
         t.post(&format!("{case}/release-plan/override"), v.lead(), over)
             .await,
@@ -753,7 +788,8 @@ async fn v3_main_only_from_report_to_post_mortem(db: Db) {
     );
     // Disclosed now, before the date, by the Fix Lead: the gate passes.
     let c = ok(
-        t.post(&format!("{case}/disclose"), v.lead(), json!({})).await,
+        t.post(&format!("{case}/disclose"), v.lead(), json!({}))
+            .await,
         "disclose",
     );
     assert_eq!(c["stage"], "disclosed");
@@ -816,12 +852,18 @@ async fn v4_unsupported_only_from_report_to_disclosure(db: Db) {
     assert_eq!(clock_state(&c, "fix-ready"), "met", "no fix to wait for");
     v.advisory(&case, "Crash in vttablet 19.0", "21.0.0", "CVE-2026-7003")
         .await;
-    let (s, e) = t.post(&format!("{case}/disclose"), v.lead(), json!({})).await;
+    let (s, e) = t
+        .post(&format!("{case}/disclose"), v.lead(), json!({}))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["error"]["details"][0]["code"], "no_upgrade_notice", "{e}");
     // V4: the unsupported branch gets no release; the plan names where to upgrade.
     let (s, e) = v
-        .propose(&case, 3, json!([{ "branch": "release-19.0", "version": "19.0.5" }]))
+        .propose(
+            &case,
+            3,
+            json!([{ "branch": "release-19.0", "version": "19.0.5" }]),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(error_fields(&e), ["versions[0].branch"], "{e}");
@@ -865,7 +907,8 @@ async fn v4_unsupported_only_from_report_to_disclosure(db: Db) {
         "C17",
     );
     let c = ok(
-        t.post(&format!("{case}/disclose"), v.lead(), json!({})).await,
+        t.post(&format!("{case}/disclose"), v.lead(), json!({}))
+            .await,
         "disclose",
     );
     assert_eq!(c["stage"], "disclosed");
