@@ -108,9 +108,10 @@ pub(super) fn override_date(d: &Decider, reason: &str) -> Result<Event, Rejectio
             utc_minute(counter.at)
         )));
     }
-    let since = state.proposed_at.unwrap_or(d.case.received_at);
     let policy = d.project().policy();
-    let silent_until = policy.calendar().due(since, policy.reporter_silence);
+    let Some(silent_until) = state.silent_until(&policy, d.case.received_at) else {
+        return Err(no_plan(d));
+    };
     if d.now < silent_until {
         return Err(d.illegal(&format!(
             "the reporter has until {} to answer the proposed date",

@@ -322,8 +322,8 @@ async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
         .await
         .unwrap();
     assert!(md.contains("if we hear nothing within 3 days"), "{md}");
-    let (case, _, tracking) = confirmed(&f, false).await;
-    let (s, _) = put(
+    let (case, id, tracking) = confirmed(&f, false).await;
+    let (s, c) = put(
         t,
         &format!("{case}/release-plan"),
         &f.sam.token,
@@ -331,6 +331,24 @@ async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+    let until = t.app.now() + DAY * 3;
+    assert_eq!(
+        c["release"]["reporter_silent_until"],
+        json!(until.to_string()),
+        "{c}"
+    );
+    let page = t
+        .signed_in(&f.sam.email)
+        .await
+        .get(&format!("/cases/{id}"))
+        .await;
+    assert!(
+        page.html.contains(&format!(
+            "the coordinator may set it from {}",
+            until.strftime("%Y-%m-%d %H:%M UTC")
+        )),
+        "the page says when"
+    );
     let over = json!({ "reason": "No answer from the reporter in three days." });
     t.clock.advance(DAY * 3 - SignedDuration::from_secs(60));
     let (s, v) = t
