@@ -22,6 +22,7 @@ mod server {
     mod reminders;
     mod scenario;
     mod scoring;
+    mod shared_release;
     mod spans;
     mod web;
     mod worker;
