@@ -20,6 +20,7 @@ mod notifications;
 mod page;
 mod quarantine;
 mod release;
+mod shared_release;
 mod report;
 mod security_txt;
 pub mod session;
@@ -110,6 +111,12 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/projects/{slug}/queue", get(transparency::queue))
+        .route(
+            "/projects/{slug}/releases",
+            get(shared_release::list).post(shared_release::create),
+        )
+        .route("/releases/{id}", get(shared_release::page))
+        .route("/releases/{id}/{action}", post(shared_release::act))
         .route("/projects/{slug}/metrics", get(transparency::metrics_page))
         .route("/p/{slug}/SECURITY.md", get(transparency::security_md))
         .route("/metrics", get(transparency::prometheus))
