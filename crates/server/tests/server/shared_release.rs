@@ -344,3 +344,84 @@ async fn shared_release_permission_matrix_on_sqlite() {
 async fn shared_release_permission_matrix_on_postgres() {
     shared_release_permission_matrix(Db::Postgres).await;
 }
+
+/// The pages: the project's releases with the create form, the release page's forms
+/// keep what was typed with the error beside the field, the case page links its
+/// release; a maintainer not on a case finds no such page.
+#[tokio::test]
+async fn shared_release_pages_keep_what_was_typed() {
+    let f = fixture(Db::Sqlite).await;
+    let t = &f.t;
+    let (_, a_id, _) = confirmed(t, "connect", &f.sam.token).await;
+    let team = t.signed_in(&f.sam.email).await;
+    let out = team
+        .submit(
+            "/projects/connect/releases",
+            "/projects/connect/releases",
+            &[("name", "")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.html.contains("field-error"), "{}", out.html);
+    let out = team
+        .submit(
+            "/projects/connect/releases",
+            "/projects/connect/releases",
+            &[("name", "1.17.1 security release")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let (_, v) = t.get("/api/v1/releases/REL-0000-0000-0000", Some(&f.sam.token)).await;
+    assert_eq!(v["error"]["code"], "not_found");
+    let page = team.get("/projects/connect/releases").await;
+    assert!(page.html.contains("1.17.1 security release"));
+    let id = page
+        .html
+        .split("href=\"/releases/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let here = format!("/releases/{id}");
+
+    let out = team
+        .submit(
+            &here,
+            &format!("{here}/plan"),
+            &[
+                ("at", "2099-01-01T12:00:00"),
+                ("versions", "main 1.17.0"),
+                ("mitigation", "Typed mitigation"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.html.contains("2099-01-01T12:00:00"), "typed value kept");
+    assert!(out.html.contains("Typed mitigation"));
+    assert!(out.html.contains("field-error"), "{}", out.html);
+    let out = team
+        .submit(&here, &format!("{here}/join"), &[("case", "EMB-0000-0000-0000")])
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.html.contains("EMB-0000-0000-0000") && out.html.contains("field-error"));
+    let out = team
+        .submit(&here, &format!("{here}/join"), &[("case", &a_id)])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let at = in_days(t, 10);
+    let out = team
+        .submit(
+            &here,
+            &format!("{here}/plan"),
+            &[("at", &at), ("versions", "main 1.17.0"), ("mitigation", "Limit frames.")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let page = team.get(&here).await;
+    assert!(page.html.contains(&a_id), "the case is listed");
+    let case = team.get(&format!("/cases/{a_id}")).await;
+    assert!(case.html.contains(&format!("href=\"/releases/{id}\"")), "the case links its release");
+
+    let otto = t.signed_in(&f.otto.email).await;
+    assert_eq!(otto.get(&here).await.status, StatusCode::NOT_FOUND);
+}
