@@ -3,8 +3,8 @@
 //! what people type into them. The case keeps its release in `case::release`; the
 //! commands are decided in `decide::release`.
 //!
-//! One release per case for now: a release shared by several cases (its own stream) is
-//! not built yet.
+//! A release shared by several cases is its own stream (`crate::shared_release`); each
+//! joined case takes its plan as the case's own.
 
 use crate::project::{BranchKind, Component, Project};
 use crate::rejection::{Invalid, Rule};

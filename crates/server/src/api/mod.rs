@@ -11,8 +11,8 @@ mod notifications;
 mod projects;
 mod quarantine;
 mod release;
-mod shared_release;
 mod scoring;
+mod shared_release;
 pub mod wire;
 
 pub use error::{ApiError, ApiJson, ErrorBody};

@@ -148,9 +148,9 @@ async fn change(
     id: &str,
     change: ReleaseChange,
 ) -> ApiResult<Json<SharedReleaseOut>> {
-    Ok(Json(out(
-        &app.change_release(&caller.actor, id, &change).await?,
-    )))
+    Ok(Json(out(&app
+        .change_release(&caller.actor, id, &change)
+        .await?)))
 }
 
 /// A case of the project joins the release: the release's plan becomes the case's

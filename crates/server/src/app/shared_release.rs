@@ -34,8 +34,13 @@ pub struct ReleaseView {
 /// A change of a shared release.
 #[derive(Clone, Debug)]
 pub enum ReleaseChange {
-    Join { case: String },
-    Leave { case: String, reason: String },
+    Join {
+        case: String,
+    },
+    Leave {
+        case: String,
+        reason: String,
+    },
     Plan {
         plan: PlanInput,
         reason: Option<String>,
@@ -263,10 +268,14 @@ impl App {
             }
             .into());
         }
-        let plan = view.release.plan.as_ref().ok_or_else(|| Rejection::Conflict {
-            field: "plan".into(),
-            message: "the release has no plan yet".into(),
-        })?;
+        let plan = view
+            .release
+            .plan
+            .as_ref()
+            .ok_or_else(|| Rejection::Conflict {
+                field: "plan".into(),
+                message: "the release has no plan yet".into(),
+            })?;
         if view.cases.is_empty() {
             return Err(Rejection::Conflict {
                 field: "cases".into(),

@@ -201,9 +201,11 @@ pub async fn act(
         Ok(v) => Ok(see_other(&format!("/releases/{}", v.release.id))),
         Err(e) => {
             let p = problem(&e);
-            Ok(release_page(&app, &visitor, &id, Some((&action, &f)), Some(&p))
-                .await?
-                .into_response())
+            Ok(
+                release_page(&app, &visitor, &id, Some((&action, &f)), Some(&p))
+                    .await?
+                    .into_response(),
+            )
         }
     }
 }

@@ -111,9 +111,17 @@ async fn shared_release_reaches_each_case(db: Db) {
 
     // Created with a name; without one, refused naming the field.
     let (s, v) = t
-        .post("/api/v1/projects/connect/releases", Some(sam), json!({ "name": " " }))
+        .post(
+            "/api/v1/projects/connect/releases",
+            Some(sam),
+            json!({ "name": " " }),
+        )
         .await;
-    assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "{v}");
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+        "{v}"
+    );
     let (s, v) = t
         .post(
             "/api/v1/projects/connect/releases",
@@ -141,16 +149,30 @@ async fn shared_release_reaches_each_case(db: Db) {
         );
     }
     let (_, v) = t.get(&release, Some(sam)).await;
-    assert_eq!((v["plan"].clone(), v["changes"].clone()), (Value::Null, json!([])));
+    assert_eq!(
+        (v["plan"].clone(), v["changes"].clone()),
+        (Value::Null, json!([]))
+    );
 
-    let (s, v) = send(t, Method::PUT, &format!("{release}/plan"), Some(sam), release_plan(t)).await;
+    let (s, v) = send(
+        t,
+        Method::PUT,
+        &format!("{release}/plan"),
+        Some(sam),
+        release_plan(t),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let at_utc = v["plan"]["at_utc"].as_str().unwrap().to_owned();
 
     // Two cases join: the release's plan is each case's proposed plan.
     for case in [&a_id, &b_id] {
         let (s, v) = t
-            .post(&format!("{release}/cases"), Some(sam), json!({ "case": case }))
+            .post(
+                &format!("{release}/cases"),
+                Some(sam),
+                json!({ "case": case }),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
@@ -170,7 +192,11 @@ async fn shared_release_reaches_each_case(db: Db) {
         ("EMB-0000-0000-0000", "unknown_case"),
     ] {
         let (s, v) = t
-            .post(&format!("{release}/cases"), Some(sam), json!({ "case": case }))
+            .post(
+                &format!("{release}/cases"),
+                Some(sam),
+                json!({ "case": case }),
+            )
             .await;
         assert_eq!(
             (s, v["error"]["field"].as_str(), v["error"]["code"].as_str()),
@@ -181,24 +207,52 @@ async fn shared_release_reaches_each_case(db: Db) {
     assert_eq!(t.get(&release, Some(sam)).await.1, before);
 
     // A joined case's own plan route is refused, naming the release.
-    let (s, v) = send(t, Method::PUT, &format!("{a}/release-plan"), Some(sam), release_plan(t)).await;
+    let (s, v) = send(
+        t,
+        Method::PUT,
+        &format!("{a}/release-plan"),
+        Some(sam),
+        release_plan(t),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains(&id), "{v}");
 
     // Each reporter accepts on their own case.
     let (s, v) = t
-        .post(&format!("{a}/release-plan/accept"), Some(&a_tracking), json!({}))
+        .post(
+            &format!("{a}/release-plan/accept"),
+            Some(&a_tracking),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(t.get(&a, Some(sam)).await.1["release"]["agreement"], "agreed");
-    assert_eq!(t.get(&b, Some(sam)).await.1["release"]["agreement"], Value::Null);
+    assert_eq!(
+        t.get(&a, Some(sam)).await.1["release"]["agreement"],
+        "agreed"
+    );
+    assert_eq!(
+        t.get(&b, Some(sam)).await.1["release"]["agreement"],
+        Value::Null
+    );
 
     // A change of date needs a reason; with one it reaches both cases, and each
     // reporter reads it.
     let mut moved = release_plan(t);
     moved["at"] = json!(in_days(t, 12));
-    let (s, v) = send(t, Method::PUT, &format!("{release}/plan"), Some(sam), moved.clone()).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{v}");
+    let (s, v) = send(
+        t,
+        Method::PUT,
+        &format!("{release}/plan"),
+        Some(sam),
+        moved.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "{v}"
+    );
     moved["reason"] = json!("The 1.16 backport needs two more days.");
     let (s, v) = send(t, Method::PUT, &format!("{release}/plan"), Some(sam), moved).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -207,37 +261,80 @@ async fn shared_release_reaches_each_case(db: Db) {
     for (case, tracking) in [(&a, &a_tracking), (&b, &b_tracking)] {
         let (_, mine) = t.get(case, Some(tracking)).await;
         assert_eq!(mine["release"]["plan"]["at_utc"], json!(new_utc));
-        assert_eq!(mine["release"]["agreement"], Value::Null, "the date is open again");
+        assert_eq!(
+            mine["release"]["agreement"],
+            Value::Null,
+            "the date is open again"
+        );
         let timeline = events(t, case, tracking).await;
         let last = timeline.last().unwrap();
         assert_eq!(last["type"], "release_plan_proposed");
         assert!(
-            last.to_string().contains("The 1.16 backport needs two more days."),
+            last.to_string()
+                .contains("The 1.16 backport needs two more days."),
             "{last}"
         );
         let (s, v) = t
-            .post(&format!("{case}/release-plan/accept"), Some(tracking), json!({}))
+            .post(
+                &format!("{case}/release-plan/accept"),
+                Some(tracking),
+                json!({}),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
 
     // A third case joins and leaves, with a reason (required).
     let (s, v) = t
-        .post(&format!("{release}/cases"), Some(sam), json!({ "case": c_id }))
+        .post(
+            &format!("{release}/cases"),
+            Some(sam),
+            json!({ "case": c_id }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let leave = format!("{release}/cases/{c_id}");
-    let (s, v) = send(t, Method::DELETE, &leave, Some(sam), json!({ "reason": "" })).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{v}");
-    let (s, v) = send(t, Method::DELETE, &leave, Some(sam), json!({ "reason": "Its fix is not ready." })).await;
+    let (s, v) = send(
+        t,
+        Method::DELETE,
+        &leave,
+        Some(sam),
+        json!({ "reason": "" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "{v}"
+    );
+    let (s, v) = send(
+        t,
+        Method::DELETE,
+        &leave,
+        Some(sam),
+        json!({ "reason": "Its fix is not ready." }),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let cases: Vec<_> = v["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let cases: Vec<_> = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(cases, [a_id.as_str(), b_id.as_str()]);
     assert_eq!(v["departures"][0]["reason"], "Its fix is not ready.");
     // Out of the release, the case's own plan route works again.
     let mut own = release_plan(t);
     own["reason"] = json!("It ships on its own, earlier.");
-    let (s, v) = send(t, Method::PUT, &format!("/api/v1/cases/{c_id}/release-plan"), Some(sam), own).await;
+    let (s, v) = send(
+        t,
+        Method::PUT,
+        &format!("/api/v1/cases/{c_id}/release-plan"),
+        Some(sam),
+        own,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     // The release notes wait for every case's final notes, naming the case.
@@ -291,11 +388,19 @@ async fn shared_release_permission_matrix(db: Db) {
     let sam = f.sam.token.as_str();
     let (_, a_id, a_tracking) = confirmed(t, "connect", sam).await;
     let (_, v) = t
-        .post("/api/v1/projects/connect/releases", Some(sam), json!({ "name": "1.17.1" }))
+        .post(
+            "/api/v1/projects/connect/releases",
+            Some(sam),
+            json!({ "name": "1.17.1" }),
+        )
         .await;
     let id = v["id"].as_str().unwrap().to_owned();
     let (s, v) = t
-        .post(&format!("/api/v1/releases/{id}/cases"), Some(sam), json!({ "case": a_id }))
+        .post(
+            &format!("/api/v1/releases/{id}/cases"),
+            Some(sam),
+            json!({ "case": a_id }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (_, before) = t.get(&format!("/api/v1/releases/{id}"), Some(sam)).await;
@@ -303,14 +408,26 @@ async fn shared_release_permission_matrix(db: Db) {
     let routes = |rel: &str| -> Vec<(Method, String, Value)> {
         vec![
             (Method::GET, format!("/api/v1/releases/{rel}"), json!({})),
-            (Method::GET, format!("/api/v1/releases/{rel}/release-notes"), json!({})),
-            (Method::POST, format!("/api/v1/releases/{rel}/cases"), json!({ "case": a_id })),
+            (
+                Method::GET,
+                format!("/api/v1/releases/{rel}/release-notes"),
+                json!({}),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/releases/{rel}/cases"),
+                json!({ "case": a_id }),
+            ),
             (
                 Method::DELETE,
                 format!("/api/v1/releases/{rel}/cases/{a_id}"),
                 json!({ "reason": "out" }),
             ),
-            (Method::PUT, format!("/api/v1/releases/{rel}/plan"), release_plan(t)),
+            (
+                Method::PUT,
+                format!("/api/v1/releases/{rel}/plan"),
+                release_plan(t),
+            ),
         ]
     };
     let made_up = "REL-0000-0000-0000";
@@ -320,7 +437,8 @@ async fn shared_release_permission_matrix(db: Db) {
         Some(f.olga.token.as_str()),
         None,
     ] {
-        for ((method, path, body), (_, missing, _)) in routes(&id).into_iter().zip(routes(made_up)) {
+        for ((method, path, body), (_, missing, _)) in routes(&id).into_iter().zip(routes(made_up))
+        {
             let (s, v) = send(t, method.clone(), &path, who, body.clone()).await;
             let (ms, mv) = send(t, method, &missing, who, body).await;
             assert_eq!((s, &v), (ms, &mv), "{path} as {who:?}");
@@ -328,11 +446,21 @@ async fn shared_release_permission_matrix(db: Db) {
         }
         // Nor can they create one in the project.
         let (s, v) = t
-            .post("/api/v1/projects/connect/releases", who, json!({ "name": "mine" }))
+            .post(
+                "/api/v1/projects/connect/releases",
+                who,
+                json!({ "name": "mine" }),
+            )
             .await;
-        assert!(s == StatusCode::NOT_FOUND || s == StatusCode::FORBIDDEN, "{who:?}: {s} {v}");
+        assert!(
+            s == StatusCode::NOT_FOUND || s == StatusCode::FORBIDDEN,
+            "{who:?}: {s} {v}"
+        );
     }
-    assert_eq!(t.get(&format!("/api/v1/releases/{id}"), Some(sam)).await.1, before);
+    assert_eq!(
+        t.get(&format!("/api/v1/releases/{id}"), Some(sam)).await.1,
+        before
+    );
 }
 
 #[tokio::test]
@@ -371,7 +499,9 @@ async fn shared_release_pages_keep_what_was_typed() {
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
-    let (_, v) = t.get("/api/v1/releases/REL-0000-0000-0000", Some(&f.sam.token)).await;
+    let (_, v) = t
+        .get("/api/v1/releases/REL-0000-0000-0000", Some(&f.sam.token))
+        .await;
     assert_eq!(v["error"]["code"], "not_found");
     let page = team.get("/projects/connect/releases").await;
     assert!(page.html.contains("1.17.1 security release"));
@@ -400,7 +530,11 @@ async fn shared_release_pages_keep_what_was_typed() {
     assert!(out.html.contains("Typed mitigation"));
     assert!(out.html.contains("field-error"), "{}", out.html);
     let out = team
-        .submit(&here, &format!("{here}/join"), &[("case", "EMB-0000-0000-0000")])
+        .submit(
+            &here,
+            &format!("{here}/join"),
+            &[("case", "EMB-0000-0000-0000")],
+        )
         .await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(out.html.contains("EMB-0000-0000-0000") && out.html.contains("field-error"));
@@ -413,14 +547,21 @@ async fn shared_release_pages_keep_what_was_typed() {
         .submit(
             &here,
             &format!("{here}/plan"),
-            &[("at", &at), ("versions", "main 1.17.0"), ("mitigation", "Limit frames.")],
+            &[
+                ("at", &at),
+                ("versions", "main 1.17.0"),
+                ("mitigation", "Limit frames."),
+            ],
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
     let page = team.get(&here).await;
     assert!(page.html.contains(&a_id), "the case is listed");
     let case = team.get(&format!("/cases/{a_id}")).await;
-    assert!(case.html.contains(&format!("href=\"/releases/{id}\"")), "the case links its release");
+    assert!(
+        case.html.contains(&format!("href=\"/releases/{id}\"")),
+        "the case links its release"
+    );
 
     let otto = t.signed_in(&f.otto.email).await;
     assert_eq!(otto.get(&here).await.status, StatusCode::NOT_FOUND);

@@ -543,7 +543,10 @@ pub async fn shared_releases_append_with_their_cases_and_verify(b: &Backend) {
             plan: next.plan_input().unwrap(),
             reason: Some(next.case_reason(None)),
         };
-        decided.push((c.version, decide_all(c, &context, &lead, &[command], now).unwrap()));
+        decided.push((
+            c.version,
+            decide_all(c, &context, &lead, &[command], now).unwrap(),
+        ));
     }
     let appends: Vec<_> = decided
         .iter()
@@ -569,12 +572,18 @@ pub async fn shared_releases_append_with_their_cases_and_verify(b: &Backend) {
         .await
         .unwrap();
     for c in [&c1, &c2] {
-        assert_eq!(s.release_of_case(&c.id).await.unwrap(), Some(next.id.clone()));
+        assert_eq!(
+            s.release_of_case(&c.id).await.unwrap(),
+            Some(next.id.clone())
+        );
         let seen = s.case_for_viewer(&c.id, &lead).await.unwrap().unwrap();
         assert_eq!(seen.case().release.plan, next.plan);
     }
     let v = b.store.verify().await.unwrap().unwrap();
-    assert_eq!(v.streams, 5, "accounts, the project, two cases, the release");
+    assert_eq!(
+        v.streams, 5,
+        "accounts, the project, two cases, the release"
+    );
 
     raw(
         b,
