@@ -29,6 +29,7 @@ pub mod rejection;
 pub mod release;
 pub mod report;
 pub mod scoring;
+pub mod shared_release;
 pub mod text;
 pub mod track;
 

@@ -3,19 +3,14 @@
 //! what people type into them. The case keeps its release in `case::release`; the
 //! commands are decided in `decide::release`.
 //!
-//! One release per case for now: a release shared by several cases (its own stream) is
-//! not built yet.
+//! A release shared by several cases is its own stream (`crate::shared_release`); each
+//! joined case takes its plan as the case's own.
 
-use crate::project::Project;
+use crate::project::{BranchKind, Component, Project};
 use crate::rejection::{Invalid, Rule};
 use crate::text::{self, limits};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-
-/// How long the coordinator waits for the reporter's answer to a proposed date before
-/// they may set it on their own, recorded as an override (C6). The policy has no setting
-/// for it yet; both presets would use five days.
-pub const REPORTER_SILENCE: SignedDuration = SignedDuration::from_hours(5 * 24);
 
 /// The most versions a plan lists.
 pub const MAX_VERSIONS: usize = 50;
@@ -116,6 +111,59 @@ fn version_line(branch: &str) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
+/// Checks that `version` (as typed, a leading `v` allowed) is one of `branch`'s in
+/// `component`: well formed, of the branch's version line (`release-21.0` takes
+/// `21.0.*`), and for a branch without a line (main) not of another branch's line
+/// (`21.0.4` is `release-21.0`'s, not main's). Returns it without the `v`.
+pub fn branch_version(
+    field: &str,
+    component: &Component,
+    branch: &str,
+    version: &str,
+) -> Result<String, Invalid> {
+    let version = text::required_line(field, version, limits::NAME)?
+        .trim_start_matches('v')
+        .to_owned();
+    let well_formed = version
+        .split('.')
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && version.starts_with(|c: char| c.is_ascii_digit());
+    if !well_formed {
+        return Err(Invalid::new(
+            field,
+            Rule::InvalidFormat,
+            format!("`{version}` is not a version, e.g. `1.17.3`"),
+        ));
+    }
+    let in_line = |line: &str| version == line || version.starts_with(&format!("{line}."));
+    match version_line(branch) {
+        Some(line) if !in_line(&line) => Err(Invalid::new(
+            field,
+            Rule::NotAllowed,
+            format!(
+                "`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"
+            ),
+        )),
+        Some(_) => Ok(version),
+        None => match component
+            .branches
+            .iter()
+            .filter(|b| b.name != branch)
+            .find(|b| version_line(&b.name).is_some_and(|l| in_line(&l)))
+        {
+            Some(other) => Err(Invalid::new(
+                field,
+                Rule::NotAllowed,
+                format!(
+                    "`{version}` is a version of branch `{}`, not of `{branch}`",
+                    other.name
+                ),
+            )),
+            None => Ok(version),
+        },
+    }
+}
+
 /// Checks a plan against the project: each branch one of the component's (or any
 /// component's, when the report names none), each version of its branch's line.
 pub fn plan(
@@ -144,11 +192,10 @@ pub fn plan(
         let bfield = format!("versions[{i}].branch");
         let vfield = format!("versions[{i}].version");
         let branch = branch.trim();
-        let known = components
+        let found = components
             .iter()
-            .flat_map(|c| c.branches.iter())
-            .any(|b| b.name == branch);
-        if !known {
+            .find_map(|c| c.branches.iter().find(|b| b.name == branch).map(|b| (c, b)));
+        let Some((owner, found)) = found else {
             let names: Vec<_> = components
                 .iter()
                 .flat_map(|c| c.branches.iter().map(|b| b.name.as_str()))
@@ -162,6 +209,18 @@ pub fn plan(
                 ),
             ));
             continue;
+        };
+        if found.kind == BranchKind::Unsupported {
+            // V4: a branch past its support gets no fix and no release; the upgrade
+            // notice names the supported versions instead.
+            errors.push(Invalid::new(
+                bfield,
+                Rule::NotAllowed,
+                format!(
+                    "`{branch}` is no longer supported: it gets no release (V4); list the versions users should upgrade to"
+                ),
+            ));
+            continue;
         }
         if versions.iter().any(|v: &BranchVersion| v.branch == branch) {
             errors.push(Invalid::new(
@@ -171,41 +230,13 @@ pub fn plan(
             ));
             continue;
         }
-        let version = match text::required_line(&vfield, version, limits::NAME) {
-            Ok(v) => v.trim_start_matches('v').to_owned(),
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let well_formed = version
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-            && version.starts_with(|c: char| c.is_ascii_digit());
-        if !well_formed {
-            errors.push(Invalid::new(
-                vfield,
-                Rule::InvalidFormat,
-                format!("`{version}` is not a version, e.g. `1.17.3`"),
-            ));
-            continue;
+        match branch_version(&vfield, owner, branch, version) {
+            Ok(version) => versions.push(BranchVersion {
+                branch: branch.to_owned(),
+                version,
+            }),
+            Err(e) => errors.push(e),
         }
-        if let Some(line) = version_line(branch)
-            && !(version == line || version.starts_with(&format!("{line}.")))
-        {
-            errors.push(Invalid::new(
-                vfield,
-                Rule::NotAllowed,
-                format!(
-                    "`{version}` is not a version of branch `{branch}`, whose versions are {line}.*"
-                ),
-            ));
-            continue;
-        }
-        versions.push(BranchVersion {
-            branch: branch.to_owned(),
-            version,
-        });
     }
     let body = |field: &str, v: &Option<String>, errors: &mut Vec<Invalid>| {
         text::optional_body(field, v.as_deref(), limits::BODY)
@@ -340,6 +371,82 @@ mod tests {
         assert_eq!(version_line("release-1.17").as_deref(), Some("1.17"));
         assert_eq!(version_line("v2.x").as_deref(), Some("2"));
         assert_eq!(version_line("main"), None);
+    }
+
+    #[test]
+    fn v5_a_version_must_be_its_branchs_and_an_unsupported_branch_gets_none() {
+        use crate::project::Branch;
+        let mut p = crate::decide::fixtures::project();
+        let b = |name: &str, kind| Branch {
+            name: name.into(),
+            kind,
+        };
+        p.components[0].branches = vec![
+            b("main", BranchKind::Main),
+            b("release-22.0", BranchKind::Supported),
+            b("release-21.0", BranchKind::Supported),
+            b("release-19.0", BranchKind::Unsupported),
+        ];
+        let now = ts("2026-06-01T00:00:00Z");
+        let input = |versions: &[(&str, &str)]| PlanInput {
+            at: "2026-06-10 14:00 UTC".into(),
+            versions: versions
+                .iter()
+                .map(|(b, v)| ((*b).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..PlanInput::default()
+        };
+        let component = Some(p.components[0].name.clone());
+        let ok = plan(
+            &input(&[
+                ("main", "23.0.0"),
+                ("release-22.0", "v22.0.3"),
+                ("release-21.0", "21.0.7"),
+            ]),
+            &p,
+            component.as_deref(),
+            now,
+        )
+        .unwrap();
+        assert_eq!(ok.versions[1].version, "22.0.3");
+        let e = plan(
+            &input(&[
+                ("release-21.0", "22.0.1"),
+                ("main", "21.0.4"),
+                ("release-19.0", "19.0.9"),
+                ("release-22.0", "22"),
+            ]),
+            &p,
+            component.as_deref(),
+            now,
+        )
+        .unwrap_err();
+        let got: Vec<_> = e.iter().map(|i| (i.field.as_str(), i.rule)).collect();
+        assert_eq!(
+            got,
+            [
+                ("versions[0].version", Rule::NotAllowed),
+                ("versions[1].version", Rule::NotAllowed),
+                ("versions[2].branch", Rule::NotAllowed),
+                ("versions[3].version", Rule::NotAllowed),
+            ]
+        );
+        assert!(
+            e[0].message.contains("versions are 21.0.*"),
+            "{}",
+            e[0].message
+        );
+        assert!(
+            e[1].message
+                .contains("branch `release-21.0`, not of `main`"),
+            "{}",
+            e[1].message
+        );
+        assert!(
+            e[2].message.contains("no longer supported"),
+            "{}",
+            e[2].message
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod server {
     mod reminders;
     mod scenario;
     mod scoring;
+    mod shared_release;
     mod spans;
     mod sso;
     mod web;

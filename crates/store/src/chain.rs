@@ -22,6 +22,10 @@ pub mod stream {
     pub fn project(slug: &ProjectSlug) -> String {
         format!("project:{slug}")
     }
+
+    pub fn release(id: &embargo_core::shared_release::ReleaseId) -> String {
+        format!("release:{id}")
+    }
 }
 
 /// What the chain's links are computed with.

@@ -24,6 +24,7 @@ use embargo_core::case::{Case, Stage};
 use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
+use embargo_core::shared_release::{ReleaseEvent, ReleaseId, SharedRelease};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -99,6 +100,7 @@ pub trait Store:
     + NotificationStore
     + MailStore
     + IntegrityStore
+    + ReleaseStore
     + 'static
 {
     fn backend(&self) -> Backend;
@@ -411,6 +413,42 @@ pub trait MailStore: Send + Sync {
         events: &[Recorded<Event>],
         tracking_token: &str,
     ) -> Result<Vec<Queued>>;
+}
+
+/// A case's events appended with a change of its release (read at version `before`).
+pub struct CaseAppend<'a> {
+    pub before: u64,
+    pub case: &'a Case,
+    pub events: &'a [Recorded<Event>],
+}
+
+/// Releases shared by several cases (the `release:<id>` streams). A release names
+/// embargoed cases and their plan: only the shells decide who sees it
+/// (`core::shared_release::sees`).
+#[async_trait]
+pub trait ReleaseStore: Send + Sync {
+    /// [`StoreError::Conflict`] if the id is taken (the caller draws another).
+    async fn create_release(
+        &self,
+        release: &SharedRelease,
+        events: &[Recorded<ReleaseEvent>],
+    ) -> Result<()>;
+    /// Appends to a release read at version `before` and, in the same transaction, to
+    /// each case of `cases`: all or nothing. [`StoreError::Conflict`] if any stream
+    /// moved, or a joined case is in another release meanwhile.
+    async fn update_release(
+        &self,
+        before: u64,
+        release: &SharedRelease,
+        events: &[Recorded<ReleaseEvent>],
+        cases: &[CaseAppend<'_>],
+    ) -> Result<Vec<Queued>>;
+    async fn release(&self, id: &ReleaseId) -> Result<Option<SharedRelease>>;
+    /// The project's releases, newest first.
+    async fn releases_of_project(&self, project: &ProjectSlug) -> Result<Vec<SharedRelease>>;
+    /// The release a case is in, if any.
+    async fn release_of_case(&self, case: &CaseId) -> Result<Option<ReleaseId>>;
+    async fn release_events(&self, id: &ReleaseId) -> Result<Vec<StoredEvent<ReleaseEvent>>>;
 }
 
 /// Checks of the hash chains.

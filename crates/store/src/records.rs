@@ -341,6 +341,7 @@ pub struct Unverified {
 pub struct Reprojected {
     pub cases: u64,
     pub projects: u64,
+    pub releases: u64,
     pub events: u64,
 }
 

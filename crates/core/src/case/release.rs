@@ -86,6 +86,22 @@ impl ReleaseBlocker {
 }
 
 impl ReleaseState {
+    /// While the proposed date waits for the reporter (a plan, no agreement, no other date
+    /// of theirs): the moment the coordinator may set it after their silence, the policy's
+    /// `reporter_silence` after the proposal (C6). `received` stands in for a plan
+    /// recorded before `proposed_at` was.
+    pub fn silent_until(
+        &self,
+        policy: &crate::policy::Policy,
+        received: Timestamp,
+    ) -> Option<Timestamp> {
+        if self.plan.is_none() || self.agreement.is_some() || self.counter.is_some() {
+            return None;
+        }
+        let since = self.proposed_at.unwrap_or(received);
+        Some(policy.calendar().due(since, policy.reporter_silence))
+    }
+
     /// The release's part of the disclosure gate. An imported advisory was released
     /// elsewhere and is not gated here.
     pub fn blockers(&self) -> Vec<ReleaseBlocker> {

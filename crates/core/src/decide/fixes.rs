@@ -218,9 +218,15 @@ pub(super) fn advance(d: &Decider, fix: FixId, to: &FixProgress) -> Result<Event
         (FixProgress::Merged, FixState::Merged | FixState::Released { .. }) => {
             return Err(d.illegal(&format!("fix {fix} is already {}", f.state)));
         }
-        (FixProgress::Released { version }, FixState::Merged) => FixState::Released {
-            version: text::required_line("version", version, limits::NAME).map_err(one)?,
-        },
+        (FixProgress::Released { version }, FixState::Merged) => {
+            let version = text::required_line("version", version, limits::NAME).map_err(one)?;
+            // The version must be one of the fix's branch (kept as typed).
+            if let Some(component) = d.project().component(&f.branch.component) {
+                crate::release::branch_version("version", component, &f.branch.branch, &version)
+                    .map_err(one)?;
+            }
+            FixState::Released { version }
+        }
         (FixProgress::Released { .. }, FixState::InReview | FixState::Approved) => {
             return Err(d.illegal(&format!("fix {fix} is not merged yet")));
         }
@@ -516,6 +522,12 @@ mod tests {
         act(&p, &mut case, &mia(), merge.clone());
         assert!(
             matches!(no(&p, &case, &sam(), release("")), Rejection::Invalid(v) if v[0].field == "version")
+        );
+        // A fix on main is not released in a version of release-1.16's line.
+        let e = no(&p, &case, &sam(), release("1.16.4"));
+        assert!(
+            matches!(&e, Rejection::Invalid(v) if v[0].field == "version" && v[0].message.contains("`release-1.16`, not of `main`")),
+            "{e:?}"
         );
         act(&p, &mut case, &mia(), release("1.17.0"));
         assert_eq!(

@@ -6,7 +6,7 @@ use crate::access::Action;
 use crate::case::{Agreement, Stage};
 use crate::event::Event;
 use crate::rejection::{Invalid, Rejection};
-use crate::release::{self, PlanInput, PostMortemText, REPORTER_SILENCE, utc_minute};
+use crate::release::{self, PlanInput, PostMortemText, utc_minute};
 
 /// The release is planned from confirmation until disclosure.
 fn before_release(d: &Decider) -> Result<(), Rejection> {
@@ -108,8 +108,10 @@ pub(super) fn override_date(d: &Decider, reason: &str) -> Result<Event, Rejectio
             utc_minute(counter.at)
         )));
     }
-    let since = state.proposed_at.unwrap_or(d.case.received_at);
-    let silent_until = since + REPORTER_SILENCE;
+    let policy = d.project().policy();
+    let Some(silent_until) = state.silent_until(&policy, d.case.received_at) else {
+        return Err(no_plan(d));
+    };
     if d.now < silent_until {
         return Err(d.illegal(&format!(
             "the reporter has until {} to answer the proposed date",
@@ -206,7 +208,7 @@ pub fn agreement_words(a: &Agreement) -> String {
 #[cfg(test)]
 mod tests {
     use crate::decide::fixtures::*;
-    use crate::release::PostMortemText;
+    use crate::release::{PostMortemText, utc_minute};
 
     fn propose(day: i64, reason: Option<&str>) -> Command {
         Command::ProposeReleasePlan {
@@ -306,27 +308,43 @@ mod tests {
         assert_eq!(fields(&e), ["at"]);
     }
 
+    /// The override, decided at `at` on a case whose plan was proposed, under `policy`.
+    fn override_at(
+        c: &Case,
+        policy: Option<crate::policy::Policy>,
+        at: Timestamp,
+    ) -> Result<Vec<Recorded<Event>>, Rejection> {
+        let mut p = project();
+        p.policy = policy;
+        decide(
+            &sam(),
+            &p,
+            c,
+            Command::OverrideReleaseDate {
+                reason: "no answer in five working days".into(),
+            },
+            at,
+        )
+    }
+
     #[test]
     fn c6_the_coordinator_sets_the_date_only_after_the_reporters_silence() {
         let mut c = confirmed_case_led_by_sam();
         run(&mut c, &sam(), propose(20, None));
         let now = c.release.proposed_at.unwrap();
-        let over = |at| {
-            decide(
-                &sam(),
-                &project(),
-                &c,
-                Command::OverrideReleaseDate {
-                    reason: "no answer in five days".into(),
-                },
-                at,
-            )
-        };
-        assert!(matches!(
-            over(now + crate::release::REPORTER_SILENCE - jiff::SignedDuration::from_secs(1)),
-            Err(Rejection::IllegalTransition { .. })
-        ));
-        let events = over(now + crate::release::REPORTER_SILENCE).unwrap();
+        // The preset's wait: five working days on its calendar (a weekend in between).
+        let policy = crate::policy::Policy::connect();
+        assert_eq!(policy.reporter_silence.to_string(), "5 working days");
+        let until = policy.calendar().due(now, policy.reporter_silence);
+        assert!(until >= now + jiff::SignedDuration::from_hours(5 * 24));
+        let early = override_at(&c, None, until - jiff::SignedDuration::from_secs(1)).unwrap_err();
+        match early {
+            Rejection::IllegalTransition { reason, .. } => {
+                assert!(reason.contains(&utc_minute(until)), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let events = override_at(&c, None, until).unwrap();
         for e in &events {
             c.apply(e);
         }
@@ -335,6 +353,25 @@ mod tests {
             c.release.agreement,
             Some(crate::case::Agreement::Overridden { .. })
         ));
+    }
+
+    #[test]
+    fn c6_the_reporters_silence_is_the_policys_setting() {
+        let mut c = confirmed_case_led_by_sam();
+        run(&mut c, &sam(), propose(20, None));
+        let now = c.release.proposed_at.unwrap();
+        let mut policy = crate::policy::Policy::vitess();
+        policy.reporter_silence = "36 hours".parse().unwrap();
+        let until = now + jiff::SignedDuration::from_hours(36);
+        assert!(
+            override_at(
+                &c,
+                Some(policy.clone()),
+                until - jiff::SignedDuration::from_secs(1)
+            )
+            .is_err()
+        );
+        assert!(override_at(&c, Some(policy), until).is_ok());
     }
 
     #[test]

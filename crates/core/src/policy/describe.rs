@@ -109,6 +109,10 @@ impl Policy {
             );
         }
         disclosure.push(format!(
+            "We propose the release date to the reporter; if we hear nothing within {}, we set it ourselves and say so on the case.",
+            self.reporter_silence
+        ));
+        disclosure.push(format!(
             "If the vulnerability is already public and its CVSS score is {} or more, every remaining step runs as soon as possible (within {}).",
             self.public_asap_from, self.asap
         ));

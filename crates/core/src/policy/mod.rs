@@ -50,6 +50,11 @@ pub struct Policy {
     pub public_asap_from: CvssScore,
     /// What "as soon as possible" means for every remaining clock.
     pub asap: Duration,
+    /// How long the coordinator waits for the reporter's answer to a proposed release
+    /// date before they may set it on their own, recorded as an override (C6). Policies
+    /// stored before this setting existed read the default, five working days.
+    #[serde(default = "default_reporter_silence")]
+    pub reporter_silence: Duration,
     /// Approvals a fix needs before it is ready (V6).
     pub required_approvals: u8,
     /// Whether third parties may be told before disclosure (V11: off).
@@ -58,6 +63,12 @@ pub struct Policy {
     pub notices: Notices,
     /// Where each notice goes, in words (for SECURITY.md and the announcement drafts).
     pub channels: BTreeMap<Notice, Vec<String>>,
+}
+
+/// Neither reference text names a wait for the reporter's answer: five working days, the
+/// time C3 gives the project for its own first answer.
+pub fn default_reporter_silence() -> Duration {
+    Duration::working_days(5).expect("five working days is in range")
 }
 
 impl Policy {

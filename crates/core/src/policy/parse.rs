@@ -81,7 +81,7 @@ pub enum ProblemKind {
     Ics { path: String, error: IcsError },
 }
 
-const TOP: [&str; 15] = [
+const TOP: [&str; 16] = [
     "time_zone",
     "working_days",
     "holidays",
@@ -90,6 +90,7 @@ const TOP: [&str; 15] = [
     "low_risk_may_slow_down",
     "public_asap_from",
     "asap",
+    "reporter_silence",
     "required_approvals",
     "pre_notification",
     "clocks",
@@ -383,6 +384,7 @@ fn read_policy(r: &mut Reader<'_>, doc: &DeTable<'_>, read: &mut FileReader<'_>)
         low_risk_may_slow_down: false,
         public_asap_from: CvssScore(40),
         asap: Duration::hours(24)?,
+        reporter_silence: super::default_reporter_silence(),
         required_approvals: 1,
         pre_notification: false,
         notices: Notices::default(),
@@ -427,6 +429,11 @@ fn read_policy(r: &mut Reader<'_>, doc: &DeTable<'_>, read: &mut FileReader<'_>)
         && let Some(d) = r.duration("asap", v)
     {
         policy.asap = d;
+    }
+    if let Some(v) = f.get("reporter_silence")
+        && let Some(d) = r.duration("reporter_silence", v)
+    {
+        policy.reporter_silence = d;
     }
     if let Some(v) = f.get("required_approvals") {
         match v.get_ref() {

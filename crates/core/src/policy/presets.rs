@@ -118,6 +118,9 @@ impl Policy {
             public_asap_from: score(40),
             // "As soon as possible" has no number in either text: one day.
             asap: dur("24 hours"),
+            // C6: "we work with the reporter to set a mutually-agreeable disclosure
+            // date"; the text names no time for their answer: five working days (C3's).
+            reporter_silence: dur("5 working days"),
             // C12: "fixes are still code reviewed": at least one approval.
             required_approvals: 1,
             // C5: "any vulnerability information shared stays within the Connect
@@ -187,6 +190,9 @@ impl Policy {
             // score >= 4)".
             public_asap_from: score(40),
             asap: dur("24 hours"),
+            // The Vitess text has no agreement with the reporter on the date: five
+            // working days, as in the Connect preset.
+            reporter_silence: dur("5 working days"),
             // V6: "provide require LGTMs": the text names no number; one.
             required_approvals: 1,
             // V11: "does not provide advance notice of undisclosed vulnerabilities to

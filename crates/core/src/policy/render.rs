@@ -89,6 +89,13 @@ impl Policy {
         line(format!("public_asap_from = {}", self.public_asap_from));
         line(format!("asap = {}", quoted(&self.asap.to_string())));
         line(String::new());
+        line("# How long the reporter has to answer a proposed release date before the".into());
+        line("# coordinator may set it on their own, recorded as an override (C6).".into());
+        line(format!(
+            "reporter_silence = {}",
+            quoted(&self.reporter_silence.to_string())
+        ));
+        line(String::new());
         line("# Approvals each fix needs before it is ready (C12, V6).".into());
         line(format!("required_approvals = {}", self.required_approvals));
         line("# Whether third parties may hear of a case before disclosure (V11).".into());

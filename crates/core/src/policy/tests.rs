@@ -58,6 +58,7 @@ fn a_policy_with_everything_set_round_trips() {
     p.low_severity_below = CvssScore::from_tenths(35).unwrap();
     p.required_approvals = 2;
     p.pre_notification = true;
+    p.reporter_silence = "3 working days".parse().unwrap();
     let back = Policy::from_toml(&p.to_toml()).unwrap();
     assert_eq!(back, p);
     assert_eq!(back.time_zone.name(), "Europe/Berlin");
@@ -424,6 +425,7 @@ fn numbers_of(p: &Policy) -> BTreeSet<String> {
         .map(|c| c.duration.amount().to_string())
         .collect();
     out.insert(p.asap.amount().to_string());
+    out.insert(p.reporter_silence.amount().to_string());
     for s in [p.low_severity_below, p.public_asap_from] {
         out.insert((s.tenths() / 10).to_string());
         out.insert((s.tenths() % 10).to_string());
@@ -478,8 +480,10 @@ fn every_number_in_the_words_is_the_policys() {
         p.low_severity_below = CvssScore::from_tenths(28).unwrap();
         p.asap = "36 hours".parse().unwrap();
         p.required_approvals = 3;
+        p.reporter_silence = "9 days".parse().unwrap();
         let text = p.describe(&words_project()).disclosure.join(" ");
         for want in [
+            "if we hear nothing within 9 days",
             "CVSS score is 6.7 or more",
             "within 36 hours",
             "under 2.8",
@@ -488,4 +492,21 @@ fn every_number_in_the_words_is_the_policys() {
             assert!(text.contains(want), "{want}: {text}");
         }
     }
+}
+
+#[test]
+fn c6_reporter_silence_defaults_to_five_working_days_and_is_read() {
+    for preset in [Policy::connect(), Policy::vitess()] {
+        assert_eq!(preset.reporter_silence.to_string(), "5 working days");
+    }
+    // A policy stored before the setting existed reads the default.
+    let mut json = serde_json::to_value(Policy::vitess()).unwrap();
+    json.as_object_mut().unwrap().remove("reporter_silence");
+    let old: Policy = serde_json::from_value(json).unwrap();
+    assert_eq!(old, Policy::vitess());
+    let p = Policy::from_toml("reporter_silence = \"2 days\"\n").unwrap();
+    assert_eq!(p.reporter_silence.to_string(), "2 days");
+    assert!(Policy::from_toml("").unwrap().reporter_silence == Policy::connect().reporter_silence);
+    let (key, _, _) = one("reporter_silence = \"soon\"\n");
+    assert_eq!(key, "reporter_silence");
 }

@@ -12,6 +12,7 @@ mod projects;
 mod quarantine;
 mod release;
 mod scoring;
+mod shared_release;
 pub mod wire;
 
 pub use error::{ApiError, ApiJson, ErrorBody};
@@ -46,6 +47,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         release::override_release_date, release::release_notes, release::finalize_release_notes,
         release::schedule_disclosure, release::unschedule_disclosure, release::publish_post_mortem,
         cases::move_clock, cases::slow_down, cases::set_upstream,
+        shared_release::create_release, shared_release::get_release, shared_release::join_release,
+        shared_release::leave_release, shared_release::propose_plan, shared_release::release_notes,
         notifications::list_notifications, notifications::mark_read, notifications::mark_all_read,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
@@ -225,6 +228,21 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/cases/{id}/post-mortem",
             post(release::publish_post_mortem),
+        )
+        .route(
+            "/projects/{slug}/releases",
+            post(shared_release::create_release),
+        )
+        .route("/releases/{id}", get(shared_release::get_release))
+        .route("/releases/{id}/cases", post(shared_release::join_release))
+        .route(
+            "/releases/{id}/cases/{case}",
+            delete(shared_release::leave_release),
+        )
+        .route("/releases/{id}/plan", put(shared_release::propose_plan))
+        .route(
+            "/releases/{id}/release-notes",
+            get(shared_release::release_notes),
         )
         .route("/cases/{id}/clocks/{name}/move", post(cases::move_clock))
         .route("/cases/{id}/slow-down", post(cases::slow_down))

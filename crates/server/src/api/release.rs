@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use embargo_core::case::{Agreement, Case};
 use embargo_core::command::Command;
 use embargo_core::ids::CaseId;
+use embargo_core::policy::Policy;
 use embargo_core::release::{PlanInput, PostMortemText, ReleasePlan, utc_minute};
 use embargo_core::{Timestamp, access::Standing};
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,9 @@ pub struct ReleaseOut {
     pub agreement: Option<&'static str>,
     /// Why the coordinator set the date after the reporter's silence.
     pub override_reason: Option<String>,
+    /// While the proposed date waits for the reporter: from when the coordinator may set
+    /// it after their silence (the policy's `reporter_silence` after the proposal).
+    pub reporter_silent_until: Option<Timestamp>,
     /// Whether the release notes are final (team only; null for the reporter).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes_final: Option<bool>,
@@ -156,7 +160,7 @@ pub fn post_mortem_out(p: &PostMortemText) -> PostMortemOut {
     }
 }
 
-pub fn release(c: &Case, standing: Standing) -> ReleaseOut {
+pub fn release(c: &Case, standing: Standing, policy: &Policy) -> ReleaseOut {
     let r = &c.release;
     ReleaseOut {
         plan: r.plan.as_ref().map(release_plan),
@@ -174,6 +178,7 @@ pub fn release(c: &Case, standing: Standing) -> ReleaseOut {
             Some(Agreement::Overridden { reason, .. }) => Some(reason.clone()),
             Some(Agreement::Agreed { .. }) | None => None,
         },
+        reporter_silent_until: r.silent_until(policy, c.received_at),
         notes_final: match standing {
             Standing::Team(_) => Some(r.notes.is_some()),
             Standing::Reporter => None,
@@ -260,7 +265,8 @@ pub async fn accept_release_date(
     run(&app, &caller, &id, vec![Command::AcceptReleaseDate]).await
 }
 
-/// Set the plan's date after the reporter's silence (five days from the proposal),
+/// Set the plan's date after the reporter's silence (the policy's `reporter_silence` from
+/// the proposal, five working days in both presets),
 /// recorded as an override with its reason (the coordinator; C6).
 #[utoipa::path(post, path = "/cases/{id}/release-plan/override", tag = "case actions",
     params(("id" = String, Path)), request_body = ReasonIn,

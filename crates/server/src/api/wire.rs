@@ -578,7 +578,7 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
                 Vec::new()
             }
         }),
-        release: super::release::release(c, standing),
+        release: super::release::release(c, standing, policy),
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals

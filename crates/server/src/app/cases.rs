@@ -418,7 +418,24 @@ impl Stream for CaseStream<'_> {
                 named.push(other.into_parts().0);
             }
         }
-        let (case, project, _) = access.into_parts();
+        let (case, project, standing) = access.into_parts();
+        // A case in a shared release takes its plan from the release: its own plan
+        // route, and the team's acceptance of another date, go through the release.
+        let team = matches!(standing, embargo_core::access::Standing::Team(_));
+        let plan_change = self.commands.iter().any(|c| {
+            matches!(c, Command::ProposeReleasePlan { .. })
+                || (team && matches!(c, Command::AcceptReleaseDate))
+        });
+        if plan_change && let Some(release) = app.store().release_of_case(&case.id).await? {
+            return Err(embargo_core::rejection::Rejection::Conflict {
+                field: "release".into(),
+                message: format!(
+                    "{} is in the shared release {release}: its plan and date are the release's (PUT /api/v1/releases/{release}/plan)",
+                    case.id
+                ),
+            }
+            .into());
+        }
         Ok((case, CaseContext { project, named }))
     }
 

@@ -15,6 +15,7 @@ mod projects;
 mod queue;
 mod release;
 mod run;
+mod shared_release;
 mod spans;
 mod sso;
 mod transparency;
@@ -32,6 +33,7 @@ pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;
+pub use shared_release::{ReleaseChange, ReleaseView};
 pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 

@@ -518,6 +518,12 @@ pub(super) async fn render(
         .filter(|a| embargo_core::access::sees_attachment(access.standing(), a))
         .collect();
     let r = &case.report.reporter;
+    let shared = match access.standing() {
+        embargo_core::access::Standing::Team(_) => {
+            app.release_of_case(&visitor.actor(), &case.id).await?
+        }
+        embargo_core::access::Standing::Reporter => None,
+    };
     let body = html! {
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
         h1 { (case.report.title) }
@@ -532,6 +538,13 @@ pub(super) async fn render(
                 (scoring(visitor, access, q))
                 (fixes::section(visitor, access, typed))
                 (publishing(visitor, access, app.cve_services().is_ok(), typed))
+                @if let Some(shared) = &shared {
+                    p.shared-release #shared-release {
+                        "This case ships in the shared release "
+                        a href=(format!("/releases/{}", shared.id)) { (shared.name) }
+                        ": its plan and date are changed there."
+                    }
+                }
                 (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
                 (actions(visitor, access))
             }

@@ -23,6 +23,7 @@ mod release;
 mod report;
 mod security_txt;
 pub mod session;
+mod shared_release;
 mod track;
 mod transparency;
 mod view;
@@ -114,6 +115,12 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/projects/{slug}/queue", get(transparency::queue))
         .route("/projects/{slug}/queue/reject", post(transparency::reject))
+        .route(
+            "/projects/{slug}/releases",
+            get(shared_release::list).post(shared_release::create),
+        )
+        .route("/releases/{id}", get(shared_release::page))
+        .route("/releases/{id}/{action}", post(shared_release::act))
         .route("/projects/{slug}/metrics", get(transparency::metrics_page))
         .route("/p/{slug}/SECURITY.md", get(transparency::security_md))
         .route("/metrics", get(transparency::prometheus))

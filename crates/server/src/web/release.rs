@@ -57,7 +57,12 @@ fn plan_summary(access: &CaseView) -> Markup {
                         @match &r.agreement {
                             Some(Agreement::Agreed { .. }) => { "agreed with the reporter" }
                             Some(Agreement::Overridden { reason, .. }) => { "set after the reporter's silence: " (reason) }
-                            None => { "proposed, waiting for the reporter" }
+                            None => {
+                                "proposed, waiting for the reporter"
+                                @if let Some(until) = r.silent_until(&access.project().policy(), access.case().received_at) {
+                                    " (if they stay silent, the coordinator may set it from " (utc_minute(until)) ")"
+                                }
+                            }
                         }
                     }
                     @if let Some(c) = &r.counter {

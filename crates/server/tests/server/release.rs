@@ -16,6 +16,7 @@ const DAY: SignedDuration = SignedDuration::from_hours(24);
 
 struct Fixture {
     t: TestApp,
+    ada: Person,
     sam: Person,
 }
 
@@ -36,7 +37,7 @@ async fn fixture(db: Db) -> Fixture {
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
-    Fixture { t, sam }
+    Fixture { t, ada, sam }
 }
 
 /// A confirmed case Sam coordinates, with its advisory; with `cve_and_score`, its CVE
@@ -149,6 +150,11 @@ async fn c6_v9_a_date_agreed_with_the_reporter(db: Db) {
             json!({ "at": "2099-01-01 12:00 UTC", "versions": [{ "branch": "release-1.16", "version": "1.17.0" }] }),
             "versions[0].version",
             "not a version of branch `release-1.16`",
+        ),
+        (
+            json!({ "at": "2099-01-01 12:00 UTC", "versions": [{ "branch": "main", "version": "1.16.4" }] }),
+            "versions[0].version",
+            "is a version of branch `release-1.16`, not of `main`",
         ),
         (
             json!({ "at": "2099-01-01 12:00 UTC", "versions": [{ "branch": "release-9", "version": "9.0.0" }] }),
@@ -298,8 +304,26 @@ async fn c6_v9_a_date_agreed_with_the_reporter_on_postgres() {
 async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
     let f = fixture(db).await;
     let t = &f.t;
-    let (case, _, tracking) = confirmed(&f, false).await;
-    let (s, _) = put(
+    // The wait is the policy's `reporter_silence`; here three days, and SECURITY.md says so.
+    let (s, v) = t
+        .put(
+            "/api/v1/projects/connect/policy",
+            Some(&f.ada.token),
+            json!({ "toml": "reporter_silence = \"3 days\"\n" }),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {v}");
+    let md = t
+        .req(Method::GET, "/p/connect/SECURITY.md", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains("if we hear nothing within 3 days"), "{md}");
+    let (case, id, tracking) = confirmed(&f, false).await;
+    let (s, c) = put(
         t,
         &format!("{case}/release-plan"),
         &f.sam.token,
@@ -307,7 +331,26 @@ async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let over = json!({ "reason": "No answer from the reporter in five days." });
+    let until = t.app.now() + DAY * 3;
+    assert_eq!(
+        c["release"]["reporter_silent_until"],
+        json!(until.to_string()),
+        "{c}"
+    );
+    let page = t
+        .signed_in(&f.sam.email)
+        .await
+        .get(&format!("/cases/{id}"))
+        .await;
+    assert!(
+        page.html.contains(&format!(
+            "the coordinator may set it from {}",
+            until.strftime("%Y-%m-%d %H:%M UTC")
+        )),
+        "the page says when"
+    );
+    let over = json!({ "reason": "No answer from the reporter in three days." });
+    t.clock.advance(DAY * 3 - SignedDuration::from_secs(60));
     let (s, v) = t
         .post(
             &format!("{case}/release-plan/override"),
@@ -317,7 +360,7 @@ async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(v.to_string().contains("has until"), "{v}");
-    t.clock.advance(DAY * 5);
+    t.clock.advance(SignedDuration::from_secs(60));
     let (s, v) = t
         .post(
             &format!("{case}/release-plan/override"),
@@ -331,7 +374,7 @@ async fn c6_the_coordinator_sets_the_date_after_the_reporters_silence(db: Db) {
     assert_eq!(mine["release"]["agreement"], "overridden");
     assert_eq!(
         mine["release"]["override_reason"],
-        "No answer from the reporter in five days."
+        "No answer from the reporter in three days."
     );
     assert_eq!(
         kinds(&events(t, &case, &tracking).await).last(),

@@ -504,3 +504,141 @@ async fn relink_unkeyed(b: &Backend, stream: &str) {
         prev = Some(hash);
     }
 }
+
+/// A shared release and two cases that take its plan, stored in one append; `verify`
+/// checks the `release:` stream and its row, finds an edited row and an edited case
+/// list, and `reproject` rebuilds them.
+pub async fn shared_releases_append_with_their_cases_and_verify(b: &Backend) {
+    use embargo_core::aggregate::decide_all;
+    use embargo_core::decide::CaseContext;
+    use embargo_core::event::Recorded;
+    use embargo_core::release::PlanInput;
+    use embargo_core::shared_release::{self as shared, ReleaseId, SharedRelease};
+    use embargo_store::CaseAppend;
+
+    let (p, sam, c1, c2) = history_with_team(b).await;
+    let s = &*b.store;
+    let lead = team(&sam);
+    let confirm = |c: &Case| {
+        let c = c.clone();
+        let p = p.clone();
+        let lead = lead.clone();
+        async move {
+            let c = match c.triage.acknowledged_at {
+                Some(_) => c,
+                None => act(s, &p, &c, &lead, Command::Acknowledge).await,
+            };
+            let c = act(s, &p, &c, &lead, Command::Claim).await;
+            act(
+                s,
+                &p,
+                &c,
+                &lead,
+                Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+                    explanation: None,
+                }),
+            )
+            .await
+        }
+    };
+    let c1 = confirm(&c1).await;
+    let c2 = confirm(&c2).await;
+    let now = at(1_000);
+    let record = |event| Recorded {
+        at: now,
+        actor: lead.as_ref(),
+        event,
+    };
+    let created = record(shared::create(&lead, &p, ReleaseId::from_entropy(9), "1.17.1").unwrap());
+    let release = SharedRelease::replay(std::slice::from_ref(&created)).unwrap();
+    s.create_release(&release, &[created]).await.unwrap();
+
+    // Both cases join, then the plan reaches both in one append.
+    let mut r = release;
+    for c in [&c1, &c2] {
+        let e = record(shared::join(&r, &p, &lead, Some(c), None).unwrap());
+        let mut next = r.clone();
+        next.apply(&e);
+        s.update_release(r.version, &next, &[e], &[]).await.unwrap();
+        r = next;
+    }
+    let input = PlanInput {
+        at: at(100_000).to_string(),
+        versions: vec![("main".into(), "1.17.1".into())],
+        ..PlanInput::default()
+    };
+    let e = record(shared::propose_plan(&r, &p, &lead, &input, None, now).unwrap());
+    let mut next = r.clone();
+    next.apply(&e);
+    let context = CaseContext::of(p.clone());
+    let mut decided = Vec::new();
+    for c in [&c1, &c2] {
+        let command = Command::ProposeReleasePlan {
+            plan: next.plan_input().unwrap(),
+            reason: Some(next.case_reason(None)),
+        };
+        decided.push((
+            c.version,
+            decide_all(c, &context, &lead, &[command], now).unwrap(),
+        ));
+    }
+    let appends: Vec<_> = decided
+        .iter()
+        .map(|(before, (case, events))| CaseAppend {
+            before: *before,
+            case,
+            events,
+        })
+        .collect();
+    // A stale case version refuses the whole append: nothing of it is stored.
+    let stale = [CaseAppend {
+        before: appends[1].before - 1,
+        case: appends[1].case,
+        events: appends[1].events,
+    }];
+    assert!(matches!(
+        s.update_release(r.version, &next, std::slice::from_ref(&e), &stale)
+            .await,
+        Err(embargo_store::StoreError::Conflict)
+    ));
+    assert_eq!(s.release(&r.id).await.unwrap().unwrap().plan, None);
+    s.update_release(r.version, &next, &[e], &appends)
+        .await
+        .unwrap();
+    for c in [&c1, &c2] {
+        assert_eq!(
+            s.release_of_case(&c.id).await.unwrap(),
+            Some(next.id.clone())
+        );
+        let seen = s.case_for_viewer(&c.id, &lead).await.unwrap().unwrap();
+        assert_eq!(seen.case().release.plan, next.plan);
+    }
+    let v = b.store.verify().await.unwrap().unwrap();
+    assert_eq!(
+        v.streams, 5,
+        "accounts, the project, two cases, the release"
+    );
+
+    raw(
+        b,
+        &format!("UPDATE releases SET name = 'Evil' WHERE id = '{}'", next.id),
+    )
+    .await;
+    let u = verify_fails(b).await;
+    assert_eq!(u.stream, format!("release:{}", next.id));
+    assert!(u.what.contains("release row"), "{u}");
+    let done = b.store.reproject().await.unwrap();
+    assert_eq!(done.releases, 1);
+    assert!(b.store.verify().await.unwrap().is_ok());
+
+    raw(
+        b,
+        &format!("DELETE FROM release_cases WHERE case_id = '{}'", c2.id),
+    )
+    .await;
+    let u = verify_fails(b).await;
+    assert_eq!(u.stream, format!("release:{}", next.id));
+    b.store.reproject().await.unwrap();
+    assert!(b.store.verify().await.unwrap().is_ok());
+    assert_eq!(s.release_of_case(&c2.id).await.unwrap(), Some(next.id));
+}

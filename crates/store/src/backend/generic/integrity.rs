@@ -6,6 +6,7 @@
 
 use super::Backing;
 use super::projects::save_project;
+use super::releases::save_release;
 use super::support::{DbRow, corrupt, to_json};
 use super::{cases::save_case, listing::Builder};
 use crate::backend::micros;
@@ -17,6 +18,7 @@ use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
 use embargo_core::event::{Event, Recorded};
 use embargo_core::project::{Project, ProjectEvent, apply_project};
+use embargo_core::shared_release::{ReleaseEvent, SharedRelease};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -175,6 +177,40 @@ fn fold_project(s: &RawStream) -> std::result::Result<Project, Unverified> {
         project = Some(apply_project(project, &e.event, e.at));
     }
     Ok(project.expect("a stream has events"))
+}
+
+fn fold_release(s: &RawStream) -> std::result::Result<SharedRelease, Unverified> {
+    let events: Vec<Recorded<ReleaseEvent>> = decode(s)?;
+    SharedRelease::replay(&events)
+        .ok_or_else(|| unverified(s, Some(1), "a release stream must start with `created`"))
+}
+
+/// What the `releases` and `release_cases` rows of a release hold.
+#[derive(Debug, PartialEq, Eq)]
+struct ReleaseRow {
+    project: String,
+    name: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    state: String,
+    cases: Vec<String>,
+}
+
+impl ReleaseRow {
+    fn of(r: &SharedRelease) -> Self {
+        let mut cases: Vec<String> = r.cases.iter().map(|c| c.as_str().to_owned()).collect();
+        cases.sort();
+        ReleaseRow {
+            project: r.project.as_str().to_owned(),
+            name: r.name.clone(),
+            version: r.version as i64,
+            created_at: micros(r.created_at),
+            updated_at: micros(r.updated_at),
+            state: to_json(r),
+            cases,
+        }
+    }
 }
 
 /// What the `cases` and `case_people` rows of a case hold.
@@ -392,6 +428,37 @@ impl Backing {
         }))
     }
 
+    async fn release_row(&self, id: &str) -> Result<Option<ReleaseRow>> {
+        let Some(r) = sqlx::query(
+            "SELECT project, name, version, created_at, updated_at, state FROM releases \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut cases: Vec<String> =
+            sqlx::query("SELECT case_id FROM release_cases WHERE release_id = $1")
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|m| Ok(m.try_get("case_id")?))
+                .collect::<Result<_>>()?;
+        cases.sort();
+        Ok(Some(ReleaseRow {
+            project: r.try_get("project")?,
+            name: r.try_get("name")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            state: r.try_get("state")?,
+            cases,
+        }))
+    }
+
     /// Compares the users and API tokens with the accounts stream's fold.
     async fn check_accounts(
         &self,
@@ -473,7 +540,7 @@ impl Backing {
     }
 
     /// The first projection row that no stream accounts for.
-    async fn orphan(&self, cases: u64, projects: u64) -> Result<Option<Unverified>> {
+    async fn orphan(&self, cases: u64, projects: u64, releases: u64) -> Result<Option<Unverified>> {
         let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cases")
             .fetch_one(&self.reader)
             .await?
@@ -505,11 +572,39 @@ impl Backing {
                 what: format!("{n} project rows for {projects} project streams"),
             }));
         }
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM releases")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get("n")?;
+        let joined: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM release_cases rc \
+             JOIN releases r ON r.id = rc.release_id",
+        )
+        .fetch_one(&self.reader)
+        .await?
+        .try_get("n")?;
+        let all_joined: i64 = sqlx::query("SELECT COUNT(*) AS n FROM release_cases")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get("n")?;
+        if n as u64 != releases || joined != all_joined {
+            return Ok(Some(Unverified {
+                stream: "release:".into(),
+                seq: None,
+                what: format!("{n} release rows for {releases} release streams"),
+            }));
+        }
         Ok(None)
     }
 
-    /// Rewrites the cases and projects of `batch` from their folds, in one transaction.
-    async fn write_folds(&self, cases: &[Case], projects: &[Project]) -> Result<()> {
+    /// Rewrites the cases, projects and releases of `batch` from their folds, in one
+    /// transaction.
+    async fn write_folds(
+        &self,
+        cases: &[Case],
+        projects: &[Project],
+        releases: &[SharedRelease],
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         for p in projects {
             save_project(&mut tx, p).await?;
@@ -544,6 +639,10 @@ impl Backing {
                 .await?;
             }
             save_case(&mut tx, c).await?;
+        }
+        // Releases last: they refer to cases (whose streams sort before theirs).
+        for r in releases {
+            save_release(&mut tx, r).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -596,7 +695,7 @@ impl crate::IntegrityStore for Backing {
     async fn verify(&self) -> Result<Result<Verified, Unverified>> {
         let mut walk = Walk::new(self);
         let mut seen = Verified::default();
-        let (mut cases, mut projects) = (0u64, 0u64);
+        let (mut cases, mut projects, mut releases) = (0u64, 0u64, 0u64);
         loop {
             let batch = walk.next().await?;
             if batch.is_empty() {
@@ -641,6 +740,31 @@ impl crate::IntegrityStore for Backing {
                         }
                         None => return Ok(Err(unverified(s, last, "the project has no row"))),
                     }
+                } else if let Some(id) = s.name.strip_prefix("release:") {
+                    let r = match fold_release(s) {
+                        Ok(r) if r.id.as_str() == id => r,
+                        Ok(_) => {
+                            return Ok(Err(unverified(
+                                s,
+                                Some(1),
+                                "the release's id is not its stream's",
+                            )));
+                        }
+                        Err(u) => return Ok(Err(u)),
+                    };
+                    releases += 1;
+                    seen.projections += 1;
+                    match self.release_row(id).await? {
+                        Some(row) if row == ReleaseRow::of(&r) => {}
+                        Some(_) => {
+                            return Ok(Err(unverified(
+                                s,
+                                last,
+                                "the release row is not the fold of its events",
+                            )));
+                        }
+                        None => return Ok(Err(unverified(s, last, "the release has no row"))),
+                    }
                 } else if s.name == stream::ACCOUNTS {
                     let a = match fold_accounts(s) {
                         Ok(a) => a,
@@ -673,7 +797,7 @@ impl crate::IntegrityStore for Backing {
                 }
             }
         }
-        if let Some(u) = self.orphan(cases, projects).await? {
+        if let Some(u) = self.orphan(cases, projects, releases).await? {
             return Ok(Err(u));
         }
         Ok(Ok(seen))
@@ -682,7 +806,7 @@ impl crate::IntegrityStore for Backing {
     async fn reproject(&self) -> Result<Reprojected> {
         let mut walk = Walk::new(self);
         let mut done = Reprojected::default();
-        let (mut cases, mut projects) = (Vec::new(), Vec::new());
+        let (mut cases, mut projects, mut releases) = (Vec::new(), Vec::new(), Vec::new());
         loop {
             let batch = walk.next().await?;
             let end = batch.is_empty();
@@ -692,15 +816,19 @@ impl crate::IntegrityStore for Backing {
                     cases.push(fold_case(s).map_err(|u| corrupt("events", u))?);
                 } else if s.name.starts_with("project:") {
                     projects.push(fold_project(s).map_err(|u| corrupt("events", u))?);
+                } else if s.name.starts_with("release:") {
+                    releases.push(fold_release(s).map_err(|u| corrupt("events", u))?);
                 }
             }
-            if end || cases.len() + projects.len() >= WRITE_BATCH {
+            if end || cases.len() + projects.len() + releases.len() >= WRITE_BATCH {
                 // Projects first: cases refer to them.
                 done.cases += cases.len() as u64;
                 done.projects += projects.len() as u64;
-                self.write_folds(&cases, &projects).await?;
+                done.releases += releases.len() as u64;
+                self.write_folds(&cases, &projects, &releases).await?;
                 cases.clear();
                 projects.clear();
+                releases.clear();
             }
             if end {
                 break;
