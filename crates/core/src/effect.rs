@@ -13,7 +13,7 @@ mod outbound;
 mod wake;
 
 pub use alarms::{clock_timer, due_alarms};
-pub use outbound::{CaseUpdate, Email, MailKind, Recipient, TeamUpdate, Webhook};
+pub use outbound::{CaseUpdate, Email, MailKind, NoticeTarget, Recipient, TeamUpdate, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
 use crate::account::AccountEvent;
@@ -39,8 +39,7 @@ pub enum Effect {
     Wake { reason: WakeReason },
     /// A message to a person (issue 9 adds the handler; nothing asks for one yet).
     Email(Email),
-    /// A notice to a project's chat or webhook channel (issue 14 adds the handler;
-    /// nothing asks for one yet).
+    /// A notice to a project's channels: mailing lists, chat and webhooks (issue 14).
     Webhook(Webhook),
 }
 
@@ -86,7 +85,7 @@ impl EffectKind {
             EffectKind::PublishCve => "publishing the CVE record at CVE Services",
             EffectKind::Wake => "a scheduled check",
             EffectKind::Email => "sending an e-mail",
-            EffectKind::Webhook => "delivering a notice to a channel",
+            EffectKind::Webhook => "delivering a notice",
         }
     }
 }
@@ -339,6 +338,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             }
             work
         }
+        // The notice goes out at its time: the worker fans it out to the channels
+        // that take it (and the people pre-notified, where the policy allows).
+        Event::NoticeQueued { notice, due } => vec![Planned {
+            effect: Effect::Webhook(Webhook {
+                to: NoticeTarget::Every,
+                notice: Some(*notice),
+            }),
+            due: (*due).max(e.at),
+        }],
         Event::CollaboratorRemoved { .. }
         | Event::NoteAdded { .. }
         | Event::PreliminaryDecisionSet { .. }
@@ -374,6 +382,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         | Event::ClockMoved { .. }
         | Event::SlowedDown { .. }
         | Event::UpstreamDateSet { .. }
+        | Event::NoticeDrafted { .. }
+        | Event::NoticeDelivered { .. }
+        | Event::PreNotifiedAdded { .. }
+        | Event::PreNotifiedRemoved { .. }
         | Event::ClocksRecomputed { .. } => Vec::new(),
     }
 }
@@ -400,7 +412,18 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::SecurityAddressSet { .. }
         | ProjectEvent::PgpKeySet { .. }
-        | ProjectEvent::MailPreferenceSet { .. } => Vec::new(),
+        ProjectEvent::ChannelTestRequested { name } => vec![Planned::now(
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Channel { name: name.clone() },
+                notice: None,
+            }),
+            e,
+        )],
+        ProjectEvent::MailPreferenceSet { .. }
+        | ProjectEvent::ChannelAdded { .. }
+        | ProjectEvent::ChannelRemoved { .. }
+        | ProjectEvent::ChannelTested { .. }
+        | ProjectEvent::NoticeTemplateSet { .. } => Vec::new(),
     }
 }
 
@@ -529,6 +552,12 @@ pub enum SystemCommand {
     },
     /// The reporter's address asked for its links again (lost link).
     RenewTrackingLink,
+    /// A channel or a pre-notified person took a notice.
+    NoticeDelivered {
+        notice: crate::policy::Notice,
+        to: String,
+        answer: String,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -596,8 +625,27 @@ pub fn decide_system(
             }
             Ok(vec![system(Event::ClocksRecomputed { policy_version })])
         }
-        SystemCommand::DiscloseAsScheduled { .. }
-        | SystemCommand::ReporterAddressFailed { .. }
+        SystemCommand::NoticeDelivered { notice, to, answer } => {
+            Ok(vec![system(Event::NoticeDelivered {
+                notice,
+                to,
+                answer: message(&answer, "delivered"),
+            })])
+        }
+        SystemCommand::DiscloseAsScheduled { .. } => {
+            let event = decide_work_report(case, command)?;
+            let disclosed = matches!(event, Event::Disclosed);
+            let mut out = vec![system(event)];
+            if disclosed {
+                out.extend(
+                    crate::decide::notices_at_disclosure(case, policy, now)
+                        .into_iter()
+                        .map(system),
+                );
+            }
+            Ok(out)
+        }
+        SystemCommand::ReporterAddressFailed { .. }
         | SystemCommand::RenewTrackingLink
         | SystemCommand::CveReserved { .. }
         | SystemCommand::CvePublished { .. }
@@ -708,7 +756,9 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
-        SystemCommand::CheckClocks | SystemCommand::RecomputeClocks { .. } => {
+        SystemCommand::CheckClocks
+        | SystemCommand::RecomputeClocks { .. }
+        | SystemCommand::NoticeDelivered { .. } => {
             return Err(stale("it is not CVE Services work"));
         }
     };

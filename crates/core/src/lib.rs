@@ -12,6 +12,7 @@ pub mod actor;
 pub mod advisory;
 pub mod aggregate;
 pub mod calendar;
+pub mod channel;
 pub mod case;
 pub mod clocks;
 pub mod command;
@@ -43,4 +44,6 @@ pub use jiff::Timestamp;
 /// schedule, post-mortem). 6: and its clock log (moves, slow-downs, upstream dates,
 /// reminders sent). 7: `Project` keeps its security address and members' mail choices.
 /// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key.
-pub const PROJECTION_VERSION: u32 = 9;
+/// 10: `Project` keeps its channels and notice templates, `Case` its notices (drafts,
+/// queued and delivered notices, pre-notification recipients).
+pub const PROJECTION_VERSION: u32 = 10;
