@@ -394,6 +394,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
 /// cases (issue 8). Announcements to a project's channels (issue 14) will start here.
 pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
     match &e.event {
+        ProjectEvent::ChannelTestRequested { name } => vec![Planned::now(
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Channel { name: name.clone() },
+                notice: None,
+            }),
+            e,
+        )],
         ProjectEvent::PolicySet { .. } => vec![Planned::now(
             Effect::Wake {
                 reason: WakeReason::RecomputeClocks {
@@ -412,14 +419,7 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::SecurityAddressSet { .. }
         | ProjectEvent::PgpKeySet { .. }
-        ProjectEvent::ChannelTestRequested { name } => vec![Planned::now(
-            Effect::Webhook(Webhook {
-                to: NoticeTarget::Channel { name: name.clone() },
-                notice: None,
-            }),
-            e,
-        )],
-        ProjectEvent::MailPreferenceSet { .. }
+        | ProjectEvent::MailPreferenceSet { .. }
         | ProjectEvent::ChannelAdded { .. }
         | ProjectEvent::ChannelRemoved { .. }
         | ProjectEvent::ChannelTested { .. }

@@ -1014,14 +1014,14 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
         },
         (None, other) => panic!("project event `{}` before `created`", other.kind()),
         (Some(mut p), event) => {
-            p.fold(event);
+            p.fold(event, at);
             p
         }
     }
 }
 
 impl Project {
-    fn fold(&mut self, event: &ProjectEvent) {
+    fn fold(&mut self, event: &ProjectEvent, at: Timestamp) {
         let p = self;
         match event {
             ProjectEvent::Created { .. } => panic!("`created` can only start a project"),
@@ -1111,7 +1111,7 @@ impl Aggregate for Project {
     }
 
     fn apply(&mut self, event: &Recorded<ProjectEvent>) {
-        self.fold(&event.event)
+        self.fold(&event.event, event.at)
     }
 }
 

@@ -601,9 +601,10 @@ async fn v11_pre_notification_only_where_the_policy_allows(db: Db) {
     let f = fixture(db).await;
     let t = &f.t;
     let (case, _, tracking) = confirmed(&f).await;
+    let pre = format!("{case}/pre-notification");
     let add = || {
         t.post(
-            &format!("{case}/pre-notification"),
+            &pre,
             Some(&f.sam.token),
             json!({ "address": "vendor@downstream.example", "name": "Downstream" }),
         )
