@@ -797,6 +797,8 @@ mod tests {
             security_address: None,
             mail_preferences: Vec::new(),
             pgp_key: None,
+            channels: Vec::new(),
+            notice_templates: Default::default(),
             created_at: at(0),
             version: 2,
         }
@@ -1006,11 +1008,18 @@ mod tests {
                 event,
             });
         }
+        // Disclosure also queues the fixed-vulnerability notice (C18, V10).
         assert_eq!(
             run(&mut case, Command::Disclose),
-            [Effect::PublishCve {
-                id: "CVE-2026-1000".into()
-            }]
+            [
+                Effect::PublishCve {
+                    id: "CVE-2026-1000".into()
+                },
+                Effect::Webhook(Webhook {
+                    to: NoticeTarget::Every,
+                    notice: Some(crate::policy::Notice::FixedVulnerability),
+                })
+            ]
         );
         // A rejection of another ID is stale; of ours, it ends the reservation.
         let before = case.clone();
@@ -1295,8 +1304,14 @@ mod tests {
                 },
             }),
             Effect::Webhook(Webhook {
-                channel: "chat".into(),
-                notice: crate::policy::Notice::ForthcomingFix,
+                to: NoticeTarget::Channel {
+                    name: "chat".into(),
+                },
+                notice: Some(crate::policy::Notice::ForthcomingFix),
+            }),
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Every,
+                notice: None,
             }),
         ];
         for effect in samples {

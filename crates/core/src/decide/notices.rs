@@ -177,3 +177,131 @@ pub(super) fn remove_pre_notified(d: &Decider, address: &str) -> Result<Event, R
         address: r.address.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::decide::fixtures::*;
+    use crate::policy::Notice;
+
+    fn send(notice: Notice) -> Command {
+        Command::SendNotice { notice, at: None }
+    }
+
+    /// The fixture's project under the Vitess preset, whose full track sends the
+    /// forthcoming-fix notice (V9).
+    fn vitess() -> Project {
+        let mut p = project();
+        p.policy = Some(crate::policy::Policy::vitess());
+        p
+    }
+
+    fn on_vitess(case: &mut Case, actor: &Actor, cmd: Command) -> Result<(), Rejection> {
+        let events = decide(actor, &vitess(), case, cmd, at(case.version as i64))?;
+        for e in &events {
+            case.apply(e);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn v8_v9_the_forthcoming_fix_waits_for_a_fix_or_mitigation_and_an_agreed_date() {
+        let mut case = confirmed_case_led_by_sam();
+        // The Connect preset announces only the fixed vulnerability.
+        assert!(matches!(
+            refused(&case, &sam(), send(Notice::ForthcomingFix)),
+            Rejection::Invalid(v) if v[0].field == "notice"
+        ));
+        let e = on_vitess(&mut case, &sam(), send(Notice::ForthcomingFix)).unwrap_err();
+        let Rejection::Blocked { blockers, .. } = e else {
+            panic!("{e:?}")
+        };
+        let codes: Vec<&str> = blockers.iter().map(|b| b.code()).collect();
+        assert_eq!(codes, ["no_fix_or_mitigation", "release_date_not_agreed"]);
+        // A plan with its mitigation, agreed by the reporter; only the coordinator sends.
+        for (actor, cmd) in release_commands().into_iter().take(2) {
+            run(&mut case, &actor, cmd);
+        }
+        assert!(matches!(
+            on_vitess(&mut case.clone(), &ada(), send(Notice::ForthcomingFix)),
+            Err(Rejection::Forbidden { .. })
+        ));
+        // A time in the past is refused, naming `at`.
+        let e = on_vitess(
+            &mut case.clone(),
+            &sam(),
+            Command::SendNotice {
+                notice: Notice::ForthcomingFix,
+                at: Some(at(0)),
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(&e, Rejection::Invalid(v) if v[0].field == "at"), "{e:?}");
+        on_vitess(&mut case, &sam(), send(Notice::ForthcomingFix)).unwrap();
+        assert!(case.notices.was_queued(Notice::ForthcomingFix));
+    }
+
+    #[test]
+    fn c18_v10_notices_that_describe_the_flaw_wait_for_disclosure_which_queues_them() {
+        let mut case = confirmed_case_led_by_sam();
+        assert!(matches!(
+            refused(&case, &sam(), send(Notice::FixedVulnerability)),
+            Rejection::IllegalTransition { .. }
+        ));
+        // Not a notice of the full track.
+        assert!(matches!(
+            refused(&case, &sam(), send(Notice::Courtesy)),
+            Rejection::Invalid(v) if v[0].field == "notice"
+        ));
+        release_ready(&mut case);
+        let events = run(&mut case, &sam(), Command::Disclose);
+        let kinds: Vec<&str> = events.iter().map(|e| e.event.kind()).collect();
+        assert_eq!(kinds, ["disclosed", "notice_queued"]);
+        assert!(case.notices.was_queued(Notice::FixedVulnerability));
+        // Sent again by hand after disclosure (e.g. to a channel added since).
+        run(&mut case, &sam(), send(Notice::FixedVulnerability));
+    }
+
+    #[test]
+    fn v11_no_pre_notification_unless_the_policy_turns_it_on() {
+        let case = confirmed_case_led_by_sam();
+        let cmd = Command::AddPreNotified {
+            address: "vendor@example.com".into(),
+            name: None,
+        };
+        let e = refused(&case, &sam(), cmd.clone());
+        assert!(
+            matches!(&e, Rejection::Invalid(v) if v[0].field == "address" && v[0].message.contains("pre_notification = false")),
+            "{e:?}"
+        );
+        let mut p = project();
+        let mut policy = p.policy().into_owned();
+        policy.pre_notification = true;
+        p.policy = Some(policy);
+        let events = crate::decide::decide(&sam(), &p, &case, cmd.clone(), at(50)).unwrap();
+        let mut case = case;
+        for e in &events {
+            case.apply(e);
+        }
+        let r = &case.notices.recipients[0];
+        assert_eq!(r.address, "vendor@example.com");
+        assert_eq!(r.added_by, sam().as_ref());
+        assert!(matches!(
+            crate::decide::decide(&sam(), &p, &case, cmd, at(51)),
+            Err(Rejection::Conflict { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reviewed_text_starts_with_its_title() {
+        let case = confirmed_case_led_by_sam();
+        let e = refused(
+            &case,
+            &sam(),
+            Command::DraftNotice {
+                notice: Notice::ForthcomingFix,
+                markdown: "no title".into(),
+            },
+        );
+        assert!(matches!(&e, Rejection::Invalid(v) if v[0].field == "markdown"));
+    }
+}

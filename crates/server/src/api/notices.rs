@@ -362,7 +362,13 @@ pub async fn send_notice(
         .as_deref()
         .map(|a| crate::app::input::moment("at", a))
         .transpose()?;
-    run(&app, &caller, &id, vec![Command::SendNotice { notice, at }]).await
+    let view = app.send_notice(&caller.actor, &id, notice, at).await?;
+    Ok(Json(super::wire::case(
+        view.case(),
+        view.standing(),
+        &view.project().policy(),
+        app.now(),
+    )))
 }
 
 /// Add a third party to be told before disclosure (V11): refused unless the policy

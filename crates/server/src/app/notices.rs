@@ -368,6 +368,30 @@ impl App {
         Ok(self.render_notice(view.case(), view.project(), notice)?)
     }
 
+    /// Sends (or schedules) a notice: refused with the missing value named when it
+    /// cannot be rendered from the case now, before `core` decides the rest.
+    pub async fn send_notice(
+        &self,
+        actor: &Actor,
+        id: &str,
+        notice: Notice,
+        at: Option<embargo_core::Timestamp>,
+    ) -> AppResult<super::CaseView> {
+        let view = self.case(actor, id).await?;
+        let command = embargo_core::command::Command::SendNotice { notice, at };
+        // `core`'s refusal first (who may, V8, V9), then what the text lacks.
+        embargo_core::decide::decide(
+            actor,
+            view.project(),
+            view.case(),
+            command.clone(),
+            self.now(),
+        )?;
+        self.render_notice(view.case(), view.project(), notice)?;
+        let id = view.case().id.clone();
+        self.execute(actor, &id, vec![command], vec![]).await
+    }
+
     /// The template filled from the case (what a draft starts from).
     pub fn draft_from_template(
         &self,
@@ -418,6 +442,17 @@ impl App {
                 .iter()
                 .map(|b| format!("{} {}", b.component, b.branch))
                 .collect();
+        }
+        // Else what the release plan fixes: each branch before its new version.
+        if affected.is_empty() {
+            affected = plan
+                .map(|p| {
+                    p.versions
+                        .iter()
+                        .map(|v| format!("{} before {}", v.branch, v.version))
+                        .collect()
+                })
+                .unwrap_or_default();
         }
         let fixed: Vec<String> = plan
             .map(|p| p.versions.iter().map(|v| v.version.clone()).collect())

@@ -139,6 +139,18 @@ async fn fixture(db: Db) -> Fixture {
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
+    // Vitess's process: the full track sends the forthcoming fix and the fixed notice.
+    let (s, v) = json_of(
+        t.req(Method::PUT, "/api/v1/projects/connect/policy", Some(&ada.token))
+            .json(&json!({ "preset": "vitess" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The new policy's recomputation of clocks, out of the way.
+    run_due(&t.app).await.unwrap();
     let (receiver, base) = Receiver::start().await;
     Fixture {
         t,

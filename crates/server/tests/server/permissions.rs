@@ -561,10 +561,10 @@ fn rows() -> Vec<Row> {
             expect: COORDINATOR,
         },
         Row {
-            name: "send the forthcoming-fix notice (V8, V9)",
-            setup: Setup::Agreed,
+            name: "send the fixed-vulnerability notice again (C18)",
+            setup: Setup::Disclosed,
             method: Method::POST,
-            path: |f, _| format!("/api/v1/cases/{}/notices/forthcoming-fix/send", f.id),
+            path: |f, _| format!("/api/v1/cases/{}/notices/fixed-vulnerability/send", f.id),
             body: empty,
             expect: COORDINATOR,
         },
