@@ -3,10 +3,10 @@
 
 use crate::actor::{Actor, UserRef};
 use crate::aggregate::Aggregate;
+use crate::channel::{Channel, NewChannel};
 use crate::ecosystem;
 use crate::event::Recorded;
 use crate::ids::{ProjectSlug, UserId};
-use crate::channel::{Channel, NewChannel};
 use crate::policy::{Notice, Policy};
 use crate::rejection::{Invalid, Rejection, Rule};
 use crate::text::{self, limits};

@@ -42,9 +42,9 @@ pub fn forthcoming_blockers(case: &Case) -> Vec<Blocker> {
     case.disclosure_blockers()
         .into_iter()
         .filter(|b| match b {
-            Blocker::NoFixOrMitigation | Blocker::NoUpgradeNotice | Blocker::ReleaseDateNotAgreed => {
-                true
-            }
+            Blocker::NoFixOrMitigation
+            | Blocker::NoUpgradeNotice
+            | Blocker::ReleaseDateNotAgreed => true,
             Blocker::NoSummary | Blocker::NoFinalCvss | Blocker::ReleaseNotesNotFinal => false,
         })
         .collect()
@@ -235,7 +235,10 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(&e, Rejection::Invalid(v) if v[0].field == "at"), "{e:?}");
+        assert!(
+            matches!(&e, Rejection::Invalid(v) if v[0].field == "at"),
+            "{e:?}"
+        );
         on_vitess(&mut case, &sam(), send(Notice::ForthcomingFix)).unwrap();
         assert!(case.notices.was_queued(Notice::ForthcomingFix));
     }

@@ -138,10 +138,7 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             "/cases/{id}/notices/{notice}/send",
             post(notices::send_notice),
         )
-        .route(
-            "/cases/{id}/pre-notification",
-            post(notices::add_recipient),
-        )
+        .route("/cases/{id}/pre-notification", post(notices::add_recipient))
         .route(
             "/cases/{id}/pre-notification/{address}",
             delete(notices::remove_recipient),

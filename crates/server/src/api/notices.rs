@@ -202,7 +202,10 @@ pub async fn add_channel(
         .channel(&name)
         .map(channel_out)
         .ok_or_else(|| AppError::Internal("the channel just added is missing".into()))?;
-    Ok((StatusCode::CREATED, Json(ChannelAddedOut { channel, secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(ChannelAddedOut { channel, secret }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/projects/{slug}/channels/{name}", tag = "notices",
@@ -357,11 +360,10 @@ pub async fn send_notice(
     ApiJson(s): ApiJson<SendIn>,
 ) -> ApiResult<Json<CaseOut>> {
     let notice = parse_notice("notice", &notice)?;
-    let at = s
-        .at
-        .as_deref()
-        .map(|a| crate::app::input::moment("at", a))
-        .transpose()?;
+    let at =
+        s.at.as_deref()
+            .map(|a| crate::app::input::moment("at", a))
+            .transpose()?;
     let view = app.send_notice(&caller.actor, &id, notice, at).await?;
     Ok(Json(super::wire::case(
         view.case(),

@@ -214,7 +214,12 @@ impl App {
         }
     }
 
-    pub async fn remove_channel(&self, actor: &Actor, slug: &str, name: &str) -> AppResult<Project> {
+    pub async fn remove_channel(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        name: &str,
+    ) -> AppResult<Project> {
         let project = self
             .change_project(
                 actor,
@@ -229,8 +234,12 @@ impl App {
     }
 
     pub async fn test_channel(&self, actor: &Actor, slug: &str, name: &str) -> AppResult<Project> {
-        self.change_project(actor, slug, ProjectCommand::TestChannel { name: name.into() })
-            .await
+        self.change_project(
+            actor,
+            slug,
+            ProjectCommand::TestChannel { name: name.into() },
+        )
+        .await
     }
 
     /// The channel as the worker sends to it; `None` for a mailing list.

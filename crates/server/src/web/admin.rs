@@ -250,7 +250,12 @@ fn channels_section(
     use embargo_core::channel::ChannelKind;
     use embargo_core::policy::Notice as NoticeKind;
     let s = &project.slug;
-    let typed = |name: &str| form.typed.as_ref().map(|f| f.text(name)).unwrap_or_default();
+    let typed = |name: &str| {
+        form.typed
+            .as_ref()
+            .map(|f| f.text(name))
+            .unwrap_or_default()
+    };
     let error = |field: &str| problem.and_then(|p| p.on(field));
     let kind = typed("kind");
     html! {
@@ -339,7 +344,15 @@ async fn project_page(
     problem: Option<&Problem>,
     policy_draft: Option<&str>,
 ) -> Result<Page, WebError> {
-    project_page_with(app, visitor, slug, problem, policy_draft, &ChannelForm::default()).await
+    project_page_with(
+        app,
+        visitor,
+        slug,
+        problem,
+        policy_draft,
+        &ChannelForm::default(),
+    )
+    .await
 }
 
 async fn project_page_with(
@@ -676,7 +689,10 @@ async fn channel_action(
                 Err(e) => Err(e),
             }
         }
-        "channel-test" => app.test_channel(&actor, slug, &f.text("name")).await.map(|_| ()),
+        "channel-test" => app
+            .test_channel(&actor, slug, &f.text("name"))
+            .await
+            .map(|_| ()),
         "channel-remove" => app
             .remove_channel(&actor, slug, &f.text("name"))
             .await

@@ -302,11 +302,10 @@ pub(super) async fn report_channel_test(
 ) -> AppResult<()> {
     for _ in 0..5 {
         let project = app.project(slug).await?;
-        let event = match embargo_core::project::decide_channel_tested(
-            &project, name, delivered, answer,
-        ) {
-            Ok(e) => e,
-            Err(_) => return Ok(()),
+        let Ok(event) =
+            embargo_core::project::decide_channel_tested(&project, name, delivered, answer)
+        else {
+            return Ok(());
         };
         let now = app.now();
         let next = embargo_core::project::apply_project(Some(project.clone()), &event, now);

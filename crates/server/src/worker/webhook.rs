@@ -72,9 +72,14 @@ async fn fan_out(
     // V11: the people on the case's list hear of the forthcoming fix, and only while
     // the policy allows pre-notification.
     if notice == Notice::ForthcomingFix && project.policy().pre_notification {
-        to.extend(case.notices.recipients.iter().map(|r| NoticeTarget::Person {
-            address: r.address.clone(),
-        }));
+        to.extend(
+            case.notices
+                .recipients
+                .iter()
+                .map(|r| NoticeTarget::Person {
+                    address: r.address.clone(),
+                }),
+        );
     }
     let work: Vec<Planned> = to
         .into_iter()
@@ -93,7 +98,12 @@ async fn fan_out(
     Ok(Outcome::Done)
 }
 
-fn rendered(app: &App, case: &Case, project: &Project, notice: Notice) -> Result<RenderedNotice, String> {
+fn rendered(
+    app: &App,
+    case: &Case,
+    project: &Project,
+    notice: Notice,
+) -> Result<RenderedNotice, String> {
     app.render_notice(case, project, notice)
         .map_err(|e| e.to_string())
 }

@@ -141,11 +141,15 @@ async fn fixture(db: Db) -> Fixture {
         .await;
     // Vitess's process: the full track sends the forthcoming fix and the fixed notice.
     let (s, v) = json_of(
-        t.req(Method::PUT, "/api/v1/projects/connect/policy", Some(&ada.token))
-            .json(&json!({ "preset": "vitess" }))
-            .send()
-            .await
-            .unwrap(),
+        t.req(
+            Method::PUT,
+            "/api/v1/projects/connect/policy",
+            Some(&ada.token),
+        )
+        .json(&json!({ "preset": "vitess" }))
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -163,8 +167,12 @@ async fn fixture(db: Db) -> Fixture {
 }
 
 async fn add_channel(f: &Fixture, body: Value) -> (StatusCode, Value) {
-    f.t.post("/api/v1/projects/connect/channels", Some(&f.ada.token), body)
-        .await
+    f.t.post(
+        "/api/v1/projects/connect/channels",
+        Some(&f.ada.token),
+        body,
+    )
+    .await
 }
 
 async fn channels(f: &Fixture) -> Vec<Value> {
@@ -196,7 +204,9 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
     let secret = v["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"), "{v}");
     assert_eq!(v["channel"]["target"], format!("{}/…", f.base));
-    let (_, listed) = t.get("/api/v1/projects/connect/channels", Some(&f.ada.token)).await;
+    let (_, listed) = t
+        .get("/api/v1/projects/connect/channels", Some(&f.ada.token))
+        .await;
     assert!(!listed.to_string().contains("SECRET") && !listed.to_string().contains(&secret));
 
     // Bad URLs: named, nothing stored.
@@ -204,7 +214,10 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
         ("ftp://hooks.example/x".to_owned(), "scheme `ftp`"),
         ("hooks.example/x".to_owned(), "not a URL"),
         ("http://10.1.2.3/hook".to_owned(), "private"),
-        ("http://169.254.169.254/latest/meta-data".to_owned(), "169.254.169.254"),
+        (
+            "http://169.254.169.254/latest/meta-data".to_owned(),
+            "169.254.169.254",
+        ),
         ("http://[::1]:9/hook".to_owned(), "loopback"),
     ] {
         let (s, v) = add_channel(
@@ -221,7 +234,11 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
         json!({ "name": "list", "kind": "mailing-list", "address": "not an address", "notices": ["courtesy"] }),
     )
     .await;
-    assert_eq!((s, field(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "address"), "{v}");
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "address"),
+        "{v}"
+    );
     assert_eq!(channels(&f).await.len(), 1);
 
     // The others: Slack-compatible, Discord, a mailing list.
@@ -256,26 +273,59 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
     let hits = f.receiver.hits();
     assert_eq!(hits.len(), 3, "{hits:?}");
     let hook = hits.iter().find(|h| h.path == "/in").unwrap();
-    assert!(verify_by_hand(&secret, hook), "the signature verifies by hand");
+    assert!(
+        verify_by_hand(&secret, hook),
+        "the signature verifies by hand"
+    );
     let event: Value = serde_json::from_slice(&hook.body).unwrap();
     assert_eq!(event["type"], "notice.test");
-    assert!(hits.iter().any(|h| h.path == "/slack/T0/B0/XYZ" && h.text().contains("\"text\"")));
+    assert!(
+        hits.iter()
+            .any(|h| h.path == "/slack/T0/B0/XYZ" && h.text().contains("\"text\""))
+    );
     assert!(hits.iter().any(|h| h.path == "/api/webhooks/123/tok"));
-    assert_eq!(received_by(&f.smtp, "announce@lists.connect.example").len(), 1);
+    assert_eq!(
+        received_by(&f.smtp, "announce@lists.connect.example").len(),
+        1
+    );
     for c in channels(&f).await {
         assert_eq!(c["last_test"]["delivered"], true, "{c}");
     }
-    let discord = channels(&f).await.into_iter().find(|c| c["name"] == "discord").unwrap();
-    assert!(discord["last_test"]["answer"].as_str().unwrap().contains("998877"), "{discord}");
+    let discord = channels(&f)
+        .await
+        .into_iter()
+        .find(|c| c["name"] == "discord")
+        .unwrap();
+    assert!(
+        discord["last_test"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("998877"),
+        "{discord}"
+    );
 
     // A receiver that refuses: the test says so.
     f.receiver.answer(404);
-    t.post("/api/v1/projects/connect/channels/chat/test", Some(&f.ada.token), json!({}))
-        .await;
+    t.post(
+        "/api/v1/projects/connect/channels/chat/test",
+        Some(&f.ada.token),
+        json!({}),
+    )
+    .await;
     run_due(&t.app).await.unwrap();
-    let chat = channels(&f).await.into_iter().find(|c| c["name"] == "chat").unwrap();
+    let chat = channels(&f)
+        .await
+        .into_iter()
+        .find(|c| c["name"] == "chat")
+        .unwrap();
     assert_eq!(chat["last_test"]["delivered"], false, "{chat}");
-    assert!(chat["last_test"]["answer"].as_str().unwrap().contains("404"), "{chat}");
+    assert!(
+        chat["last_test"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("404"),
+        "{chat}"
+    );
 
     // Who may: the project's admins; a maintainer hears no, another project nothing.
     let cody = t
@@ -302,14 +352,22 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
             .await;
         assert_eq!(s, status, "{v}");
         let (s, _) = t
-            .post("/api/v1/projects/connect/channels/hook/test", token, json!({}))
+            .post(
+                "/api/v1/projects/connect/channels/hook/test",
+                token,
+                json!({}),
+            )
             .await;
         assert_eq!(s, status);
         let (s, _) = json_of(
-            t.req(Method::DELETE, "/api/v1/projects/connect/channels/hook", token)
-                .send()
-                .await
-                .unwrap(),
+            t.req(
+                Method::DELETE,
+                "/api/v1/projects/connect/channels/hook",
+                token,
+            )
+            .send()
+            .await
+            .unwrap(),
         )
         .await;
         assert_eq!(s, status);
@@ -317,15 +375,24 @@ async fn c18_channels_are_checked_tested_and_removed(db: Db) {
 
     // Removed: gone from the list, its secret file too.
     let (s, v) = json_of(
-        t.req(Method::DELETE, "/api/v1/projects/connect/channels/hook", Some(&f.ada.token))
-            .send()
-            .await
-            .unwrap(),
+        t.req(
+            Method::DELETE,
+            "/api/v1/projects/connect/channels/hook",
+            Some(&f.ada.token),
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v.as_array().unwrap().len(), 3);
-    assert!(!t.settings.data_dir.join("keys/channels/connect/hook.json").exists());
+    assert!(
+        !t.settings
+            .data_dir
+            .join("keys/channels/connect/hook.json")
+            .exists()
+    );
 }
 
 #[tokio::test]
@@ -406,8 +473,12 @@ async fn v9_v10_notices_from_the_case(db: Db) {
         let case = case.clone();
         let token = f.sam.token.clone();
         async move {
-            t.post(&format!("{case}/notices/{notice}/send"), Some(&token), json!({}))
-                .await
+            t.post(
+                &format!("{case}/notices/{notice}/send"),
+                Some(&token),
+                json!({}),
+            )
+            .await
         }
     };
 
@@ -415,31 +486,54 @@ async fn v9_v10_notices_from_the_case(db: Db) {
     let (s, v) = send("forthcoming-fix").await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let text = v.to_string();
-    assert!(text.contains("mitigation") && text.contains("release date"), "{v}");
+    assert!(
+        text.contains("mitigation") && text.contains("release date"),
+        "{v}"
+    );
     // The fixed notice describes the flaw: never before disclosure.
     let (s, v) = send("fixed-vulnerability").await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     // A notice kind the policy's track does not send.
     let (s, v) = send("courtesy").await;
-    assert_eq!((s, field(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "notice"), "{v}");
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "notice"),
+        "{v}"
+    );
 
     // A plan with its mitigation, accepted by the reporter.
-    let (s, v) = put(t, &format!("{case}/release-plan"), &f.sam.token, release_plan(t)).await;
+    let (s, v) = put(
+        t,
+        &format!("{case}/release-plan"),
+        &f.sam.token,
+        release_plan(t),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let release_at = v["release"]["plan"]["at_utc"].as_str().unwrap().to_owned();
     let (s, _) = t
-        .post(&format!("{case}/release-plan/accept"), Some(&tracking), json!({}))
+        .post(
+            &format!("{case}/release-plan/accept"),
+            Some(&tracking),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
 
     // Drafted from the case: the date as YYYY-MM-DD HH:MM UTC, the mitigation.
     let (s, draft) = t
-        .get(&format!("{case}/notices/forthcoming-fix"), Some(&f.sam.token))
+        .get(
+            &format!("{case}/notices/forthcoming-fix"),
+            Some(&f.sam.token),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{draft}");
     let markdown = draft["markdown"].as_str().unwrap().to_owned();
     assert!(markdown.contains(&release_at), "{markdown}");
-    assert!(markdown.contains("Limit the maximum frame size"), "{markdown}");
+    assert!(
+        markdown.contains("Limit the maximum frame size"),
+        "{markdown}"
+    );
     assert_eq!(draft["reviewed"], false);
     // The reporter does not read the team's drafts.
     let (s, _) = t
@@ -454,7 +548,10 @@ async fn v9_v10_notices_from_the_case(db: Db) {
         json!({ "markdown": "no title" }),
     )
     .await;
-    assert_eq!((s, field(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "markdown"));
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "markdown")
+    );
     let reviewed = format!("{markdown}\nReviewed by the Fix Lead.\n");
     let (s, v) = put(
         t,
@@ -474,15 +571,29 @@ async fn v9_v10_notices_from_the_case(db: Db) {
     assert!(verify_by_hand(&secret, &hits[0]));
     let body: Value = serde_json::from_slice(&hits[0].body).unwrap();
     assert_eq!(body["type"], "notice.forthcoming_fix");
-    assert!(body["data"]["body_markdown"].as_str().unwrap().contains("Reviewed by the Fix Lead."));
+    assert!(
+        body["data"]["body_markdown"]
+            .as_str()
+            .unwrap()
+            .contains("Reviewed by the Fix Lead.")
+    );
     let mails = received_by(&f.smtp, "announce@lists.connect.example");
     assert_eq!(mails.len(), 1);
     let timeline = events(t, &case, &f.sam.token).await;
     let delivered = of_type(&timeline, "notice_delivered");
     assert_eq!(delivered.len(), 2, "{timeline:?}");
-    let answers: Vec<String> = delivered.iter().map(|e| e["data"]["answer"].to_string()).collect();
-    assert!(answers.iter().any(|a| a.contains("HTTP 200")), "{answers:?}");
-    assert!(answers.iter().any(|a| a.contains("Message-ID")), "{answers:?}");
+    let answers: Vec<String> = delivered
+        .iter()
+        .map(|e| e["data"]["answer"].to_string())
+        .collect();
+    assert!(
+        answers.iter().any(|a| a.contains("HTTP 200")),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().any(|a| a.contains("Message-ID")),
+        "{answers:?}"
+    );
     // The reporter's timeline shows none of it.
     assert!(of_type(&events(t, &case, &tracking).await, "notice_delivered").is_empty());
     // Nothing of the report reached any notice before disclosure.
@@ -491,7 +602,11 @@ async fn v9_v10_notices_from_the_case(db: Db) {
     }
     for mail in f.smtp.received() {
         let text = String::from_utf8_lossy(&mail.data);
-        if mail.to.iter().any(|to| to.contains("lists.connect.example")) {
+        if mail
+            .to
+            .iter()
+            .any(|to| to.contains("lists.connect.example"))
+        {
             assert!(!text.contains(CANARY) && !text.contains("decode_frame"));
         }
     }
@@ -509,8 +624,14 @@ async fn v9_v10_notices_from_the_case(db: Db) {
     assert_eq!(fixed["type"], "notice.fixed_vulnerability");
     let fixed_text = fixed.to_string();
     assert!(fixed_text.contains("CVE-2026-4242"), "{fixed_text}");
-    assert!(fixed_text.contains(&format!("/advisories/{id}")), "{fixed_text}");
-    assert_eq!(received_by(&f.smtp, "announce@lists.connect.example").len(), 2);
+    assert!(
+        fixed_text.contains(&format!("/advisories/{id}")),
+        "{fixed_text}"
+    );
+    assert_eq!(
+        received_by(&f.smtp, "announce@lists.connect.example").len(),
+        2
+    );
     let timeline = events(t, &case, &f.sam.token).await;
     assert_eq!(of_type(&timeline, "notice_queued").len(), 2);
     assert_eq!(of_type(&timeline, "notice_delivered").len(), 4);
@@ -529,7 +650,11 @@ async fn pass_gate_after_plan(f: &Fixture, case: &str) {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = t
-        .post(&format!("{case}/cve"), Some(&f.sam.token), json!({ "assigned": "CVE-2026-4242" }))
+        .post(
+            &format!("{case}/cve"),
+            Some(&f.sam.token),
+            json!({ "assigned": "CVE-2026-4242" }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = put(
@@ -541,7 +666,11 @@ async fn pass_gate_after_plan(f: &Fixture, case: &str) {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = t
-        .post(&format!("{case}/release-notes/finalize"), Some(&f.sam.token), json!({}))
+        .post(
+            &format!("{case}/release-notes/finalize"),
+            Some(&f.sam.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
@@ -567,12 +696,26 @@ async fn a_failing_channel_is_retried_then_given_up(db: Db) {
     .await;
     assert_eq!(s, StatusCode::CREATED);
     let (case, _, tracking) = confirmed(&f).await;
-    let (s, _) = put(t, &format!("{case}/release-plan"), &f.sam.token, release_plan(t)).await;
+    let (s, _) = put(
+        t,
+        &format!("{case}/release-plan"),
+        &f.sam.token,
+        release_plan(t),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    t.post(&format!("{case}/release-plan/accept"), Some(&tracking), json!({}))
-        .await;
+    t.post(
+        &format!("{case}/release-plan/accept"),
+        Some(&tracking),
+        json!({}),
+    )
+    .await;
     let (s, v) = t
-        .post(&format!("{case}/notices/forthcoming-fix/send"), Some(&f.sam.token), json!({}))
+        .post(
+            &format!("{case}/notices/forthcoming-fix/send"),
+            Some(&f.sam.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     run_due(&t.app).await.unwrap();
@@ -624,17 +767,29 @@ async fn v11_pre_notification_only_where_the_policy_allows(db: Db) {
     // Off by default (V11): refused naming the policy, nothing recorded.
     let before = events(t, &case, &f.sam.token).await.len();
     let (s, v) = add().await;
-    assert_eq!((s, field(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "address"), "{v}");
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "address"),
+        "{v}"
+    );
     assert!(v.to_string().contains("pre_notification"), "{v}");
     assert_eq!(events(t, &case, &f.sam.token).await.len(), before);
 
     // The admin turns it on in the policy.
-    let (_, policy) = t.get("/api/v1/projects/connect/policy", Some(&f.ada.token)).await;
+    let (_, policy) = t
+        .get("/api/v1/projects/connect/policy", Some(&f.ada.token))
+        .await;
     let toml = policy["toml"]
         .as_str()
         .unwrap()
         .replace("pre_notification = false", "pre_notification = true");
-    let (s, v) = put(t, "/api/v1/projects/connect/policy", &f.ada.token, json!({ "toml": toml })).await;
+    let (s, v) = put(
+        t,
+        "/api/v1/projects/connect/policy",
+        &f.ada.token,
+        json!({ "toml": toml }),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = add().await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -647,14 +802,28 @@ async fn v11_pre_notification_only_where_the_policy_allows(db: Db) {
     assert_eq!(added[0]["actor"]["kind"], "user", "{}", added[0]);
 
     // What the policy allows: the forthcoming fix, when it is sent; no details.
-    let (s, _) = put(t, &format!("{case}/release-plan"), &f.sam.token, release_plan(t)).await;
+    let (s, _) = put(
+        t,
+        &format!("{case}/release-plan"),
+        &f.sam.token,
+        release_plan(t),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    t.post(&format!("{case}/release-plan/accept"), Some(&tracking), json!({}))
-        .await;
+    t.post(
+        &format!("{case}/release-plan/accept"),
+        Some(&tracking),
+        json!({}),
+    )
+    .await;
     run_due(&t.app).await.unwrap();
     assert!(received_by(&f.smtp, "vendor@downstream.example").is_empty());
     let (s, v) = t
-        .post(&format!("{case}/notices/forthcoming-fix/send"), Some(&f.sam.token), json!({}))
+        .post(
+            &format!("{case}/notices/forthcoming-fix/send"),
+            Some(&f.sam.token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     run_due(&t.app).await.unwrap();
@@ -688,36 +857,76 @@ async fn templates_are_checked_previewed_and_used(db: Db) {
     assert_eq!(v["custom"], false);
     // An unknown field, and one a forthcoming fix may not show: refused, named.
     for (source, words) in [
-        ("# {project}\n{release_date} {affected_versions} {mitigation} {flaw}", "`{flaw}` is not a field"),
-        ("# {project}\n{release_date} {affected_versions} {mitigation} {summary}", "must not describe the flaw"),
+        (
+            "# {project}\n{release_date} {affected_versions} {mitigation} {flaw}",
+            "`{flaw}` is not a field",
+        ),
+        (
+            "# {project}\n{release_date} {affected_versions} {mitigation} {summary}",
+            "must not describe the flaw",
+        ),
     ] {
         let (s, v) = t
-            .post(&format!("{path}/preview"), Some(&f.ada.token), json!({ "source": source }))
+            .post(
+                &format!("{path}/preview"),
+                Some(&f.ada.token),
+                json!({ "source": source }),
+            )
             .await;
-        assert_eq!((s, field(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "source"), "{v}");
+        assert_eq!(
+            (s, field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "source"),
+            "{v}"
+        );
         assert!(v.to_string().contains(words), "{v}");
         let (s, _) = put(t, path, &f.ada.token, json!({ "source": source })).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let source = "# {project} ships a fix at {release_date}\n\nAffected: {affected_versions}\n\n{mitigation}\n";
     let (s, v) = t
-        .post(&format!("{path}/preview"), Some(&f.ada.token), json!({ "source": source }))
+        .post(
+            &format!("{path}/preview"),
+            Some(&f.ada.token),
+            json!({ "source": source }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert!(v["subject"].as_str().unwrap().starts_with("CONNECT ships a fix at"), "{v}");
+    assert!(
+        v["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("CONNECT ships a fix at"),
+        "{v}"
+    );
     let (s, v) = put(t, path, &f.ada.token, json!({ "source": source })).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["custom"], true);
     // A case's draft starts from it.
     let (case, _, tracking) = confirmed(&f).await;
-    put(t, &format!("{case}/release-plan"), &f.sam.token, release_plan(t)).await;
-    t.post(&format!("{case}/release-plan/accept"), Some(&tracking), json!({}))
-        .await;
+    put(
+        t,
+        &format!("{case}/release-plan"),
+        &f.sam.token,
+        release_plan(t),
+    )
+    .await;
+    t.post(
+        &format!("{case}/release-plan/accept"),
+        Some(&tracking),
+        json!({}),
+    )
+    .await;
     let (s, v) = t
-        .get(&format!("{case}/notices/forthcoming-fix"), Some(&f.sam.token))
+        .get(
+            &format!("{case}/notices/forthcoming-fix"),
+            Some(&f.sam.token),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert!(v["subject"].as_str().unwrap().contains("ships a fix at"), "{v}");
+    assert!(
+        v["subject"].as_str().unwrap().contains("ships a fix at"),
+        "{v}"
+    );
     // A maintainer may not change templates.
     let (s, _) = put(t, path, &f.sam.token, json!({ "source": source })).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
