@@ -941,3 +941,144 @@ async fn templates_on_sqlite() {
 async fn templates_on_postgres() {
     templates_are_checked_previewed_and_used(Db::Postgres).await;
 }
+
+/// The pages: the admin's channels form keeps what was typed with the error beside the
+/// field, shows a new webhook's secret once, and sends a test; the coordinator reviews
+/// and sends a notice from the case's page.
+async fn the_pages_add_test_and_send(db: Db) {
+    let f = fixture(db).await;
+    let t = &f.t;
+    let web = t.signed_in("ada@example.org").await;
+    let page = "/admin/projects/connect";
+    let action = "/admin/projects/connect/channel-add";
+    let out = web
+        .submit(
+            page,
+            action,
+            &[
+                ("name", "hook"),
+                ("kind", "webhook"),
+                ("target", "http://10.9.8.7/in"),
+                ("notice_forthcoming-fix", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(
+        out.html.contains("value=\"http://10.9.8.7/in\""),
+        "kept what was typed"
+    );
+    assert!(
+        out.html.contains("id=\"channel-target-error\""),
+        "the error beside the field"
+    );
+    assert!(out.html.contains("10.9.8.7"));
+    assert!(channels(&f).await.is_empty(), "nothing stored");
+    let target = format!("{}/in", f.base);
+    let out = web
+        .submit(
+            page,
+            action,
+            &[
+                ("name", "hook"),
+                ("kind", "webhook"),
+                ("target", target.as_str()),
+                ("notice_forthcoming-fix", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.html);
+    let secret = out
+        .html
+        .split("id=\"channel-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret, shown once")
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    assert!(
+        !web.get(page).await.html.contains(&secret),
+        "shown only once"
+    );
+    let out = web
+        .submit(
+            page,
+            "/admin/projects/connect/channel-test",
+            &[("name", "hook")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    run_due(&t.app).await.unwrap();
+    assert!(verify_by_hand(&secret, &f.receiver.hits()[0]));
+    assert!(web.get(page).await.html.contains("delivered: HTTP 200"));
+
+    // The coordinator's page: the drafted notice, reviewed and sent.
+    let (case, id, tracking) = confirmed(&f).await;
+    put(
+        t,
+        &format!("{case}/release-plan"),
+        &f.sam.token,
+        release_plan(t),
+    )
+    .await;
+    t.post(
+        &format!("{case}/release-plan/accept"),
+        Some(&tracking),
+        json!({}),
+    )
+    .await;
+    let sam = t.signed_in("sam@example.org").await;
+    let case_page = format!("/cases/{id}");
+    let html = sam.get(&case_page).await.html;
+    assert!(html.contains("id=\"notice-forthcoming-fix\""), "{html}");
+    let out = sam
+        .submit(
+            &case_page,
+            &format!("/cases/{id}/actions/notice-draft"),
+            &[("notice", "forthcoming-fix"), ("markdown", "no title here")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out.html.contains("no title here"), "kept what was typed");
+    let out = sam
+        .submit(
+            &case_page,
+            &format!("/cases/{id}/actions/notice-draft"),
+            &[
+                ("notice", "forthcoming-fix"),
+                (
+                    "markdown",
+                    "# CONNECT: a fix is coming\n\nOn the release date.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let out = sam
+        .submit(
+            &case_page,
+            &format!("/cases/{id}/actions/notice-send"),
+            &[("notice", "forthcoming-fix"), ("at", "")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    run_due(&t.app).await.unwrap();
+    let last: Value = serde_json::from_slice(&f.receiver.hits().last().unwrap().body).unwrap();
+    assert_eq!(last["data"]["subject"], "CONNECT: a fix is coming");
+    assert!(
+        sam.get(&case_page)
+            .await
+            .html
+            .contains("forthcoming-fix → ")
+    );
+}
+
+#[tokio::test]
+async fn the_pages_on_sqlite() {
+    the_pages_add_test_and_send(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_pages_on_postgres() {
+    the_pages_add_test_and_send(Db::Postgres).await;
+}
