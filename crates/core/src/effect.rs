@@ -275,6 +275,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             e,
         )
     };
+    let chat = |overdue: bool| {
+        Planned::now(
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Team { overdue },
+                notice: None,
+            }),
+            e,
+        )
+    };
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // Clock timers are planned per append, from the case after it: `clock_timer`.
@@ -289,10 +298,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             vec![team(TeamUpdate::ReporterWrote)]
         }
         // Reminders and escalations reach their people by mail as well as in the app.
+        // And to the chat channels the project marks for the team (a count, a link).
         Event::ClockReminder { clock, to, .. } => {
-            vec![team(TeamUpdate::clock(*clock, false, to))]
+            vec![team(TeamUpdate::clock(*clock, false, to)), chat(false)]
         }
-        Event::ClockOverdue { clock, to, .. } => vec![team(TeamUpdate::clock(*clock, true, to))],
+        Event::ClockOverdue { clock, to, .. } => {
+            vec![team(TeamUpdate::clock(*clock, true, to)), chat(true)]
+        }
         Event::Claimed { coordinator: user }
         | Event::HandedOver { to: user, .. }
         | Event::CollaboratorAdded { collaborator: user } => {
@@ -1164,12 +1176,19 @@ mod tests {
         .map(|p| p.effect)
         .collect();
         let update = TeamUpdate::clock(ClockName::Acknowledge, false, &[Audience::Coordinator]);
+        // By mail, and to the chat channels marked for the team (a count and a link).
         assert_eq!(
             planned,
-            [Effect::Email(Email {
-                to: Recipient::Team,
-                message: MailKind::TeamUpdate { update }
-            })]
+            [
+                Effect::Email(Email {
+                    to: Recipient::Team,
+                    message: MailKind::TeamUpdate { update }
+                }),
+                Effect::Webhook(Webhook {
+                    to: NoticeTarget::Team { overdue: false },
+                    notice: None,
+                })
+            ]
         );
         let users = |p: &Project, u: TeamUpdate| -> Vec<i64> {
             team_recipients(p, &case, u)

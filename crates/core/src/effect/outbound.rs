@@ -146,4 +146,9 @@ pub enum NoticeTarget {
     Channel { name: String },
     /// One pre-notified person (V11), by mail.
     Person { address: String },
+    /// The channels the project marks for the team (`Channel::team`): a clock's
+    /// reminder or escalation as a count and a link, no embargoed words.
+    Team { overdue: bool },
+    /// One of them.
+    TeamChannel { name: String, overdue: bool },
 }

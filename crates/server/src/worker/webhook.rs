@@ -24,6 +24,13 @@ pub(super) async fn handle(app: &App, job: &Job, webhook: &Webhook) -> AppResult
             };
             test(app, job, slug.as_str(), name).await
         }
+        (Subject::Case(_), None) => match &webhook.to {
+            NoticeTarget::Team { overdue } => team_fan_out(app, job, *overdue).await,
+            NoticeTarget::TeamChannel { name, overdue } => reminder(app, job, name, *overdue).await,
+            NoticeTarget::Every | NoticeTarget::Channel { .. } | NoticeTarget::Person { .. } => {
+                Ok(Outcome::GiveUp("not a notice this instance knows".into()))
+            }
+        },
         (Subject::Case(_), Some(notice)) => {
             let Some((case, project)) = app.store().case_for_job(job).await? else {
                 return Ok(Outcome::Done);
@@ -41,6 +48,9 @@ pub(super) async fn handle(app: &App, job: &Job, webhook: &Webhook) -> AppResult
                 }
             }
             match &webhook.to {
+                NoticeTarget::Team { .. } | NoticeTarget::TeamChannel { .. } => Ok(
+                    Outcome::GiveUp("a notice does not go to the team's channels".into()),
+                ),
                 NoticeTarget::Every => fan_out(app, job, &case, &project, notice).await,
                 NoticeTarget::Channel { name } => {
                     to_channel(app, job, &case, &project, notice, name).await
@@ -96,6 +106,91 @@ async fn fan_out(
         app.ring_worker();
     }
     Ok(Outcome::Done)
+}
+
+/// One job per channel the project marks for the team.
+async fn team_fan_out(app: &App, job: &Job, overdue: bool) -> AppResult<Outcome> {
+    let Some((_, project)) = app.store().case_for_job(job).await? else {
+        return Ok(Outcome::Done);
+    };
+    let work: Vec<Planned> = project
+        .channels
+        .iter()
+        .filter(|c| c.team)
+        .map(|c| Planned {
+            effect: Effect::Webhook(Webhook {
+                to: NoticeTarget::TeamChannel {
+                    name: c.name.clone(),
+                    overdue,
+                },
+                notice: None,
+            }),
+            due: app.now(),
+        })
+        .collect();
+    let any = !work.is_empty();
+    if app.store().fan_out(job, work, app.now()).await? && any {
+        app.ring_worker();
+    }
+    Ok(Outcome::Done)
+}
+
+/// A clock's reminder or escalation in a team channel: how many, and the link; never
+/// the title or anything else of the case (the channel may be wider than its audience).
+async fn reminder(app: &App, job: &Job, name: &str, overdue: bool) -> AppResult<Outcome> {
+    let Some((case, project)) = app.store().case_for_job(job).await? else {
+        return Ok(Outcome::Done);
+    };
+    let Some(channel) = project.channel(name).filter(|c| c.team) else {
+        return Ok(Outcome::Done);
+    };
+    let link = app.url(&format!("/cases/{}", case.id));
+    let subject = if overdue {
+        format!("{}: 1 clock overdue", project.name)
+    } else {
+        format!("{}: 1 clock due soon", project.name)
+    };
+    let body = format!("A case of {} needs the team: {link}", project.name);
+    let http = match app.http_channel(&project, name) {
+        Ok(c) => c,
+        Err(why) => return Ok(Outcome::GiveUp(why)),
+    };
+    Ok(match http {
+        None => {
+            let text = RenderedNotice {
+                notice: Notice::ForthcomingFix,
+                subject: subject.clone(),
+                markdown: format!("# {subject}\n\n{body}"),
+                reviewed: false,
+            };
+            match list_mail(app, job, &project, &channel.target, &text) {
+                Ok((mail, _)) => match send_mail(app, mail).await {
+                    Ok(_) => Outcome::Done,
+                    Err(o) => o,
+                },
+                Err(o) => o,
+            }
+        }
+        Some(http) => {
+            let draft = NoticeDraft {
+                id: format!("reminder_{}", job.id),
+                kind: NoticeKind::Reminder,
+                project: project.slug.as_str().to_owned(),
+                subject,
+                body_markdown: body,
+                links: vec![("Open the case".to_owned(), link.clone())],
+                read_more: Some(link),
+                at: app.now(),
+            };
+            match draft.check() {
+                Err(e) => Outcome::GiveUp(format!("the reminder: {e}")),
+                Ok(n) => match embargo_notify::deliver(&http, &n, &app.guard()).await {
+                    Ok(_) => Outcome::Done,
+                    Err(e) => failed(e),
+                },
+            }
+        }
+    })
 }
 
 fn rendered(

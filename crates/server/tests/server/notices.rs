@@ -1082,3 +1082,54 @@ async fn the_pages_on_sqlite() {
 async fn the_pages_on_postgres() {
     the_pages_add_test_and_send(Db::Postgres).await;
 }
+
+/// Clock reminders reach the channels marked for the team as a count and a link, never
+/// the case's words (issue 8's "reminders to chat").
+async fn clock_reminders_reach_team_channels(db: Db) {
+    let f = fixture(db).await;
+    let t = &f.t;
+    let (s, v) = add_channel(
+        &f,
+        json!({ "name": "team-chat", "kind": "slack", "url": format!("{}/team", f.base), "team": true }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (id, _) = t
+        .report(
+            "connect",
+            json!({ "title": format!("Crash: {CANARY}"), "description": CANARY, "component": "go" }),
+        )
+        .await;
+    run_due(&t.app).await.unwrap();
+    for _ in 0..30 {
+        t.clock.advance(SignedDuration::from_hours(24));
+        run_due(&t.app).await.unwrap();
+    }
+    let timeline = events(t, &format!("/api/v1/cases/{id}"), &f.sam.token).await;
+    let alarms =
+        of_type(&timeline, "clock_reminder").len() + of_type(&timeline, "clock_overdue").len();
+    assert!(alarms > 0, "{timeline:?}");
+    let hits: Vec<Hit> = f
+        .receiver
+        .hits()
+        .into_iter()
+        .filter(|h| h.path == "/team")
+        .collect();
+    assert_eq!(hits.len(), alarms);
+    for hit in &hits {
+        let text = hit.text();
+        assert!(text.contains(&format!("/cases/{id}")), "{text}");
+        assert!(text.contains("1 clock"), "{text}");
+        assert!(!text.contains(CANARY) && !text.contains("Crash"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn clock_reminders_to_chat_on_sqlite() {
+    clock_reminders_reach_team_channels(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn clock_reminders_to_chat_on_postgres() {
+    clock_reminders_reach_team_channels(Db::Postgres).await;
+}
