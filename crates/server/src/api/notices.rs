@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use embargo_core::Timestamp;
 use embargo_core::channel::Channel;
 use embargo_core::command::Command;
-use embargo_core::ids::CaseId;
 use embargo_core::project::Project;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -405,7 +404,6 @@ pub async fn remove_recipient(
     caller: Caller,
     Path((id, address)): Path<(String, String)>,
 ) -> ApiResult<Json<CaseOut>> {
-    let _ = CaseId::parse(&id);
     run(
         &app,
         &caller,

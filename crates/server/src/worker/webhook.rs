@@ -164,7 +164,7 @@ async fn reminder(app: &App, job: &Job, name: &str, overdue: bool) -> AppResult<
                 reviewed: false,
             };
             match list_mail(app, job, &project, &channel.target, &text) {
-                Ok((mail, _)) => match send_mail(app, mail).await {
+                Ok((mail, _)) => match send_mail(app, &project, mail).await {
                     Ok(_) => Outcome::Done,
                     Err(o) => o,
                 },
@@ -242,7 +242,7 @@ async fn to_channel(
         None => {
             let mail = list_mail(app, job, project, &channel.target, &text);
             Ok(match mail {
-                Ok((mail, id)) => match send_mail(app, mail).await {
+                Ok((mail, id)) => match send_mail(app, project, mail).await {
                     Ok(answer) => delivered(format!("SMTP {answer}; Message-ID {id}")),
                     Err(outcome) => outcome,
                 },
@@ -343,15 +343,26 @@ fn list_mail(
 
 /// Sends a notice mail, signed with the project's key where it has one; the server's
 /// answer, or what the worker must do.
-async fn send_mail(app: &App, mail: OutgoingMail) -> Result<String, Outcome> {
+async fn send_mail(app: &App, project: &Project, mail: OutgoingMail) -> Result<String, Outcome> {
     let Some(mailer) = app.mailer() else {
         return Err(Outcome::Retry {
             reason: "mail is not set up on this instance (mail.smtp_url)".into(),
             after: None,
         });
     };
+    // The key file is the operator's to mend; the mail waits for it.
+    let key = app
+        .project_secret_key(project)
+        .map_err(|e| Outcome::Retry {
+            reason: e.to_string(),
+            after: None,
+        })?;
+    let protection = match &key {
+        Some(key) => Protection::Sign(key),
+        None => Protection::None,
+    };
     let built = mail
-        .build(Protection::None)
+        .build(protection)
         .map_err(|e| Outcome::GiveUp(format!("the mail could not be built: {e}")))?;
     match mailer.sender.send(&built).await {
         Ok(accepted) => Ok(accepted.server_answer),
@@ -380,7 +391,7 @@ async fn to_person(
         Err(why) => return Ok(Outcome::GiveUp(why)),
     };
     Ok(match list_mail(app, job, project, address, &text) {
-        Ok((mail, id)) => match send_mail(app, mail).await {
+        Ok((mail, id)) => match send_mail(app, project, mail).await {
             Ok(answer) => Outcome::Report(SystemCommand::NoticeDelivered {
                 notice,
                 to: address.to_owned(),
@@ -412,7 +423,7 @@ async fn test(app: &App, job: &Job, slug: &str, name: &str) -> AppResult<Outcome
                 reviewed: false,
             };
             match list_mail(app, job, &project, &channel.target, &text) {
-                Ok((mail, id)) => match send_mail(app, mail).await {
+                Ok((mail, id)) => match send_mail(app, &project, mail).await {
                     Ok(answer) => (true, format!("SMTP {answer}; Message-ID {id}")),
                     Err(o) => (false, outcome_words(o)),
                 },
