@@ -170,6 +170,25 @@ pub enum Command {
         date: jiff::Timestamp,
         source: String,
     },
+    /// The coordinator's reviewed text of a notice (Markdown, `# title` first).
+    DraftNotice {
+        notice: crate::policy::Notice,
+        markdown: String,
+    },
+    /// Send a notice to the project's channels now, or at `at` (V9: the forthcoming
+    /// fix; the others follow disclosure).
+    SendNotice {
+        notice: crate::policy::Notice,
+        at: Option<jiff::Timestamp>,
+    },
+    /// V11: tell this third party before disclosure, where the policy allows it.
+    AddPreNotified {
+        address: String,
+        name: Option<String>,
+    },
+    RemovePreNotified {
+        address: String,
+    },
 }
 
 /// Where a fix moves after its approvals.
@@ -224,6 +243,10 @@ impl Command {
             Command::MoveClock { .. } => "move a clock of",
             Command::SlowDown { .. } => "slow down",
             Command::SetUpstreamDate { .. } => "set the upstream disclosure date of",
+            Command::DraftNotice { .. } => "draft a notice for",
+            Command::SendNotice { .. } => "send a notice for",
+            Command::AddPreNotified { .. } => "add a pre-notification recipient to",
+            Command::RemovePreNotified { .. } => "remove a pre-notification recipient from",
         }
     }
 }

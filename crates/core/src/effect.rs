@@ -13,7 +13,7 @@ mod outbound;
 mod wake;
 
 pub use alarms::{clock_timer, due_alarms};
-pub use outbound::{CaseUpdate, Email, MailKind, Recipient, TeamUpdate, Webhook};
+pub use outbound::{CaseUpdate, Email, MailKind, NoticeTarget, Recipient, TeamUpdate, Webhook};
 pub use wake::{WATCH_INTERVAL, WakeReason};
 
 use crate::account::AccountEvent;
@@ -39,8 +39,7 @@ pub enum Effect {
     Wake { reason: WakeReason },
     /// A message to a person (issue 9 adds the handler; nothing asks for one yet).
     Email(Email),
-    /// A notice to a project's chat or webhook channel (issue 14 adds the handler;
-    /// nothing asks for one yet).
+    /// A notice to a project's channels: mailing lists, chat and webhooks (issue 14).
     Webhook(Webhook),
 }
 
@@ -86,7 +85,7 @@ impl EffectKind {
             EffectKind::PublishCve => "publishing the CVE record at CVE Services",
             EffectKind::Wake => "a scheduled check",
             EffectKind::Email => "sending an e-mail",
-            EffectKind::Webhook => "delivering a notice to a channel",
+            EffectKind::Webhook => "delivering a notice",
         }
     }
 }
@@ -287,6 +286,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             e,
         )
     };
+    let chat = |overdue: bool| {
+        Planned::now(
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Team { overdue },
+                notice: None,
+            }),
+            e,
+        )
+    };
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // Clock timers are planned per append, from the case after it: `clock_timer`.
@@ -301,10 +309,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             vec![team(TeamUpdate::ReporterWrote)]
         }
         // Reminders and escalations reach their people by mail as well as in the app.
+        // And to the chat channels the project marks for the team (a count, a link).
         Event::ClockReminder { clock, to, .. } => {
-            vec![team(TeamUpdate::clock(*clock, false, to))]
+            vec![team(TeamUpdate::clock(*clock, false, to)), chat(false)]
         }
-        Event::ClockOverdue { clock, to, .. } => vec![team(TeamUpdate::clock(*clock, true, to))],
+        Event::ClockOverdue { clock, to, .. } => {
+            vec![team(TeamUpdate::clock(*clock, true, to)), chat(true)]
+        }
         Event::Claimed { coordinator: user }
         | Event::HandedOver { to: user, .. }
         | Event::CollaboratorAdded { collaborator: user } => {
@@ -354,6 +365,15 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             work
         }
         Event::AdvisoryUpdated { .. } | Event::AdvisoryWithdrawn { .. } => republish(),
+        // The notice goes out at its time: the worker fans it out to the channels
+        // that take it (and the people pre-notified, where the policy allows).
+        Event::NoticeQueued { notice, due } => vec![Planned {
+            effect: Effect::Webhook(Webhook {
+                to: NoticeTarget::Every,
+                notice: Some(*notice),
+            }),
+            due: (*due).max(e.at),
+        }],
         Event::CollaboratorRemoved { .. }
         | Event::CreditChosen { .. }
         | Event::NoteAdded { .. }
@@ -389,6 +409,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         | Event::ClockMoved { .. }
         | Event::SlowedDown { .. }
         | Event::UpstreamDateSet { .. }
+        | Event::NoticeDrafted { .. }
+        | Event::NoticeDelivered { .. }
+        | Event::PreNotifiedAdded { .. }
+        | Event::PreNotifiedRemoved { .. }
         | Event::ClocksRecomputed { .. } => Vec::new(),
     }
 }
@@ -397,6 +421,13 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
 /// cases (issue 8). Announcements to a project's channels (issue 14) will start here.
 pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
     match &e.event {
+        ProjectEvent::ChannelTestRequested { name } => vec![Planned::now(
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Channel { name: name.clone() },
+                notice: None,
+            }),
+            e,
+        )],
         ProjectEvent::PolicySet { .. } => vec![Planned::now(
             Effect::Wake {
                 reason: WakeReason::RecomputeClocks {
@@ -415,7 +446,11 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::SecurityAddressSet { .. }
         | ProjectEvent::PgpKeySet { .. }
-        | ProjectEvent::MailPreferenceSet { .. } => Vec::new(),
+        | ProjectEvent::MailPreferenceSet { .. }
+        | ProjectEvent::ChannelAdded { .. }
+        | ProjectEvent::ChannelRemoved { .. }
+        | ProjectEvent::ChannelTested { .. }
+        | ProjectEvent::NoticeTemplateSet { .. } => Vec::new(),
     }
 }
 
@@ -545,6 +580,12 @@ pub enum SystemCommand {
     },
     /// The reporter's address asked for its links again (lost link).
     RenewTrackingLink,
+    /// A channel or a pre-notified person took a notice.
+    NoticeDelivered {
+        notice: crate::policy::Notice,
+        to: String,
+        answer: String,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -612,8 +653,27 @@ pub fn decide_system(
             }
             Ok(vec![system(Event::ClocksRecomputed { policy_version })])
         }
-        SystemCommand::DiscloseAsScheduled { .. }
-        | SystemCommand::ReporterAddressFailed { .. }
+        SystemCommand::NoticeDelivered { notice, to, answer } => {
+            Ok(vec![system(Event::NoticeDelivered {
+                notice,
+                to,
+                answer: message(&answer, "delivered"),
+            })])
+        }
+        SystemCommand::DiscloseAsScheduled { .. } => {
+            let event = decide_work_report(case, command)?;
+            let disclosed = matches!(event, Event::Disclosed);
+            let mut out = vec![system(event)];
+            if disclosed {
+                out.extend(
+                    crate::decide::notices_at_disclosure(case, policy, now)
+                        .into_iter()
+                        .map(system),
+                );
+            }
+            Ok(out)
+        }
+        SystemCommand::ReporterAddressFailed { .. }
         | SystemCommand::RenewTrackingLink
         | SystemCommand::CveReserved { .. }
         | SystemCommand::CvePublished { .. }
@@ -732,7 +792,9 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
             }
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
-        SystemCommand::CheckClocks | SystemCommand::RecomputeClocks { .. } => {
+        SystemCommand::CheckClocks
+        | SystemCommand::RecomputeClocks { .. }
+        | SystemCommand::NoticeDelivered { .. } => {
             return Err(stale("it is not CVE Services work"));
         }
     };
@@ -771,6 +833,8 @@ mod tests {
             security_address: None,
             mail_preferences: Vec::new(),
             pgp_key: None,
+            channels: Vec::new(),
+            notice_templates: Default::default(),
             created_at: at(0),
             version: 2,
         }
@@ -980,11 +1044,18 @@ mod tests {
                 event,
             });
         }
+        // Disclosure also queues the fixed-vulnerability notice (C18, V10).
         assert_eq!(
             run(&mut case, Command::Disclose),
-            [Effect::PublishCve {
-                id: "CVE-2026-1000".into()
-            }]
+            [
+                Effect::PublishCve {
+                    id: "CVE-2026-1000".into()
+                },
+                Effect::Webhook(Webhook {
+                    to: NoticeTarget::Every,
+                    notice: Some(crate::policy::Notice::FixedVulnerability),
+                })
+            ]
         );
         // A rejection of another ID is stale; of ours, it ends the reservation.
         let before = case.clone();
@@ -1129,12 +1200,19 @@ mod tests {
         .map(|p| p.effect)
         .collect();
         let update = TeamUpdate::clock(ClockName::Acknowledge, false, &[Audience::Coordinator]);
+        // By mail, and to the chat channels marked for the team (a count and a link).
         assert_eq!(
             planned,
-            [Effect::Email(Email {
-                to: Recipient::Team,
-                message: MailKind::TeamUpdate { update }
-            })]
+            [
+                Effect::Email(Email {
+                    to: Recipient::Team,
+                    message: MailKind::TeamUpdate { update }
+                }),
+                Effect::Webhook(Webhook {
+                    to: NoticeTarget::Team { overdue: false },
+                    notice: None,
+                })
+            ]
         );
         let users = |p: &Project, u: TeamUpdate| -> Vec<i64> {
             team_recipients(p, &case, u)
@@ -1269,8 +1347,14 @@ mod tests {
                 },
             }),
             Effect::Webhook(Webhook {
-                channel: "chat".into(),
-                notice: crate::policy::Notice::ForthcomingFix,
+                to: NoticeTarget::Channel {
+                    name: "chat".into(),
+                },
+                notice: Some(crate::policy::Notice::ForthcomingFix),
+            }),
+            Effect::Webhook(Webhook {
+                to: NoticeTarget::Every,
+                notice: None,
             }),
         ];
         for effect in samples {

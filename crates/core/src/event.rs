@@ -11,7 +11,7 @@ use crate::case::FixState;
 use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::effect::{EffectFailure, EffectKind};
 use crate::ids::{AttachmentId, CaseId, FixId, ProjectSlug, QuestionId};
-use crate::policy::Audience;
+use crate::policy::{Audience, Notice};
 use crate::release::{PostMortemText, ReleasePlan};
 use crate::report::Report;
 use crate::scoring::{CaseVersion, FinalScore};
@@ -282,6 +282,33 @@ pub enum Event {
     /// old tracking link stopped working and a new one was mailed to the reporter's
     /// address.
     TrackingLinkRenewed,
+    /// The coordinator reviewed a notice's text (Markdown, title first): it is what
+    /// the notice sends (V9, V10, V3, V4).
+    NoticeDrafted {
+        notice: Notice,
+        markdown: String,
+    },
+    /// A notice goes to the project's channels at `due`: sent or scheduled by the
+    /// coordinator, or queued at disclosure (C18).
+    NoticeQueued {
+        notice: Notice,
+        due: Timestamp,
+    },
+    /// A channel (or a pre-notified person) took a notice: the worker's report, with
+    /// the answer (HTTP status and message id, or the SMTP message id).
+    NoticeDelivered {
+        notice: Notice,
+        to: String,
+        answer: String,
+    },
+    /// A third party to be told before disclosure (V11), where the policy allows it.
+    PreNotifiedAdded {
+        address: String,
+        name: Option<String>,
+    },
+    PreNotifiedRemoved {
+        address: String,
+    },
 }
 
 impl Event {
@@ -344,6 +371,11 @@ impl Event {
             Event::TrackingLinkRenewed => "tracking_link_renewed",
             Event::AdvisoryWithdrawn { .. } => "advisory_withdrawn",
             Event::CreditChosen { .. } => "credit_chosen",
+            Event::NoticeDrafted { .. } => "notice_drafted",
+            Event::NoticeQueued { .. } => "notice_queued",
+            Event::NoticeDelivered { .. } => "notice_delivered",
+            Event::PreNotifiedAdded { .. } => "pre_notified_added",
+            Event::PreNotifiedRemoved { .. } => "pre_notified_removed",
         }
     }
 }
@@ -569,6 +601,13 @@ impl Event {
             Event::ClockMoved { shared: true, .. } => Visibility::Shared,
             Event::ClockMoved { shared: false, .. } => Visibility::Internal,
             | Event::ReporterAddressFailed { .. } => Visibility::Internal,
+            // Notices are the team's to write and send; the reporter reads them where
+            // they are published.
+            Event::NoticeDrafted { .. }
+            | Event::NoticeQueued { .. }
+            | Event::NoticeDelivered { .. }
+            | Event::PreNotifiedAdded { .. }
+            | Event::PreNotifiedRemoved { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

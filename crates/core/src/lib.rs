@@ -13,6 +13,7 @@ pub mod advisory;
 pub mod aggregate;
 pub mod calendar;
 pub mod case;
+pub mod channel;
 pub mod clocks;
 pub mod command;
 pub mod decide;
@@ -45,4 +46,6 @@ pub use jiff::Timestamp;
 /// reminders sent). 7: `Project` keeps its security address and members' mail choices.
 /// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key. 10: a
 /// case's advisory keeps its revisions after disclosure and its withdrawal.
-pub const PROJECTION_VERSION: u32 = 10;
+/// 11: `Project` keeps its channels and notice templates, `Case` its notices (drafts,
+/// queued and delivered notices, pre-notification recipients).
+pub const PROJECTION_VERSION: u32 = 11;

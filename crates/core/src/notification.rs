@@ -68,6 +68,11 @@ pub fn recipients(case: &Case, project: &Project, event: &Event) -> Vec<UserId> 
         | Event::ClockMoved { .. }
         | Event::SlowedDown { .. }
         | Event::UpstreamDateSet { .. }
+        | Event::NoticeDrafted { .. }
+        | Event::NoticeQueued { .. }
+        | Event::NoticeDelivered { .. }
+        | Event::PreNotifiedAdded { .. }
+        | Event::PreNotifiedRemoved { .. }
         | Event::ClocksRecomputed { .. } => &[],
     };
     audience_members(case, project, audience)

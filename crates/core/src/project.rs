@@ -3,15 +3,17 @@
 
 use crate::actor::{Actor, UserRef};
 use crate::aggregate::Aggregate;
+use crate::channel::{Channel, NewChannel};
 use crate::ecosystem;
 use crate::event::Recorded;
 use crate::ids::{ProjectSlug, UserId};
-use crate::policy::Policy;
+use crate::policy::{Notice, Policy};
 use crate::rejection::{Invalid, Rejection, Rule};
 use crate::text::{self, limits};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The guidance shown on a project's report page until its admins write their own
@@ -52,6 +54,12 @@ pub struct Project {
     /// The project's OpenPGP public key, for reporters to encrypt to (C1); its secret
     /// half is a file outside the database.
     pub pgp_key: Option<PgpKey>,
+    /// Where its notices go (issue 14); their URLs and secrets are not here.
+    pub channels: Vec<Channel>,
+    /// The project's own notice templates (Markdown with named fields, checked by the
+    /// shell with `formats::notice::Template::parse`); a notice without one uses the
+    /// default.
+    pub notice_templates: BTreeMap<Notice, String>,
     pub created_at: Timestamp,
     /// The number of events in the project's stream (optimistic concurrency).
     pub version: u64,
@@ -69,6 +77,10 @@ impl Project {
             .find(|m| m.user == user)
             .copied()
             .unwrap_or_else(|| MailPreference::default_for(user))
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.name == name.trim())
     }
 
     pub fn role_of(&self, user: UserId) -> Option<Role> {
@@ -314,6 +326,23 @@ pub enum ProjectCommand {
         level: MailLevel,
         titles: bool,
     },
+    /// Adds a channel (the shell keeps an HTTP channel's URL and secret).
+    AddChannel {
+        channel: NewChannel,
+    },
+    RemoveChannel {
+        name: String,
+    },
+    /// "Send a test" to a channel: an outbox job; its answer is recorded on the project.
+    TestChannel {
+        name: String,
+    },
+    /// Sets (or, with `None`, resets to the default) a notice's template; the shell
+    /// parsed it (`formats::notice::Template::parse`).
+    SetNoticeTemplate {
+        notice: Notice,
+        source: Option<String>,
+    },
 }
 
 /// A project's OpenPGP public key: its fingerprint and the armored key.
@@ -518,6 +547,26 @@ pub enum ProjectEvent {
     MailPreferenceSet {
         preference: MailPreference,
     },
+    ChannelAdded {
+        channel: Channel,
+    },
+    ChannelRemoved {
+        name: String,
+    },
+    /// Someone asked for a test notice to the channel.
+    ChannelTestRequested {
+        name: String,
+    },
+    /// The worker's answer to a test (recorded by the system).
+    ChannelTested {
+        name: String,
+        delivered: bool,
+        answer: String,
+    },
+    NoticeTemplateSet {
+        notice: Notice,
+        source: Option<String>,
+    },
 }
 
 impl ProjectEvent {
@@ -535,6 +584,11 @@ impl ProjectEvent {
             ProjectEvent::SecurityAddressSet { .. } => "security_address_set",
             ProjectEvent::PgpKeySet { .. } => "pgp_key_set",
             ProjectEvent::MailPreferenceSet { .. } => "mail_preference_set",
+            ProjectEvent::ChannelAdded { .. } => "channel_added",
+            ProjectEvent::ChannelRemoved { .. } => "channel_removed",
+            ProjectEvent::ChannelTestRequested { .. } => "channel_test_requested",
+            ProjectEvent::ChannelTested { .. } => "channel_tested",
+            ProjectEvent::NoticeTemplateSet { .. } => "notice_template_set",
         }
     }
 }
@@ -797,6 +851,47 @@ fn decide_project_change(
             }
             Ok(vec![ProjectEvent::SecurityAddressSet { address }])
         }
+        ProjectCommand::AddChannel { channel } => {
+            let channel = channel.check().map_err(Rejection::Invalid)?;
+            if p.channel(&channel.name).is_some() {
+                return Err(Rejection::Conflict {
+                    field: "name".into(),
+                    message: format!(
+                        "project `{}` already has a channel named `{}`",
+                        p.slug, channel.name
+                    ),
+                });
+            }
+            Ok(vec![ProjectEvent::ChannelAdded { channel }])
+        }
+        ProjectCommand::RemoveChannel { name } => {
+            let c = p.channel(&name).ok_or(Rejection::NotFound)?;
+            Ok(vec![ProjectEvent::ChannelRemoved {
+                name: c.name.clone(),
+            }])
+        }
+        ProjectCommand::TestChannel { name } => {
+            let c = p.channel(&name).ok_or(Rejection::NotFound)?;
+            Ok(vec![ProjectEvent::ChannelTestRequested {
+                name: c.name.clone(),
+            }])
+        }
+        ProjectCommand::SetNoticeTemplate { notice, source } => {
+            let source = match source {
+                Some(s) => Some(
+                    text::required_body("source", &s, limits::BODY)
+                        .map_err(|e| Rejection::Invalid(vec![e]))?,
+                ),
+                None => None,
+            };
+            if p.notice_templates.get(&notice) == source.as_ref() {
+                return Err(Rejection::Conflict {
+                    field: "source".into(),
+                    message: "this is the template already".into(),
+                });
+            }
+            Ok(vec![ProjectEvent::NoticeTemplateSet { notice, source }])
+        }
         ProjectCommand::SetPgpKey { key } => {
             if p.pgp_key.as_ref().map(|k| &k.fingerprint) == Some(&key.fingerprint) {
                 return Err(Rejection::Conflict {
@@ -873,6 +968,23 @@ fn decide_project_change(
     }
 }
 
+/// The worker's answer to a channel test, recorded by the system on the project; a
+/// channel removed meanwhile hears nothing.
+pub fn decide_channel_tested(
+    project: &Project,
+    name: &str,
+    delivered: bool,
+    answer: &str,
+) -> Result<ProjectEvent, Rejection> {
+    let c = project.channel(name).ok_or(Rejection::NotFound)?;
+    let answer: String = answer.chars().take(limits::SHORT).collect();
+    Ok(ProjectEvent::ChannelTested {
+        name: c.name.clone(),
+        delivered,
+        answer,
+    })
+}
+
 /// Folds project events. `Created` starts a project; the others change one.
 pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timestamp) -> Project {
     match (project, event) {
@@ -895,19 +1007,21 @@ pub fn apply_project(project: Option<Project>, event: &ProjectEvent, at: Timesta
             security_address: None,
             mail_preferences: Vec::new(),
             pgp_key: None,
+            channels: Vec::new(),
+            notice_templates: BTreeMap::new(),
             created_at: at,
             version: 1,
         },
         (None, other) => panic!("project event `{}` before `created`", other.kind()),
         (Some(mut p), event) => {
-            p.fold(event);
+            p.fold(event, at);
             p
         }
     }
 }
 
 impl Project {
-    fn fold(&mut self, event: &ProjectEvent) {
+    fn fold(&mut self, event: &ProjectEvent, at: Timestamp) {
         let p = self;
         match event {
             ProjectEvent::Created { .. } => panic!("`created` can only start a project"),
@@ -936,6 +1050,30 @@ impl Project {
             ProjectEvent::PolicySet { policy } => p.policy = Some(policy.clone()),
             ProjectEvent::SecurityAddressSet { address } => p.security_address = address.clone(),
             ProjectEvent::PgpKeySet { key } => p.pgp_key = Some(key.clone()),
+            ProjectEvent::ChannelAdded { channel } => p.channels.push(channel.clone()),
+            ProjectEvent::ChannelRemoved { name } => p.channels.retain(|c| &c.name != name),
+            ProjectEvent::ChannelTestRequested { .. } => {}
+            ProjectEvent::ChannelTested {
+                name,
+                delivered,
+                answer,
+            } => {
+                if let Some(c) = p.channels.iter_mut().find(|c| &c.name == name) {
+                    c.last_test = Some(crate::channel::ChannelTest {
+                        at,
+                        delivered: *delivered,
+                        answer: answer.clone(),
+                    });
+                }
+            }
+            ProjectEvent::NoticeTemplateSet { notice, source } => match source {
+                Some(s) => {
+                    p.notice_templates.insert(*notice, s.clone());
+                }
+                None => {
+                    p.notice_templates.remove(notice);
+                }
+            },
             ProjectEvent::MailPreferenceSet { preference } => {
                 p.mail_preferences.retain(|m| m.user != preference.user);
                 p.mail_preferences.push(*preference);
@@ -973,7 +1111,7 @@ impl Aggregate for Project {
     }
 
     fn apply(&mut self, event: &Recorded<ProjectEvent>) {
-        self.fold(&event.event)
+        self.fold(&event.event, event.at)
     }
 }
 

@@ -279,6 +279,8 @@ mod tests {
             security_address: None,
             mail_preferences: Vec::new(),
             pgp_key: None,
+            channels: Vec::new(),
+            notice_templates: Default::default(),
             created_at: Timestamp::UNIX_EPOCH,
             version: 1,
         }

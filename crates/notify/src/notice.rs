@@ -22,6 +22,8 @@ pub enum NoticeKind {
     Upgrade,
     /// The "send a test" button of a channel.
     Test,
+    /// A clock's reminder or escalation for the team: a count and a link, no details.
+    Reminder,
 }
 
 impl NoticeKind {
@@ -33,6 +35,7 @@ impl NoticeKind {
             NoticeKind::Courtesy => "notice.courtesy",
             NoticeKind::Upgrade => "notice.upgrade",
             NoticeKind::Test => "notice.test",
+            NoticeKind::Reminder => "notice.reminder",
         }
     }
 
@@ -43,6 +46,7 @@ impl NoticeKind {
             NoticeKind::Courtesy => "courtesy",
             NoticeKind::Upgrade => "upgrade",
             NoticeKind::Test => "test",
+            NoticeKind::Reminder => "reminder",
         }
     }
 }

@@ -28,6 +28,16 @@ pub struct Settings {
     pub mail: MailSettings,
     pub integrity: IntegritySettings,
     pub metrics: MetricsSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// Notices to chat and webhooks (`docs/notify.md`): what outbound HTTP may reach.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Addresses or CIDR ranges a channel may reach although they are not public
+    /// (loopback, private, link-local…), e.g. `["127.0.0.1/32"]`. Keep them narrow.
+    pub allow_private: Vec<String>,
 }
 
 /// The keys that make the event log tamper-evident and where its signed checkpoints go
@@ -374,6 +384,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             integrity: IntegritySettings::default(),
             metrics: MetricsSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -550,6 +561,9 @@ impl Settings {
                     "`public_url`: must be an http:// or https:// URL, e.g. https://security.example.org",
                 );
             }
+        }
+        if let Err(e) = embargo_notify::Guard::new().allow_private(&self.webhooks.allow_private) {
+            return Err(SettingsError::Invalid(e.to_string()));
         }
         let cve = &self.cve_services;
         if cve.enabled() {
@@ -799,6 +813,12 @@ allow_local_http = false
 # Minutes between checkpoints, and how many to keep.
 checkpoint_minutes = 60
 keep_checkpoints = 48
+
+[webhooks]
+# Notices to chat and webhooks never reach loopback, private, link-local or cloud
+# metadata addresses (SSRF), unless listed here: addresses or CIDR ranges, e.g.
+# ["127.0.0.1/32"] for a receiver on this machine. Keep them narrow.
+allow_private = []
 
 [metrics]
 # Prometheus counts at /metrics (cases per stage, overdue clocks, disclosed within the

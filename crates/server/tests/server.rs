@@ -18,6 +18,7 @@ mod server {
     mod mail;
     mod mail_in;
     mod metrics;
+    mod notices;
     mod openapi;
     mod permissions;
     mod policy;

@@ -213,6 +213,11 @@ impl AdvisoryState {
             | Event::ClockMoved { .. }
             | Event::SlowedDown { .. }
             | Event::UpstreamDateSet { .. }
+            | Event::NoticeDrafted { .. }
+            | Event::NoticeQueued { .. }
+            | Event::NoticeDelivered { .. }
+            | Event::PreNotifiedAdded { .. }
+            | Event::PreNotifiedRemoved { .. }
             | Event::ClocksRecomputed { .. } => {}
         }
     }

@@ -278,6 +278,11 @@ impl FixesState {
             | Event::ClockMoved { .. }
             | Event::SlowedDown { .. }
             | Event::UpstreamDateSet { .. }
+            | Event::NoticeDrafted { .. }
+            | Event::NoticeQueued { .. }
+            | Event::NoticeDelivered { .. }
+            | Event::PreNotifiedAdded { .. }
+            | Event::PreNotifiedRemoved { .. }
             | Event::ClocksRecomputed { .. }
             | Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed

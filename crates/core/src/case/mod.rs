@@ -11,6 +11,7 @@ mod disclosure;
 mod fixes;
 mod gate;
 mod milestones;
+mod notices;
 mod people;
 mod release;
 mod scoring;
@@ -24,6 +25,7 @@ pub use fixes::{
 };
 pub use gate::Blocker;
 pub use milestones::Milestones;
+pub use notices::{Delivery, NoticeDraft, NoticesState, PreRecipient, QueuedNotice};
 pub use people::People;
 pub use release::{
     Agreement, DateProposal, FinalNotes, PublishedPostMortem, ReleaseBlocker, ReleaseState,
@@ -148,6 +150,7 @@ pub struct Case {
     pub milestones: Milestones,
     pub release: ReleaseState,
     pub clock_log: ClockLog,
+    pub notices: NoticesState,
 }
 
 impl Case {
@@ -185,6 +188,7 @@ impl Case {
             milestones: Milestones::default(),
             release: ReleaseState::default(),
             clock_log: ClockLog::default(),
+            notices: NoticesState::default(),
         }
     }
 
@@ -282,6 +286,13 @@ impl Case {
                 date: *date,
                 source: source.clone(),
             }),
+            Event::NoticeDrafted { .. }
+            | Event::NoticeQueued { .. }
+            | Event::NoticeDelivered { .. }
+            | Event::PreNotifiedAdded { .. }
+            | Event::PreNotifiedRemoved { .. } => {
+                self.notices.apply(&recorded.event, at, &recorded.actor)
+            }
             Event::ClocksRecomputed { policy_version } => {
                 self.clock_log.recomputed_for = Some(*policy_version);
             }

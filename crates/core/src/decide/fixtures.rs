@@ -52,6 +52,8 @@ pub(crate) fn project() -> Project {
         security_address: None,
         mail_preferences: Vec::new(),
         pgp_key: None,
+        channels: Vec::new(),
+        notice_templates: Default::default(),
         members: vec![
             m(1, "Ada", Role::Admin),
             m(2, "Sam", Role::SecurityTeam),

@@ -11,6 +11,7 @@ mod conversation;
 mod disclosure;
 mod fixes;
 mod intake;
+mod notices;
 mod people;
 mod release;
 mod scoring;
@@ -23,6 +24,7 @@ mod tests;
 
 pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
 pub use intake::{MAX_ATTACHMENTS, import, submit};
+pub use notices::notices_at_disclosure;
 pub use release::agreement_words;
 
 use crate::access::{self, Action, Standing};
@@ -167,7 +169,25 @@ impl Decider<'_> {
                 link.as_deref(),
                 note.as_deref(),
             )),
-            Command::Disclose => one(disclosure::disclose(self)),
+            Command::Disclose => {
+                let mut events = vec![disclosure::disclose(self)?];
+                events.extend(notices_at_disclosure(
+                    self.case,
+                    &self.project().policy(),
+                    self.now,
+                ));
+                Ok(events)
+            }
+            Command::DraftNotice { notice, markdown } => {
+                one(notices::draft(self, *notice, markdown))
+            }
+            Command::SendNotice { notice, at } => one(notices::send(self, *notice, *at)),
+            Command::AddPreNotified { address, name } => {
+                one(notices::add_pre_notified(self, address, name.as_deref()))
+            }
+            Command::RemovePreNotified { address } => {
+                one(notices::remove_pre_notified(self, address))
+            }
             Command::WithdrawAdvisory { reason } => one(advisory::withdraw(self, reason)),
             Command::ChooseCredit(choice) => one(advisory::choose_credit(self, choice)),
             Command::SetCvssNotApplicable { reason } => {

@@ -125,10 +125,30 @@ impl TeamUpdate {
     }
 }
 
-/// A notice to one of a project's channels.
+/// A notice to a project's channels (issue 14). The text is rendered when it is
+/// sent, from the case as it is then (the coordinator's draft, or the project's
+/// template), so the outbox holds no embargoed words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
-    /// The channel's name in the project's settings.
-    pub channel: String,
-    pub notice: Notice,
+    pub to: NoticeTarget,
+    /// The notice; `None` is a channel's "send a test" (a project's work).
+    pub notice: Option<Notice>,
+}
+
+/// Where a notice job goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "kebab-case")]
+pub enum NoticeTarget {
+    /// Every channel of the project that takes this notice, and the pre-notified
+    /// people the policy allows: the worker fans it out to one job each.
+    Every,
+    /// One channel, by name.
+    Channel { name: String },
+    /// One pre-notified person (V11), by mail.
+    Person { address: String },
+    /// The channels the project marks for the team (`Channel::team`): a clock's
+    /// reminder or escalation as a count and a link, no embargoed words.
+    Team { overdue: bool },
+    /// One of them.
+    TeamChannel { name: String, overdue: bool },
 }

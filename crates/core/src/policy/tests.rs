@@ -391,6 +391,8 @@ fn words_project() -> crate::project::Project {
         security_address: None,
         mail_preferences: Vec::new(),
         pgp_key: None,
+        channels: Vec::new(),
+        notice_templates: Default::default(),
         created_at: jiff::Timestamp::UNIX_EPOCH,
         version: 1,
     }

@@ -7,6 +7,7 @@ mod caller;
 mod cases;
 mod error;
 mod fixes;
+mod notices;
 mod notifications;
 mod projects;
 mod quarantine;
@@ -55,6 +56,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
         projects::get_policy, projects::set_policy, projects::get_metrics,
         projects::get_mail_preference, projects::set_mail_preference,
+        notices::list_channels, notices::add_channel, notices::remove_channel, notices::test_channel,
+        notices::get_template, notices::set_template, notices::preview_template,
+        notices::get_notice, notices::draft_notice, notices::send_notice,
+        notices::add_recipient, notices::remove_recipient,
         quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
         quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
@@ -107,6 +112,39 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/projects/{slug}/mail-preference",
             get(projects::get_mail_preference).put(projects::set_mail_preference),
+        )
+        .route(
+            "/projects/{slug}/channels",
+            get(notices::list_channels).post(notices::add_channel),
+        )
+        .route(
+            "/projects/{slug}/channels/{name}",
+            delete(notices::remove_channel),
+        )
+        .route(
+            "/projects/{slug}/channels/{name}/test",
+            post(notices::test_channel),
+        )
+        .route(
+            "/projects/{slug}/notice-templates/{notice}",
+            get(notices::get_template).put(notices::set_template),
+        )
+        .route(
+            "/projects/{slug}/notice-templates/{notice}/preview",
+            post(notices::preview_template),
+        )
+        .route(
+            "/cases/{id}/notices/{notice}",
+            get(notices::get_notice).put(notices::draft_notice),
+        )
+        .route(
+            "/cases/{id}/notices/{notice}/send",
+            post(notices::send_notice),
+        )
+        .route("/cases/{id}/pre-notification", post(notices::add_recipient))
+        .route(
+            "/cases/{id}/pre-notification/{address}",
+            delete(notices::remove_recipient),
         )
         .route("/projects/{slug}/components", post(projects::add_component))
         .route(

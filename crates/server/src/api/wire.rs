@@ -887,6 +887,15 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
                 | embargo_core::event::CreditChoice::Declined => None,
             },
         }),
+        Event::NoticeDrafted { notice, markdown } => {
+            json!({ "notice": notice.as_str(), "markdown": markdown })
+        }
+        Event::NoticeQueued { notice, due } => json!({ "notice": notice.as_str(), "due": due }),
+        Event::NoticeDelivered { notice, to, answer } => {
+            json!({ "notice": notice.as_str(), "to": to, "answer": answer })
+        }
+        Event::PreNotifiedAdded { address, name } => json!({ "address": address, "name": name }),
+        Event::PreNotifiedRemoved { address } => json!({ "address": address }),
     };
     EventOut {
         seq: e.seq,

@@ -244,12 +244,135 @@ async fn managed_project(app: &App, visitor: &Visitor, slug: &str) -> Result<Pro
     }
 }
 
+/// What the channels form shows besides the project: what was typed (after an error)
+/// and a new webhook's secret (shown once).
+#[derive(Default)]
+struct ChannelForm {
+    typed: Option<Fields>,
+    secret: Option<(String, String)>,
+}
+
+fn channels_section(
+    visitor: &Visitor,
+    project: &Project,
+    problem: Option<&Problem>,
+    form: &ChannelForm,
+) -> maud::Markup {
+    use embargo_core::channel::ChannelKind;
+    use embargo_core::policy::Notice as NoticeKind;
+    let s = &project.slug;
+    let typed = |name: &str| {
+        form.typed
+            .as_ref()
+            .map(|f| f.text(name))
+            .unwrap_or_default()
+    };
+    let error = |field: &str| problem.and_then(|p| p.on(field));
+    let kind = typed("kind");
+    html! {
+        h2 #channels { "Channels" }
+        p.hint { "Where the project's notices go (C18, V3, V4, V9, V10): mailing lists by mail, Slack-compatible (Slack, Mattermost, Rocket.Chat) and Discord incoming webhooks, and generic webhooks signed per Standard Webhooks. A webhook URL must reach a public address (or one "
+            code { "webhooks.allow_private" } " lists). Its URL and secret are kept outside the event log." }
+        @if let Some((name, secret)) = &form.secret {
+            div.banner role="status" {
+                p { "The signing secret of " code { (name) } ", shown this once: give it to the receiver, which verifies " code { "webhook-signature" } " with it." }
+                p { code #channel-secret { (secret) } }
+            }
+        }
+        @if !project.channels.is_empty() {
+            table {
+                thead { tr { th { "Name" } th { "Kind" } th { "Goes to" } th { "Notices" } th { "Last test" } th {} } }
+                tbody {
+                    @for c in &project.channels {
+                        tr {
+                            td { code { (c.name) } }
+                            td { (c.kind.as_str()) }
+                            td { (c.target) }
+                            td {
+                                (c.notices.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "))
+                                @if c.team { " (and team reminders)" }
+                            }
+                            td {
+                                @match &c.last_test {
+                                    Some(t) => {
+                                        @if t.delivered { "delivered: " } @else { "failed: " }
+                                        (t.answer)
+                                    }
+                                    None => { "—" }
+                                }
+                            }
+                            td {
+                                form.inline method="post" action=(format!("/admin/projects/{s}/channel-test")) {
+                                    (csrf(visitor))
+                                    input type="hidden" name="name" value=(c.name);
+                                    button type="submit" { "Send a test" }
+                                }
+                                form.inline method="post" action=(format!("/admin/projects/{s}/channel-remove")) {
+                                    (csrf(visitor))
+                                    input type="hidden" name="name" value=(c.name);
+                                    button type="submit" data-confirm="Remove this channel?" { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form.narrow method="post" action=(format!("/admin/projects/{s}/channel-add")) {
+            (csrf(visitor))
+            h3 { "Add a channel" }
+            label for="channel-name" { "Name (lower-case letters, digits and -)" }
+            input #channel-name name="name" required value=(typed("name"));
+            @if let Some(m) = error("name") { span.field-error { (m) } }
+            label for="channel-kind" { "Kind" }
+            select #channel-kind name="kind" {
+                @for k in ChannelKind::ALL {
+                    option value=(k.as_str()) selected[kind == k.as_str()] { (k.as_str()) }
+                }
+            }
+            @if let Some(m) = error("kind") { span.field-error { (m) } }
+            label for="channel-target" { "The list's address, or the webhook's URL" }
+            input #channel-target name="target" required value=(typed("target"));
+            @if let Some(m) = error("url").or_else(|| error("address")) { span.field-error #channel-target-error { (m) } }
+            fieldset {
+                legend { "Notices it receives" }
+                @for n in NoticeKind::ALL {
+                    @let field = format!("notice_{}", n.as_str());
+                    label { input type="checkbox" name=(field) checked[form.typed.as_ref().is_some_and(|f| f.flag(&field))]; " " (n.as_str()) }
+                }
+                label { input type="checkbox" name="team" checked[form.typed.as_ref().is_some_and(|f| f.flag("team"))]; " team reminders (a count and a link)" }
+            }
+            @if let Some(m) = error("notices") { span.field-error { (m) } }
+            button type="submit" { "Add the channel" }
+        }
+    }
+}
+
 async fn project_page(
     app: &App,
     visitor: &Visitor,
     slug: &str,
     problem: Option<&Problem>,
     policy_draft: Option<&str>,
+) -> Result<Page, WebError> {
+    project_page_with(
+        app,
+        visitor,
+        slug,
+        problem,
+        policy_draft,
+        &ChannelForm::default(),
+    )
+    .await
+}
+
+async fn project_page_with(
+    app: &App,
+    visitor: &Visitor,
+    slug: &str,
+    problem: Option<&Problem>,
+    policy_draft: Option<&str>,
+    channel_form: &ChannelForm,
 ) -> Result<Page, WebError> {
     let project = managed_project(app, visitor, slug).await?;
     let s = &project.slug;
@@ -363,6 +486,7 @@ async fn project_page(
                 input type="file" name="ics" accept=".ics,text/calendar" required; }
             button type="submit" { "Import" }
         }
+        (channels_section(visitor, &project, problem, channel_form))
         h2 { "Members" }
         table {
             thead { tr { th { "Name" } th { "Role" } th {} } }
@@ -478,6 +602,9 @@ pub async fn change_project(
 ) -> Result<Response, WebError> {
     managed_project(&app, &visitor, &slug).await?;
     let f = visitor.form(form)?;
+    if action.starts_with("channel-") {
+        return channel_action(&app, &visitor, &slug, &action, f).await;
+    }
     if action == "policy" {
         let typed = f.text("toml");
         let result = match embargo_core::policy::Policy::from_toml(&typed) {
@@ -529,6 +656,69 @@ pub async fn change_project(
         Err(e) => {
             let p = problem(&e);
             Ok(project_page(&app, &visitor, &slug, Some(&p), None)
+                .await?
+                .into_response())
+        }
+    }
+}
+
+/// Adds, tests or removes a channel; a new webhook's secret is shown once, on the page
+/// that answers the form.
+async fn channel_action(
+    app: &App,
+    visitor: &Visitor,
+    slug: &str,
+    action: &str,
+    f: Fields,
+) -> Result<Response, WebError> {
+    let actor = visitor.actor();
+    let result = match action {
+        "channel-add" => {
+            let notices = embargo_core::policy::Notice::ALL
+                .into_iter()
+                .filter(|n| f.flag(&format!("notice_{}", n.as_str())))
+                .map(|n| n.as_str().to_owned())
+                .collect();
+            let input = crate::app::ChannelInput {
+                name: f.text("name"),
+                kind: f.text("kind"),
+                target: f.text("target"),
+                notices,
+                team: f.flag("team"),
+            };
+            match app.add_channel(&actor, slug, input).await {
+                Ok((_, Some(secret))) => {
+                    let form = ChannelForm {
+                        typed: None,
+                        secret: Some((f.text("name").trim().to_owned(), secret)),
+                    };
+                    return Ok(project_page_with(app, visitor, slug, None, None, &form)
+                        .await?
+                        .into_response());
+                }
+                Ok((_, None)) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        "channel-test" => app
+            .test_channel(&actor, slug, &f.text("name"))
+            .await
+            .map(|_| ()),
+        "channel-remove" => app
+            .remove_channel(&actor, slug, &f.text("name"))
+            .await
+            .map(|_| ()),
+        _ => return Err(AppError::not_found().into()),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}#channels"))),
+        Err(e) => {
+            let p = problem(&e);
+            let form = ChannelForm {
+                typed: (action == "channel-add").then_some(f),
+                secret: None,
+            };
+            Ok(project_page_with(app, visitor, slug, Some(&p), None, &form)
                 .await?
                 .into_response())
         }

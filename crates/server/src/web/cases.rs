@@ -546,6 +546,7 @@ pub(super) async fn render(
                     }
                 }
                 (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
+                (super::notices::team_section(app, visitor, access, problem, typed.map(|t| t.fields)))
                 (actions(visitor, access))
             }
             aside {
@@ -742,7 +743,9 @@ pub async fn act(
         // The notes are built from the case as it is: `App` does it.
         ("release-notes-finalize", _) => Ok(Some(app.release_notes_command(&access))),
         (_, Ok(None)) => match fixes::command(&action, &f, access.project()) {
-            Ok(None) => match super::release::command(&action, &f) {
+            Ok(None) => match super::release::command(&action, &f)
+                .or_else(|| super::notices::command(&action, &f))
+            {
                 Some(c) => c.map(Some),
                 None => Ok(None),
             },
@@ -760,6 +763,7 @@ pub async fn act(
         a if a.starts_with("fix") => "fixes",
         "affected" | "waive" | "mitigation" => "fixes",
         "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
+        a if a.starts_with("notice") || a.starts_with("prenotify") => "notices",
         a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
             "release"
         }

@@ -16,6 +16,7 @@ mod cases;
 mod clocks;
 mod csaf;
 mod fixes;
+mod notices;
 mod notifications;
 mod page;
 mod quarantine;

@@ -325,6 +325,23 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
             "follows another project's disclosure date: " (when(*date)) " (" (source) ") "
             span.badge { "internal" }
         },
+        Event::NoticeDrafted { notice, .. } => html! {
+            "reviewed the " (notice.as_str()) " notice " span.badge { "internal" }
+        },
+        Event::NoticeQueued { notice, due } => html! {
+            "queued the " (notice.as_str()) " notice for " (embargo_core::release::utc_minute(*due)) " "
+            span.badge { "internal" }
+        },
+        Event::NoticeDelivered { notice, to, answer } => html! {
+            "the " (notice.as_str()) " notice went to " code { (to) } ": " (answer) " "
+            span.badge { "internal" }
+        },
+        Event::PreNotifiedAdded { address, .. } => html! {
+            "added " (address) " to the pre-notification list " span.badge { "internal" }
+        },
+        Event::PreNotifiedRemoved { address } => html! {
+            "removed " (address) " from the pre-notification list " span.badge { "internal" }
+        },
         Event::ClocksRecomputed { .. } => html! {
             "the project's policy changed: the clocks now follow the new one "
             span.badge { "internal" }

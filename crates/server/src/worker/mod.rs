@@ -290,3 +290,39 @@ pub(super) async fn append_system(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Records a channel test's answer on its project (by the system), deciding again on a
+/// fresh project if it changed meanwhile; a channel removed meanwhile hears nothing.
+pub(super) async fn report_channel_test(
+    app: &App,
+    slug: &str,
+    name: &str,
+    delivered: bool,
+    answer: &str,
+) -> AppResult<()> {
+    for _ in 0..5 {
+        let project = app.project(slug).await?;
+        let Ok(event) =
+            embargo_core::project::decide_channel_tested(&project, name, delivered, answer)
+        else {
+            return Ok(());
+        };
+        let now = app.now();
+        let next = embargo_core::project::apply_project(Some(project.clone()), &event, now);
+        let recorded = [embargo_core::event::Recorded {
+            at: now,
+            actor: embargo_core::actor::ActorRef::System,
+            event,
+        }];
+        match app
+            .store()
+            .update_project(project.version, &next, &recorded)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}

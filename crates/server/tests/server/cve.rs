@@ -141,7 +141,9 @@ async fn c14_an_id_is_reserved_and_the_record_published_at_disclosure() {
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(run_due(&t.app).await.unwrap(), 1);
+    // The record's publication, and the fixed-vulnerability notice disclosure queues
+    // (the project has no channel: nothing goes anywhere).
+    assert_eq!(run_due(&t.app).await.unwrap(), 2);
     let cve = cve_of(&t, &id, &tracking).await;
     assert_eq!(cve["state"], "published", "{cve}");
     let record = double.record(&parsed).expect("published at CVE Services");
