@@ -11,6 +11,7 @@ mod server {
     mod cve;
     mod documents;
     mod fixes;
+    mod limits;
     mod listings;
     mod mail;
     mod mail_in;
@@ -22,6 +23,7 @@ mod server {
     mod reminders;
     mod scenario;
     mod scoring;
+    mod security_log;
     mod spans;
     mod web;
     mod worker;

@@ -99,6 +99,7 @@ pub trait Store:
     + NotificationStore
     + MailStore
     + IntegrityStore
+    + SecurityLogStore
     + 'static
 {
     fn backend(&self) -> Backend;
@@ -355,6 +356,15 @@ pub trait NotificationStore: Send + Sync {
         ids: &[i64],
         now: Timestamp,
     ) -> Result<u64>;
+}
+
+/// The security log: a bounded table of security events (issue 11, item 8).
+#[async_trait]
+pub trait SecurityLogStore: Send + Sync {
+    /// Keeps `event`, and forgets events older than the newest `keep`.
+    async fn record_security_event(&self, event: &NewSecurityEvent, keep: u64) -> Result<()>;
+    /// A page of security events, newest first.
+    async fn security_events(&self, page: &PageRequest) -> Result<Page<SecurityEventRecord>>;
 }
 
 /// Mail in: reply secrets (capabilities, kept hashed) and the quarantine.

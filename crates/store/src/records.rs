@@ -70,6 +70,31 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// A security event to keep (issue 11, item 8). `kind` is a short code
+/// (`sign_in_failed`, `csrf_refused`, …); `detail` is for people and never holds a
+/// token, a password or case content.
+#[derive(Clone, Debug)]
+pub struct NewSecurityEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub route: String,
+    pub client: String,
+    pub account: Option<UserId>,
+    pub detail: String,
+}
+
+/// A kept security event; `id` grows with every event.
+#[derive(Clone, Debug)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    pub route: String,
+    pub client: String,
+    pub account: Option<UserId>,
+    pub detail: String,
+}
+
 /// One of an account's open sessions, for its owner's list.
 #[derive(Clone)]
 pub struct SessionInfo {

@@ -12,6 +12,7 @@ mod projects;
 mod quarantine;
 mod release;
 mod scoring;
+mod security;
 pub mod wire;
 
 pub use error::{ApiError, ApiJson, ErrorBody};
@@ -55,6 +56,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
         quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
+        security::list_security_events,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -235,5 +237,6 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             get(accounts::list_tokens).post(accounts::create_token),
         )
         .route("/me/tokens/{id}", delete(accounts::revoke_token))
+        .route("/security-events", get(security::list_security_events))
         .fallback(no_such_route)
 }

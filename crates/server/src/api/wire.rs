@@ -1555,3 +1555,40 @@ pub struct NotificationPage {
 pub struct MarkedRead {
     pub marked: u64,
 }
+
+/// A security event (issue 11, item 8). Never holds a token, a password or case
+/// content.
+#[derive(Serialize, ToSchema)]
+pub struct SecurityEventOut {
+    pub id: i64,
+    pub at: Timestamp,
+    /// `sign_in_succeeded`, `sign_in_failed`, `second_factor_failed`, `csrf_refused`,
+    /// `denied`, `bad_token`, `rate_limited`, `role_granted`, `role_removed`.
+    pub kind: String,
+    /// The route template (`/cases/{id}`), never the path.
+    pub route: String,
+    /// The client address.
+    pub client: String,
+    /// The account it concerns, if known.
+    pub account: Option<i64>,
+    pub detail: String,
+}
+
+/// A page of security events, newest first; `next` as for [`CasePage`].
+#[derive(Serialize, ToSchema)]
+pub struct SecurityEventPage {
+    pub items: Vec<SecurityEventOut>,
+    pub next: Option<String>,
+}
+
+pub fn security_event(e: &crate::app::security::SecurityEvent) -> SecurityEventOut {
+    SecurityEventOut {
+        id: e.id,
+        at: e.at,
+        kind: e.kind.clone(),
+        route: e.route.clone(),
+        client: e.client.clone(),
+        account: e.account.map(|u| u.0),
+        detail: e.detail.clone(),
+    }
+}

@@ -1,5 +1,6 @@
 //! Accounts: the first admin, invitations, passwords, sessions and API tokens.
 
+use super::security::{SecurityKind, note_for};
 use super::{ApiToken, App, AppError, AppResult, Session, SessionView, User, actor_of};
 use crate::secrets;
 use embargo_core::account::{AccountCommand, AccountEvent, Accounts, TokenId, decide_account};
@@ -14,6 +15,8 @@ use jiff::SignedDuration;
 /// A new sign-in: the cookie value (shown once, stored hashed) and its form token.
 pub struct SessionStart {
     pub cookie: String,
+    /// The known-device cookie for this browser (`secrets::DeviceKey`).
+    pub device: String,
     pub csrf_token: String,
     pub user: User,
 }
@@ -216,19 +219,42 @@ impl App {
     }
 
     /// Checks a password and opens a session. Unknown accounts and wrong passwords
-    /// get the same answer in the same time.
+    /// get the same answer in the same time. `device` is the browser's known-device
+    /// cookie, if it sent one: signed for this account, it passes the account's
+    /// sign-in budget (the address's budget still applies).
     pub async fn sign_in(
         &self,
         ip: &str,
         email: &str,
         password: String,
+        device: Option<&str>,
     ) -> AppResult<SessionStart> {
-        self.limiters().login(ip, email)?;
-        let user = self.store().user_by_email(email).await?;
+        self.limiters().login_from(ip)?;
+        // No address is longer; a longer one names no account and is not looked up.
+        let user = if email.chars().count() <= embargo_core::text::limits::EMAIL {
+            self.store().user_by_email(email).await?
+        } else {
+            None
+        };
+        let known = match (&user, device) {
+            (Some(u), Some(cookie)) => self.known_device(cookie) == Some(u.id),
+            _ => false,
+        };
+        if !known {
+            self.limiters().login_for(email)?;
+        }
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let account = user.as_ref().map(|u| u.id);
+        // No password is longer than 256 characters: a longer one is wrong without
+        // hashing a megabyte (at the same cost as a wrong one).
+        let password = if password.len() > 4 * 256 {
+            String::new()
+        } else {
+            password
+        };
         let ok = tokio::task::spawn_blocking(move || match stored {
-            Some(phc) => secrets::verify_password(&password, &phc),
-            None => {
+            Some(phc) if !password.is_empty() => secrets::verify_password(&password, &phc),
+            Some(_) | None => {
                 secrets::burn_password_check(&password);
                 false
             }
@@ -236,6 +262,8 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(format!("verify task: {e}")))?;
         let (true, Some(user)) = (ok, user) else {
+            // The account when the address names one; the address itself is not kept.
+            note_for(SecurityKind::SignInFailed, account, "");
             return Err(AppError::Unauthorized {
                 code: "bad_credentials",
                 message: "wrong e-mail address or password".into(),
@@ -253,11 +281,27 @@ impl App {
                     + SignedDuration::from_hours(self.settings().auth.session_hours.into()),
             })
             .await?;
+        note_for(SecurityKind::SignInSucceeded, Some(user.id), "");
         Ok(SessionStart {
+            device: self.device_key().sign(user.id.0, self.now().as_second()),
             cookie,
             csrf_token,
             user: user.into(),
         })
+    }
+
+    /// How long a browser stays known to an account after signing in to it.
+    pub const KNOWN_DEVICE_DAYS: i64 = 180;
+
+    /// The account a known-device cookie was signed for, if it is ours and fresh.
+    pub fn known_device(&self, cookie: &str) -> Option<UserId> {
+        self.device_key()
+            .verify(
+                cookie,
+                self.now().as_second(),
+                Self::KNOWN_DEVICE_DAYS * 86_400,
+            )
+            .map(UserId)
     }
 
     pub async fn session(&self, cookie: &str) -> AppResult<Option<(Session, User)>> {

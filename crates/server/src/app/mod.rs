@@ -15,6 +15,7 @@ mod projects;
 mod queue;
 mod release;
 mod run;
+pub mod security;
 mod spans;
 mod transparency;
 mod views;
@@ -63,6 +64,8 @@ struct Inner {
     cve_services: Result<embargo_cve_services::CveServices, String>,
     /// Outgoing mail, if `mail.smtp_url` is set; `Err` if it cannot be used.
     mailer: Result<Option<Mailer>, String>,
+    /// Signs known-device cookies (`data_dir/keys/device.key`).
+    device_key: crate::secrets::DeviceKey,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -97,8 +100,22 @@ impl App {
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
         });
+        // Shared by instances on one data folder; one that cannot be read or made
+        // leaves this process with its own key (known browsers are then known to it
+        // alone, until a restart).
+        let device_path = settings.data_dir.join("keys").join("device.key");
+        let device_key = match crate::integrity::key_file(&device_path, "data_dir") {
+            Ok((key, _)) => key,
+            Err(e) => {
+                tracing::warn!(error = %e, "known-device key: using one for this process only");
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).expect("the operating system's random source");
+                key
+            }
+        };
         App {
             inner: Arc::new(Inner {
+                device_key: crate::secrets::DeviceKey::new(device_key),
                 store,
                 settings,
                 clock,
@@ -178,6 +195,10 @@ impl App {
     /// The CVE Services client, or why there is none.
     pub fn cve_services(&self) -> Result<&embargo_cve_services::CveServices, String> {
         self.inner.cve_services.as_ref().map_err(Clone::clone)
+    }
+
+    pub(crate) fn device_key(&self) -> &crate::secrets::DeviceKey {
+        &self.inner.device_key
     }
 
     pub fn limiters(&self) -> &Limiters {

@@ -71,7 +71,14 @@ impl App {
         slug: &str,
         command: ProjectCommand,
     ) -> AppResult<Project> {
-        let (project, _) = self.run(&ProjectStream { slug }, actor, &[command]).await?;
+        let before = match &command {
+            ProjectCommand::SetMember { user, .. } => Some(self.project(slug).await?.role_of(user.id)),
+            _ => None,
+        };
+        let (project, _) = self
+            .run(&ProjectStream { slug }, actor, std::slice::from_ref(&command))
+            .await?;
+        note_role_change(actor, &project, &command, before.flatten());
         Ok(project)
     }
 
@@ -209,5 +216,45 @@ impl App {
         let added = super::input::add_ics_holidays("ics", &mut policy, ics)?;
         let project = self.set_policy(actor, slug, policy).await?;
         Ok((project, added))
+    }
+}
+
+/// Role grants and removals are security events; an instance admin granting a role to
+/// themselves says so.
+fn note_role_change(
+    actor: &Actor,
+    project: &Project,
+    command: &ProjectCommand,
+    before: Option<embargo_core::project::Role>,
+) {
+    use super::security::{SecurityKind, note_for};
+    let by = match actor {
+        Actor::User(u) if u.instance_admin => format!("by instance admin {} (user {})", u.name, u.id),
+        Actor::User(u) => format!("by {} (user {})", u.name, u.id),
+        Actor::Operator => "by the operator".into(),
+        Actor::Anonymous | Actor::Reporter(_) => "by nobody known".into(),
+    };
+    match command {
+        ProjectCommand::SetMember { user, role } => {
+            let own = matches!(actor, Actor::User(u) if u.id == user.id);
+            let was = before.map_or("no role".to_owned(), |r| r.to_string());
+            note_for(
+                SecurityKind::RoleGranted,
+                Some(user.id),
+                format!(
+                    "`{}`: {} (user {}) made {role} (was {was}) {by}{}",
+                    project.slug,
+                    user.name,
+                    user.id,
+                    if own { ", to themselves" } else { "" }
+                ),
+            );
+        }
+        ProjectCommand::RemoveMember { user } => note_for(
+            SecurityKind::RoleRemoved,
+            Some(*user),
+            format!("`{}`: user {user} removed {by}", project.slug),
+        ),
+        _ => {}
     }
 }

@@ -43,6 +43,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
     let mail_waiting = app.mail_waiting().await?;
     let body = html! {
         h1 { "Administration" }
+        p { a href="/admin/security" { "Security events" } ": sign-ins, refusals, rate limiting and role grants." }
         @if let Some(n) = mail_waiting {
             p.notice #mail-status {
                 "Mail is not configured: " (n) @if n == 1 { " mail" } @else { " mails" }
@@ -549,4 +550,46 @@ pub async fn import_holidays(
                 .into_response())
         }
     }
+}
+
+/// The security log (issue 11, item 8): sign-ins, refusals, rate limiting and role
+/// grants, newest first, a page at a time. Instance admins only.
+pub async fn security_events(
+    State(app): State<App>,
+    visitor: Visitor,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Page, WebError> {
+    instance_admin(&visitor, "/admin/security")?;
+    let page = super::view::page_request(&q)?;
+    let list = app.security_events(&visitor.actor(), &page).await?;
+    let body = html! {
+        h1 { "Security events" }
+        p {
+            "Sign-ins, second-factor failures, refused forms, denials, bad tokens, rate limiting "
+            "and role grants, newest first. The newest "
+            (crate::app::security::KEEP) " are kept; every one also goes to the log (target "
+            code { (crate::app::security::TARGET) } ")."
+        }
+        @if list.items.is_empty() {
+            p.empty { "No security events." }
+        } @else {
+            table #security-events {
+                thead { tr { th { "When" } th { "What" } th { "Route" } th { "Client" } th { "Account" } th { "Detail" } } }
+                tbody {
+                    @for e in &list.items {
+                        tr {
+                            td { (super::page::when(e.at)) }
+                            td { code { (e.kind) } }
+                            td { code { (e.route) } }
+                            td { (e.client) }
+                            td { @if let Some(a) = e.account { (a) } }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
+        (super::view::pager("/admin/security", &page, list.next.as_ref()))
+    };
+    Ok(Page::new(&visitor, "Security events", body))
 }

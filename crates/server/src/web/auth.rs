@@ -57,7 +57,12 @@ pub async fn login(
     let next = next_path(f.opt("next").as_deref());
     let email = f.text("email");
     match app
-        .sign_in(&visitor.ip, email.trim(), f.text("password"))
+        .sign_in(
+            &visitor.ip,
+            email.trim(),
+            f.text("password"),
+            visitor.device_cookie(),
+        )
         .await
     {
         Ok(start) => {
@@ -68,6 +73,10 @@ pub async fn login(
             let max_age = u64::from(app.settings().auth.session_hours) * 3600;
             let mut res = see_other(&next);
             if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            let device_age = (App::KNOWN_DEVICE_DAYS * 86_400) as u64;
+            if let Ok(v) = visitor.device_set_cookie(&start.device, device_age).parse() {
                 res.headers_mut().append(axum::http::header::SET_COOKIE, v);
             }
             Ok(res)

@@ -134,6 +134,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/quarantine/{id}/release", post(quarantine::release))
         .route("/quarantine/{id}/delete", post(quarantine::delete))
         .route("/admin", get(admin::overview))
+        .route("/admin/security", get(admin::security_events))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))
         .route(

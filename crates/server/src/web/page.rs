@@ -262,12 +262,15 @@ impl IntoResponse for WebError {
                 };
                 see_other(&format!("/login?next={}", encode(&next)))
             }
-            WebError::Csrf => error_page(
+            WebError::Csrf => {
+                crate::app::security::note(crate::app::security::SecurityKind::CsrfRefused, "");
+                error_page(
                 StatusCode::FORBIDDEN,
                 "Form expired",
                 "This form was not sent from this site, or it has expired. \
                  Go back, reload the page and send it again.",
-            ),
+                )
+            }
         }
     }
 }

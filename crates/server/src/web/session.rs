@@ -33,6 +33,9 @@ const SESSION: &str = "embargo_session";
 const SESSION_HTTPS: &str = "__Host-embargo_session";
 const FORM: &str = "embargo_form";
 const FORM_HTTPS: &str = "__Host-embargo_form";
+/// The known-device cookie (`secrets::DeviceKey`), set at sign-in.
+const DEVICE: &str = "embargo_device";
+const DEVICE_HTTPS: &str = "__Host-embargo_device";
 
 /// The name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
@@ -43,6 +46,8 @@ pub struct Visitor {
     pub unread: u32,
     pub ip: String,
     session_cookie: Option<String>,
+    /// The known-device cookie, if the browser sent one.
+    device_cookie: Option<String>,
     /// The token forms must repeat: the session's, or the form cookie's.
     csrf: String,
     /// A new form cookie to send with the response.
@@ -93,15 +98,18 @@ impl FromRequestParts<App> for Visitor {
         let session_cookie = jar
             .get(if https { SESSION_HTTPS } else { SESSION })
             .cloned();
+        let device_cookie = jar.get(if https { DEVICE_HTTPS } else { DEVICE }).cloned();
         if let Some(cookie) = &session_cookie
             && let Some((session, user)) = app.session(cookie).await?
         {
+            crate::app::security::set_caller(user.id);
             let unread = app.unread_notifications(&actor_of(&user)).await?;
             return Ok(Visitor {
                 user: Some(user),
                 unread,
                 ip,
                 session_cookie: session_cookie.clone(),
+                device_cookie,
                 csrf: session.csrf_token,
                 new_form_cookie: false,
                 same_origin,
@@ -117,6 +125,7 @@ impl FromRequestParts<App> for Visitor {
             unread: 0,
             ip,
             session_cookie: None,
+            device_cookie,
             csrf,
             new_form_cookie,
             same_origin,
@@ -209,6 +218,20 @@ impl Visitor {
             (SESSION_HTTPS, "; Secure")
         } else {
             (SESSION, "")
+        };
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    }
+
+    pub fn device_cookie(&self) -> Option<&str> {
+        self.device_cookie.as_deref()
+    }
+
+    /// The cookie that marks this browser as known to the account that signed in.
+    pub fn device_set_cookie(&self, value: &str, max_age_secs: u64) -> String {
+        let (name, secure) = if self.https {
+            (DEVICE_HTTPS, "; Secure")
+        } else {
+            (DEVICE, "")
         };
         format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
     }

@@ -83,6 +83,8 @@ mod notifications;
 mod outbox;
 #[path = "generic/projects.rs"]
 mod projects;
+#[path = "generic/security_log.rs"]
+mod security_log;
 #[path = "generic/sessions.rs"]
 mod sessions;
 #[path = "generic/support.rs"]
