@@ -193,7 +193,9 @@ impl Subject {
         match e {
             AccountEvent::UserCreated { user, .. }
             | AccountEvent::PasswordLinkIssued { user }
-            | AccountEvent::PasswordSet { user } => Subject::Account(user.id),
+            | AccountEvent::PasswordSet { user }
+            | AccountEvent::SecondFactorEnrolled { user }
+            | AccountEvent::SecondFactorRemoved { user } => Subject::Account(user.id),
             AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
                 Subject::Account(owner.id)
             }
@@ -412,7 +414,9 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
         | AccountEvent::TokenCreated { .. }
         | AccountEvent::TokenRevoked { .. }
         | AccountEvent::PasswordLinkIssued { .. }
-        | AccountEvent::PasswordSet { .. } => Vec::new(),
+        | AccountEvent::PasswordSet { .. }
+        | AccountEvent::SecondFactorEnrolled { .. }
+        | AccountEvent::SecondFactorRemoved { .. } => Vec::new(),
     }
 }
 

@@ -23,6 +23,7 @@ mod server {
     mod reminders;
     mod scenario;
     mod scoring;
+    mod second_factor;
     mod security_log;
     mod spans;
     mod web;

@@ -70,6 +70,27 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// An account's second factor as the store keeps it.
+#[derive(Clone)]
+pub struct SecondFactorRecord {
+    /// The TOTP secret (20 random bytes).
+    pub secret: Vec<u8>,
+    /// Whether the owner confirmed it with a code; only then does sign-in ask for one.
+    pub confirmed: bool,
+    /// The newest TOTP time step used.
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for SecondFactorRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactorRecord")
+            .field("secret", &"<redacted>")
+            .field("confirmed", &self.confirmed)
+            .field("last_step", &self.last_step)
+            .finish()
+    }
+}
+
 /// A security event to keep (issue 11, item 8). `kind` is a short code
 /// (`sign_in_failed`, `csrf_refused`, …); `detail` is for people and never holds a
 /// token, a password or case content.

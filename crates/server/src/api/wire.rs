@@ -202,7 +202,38 @@ pub struct TokenIn {
     pub name: String,
 }
 
+/// A code from an authenticator app, or a recovery code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeIn {
+    pub code: String,
+}
+
 // ---------- responses ----------
+
+/// Where the caller's second factor stands.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorOut {
+    pub enabled: bool,
+    /// Set up but not yet confirmed with a code.
+    pub pending: bool,
+    pub recovery_codes_left: u64,
+}
+
+/// A new authenticator secret, shown while setting up.
+#[derive(Serialize, ToSchema)]
+pub struct EnrolmentOut {
+    /// Base32, to type into the app.
+    pub secret: String,
+    /// `otpauth://totp/…`, to open or scan.
+    pub otpauth_uri: String,
+}
+
+/// Recovery codes, shown once: each works once in place of a code.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodesOut {
+    pub recovery_codes: Vec<String>,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ReportCreated {

@@ -48,7 +48,7 @@ async fn hash(password: String) -> AppResult<String> {
 impl App {
     /// Decides an account command and records it with its actor, as every stream does
     /// (the accounts stream needs no retry: see [`Accounts`]).
-    fn decide_account(
+    pub(super) fn decide_account(
         &self,
         actor: &Actor,
         command: AccountCommand,
@@ -218,16 +218,23 @@ impl App {
         Ok(user)
     }
 
-    /// Checks a password and opens a session. Unknown accounts and wrong passwords
-    /// get the same answer in the same time. `device` is the browser's known-device
-    /// cookie, if it sent one: signed for this account, it passes the account's
-    /// sign-in budget (the address's budget still applies).
+    /// Checks a password (and the second factor, for accounts with one) and opens a
+    /// session. Unknown accounts and wrong passwords get the same answer in the same
+    /// time.
+    ///
+    /// Throttling: the client address's budget always applies. The account's budget
+    /// applies to browsers not known to the account (`device`, the known-device
+    /// cookie); once it is spent, only the right password together with the right
+    /// second-factor `code` gets in, and every other attempt gets the same "too many
+    /// attempts", so a flood of guesses can't lock out an owner who has a second
+    /// factor or a known browser, and learns nothing.
     pub async fn sign_in(
         &self,
         ip: &str,
         email: &str,
         password: String,
         device: Option<&str>,
+        code: Option<&str>,
     ) -> AppResult<SessionStart> {
         self.limiters().login_from(ip)?;
         // No address is longer; a longer one names no account and is not looked up.
@@ -240,8 +247,19 @@ impl App {
             (Some(u), Some(cookie)) => self.known_device(cookie) == Some(u.id),
             _ => false,
         };
-        if !known {
-            self.limiters().login_for(email)?;
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        // How long the account's budget says to wait, when it is spent.
+        let throttled = if known {
+            None
+        } else {
+            self.limiters().login_for(email).err().map(|e| match e {
+                AppError::RateLimited { retry_after_secs } => retry_after_secs,
+                _ => 60,
+            })
+        };
+        let limited = |retry_after_secs| AppError::RateLimited { retry_after_secs };
+        if let (Some(wait), None) = (throttled, code) {
+            return Err(limited(wait));
         }
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let account = user.as_ref().map(|u| u.id);
@@ -264,11 +282,35 @@ impl App {
         let (true, Some(user)) = (ok, user) else {
             // The account when the address names one; the address itself is not kept.
             note_for(SecurityKind::SignInFailed, account, "");
-            return Err(AppError::Unauthorized {
-                code: "bad_credentials",
-                message: "wrong e-mail address or password".into(),
+            return Err(match throttled {
+                Some(wait) => limited(wait),
+                None => AppError::Unauthorized {
+                    code: "bad_credentials",
+                    message: "wrong e-mail address or password".into(),
+                },
             });
         };
+        let user_view = User::from(user.clone());
+        match (self.check_second_factor_at_sign_in(&user_view, code).await?, throttled) {
+            // No second factor: a throttled account waits.
+            (None, Some(wait)) | (Some(false), Some(wait)) => return Err(limited(wait)),
+            (None, None) | (Some(true), _) => {}
+            (Some(false), None) => {
+                return Err(AppError::Rejected(Rejection::invalid(
+                    "code",
+                    if code.is_some() {
+                        Rule::InvalidFormat
+                    } else {
+                        Rule::Required
+                    },
+                    if code.is_some() {
+                        "`code`: not the current code of your authenticator app, nor an unused recovery code"
+                    } else {
+                        "`code`: this account has a second factor; type the code your authenticator app shows (or a recovery code)"
+                    },
+                )));
+            }
+        }
         let cookie = secrets::token("");
         let csrf_token = secrets::token("");
         self.store()
@@ -288,6 +330,26 @@ impl App {
             csrf_token,
             user: user.into(),
         })
+    }
+
+    /// `None`: no second factor. Otherwise whether `code` passes it; a wrong code
+    /// spends the account's sign-in budget.
+    async fn check_second_factor_at_sign_in(
+        &self,
+        user: &User,
+        code: Option<&str>,
+    ) -> AppResult<Option<bool>> {
+        if !self.has_second_factor(user).await? {
+            return Ok(None);
+        }
+        let Some(code) = code else {
+            return Ok(Some(false));
+        };
+        let ok = self.check_second_factor(user, code).await?;
+        if ok == Some(false) {
+            let _ = self.limiters().login_for(&user.email);
+        }
+        Ok(ok)
     }
 
     /// How long a browser stays known to an account after signing in to it.

@@ -15,6 +15,7 @@ mod projects;
 mod queue;
 mod release;
 mod run;
+pub mod second_factor;
 pub mod security;
 mod spans;
 mod transparency;

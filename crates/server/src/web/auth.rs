@@ -29,6 +29,9 @@ fn login_page(visitor: &Visitor, next: &str, email: &str, problem: Option<&Probl
             input #email name="email" type="email" autocomplete="username" required value=(email);
             label for="password" { "Password" }
             input #password name="password" type="password" autocomplete="current-password" required;
+            label for="code" { "Authenticator code or recovery code (only if you set up a second factor)" }
+            input #code name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="64";
+            @if let Some(m) = problem.and_then(|p| p.on("code")) { p.field-error { (m) } }
             button type="submit" { "Sign in" }
         }
     };
@@ -62,6 +65,7 @@ pub async fn login(
             email.trim(),
             f.text("password"),
             visitor.device_cookie(),
+            f.opt("code").as_deref(),
         )
         .await
     {
@@ -263,7 +267,7 @@ async fn tokens_page(
     };
     let body = html! {
         (body)
-        p { a href="/settings/sessions" { "Your sign-in sessions" } }
+        p { a href="/settings/sessions" { "Your sign-in sessions" } " · " a href="/settings/second-factor" { "Second factor" } }
     };
     let page = Page::new(visitor, "API tokens", body);
     Ok(match problem {

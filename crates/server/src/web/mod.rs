@@ -21,6 +21,7 @@ mod page;
 mod quarantine;
 mod release;
 mod report;
+mod second_factor;
 mod security_txt;
 pub mod session;
 mod track;
@@ -99,6 +100,18 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/settings/tokens/{id}/revoke", post(auth::revoke_token))
         .route("/settings/sessions", get(auth::sessions))
+        .route(
+            "/settings/second-factor",
+            get(second_factor::show).post(second_factor::begin),
+        )
+        .route(
+            "/settings/second-factor/confirm",
+            post(second_factor::confirm),
+        )
+        .route(
+            "/settings/second-factor/remove",
+            post(second_factor::remove),
+        )
         .route(
             "/settings/sessions/end-others",
             post(auth::end_other_sessions),

@@ -1054,3 +1054,48 @@ async fn the_security_log_for_every_caller_on_sqlite() {
 async fn the_security_log_for_every_caller_on_postgres() {
     the_security_log_for_every_caller(Db::Postgres).await;
 }
+
+/// The second factor's routes (issue 11, item 1) act on the caller's own account
+/// only, so the matrix is who may have one: anonymous callers and reporters get 401
+/// and change nothing; members and admins of any project get their own.
+#[tokio::test]
+async fn the_second_factor_routes_for_every_caller() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let t = TestApp::on(db).await;
+        t.project("connect", &["go"]).await;
+        t.project("vitess", &["vitess"]).await;
+        let otto = t
+            .person("otto@example.org", Some(("connect", Role::Maintainer)))
+            .await;
+        let olga = t
+            .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+            .await;
+        let ivy = t.instance_admin("ivy@example.org").await;
+        let (_, tracking) = t.report("connect", minimal_report("mine")).await;
+        let routes: [(Method, &str, Option<Value>); 4] = [
+            (Method::GET, "/api/v1/me/second-factor", None),
+            (Method::POST, "/api/v1/me/second-factor", Some(json!({}))),
+            (Method::POST, "/api/v1/me/second-factor/confirm", Some(json!({ "code": "123456" }))),
+            (Method::POST, "/api/v1/me/second-factor/remove", Some(json!({ "code": "123456" }))),
+        ];
+        let mut failures = Vec::new();
+        for (method, path, body) in &routes {
+            for (who, token) in [("anonymous", None), ("reporter", Some(tracking.as_str()))] {
+                let (s, text) = send(&t, method.clone(), path, token, body.clone()).await;
+                if s != StatusCode::UNAUTHORIZED {
+                    failures.push(format!("{method} {path} as {who}: {s} {text}"));
+                }
+            }
+        }
+        // A member's set-up is their own: Olga's secret does not make Otto's pending.
+        let (s, _) = t.post("/api/v1/me/second-factor", Some(&olga.token), json!({})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        for (who, p) in [("maintainer", &otto), ("instance admin", &ivy)] {
+            let (_, v) = t.get("/api/v1/me/second-factor", Some(&p.token)).await;
+            if v["pending"] != false {
+                failures.push(format!("{who} sees a pending set-up: {v}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

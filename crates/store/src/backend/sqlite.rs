@@ -90,6 +90,8 @@ mod notifications;
 mod outbox;
 #[path = "generic/projects.rs"]
 mod projects;
+#[path = "generic/second_factors.rs"]
+mod second_factors;
 #[path = "generic/security_log.rs"]
 mod security_log;
 #[path = "generic/sessions.rs"]

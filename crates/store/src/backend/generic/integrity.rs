@@ -298,7 +298,10 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
                     t.2 = true;
                 }
             }
-            AccountEvent::PasswordLinkIssued { .. } | AccountEvent::PasswordSet { .. } => {}
+            AccountEvent::PasswordLinkIssued { .. }
+            | AccountEvent::PasswordSet { .. }
+            | AccountEvent::SecondFactorEnrolled { .. }
+            | AccountEvent::SecondFactorRemoved { .. } => {}
         }
     }
     Ok(a)
