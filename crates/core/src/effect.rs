@@ -533,6 +533,11 @@ pub enum SystemCommand {
     },
     /// The reporter's address asked for its links again (lost link).
     RenewTrackingLink,
+    /// `user` left the case's project (issue 11, item 6): their collaboration ends, so
+    /// being added to the project again does not bring the case back.
+    MemberLeft {
+        user: crate::ids::UserId,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -599,6 +604,14 @@ pub fn decide_system(
                 return Err(nothing("its clocks follow this policy already"));
             }
             Ok(vec![system(Event::ClocksRecomputed { policy_version })])
+        }
+        SystemCommand::MemberLeft { user } => {
+            let Some(c) = case.people.collaborators.iter().find(|c| c.id == user) else {
+                return Err(nothing("they do not collaborate on it"));
+            };
+            Ok(vec![system(Event::CollaboratorRemoved {
+                collaborator: c.clone(),
+            })])
         }
         SystemCommand::DiscloseAsScheduled { .. }
         | SystemCommand::ReporterAddressFailed { .. }
@@ -712,7 +725,9 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
             Some(CveState::Reserved { id: ours }) if *ours == id => Event::CvePublished { id },
             _ => return Err(stale("the case has no reserved ID to publish")),
         },
-        SystemCommand::CheckClocks | SystemCommand::RecomputeClocks { .. } => {
+        SystemCommand::CheckClocks
+        | SystemCommand::RecomputeClocks { .. }
+        | SystemCommand::MemberLeft { .. } => {
             return Err(stale("it is not CVE Services work"));
         }
     };

@@ -19,6 +19,7 @@ mod server {
     mod openapi;
     mod permissions;
     mod policy;
+    mod privileges;
     mod release;
     mod reminders;
     mod scenario;

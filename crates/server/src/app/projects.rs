@@ -5,11 +5,11 @@ use super::spans::actor_kind;
 use super::{App, AppError, AppResult};
 use embargo_core::actor::Actor;
 use embargo_core::event::Recorded;
-use embargo_core::ids::ProjectSlug;
+use embargo_core::ids::{ProjectSlug, UserId};
 use embargo_core::project::{
     NewProject, Project, ProjectCommand, ProjectEvent, apply_project, decide_project,
 };
-use embargo_store::{Queued, StoreError};
+use embargo_store::{CaseFilter, Queued, StoreError};
 
 impl App {
     /// A project by slug; projects are public (their report pages are).
@@ -73,6 +73,14 @@ impl App {
     ) -> AppResult<Project> {
         let before = match &command {
             ProjectCommand::SetMember { user, .. } => Some(self.project(slug).await?.role_of(user.id)),
+            ProjectCommand::RemoveMember { user } => {
+                // Only once the removal is allowed: their collaborations end first,
+                // while the store still lists their cases.
+                let project = self.project(slug).await?;
+                decide_project(actor, Some(&project), command.clone())?;
+                self.end_collaborations(&project, *user).await?;
+                None
+            }
             _ => None,
         };
         let (project, _) = self
@@ -151,6 +159,64 @@ impl Stream for ProjectStream<'_> {
 }
 
 impl App {
+    /// A member leaves `project`: every collaboration of theirs on its cases ends
+    /// (issue 11, item 6), recorded on each case's timeline, so being added to the
+    /// project again does not bring those cases back.
+    async fn end_collaborations(&self, project: &Project, user: UserId) -> AppResult<()> {
+        use embargo_core::effect::{SystemCommand, decide_system};
+        let Some(leaver) = self.user(user).await? else {
+            return Ok(());
+        };
+        let leaver = super::actor_of(&leaver);
+        let policy = project.policy();
+        let mut theirs = Vec::new();
+        let mut after = None;
+        loop {
+            let page = embargo_store::PageRequest::largest(after);
+            let cases = self
+                .store()
+                .cases_for_viewer(project, &leaver, &CaseFilter { stages: vec![] }, &page)
+                .await?;
+            theirs.extend(cases.items.into_iter().filter(|c| c.is_collaborator(user)));
+            match cases.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        for mut case in theirs {
+            for _ in 0..5 {
+                let command = SystemCommand::MemberLeft { user };
+                let Ok(events) = decide_system(&case, &policy, command, self.now()) else {
+                    break;
+                };
+                let mut next = case.clone();
+                for e in &events {
+                    next.apply(e);
+                }
+                match self
+                    .store()
+                    .append_case_events(case.version, &next, &events, &[])
+                    .await
+                {
+                    Ok(queued) => {
+                        if !queued.is_empty() {
+                            self.ring_worker();
+                        }
+                        break;
+                    }
+                    Err(StoreError::Conflict) => {
+                        match self.store().case_for_viewer(&case.id, &leaver).await? {
+                            Some(fresh) => case = fresh.case().clone(),
+                            None => break,
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Names a component's package (C17: OSV and CVE records list it); core checks the
     /// ecosystem against OSV's list.
     #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
