@@ -364,8 +364,12 @@ pub trait NotificationStore: Send + Sync {
 pub trait SecondFactorStore: Send + Sync {
     /// Keeps a new, unconfirmed secret for `user` (replacing an unconfirmed one);
     /// `false` if they already have a confirmed one.
-    async fn begin_second_factor(&self, user: UserId, secret: &[u8], now: Timestamp)
-    -> Result<bool>;
+    async fn begin_second_factor(
+        &self,
+        user: UserId,
+        secret: &[u8],
+        now: Timestamp,
+    ) -> Result<bool>;
     async fn second_factor(&self, user: UserId) -> Result<Option<SecondFactorRecord>>;
     /// Confirms the unconfirmed secret with the code of time step `step`, keeps the
     /// recovery codes' hashes and appends `event`; `false` if there was none.
@@ -382,8 +386,11 @@ pub trait SecondFactorStore: Send + Sync {
     async fn use_recovery_code(&self, user: UserId, hash: &SecretHash) -> Result<bool>;
     async fn recovery_codes_left(&self, user: UserId) -> Result<u64>;
     /// Removes a confirmed second factor and its recovery codes, appending `event`.
-    async fn remove_second_factor(&self, user: UserId, event: Recorded<AccountEvent>)
-    -> Result<bool>;
+    async fn remove_second_factor(
+        &self,
+        user: UserId,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
 }
 
 /// The security log: a bounded table of security events (issue 11, item 8).

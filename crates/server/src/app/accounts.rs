@@ -270,6 +270,7 @@ impl App {
         } else {
             password
         };
+        let _turn = self.hashing_turn().await;
         let ok = tokio::task::spawn_blocking(move || match stored {
             Some(phc) if !password.is_empty() => secrets::verify_password(&password, &phc),
             Some(_) | None => {
@@ -291,7 +292,11 @@ impl App {
             });
         };
         let user_view = User::from(user.clone());
-        match (self.check_second_factor_at_sign_in(&user_view, code).await?, throttled) {
+        match (
+            self.check_second_factor_at_sign_in(&user_view, code)
+                .await?,
+            throttled,
+        ) {
             // No second factor: a throttled account waits.
             (None, Some(wait)) | (Some(false), Some(wait)) => return Err(limited(wait)),
             (None, None) | (Some(true), _) => {}

@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn keys_are_bounded_whatever_they_name() {
         let huge = "a".repeat(1 << 20);
-        assert_eq!(email_key("account", &huge), email_key("account", &huge[..254]));
+        assert_eq!(
+            email_key("account", &huge),
+            email_key("account", &huge[..254])
+        );
         assert_eq!(
             email_key("account", " Sam@Example.org "),
             email_key("account", "sam@example.org")
@@ -282,7 +285,10 @@ mod tests {
                 .login(&format!("198.51.100.{i}"), "sam@example.org")
                 .unwrap();
         }
-        assert!(limits.login("203.0.113.9", "sam@example.org").is_err(), "locked for strangers");
+        assert!(
+            limits.login("203.0.113.9", "sam@example.org").is_err(),
+            "locked for strangers"
+        );
         // The owner's browser spends only its address's budget.
         limits.login_from("192.0.2.77").unwrap();
     }

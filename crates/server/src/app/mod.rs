@@ -67,6 +67,9 @@ struct Inner {
     mailer: Result<Option<Mailer>, String>,
     /// Signs known-device cookies (`data_dir/keys/device.key`).
     device_key: crate::secrets::DeviceKey,
+    /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
+    /// sign-ins waits here instead of growing memory.
+    hashing: tokio::sync::Semaphore,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -117,6 +120,9 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 device_key: crate::secrets::DeviceKey::new(device_key),
+                hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
                 store,
                 settings,
                 clock,
@@ -196,6 +202,15 @@ impl App {
     /// The CVE Services client, or why there is none.
     pub fn cve_services(&self) -> Result<&embargo_cve_services::CveServices, String> {
         self.inner.cve_services.as_ref().map_err(Clone::clone)
+    }
+
+    /// Waits for a turn to compute a password hash.
+    pub(crate) async fn hashing_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.inner
+            .hashing
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     pub(crate) fn device_key(&self) -> &crate::secrets::DeviceKey {

@@ -72,7 +72,9 @@ impl App {
         command: ProjectCommand,
     ) -> AppResult<Project> {
         let before = match &command {
-            ProjectCommand::SetMember { user, .. } => Some(self.project(slug).await?.role_of(user.id)),
+            ProjectCommand::SetMember { user, .. } => {
+                Some(self.project(slug).await?.role_of(user.id))
+            }
             ProjectCommand::RemoveMember { user } => {
                 // Only once the removal is allowed: their collaborations end first,
                 // while the store still lists their cases.
@@ -84,7 +86,11 @@ impl App {
             _ => None,
         };
         let (project, _) = self
-            .run(&ProjectStream { slug }, actor, std::slice::from_ref(&command))
+            .run(
+                &ProjectStream { slug },
+                actor,
+                std::slice::from_ref(&command),
+            )
             .await?;
         note_role_change(actor, &project, &command, before.flatten());
         Ok(project)
@@ -295,7 +301,9 @@ fn note_role_change(
 ) {
     use super::security::{SecurityKind, note_for};
     let by = match actor {
-        Actor::User(u) if u.instance_admin => format!("by instance admin {} (user {})", u.name, u.id),
+        Actor::User(u) if u.instance_admin => {
+            format!("by instance admin {} (user {})", u.name, u.id)
+        }
         Actor::User(u) => format!("by {} (user {})", u.name, u.id),
         Actor::Operator => "by the operator".into(),
         Actor::Anonymous | Actor::Reporter(_) => "by nobody known".into(),

@@ -209,11 +209,18 @@ impl App {
             }
         };
         let Some(step) = matching_step(&pending, &code, self.now().as_second())? else {
-            note_for(SecurityKind::SecondFactorFailed, Some(user.id), "setting up");
+            note_for(
+                SecurityKind::SecondFactorFailed,
+                Some(user.id),
+                "setting up",
+            );
             return Err(wrong_code());
         };
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
-        let hashes: Vec<SecretHash> = codes.iter().map(|c| SecretHash::of(&normalized(c))).collect();
+        let hashes: Vec<SecretHash> = codes
+            .iter()
+            .map(|c| SecretHash::of(&normalized(c)))
+            .collect();
         if !self
             .store()
             .confirm_second_factor(user.id, step, &hashes, event)
@@ -333,9 +340,18 @@ mod tests {
         let secret = b"12345678901234567890";
         assert_eq!(totp(secret).unwrap().generate(59), "287082");
         assert_eq!(totp(secret).unwrap().generate(1_111_111_109), "081804");
-        assert_eq!(matching_step(secret, "081804", 1_111_111_109).unwrap(), Some(37_037_036));
-        assert_eq!(matching_step(secret, "081804", 1_111_111_109 + 30).unwrap(), Some(37_037_036));
-        assert_eq!(matching_step(secret, "081804", 1_111_111_109 + 90).unwrap(), None);
+        assert_eq!(
+            matching_step(secret, "081804", 1_111_111_109).unwrap(),
+            Some(37_037_036)
+        );
+        assert_eq!(
+            matching_step(secret, "081804", 1_111_111_109 + 30).unwrap(),
+            Some(37_037_036)
+        );
+        assert_eq!(
+            matching_step(secret, "081804", 1_111_111_109 + 90).unwrap(),
+            None
+        );
         assert_eq!(code_at(&base32(secret), 59).as_deref(), Some("287082"));
     }
 
@@ -343,6 +359,9 @@ mod tests {
     fn recovery_codes_are_typed_forgivingly() {
         let c = recovery_code();
         assert_eq!(c.len(), 11);
-        assert_eq!(normalized(&c.to_lowercase().replace('-', " ")), normalized(&c));
+        assert_eq!(
+            normalized(&c.to_lowercase().replace('-', " ")),
+            normalized(&c)
+        );
     }
 }

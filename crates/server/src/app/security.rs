@@ -192,7 +192,11 @@ mod tests {
     #[tokio::test]
     async fn notes_carry_the_caller_unless_they_name_an_account() {
         let ((), notes) = scoped(async {
-            note_for(SecurityKind::SignInFailed, Some(UserId(7)), "x".repeat(1000));
+            note_for(
+                SecurityKind::SignInFailed,
+                Some(UserId(7)),
+                "x".repeat(1000),
+            );
             set_caller(UserId(3));
             note(SecurityKind::Denied, "d");
         })

@@ -265,9 +265,9 @@ impl IntoResponse for WebError {
             WebError::Csrf => {
                 crate::app::security::note(crate::app::security::SecurityKind::CsrfRefused, "");
                 error_page(
-                StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form was not sent from this site, or it has expired. \
+                    StatusCode::FORBIDDEN,
+                    "Form expired",
+                    "This form was not sent from this site, or it has expired. \
                  Go back, reload the page and send it again.",
                 )
             }

@@ -336,8 +336,14 @@ async fn strict_input(db: Db) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "invisible_character");
     assert_eq!(v["error"]["field"], "filename");
-    let (_, case) = t.get(&format!("/api/v1/cases/{id}"), Some(&sam.token)).await;
-    assert_eq!(case["attachments"].as_array().map(Vec::len), Some(0), "{case}");
+    let (_, case) = t
+        .get(&format!("/api/v1/cases/{id}"), Some(&sam.token))
+        .await;
+    assert_eq!(
+        case["attachments"].as_array().map(Vec::len),
+        Some(0),
+        "{case}"
+    );
 }
 
 #[tokio::test]

@@ -13,9 +13,13 @@ fn from(t: &TestApp, address: &str) -> WebClient {
 }
 
 async fn try_sign_in(web: &WebClient, email: &str, password: &str) -> StatusCode {
-    web.submit("/login", "/login", &[("email", email), ("password", password)])
-        .await
-        .status
+    web.submit(
+        "/login",
+        "/login",
+        &[("email", email), ("password", password)],
+    )
+    .await
+    .status
 }
 
 async fn a_known_browser_is_not_locked_out(db: Db) {
@@ -34,9 +38,15 @@ async fn a_known_browser_is_not_locked_out(db: Db) {
 
     // Sam's laptop and Olga's browser signed in before.
     let laptop = from(&t, "192.0.2.10");
-    assert_eq!(try_sign_in(&laptop, "sam@example.org", PASSWORD).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        try_sign_in(&laptop, "sam@example.org", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
     let olgas = from(&t, "192.0.2.20");
-    assert_eq!(try_sign_in(&olgas, "olga@example.org", PASSWORD).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        try_sign_in(&olgas, "olga@example.org", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
 
     // Someone guesses Sam's password from ever new addresses until the account's
     // budget is gone.
@@ -63,7 +73,10 @@ async fn a_known_browser_is_not_locked_out(db: Db) {
         StatusCode::TOO_MANY_REQUESTS
     );
     // Sam's laptop signs in.
-    assert_eq!(try_sign_in(&laptop, "sam@example.org", PASSWORD).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        try_sign_in(&laptop, "sam@example.org", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
     let home = laptop.get("/settings/sessions").await;
     assert_eq!(home.status, StatusCode::OK);
 }

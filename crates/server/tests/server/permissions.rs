@@ -1075,8 +1075,16 @@ async fn the_second_factor_routes_for_every_caller() {
         let routes: [(Method, &str, Option<Value>); 4] = [
             (Method::GET, "/api/v1/me/second-factor", None),
             (Method::POST, "/api/v1/me/second-factor", Some(json!({}))),
-            (Method::POST, "/api/v1/me/second-factor/confirm", Some(json!({ "code": "123456" }))),
-            (Method::POST, "/api/v1/me/second-factor/remove", Some(json!({ "code": "123456" }))),
+            (
+                Method::POST,
+                "/api/v1/me/second-factor/confirm",
+                Some(json!({ "code": "123456" })),
+            ),
+            (
+                Method::POST,
+                "/api/v1/me/second-factor/remove",
+                Some(json!({ "code": "123456" })),
+            ),
         ];
         let mut failures = Vec::new();
         for (method, path, body) in &routes {
@@ -1088,7 +1096,9 @@ async fn the_second_factor_routes_for_every_caller() {
             }
         }
         // A member's set-up is their own: Olga's secret does not make Otto's pending.
-        let (s, _) = t.post("/api/v1/me/second-factor", Some(&olga.token), json!({})).await;
+        let (s, _) = t
+            .post("/api/v1/me/second-factor", Some(&olga.token), json!({}))
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         for (who, p) in [("maintainer", &otto), ("instance admin", &ivy)] {
             let (_, v) = t.get("/api/v1/me/second-factor", Some(&p.token)).await;

@@ -24,20 +24,32 @@ async fn leaving_ends_collaborations(db: Db) {
     let (id, _) = t.report("connect", minimal_report("a report")).await;
     let case = format!("/api/v1/cases/{id}");
     let (s, v) = t
-        .post(&format!("{case}/collaborators"), Some(&sam.token), json!({ "user_id": otto.id }))
+        .post(
+            &format!("{case}/collaborators"),
+            Some(&sam.token),
+            json!({ "user_id": otto.id }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(t.get(&case, Some(&otto.token)).await.0, StatusCode::OK);
 
     // Otto leaves the project, then is added again.
     let member = format!("/api/v1/projects/connect/members/{}", otto.id);
-    let res = t.req(Method::DELETE, &member, Some(&ada.token)).send().await.unwrap();
+    let res = t
+        .req(Method::DELETE, &member, Some(&ada.token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (s, v) = t.put(&member, Some(&ada.token), json!({ "role": "maintainer" })).await;
+    let (s, v) = t
+        .put(&member, Some(&ada.token), json!({ "role": "maintainer" }))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // The case answers him exactly as a case that does not exist.
     let theirs = t.get(&case, Some(&otto.token)).await;
-    let missing = t.get("/api/v1/cases/EMB-7K3Q-9XHM-2RPA", Some(&otto.token)).await;
+    let missing = t
+        .get("/api/v1/cases/EMB-7K3Q-9XHM-2RPA", Some(&otto.token))
+        .await;
     assert_eq!(theirs.0, StatusCode::NOT_FOUND);
     assert_eq!(theirs.1, missing.1);
     let (_, c) = t.get(&case, Some(&sam.token)).await;
@@ -49,8 +61,13 @@ async fn leaving_ends_collaborations(db: Db) {
         .collect();
     assert!(!on_case.contains(&otto.id), "{c}");
     // The case's timeline says so.
-    let (_, events) = t.get(&format!("{case}/events?limit=200"), Some(&sam.token)).await;
-    assert!(events.to_string().contains("collaborator_removed"), "{events}");
+    let (_, events) = t
+        .get(&format!("{case}/events?limit=200"), Some(&sam.token))
+        .await;
+    assert!(
+        events.to_string().contains("collaborator_removed"),
+        "{events}"
+    );
 
     // Ivy, an instance admin, gives herself a role: the project's record names her.
     let (s, _) = t
@@ -64,7 +81,10 @@ async fn leaving_ends_collaborations(db: Db) {
     let slug = embargo_core::ids::ProjectSlug::parse("connect").unwrap();
     let stream = t.app.store().project_events(&slug).await.unwrap();
     let last = &stream.last().unwrap().recorded;
-    assert!(matches!(&last.actor, ActorRef::User(u) if u.id.0 == ivy.id), "{last:?}");
+    assert!(
+        matches!(&last.actor, ActorRef::User(u) if u.id.0 == ivy.id),
+        "{last:?}"
+    );
     assert!(
         matches!(&last.event, ProjectEvent::MemberSet { member } if member.user.id.0 == ivy.id && member.role == Role::Admin)
     );
@@ -75,7 +95,11 @@ async fn leaving_ends_collaborations(db: Db) {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "role_removed").count(), 1, "{log}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "role_removed").count(),
+        1,
+        "{log}"
+    );
     assert!(log.to_string().contains("to themselves"), "{log}");
 }
 

@@ -60,11 +60,26 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
 
     let (s, v) = t.get(me, Some(&sam.token)).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v, json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 }));
+    assert_eq!(
+        v,
+        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 })
+    );
     // Confirming before setting up is a conflict, and a bad body names its field.
-    let (s, v) = t.post(&format!("{me}/confirm"), Some(&sam.token), json!({ "code": "123456" })).await;
+    let (s, v) = t
+        .post(
+            &format!("{me}/confirm"),
+            Some(&sam.token),
+            json!({ "code": "123456" }),
+        )
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    let (s, v) = t.post(&format!("{me}/confirm"), Some(&sam.token), json!({ "kode": "1" })).await;
+    let (s, v) = t
+        .post(
+            &format!("{me}/confirm"),
+            Some(&sam.token),
+            json!({ "kode": "1" }),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "kode");
 
@@ -74,7 +89,10 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     let secret = v["secret"].as_str().unwrap().to_owned();
     assert_eq!(secret.len(), 32, "160 bits in base32");
     let uri = v["otpauth_uri"].as_str().unwrap();
-    assert!(uri.starts_with("otpauth://totp/Embargo:sam@example.org?secret="), "{uri}");
+    assert!(
+        uri.starts_with("otpauth://totp/Embargo:sam@example.org?secret="),
+        "{uri}"
+    );
     assert!(uri.contains(&secret));
     let (_, v) = t.get(me, Some(&sam.token)).await;
     assert_eq!(v["pending"], true);
@@ -83,16 +101,22 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     // Step two: a wrong code, no code, then the app's code.
     let confirm = format!("{me}/confirm");
     let wrong = wrong_code(&secret, now(&t));
-    let (s, v) = t.post(&confirm, Some(&sam.token), json!({ "code": wrong })).await;
+    let (s, v) = t
+        .post(&confirm, Some(&sam.token), json!({ "code": wrong }))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "code");
-    let (s, v) = t.post(&confirm, Some(&sam.token), json!({ "code": " " })).await;
+    let (s, v) = t
+        .post(&confirm, Some(&sam.token), json!({ "code": " " }))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "required");
     let (_, v) = t.get(me, Some(&sam.token)).await;
     assert_eq!(v["enabled"], false, "nothing changed");
     let code = code_at(&secret, now(&t)).unwrap();
-    let (s, v) = t.post(&confirm, Some(&sam.token), json!({ "code": code })).await;
+    let (s, v) = t
+        .post(&confirm, Some(&sam.token), json!({ "code": code }))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let recovery: Vec<String> = v["recovery_codes"]
         .as_array()
@@ -102,7 +126,10 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
         .collect();
     assert_eq!(recovery.len(), 10);
     let (_, v) = t.get(me, Some(&sam.token)).await;
-    assert_eq!(v, json!({ "enabled": true, "pending": false, "recovery_codes_left": 10 }));
+    assert_eq!(
+        v,
+        json!({ "enabled": true, "pending": false, "recovery_codes_left": 10 })
+    );
     let (s, _) = t.post(me, Some(&sam.token), json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "one at a time");
 
@@ -110,11 +137,22 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     let laptop = from(&t, "192.0.2.10");
     let out = sign_in(&laptop, "sam@example.org", PASSWORD, "").await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(out.html.contains("this account has a second factor"), "{}", out.html);
-    assert!(out.html.contains(r#"value="sam@example.org""#), "what was typed stays");
+    assert!(
+        out.html.contains("this account has a second factor"),
+        "{}",
+        out.html
+    );
+    assert!(
+        out.html.contains(r#"value="sam@example.org""#),
+        "what was typed stays"
+    );
     // The code that confirmed it was used already.
     let out = sign_in(&laptop, "sam@example.org", PASSWORD, &code).await;
-    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
+    assert_eq!(
+        out.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a code works once"
+    );
     next_step(&t).await;
     let code = code_at(&secret, now(&t)).unwrap();
     let out = sign_in(&laptop, "sam@example.org", PASSWORD, &code).await;
@@ -131,7 +169,13 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     // Guesses from ever new addresses spend the account's budget ...
     let mut locked = false;
     for n in 1..=10 {
-        let out = sign_in(&from(&t, &format!("203.0.113.{n}")), "sam@example.org", "a guess", "").await;
+        let out = sign_in(
+            &from(&t, &format!("203.0.113.{n}")),
+            "sam@example.org",
+            "a guess",
+            "",
+        )
+        .await;
         if out.status == StatusCode::TOO_MANY_REQUESTS {
             locked = true;
             break;
@@ -143,9 +187,16 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     next_step(&t).await;
     let code = code_at(&secret, now(&t)).unwrap();
     let stranger = from(&t, "198.51.100.7");
-    assert_eq!(sign_in(&stranger, "sam@example.org", PASSWORD, "").await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        sign_in(&stranger, "sam@example.org", "a guess", &code).await.status,
+        sign_in(&stranger, "sam@example.org", PASSWORD, "")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&stranger, "sam@example.org", "a guess", &code)
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS
     );
     // ... but the owner with the password and a current code gets in.
@@ -154,12 +205,23 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
 
     // Removing it takes a current code or a recovery code.
     let remove = format!("{me}/remove");
-    let (s, v) = t.post(&remove, Some(&sam.token), json!({ "code": wrong_code(&secret, now(&t)) })).await;
+    let (s, v) = t
+        .post(
+            &remove,
+            Some(&sam.token),
+            json!({ "code": wrong_code(&secret, now(&t)) }),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, v) = t.post(&remove, Some(&sam.token), json!({ "code": recovery[1] })).await;
+    let (s, v) = t
+        .post(&remove, Some(&sam.token), json!({ "code": recovery[1] }))
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (_, v) = t.get(me, Some(&sam.token)).await;
-    assert_eq!(v, json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 }));
+    assert_eq!(
+        v,
+        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 })
+    );
     let out = sign_in(&laptop, "sam@example.org", PASSWORD, "").await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
 
@@ -182,7 +244,9 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     assert_eq!(ours.len(), 2, "{events:?}");
     // Failed codes are security events.
     let ivy = t.instance_admin("ivy@example.org").await;
-    let (_, log) = t.get("/api/v1/security-events?limit=200", Some(&ivy.token)).await;
+    let (_, log) = t
+        .get("/api/v1/security-events?limit=200", Some(&ivy.token))
+        .await;
     let failures = log["items"]
         .as_array()
         .unwrap()
@@ -237,5 +301,9 @@ async fn the_second_factor_page() {
     let page = web
         .submit(here, "/settings/second-factor/remove", &[("code", &code)])
         .await;
-    assert!(page.html.contains("No second factor is set up."), "{}", page.html);
+    assert!(
+        page.html.contains("No second factor is set up."),
+        "{}",
+        page.html
+    );
 }

@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn all_events(t: &TestApp, token: &str) -> Vec<Value> {
-    let (s, v) = t.get("/api/v1/security-events?limit=200", Some(token)).await;
+    let (s, v) = t
+        .get("/api/v1/security-events?limit=200", Some(token))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v["items"].as_array().unwrap().clone()
 }
@@ -33,7 +35,10 @@ async fn security_events_are_kept_and_paged(db: Db) {
         .submit(
             "/login",
             "/login",
-            &[("email", "sam@example.org"), ("password", "not the password")],
+            &[
+                ("email", "sam@example.org"),
+                ("password", "not the password"),
+            ],
         )
         .await;
     assert_ne!(out.status, StatusCode::SEE_OTHER);
@@ -80,7 +85,14 @@ async fn security_events_are_kept_and_paged(db: Db) {
 
     let events = all_events(&t, &ivy.token).await;
     let text = serde_json::to_string(&events).unwrap();
-    for secret in [PASSWORD, "not the password", "emb_pat_forged", "forged", &tracking, &ivy.token] {
+    for secret in [
+        PASSWORD,
+        "not the password",
+        "emb_pat_forged",
+        "forged",
+        &tracking,
+        &ivy.token,
+    ] {
         assert!(!text.contains(secret), "{secret:?} in {text}");
     }
     for e in &events {
@@ -105,13 +117,18 @@ async fn security_events_are_kept_and_paged(db: Db) {
     let bad = find(&events, "bad_token");
     assert!(bad.iter().any(|e| e["route"] == "/api/v1/me"), "{bad:?}");
     let denied = find(&events, "denied");
-    assert!(denied.iter().any(|e| e["route"] == "/api/v1/notifications"), "{denied:?}");
+    assert!(
+        denied.iter().any(|e| e["route"] == "/api/v1/notifications"),
+        "{denied:?}"
+    );
     let granted = find(&events, "role_granted");
     assert_eq!(granted.len(), 1, "{granted:?}");
     assert_eq!(granted[0]["account"], ivy.id);
     let detail = granted[0]["detail"].as_str().unwrap();
     assert!(
-        detail.contains("connect") && detail.contains("security-team") && detail.contains("to themselves"),
+        detail.contains("connect")
+            && detail.contains("security-team")
+            && detail.contains("to themselves"),
         "{detail}"
     );
     assert_eq!(find(&events, "rate_limited").len(), 1, "{events:?}");
@@ -123,7 +140,13 @@ async fn security_events_are_kept_and_paged(db: Db) {
         let path = format!("/api/v1/security-events?limit=2{after}");
         let (s, page) = t.get(&path, Some(&ivy.token)).await;
         assert_eq!(s, StatusCode::OK, "{page}");
-        seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
         match page["next"].as_str() {
             Some(next) => after = format!("&after={next}"),
             None => break,
@@ -134,17 +157,25 @@ async fn security_events_are_kept_and_paged(db: Db) {
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
 
     // Bad paging input names its field and changes nothing.
-    let (s, v) = t.get("/api/v1/security-events?limit=0", Some(&ivy.token)).await;
+    let (s, v) = t
+        .get("/api/v1/security-events?limit=0", Some(&ivy.token))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "limit");
-    let (s, v) = t.get("/api/v1/security-events?after=zz", Some(&ivy.token)).await;
+    let (s, v) = t
+        .get("/api/v1/security-events?after=zz", Some(&ivy.token))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "after");
 
     // The instance admin's page lists them.
     let page = admin.get("/admin/security").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("csrf_refused") && page.html.contains("role_granted"), "{}", page.html);
+    assert!(
+        page.html.contains("csrf_refused") && page.html.contains("role_granted"),
+        "{}",
+        page.html
+    );
     assert!(!page.html.contains(PASSWORD));
     // Signed-in members who are not instance admins get the page everyone gets for
     // what does not exist.

@@ -15,7 +15,12 @@ use sqlx::Row;
 
 #[async_trait::async_trait]
 impl crate::SecondFactorStore for Backing {
-    async fn begin_second_factor(&self, user: UserId, secret: &[u8], now: Timestamp) -> Result<bool> {
+    async fn begin_second_factor(
+        &self,
+        user: UserId,
+        secret: &[u8],
+        now: Timestamp,
+    ) -> Result<bool> {
         let n = sqlx::query(
             "INSERT INTO second_factors (user_id, secret, confirmed, last_step, created_at) \
              VALUES ($1, $2, FALSE, 0, $3) \
@@ -130,11 +135,12 @@ impl crate::SecondFactorStore for Backing {
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?;
-            let n = sqlx::query("DELETE FROM second_factors WHERE user_id = $1 AND confirmed = TRUE")
-                .bind(user.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n =
+                sqlx::query("DELETE FROM second_factors WHERE user_id = $1 AND confirmed = TRUE")
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if n == 0 {
                 return Ok(false);
             }
