@@ -127,6 +127,8 @@ pub struct SessionInfo {
 #[derive(Clone)]
 pub struct SessionRecord {
     pub user: UserId,
+    /// When its owner signed in (typed the password, and the code if they have one).
+    pub signed_in_at: Timestamp,
     /// The form token bound to this session.
     pub csrf_token: String,
     pub expires_at: Timestamp,

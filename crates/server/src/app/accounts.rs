@@ -357,6 +357,68 @@ impl App {
         Ok(ok)
     }
 
+    /// Sensitive acts (a new API token, a role grant, a policy change) within this long
+    /// of signing in need nothing more; later, the password (or a current code).
+    pub const REAUTH_MINUTES: i64 = 10;
+
+    /// Re-authentication before a sensitive act in a session opened at
+    /// `signed_in_at`: recent enough, or `proof` is the password or a current
+    /// second-factor code. Refused naming the field `reauth`.
+    pub async fn reauthenticate(
+        &self,
+        user: &User,
+        signed_in_at: embargo_core::Timestamp,
+        proof: Option<&str>,
+    ) -> AppResult<()> {
+        if self.now().duration_since(signed_in_at)
+            <= SignedDuration::from_mins(Self::REAUTH_MINUTES)
+        {
+            return Ok(());
+        }
+        let Some(proof) = proof.filter(|p| !p.is_empty()) else {
+            return Err(AppError::Rejected(Rejection::invalid(
+                "reauth",
+                Rule::Required,
+                format!(
+                    "`reauth`: you signed in more than {} minutes ago; type your password (or a current code) to confirm",
+                    Self::REAUTH_MINUTES
+                ),
+            )));
+        };
+        let six_digits = proof.len() == 6 && proof.bytes().all(|b| b.is_ascii_digit());
+        let ok = if six_digits {
+            self.check_second_factor(user, proof).await? == Some(true)
+        } else {
+            self.limiters().login_for(&user.email)?;
+            let stored = self
+                .store()
+                .user(user.id)
+                .await?
+                .and_then(|u| u.password_hash);
+            let password = proof.to_owned();
+            let _turn = self.hashing_turn().await;
+            tokio::task::spawn_blocking(move || match stored {
+                Some(phc) if password.len() <= 4 * 256 => secrets::verify_password(&password, &phc),
+                _ => false,
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("verify task: {e}")))?
+        };
+        if ok {
+            return Ok(());
+        }
+        note_for(
+            SecurityKind::SignInFailed,
+            Some(user.id),
+            "re-authentication",
+        );
+        Err(AppError::Rejected(Rejection::invalid(
+            "reauth",
+            Rule::InvalidFormat,
+            "`reauth`: not your password, nor a current code",
+        )))
+    }
+
     /// How long a browser stays known to an account after signing in to it.
     pub const KNOWN_DEVICE_DAYS: i64 = 180;
 

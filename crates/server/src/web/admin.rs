@@ -336,6 +336,7 @@ async fn project_page(
             @if !policy_errors.is_empty() {
                 ul.field-error #toml-error { @for m in &policy_errors { li { (m) } } }
             }
+            (super::page::reauth_field("policy-reauth", problem))
             button type="submit" { "Save the policy" }
         }
         form.inline-form method="post" action=(format!("/admin/projects/{s}/policy-preset")) {
@@ -345,6 +346,7 @@ async fn project_page(
                     @for n in embargo_core::policy::Policy::PRESETS { option value=(n) { (n) } }
                 }
             }
+            (super::page::reauth_field("preset-reauth", problem))
             button type="submit" data-confirm="Replace the project's policy with this preset?" { "Use the preset" }
         }
         form.inline-form method="post" action=(format!("/admin/projects/{s}/holidays")) enctype="multipart/form-data" {
@@ -375,6 +377,7 @@ async fn project_page(
         form.inline-form method="post" action=(format!("/admin/projects/{s}/member")) {
             (csrf(visitor))
             label { "E-mail " input name="email" type="email" required; }
+            (super::page::reauth_field("member-reauth", problem))
             label { "Role "
                 select name="role" {
                     option value="maintainer" { "maintainer (sees the cases they are added to)" }
@@ -468,11 +471,19 @@ pub async fn change_project(
 ) -> Result<Response, WebError> {
     managed_project(&app, &visitor, &slug).await?;
     let f = visitor.form(form)?;
+    // Sensitive acts ask again for the password after a while (issue 11, item 1).
+    let sensitive = matches!(action.as_str(), "policy" | "policy-preset" | "member");
+    let reauth = if sensitive {
+        visitor.reauthenticate(&app, &f).await
+    } else {
+        Ok(())
+    };
     if action == "policy" {
         let typed = f.text("toml");
-        let result = match embargo_core::policy::Policy::from_toml(&typed) {
-            Ok(policy) => app.set_policy(&visitor.actor(), &slug, policy).await,
-            Err(e) => Err(e.rejection("toml").into()),
+        let result = match (reauth, embargo_core::policy::Policy::from_toml(&typed)) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Ok(policy)) => app.set_policy(&visitor.actor(), &slug, policy).await,
+            (Ok(()), Err(e)) => Err(e.rejection("toml").into()),
         };
         return match result {
             Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
@@ -484,7 +495,9 @@ pub async fn change_project(
             }
         };
     }
-    let result = if action == "policy-preset" {
+    let result = if let Err(e) = reauth {
+        Err(e)
+    } else if action == "policy-preset" {
         match crate::app::input::policy_preset("preset", &f.text("preset")) {
             Ok(policy) => app
                 .set_policy(&visitor.actor(), &slug, policy)

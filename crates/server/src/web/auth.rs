@@ -223,6 +223,17 @@ async fn tokens_page(
     created: Option<(String, String)>,
     problem: Option<&Problem>,
 ) -> Result<Page, WebError> {
+    tokens_page_typed(app, visitor, created, problem, "").await
+}
+
+/// The tokens page with the new-token form holding `typed_name`.
+async fn tokens_page_typed(
+    app: &App,
+    visitor: &Visitor,
+    created: Option<(String, String)>,
+    problem: Option<&Problem>,
+    typed_name: &str,
+) -> Result<Page, WebError> {
     let user = visitor.account("/settings/tokens")?;
     let tokens = app.api_tokens(user).await?;
     let body = html! {
@@ -261,7 +272,8 @@ async fn tokens_page(
         form.narrow method="post" action="/settings/tokens" {
             (csrf(visitor))
             label for="token-name" { "Name (what it is for)" }
-            input #token-name name="name" required;
+            input #token-name name="name" required value=(typed_name);
+            (super::page::reauth_field("token-reauth", problem))
             button type="submit" { "Create a token" }
         }
     };
@@ -289,7 +301,11 @@ pub async fn create_token(
     let f = visitor.form(form)?;
     let name = f.text("name");
     // The token is shown in this response only, never after a redirect.
-    match app.create_api_token(&visitor.actor(), &user, &name).await {
+    let created = match visitor.reauthenticate(&app, &f).await {
+        Ok(()) => app.create_api_token(&visitor.actor(), &user, &name).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok((_, token)) => {
             Ok(
                 tokens_page(&app, &visitor, Some((name.trim().to_owned(), token)), None)
@@ -300,7 +316,7 @@ pub async fn create_token(
         }
         Err(e) => {
             let p = problem(&e);
-            Ok(tokens_page(&app, &visitor, None, Some(&p))
+            Ok(tokens_page_typed(&app, &visitor, None, Some(&p), &name)
                 .await?
                 .into_response())
         }

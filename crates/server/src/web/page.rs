@@ -219,6 +219,17 @@ impl Problem {
     }
 }
 
+/// The field a sensitive form carries for re-authentication (`App::reauthenticate`),
+/// with its error beside it.
+pub fn reauth_field(id: &str, problem: Option<&Problem>) -> Markup {
+    html! {
+        label for=(id) { "Your password, or a current code (asked when you signed in more than "
+            (crate::app::App::REAUTH_MINUTES) " minutes ago)" }
+        input id=(id) name="reauth" type="password" autocomplete="current-password" maxlength="1024";
+        @if let Some(m) = problem.and_then(|p| p.on("reauth")) { span.field-error { (m) } }
+    }
+}
+
 /// Failures that end a request with an error page.
 #[derive(Debug)]
 pub enum WebError {

@@ -45,6 +45,8 @@ pub struct Visitor {
     /// The signed-in member's unread notifications (the header's badge).
     pub unread: u32,
     pub ip: String,
+    /// When the signed-in member signed in.
+    signed_in_at: Option<embargo_core::Timestamp>,
     session_cookie: Option<String>,
     /// The known-device cookie, if the browser sent one.
     device_cookie: Option<String>,
@@ -105,6 +107,7 @@ impl FromRequestParts<App> for Visitor {
             crate::app::security::set_caller(user.id);
             let unread = app.unread_notifications(&actor_of(&user)).await?;
             return Ok(Visitor {
+                signed_in_at: Some(session.signed_in_at),
                 user: Some(user),
                 unread,
                 ip,
@@ -121,6 +124,7 @@ impl FromRequestParts<App> for Visitor {
             _ => (secrets::token(""), true),
         };
         Ok(Visitor {
+            signed_in_at: None,
             user: None,
             unread: 0,
             ip,
@@ -139,6 +143,18 @@ impl Visitor {
         match &self.user {
             Some(u) => actor_of(u),
             None => Actor::Anonymous,
+        }
+    }
+
+    /// Re-authentication before a sensitive act (`App::reauthenticate`), with the
+    /// form's `reauth` field.
+    pub async fn reauthenticate(&self, app: &App, fields: &Fields) -> Result<(), AppError> {
+        match (&self.user, self.signed_in_at) {
+            (Some(user), Some(at)) => {
+                app.reauthenticate(user, at, fields.0.get("reauth").map(String::as_str))
+                    .await
+            }
+            _ => Err(AppError::not_found()),
         }
     }
 

@@ -307,3 +307,77 @@ async fn the_second_factor_page() {
         page.html
     );
 }
+
+/// Re-authentication (issue 11, item 1): a new API token, a role grant or a policy
+/// change more than ten minutes after signing in asks for the password again; the
+/// form comes back with the error beside `reauth` and what was typed, and nothing
+/// changes.
+async fn sensitive_acts_ask_again(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    t.person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let otto = t.person("otto@example.org", None).await;
+    let web = t.signed_in("ada@example.org").await;
+    let tokens = "/settings/tokens";
+    let out = web.submit(tokens, tokens, &[("name", "fresh")]).await;
+    assert_eq!(
+        out.status,
+        StatusCode::CREATED,
+        "just signed in: {}",
+        out.html
+    );
+
+    t.clock.advance(jiff::SignedDuration::from_mins(11));
+    let out = web.submit(tokens, tokens, &[("name", "later")]).await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        out.html.contains("field-error") && out.html.contains("`reauth`"),
+        "{}",
+        out.html
+    );
+    assert!(out.html.contains(r#"value="later""#), "the name stays");
+    let out = web
+        .submit(
+            tokens,
+            tokens,
+            &[("name", "later"), ("reauth", "not my password")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let out = web
+        .submit(tokens, tokens, &[("name", "later"), ("reauth", PASSWORD)])
+        .await;
+    assert_eq!(out.status, StatusCode::CREATED, "{}", out.html);
+
+    let admin = "/admin/projects/connect";
+    let grant = "/admin/projects/connect/member";
+    let fields = [("email", "otto@example.org"), ("role", "maintainer")];
+    let out = web.submit(admin, grant, &fields).await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    let project = t.app.project("connect").await.unwrap();
+    assert_eq!(
+        project.role_of(embargo_core::ids::UserId(otto.id)),
+        None,
+        "nothing changed"
+    );
+    let mut with = fields.to_vec();
+    with.push(("reauth", PASSWORD));
+    let out = web.submit(admin, grant, &with).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let project = t.app.project("connect").await.unwrap();
+    assert_eq!(
+        project.role_of(embargo_core::ids::UserId(otto.id)),
+        Some(Role::Maintainer)
+    );
+}
+
+#[tokio::test]
+async fn sensitive_acts_ask_again_on_sqlite() {
+    sensitive_acts_ask_again(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sensitive_acts_ask_again_on_postgres() {
+    sensitive_acts_ask_again(Db::Postgres).await;
+}
