@@ -381,3 +381,49 @@ async fn sensitive_acts_ask_again_on_sqlite() {
 async fn sensitive_acts_ask_again_on_postgres() {
     sensitive_acts_ask_again(Db::Postgres).await;
 }
+
+/// Disclosing from the case page more than ten minutes after signing in asks for the
+/// password again (issue 11, item 1); the API's bearer token is its own credential.
+async fn disclosing_asks_again(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let web = t.signed_in("sam@example.org").await;
+    let (id, tracking) = t.report("connect", minimal_report("a report")).await;
+    let case = format!("/api/v1/cases/{id}");
+    for (path, body) in [
+        ("acknowledge", json!({})),
+        ("claim", json!({})),
+        ("decision", json!({ "outcome": "confirmed" })),
+    ] {
+        let (s, v) = t
+            .post(&format!("{case}/{path}"), Some(&sam.token), body)
+            .await;
+        assert!(s.is_success(), "{path}: {v}");
+    }
+    pass_gate(&t, &id, &sam.token, &tracking).await;
+    t.clock.advance(jiff::SignedDuration::from_mins(11));
+    let page = format!("/cases/{id}");
+    let disclose = format!("/cases/{id}/actions/disclose");
+    let out = web.submit(&page, &disclose, &[]).await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(out.html.contains("`reauth`"), "{}", out.html);
+    let (_, c) = t.get(&case, Some(&sam.token)).await;
+    assert_ne!(c["stage"], "disclosed");
+    let out = web.submit(&page, &disclose, &[("reauth", PASSWORD)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let (_, c) = t.get(&case, Some(&sam.token)).await;
+    assert_eq!(c["stage"], "disclosed");
+}
+
+#[tokio::test]
+async fn disclosing_asks_again_on_sqlite() {
+    disclosing_asks_again(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn disclosing_asks_again_on_postgres() {
+    disclosing_asks_again(Db::Postgres).await;
+}
