@@ -55,6 +55,14 @@ pub enum AccountCommand {
         provider: String,
         subject: String,
     },
+    /// The account's owner confirms an authenticator app (TOTP) as a second factor.
+    EnrolSecondFactor {
+        user: UserRef,
+    },
+    /// The owner, or an instance admin for someone who lost theirs, removes it.
+    RemoveSecondFactor {
+        user: UserRef,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +96,14 @@ pub enum AccountEvent {
         provider: String,
         subject: String,
     },
+    /// An authenticator app (TOTP) is the account's second factor; the secret and the
+    /// recovery codes are kept by the store, never in an event.
+    SecondFactorEnrolled {
+        user: UserRef,
+    },
+    SecondFactorRemoved {
+        user: UserRef,
+    },
 }
 
 impl AccountEvent {
@@ -99,6 +115,8 @@ impl AccountEvent {
             AccountEvent::PasswordLinkIssued { .. } => "password_link_issued",
             AccountEvent::PasswordSet { .. } => "password_set",
             AccountEvent::IdentityLinked { .. } => "identity_linked",
+            AccountEvent::SecondFactorEnrolled { .. } => "second_factor_enrolled",
+            AccountEvent::SecondFactorRemoved { .. } => "second_factor_removed",
         }
     }
 }
@@ -246,6 +264,21 @@ pub fn decide_account(
                 subject: subject.expect("checked"),
             }])
         }
+        AccountCommand::EnrolSecondFactor { user } => {
+            if !own(user.id) {
+                return Err(Rejection::Forbidden {
+                    action: "set up a second factor",
+                    needs: "the account's owner",
+                });
+            }
+            Ok(vec![AccountEvent::SecondFactorEnrolled { user }])
+        }
+        AccountCommand::RemoveSecondFactor { user } => {
+            if !(own(user.id) || instance_admin) {
+                return Err(Rejection::NotFound);
+            }
+            Ok(vec![AccountEvent::SecondFactorRemoved { user }])
+        }
     }
 }
 
@@ -253,6 +286,38 @@ pub fn decide_account(
 mod tests {
     use super::*;
     use crate::actor::User;
+
+    /// Issue 11, item 1: only the owner sets up a second factor; the owner or an
+    /// instance admin (for someone who lost theirs) removes it; for anyone else the
+    /// account might as well not exist.
+    #[test]
+    fn second_factors_are_the_owners() {
+        let sam = UserRef {
+            id: UserId(3),
+            name: "Sam".into(),
+        };
+        let as_user = |id, instance_admin| {
+            Actor::User(User {
+                id: UserId(id),
+                name: "x".into(),
+                instance_admin,
+            })
+        };
+        let enrol = || AccountCommand::EnrolSecondFactor { user: sam.clone() };
+        let remove = || AccountCommand::RemoveSecondFactor { user: sam.clone() };
+        assert_eq!(
+            decide_account(&as_user(3, false), enrol()).unwrap(),
+            vec![AccountEvent::SecondFactorEnrolled { user: sam.clone() }]
+        );
+        assert!(decide_account(&as_user(4, true), enrol()).is_err());
+        assert!(decide_account(&Actor::Anonymous, enrol()).is_err());
+        assert!(decide_account(&as_user(3, false), remove()).is_ok());
+        assert!(decide_account(&as_user(4, true), remove()).is_ok());
+        assert_eq!(
+            decide_account(&as_user(4, false), remove()).unwrap_err(),
+            Rejection::NotFound
+        );
+    }
 
     #[test]
     fn only_admins_create_accounts_and_emails_are_normalized() {

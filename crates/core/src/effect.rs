@@ -194,6 +194,8 @@ impl Subject {
             | AccountEvent::PasswordLinkIssued { user }
             | AccountEvent::PasswordSet { user }
             | AccountEvent::IdentityLinked { user, .. } => Subject::Account(user.id),
+            | AccountEvent::SecondFactorEnrolled { user }
+            | AccountEvent::SecondFactorRemoved { user } => Subject::Account(user.id),
             AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
                 Subject::Account(owner.id)
             }
@@ -464,6 +466,8 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
         | AccountEvent::PasswordLinkIssued { .. }
         | AccountEvent::PasswordSet { .. }
         | AccountEvent::IdentityLinked { .. } => Vec::new(),
+        | AccountEvent::SecondFactorEnrolled { .. }
+        | AccountEvent::SecondFactorRemoved { .. } => Vec::new(),
     }
 }
 
@@ -586,6 +590,11 @@ pub enum SystemCommand {
         to: String,
         answer: String,
     },
+    /// `user` left the case's project (issue 11, item 6): their collaboration ends, so
+    /// being added to the project again does not bring the case back.
+    MemberLeft {
+        user: crate::ids::UserId,
+    },
 }
 
 const MESSAGE_LIMIT: usize = crate::text::limits::SHORT * 4;
@@ -672,6 +681,14 @@ pub fn decide_system(
                 );
             }
             Ok(out)
+        }
+        SystemCommand::MemberLeft { user } => {
+            let Some(c) = case.people.collaborators.iter().find(|c| c.id == user) else {
+                return Err(nothing("they do not collaborate on it"));
+            };
+            Ok(vec![system(Event::CollaboratorRemoved {
+                collaborator: c.clone(),
+            })])
         }
         SystemCommand::ReporterAddressFailed { .. }
         | SystemCommand::RenewTrackingLink
@@ -794,7 +811,8 @@ fn decide_work_report(case: &Case, command: SystemCommand) -> Result<Event, Reje
         },
         SystemCommand::CheckClocks
         | SystemCommand::RecomputeClocks { .. }
-        | SystemCommand::NoticeDelivered { .. } => {
+        | SystemCommand::NoticeDelivered { .. }
+        | SystemCommand::MemberLeft { .. } => {
             return Err(stale("it is not CVE Services work"));
         }
     };

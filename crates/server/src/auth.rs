@@ -7,6 +7,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
 
+/// The longest client address kept.
+const MAX_ADDRESS: usize = 64;
+
 /// The client's address as the rate limiters see it.
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
@@ -27,7 +30,9 @@ impl FromRequestParts<App> for ClientIp {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         {
-            return Ok(ClientIp(last.to_owned()));
+            // An address is at most 45 characters (IPv6 with IPv4 inside); a longer
+            // header value is cut, so it can't grow what is keyed or logged on it.
+            return Ok(ClientIp(last.chars().take(MAX_ADDRESS).collect()));
         }
         let peer = parts
             .extensions

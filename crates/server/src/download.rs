@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 /// A response that browsers save and never render or sniff.
 pub fn download(filename: &str, bytes: Vec<u8>) -> Response {
+    let filename = &file_name(filename);
     let ascii: String = filename
         .chars()
         .map(|c| {
@@ -41,4 +42,40 @@ pub fn download(filename: &str, bytes: Vec<u8>) -> Response {
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
     res
+}
+
+/// The name a download is saved under: without control characters, direction
+/// overrides or invisible characters (`core::text::deceptive`), whatever was stored
+/// before names were checked, so `Invoice \u{202e}gpj.exe` is saved as
+/// `Invoice gpj.exe`. A name left empty becomes `download`.
+pub fn file_name(stored: &str) -> String {
+    let kept: String = stored
+        .chars()
+        .filter(|&c| !c.is_control() && !embargo_core::text::deceptive(c))
+        .collect();
+    let kept = kept.trim();
+    if kept.is_empty() {
+        "download".into()
+    } else {
+        kept.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11, item 7: a name stored before the rule still downloads without its
+    /// override, in both the plain and the UTF-8 form of the header.
+    #[test]
+    fn download_names_lose_direction_overrides_and_invisible_characters() {
+        assert_eq!(file_name("Invoice \u{202e}gpj.exe"), "Invoice gpj.exe");
+        assert_eq!(file_name("a\u{200b}b\u{feff}.txt\r\n"), "ab.txt");
+        assert_eq!(file_name("\u{2066}\u{2069}"), "download");
+        assert_eq!(file_name("résumé.pdf"), "résumé.pdf");
+        let res = download("Invoice \u{202e}gpj.exe", b"x".to_vec());
+        let cd = res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(!cd.contains("%E2%80%AE"), "{cd}");
+        assert!(cd.contains("filename*=UTF-8''Invoice%20gpj.exe"), "{cd}");
+    }
 }

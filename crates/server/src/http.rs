@@ -3,9 +3,11 @@
 //! hold capability tokens).
 
 use crate::app::App;
+use crate::app::security::{self, Note, SecurityKind};
+use crate::auth::ClientIp;
 use crate::{api, web};
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -26,6 +28,7 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(move |req, next| {
             security_headers(https, req, next)
         }))
+        .layer(middleware::from_fn_with_state(app.clone(), security_log))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
 }
@@ -64,6 +67,43 @@ async fn security_headers(https: bool, req: Request, next: Next) -> Response {
     // Embargoed pages must not linger in caches; static assets set their own.
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}
+
+/// Writes what the request noted as security events (`app::security`), with the
+/// route and the client address. A refusal nobody noted more precisely is still one:
+/// a 401 (a bad token), a 403 (a denial) or a 429 (rate limiting).
+async fn security_log(State(app): State<App>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "<unmatched>".into());
+    let (mut parts, body) = req.into_parts();
+    let ClientIp(client) = ClientIp::from_request_parts(&mut parts, &app)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let req = Request::from_parts(parts, body);
+    let (res, notes) = security::scoped(next.run(req)).await;
+    let mut list = notes.take();
+    if list.is_empty() {
+        let kind = match res.status().as_u16() {
+            401 => Some(SecurityKind::BadToken),
+            403 => Some(SecurityKind::Denied),
+            429 => Some(SecurityKind::RateLimited),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            list.push(Note {
+                kind,
+                account: notes.caller(),
+                detail: String::new(),
+            });
+        }
+    }
+    for note in list {
+        app.record_security_event(&route, &client, note).await;
     }
     res
 }

@@ -197,7 +197,7 @@ pub fn write_secret_file(path: &Path, text: &str) -> Result<(), String> {
 
 /// Reads a 32-byte key written as 64 hex digits, or makes one (readable by the owner
 /// only) when the file does not exist. `true` when it was made now.
-fn key_file(path: &Path, setting: &str) -> Result<([u8; 32], bool), String> {
+pub(crate) fn key_file(path: &Path, setting: &str) -> Result<([u8; 32], bool), String> {
     let bad = |why: String| format!("`{setting}`: {}: {why}", path.display());
     match std::fs::read_to_string(path) {
         Ok(text) => {

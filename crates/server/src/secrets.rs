@@ -69,6 +69,49 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Signs and reads the known-device cookie (issue 11, item 5): a browser that signed in
+/// to an account before carries `user.issued.mac`, so a flood of wrong passwords
+/// from elsewhere, which spends the account's sign-in budget, does not lock that
+/// browser out. It proves a past sign-in, never opens a session by itself.
+pub struct DeviceKey([u8; 32]);
+
+impl DeviceKey {
+    pub fn new(key: [u8; 32]) -> Self {
+        DeviceKey(key)
+    }
+
+    fn mac(&self, user: i64, issued: i64) -> [u8; 32] {
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
+        m.update(b"embargo known device\0");
+        m.update(&user.to_le_bytes());
+        m.update(&issued.to_le_bytes());
+        m.finalize().into_bytes().into()
+    }
+
+    /// The cookie value for `user`, issued at `issued` (Unix seconds).
+    pub fn sign(&self, user: i64, issued: i64) -> String {
+        format!(
+            "{user}.{issued}.{}",
+            URL_SAFE_NO_PAD.encode(self.mac(user, issued))
+        )
+    }
+
+    /// The account a cookie was signed for, if it is ours and issued within `max_age`
+    /// seconds before `now`.
+    pub fn verify(&self, cookie: &str, now: i64, max_age: i64) -> Option<i64> {
+        if cookie.len() > 128 {
+            return None;
+        }
+        let mut parts = cookie.splitn(3, '.');
+        let user: i64 = parts.next()?.parse().ok()?;
+        let issued: i64 = parts.next()?.parse().ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+        let fresh = issued <= now && now - issued <= max_age;
+        (fresh && constant_time_eq(&mac, &self.mac(user, issued))).then_some(user)
+    }
+}
+
 /// Equality that takes the same time wherever the first difference is.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -104,6 +147,21 @@ mod tests {
             let id = random_id();
             assert!(id > 0 && id < (1 << 53));
         }
+    }
+
+    #[test]
+    fn known_device_cookies_are_signed_and_expire() {
+        let key = DeviceKey::new([7; 32]);
+        let c = key.sign(42, 1_000);
+        assert_eq!(key.verify(&c, 1_000, 10), Some(42));
+        assert_eq!(key.verify(&c, 1_010, 10), Some(42));
+        assert_eq!(key.verify(&c, 1_011, 10), None, "expired");
+        assert_eq!(key.verify(&c, 999, 10), None, "from the future");
+        assert_eq!(DeviceKey::new([8; 32]).verify(&c, 1_000, 10), None);
+        let forged = c.replacen("42.", "43.", 1);
+        assert_eq!(key.verify(&forged, 1_000, 10), None);
+        assert_eq!(key.verify("x", 1_000, 10), None);
+        assert_eq!(key.verify(&"1.".repeat(1000), 1_000, 10), None);
     }
 
     #[test]

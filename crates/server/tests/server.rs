@@ -14,6 +14,7 @@ mod server {
     mod fixes;
     mod floods;
     mod integrity;
+    mod limits;
     mod listings;
     mod mail;
     mod mail_in;
@@ -22,11 +23,14 @@ mod server {
     mod openapi;
     mod permissions;
     mod policy;
+    mod privileges;
     mod release;
     mod reminders;
     mod scenario;
     mod scoring;
     mod shared_release;
+    mod second_factor;
+    mod security_log;
     mod spans;
     mod sso;
     mod web;

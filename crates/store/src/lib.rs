@@ -101,6 +101,8 @@ pub trait Store:
     + MailStore
     + IntegrityStore
     + ReleaseStore
+    + SecurityLogStore
+    + SecondFactorStore
     + 'static
 {
     fn backend(&self) -> Backend;
@@ -372,6 +374,49 @@ pub trait NotificationStore: Send + Sync {
         ids: &[i64],
         now: Timestamp,
     ) -> Result<u64>;
+}
+
+/// Second factors (TOTP) and their recovery codes.
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync {
+    /// Keeps a new, unconfirmed secret for `user` (replacing an unconfirmed one);
+    /// `false` if they already have a confirmed one.
+    async fn begin_second_factor(
+        &self,
+        user: UserId,
+        secret: &[u8],
+        now: Timestamp,
+    ) -> Result<bool>;
+    async fn second_factor(&self, user: UserId) -> Result<Option<SecondFactorRecord>>;
+    /// Confirms the unconfirmed secret with the code of time step `step`, keeps the
+    /// recovery codes' hashes and appends `event`; `false` if there was none.
+    async fn confirm_second_factor(
+        &self,
+        user: UserId,
+        step: i64,
+        recovery: &[SecretHash],
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+    /// Uses time step `step`: `false` if it, or a later one, was used already.
+    async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool>;
+    /// Uses (and forgets) a recovery code: `false` if it is not one of `user`'s.
+    async fn use_recovery_code(&self, user: UserId, hash: &SecretHash) -> Result<bool>;
+    async fn recovery_codes_left(&self, user: UserId) -> Result<u64>;
+    /// Removes a confirmed second factor and its recovery codes, appending `event`.
+    async fn remove_second_factor(
+        &self,
+        user: UserId,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+}
+
+/// The security log: a bounded table of security events (issue 11, item 8).
+#[async_trait]
+pub trait SecurityLogStore: Send + Sync {
+    /// Keeps `event`, and forgets events older than the newest `keep`.
+    async fn record_security_event(&self, event: &NewSecurityEvent, keep: u64) -> Result<()>;
+    /// A page of security events, newest first.
+    async fn security_events(&self, page: &PageRequest) -> Result<Page<SecurityEventRecord>>;
 }
 
 /// Mail in: reply secrets (capabilities, kept hashed) and the quarantine.

@@ -84,6 +84,52 @@ pub struct OidcLogin {
     pub expires_at: Timestamp,
 }
 
+/// An account's second factor as the store keeps it.
+#[derive(Clone)]
+pub struct SecondFactorRecord {
+    /// The TOTP secret (20 random bytes).
+    pub secret: Vec<u8>,
+    /// Whether the owner confirmed it with a code; only then does sign-in ask for one.
+    pub confirmed: bool,
+    /// The newest TOTP time step used.
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for SecondFactorRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactorRecord")
+            .field("secret", &"<redacted>")
+            .field("confirmed", &self.confirmed)
+            .field("last_step", &self.last_step)
+            .finish()
+    }
+}
+
+/// A security event to keep (issue 11, item 8). `kind` is a short code
+/// (`sign_in_failed`, `csrf_refused`, …); `detail` is for people and never holds a
+/// token, a password or case content.
+#[derive(Clone, Debug)]
+pub struct NewSecurityEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub route: String,
+    pub client: String,
+    pub account: Option<UserId>,
+    pub detail: String,
+}
+
+/// A kept security event; `id` grows with every event.
+#[derive(Clone, Debug)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    pub route: String,
+    pub client: String,
+    pub account: Option<UserId>,
+    pub detail: String,
+}
+
 /// One of an account's open sessions, for its owner's list.
 #[derive(Clone)]
 pub struct SessionInfo {
@@ -95,6 +141,8 @@ pub struct SessionInfo {
 #[derive(Clone)]
 pub struct SessionRecord {
     pub user: UserId,
+    /// When its owner signed in (typed the password, and the code if they have one).
+    pub signed_in_at: Timestamp,
     /// The form token bound to this session.
     pub csrf_token: String,
     pub expires_at: Timestamp,

@@ -109,3 +109,70 @@ pub async fn revoke_token(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Whether the caller has a second factor (an authenticator app), one being set up,
+/// and how many recovery codes are left.
+#[utoipa::path(get, path = "/me/second-factor", tag = "accounts",
+    responses((status = 200, body = SecondFactorOut), (status = 401, body = ErrorBody)))]
+pub async fn second_factor(
+    State(app): State<App>,
+    caller: Caller,
+) -> ApiResult<Json<SecondFactorOut>> {
+    let status = app.second_factor_status(caller.account()?).await?;
+    Ok(Json(SecondFactorOut {
+        enabled: status.enabled,
+        pending: status.pending.is_some(),
+        recovery_codes_left: status.recovery_codes_left,
+    }))
+}
+
+/// Step one of setting up an authenticator app: a new secret (replacing one not yet
+/// confirmed), to type or scan into the app. 409 if one is set up already.
+#[utoipa::path(post, path = "/me/second-factor", tag = "accounts",
+    responses((status = 201, body = EnrolmentOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn begin_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<EnrolmentOut>)> {
+    let e = app
+        .begin_second_factor(&caller.actor, caller.account()?)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrolmentOut {
+            secret: e.secret,
+            otpauth_uri: e.uri,
+        }),
+    ))
+}
+
+/// Step two: a code from the app confirms it. The recovery codes are shown once.
+#[utoipa::path(post, path = "/me/second-factor/confirm", tag = "accounts", request_body = CodeIn,
+    responses((status = 200, body = RecoveryCodesOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+    ApiJson(c): ApiJson<CodeIn>,
+) -> ApiResult<Json<RecoveryCodesOut>> {
+    let codes = app
+        .confirm_second_factor(&caller.actor, caller.account()?, &c.code)
+        .await?;
+    Ok(Json(RecoveryCodesOut {
+        recovery_codes: codes,
+    }))
+}
+
+/// Remove the caller's second factor, with a current code or a recovery code.
+#[utoipa::path(post, path = "/me/second-factor/remove", tag = "accounts", request_body = CodeIn,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_second_factor(
+    State(app): State<App>,
+    caller: Caller,
+    ApiJson(c): ApiJson<CodeIn>,
+) -> ApiResult<StatusCode> {
+    app.remove_second_factor(&caller.actor, caller.account()?, &c.code)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

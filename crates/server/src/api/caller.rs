@@ -50,7 +50,10 @@ impl FromRequestParts<App> for Caller {
         };
         let actor = app.bearer(&ip, token).await?;
         let user = match &actor {
-            Actor::User(u) => app.user(u.id).await?,
+            Actor::User(u) => {
+                crate::app::security::set_caller(u.id);
+                app.user(u.id).await?
+            }
             Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
         };
         Ok(Caller { actor, user, ip })

@@ -14,6 +14,7 @@ mod quarantine;
 mod release;
 mod scoring;
 mod shared_release;
+mod security;
 pub mod wire;
 
 pub use error::{ApiError, ApiJson, ErrorBody};
@@ -63,6 +64,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
         quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
+        accounts::second_factor, accounts::begin_second_factor, accounts::confirm_second_factor,
+        accounts::remove_second_factor, security::list_security_events,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -297,5 +300,18 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
             get(accounts::list_tokens).post(accounts::create_token),
         )
         .route("/me/tokens/{id}", delete(accounts::revoke_token))
+        .route(
+            "/me/second-factor",
+            get(accounts::second_factor).post(accounts::begin_second_factor),
+        )
+        .route(
+            "/me/second-factor/confirm",
+            post(accounts::confirm_second_factor),
+        )
+        .route(
+            "/me/second-factor/remove",
+            post(accounts::remove_second_factor),
+        )
+        .route("/security-events", get(security::list_security_events))
         .fallback(no_such_route)
 }

@@ -202,7 +202,38 @@ pub struct TokenIn {
     pub name: String,
 }
 
+/// A code from an authenticator app, or a recovery code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeIn {
+    pub code: String,
+}
+
 // ---------- responses ----------
+
+/// Where the caller's second factor stands.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorOut {
+    pub enabled: bool,
+    /// Set up but not yet confirmed with a code.
+    pub pending: bool,
+    pub recovery_codes_left: u64,
+}
+
+/// A new authenticator secret, shown while setting up.
+#[derive(Serialize, ToSchema)]
+pub struct EnrolmentOut {
+    /// Base32, to type into the app.
+    pub secret: String,
+    /// `otpauth://totp/…`, to open or scan.
+    pub otpauth_uri: String,
+}
+
+/// Recovery codes, shown once: each works once in place of a code.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodesOut {
+    pub recovery_codes: Vec<String>,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ReportCreated {
@@ -1640,4 +1671,41 @@ pub struct NotificationPage {
 #[derive(Serialize, ToSchema)]
 pub struct MarkedRead {
     pub marked: u64,
+}
+
+/// A security event (issue 11, item 8). Never holds a token, a password or case
+/// content.
+#[derive(Serialize, ToSchema)]
+pub struct SecurityEventOut {
+    pub id: i64,
+    pub at: Timestamp,
+    /// `sign_in_succeeded`, `sign_in_failed`, `second_factor_failed`, `csrf_refused`,
+    /// `denied`, `bad_token`, `rate_limited`, `role_granted`, `role_removed`.
+    pub kind: String,
+    /// The route template (`/cases/{id}`), never the path.
+    pub route: String,
+    /// The client address.
+    pub client: String,
+    /// The account it concerns, if known.
+    pub account: Option<i64>,
+    pub detail: String,
+}
+
+/// A page of security events, newest first; `next` as for [`CasePage`].
+#[derive(Serialize, ToSchema)]
+pub struct SecurityEventPage {
+    pub items: Vec<SecurityEventOut>,
+    pub next: Option<String>,
+}
+
+pub fn security_event(e: &crate::app::security::SecurityEvent) -> SecurityEventOut {
+    SecurityEventOut {
+        id: e.id,
+        at: e.at,
+        kind: e.kind.clone(),
+        route: e.route.clone(),
+        client: e.client.clone(),
+        account: e.account.map(|u| u.0),
+        detail: e.detail.clone(),
+    }
 }

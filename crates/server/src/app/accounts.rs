@@ -1,5 +1,6 @@
 //! Accounts: the first admin, invitations, passwords, sessions and API tokens.
 
+use super::security::{SecurityKind, note_for};
 use super::{ApiToken, App, AppError, AppResult, Session, SessionView, User, actor_of};
 use crate::secrets;
 use embargo_core::account::{AccountCommand, AccountEvent, Accounts, TokenId, decide_account};
@@ -14,6 +15,8 @@ use jiff::SignedDuration;
 /// A new sign-in: the cookie value (shown once, stored hashed) and its form token.
 pub struct SessionStart {
     pub cookie: String,
+    /// The known-device cookie for this browser (`secrets::DeviceKey`).
+    pub device: String,
     pub csrf_token: String,
     pub user: User,
 }
@@ -215,20 +218,62 @@ impl App {
         Ok(user)
     }
 
-    /// Checks a password and opens a session. Unknown accounts and wrong passwords
-    /// get the same answer in the same time.
+    /// Checks a password (and the second factor, for accounts with one) and opens a
+    /// session. Unknown accounts and wrong passwords get the same answer in the same
+    /// time.
+    ///
+    /// Throttling: the client address's budget always applies. The account's budget
+    /// applies to browsers not known to the account (`device`, the known-device
+    /// cookie); once it is spent, only the right password together with the right
+    /// second-factor `code` gets in, and every other attempt gets the same "too many
+    /// attempts", so a flood of guesses can't lock out an owner who has a second
+    /// factor or a known browser, and learns nothing.
     pub async fn sign_in(
         &self,
         ip: &str,
         email: &str,
         password: String,
+        device: Option<&str>,
+        code: Option<&str>,
     ) -> AppResult<SessionStart> {
-        self.limiters().login(ip, email)?;
-        let user = self.store().user_by_email(email).await?;
+        self.limiters().login_from(ip)?;
+        // No address is longer; a longer one names no account and is not looked up.
+        let user = if email.chars().count() <= embargo_core::text::limits::EMAIL {
+            self.store().user_by_email(email).await?
+        } else {
+            None
+        };
+        let known = match (&user, device) {
+            (Some(u), Some(cookie)) => self.known_device(cookie) == Some(u.id),
+            _ => false,
+        };
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        // How long the account's budget says to wait, when it is spent.
+        let throttled = if known {
+            None
+        } else {
+            self.limiters().login_for(email).err().map(|e| match e {
+                AppError::RateLimited { retry_after_secs } => retry_after_secs,
+                _ => 60,
+            })
+        };
+        let limited = |retry_after_secs| AppError::RateLimited { retry_after_secs };
+        if let (Some(wait), None) = (throttled, code) {
+            return Err(limited(wait));
+        }
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let account = user.as_ref().map(|u| u.id);
+        // No password is longer than 256 characters: a longer one is wrong without
+        // hashing a megabyte (at the same cost as a wrong one).
+        let password = if password.len() > 4 * 256 {
+            String::new()
+        } else {
+            password
+        };
+        let _turn = self.hashing_turn().await;
         let ok = tokio::task::spawn_blocking(move || match stored {
-            Some(phc) => secrets::verify_password(&password, &phc),
-            None => {
+            Some(phc) if !password.is_empty() => secrets::verify_password(&password, &phc),
+            Some(_) | None => {
                 secrets::burn_password_check(&password);
                 false
             }
@@ -236,15 +281,46 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(format!("verify task: {e}")))?;
         let (true, Some(user)) = (ok, user) else {
-            return Err(AppError::Unauthorized {
-                code: "bad_credentials",
-                message: "wrong e-mail address or password".into(),
+            // The account when the address names one; the address itself is not kept.
+            note_for(SecurityKind::SignInFailed, account, "");
+            return Err(match throttled {
+                Some(wait) => limited(wait),
+                None => AppError::Unauthorized {
+                    code: "bad_credentials",
+                    message: "wrong e-mail address or password".into(),
+                },
             });
         };
-        self.open_session(user.into()).await
+        let user_view = User::from(user.clone());
+        match (
+            self.check_second_factor_at_sign_in(&user_view, code)
+                .await?,
+            throttled,
+        ) {
+            // No second factor: a throttled account waits.
+            (None, Some(wait)) | (Some(false), Some(wait)) => return Err(limited(wait)),
+            (None, None) | (Some(true), _) => {}
+            (Some(false), None) => {
+                return Err(AppError::Rejected(Rejection::invalid(
+                    "code",
+                    if code.is_some() {
+                        Rule::InvalidFormat
+                    } else {
+                        Rule::Required
+                    },
+                    if code.is_some() {
+                        "`code`: not the current code of your authenticator app, nor an unused recovery code"
+                    } else {
+                        "`code`: this account has a second factor; type the code your authenticator app shows (or a recovery code)"
+                    },
+                )));
+            }
+        }
+        self.open_session(user_view).await
     }
 
-    /// A new session for `user`, who has just proved who they are.
+    /// A new session for `user`, who has just proved who they are (password and any
+    /// second factor, or an OpenID provider).
     pub(super) async fn open_session(&self, user: User) -> AppResult<SessionStart> {
         let cookie = secrets::token("");
         let csrf_token = secrets::token("");
@@ -258,11 +334,109 @@ impl App {
                     + SignedDuration::from_hours(self.settings().auth.session_hours.into()),
             })
             .await?;
+        note_for(SecurityKind::SignInSucceeded, Some(user.id), "");
         Ok(SessionStart {
+            device: self.device_key().sign(user.id.0, self.now().as_second()),
             cookie,
             csrf_token,
             user,
         })
+    }
+
+    /// `None`: no second factor. Otherwise whether `code` passes it; a wrong code
+    /// spends the account's sign-in budget.
+    async fn check_second_factor_at_sign_in(
+        &self,
+        user: &User,
+        code: Option<&str>,
+    ) -> AppResult<Option<bool>> {
+        if !self.has_second_factor(user).await? {
+            return Ok(None);
+        }
+        let Some(code) = code else {
+            return Ok(Some(false));
+        };
+        let ok = self.check_second_factor(user, code).await?;
+        if ok == Some(false) {
+            let _ = self.limiters().login_for(&user.email);
+        }
+        Ok(ok)
+    }
+
+    /// Sensitive acts (a new API token, a role grant, a policy change) within this long
+    /// of signing in need nothing more; later, the password (or a current code).
+    pub const REAUTH_MINUTES: i64 = 10;
+
+    /// Re-authentication before a sensitive act in a session opened at
+    /// `signed_in_at`: recent enough, or `proof` is the password or a current
+    /// second-factor code. Refused naming the field `reauth`.
+    pub async fn reauthenticate(
+        &self,
+        user: &User,
+        signed_in_at: embargo_core::Timestamp,
+        proof: Option<&str>,
+    ) -> AppResult<()> {
+        if self.now().duration_since(signed_in_at)
+            <= SignedDuration::from_mins(Self::REAUTH_MINUTES)
+        {
+            return Ok(());
+        }
+        let Some(proof) = proof.filter(|p| !p.is_empty()) else {
+            return Err(AppError::Rejected(Rejection::invalid(
+                "reauth",
+                Rule::Required,
+                format!(
+                    "`reauth`: you signed in more than {} minutes ago; type your password (or a current code) to confirm",
+                    Self::REAUTH_MINUTES
+                ),
+            )));
+        };
+        let six_digits = proof.len() == 6 && proof.bytes().all(|b| b.is_ascii_digit());
+        let ok = if six_digits {
+            self.check_second_factor(user, proof).await? == Some(true)
+        } else {
+            self.limiters().login_for(&user.email)?;
+            let stored = self
+                .store()
+                .user(user.id)
+                .await?
+                .and_then(|u| u.password_hash);
+            let password = proof.to_owned();
+            let _turn = self.hashing_turn().await;
+            tokio::task::spawn_blocking(move || match stored {
+                Some(phc) if password.len() <= 4 * 256 => secrets::verify_password(&password, &phc),
+                _ => false,
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("verify task: {e}")))?
+        };
+        if ok {
+            return Ok(());
+        }
+        note_for(
+            SecurityKind::SignInFailed,
+            Some(user.id),
+            "re-authentication",
+        );
+        Err(AppError::Rejected(Rejection::invalid(
+            "reauth",
+            Rule::InvalidFormat,
+            "`reauth`: not your password, nor a current code",
+        )))
+    }
+
+    /// How long a browser stays known to an account after signing in to it.
+    pub const KNOWN_DEVICE_DAYS: i64 = 180;
+
+    /// The account a known-device cookie was signed for, if it is ours and fresh.
+    pub fn known_device(&self, cookie: &str) -> Option<UserId> {
+        self.device_key()
+            .verify(
+                cookie,
+                self.now().as_second(),
+                Self::KNOWN_DEVICE_DAYS * 86_400,
+            )
+            .map(UserId)
     }
 
     pub async fn session(&self, cookie: &str) -> AppResult<Option<(Session, User)>> {

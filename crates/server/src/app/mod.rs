@@ -17,6 +17,8 @@ mod queue;
 mod release;
 mod run;
 mod shared_release;
+pub mod second_factor;
+pub mod security;
 mod spans;
 mod sso;
 mod transparency;
@@ -73,6 +75,11 @@ struct Inner {
     /// Streams whose events no longer match the newest signed checkpoint, with what
     /// was found: not served until the process restarts after an admin's repair.
     untrusted: std::sync::RwLock<std::collections::BTreeMap<String, String>>,
+    /// Signs known-device cookies (`data_dir/keys/device.key`).
+    device_key: crate::secrets::DeviceKey,
+    /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
+    /// sign-ins waits here instead of growing memory.
+    hashing: tokio::sync::Semaphore,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -112,8 +119,25 @@ impl App {
         store.set_outlets(embargo_core::effect::Outlets {
             mail: matches!(mailer, Ok(Some(_))),
         });
+        // Shared by instances on one data folder; one that cannot be read or made
+        // leaves this process with its own key (known browsers are then known to it
+        // alone, until a restart).
+        let device_path = settings.data_dir.join("keys").join("device.key");
+        let device_key = match crate::integrity::key_file(&device_path, "data_dir") {
+            Ok((key, _)) => key,
+            Err(e) => {
+                tracing::warn!(error = %e, "known-device key: using one for this process only");
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).expect("the operating system's random source");
+                key
+            }
+        };
         App {
             inner: Arc::new(Inner {
+                device_key: crate::secrets::DeviceKey::new(device_key),
+                hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
                 store,
                 settings,
                 clock,
@@ -268,6 +292,19 @@ impl App {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Waits for a turn to compute a password hash.
+    pub(crate) async fn hashing_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.inner
+            .hashing
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
+    pub(crate) fn device_key(&self) -> &crate::secrets::DeviceKey {
+        &self.inner.device_key
     }
 
     pub fn limiters(&self) -> &Limiters {

@@ -5,11 +5,11 @@ use super::spans::actor_kind;
 use super::{App, AppError, AppResult};
 use embargo_core::actor::Actor;
 use embargo_core::event::Recorded;
-use embargo_core::ids::ProjectSlug;
+use embargo_core::ids::{ProjectSlug, UserId};
 use embargo_core::project::{
     NewProject, Project, ProjectCommand, ProjectEvent, apply_project, decide_project,
 };
-use embargo_store::{Queued, StoreError};
+use embargo_store::{CaseFilter, Queued, StoreError};
 
 impl App {
     /// A project by slug; projects are public (their report pages are).
@@ -71,7 +71,28 @@ impl App {
         slug: &str,
         command: ProjectCommand,
     ) -> AppResult<Project> {
-        let (project, _) = self.run(&ProjectStream { slug }, actor, &[command]).await?;
+        let before = match &command {
+            ProjectCommand::SetMember { user, .. } => {
+                Some(self.project(slug).await?.role_of(user.id))
+            }
+            ProjectCommand::RemoveMember { user } => {
+                // Only once the removal is allowed: their collaborations end first,
+                // while the store still lists their cases.
+                let project = self.project(slug).await?;
+                decide_project(actor, Some(&project), command.clone())?;
+                self.end_collaborations(&project, *user).await?;
+                None
+            }
+            _ => None,
+        };
+        let (project, _) = self
+            .run(
+                &ProjectStream { slug },
+                actor,
+                std::slice::from_ref(&command),
+            )
+            .await?;
+        note_role_change(actor, &project, &command, before.flatten());
         Ok(project)
     }
 
@@ -144,6 +165,64 @@ impl Stream for ProjectStream<'_> {
 }
 
 impl App {
+    /// A member leaves `project`: every collaboration of theirs on its cases ends
+    /// (issue 11, item 6), recorded on each case's timeline, so being added to the
+    /// project again does not bring those cases back.
+    async fn end_collaborations(&self, project: &Project, user: UserId) -> AppResult<()> {
+        use embargo_core::effect::{SystemCommand, decide_system};
+        let Some(leaver) = self.user(user).await? else {
+            return Ok(());
+        };
+        let leaver = super::actor_of(&leaver);
+        let policy = project.policy();
+        let mut theirs = Vec::new();
+        let mut after = None;
+        loop {
+            let page = embargo_store::PageRequest::largest(after);
+            let cases = self
+                .store()
+                .cases_for_viewer(project, &leaver, &CaseFilter { stages: vec![] }, &page)
+                .await?;
+            theirs.extend(cases.items.into_iter().filter(|c| c.is_collaborator(user)));
+            match cases.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        for mut case in theirs {
+            for _ in 0..5 {
+                let command = SystemCommand::MemberLeft { user };
+                let Ok(events) = decide_system(&case, &policy, command, self.now()) else {
+                    break;
+                };
+                let mut next = case.clone();
+                for e in &events {
+                    next.apply(e);
+                }
+                match self
+                    .store()
+                    .append_case_events(case.version, &next, &events, &[])
+                    .await
+                {
+                    Ok(queued) => {
+                        if !queued.is_empty() {
+                            self.ring_worker();
+                        }
+                        break;
+                    }
+                    Err(StoreError::Conflict) => {
+                        match self.store().case_for_viewer(&case.id, &leaver).await? {
+                            Some(fresh) => case = fresh.case().clone(),
+                            None => break,
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Names a component's package (C17: OSV and CVE records list it); core checks the
     /// ecosystem against OSV's list.
     #[tracing::instrument(skip_all, fields(project = %slug, actor = actor_kind(actor)))]
@@ -209,5 +288,47 @@ impl App {
         let added = super::input::add_ics_holidays("ics", &mut policy, ics)?;
         let project = self.set_policy(actor, slug, policy).await?;
         Ok((project, added))
+    }
+}
+
+/// Role grants and removals are security events; an instance admin granting a role to
+/// themselves says so.
+fn note_role_change(
+    actor: &Actor,
+    project: &Project,
+    command: &ProjectCommand,
+    before: Option<embargo_core::project::Role>,
+) {
+    use super::security::{SecurityKind, note_for};
+    let by = match actor {
+        Actor::User(u) if u.instance_admin => {
+            format!("by instance admin {} (user {})", u.name, u.id)
+        }
+        Actor::User(u) => format!("by {} (user {})", u.name, u.id),
+        Actor::Operator => "by the operator".into(),
+        Actor::Anonymous | Actor::Reporter(_) => "by nobody known".into(),
+    };
+    match command {
+        ProjectCommand::SetMember { user, role } => {
+            let own = matches!(actor, Actor::User(u) if u.id == user.id);
+            let was = before.map_or("no role".to_owned(), |r| r.to_string());
+            note_for(
+                SecurityKind::RoleGranted,
+                Some(user.id),
+                format!(
+                    "`{}`: {} (user {}) made {role} (was {was}) {by}{}",
+                    project.slug,
+                    user.name,
+                    user.id,
+                    if own { ", to themselves" } else { "" }
+                ),
+            );
+        }
+        ProjectCommand::RemoveMember { user } => note_for(
+            SecurityKind::RoleRemoved,
+            Some(*user),
+            format!("`{}`: user {user} removed {by}", project.slug),
+        ),
+        _ => {}
     }
 }

@@ -49,6 +49,7 @@ pub struct SessionView {
 #[derive(Clone)]
 pub struct Session {
     pub user: UserId,
+    pub signed_in_at: Timestamp,
     /// The form token bound to this session.
     pub csrf_token: String,
     pub expires_at: Timestamp,
@@ -66,6 +67,7 @@ impl From<SessionRecord> for Session {
     fn from(s: SessionRecord) -> Self {
         Session {
             user: s.user,
+            signed_in_at: s.signed_in_at,
             csrf_token: s.csrf_token,
             expires_at: s.expires_at,
         }

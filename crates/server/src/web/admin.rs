@@ -54,6 +54,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
                 }
             }
         }
+        p { a href="/admin/security" { "Security events" } ": sign-ins, refusals, rate limiting and role grants." }
         @if let Some(n) = mail_waiting {
             p.notice #mail-status {
                 "Mail is not configured: " (n) @if n == 1 { " mail" } @else { " mails" }
@@ -469,6 +470,7 @@ async fn project_page_with(
             @if !policy_errors.is_empty() {
                 ul.field-error #toml-error { @for m in &policy_errors { li { (m) } } }
             }
+            (super::page::reauth_field("policy-reauth", problem))
             button type="submit" { "Save the policy" }
         }
         form.inline-form method="post" action=(format!("/admin/projects/{s}/policy-preset")) {
@@ -478,6 +480,7 @@ async fn project_page_with(
                     @for n in embargo_core::policy::Policy::PRESETS { option value=(n) { (n) } }
                 }
             }
+            (super::page::reauth_field("preset-reauth", problem))
             button type="submit" data-confirm="Replace the project's policy with this preset?" { "Use the preset" }
         }
         form.inline-form method="post" action=(format!("/admin/projects/{s}/holidays")) enctype="multipart/form-data" {
@@ -509,6 +512,7 @@ async fn project_page_with(
         form.inline-form method="post" action=(format!("/admin/projects/{s}/member")) {
             (csrf(visitor))
             label { "E-mail " input name="email" type="email" required; }
+            (super::page::reauth_field("member-reauth", problem))
             label { "Role "
                 select name="role" {
                     option value="maintainer" { "maintainer (sees the cases they are added to)" }
@@ -605,11 +609,19 @@ pub async fn change_project(
     if action.starts_with("channel-") {
         return channel_action(&app, &visitor, &slug, &action, f).await;
     }
+    // Sensitive acts ask again for the password after a while (issue 11, item 1).
+    let sensitive = matches!(action.as_str(), "policy" | "policy-preset" | "member");
+    let reauth = if sensitive {
+        visitor.reauthenticate(&app, &f).await
+    } else {
+        Ok(())
+    };
     if action == "policy" {
         let typed = f.text("toml");
-        let result = match embargo_core::policy::Policy::from_toml(&typed) {
-            Ok(policy) => app.set_policy(&visitor.actor(), &slug, policy).await,
-            Err(e) => Err(e.rejection("toml").into()),
+        let result = match (reauth, embargo_core::policy::Policy::from_toml(&typed)) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Ok(policy)) => app.set_policy(&visitor.actor(), &slug, policy).await,
+            (Ok(()), Err(e)) => Err(e.rejection("toml").into()),
         };
         return match result {
             Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
@@ -621,7 +633,9 @@ pub async fn change_project(
             }
         };
     }
-    let result = if action == "policy-preset" {
+    let result = if let Err(e) = reauth {
+        Err(e)
+    } else if action == "policy-preset" {
         match crate::app::input::policy_preset("preset", &f.text("preset")) {
             Ok(policy) => app
                 .set_policy(&visitor.actor(), &slug, policy)
@@ -750,4 +764,46 @@ pub async fn import_holidays(
                 .into_response())
         }
     }
+}
+
+/// The security log (issue 11, item 8): sign-ins, refusals, rate limiting and role
+/// grants, newest first, a page at a time. Instance admins only.
+pub async fn security_events(
+    State(app): State<App>,
+    visitor: Visitor,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Page, WebError> {
+    instance_admin(&visitor, "/admin/security")?;
+    let page = super::view::page_request(&q)?;
+    let list = app.security_events(&visitor.actor(), &page).await?;
+    let body = html! {
+        h1 { "Security events" }
+        p {
+            "Sign-ins, second-factor failures, refused forms, denials, bad tokens, rate limiting "
+            "and role grants, newest first. The newest "
+            (crate::app::security::KEEP) " are kept; every one also goes to the log (target "
+            code { (crate::app::security::TARGET) } ")."
+        }
+        @if list.items.is_empty() {
+            p.empty { "No security events." }
+        } @else {
+            table #security-events {
+                thead { tr { th { "When" } th { "What" } th { "Route" } th { "Client" } th { "Account" } th { "Detail" } } }
+                tbody {
+                    @for e in &list.items {
+                        tr {
+                            td { (super::page::when(e.at)) }
+                            td { code { (e.kind) } }
+                            td { code { (e.route) } }
+                            td { (e.client) }
+                            td { @if let Some(a) = e.account { (a) } }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
+        (super::view::pager("/admin/security", &page, list.next.as_ref()))
+    };
+    Ok(Page::new(&visitor, "Security events", body))
 }

@@ -35,6 +35,9 @@ fn login_page(
             input #email name="email" type="email" autocomplete="username" required value=(email);
             label for="password" { "Password" }
             input #password name="password" type="password" autocomplete="current-password" required;
+            label for="code" { "Authenticator code or recovery code (only if you set up a second factor)" }
+            input #code name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="64";
+            @if let Some(m) = problem.and_then(|p| p.on("code")) { p.field-error { (m) } }
             button type="submit" { "Sign in" }
         }
         @if !providers.is_empty() {
@@ -79,7 +82,13 @@ pub async fn login(
     let next = next_path(f.opt("next").as_deref());
     let email = f.text("email");
     match app
-        .sign_in(&visitor.ip, email.trim(), f.text("password"))
+        .sign_in(
+            &visitor.ip,
+            email.trim(),
+            f.text("password"),
+            visitor.device_cookie(),
+            f.opt("code").as_deref(),
+        )
         .await
     {
         Ok(start) => {
@@ -90,6 +99,10 @@ pub async fn login(
             let max_age = u64::from(app.settings().auth.session_hours) * 3600;
             let mut res = see_other(&next);
             if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            let device_age = (App::KNOWN_DEVICE_DAYS * 86_400) as u64;
+            if let Ok(v) = visitor.device_set_cookie(&start.device, device_age).parse() {
                 res.headers_mut().append(axum::http::header::SET_COOKIE, v);
             }
             Ok(res)
@@ -321,6 +334,17 @@ async fn tokens_page(
     created: Option<(String, String)>,
     problem: Option<&Problem>,
 ) -> Result<Page, WebError> {
+    tokens_page_typed(app, visitor, created, problem, "").await
+}
+
+/// The tokens page with the new-token form holding `typed_name`.
+async fn tokens_page_typed(
+    app: &App,
+    visitor: &Visitor,
+    created: Option<(String, String)>,
+    problem: Option<&Problem>,
+    typed_name: &str,
+) -> Result<Page, WebError> {
     let user = visitor.account("/settings/tokens")?;
     let tokens = app.api_tokens(user).await?;
     let body = html! {
@@ -359,13 +383,14 @@ async fn tokens_page(
         form.narrow method="post" action="/settings/tokens" {
             (csrf(visitor))
             label for="token-name" { "Name (what it is for)" }
-            input #token-name name="name" required;
+            input #token-name name="name" required value=(typed_name);
+            (super::page::reauth_field("token-reauth", problem))
             button type="submit" { "Create a token" }
         }
     };
     let body = html! {
         (body)
-        p { a href="/settings/sessions" { "Your sign-in sessions" } }
+        p { a href="/settings/sessions" { "Your sign-in sessions" } " · " a href="/settings/second-factor" { "Second factor" } }
     };
     let page = Page::new(visitor, "API tokens", body);
     Ok(match problem {
@@ -387,7 +412,11 @@ pub async fn create_token(
     let f = visitor.form(form)?;
     let name = f.text("name");
     // The token is shown in this response only, never after a redirect.
-    match app.create_api_token(&visitor.actor(), &user, &name).await {
+    let created = match visitor.reauthenticate(&app, &f).await {
+        Ok(()) => app.create_api_token(&visitor.actor(), &user, &name).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok((_, token)) => {
             Ok(
                 tokens_page(&app, &visitor, Some((name.trim().to_owned(), token)), None)
@@ -398,7 +427,7 @@ pub async fn create_token(
         }
         Err(e) => {
             let p = problem(&e);
-            Ok(tokens_page(&app, &visitor, None, Some(&p))
+            Ok(tokens_page_typed(&app, &visitor, None, Some(&p), &name)
                 .await?
                 .into_response())
         }

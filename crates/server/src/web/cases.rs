@@ -317,6 +317,7 @@ fn publishing(
                 @if case.disclosure.disclosed_at.is_none() {
                     (fixes::blockers(case))
                     (action_form(visitor, id, "disclose", html! {
+                        (super::page::reauth_field("disclose-reauth", None))
                         button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
                     }))
                 } @else {
@@ -757,6 +758,13 @@ pub async fn act(
         Ok(Some(c)) => Ok(vec![c]),
         Ok(None) => return Err(AppError::not_found().into()),
         Err(e) => Err(e),
+    };
+    // Disclosing asks again for the password after a while (issue 11, item 1).
+    let command = match (command, action.as_str()) {
+        (Ok(c), "disclose" | "disclosure-schedule") => {
+            visitor.reauthenticate(&app, &f).await.map(|()| c)
+        }
+        (other, _) => other,
     };
     let anchor = match action.as_str() {
         a if a.starts_with("cvss") => "scoring",

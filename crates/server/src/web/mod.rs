@@ -22,6 +22,7 @@ mod page;
 mod quarantine;
 mod release;
 mod report;
+mod second_factor;
 mod security_txt;
 pub mod session;
 mod shared_release;
@@ -105,6 +106,18 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/settings/tokens/{id}/revoke", post(auth::revoke_token))
         .route("/settings/sessions", get(auth::sessions))
         .route(
+            "/settings/second-factor",
+            get(second_factor::show).post(second_factor::begin),
+        )
+        .route(
+            "/settings/second-factor/confirm",
+            post(second_factor::confirm),
+        )
+        .route(
+            "/settings/second-factor/remove",
+            post(second_factor::remove),
+        )
+        .route(
             "/settings/sessions/end-others",
             post(auth::end_other_sessions),
         )
@@ -146,6 +159,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/quarantine/{id}/release", post(quarantine::release))
         .route("/quarantine/{id}/delete", post(quarantine::delete))
         .route("/admin", get(admin::overview))
+        .route("/admin/security", get(admin::security_events))
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/projects/{slug}", get(admin::project))
         .route(

@@ -221,6 +221,17 @@ impl Problem {
     }
 }
 
+/// The field a sensitive form carries for re-authentication (`App::reauthenticate`),
+/// with its error beside it.
+pub fn reauth_field(id: &str, problem: Option<&Problem>) -> Markup {
+    html! {
+        label for=(id) { "Your password, or a current code (asked when you signed in more than "
+            (crate::app::App::REAUTH_MINUTES) " minutes ago)" }
+        input id=(id) name="reauth" type="password" autocomplete="current-password" maxlength="1024";
+        @if let Some(m) = problem.and_then(|p| p.on("reauth")) { span.field-error { (m) } }
+    }
+}
+
 /// Failures that end a request with an error page.
 #[derive(Debug)]
 pub enum WebError {
@@ -264,12 +275,15 @@ impl IntoResponse for WebError {
                 };
                 see_other(&format!("/login?next={}", encode(&next)))
             }
-            WebError::Csrf => error_page(
-                StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form was not sent from this site, or it has expired. \
+            WebError::Csrf => {
+                crate::app::security::note(crate::app::security::SecurityKind::CsrfRefused, "");
+                error_page(
+                    StatusCode::FORBIDDEN,
+                    "Form expired",
+                    "This form was not sent from this site, or it has expired. \
                  Go back, reload the page and send it again.",
-            ),
+                )
+            }
         }
     }
 }

@@ -189,6 +189,7 @@ pub fn team_section(
                         }
                         None => {
                             (form(visitor, act("disclosure-schedule"), html! {
+                                (super::page::reauth_field("schedule-reauth", problem))
                                 button type="submit" { "Schedule the disclosure for " (plan.map(|p| utc_minute(p.at)).unwrap_or_default()) }
                             }))
                         }

@@ -37,6 +37,9 @@ const FORM_HTTPS: &str = "__Host-embargo_form";
 /// the provider sends the browser back with a top-level GET from its own site).
 const SSO: &str = "embargo_sso";
 const SSO_HTTPS: &str = "__Host-embargo_sso";
+/// The known-device cookie (`secrets::DeviceKey`), set at sign-in.
+const DEVICE: &str = "embargo_device";
+const DEVICE_HTTPS: &str = "__Host-embargo_device";
 
 /// The name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
@@ -46,9 +49,13 @@ pub struct Visitor {
     /// The signed-in member's unread notifications (the header's badge).
     pub unread: u32,
     pub ip: String,
+    /// When the signed-in member signed in.
+    signed_in_at: Option<embargo_core::Timestamp>,
     session_cookie: Option<String>,
     /// The state of a single sign-on this browser started, if any.
     sso_state: Option<String>,
+    /// The known-device cookie, if the browser sent one.
+    device_cookie: Option<String>,
     /// The token forms must repeat: the session's, or the form cookie's.
     csrf: String,
     /// A new form cookie to send with the response.
@@ -100,16 +107,20 @@ impl FromRequestParts<App> for Visitor {
             .get(if https { SESSION_HTTPS } else { SESSION })
             .cloned();
         let sso_state = jar.get(if https { SSO_HTTPS } else { SSO }).cloned();
+        let device_cookie = jar.get(if https { DEVICE_HTTPS } else { DEVICE }).cloned();
         if let Some(cookie) = &session_cookie
             && let Some((session, user)) = app.session(cookie).await?
         {
+            crate::app::security::set_caller(user.id);
             let unread = app.unread_notifications(&actor_of(&user)).await?;
             return Ok(Visitor {
+                signed_in_at: Some(session.signed_in_at),
                 user: Some(user),
                 unread,
                 ip,
                 session_cookie: session_cookie.clone(),
                 sso_state,
+                device_cookie,
                 csrf: session.csrf_token,
                 new_form_cookie: false,
                 same_origin,
@@ -121,11 +132,13 @@ impl FromRequestParts<App> for Visitor {
             _ => (secrets::token(""), true),
         };
         Ok(Visitor {
+            signed_in_at: None,
             user: None,
             unread: 0,
             ip,
             session_cookie: None,
             sso_state,
+            device_cookie,
             csrf,
             new_form_cookie,
             same_origin,
@@ -139,6 +152,18 @@ impl Visitor {
         match &self.user {
             Some(u) => actor_of(u),
             None => Actor::Anonymous,
+        }
+    }
+
+    /// Re-authentication before a sensitive act (`App::reauthenticate`), with the
+    /// form's `reauth` field.
+    pub async fn reauthenticate(&self, app: &App, fields: &Fields) -> Result<(), AppError> {
+        match (&self.user, self.signed_in_at) {
+            (Some(user), Some(at)) => {
+                app.reauthenticate(user, at, fields.0.get("reauth").map(String::as_str))
+                    .await
+            }
+            _ => Err(AppError::not_found()),
         }
     }
 
@@ -238,6 +263,20 @@ impl Visitor {
 
     pub fn sso_clear_cookie(&self) -> String {
         self.sso_set_cookie("", 0)
+    }
+
+    pub fn device_cookie(&self) -> Option<&str> {
+        self.device_cookie.as_deref()
+    }
+
+    /// The cookie that marks this browser as known to the account that signed in.
+    pub fn device_set_cookie(&self, value: &str, max_age_secs: u64) -> String {
+        let (name, secure) = if self.https {
+            (DEVICE_HTTPS, "; Secure")
+        } else {
+            (DEVICE, "")
+        };
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
     }
 
     pub fn session_clear_cookie(&self) -> String {

@@ -289,3 +289,69 @@ async fn illegal_transitions_are_409_and_change_nothing() {
         "{v}"
     );
 }
+
+/// Issue 11, item 7 over HTTP: a body with data after its object is refused with
+/// `malformed_json` and stores nothing; an attachment whose name hides a direction
+/// override is refused naming `filename`, and nothing is attached.
+async fn strict_input(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let reports = "/api/v1/projects/connect/reports";
+    for body in [
+        r#"{"title": "a", "description": "b"}{"title": "c", "description": "d"}"#,
+        r#"{"title": "a", "description": "b"},garbage"#,
+    ] {
+        let res = t
+            .req(Method::POST, reports, None)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, v) = json_of(res).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {v}");
+        assert_eq!(v["error"]["code"], "malformed_json", "{body}");
+    }
+    assert_eq!(case_count(&t, &sam.token).await, 0);
+
+    let (id, tracking) = t.report("connect", minimal_report("a title")).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("Invoice \u{202e}gpj.exe"),
+    );
+    let res = t
+        .req(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments"),
+            Some(&tracking),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = json_of(res).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "invisible_character");
+    assert_eq!(v["error"]["field"], "filename");
+    let (_, case) = t
+        .get(&format!("/api/v1/cases/{id}"), Some(&sam.token))
+        .await;
+    assert_eq!(
+        case["attachments"].as_array().map(Vec::len),
+        Some(0),
+        "{case}"
+    );
+}
+
+#[tokio::test]
+async fn strict_input_on_sqlite() {
+    strict_input(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn strict_input_on_postgres() {
+    strict_input(Db::Postgres).await;
+}

@@ -1085,3 +1085,132 @@ async fn bulk_rejection_for_every_caller() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The security log (issue 11, item 8) × every kind of caller: instance admins only;
+/// everyone else gets exactly what a route that does not exist gets, on both the API
+/// and the page, on both databases.
+async fn the_security_log_for_every_caller(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let ada = t
+        .person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let otto = t
+        .person("otto@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let olga = t
+        .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+        .await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let (_, tracking) = t.report("connect", minimal_report("mine")).await;
+    let callers: [(&str, Option<&str>, u16); 7] = [
+        ("anonymous", None, 404),
+        ("reporter", Some(&tracking), 404),
+        ("maintainer not on the case", Some(&otto.token), 404),
+        ("other project's member", Some(&olga.token), 404),
+        ("security team", Some(&sam.token), 404),
+        ("project admin", Some(&ada.token), 404),
+        ("instance admin", Some(&ivy.token), 200),
+    ];
+    let mut failures = Vec::new();
+    for (who, token, expect) in callers {
+        let (s, text) = send(&t, Method::GET, "/api/v1/security-events", token, None).await;
+        if s.as_u16() != expect {
+            failures.push(format!("API as {who}: expected {expect}, got {s} {text}"));
+        }
+        if expect == 404 {
+            let missing = send(&t, Method::GET, "/api/v1/no-such-route", token, None).await;
+            if (s, &text) != (missing.0, &missing.1) {
+                failures.push(format!("API as {who}: {text} differs from {}", missing.1));
+            }
+        }
+    }
+    for (who, email) in [
+        ("maintainer", "otto@example.org"),
+        ("project admin", "ada@example.org"),
+        ("other project's member", "olga@example.org"),
+    ] {
+        let web = t.signed_in(email).await;
+        let page = web.get("/admin/security").await;
+        let nope = web.get("/admin/no-such-page").await;
+        if (page.status, &page.html) != (nope.status, &nope.html) {
+            failures.push(format!("page as {who}: {}", page.status));
+        }
+    }
+    let anonymous = WebClient::new(&t).get("/admin/security").await;
+    if anonymous.status != StatusCode::SEE_OTHER
+        || !anonymous.location().starts_with("/login?next=")
+    {
+        failures.push(format!("page as anonymous: {}", anonymous.status));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn the_security_log_for_every_caller_on_sqlite() {
+    the_security_log_for_every_caller(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_security_log_for_every_caller_on_postgres() {
+    the_security_log_for_every_caller(Db::Postgres).await;
+}
+
+/// The second factor's routes (issue 11, item 1) act on the caller's own account
+/// only, so the matrix is who may have one: anonymous callers and reporters get 401
+/// and change nothing; members and admins of any project get their own.
+#[tokio::test]
+async fn the_second_factor_routes_for_every_caller() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let t = TestApp::on(db).await;
+        t.project("connect", &["go"]).await;
+        t.project("vitess", &["vitess"]).await;
+        let otto = t
+            .person("otto@example.org", Some(("connect", Role::Maintainer)))
+            .await;
+        let olga = t
+            .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+            .await;
+        let ivy = t.instance_admin("ivy@example.org").await;
+        let (_, tracking) = t.report("connect", minimal_report("mine")).await;
+        let routes: [(Method, &str, Option<Value>); 4] = [
+            (Method::GET, "/api/v1/me/second-factor", None),
+            (Method::POST, "/api/v1/me/second-factor", Some(json!({}))),
+            (
+                Method::POST,
+                "/api/v1/me/second-factor/confirm",
+                Some(json!({ "code": "123456" })),
+            ),
+            (
+                Method::POST,
+                "/api/v1/me/second-factor/remove",
+                Some(json!({ "code": "123456" })),
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (method, path, body) in &routes {
+            for (who, token) in [("anonymous", None), ("reporter", Some(tracking.as_str()))] {
+                let (s, text) = send(&t, method.clone(), path, token, body.clone()).await;
+                if s != StatusCode::UNAUTHORIZED {
+                    failures.push(format!("{method} {path} as {who}: {s} {text}"));
+                }
+            }
+        }
+        // A member's set-up is their own: Olga's secret does not make Otto's pending.
+        let (s, _) = t
+            .post("/api/v1/me/second-factor", Some(&olga.token), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        for (who, p) in [("maintainer", &otto), ("instance admin", &ivy)] {
+            let (_, v) = t.get("/api/v1/me/second-factor", Some(&p.token)).await;
+            if v["pending"] != false {
+                failures.push(format!("{who} sees a pending set-up: {v}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

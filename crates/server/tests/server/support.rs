@@ -362,9 +362,16 @@ impl PageOut {
 
 impl WebClient {
     pub fn new(t: &TestApp) -> WebClient {
+        Self::with_headers(t, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser that sends `headers` with every request (e.g. the address a proxy
+    /// reports for it).
+    pub fn with_headers(t: &TestApp, headers: reqwest::header::HeaderMap) -> WebClient {
         embargo_testkit::tls_provider();
         WebClient {
             http: reqwest::Client::builder()
+                .default_headers(headers)
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

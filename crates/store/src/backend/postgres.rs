@@ -85,6 +85,10 @@ mod outbox;
 mod projects;
 #[path = "generic/releases.rs"]
 mod releases;
+#[path = "generic/second_factors.rs"]
+mod second_factors;
+#[path = "generic/security_log.rs"]
+mod security_log;
 #[path = "generic/sessions.rs"]
 mod sessions;
 #[path = "generic/support.rs"]

@@ -344,7 +344,10 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
                 a.identities
                     .insert((provider.clone(), subject.clone()), user.id.0);
             }
-            AccountEvent::PasswordLinkIssued { .. } | AccountEvent::PasswordSet { .. } => {}
+            AccountEvent::PasswordLinkIssued { .. }
+            | AccountEvent::PasswordSet { .. }
+            | AccountEvent::SecondFactorEnrolled { .. }
+            | AccountEvent::SecondFactorRemoved { .. } => {}
         }
     }
     Ok(a)

@@ -46,7 +46,7 @@ impl crate::SessionStore for Backing {
     ) -> Result<Option<(SessionRecord, UserRecord)>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    s.csrf_token, s.expires_at \
+                    s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -59,6 +59,7 @@ impl crate::SessionStore for Backing {
         Ok(Some((
             SessionRecord {
                 user: user.id,
+                signed_in_at: timestamp(row.try_get("signed_in_at")?)?,
                 csrf_token: row.try_get("csrf_token")?,
                 expires_at: timestamp(row.try_get("expires_at")?)?,
             },
