@@ -10,6 +10,7 @@ mod server {
     mod browser;
     mod cve;
     mod documents;
+    mod fast_paths;
     mod fixes;
     mod listings;
     mod mail;

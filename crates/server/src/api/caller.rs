@@ -48,11 +48,7 @@ impl FromRequestParts<App> for Caller {
                 message: "the Authorization header must be `Bearer <token>`".into(),
             }));
         };
-        let actor = app.bearer(&ip, token).await?;
-        let user = match &actor {
-            Actor::User(u) => app.user(u.id).await?,
-            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
-        };
+        let (actor, user) = app.bearer(&ip, token).await?;
         Ok(Caller { actor, user, ip })
     }
 }

@@ -152,8 +152,18 @@ impl Limiters {
     /// Before looking at a token from `ip`.
     pub fn token_attempt(&self, ip: &str) -> Result<(), AppError> {
         let mut blocked = self.blocked.lock().expect("limiter lock");
+        if blocked.is_empty() {
+            // The common case: no address is blocked, nothing to sweep.
+            return Ok(());
+        }
         let now = Instant::now();
-        blocked.retain(|_, until| *until > now);
+        if blocked.get(ip).is_some_and(|until| *until <= now) {
+            blocked.remove(ip);
+        }
+        // Expired blocks are swept only when they could refuse everyone.
+        if blocked.len() >= self.bad_token.max_keys {
+            blocked.retain(|_, until| *until > now);
+        }
         if blocked.len() >= self.bad_token.max_keys {
             // Full of addresses that ran out of budget: token checks pause for all.
             return Err(AppError::RateLimited {

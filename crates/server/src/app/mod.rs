@@ -7,6 +7,7 @@ mod cases;
 mod documents;
 mod error;
 pub mod input;
+mod intake;
 mod limits;
 mod mail_in;
 mod notifications;
@@ -16,6 +17,7 @@ mod queue;
 mod release;
 mod run;
 mod spans;
+mod token_uses;
 mod transparency;
 mod views;
 
@@ -31,6 +33,7 @@ pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;
+pub use token_uses::TOKEN_USE_RESOLUTION;
 pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 
@@ -63,6 +66,10 @@ struct Inner {
     cve_services: Result<embargo_cve_services::CveServices, String>,
     /// Outgoing mail, if `mail.smtp_url` is set; `Err` if it cannot be used.
     mailer: Result<Option<Mailer>, String>,
+    /// API token uses noted, not yet written (`token_uses`).
+    token_uses: token_uses::TokenUses,
+    /// Reports waiting for the next group commit (`intake`).
+    intake: intake::GroupCommit,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -108,6 +115,8 @@ impl App {
                 mailer,
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
+                token_uses: Default::default(),
+                intake: Default::default(),
             }),
         }
     }
