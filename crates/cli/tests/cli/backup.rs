@@ -108,6 +108,10 @@ async fn backup_then_restore(source: Vec<String>, target: Vec<String>) {
 
     let said = run_ok(&with(&["restore", backup], &target));
     assert!(said.contains("Restored"), "{said}");
+    assert!(
+        said.contains("Set aside a checkpoint taken after the backup"),
+        "{said}"
+    );
     let verified = run_ok(&with(&["admin", "verify"], &target));
     assert!(
         verified.contains("every chain is intact")
