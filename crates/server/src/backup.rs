@@ -41,11 +41,9 @@ pub async fn backup(settings: &Settings, out: &Path) -> Result<(), String> {
         }
         Some(url) => run_tool(
             "pg_dump",
-            Command::new("pg_dump")
+            pg_command("pg_dump", url)
                 .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                .arg(out)
-                .arg("--dbname")
-                .arg(url),
+                .arg(out),
         ),
     }
 }
@@ -72,7 +70,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Restored, Strin
             .map_err(|e| format!("restore refused: {e}"))?,
         Some(url) => run_tool(
             "pg_restore",
-            Command::new("pg_restore")
+            pg_command("pg_restore", url)
                 .args([
                     "--clean",
                     "--if-exists",
@@ -80,9 +78,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Restored, Strin
                     "--no-privileges",
                     "--single-transaction",
                     "--exit-on-error",
-                    "--dbname",
                 ])
-                .arg(url)
                 .arg(from),
         )?,
     }
@@ -99,6 +95,59 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Restored, Strin
     Ok(Restored { set_aside })
 }
 
+/// A PostgreSQL client tool for `url`. A password in the URL goes to the tool in
+/// `PGPASSWORD`, not on its command line, where every local user could read it.
+fn pg_command(tool: &str, url: &str) -> Command {
+    let (url, password) = split_password(url);
+    let mut command = Command::new(tool);
+    command.arg("--dbname").arg(url);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    command
+}
+
+/// `postgres://user:secret@host/db` → (`postgres://user@host/db`, the decoded secret).
+fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return (url.to_owned(), None);
+    };
+    (
+        format!("{scheme}://{user}@{host}{tail}"),
+        Some(percent_decode(password)),
+    )
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn run_tool(name: &str, command: &mut Command) -> Result<(), String> {
     let out = command.output().map_err(|e| {
         format!("cannot run `{name}` (the PostgreSQL client tools must be installed): {e}")
@@ -111,5 +160,29 @@ fn run_tool(name: &str, command: &mut Command) -> Result<(), String> {
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_password;
+
+    #[test]
+    fn a_password_leaves_the_url() {
+        assert_eq!(
+            split_password("postgres://sam:s%40cret:x@db.example:5432/embargo?sslmode=require"),
+            (
+                "postgres://sam@db.example:5432/embargo?sslmode=require".to_owned(),
+                Some("s@cret:x".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://postgres@127.0.0.1/db"),
+            ("postgres://postgres@127.0.0.1/db".to_owned(), None)
+        );
+        assert_eq!(
+            split_password("postgres:///db?host=/run/postgresql"),
+            ("postgres:///db?host=/run/postgresql".to_owned(), None)
+        );
     }
 }
