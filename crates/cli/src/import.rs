@@ -59,36 +59,28 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
         files(p, &mut list)?;
     }
     let (mut new, mut unchanged, mut failed) = (0, 0, 0);
-    for file in &list {
-        let record = std::fs::read_to_string(file)
-            .map_err(|e| e.to_string())
-            .and_then(|text| {
-                serde_json::from_str::<serde_json::Value>(&text)
-                    .map_err(|e| format!("not JSON: {e}"))
-            });
-        let outcome = match record {
-            Ok(record) => app
-                .import_osv(&project, &record)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(Imported::New(id, warnings)) => {
-                new += 1;
-                println!("imported {} as {id}", file.display());
-                for warning in warnings {
-                    eprintln!("warning: {}: {warning}", file.display());
-                }
-            }
-            Ok(Imported::Unchanged(id)) => {
-                unchanged += 1;
-                println!("unchanged {} ({id})", file.display());
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e}", file.display());
-            }
+    // Files are imported a chunk at a time, side by side, so that the app's group
+    // commit stores many in one transaction; each is reported in the files' order.
+    for chunk in list.chunks(IMPORT_CHUNK) {
+        let mut running = tokio::task::JoinSet::new();
+        for (n, file) in chunk.iter().enumerate() {
+            let (app, project, file) = (app.clone(), project.clone(), file.clone());
+            running.spawn(async move { (n, import_one(&app, &project, &file).await) });
+        }
+        let mut outcomes: Vec<Option<Result<Imported, String>>> =
+            chunk.iter().map(|_| None).collect();
+        while let Some(done) = running.join_next().await {
+            let (n, outcome) = done.map_err(|e| format!("an import task failed: {e}"))?;
+            outcomes[n] = Some(outcome);
+        }
+        for (file, outcome) in chunk.iter().zip(outcomes) {
+            report(
+                file,
+                outcome.expect("every task answered"),
+                &mut new,
+                &mut unchanged,
+                &mut failed,
+            );
         }
     }
     println!("{new} imported, {unchanged} unchanged, {failed} failed");
@@ -98,5 +90,47 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
         Err(format!(
             "{failed} file(s) could not be imported (see above)"
         ))
+    }
+}
+
+/// How many files are imported side by side.
+const IMPORT_CHUNK: usize = 64;
+
+async fn import_one(
+    app: &embargo_server::app::App,
+    project: &str,
+    file: &Path,
+) -> Result<Imported, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let record =
+        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| format!("not JSON: {e}"))?;
+    app.import_osv(project, &record)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn report(
+    file: &Path,
+    outcome: Result<Imported, String>,
+    new: &mut u64,
+    unchanged: &mut u64,
+    failed: &mut u64,
+) {
+    match outcome {
+        Ok(Imported::New(id, warnings)) => {
+            *new += 1;
+            println!("imported {} as {id}", file.display());
+            for warning in warnings {
+                eprintln!("warning: {}: {warning}", file.display());
+            }
+        }
+        Ok(Imported::Unchanged(id)) => {
+            *unchanged += 1;
+            println!("unchanged {} ({id})", file.display());
+        }
+        Err(e) => {
+            *failed += 1;
+            eprintln!("error: {}: {e}", file.display());
+        }
     }
 }

@@ -47,6 +47,25 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// Write a consistent backup of the database while the server runs (SQLite:
+    /// `VACUUM INTO`; PostgreSQL: `pg_dump --format=custom`). The key files are not in
+    /// it: keep `integrity.key_file` apart.
+    Backup {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The backup file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Put a backup in place of the database (stop the server first). It needs the
+    /// chain key the backup's database was written with (`integrity.key_file`).
+    Restore {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// A file written by `embargo backup`.
+        #[arg(value_name = "FILE")]
+        from: PathBuf,
+    },
     /// Bring a project's published advisories in as disclosed cases.
     Import {
         #[command(subcommand)]
@@ -121,6 +140,32 @@ fn main() -> ExitCode {
         Command::Mail { storage, command } => mail_cmd::run(storage, command),
         Command::Export(args) => run(export::run(args)),
         Command::Import { command } => run(import::run(command)),
+        Command::Backup { storage, out } => run(async move {
+            let settings = storage.settings(None)?;
+            embargo_server::backup::backup(&settings, &out).await?;
+            println!(
+                "Backed up {} to {}.",
+                settings.storage_description(),
+                out.display()
+            );
+            Ok(())
+        }),
+        Command::Restore { storage, from } => run(async move {
+            let settings = storage.settings(None)?;
+            let restored = embargo_server::backup::restore(&settings, &from).await?;
+            println!(
+                "Restored {} from {}.",
+                settings.storage_description(),
+                from.display()
+            );
+            for path in restored.set_aside {
+                println!(
+                    "Set aside a checkpoint taken after the backup: {}",
+                    path.display()
+                );
+            }
+            Ok(())
+        }),
     }
 }
 

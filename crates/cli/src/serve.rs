@@ -86,10 +86,12 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     });
     let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
     tokio::spawn(checkpoints(integrity, app.clone(), stopped()));
+    let token_uses = tokio::spawn(app.clone().record_token_uses(stopped()));
     embargo_server::http::serve(app, listener, stopped())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     let _ = worker.await;
+    let _ = token_uses.await;
     println!("Embargo stopped.");
     Ok(())
 }

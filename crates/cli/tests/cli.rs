@@ -4,6 +4,7 @@ mod cli {
     pub mod support;
 
     mod admin;
+    mod backup;
     mod cvss;
     mod durability;
     mod export;

@@ -51,11 +51,20 @@ pub enum CheckpointCheck {
     },
 }
 
+/// Where the chain key is (`integrity.key_file`, else `DATA_DIR/keys/chain.key`).
+pub fn chain_key_path(settings: &Settings) -> PathBuf {
+    settings
+        .integrity
+        .key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("keys").join("chain.key"))
+}
+
 impl Integrity {
     pub fn load(settings: &Settings) -> Result<Integrity, String> {
         let i = &settings.integrity;
         let keys = settings.data_dir.join("keys");
-        let chain_path = i.key_file.clone().unwrap_or_else(|| keys.join("chain.key"));
+        let chain_path = chain_key_path(settings);
         let signing_path = i
             .signing_key_file
             .clone()
@@ -156,6 +165,46 @@ impl Integrity {
         }
         self.checkpoint(app.store(), now).await.map(Sweep::Written)
     }
+
+    /// After a restore: moves the newest checkpoints that the restored database does not
+    /// reach (taken after the backup) into a folder of their own, newest first, until
+    /// one holds or none is left. Returns the files moved. A checkpoint that is not
+    /// ours (another key) stops it with an error, as at start-up.
+    pub async fn set_aside_checkpoints_past(
+        &self,
+        store: &dyn Store,
+        now: Timestamp,
+    ) -> Result<Vec<PathBuf>, String> {
+        let aside = self
+            .checkpoint_dir
+            .join(format!("set-aside-by-restore-{}", now.as_microsecond()));
+        let mut moved = Vec::new();
+        loop {
+            let newest = Checkpoint::newest(
+                &self.checkpoint_dir,
+                &store.database_id(),
+                &self.signing.verifying_key(),
+                &store.chain_key_id(),
+            )
+            .map_err(|e| format!("integrity: {e}"))?;
+            let Some((path, c)) = newest else { break };
+            let wrong = store
+                .check_heads(&c.heads)
+                .await
+                .map_err(|e| format!("integrity: cannot read the events: {e}"))?;
+            if wrong.is_empty() {
+                break;
+            }
+            std::fs::create_dir_all(&aside)
+                .map_err(|e| format!("cannot create {}: {e}", aside.display()))?;
+            let to = aside.join(path.file_name().expect("a checkpoint file has a name"));
+            std::fs::rename(&path, &to)
+                .map_err(|e| format!("cannot move {}: {e}", path.display()))?;
+            moved.push(to);
+        }
+        Ok(moved)
+    }
+
     /// Signs and writes a checkpoint of every stream's head now, once the newest
     /// checkpoint is checked: a new one must never vouch for a history that was
     /// changed since the last.

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("markdown", 0),
     ("signing", 0),
     ("integrity", 0),
+    ("backup", 0),
     ("app", 1),
     ("auth", 2),
     ("upload", 2),

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod download;
 pub mod http;

@@ -3,8 +3,9 @@
 //! `javascript:` links, no styles), and the page's CSP is the second line of defence.
 
 use pulldown_cmark::{Options, Parser, html};
-use std::collections::HashSet;
-use std::sync::OnceLock;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 fn cleaner() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
@@ -18,8 +19,36 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
     })
 }
 
+/// Rendered texts kept, keyed by the SHA-256 of the Markdown: a read of a case renders
+/// its description once, not on every request. A collision would hand one text's HTML
+/// to another, so the key is a cryptographic hash, never a `HashMap`'s own.
+static RENDERED: OnceLock<Mutex<HashMap<[u8; 32], Arc<str>>>> = OnceLock::new();
+
+/// The cache's bound in bytes of HTML; when full it starts again empty.
+const RENDERED_MAX_BYTES: usize = 16 << 20;
+static RENDERED_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Markdown to sanitized HTML.
 pub fn render(markdown: &str) -> String {
+    let key: [u8; 32] = Sha256::digest(markdown.as_bytes()).into();
+    let cache = RENDERED.get_or_init(Default::default);
+    if let Some(html) = cache.lock().expect("markdown cache lock").get(&key) {
+        return html.to_string();
+    }
+    let html = render_uncached(markdown);
+    let mut map = cache.lock().expect("markdown cache lock");
+    use std::sync::atomic::Ordering::Relaxed;
+    if RENDERED_BYTES.load(Relaxed) + html.len() > RENDERED_MAX_BYTES {
+        map.clear();
+        RENDERED_BYTES.store(0, Relaxed);
+    }
+    if map.insert(key, Arc::from(html.as_str())).is_none() {
+        RENDERED_BYTES.fetch_add(html.len(), Relaxed);
+    }
+    html
+}
+
+fn render_uncached(markdown: &str) -> String {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -32,6 +61,15 @@ pub fn render(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    #[test]
+    fn a_cached_rendering_is_the_rendering() {
+        let text = "# Title\n\n<script>x</script> *a cached text* 7f3a";
+        let first = render(text);
+        assert_eq!(first, super::render_uncached(text));
+        assert_eq!(render(text), first);
+        assert_ne!(render("*another text* 7f3a"), first);
+    }
 
     #[test]
     fn markdown_renders() {

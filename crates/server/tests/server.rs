@@ -11,6 +11,7 @@ mod server {
     mod browser;
     mod cve;
     mod documents;
+    mod fast_paths;
     mod fixes;
     mod floods;
     mod integrity;

@@ -76,8 +76,25 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<Arc<dyn Store>> {
 
 pub async fn open_sqlite_with(data_dir: &Path, options: &OpenOptions) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(
-        SqliteStore::open(&data_dir.join("embargo.sqlite3"), options).await?,
+        SqliteStore::open(&sqlite_file(data_dir), options).await?,
     ))
+}
+
+/// The SQLite database file of a data directory.
+pub fn sqlite_file(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("embargo.sqlite3")
+}
+
+/// A consistent online backup of the SQLite database in `data_dir`, written to `out`
+/// (which must not exist), while the server may run.
+pub async fn backup_sqlite(data_dir: &Path, out: &Path) -> Result<()> {
+    backend::sqlite::backup(&sqlite_file(data_dir), out).await
+}
+
+/// Puts a backup made by [`backup_sqlite`] in place of the database in `data_dir`,
+/// once it passes SQLite's integrity check. The server must be stopped.
+pub async fn restore_sqlite(backup: &Path, data_dir: &Path) -> Result<()> {
+    backend::sqlite::restore(backup, &sqlite_file(data_dir)).await
 }
 
 /// Opens a PostgreSQL database by URL, migrated, with an unkeyed chain.
@@ -129,12 +146,12 @@ pub trait AccountStore: Send + Sync {
         token: NewApiToken,
         event: Recorded<AccountEvent>,
     ) -> Result<()>;
-    /// The live (unrevoked) token's owner; records the use.
-    async fn user_for_api_token(
-        &self,
-        hash: &SecretHash,
-        now: Timestamp,
-    ) -> Result<Option<(UserRecord, TokenId)>>;
+    /// The live (unrevoked) token's owner. A read only: the use is recorded apart, in
+    /// batches ([`AccountStore::record_token_uses`]), so that reads write nothing.
+    async fn user_for_api_token(&self, hash: &SecretHash) -> Result<Option<(UserRecord, TokenId)>>;
+    /// Records when tokens were last used, in one transaction; a time never moves a
+    /// token's `last_used_at` back.
+    async fn record_token_uses(&self, uses: &[(TokenId, Timestamp)]) -> Result<()>;
     async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenRecord>>;
     /// `false` if the user has no such live token.
     async fn revoke_api_token(
@@ -254,6 +271,10 @@ pub trait CaseStore: Send + Sync {
         tracking_token: &str,
         files: &[NewFile],
     ) -> Result<Vec<Queued>>;
+    /// Stores several new cases in one transaction (intake's group commit): all or
+    /// none, so one fsync commits them all. Returns what each queued, in order. A
+    /// failure says nothing about which case failed: the caller stores them one by one.
+    async fn submit_cases(&self, cases: &[NewCase]) -> Result<Vec<Vec<Queued>>>;
     /// Appends to a case read at version `before`; [`StoreError::Conflict`] if it moved.
     async fn append_case_events(
         &self,

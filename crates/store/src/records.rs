@@ -164,6 +164,16 @@ pub struct NewFile {
     pub content: Vec<u8>,
 }
 
+/// A new case as [`crate::CaseStore::submit_cases`] stores it, with what
+/// [`crate::CaseStore::submit_case`] takes.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub case: embargo_core::case::Case,
+    pub events: Vec<Recorded<embargo_core::event::Event>>,
+    pub tracking_token: String,
+    pub files: Vec<NewFile>,
+}
+
 /// An event as stored: its place in the stream and its chain hash (hex).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent<E> {

@@ -48,14 +48,10 @@ impl FromRequestParts<App> for Caller {
                 message: "the Authorization header must be `Bearer <token>`".into(),
             }));
         };
-        let actor = app.bearer(&ip, token).await?;
-        let user = match &actor {
-            Actor::User(u) => {
-                crate::app::security::set_caller(u.id);
-                app.user(u.id).await?
-            }
-            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
-        };
+        let (actor, user) = app.bearer(&ip, token).await?;
+        if let Actor::User(u) = &actor {
+            crate::app::security::set_caller(u.id);
+        }
         Ok(Caller { actor, user, ip })
     }
 }

@@ -475,20 +475,26 @@ impl App {
             .await?)
     }
 
-    /// Who a bearer token belongs to: an API token's user, or a tracking token's reporter.
-    pub async fn bearer(&self, ip: &str, token: &str) -> AppResult<Actor> {
+    /// Who a bearer token belongs to: an API token's user (with the account, read in
+    /// the same statement), or a tracking token's reporter. An API token's use is
+    /// noted in memory and written later (`token_uses`): the lookup writes nothing.
+    pub async fn bearer(&self, ip: &str, token: &str) -> AppResult<(Actor, Option<User>)> {
         self.limiters().token_attempt(ip)?;
         let hash = SecretHash::of(token);
         let found = if token.starts_with(secrets::API_TOKEN_PREFIX) {
             self.store()
-                .user_for_api_token(&hash, self.now())
+                .user_for_api_token(&hash)
                 .await?
-                .map(|(u, _)| actor_of(&u.into()))
+                .map(|(u, token)| {
+                    self.inner.token_uses.note(token, self.now());
+                    let user = User::from(u);
+                    (actor_of(&user), Some(user))
+                })
         } else if token.starts_with(secrets::TRACKING_TOKEN_PREFIX) {
             self.store()
                 .case_for_tracking_token(&hash)
                 .await?
-                .map(|a| Actor::Reporter(a.case().id.clone()))
+                .map(|a| (Actor::Reporter(a.case().id.clone()), None))
         } else {
             None
         };
@@ -539,6 +545,8 @@ impl App {
     }
 
     pub async fn api_tokens(&self, owner: &User) -> AppResult<Vec<ApiToken>> {
+        // Every use noted so far shows in the list.
+        self.flush_token_uses().await?;
         let tokens = self.store().api_tokens(owner.id).await?;
         Ok(tokens.into_iter().map(ApiToken::from).collect())
     }

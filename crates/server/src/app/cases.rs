@@ -140,11 +140,13 @@ impl App {
             )?;
             let case = Case::replay(&events).expect("submit decides the first event");
             let tracking_token = secrets::token(secrets::TRACKING_TOKEN_PREFIX);
-            match self
-                .store()
-                .submit_case(&case, &events, &tracking_token, &files)
-                .await
-            {
+            let new = embargo_store::NewCase {
+                case: case.clone(),
+                events,
+                tracking_token: tracking_token.clone(),
+                files: files.clone(),
+            };
+            match self.inner.intake.submit(&self.inner.store, new).await {
                 Ok(queued) => {
                     if !queued.is_empty() {
                         self.ring_worker();

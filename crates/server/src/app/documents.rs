@@ -442,11 +442,13 @@ impl App {
         )?;
         let case = embargo_core::case::Case::replay(&events).expect("import decides a first event");
         let never_shown = crate::secrets::token(crate::secrets::TRACKING_TOKEN_PREFIX);
-        match self
-            .store()
-            .submit_case(&case, &events, &never_shown, &[])
-            .await
-        {
+        let new = embargo_store::NewCase {
+            case,
+            events,
+            tracking_token: never_shown,
+            files: vec![],
+        };
+        match self.inner.intake.submit(&self.inner.store, new).await {
             Ok(queued) => {
                 if !queued.is_empty() {
                     self.ring_worker();

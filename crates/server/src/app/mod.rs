@@ -7,6 +7,7 @@ mod cases;
 mod documents;
 mod error;
 pub mod input;
+mod intake;
 mod limits;
 mod mail_in;
 mod notices;
@@ -21,6 +22,7 @@ pub mod second_factor;
 pub mod security;
 mod spans;
 mod sso;
+mod token_uses;
 mod transparency;
 mod views;
 
@@ -38,6 +40,7 @@ pub use paging::page_request;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;
 pub use shared_release::{ReleaseChange, ReleaseView};
+pub use token_uses::TOKEN_USE_RESOLUTION;
 pub use transparency::ProjectMetrics;
 pub use views::{ApiToken, CaseView, Session, SessionView, TimelineEntry, User};
 
@@ -80,6 +83,10 @@ struct Inner {
     /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
     /// sign-ins waits here instead of growing memory.
     hashing: tokio::sync::Semaphore,
+    /// API token uses noted, not yet written (`token_uses`).
+    token_uses: token_uses::TokenUses,
+    /// Reports waiting for the next group commit (`intake`).
+    intake: intake::GroupCommit,
 }
 
 /// Where outgoing mail goes and whom it is from.
@@ -149,6 +156,8 @@ impl App {
                 untrusted: std::sync::RwLock::default(),
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
+                token_uses: Default::default(),
+                intake: Default::default(),
             }),
         }
     }

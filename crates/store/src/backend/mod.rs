@@ -16,6 +16,48 @@ pub(crate) fn timestamp(us: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("timestamp {us}: {e}")))
 }
 
+/// Projects as last decoded, by slug, each with the version it was read at. A reader
+/// asks the database for the project's version (a column, in the same statement as
+/// the case where it can) and decodes the JSON state only when that version is not the
+/// one cached. Every change to a project appends to its stream and sets `version` in
+/// the same transaction, so a version read from the database names one state: another
+/// instance's change is seen at once, with no message between instances.
+#[derive(Default)]
+pub(crate) struct ProjectCache(
+    std::sync::Mutex<
+        std::collections::HashMap<String, std::sync::Arc<embargo_core::project::Project>>,
+    >,
+);
+
+/// Projects are few; the bound only keeps a runaway from growing the map.
+const PROJECT_CACHE_MAX: usize = 10_000;
+
+impl ProjectCache {
+    pub(crate) fn get(&self, slug: &str, version: u64) -> Option<embargo_core::project::Project> {
+        let map = self.0.lock().expect("project cache lock");
+        map.get(slug)
+            .filter(|p| p.version == version)
+            .map(|p| (**p).clone())
+    }
+
+    pub(crate) fn put(&self, project: &embargo_core::project::Project) {
+        let mut map = self.0.lock().expect("project cache lock");
+        if map.len() >= PROJECT_CACHE_MAX && !map.contains_key(project.slug.as_str()) {
+            map.clear();
+        }
+        match map.get(project.slug.as_str()) {
+            // Never replace a newer state with an older one read by a slower request.
+            Some(cached) if cached.version > project.version => {}
+            _ => {
+                map.insert(
+                    project.slug.as_str().to_owned(),
+                    std::sync::Arc::new(project.clone()),
+                );
+            }
+        }
+    }
+}
+
 /// Where SQLite's and PostgreSQL's SQL differ. The generic modules write the portable
 /// part and splice in these pieces, so a difference is named once, here.
 pub(crate) trait Dialect {

@@ -14,6 +14,7 @@ pub struct PostgresStore {
     chain: crate::ChainKey,
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
+    projects: super::ProjectCache,
 }
 
 impl PostgresStore {
@@ -34,6 +35,7 @@ impl PostgresStore {
             mail_outlet: Default::default(),
             chain: open.chain.clone(),
             database_id: Default::default(),
+            projects: Default::default(),
         };
         store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;

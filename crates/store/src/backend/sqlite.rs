@@ -18,6 +18,7 @@ pub struct SqliteStore {
     chain: crate::ChainKey,
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
+    projects: super::ProjectCache,
 }
 
 impl SqliteStore {
@@ -48,6 +49,7 @@ impl SqliteStore {
             mail_outlet: Default::default(),
             chain: options.chain.clone(),
             database_id: Default::default(),
+            projects: Default::default(),
         };
         store.ensure_chain_key(options.adopt_unkeyed).await?;
         store.ensure_projection_version().await?;
@@ -100,3 +102,83 @@ mod security_log;
 mod sessions;
 #[path = "generic/support.rs"]
 mod support;
+
+/// A consistent copy of the database in `file`, taken while the server runs:
+/// `VACUUM INTO` reads one snapshot (a read transaction, so writers go on under WAL)
+/// and writes a compact, self-contained database file at `out`, which must not exist.
+pub async fn backup(file: &Path, out: &Path) -> Result<()> {
+    use sqlx::ConnectOptions;
+    let mut c = SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(10))
+        .connect()
+        .await?;
+    let target = out
+        .to_str()
+        .ok_or_else(|| StoreError::Corrupt(format!("{}: not a UTF-8 path", out.display())))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&mut c)
+        .await?;
+    sqlx::Connection::close(c).await?;
+    Ok(())
+}
+
+/// Checks that `backup` is a whole Embargo database (SQLite's `integrity_check`, and a
+/// chain key row) and puts it in place of `file`. The server must be stopped: the
+/// file is replaced, and the old write-ahead log, which belongs to the replaced
+/// database, is removed first.
+pub async fn restore(backup: &Path, file: &Path) -> Result<()> {
+    use sqlx::ConnectOptions;
+    let bad = |why: String| StoreError::Corrupt(format!("{}: {why}", backup.display()));
+    if !backup.is_file() {
+        return Err(bad("no such file".into()));
+    }
+    let mut c = SqliteConnectOptions::new()
+        .filename(backup)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| bad(format!("not a SQLite database ({e})")))?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut c)
+        .await
+        .map_err(|e| bad(format!("not a SQLite database ({e})")))?;
+    if check != "ok" {
+        return Err(bad(format!("fails SQLite's integrity check: {check}")));
+    }
+    let keyed: Option<i64> = sqlx::query_scalar("SELECT count(*) FROM chain_key")
+        .fetch_optional(&mut c)
+        .await
+        .map_err(|_| bad("not an Embargo database (no chain_key table)".into()))?;
+    if keyed.unwrap_or(0) == 0 {
+        return Err(bad("not an Embargo database (no chain key)".into()));
+    }
+    sqlx::Connection::close(c).await?;
+    let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    // Copied beside the target and renamed over it, so a crash leaves one or the other.
+    let tmp = file.with_extension("sqlite3.restoring");
+    std::fs::copy(backup, &tmp).map_err(io)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = file.as_os_str().to_owned();
+        side.push(suffix);
+        match std::fs::remove_file(std::path::PathBuf::from(side)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+    }
+    std::fs::rename(&tmp, file).map_err(io)?;
+    if let Some(dir) = file.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
+}

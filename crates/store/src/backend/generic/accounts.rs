@@ -153,11 +153,7 @@ impl crate::AccountStore for Backing {
         .await
     }
 
-    async fn user_for_api_token(
-        &self,
-        hash: &SecretHash,
-        now: Timestamp,
-    ) -> Result<Option<(UserRecord, TokenId)>> {
+    async fn user_for_api_token(&self, hash: &SecretHash) -> Result<Option<(UserRecord, TokenId)>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
                     t.id AS token_id \
@@ -169,12 +165,26 @@ impl crate::AccountStore for Backing {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let token = TokenId(row.try_get("token_id")?);
-        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-            .bind(token.0)
-            .bind(micros(now))
-            .execute(&self.writer)
-            .await?;
         Ok(Some((user_from_row(&row)?, token)))
+    }
+
+    async fn record_token_uses(&self, uses: &[(TokenId, Timestamp)]) -> Result<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        for (token, at) in uses {
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $2 \
+                 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+            )
+            .bind(token.0)
+            .bind(micros(*at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenRecord>> {

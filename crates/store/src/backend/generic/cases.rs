@@ -8,9 +8,10 @@ use super::support::{
     DbRow, Tx, append, corrupt, from_json, stored_event, to_json, unique_violation,
 };
 use crate::backend::micros;
-use crate::chain::stream;
+use crate::chain::{ChainKey, stream};
 use crate::{
-    CaseAccess, CaseFilter, Cursor, NewFile, Page, PageRequest, ProjectStore, Queued, Result,
+    CaseAccess, CaseFilter, Cursor, NewCase, NewFile, Page, PageRequest, ProjectStore, Queued,
+    Result,
 };
 use crate::{SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope};
@@ -108,6 +109,16 @@ impl Backing {
     ) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        // Read with the case where the query joined it: then the project costs no
+        // statement of its own while its version stands.
+        if let Ok(version) = row.try_get::<i64, _>("project_version") {
+            let project = self
+                .project_at(case.project.as_str(), version as u64)
+                .await?;
+            return Ok(
+                access::standing(actor, &project, &case).map(|s| CaseAccess::new(case, project, s))
+            );
+        }
         self.access_to(case, actor).await
     }
 
@@ -122,6 +133,65 @@ impl Backing {
     }
 }
 
+/// A new case's rows, events, files and outbox jobs, inside `tx`.
+async fn insert_case(
+    tx: &mut Tx,
+    chain: &ChainKey,
+    case: &Case,
+    events: &[Recorded<Event>],
+    tracking_token: &str,
+    files: &[NewFile],
+) -> Result<Vec<Queued>> {
+    let tracking_hash = SecretHash::of(tracking_token);
+    let inserted = sqlx::query(
+        "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
+                            tracking_token_hash, state, reporter_email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(case.id.as_str())
+    .bind(case.project.as_str())
+    .bind(case.stage.as_str())
+    .bind(&case.report.title)
+    .bind(case.version as i64)
+    .bind(micros(case.received_at))
+    .bind(micros(case.updated_at))
+    .bind(&tracking_hash.0[..])
+    .bind(to_json(case))
+    .bind(
+        case.report
+            .reporter
+            .email
+            .as_ref()
+            .map(|e| e.trim().to_lowercase()),
+    )
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        // A random id or token collided: the caller draws new ones.
+        Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
+        other => other?,
+    };
+    // The rest of the columns drawn from the case and its people, as every later
+    // change sets them: a report has none of them yet, an imported case may.
+    if case.disclosure.disclosed_at.is_some()
+        || case.people.coordinator.is_some()
+        || !case.people.collaborators.is_empty()
+    {
+        save_case(tx, case).await?;
+    }
+    append(
+        tx,
+        chain,
+        &stream::case(&case.id),
+        Some(0),
+        Event::kind,
+        events,
+    )
+    .await?;
+    save_files(tx, &case.id, files).await?;
+    queue_case_effects(tx, case, events, Some(tracking_token)).await
+}
+
 #[async_trait::async_trait]
 impl crate::CaseStore for Backing {
     async fn submit_case(
@@ -131,49 +201,28 @@ impl crate::CaseStore for Backing {
         tracking_token: &str,
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
-        let tracking_hash = SecretHash::of(tracking_token);
         let mut tx = self.writer.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
-                                tracking_token_hash, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(case.id.as_str())
-        .bind(case.project.as_str())
-        .bind(case.stage.as_str())
-        .bind(&case.report.title)
-        .bind(case.version as i64)
-        .bind(micros(case.received_at))
-        .bind(micros(case.updated_at))
-        .bind(&tracking_hash.0[..])
-        .bind(to_json(case))
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            // A random id or token collided: the caller draws new ones.
-            Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
-            other => other?,
-        };
-        // The columns drawn from the case and its people, as every later change sets them.
-        save_case(&mut tx, case).await?;
-        if let Some(email) = &case.report.reporter.email {
-            sqlx::query("UPDATE cases SET reporter_email = $2 WHERE id = $1")
-                .bind(case.id.as_str())
-                .bind(email.trim().to_lowercase())
-                .execute(&mut *tx)
-                .await?;
+        let queued = insert_case(&mut tx, &self.chain, case, events, tracking_token, files).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn submit_cases(&self, cases: &[NewCase]) -> Result<Vec<Vec<Queued>>> {
+        let mut tx = self.writer.begin().await?;
+        let mut queued = Vec::with_capacity(cases.len());
+        for c in cases {
+            queued.push(
+                insert_case(
+                    &mut tx,
+                    &self.chain,
+                    &c.case,
+                    &c.events,
+                    &c.tracking_token,
+                    &c.files,
+                )
+                .await?,
+            );
         }
-        append(
-            &mut tx,
-            &self.chain,
-            &stream::case(&case.id),
-            Some(0),
-            Event::kind,
-            events,
-        )
-        .await?;
-        save_files(&mut tx, &case.id, files).await?;
-        let queued = queue_case_effects(&mut tx, case, events, Some(tracking_token)).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -203,10 +252,13 @@ impl crate::CaseStore for Backing {
     }
 
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {
-        let row = sqlx::query("SELECT state FROM cases WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(
+            "SELECT c.state, p.version AS project_version \
+             FROM cases c JOIN projects p ON p.slug = c.project WHERE c.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.reader)
+        .await?;
         self.access(row, actor).await
     }
 

@@ -40,13 +40,32 @@ pub(super) async fn save_project(tx: &mut Tx, p: &Project) -> Result<()> {
 }
 
 impl Backing {
+    /// The project, decoded only when its version moved since the last read
+    /// (`ProjectCache`).
     pub(super) async fn load_project(&self, slug: &str) -> Result<Option<Project>> {
-        let row = sqlx::query("SELECT state FROM projects WHERE slug = $1")
+        let row = sqlx::query("SELECT version FROM projects WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.reader)
             .await?;
-        row.map(|r| from_json("project", &r.try_get::<String, _>("state")?))
-            .transpose()
+        let Some(row) = row else { return Ok(None) };
+        self.project_at(slug, row.try_get::<i64, _>("version")? as u64)
+            .await
+            .map(Some)
+    }
+
+    /// The project at `version`, as just read from its row: from the cache, or decoded
+    /// from the row's state (a newer state than `version` may be read, never an older).
+    pub(super) async fn project_at(&self, slug: &str, version: u64) -> Result<Project> {
+        if let Some(p) = self.projects.get(slug, version) {
+            return Ok(p);
+        }
+        let row = sqlx::query("SELECT state FROM projects WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.reader)
+            .await?;
+        let project: Project = from_json("project", &row.try_get::<String, _>("state")?)?;
+        self.projects.put(&project);
+        Ok(project)
     }
 }
 

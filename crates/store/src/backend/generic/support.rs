@@ -50,11 +50,17 @@ pub(super) async fn append<E: Serialize>(
     kinds: impl Fn(&E) -> &'static str,
     events: &[Recorded<E>],
 ) -> Result<()> {
-    let last =
-        sqlx::query("SELECT seq, hash FROM events WHERE stream = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(stream)
-            .fetch_optional(&mut **tx)
-            .await?;
+    // A stream expected to be new has no head to read: if it exists after all, the
+    // first insert meets the unique (stream, seq) key and says `Conflict`.
+    let last = match expected {
+        Some(0) => None,
+        _ => {
+            sqlx::query("SELECT seq, hash FROM events WHERE stream = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(stream)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+    };
     let (mut seq, mut prev): (u64, Option<Vec<u8>>) = match last {
         Some(row) => (
             row.try_get::<i64, _>("seq")? as u64,
