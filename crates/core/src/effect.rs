@@ -194,7 +194,7 @@ impl Subject {
             | AccountEvent::PasswordLinkIssued { user }
             | AccountEvent::PasswordSet { user }
             | AccountEvent::IdentityLinked { user, .. } => Subject::Account(user.id),
-            | AccountEvent::SecondFactorEnrolled { user }
+            AccountEvent::SecondFactorEnrolled { user }
             | AccountEvent::SecondFactorRemoved { user } => Subject::Account(user.id),
             AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
                 Subject::Account(owner.id)
@@ -466,8 +466,9 @@ pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
         | AccountEvent::PasswordLinkIssued { .. }
         | AccountEvent::PasswordSet { .. }
         | AccountEvent::IdentityLinked { .. } => Vec::new(),
-        | AccountEvent::SecondFactorEnrolled { .. }
-        | AccountEvent::SecondFactorRemoved { .. } => Vec::new(),
+        AccountEvent::SecondFactorEnrolled { .. } | AccountEvent::SecondFactorRemoved { .. } => {
+            Vec::new()
+        }
     }
 }
 

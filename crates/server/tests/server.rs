@@ -29,9 +29,9 @@ mod server {
     mod reminders;
     mod scenario;
     mod scoring;
-    mod shared_release;
     mod second_factor;
     mod security_log;
+    mod shared_release;
     mod spans;
     mod sso;
     mod web;

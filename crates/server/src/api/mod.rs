@@ -13,8 +13,8 @@ mod projects;
 mod quarantine;
 mod release;
 mod scoring;
-mod shared_release;
 mod security;
+mod shared_release;
 pub mod wire;
 
 pub use error::{ApiError, ApiJson, ErrorBody};
