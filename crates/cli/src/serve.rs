@@ -111,7 +111,7 @@ async fn checkpoints(
         tokio::select! {
             _ = &mut stopped => return,
             _ = tick.tick() => {
-                match integrity.sweep(&app, embargo_core::Timestamp::now()).await {
+                match app.sweep_integrity(&integrity, embargo_core::Timestamp::now()).await {
                     Ok(embargo_server::integrity::Sweep::Written(path)) => {
                         tracing::info!(checkpoint = %path.display(), "checkpoint written");
                     }

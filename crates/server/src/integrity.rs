@@ -8,7 +8,6 @@
 //! to start when a checkpointed event was changed or deleted, naming it; it then writes a
 //! checkpoint, and another every `integrity.checkpoint_minutes`.
 
-use crate::app::App;
 use crate::settings::Settings;
 use ed25519_dalek::SigningKey;
 use embargo_core::Timestamp;
@@ -140,12 +139,12 @@ impl Integrity {
         })
     }
 
-    /// What the running server does every `integrity.checkpoint_minutes`: checks the
-    /// newest checkpoint; a stream that no longer matches it is no longer served (its
-    /// case answers `503 untrusted`, the admin page and the log name it) while the
-    /// others go on; when everything holds, a new checkpoint is written.
-    pub async fn sweep(&self, app: &App, now: Timestamp) -> Result<Sweep, String> {
-        if let Some((path, _, wrong)) = self.mismatches(app.store()).await?
+    /// Checks the newest checkpoint: the streams that no longer match it, each with
+    /// what was found; when everything holds, a new checkpoint is written. The
+    /// running server calls it through `App::sweep_integrity`, which stops serving
+    /// the streams found.
+    pub async fn sweep(&self, store: &dyn Store, now: Timestamp) -> Result<Sweep, String> {
+        if let Some((path, _, wrong)) = self.mismatches(store).await?
             && !wrong.is_empty()
         {
             let streams: Vec<(String, String)> = wrong
@@ -160,10 +159,9 @@ impl Integrity {
             for (stream, what) in &streams {
                 tracing::error!(stream, "integrity: {what}; the stream is no longer served");
             }
-            app.distrust(streams.clone());
             return Ok(Sweep::Distrusted(streams));
         }
-        self.checkpoint(app.store(), now).await.map(Sweep::Written)
+        self.checkpoint(store, now).await.map(Sweep::Written)
     }
 
     /// After a restore: moves the newest checkpoints that the restored database does not

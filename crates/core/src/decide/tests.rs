@@ -122,10 +122,25 @@ fn check_invariants(c: &Case, log: &[Recorded<Event>]) {
         c.stage == Stage::NeedsInfo,
         c.triage.open_question.is_some()
     );
-    assert_eq!(
-        c.stage == Stage::Received,
-        c.triage.acknowledged_at.is_none()
+    // Leaving `received` acknowledges the report, except rejecting a flood's report
+    // (spam or a duplicate), which is never acknowledged (issue 14).
+    let flood = matches!(
+        c.triage.decision,
+        Some(FinalDecision::Rejected {
+            reason: RejectReason::Spam | RejectReason::Duplicate { .. },
+            ..
+        })
     );
+    if c.triage.acknowledged_at.is_none() {
+        assert!(
+            c.stage == Stage::Received || (c.stage == Stage::Rejected && flood),
+            "only a flood's report leaves `received` unacknowledged: {:?}",
+            c.stage
+        );
+    }
+    if c.stage == Stage::Received {
+        assert!(c.triage.acknowledged_at.is_none());
+    }
     assert_eq!(
         matches!(
             c.stage,

@@ -230,6 +230,22 @@ impl App {
         self.inner.cve_services.as_ref().map_err(Clone::clone)
     }
 
+    /// What the running server does every `integrity.checkpoint_minutes`: checks the
+    /// newest checkpoint; a stream that no longer matches it is no longer served (its
+    /// case answers `503 untrusted`, the admin page and the log name it) while the
+    /// others go on; when everything holds, a new checkpoint is written.
+    pub async fn sweep_integrity(
+        &self,
+        integrity: &crate::integrity::Integrity,
+        now: embargo_core::Timestamp,
+    ) -> Result<crate::integrity::Sweep, String> {
+        let sweep = integrity.sweep(self.store(), now).await?;
+        if let crate::integrity::Sweep::Distrusted(streams) = &sweep {
+            self.distrust(streams.iter().cloned());
+        }
+        Ok(sweep)
+    }
+
     /// Stops serving these streams (name → what the check found).
     pub fn distrust(&self, streams: impl IntoIterator<Item = (String, String)>) {
         let mut untrusted = self

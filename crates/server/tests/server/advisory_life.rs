@@ -40,7 +40,11 @@ async fn published(t: &TestApp) -> (String, String, String, CveId) {
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(run_due(&t.app).await.unwrap(), 1, "the publication");
+    assert_eq!(
+        run_due(&t.app).await.unwrap(),
+        2,
+        "the publication and the fixed-vulnerability notice"
+    );
     let (_, v) = t.get(&case, Some(&sam.token)).await;
     assert_eq!(v["cve"]["state"], "published", "{v}");
     let cve = CveId::parse(v["cve"]["id"].as_str().unwrap()).unwrap();

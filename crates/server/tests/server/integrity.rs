@@ -28,7 +28,7 @@ async fn a_changed_stream_stops_being_served(db: Db) {
 
     let integrity = Integrity::load(&t.settings).unwrap();
     let now = t.app.now();
-    let Sweep::Written(first) = integrity.sweep(&t.app, now).await.unwrap() else {
+    let Sweep::Written(first) = t.app.sweep_integrity(&integrity, now).await.unwrap() else {
         panic!("an untouched database gets a checkpoint");
     };
     assert!(first.starts_with(&integrity.checkpoint_dir));
@@ -40,7 +40,7 @@ async fn a_changed_stream_stops_being_served(db: Db) {
          (SELECT MAX(seq) FROM events WHERE stream = 'case:{a}')"
     ))
     .await;
-    let Sweep::Distrusted(streams) = integrity.sweep(&t.app, now).await.unwrap() else {
+    let Sweep::Distrusted(streams) = t.app.sweep_integrity(&integrity, now).await.unwrap() else {
         panic!("the sweep finds the deleted event");
     };
     assert_eq!(streams.len(), 1, "{streams:?}");
