@@ -116,6 +116,19 @@ impl App {
         })
     }
 
+    /// The release notes the public reads beside a disclosed advisory: only once the
+    /// team finalized them (with the post-mortem's link once it is published).
+    pub fn public_release_notes(&self, case: &Case, project: &Project) -> Option<String> {
+        if !case.stage.is_public() {
+            return None;
+        }
+        let final_notes = case.release.notes.as_ref()?;
+        Some(match case.release.post_mortem {
+            None => final_notes.markdown.clone(),
+            Some(_) => rn::render(&self.release_notes_of(case, project)?),
+        })
+    }
+
     /// Finalizes the release notes (C17), refusing with every missing field named.
     #[tracing::instrument(skip_all, fields(case = %id, actor = super::spans::actor_kind(actor)))]
     pub async fn finalize_release_notes(

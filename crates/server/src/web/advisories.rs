@@ -29,7 +29,9 @@ pub fn title(case: &Case) -> String {
     case.public_title()
 }
 
-fn body(case: &Case) -> Markup {
+/// `cve_record`: whether the CVE JSON 5 record can be made (a CVE ID and the project's
+/// CNA settings); otherwise only the ID is linked, to cve.org.
+fn body(case: &Case, cve_record: bool) -> Markup {
     let a = &case.advisory.details;
     html! {
         article.advisory {
@@ -92,6 +94,23 @@ fn body(case: &Case) -> Markup {
                 h2 { "References" }
                 ul { @for r in &a.references { li { a href=(r.url) rel="noopener noreferrer" { (r.url) } " (" (r.kind.as_str()) ")" } } }
             }
+            h2 { "Documents" }
+            ul.documents {
+                @if let Some(id) = case.advisory.cve.as_ref().and_then(|c| c.id()) {
+                    li {
+                        @if cve_record { a href=(format!("/advisories/{}.cve.json", case.id)) { "CVE JSON 5 record" } " · " }
+                        a href=(format!("https://www.cve.org/CVERecord?id={id}")) rel="noopener noreferrer" { (id) " at cve.org" }
+                    }
+                }
+                li { a href=(format!("/advisories/{}.osv.json", case.id)) { "OSV entry" } }
+                li { a href=(format!("/advisories/{}.csaf.json", case.id)) { "CSAF 2.0 document" } }
+                @if case.release.notes.is_some() {
+                    li { a href=(format!("/advisories/{}/release-notes.md", case.id)) { "Release notes" } " (Markdown)" }
+                }
+                @if case.release.post_mortem.is_some() {
+                    li { a href=(format!("/advisories/{}/post-mortem.md", case.id)) { "Post-mortem" } " (Markdown)" }
+                }
+            }
             @if let Some(at) = case.disclosure.disclosed_at {
                 h2 { "History" }
                 ol.revisions {
@@ -115,7 +134,9 @@ pub async fn page(
     });
     let Some((id, format)) = document else {
         let case = disclosed(&app, &file).await?;
-        return Ok(Page::new(&visitor, &title(&case), body(&case)).into_response());
+        let project = app.project(case.project.as_str()).await?;
+        let cve_record = app.document(&case, &project, Format::Cve).is_ok();
+        return Ok(Page::new(&visitor, &title(&case), body(&case, cve_record)).into_response());
     };
     let case = disclosed(&app, id).await?;
     let project = app.project(case.project.as_str()).await?;
@@ -123,7 +144,8 @@ pub async fn page(
 }
 
 /// `/advisories/{id}/post-mortem` (the page) and `/advisories/{id}/post-mortem.md` (C19):
-/// only for a disclosed case whose post-mortem is published.
+/// only for a disclosed case whose post-mortem is published; and
+/// `/advisories/{id}/release-notes.md` (C17), once the notes are final.
 pub async fn post_mortem(
     State(app): State<App>,
     visitor: Visitor,
@@ -131,21 +153,22 @@ pub async fn post_mortem(
 ) -> Result<Response, WebError> {
     let markdown_wanted = match file.as_str() {
         "post-mortem" => false,
-        "post-mortem.md" => true,
+        "post-mortem.md" | "release-notes.md" => true,
         _ => return Err(AppError::not_found().into()),
     };
     let case = disclosed(&app, &id).await?;
     let project = app.project(case.project.as_str()).await?;
+    if file == "release-notes.md" {
+        let md = app
+            .public_release_notes(&case, &project)
+            .ok_or_else(AppError::not_found)?;
+        return Ok(markdown_response(md));
+    }
     let Some(md) = app.post_mortem_markdown(&case, &project) else {
         return Err(AppError::not_found().into());
     };
     if markdown_wanted {
-        let mut res = md.into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/markdown; charset=utf-8"),
-        );
-        return Ok(res);
+        return Ok(markdown_response(md));
     }
     let p = embargo_formats::post_mortem::page(&app.post_mortem_of(&case, &project));
     let body = html! {
@@ -171,6 +194,15 @@ pub async fn post_mortem(
     Ok(Page::new(&visitor, &format!("Post-mortem of {}", case.id), body).into_response())
 }
 
+fn markdown_response(md: String) -> Response {
+    let mut res = md.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/markdown; charset=utf-8"),
+    );
+    res
+}
+
 /// A document, or why the case cannot have it (e.g. no CNA settings for a CVE record).
 pub fn json_document(doc: Result<serde_json::Value, embargo_formats::Error>) -> Response {
     match doc {
@@ -194,6 +226,20 @@ pub fn json_document(doc: Result<serde_json::Value, embargo_formats::Error>) -> 
     }
 }
 
+/// The components an advisory affects: its ranges', else the report's.
+fn components(case: &Case) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for r in &case.advisory.details.affected {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&r.component)) {
+            names.push(r.component.clone());
+        }
+    }
+    if names.is_empty() {
+        names.extend(case.report.component.clone());
+    }
+    names
+}
+
 pub async fn list(
     State(app): State<App>,
     visitor: Visitor,
@@ -212,6 +258,11 @@ pub async fn list(
                 li {
                     a href=(format!("/advisories/{}", c.id)) { (title(c)) }
                     @if c.advisory.withdrawn.is_some() { " " span.badge { "withdrawn" } }
+                    @if let Some(s) = c.scoring.score.as_ref().and_then(|s| s.highest()) {
+                        " " span.badge.severity { (s.severity.as_str()) " " (s.score) }
+                    }
+                    @let components = components(c);
+                    @if !components.is_empty() { " · " span.components { (components.join(", ")) } }
                     @if let Some(id) = c.advisory.cve.as_ref().and_then(|v| v.id()) { " " code { (id) } }
                     @if let Some(at) = c.disclosure.disclosed_at { " · " (when(at)) }
                 }

@@ -216,7 +216,8 @@ pub fn form(case: &Case) -> Markup {
             label for="adv-affected" { "Affected ranges, one per line: COMPONENT INTRODUCED [FIXED | <=LAST_AFFECTED]" }
             textarea #adv-affected name="affected" rows="3" placeholder="go 0 1.16.2" { (affected_text(a)) }
             label for="adv-credits" { "Credits, one per line: KIND: NAME <CONTACT>" }
-            textarea #adv-credits name="credits" rows="3" placeholder="finder: Rae Porter <rae@example.net>" { (credits_form_text(case)) }
+            textarea #adv-credits name="credits" rows="3" aria-describedby="adv-credits-hint" placeholder="finder: Rae Porter <rae@example.net>" { (credits_form_text(case)) }
+            p.hint #adv-credits-hint { "A contact is for the team only: no page, feed or document (CVE, OSV, CSAF) ever publishes it. Only the name and the kind are public." }
             label for="adv-references" { "References, one per line: KIND URL" }
             textarea #adv-references name="references" rows="3" placeholder="fix https://github.com/…/pull/1" { (references_text(a)) }
             label for="adv-mitigation" { "Mitigation (Markdown)" }

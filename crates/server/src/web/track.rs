@@ -57,6 +57,21 @@ async fn render(
             p.track { "Process: " strong { (t.as_str()) } " — " (t.words()) "." }
         }
         @if let Some(d) = &case.triage.decision { section.decision { (view::decision(d)) } }
+        @if case.stage.is_public() {
+            // After disclosure the reporter finds what was published from here.
+            section.published #published {
+                h2 { "Published" }
+                ul {
+                    li { a href=(format!("/advisories/{}", case.id)) { "The advisory" } }
+                    @if let Some(id) = case.advisory.cve.as_ref().and_then(|c| c.id()) {
+                        li { a href=(format!("https://www.cve.org/CVERecord?id={id}")) rel="noopener noreferrer" { (id) } " at cve.org" }
+                    }
+                    @if case.release.post_mortem.is_some() {
+                        li { a href=(format!("/advisories/{}/post-mortem", case.id)) { "The post-mortem" } }
+                    }
+                }
+            }
+        }
         @if let Some(score) = &case.scoring.score { section.scoring { h2 { "Severity" } (view::final_score(score)) } }
         @if let Some(p) = problem { (p.banner()) }
         @if let Some(q) = &case.triage.open_question {
@@ -94,6 +109,8 @@ async fn render(
                 button type="submit" { "Send" }
             }
         }
+        // A suggestion helps only while the team has not made its final call.
+        @if case.stage.is_open() && !case.stage.is_public() && case.scoring.score.is_none() {
         section.suggest {
             h2 { "Suggest a severity (optional)" }
             form method="post" action=(format!("/track/{token}/cvss")) {
@@ -103,6 +120,7 @@ async fn render(
                 p.hint { "The " a href="/cvss" target="_blank" rel="noopener" { "calculator" } " builds one. The team sees it as your suggestion." }
                 button type="submit" { "Suggest" }
             }
+        }
         }
     };
     let page = Page::new(visitor, &case.report.title, body);

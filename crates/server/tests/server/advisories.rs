@@ -154,6 +154,54 @@ async fn c14_to_c18(db: Db) {
     );
     let list = public.get("/p/connect/advisories").await.html;
     assert!(list.contains(&format!("/advisories/{id}")) && !list.contains(&other));
+    // Issue 12, item 5: the list shows severity and component; the page links every
+    // document, each of which answers and none of which publishes a contact.
+    assert!(
+        list.contains("High") && list.contains("<span class=\"components\">go</span>"),
+        "{list}"
+    );
+    // No CNA settings yet: the CVE ID links to cve.org, not to a record we can't make.
+    assert!(!page.html.contains(&format!("/advisories/{id}.cve.json")));
+    for doc in [
+        format!("/advisories/{id}.osv.json"),
+        format!("/advisories/{id}.csaf.json"),
+        format!("/advisories/{id}/release-notes.md"),
+    ] {
+        assert!(
+            page.html.contains(&format!("href=\"{doc}\"")),
+            "{doc} not linked"
+        );
+        let got = public.get(&doc).await;
+        assert_eq!(got.status, StatusCode::OK, "{doc}: {}", got.html);
+        assert!(
+            !got.html.contains("rae@example.net"),
+            "{doc} publishes a contact"
+        );
+    }
+    assert!(
+        public
+            .get(&format!("/advisories/{id}/release-notes.md"))
+            .await
+            .html
+            .contains("CVE-2026-4242")
+    );
+    // Before disclosure and for another case, the release notes are as missing.
+    assert_eq!(
+        public
+            .get(&format!("/advisories/{other}/release-notes.md"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The reporter's tracking page links what was published and no longer asks
+    // for a severity.
+    let mine = public.get(&format!("/track/{tracking}")).await.html;
+    assert!(
+        mine.contains(&format!("href=\"/advisories/{id}\""))
+            && mine.contains("https://www.cve.org/CVERecord?id=CVE-2026-4242"),
+        "{mine}"
+    );
+    assert!(!mine.contains("Suggest a severity"), "{mine}");
 
     let feed = public.get("/p/connect/advisories.atom").await;
     assert_eq!(
