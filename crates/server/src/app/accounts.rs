@@ -321,7 +321,7 @@ impl App {
 
     /// A new session for `user`, who has just proved who they are (password and any
     /// second factor, or an OpenID provider).
-    pub(super) async fn open_session(&self, user: User) -> AppResult<SessionStart> {
+    pub async fn open_session(&self, user: User) -> AppResult<SessionStart> {
         let cookie = secrets::token("");
         let csrf_token = secrets::token("");
         self.store()

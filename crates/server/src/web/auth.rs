@@ -25,8 +25,20 @@ fn login_page(
     email: &str,
     problem: Option<&Problem>,
 ) -> Page {
+    login_page_with(visitor, providers, next, email, problem, None)
+}
+
+fn login_page_with(
+    visitor: &Visitor,
+    providers: &[(String, String)],
+    next: &str,
+    email: &str,
+    problem: Option<&Problem>,
+    notice: Option<&str>,
+) -> Page {
     let body = html! {
         h1 { "Sign in" }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(p) = problem { (p.banner()) }
         form.narrow method="post" action="/login" {
             (csrf(visitor))
@@ -64,12 +76,17 @@ pub async fn login_form(
     visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
 ) -> Page {
-    login_page(
+    // After a password link, for an account with a second factor.
+    let notice = q.contains_key("password_set").then_some(
+        "Your password is set. Sign in with it and the code your authenticator app shows.",
+    );
+    login_page_with(
         &visitor,
         &app.oidc_providers(),
         &next_path(q.get("next").map(String::as_str)),
         "",
         None,
+        notice,
     )
 }
 
@@ -91,22 +108,7 @@ pub async fn login(
         )
         .await
     {
-        Ok(start) => {
-            // A new session id at sign-in; an old one (if any) ends.
-            if let Some(old) = visitor.session_cookie() {
-                app.sign_out(old).await?;
-            }
-            let max_age = u64::from(app.settings().auth.session_hours) * 3600;
-            let mut res = see_other(&next);
-            if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
-            }
-            let device_age = (App::KNOWN_DEVICE_DAYS * 86_400) as u64;
-            if let Ok(v) = visitor.device_set_cookie(&start.device, device_age).parse() {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
-            }
-            Ok(res)
-        }
+        Ok(start) => signed_in(&app, &visitor, &start, &next).await,
         Err(e) => {
             let p = problem(&e);
             Ok(
@@ -115,6 +117,29 @@ pub async fn login(
             )
         }
     }
+}
+
+/// The answer to someone who just proved who they are: a new session (an old one, if
+/// any, ends), this browser known to the account, and on to `next`.
+async fn signed_in(
+    app: &App,
+    visitor: &Visitor,
+    start: &crate::app::SessionStart,
+    next: &str,
+) -> Result<Response, WebError> {
+    if let Some(old) = visitor.session_cookie() {
+        app.sign_out(old).await?;
+    }
+    let max_age = u64::from(app.settings().auth.session_hours) * 3600;
+    let mut res = see_other(next);
+    if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    let device_age = (App::KNOWN_DEVICE_DAYS * 86_400) as u64;
+    if let Ok(v) = visitor.device_set_cookie(&start.device, device_age).parse() {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 /// Single sign-on, step one: off to the provider, with the state bound to this browser.
@@ -180,17 +205,7 @@ pub async fn sso_callback(
         }),
     };
     let mut res = match outcome {
-        Ok((start, next)) => {
-            if let Some(old) = visitor.session_cookie() {
-                app.sign_out(old).await?;
-            }
-            let max_age = u64::from(app.settings().auth.session_hours) * 3600;
-            let mut res = see_other(&next);
-            if let Ok(v) = visitor.session_set_cookie(&start.cookie, max_age).parse() {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
-            }
-            res
-        }
+        Ok((start, next)) => signed_in(&app, &visitor, &start, &next).await?,
         Err(e) => {
             let p = problem(&e);
             login_page(&visitor, &providers, "/triage", "", Some(&p)).into_response()
@@ -273,7 +288,11 @@ pub async fn setup(
         password: f.text("password"),
     };
     match app.complete_setup(&token, signup).await {
-        Ok(_) => Ok(see_other("/login?next=/admin")),
+        // The first admin just chose a password: signed in, on to create a project.
+        Ok(user) => {
+            let start = app.open_session(user).await?;
+            signed_in(&app, &visitor, &start, "/admin").await
+        }
         Err(e) => {
             let p = problem(&e);
             if p.status == axum::http::StatusCode::NOT_FOUND {
@@ -320,7 +339,15 @@ pub async fn set_password(
     let f = visitor.form(form)?;
     let user = app.password_link_user(&token).await?;
     match app.set_password_with_link(&token, f.text("password")).await {
-        Ok(_) => Ok(see_other("/login")),
+        // Signed in at once, unless the account has a second factor: a password link
+        // alone must not pass it.
+        Ok(user) => {
+            if app.has_second_factor(&user).await? {
+                return Ok(see_other("/login?password_set=1"));
+            }
+            let start = app.open_session(user).await?;
+            signed_in(&app, &visitor, &start, "/").await
+        }
         Err(e) => {
             let p = problem(&e);
             Ok(password_page(&visitor, &token, &user.email, Some(&p)).into_response())

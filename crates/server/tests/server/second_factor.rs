@@ -427,3 +427,62 @@ async fn disclosing_asks_again_on_sqlite() {
 async fn disclosing_asks_again_on_postgres() {
     disclosing_asks_again(Db::Postgres).await;
 }
+
+/// Issue 12, item 4: setting a password with a link signs the person in at once, unless
+/// the account has a second factor, which a link alone must not pass.
+#[tokio::test]
+async fn a_password_link_signs_in_unless_a_second_factor_stands() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let admin = t.app.user_by_email(&ivy.email).await.unwrap().unwrap();
+    let as_admin = embargo_server::app::actor_of(&admin);
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let owner = t.app.user_by_email(&sam.email).await.unwrap().unwrap();
+    let set_with_link = |web: WebClient| {
+        let t = &t;
+        let as_admin = as_admin.clone();
+        let owner = owner.clone();
+        async move {
+            let link = t.app.password_link(&as_admin, &owner).await.unwrap();
+            let path = link.trim_start_matches(&t.base).to_owned();
+            let out = web.submit(&path, &path, &[("password", PASSWORD)]).await;
+            (web, out)
+        }
+    };
+
+    let (web, out) = set_with_link(WebClient::new(&t)).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/"));
+    assert_eq!(web.get("/settings/tokens").await.status, StatusCode::OK);
+
+    // With an authenticator app confirmed, the link sets the password and sends the
+    // person to sign in with their code.
+    let (_, v) = t
+        .post("/api/v1/me/second-factor", Some(&sam.token), json!({}))
+        .await;
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    let code = code_at(&secret, now(&t)).unwrap();
+    let (s, v) = t
+        .post(
+            "/api/v1/me/second-factor/confirm",
+            Some(&sam.token),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (web, out) = set_with_link(WebClient::new(&t)).await;
+    assert_eq!(
+        (out.status, out.location()),
+        (StatusCode::SEE_OTHER, "/login?password_set=1")
+    );
+    let tokens = web.get("/settings/tokens").await;
+    assert_eq!(tokens.status, StatusCode::SEE_OTHER, "not signed in");
+    let login = web.get("/login?password_set=1").await;
+    assert!(
+        login.html.contains("Your password is set"),
+        "{}",
+        login.html
+    );
+}

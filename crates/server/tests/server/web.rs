@@ -746,10 +746,14 @@ async fn the_first_admin_sets_up_projects_people_and_tokens_through_the_pages() 
             ],
         )
         .await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    // Issue 12, item 4: the first admin is signed in at once, on the admin page.
+    assert_eq!(
+        (out.status, out.location()),
+        (StatusCode::SEE_OTHER, "/admin")
+    );
+    assert_eq!(web.get("/admin").await.status, StatusCode::OK);
     // The link is spent.
     assert_eq!(web.get(&setup).await.status, StatusCode::NOT_FOUND);
-    web.sign_in("ada@example.org").await;
 
     let out = web
         .submit(
