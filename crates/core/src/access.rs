@@ -5,7 +5,7 @@
 //! rule in the shape a store can turn into a query, so listings never load what the
 //! viewer may not see.
 
-use crate::actor::Actor;
+use crate::actor::{Actor, User};
 use crate::case::Case;
 use crate::event::{Attachment, Event, Visibility};
 use crate::ids::{CaseId, UserId};
@@ -43,6 +43,9 @@ pub fn standing(actor: &Actor, project: &Project, case: &Case) -> Option<Standin
         Actor::Reporter(id) => (*id == case.id).then_some(Standing::Reporter),
         Actor::User(user) => {
             let role = project.role_of(user.id)?;
+            if !meets_second_factor_rule(user, project) {
+                return None;
+            }
             let t = TeamStanding {
                 role,
                 coordinator: case.is_coordinator(user.id),
@@ -51,6 +54,17 @@ pub fn standing(actor: &Actor, project: &Project, case: &Case) -> Option<Standin
             (role.sees_all_cases() || t.coordinator || t.collaborator).then_some(Standing::Team(t))
         }
     }
+}
+
+/// A project whose policy requires a second factor shows its cases only to members
+/// who have one; the others keep their role (and the project's settings, for admins)
+/// and see its cases once they set one up.
+pub fn meets_second_factor_rule(user: &User, project: &Project) -> bool {
+    user.second_factor
+        || !project
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.require_second_factor)
 }
 
 /// Which of a project's cases someone may list.
@@ -72,6 +86,7 @@ pub fn scope(actor: &Actor, project: &Project) -> Scope {
         Actor::Reporter(id) => Scope::One(id.clone()),
         Actor::User(user) => match project.role_of(user.id) {
             None => Scope::Nothing,
+            Some(_) if !meets_second_factor_rule(user, project) => Scope::Nothing,
             Some(role) if role.sees_all_cases() => Scope::All,
             Some(_) => Scope::Involved(user.id),
         },
@@ -239,6 +254,7 @@ mod tests {
                 id: UserId(id),
                 name: format!("u{id}"),
                 instance_admin,
+                second_factor: false,
             })
         };
         let sees = |actor: &Actor, v| {
@@ -270,6 +286,35 @@ mod tests {
                 internal,
                 "{who}, internal"
             );
+        }
+    }
+
+    /// Issue 11: a project that requires a second factor shows its cases (one by one
+    /// and in listings, by the same rule) only to members who have one; a reporter's
+    /// link is unaffected.
+    #[test]
+    fn a_required_second_factor_hides_the_cases_from_members_without_one() {
+        let mut p = project();
+        let case = new_case();
+        let member = |second_factor| {
+            Actor::User(User {
+                id: UserId(2),
+                name: "Sam".into(),
+                instance_admin: false,
+                second_factor,
+            })
+        };
+        for required in [false, true] {
+            let mut policy = crate::policy::Policy::connect();
+            policy.require_second_factor = required;
+            p.policy = Some(policy);
+            for has in [false, true] {
+                let sees = has || !required;
+                assert_eq!(standing(&member(has), &p, &case).is_some(), sees);
+                assert_eq!(scope(&member(has), &p).includes(&case), sees);
+            }
+            let reporter = Actor::Reporter(case.id.clone());
+            assert_eq!(standing(&reporter, &p, &case), Some(Standing::Reporter));
         }
     }
 }

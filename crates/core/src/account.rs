@@ -301,6 +301,7 @@ mod tests {
                 id: UserId(id),
                 name: "x".into(),
                 instance_admin,
+                second_factor: false,
             })
         };
         let enrol = || AccountCommand::EnrolSecondFactor { user: sam.clone() };
@@ -335,6 +336,7 @@ mod tests {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         });
         assert!(matches!(
             decide_account(&bob, cmd()),
@@ -352,11 +354,13 @@ mod tests {
             id: UserId(1),
             name: "Ada".into(),
             instance_admin: true,
+            second_factor: false,
         };
         let bob = User {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         };
         let link = |user: &User| AccountCommand::IssuePasswordLink {
             user: user.as_ref(),
@@ -390,6 +394,7 @@ mod tests {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         };
         let alice = UserRef {
             id: UserId(1),
@@ -420,11 +425,13 @@ mod tests {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         };
         let ada = User {
             id: UserId(1),
             name: "Ada".into(),
             instance_admin: true,
+            second_factor: false,
         };
         let link = |subject: &str| AccountCommand::LinkIdentity {
             user: bob.as_ref(),

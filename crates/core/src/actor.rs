@@ -23,6 +23,9 @@ pub struct User {
     /// still needs a role in that project, so every reader of embargoed text is a
     /// member whose membership is on record.
     pub instance_admin: bool,
+    /// The account has a confirmed second factor (a project may require one of the
+    /// members who see its cases).
+    pub second_factor: bool,
 }
 
 impl User {

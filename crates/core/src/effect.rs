@@ -490,6 +490,7 @@ pub fn team_recipients(
                 id: m.user.id,
                 name: m.user.name.clone(),
                 instance_admin: false,
+                second_factor: false,
             });
             crate::access::standing(&actor, project, case).is_some()
         })
@@ -864,6 +865,7 @@ mod tests {
             id: UserId(2),
             name: "Sam".into(),
             instance_admin: false,
+            second_factor: false,
         });
         let events = decide(&sam, &project(), case, cmd, at(case.version as i64)).unwrap();
         let mut effects_seen = Vec::new();
@@ -945,6 +947,7 @@ mod tests {
             id: UserId(2),
             name: "Sam".into(),
             instance_admin: false,
+            second_factor: false,
         });
         let mut step = |cmd: Command| {
             let events = decide(&sam, &project(), &case, cmd, at(case.version as i64)).unwrap();

@@ -47,5 +47,6 @@ pub use jiff::Timestamp;
 /// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key. 10: a
 /// case's advisory keeps its revisions after disclosure and its withdrawal.
 /// 11: `Project` keeps its channels and notice templates, `Case` its notices (drafts,
-/// queued and delivered notices, pre-notification recipients).
-pub const PROJECTION_VERSION: u32 = 11;
+/// queued and delivered notices, pre-notification recipients). 12: a project's policy
+/// may require a second factor of its members.
+pub const PROJECTION_VERSION: u32 = 12;

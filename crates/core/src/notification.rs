@@ -108,6 +108,7 @@ pub fn sees(user: UserId, project: &Project, case: &Case) -> bool {
         id: user,
         name: String::new(),
         instance_admin: false,
+        second_factor: false,
     });
     access::standing(&actor, project, case).is_some()
 }

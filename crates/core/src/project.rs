@@ -1125,6 +1125,7 @@ mod tests {
             id: UserId(1),
             name: "Ada".into(),
             instance_admin: true,
+            second_factor: false,
         })
     }
 
@@ -1179,6 +1180,7 @@ mod tests {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         });
         let err =
             decide_project(&user, None, ProjectCommand::Create(NewProject::default())).unwrap_err();
@@ -1206,11 +1208,13 @@ mod tests {
             id: UserId(2),
             name: "Bob".into(),
             instance_admin: false,
+            second_factor: false,
         });
         let as_eve = Actor::User(User {
             id: UserId(3),
             name: "Eve".into(),
             instance_admin: false,
+            second_factor: false,
         });
         let cmd = || ProjectCommand::AddComponent {
             name: "rust".into(),
@@ -1301,6 +1305,7 @@ mod policy_tests {
                 id: UserId(id),
                 name: user.name.clone(),
                 instance_admin: false,
+                second_factor: false,
             }),
             Member { user, role },
         )

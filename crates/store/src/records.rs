@@ -15,6 +15,8 @@ pub struct UserRecord {
     pub email: String,
     pub name: String,
     pub instance_admin: bool,
+    /// Whether the account has a confirmed second factor.
+    pub second_factor: bool,
     /// PHC string (argon2id); `None` until the user sets a password.
     pub password_hash: Option<String>,
     pub created_at: Timestamp,

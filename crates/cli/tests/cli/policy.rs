@@ -79,7 +79,7 @@ duration = \"-30 days\"
             "error: {file}:3: key `holidays_file`: `broken.ics`: not an iCalendar file: it has no BEGIN:VCALENDAR"
         ),
         format!(
-            "error: {file}:4: key `colour`: unknown key; expected one of time_zone, working_days, holidays, holidays_file, low_severity_below, low_risk_may_slow_down, public_asap_from, asap, reporter_silence, required_approvals, pre_notification, clocks, reminders, escalation, notices, channels"
+            "error: {file}:4: key `colour`: unknown key; expected one of time_zone, working_days, holidays, holidays_file, low_severity_below, low_risk_may_slow_down, public_asap_from, asap, reporter_silence, required_approvals, pre_notification, require_second_factor, clocks, reminders, escalation, notices, channels"
         ),
         format!(
             "error: {file}:8: key `clocks.acknowledge.duration`: unknown unit `workday`; expected working days, days, hours or minutes"

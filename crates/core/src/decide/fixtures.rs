@@ -30,6 +30,7 @@ pub(crate) fn user(id: i64, name: &str) -> User {
         id: UserId(id),
         name: name.into(),
         instance_admin: false,
+        second_factor: false,
     }
 }
 

@@ -134,6 +134,10 @@ impl Policy {
             1 => "Fixes are developed in private and need 1 approving review.".to_owned(),
             n => format!("Fixes are developed in private and need {n} approving reviews."),
         });
+        if self.require_second_factor {
+            disclosure
+                .push("Everyone who can see reports signs in with a second factor.".to_owned());
+        }
         disclosure.push(if self.pre_notification {
             "Some third parties may be notified before disclosure; each case lists them.".to_owned()
         } else {

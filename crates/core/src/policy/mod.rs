@@ -59,6 +59,11 @@ pub struct Policy {
     pub required_approvals: u8,
     /// Whether third parties may be told before disclosure (V11: off).
     pub pre_notification: bool,
+    /// Whether the project's members must have a second factor to see its cases
+    /// (issue 11): a member without one sees none until they set one up. Policies
+    /// stored before this setting existed read `false`.
+    #[serde(default)]
+    pub require_second_factor: bool,
     /// Which notices each track sends (V3, V4, V5, C18).
     pub notices: Notices,
     /// Where each notice goes, in words (for SECURITY.md and the announcement drafts).

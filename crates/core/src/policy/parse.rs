@@ -81,7 +81,7 @@ pub enum ProblemKind {
     Ics { path: String, error: IcsError },
 }
 
-const TOP: [&str; 16] = [
+const TOP: [&str; 17] = [
     "time_zone",
     "working_days",
     "holidays",
@@ -93,6 +93,7 @@ const TOP: [&str; 16] = [
     "reporter_silence",
     "required_approvals",
     "pre_notification",
+    "require_second_factor",
     "clocks",
     "reminders",
     "escalation",
@@ -387,6 +388,7 @@ fn read_policy(r: &mut Reader<'_>, doc: &DeTable<'_>, read: &mut FileReader<'_>)
         reporter_silence: super::default_reporter_silence(),
         required_approvals: 1,
         pre_notification: false,
+        require_second_factor: false,
         notices: Notices::default(),
         channels: BTreeMap::new(),
     };
@@ -421,6 +423,9 @@ fn read_policy(r: &mut Reader<'_>, doc: &DeTable<'_>, read: &mut FileReader<'_>)
     }
     if let Some(v) = f.get("low_risk_may_slow_down") {
         policy.low_risk_may_slow_down = r.boolean("low_risk_may_slow_down", v).unwrap_or(false);
+    }
+    if let Some(v) = f.get("require_second_factor") {
+        policy.require_second_factor = r.boolean("require_second_factor", v).unwrap_or(false);
     }
     if let Some(v) = f.get("pre_notification") {
         policy.pre_notification = r.boolean("pre_notification", v).unwrap_or(false);

@@ -126,6 +126,8 @@ impl Policy {
             // C5: "any vulnerability information shared stays within the Connect
             // project" unless another project must help ship the fix.
             pre_notification: false,
+            // Neither text asks members for a second factor; the project turns it on.
+            require_second_factor: false,
             // C15: the fix goes to main and every supported branch; C17, C18: release
             // notes and announcements of the fixed vulnerability. The text has no
             // unsupported-only track; an upgrade notice as in V4.
@@ -198,6 +200,8 @@ impl Policy {
             // V11: "does not provide advance notice of undisclosed vulnerabilities to
             // any third parties".
             pre_notification: false,
+            // Neither text asks members for a second factor; the project turns it on.
+            require_second_factor: false,
             // V3 courtesy, V4 upgrade, V5 the full process with V9 and V10.
             notices: Notices::default(),
             channels,

@@ -100,6 +100,11 @@ impl Policy {
         line(format!("required_approvals = {}", self.required_approvals));
         line("# Whether third parties may hear of a case before disclosure (V11).".into());
         line(format!("pre_notification = {}", self.pre_notification));
+        line("# Whether members must have a second factor to see the project's cases.".into());
+        line(format!(
+            "require_second_factor = {}",
+            self.require_second_factor
+        ));
         line(String::new());
         line("# Clocks. Durations: \"N working days\", \"N days\", \"N hours\", \"N minutes\" (days,".into());
         line(

@@ -58,6 +58,7 @@ fn a_policy_with_everything_set_round_trips() {
     p.low_severity_below = CvssScore::from_tenths(35).unwrap();
     p.required_approvals = 2;
     p.pre_notification = true;
+    p.require_second_factor = true;
     p.reporter_silence = "3 working days".parse().unwrap();
     let back = Policy::from_toml(&p.to_toml()).unwrap();
     assert_eq!(back, p);
@@ -511,4 +512,22 @@ fn c6_reporter_silence_defaults_to_five_working_days_and_is_read() {
     assert!(Policy::from_toml("").unwrap().reporter_silence == Policy::connect().reporter_silence);
     let (key, _, _) = one("reporter_silence = \"soon\"\n");
     assert_eq!(key, "reporter_silence");
+}
+
+#[test]
+fn a_second_factor_requirement_is_off_by_default_and_read() {
+    for preset in [Policy::connect(), Policy::vitess()] {
+        assert!(!preset.require_second_factor);
+    }
+    let mut json = serde_json::to_value(Policy::connect()).unwrap();
+    json.as_object_mut()
+        .unwrap()
+        .remove("require_second_factor");
+    let old: Policy = serde_json::from_value(json).unwrap();
+    assert_eq!(old, Policy::connect());
+    let p = Policy::from_toml("require_second_factor = true\n").unwrap();
+    assert!(p.require_second_factor);
+    assert!(p.to_toml().contains("require_second_factor = true"));
+    let (key, _, _) = one("require_second_factor = \"yes\"\n");
+    assert_eq!(key, "require_second_factor");
 }

@@ -352,5 +352,6 @@ pub fn actor_of(user: &User) -> Actor {
         id: user.id,
         name: user.name.clone(),
         instance_admin: user.instance_admin,
+        second_factor: user.second_factor,
     })
 }

@@ -18,6 +18,8 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub instance_admin: bool,
+    /// Whether the account has a confirmed second factor.
+    pub second_factor: bool,
     /// Whether a password is set (the hash itself stays in `app`).
     pub password_set: bool,
     pub created_at: Timestamp,
@@ -30,6 +32,7 @@ impl From<UserRecord> for User {
             email: u.email,
             name: u.name,
             instance_admin: u.instance_admin,
+            second_factor: u.second_factor,
             password_set: u.password_hash.is_some(),
             created_at: u.created_at,
         }

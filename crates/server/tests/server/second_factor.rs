@@ -486,3 +486,94 @@ async fn a_password_link_signs_in_unless_a_second_factor_stands() {
         login.html
     );
 }
+
+/// Issue 11, item 1: a project's policy may require a second factor of the members who
+/// see its cases. Until they set one up they see none of them (one by one and listed,
+/// exactly as a case that does not exist); the reporter's link is unaffected; the
+/// project's admins keep its settings.
+async fn a_project_may_require_a_second_factor(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let ada = t
+        .person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (id, tracking) = t.report("connect", minimal_report("Frame bomb")).await;
+    let case = format!("/api/v1/cases/{id}");
+    let listing = "/api/v1/projects/connect/cases";
+
+    let mut toml = embargo_core::policy::Policy::connect().to_toml();
+    toml = toml.replace(
+        "require_second_factor = false",
+        "require_second_factor = true",
+    );
+    assert!(toml.contains("require_second_factor = true"));
+    let (s, v) = t
+        .put(
+            "/api/v1/projects/connect/policy",
+            Some(&ada.token),
+            json!({ "toml": toml }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Sam has no second factor: the case answers as a missing one, the list is empty.
+    let (s, hidden) = t.get(&case, Some(&sam.token)).await;
+    let (s2, missing) = t
+        .get("/api/v1/cases/EMB-0000-0000-0000", Some(&sam.token))
+        .await;
+    assert_eq!((s, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(
+        hidden.to_string().replace(&id, "EMB-0000-0000-0000"),
+        missing.to_string()
+    );
+    let (s, v) = t.get(listing, Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"], json!([]), "{v}");
+    let (s, v) = t
+        .post(&format!("{case}/acknowledge"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // The reporter's link still opens their case; the admin keeps the settings.
+    assert_eq!(t.get(&case, Some(&tracking)).await.0, StatusCode::OK);
+    assert_eq!(
+        t.get("/api/v1/projects/connect/policy", Some(&ada.token))
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    // Once Sam confirms an authenticator app, the case is there again.
+    let (_, v) = t
+        .post("/api/v1/me/second-factor", Some(&sam.token), json!({}))
+        .await;
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    let code = code_at(&secret, now(&t)).unwrap();
+    let (s, v) = t
+        .post(
+            "/api/v1/me/second-factor/confirm",
+            Some(&sam.token),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(t.get(&case, Some(&sam.token)).await.0, StatusCode::OK);
+    let (_, v) = t.get(listing, Some(&sam.token)).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    let (s, v) = t
+        .post(&format!("{case}/acknowledge"), Some(&sam.token), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn a_project_may_require_a_second_factor_on_sqlite() {
+    a_project_may_require_a_second_factor(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_project_may_require_a_second_factor_on_postgres() {
+    a_project_may_require_a_second_factor(Db::Postgres).await;
+}

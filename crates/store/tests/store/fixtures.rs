@@ -23,6 +23,7 @@ pub fn user(id: i64, name: &str) -> User {
         id: UserId(id),
         name: name.into(),
         instance_admin: false,
+        second_factor: false,
     }
 }
 

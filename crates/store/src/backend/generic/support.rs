@@ -141,6 +141,7 @@ pub(super) fn user_from_row(row: &DbRow) -> Result<UserRecord> {
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         instance_admin: row.try_get("instance_admin")?,
+        second_factor: row.try_get("second_factor")?,
         password_hash: row.try_get("password_hash")?,
         created_at: crate::backend::timestamp(row.try_get("created_at")?)?,
     })
