@@ -532,8 +532,19 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                     println!("{} is {} of {}", user.email, role, p.slug);
                 }
                 if !user.password_set {
-                    let link = app.password_link(&op, &user).await.map_err(describe)?;
-                    println!("Set-password link (one-time, give it to them privately):\n{link}");
+                    let link = app
+                        .issue_password_link(&op, &user)
+                        .await
+                        .map_err(describe)?;
+                    if link.replaced_live_link {
+                        eprintln!(
+                            "note: this replaces the link given before, which no longer works"
+                        );
+                    }
+                    println!(
+                        "Set-password link (one-time, give it to them privately):\n{}",
+                        link.url
+                    );
                 }
             }
             UserCmd::Invite { email } => {
@@ -542,7 +553,14 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                     .await
                     .map_err(describe)?
                     .ok_or_else(|| format!("--email: no account {email}"))?;
-                println!("{}", app.password_link(&op, &user).await.map_err(describe)?);
+                let link = app
+                    .issue_password_link(&op, &user)
+                    .await
+                    .map_err(describe)?;
+                if link.replaced_live_link {
+                    eprintln!("note: this replaces the link given before, which no longer works");
+                }
+                println!("{}", link.url);
             }
             UserCmd::List => {
                 for u in app.users(&op).await.map_err(describe)? {

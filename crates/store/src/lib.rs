@@ -208,14 +208,15 @@ pub trait SessionStore: Send + Sync {
 
     /// A one-time link to set `user`'s password (an invitation or a reset), recorded
     /// with `event` (`password_link_issued`, by the admin who issued it); earlier links
-    /// for the same user stop working.
+    /// for the same user stop working. Returns how many of those were still live, so
+    /// the caller can say that it replaced them.
     async fn create_password_token(
         &self,
         user: UserId,
         hash: &SecretHash,
         expires_at: Timestamp,
         event: Recorded<AccountEvent>,
-    ) -> Result<()>;
+    ) -> Result<u64>;
     /// The user a live password token belongs to (to build the event), without using it.
     async fn password_token_user(
         &self,

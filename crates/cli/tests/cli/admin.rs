@@ -137,6 +137,28 @@ async fn bootstrap_a_project_a_member_and_a_token_then_use_it() {
         "a set-password link: {}",
         stdout(&out)
     );
+    // Issue 12, item 4: a new link says that it replaces the live one (which stops
+    // working); the first link for an account says nothing of the kind.
+    assert!(!stderr(&out).contains("replaces"), "{}", stderr(&out));
+    let invite = || {
+        embargo(&[
+            "admin",
+            "user",
+            "invite",
+            "--email",
+            "sam@example.org",
+            "--data-dir",
+            &d,
+        ])
+    };
+    let out = invite();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("/password/"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("replaces the link given before, which no longer works"),
+        "{}",
+        stderr(&out)
+    );
     let out = embargo(&[
         "admin",
         "token",

@@ -12,6 +12,14 @@ use embargo_core::rejection::{Rejection, Rule};
 use embargo_store::{NewApiToken, NewSession, NewUser, SecretHash};
 use jiff::SignedDuration;
 
+/// A one-time set-password link just issued.
+#[derive(Clone, Debug)]
+pub struct IssuedLink {
+    pub url: String,
+    /// An earlier link for the same account was still live and no longer works.
+    pub replaced_live_link: bool,
+}
+
 /// A new sign-in: the cookie value (shown once, stored hashed) and its form token.
 pub struct SessionStart {
     pub cookie: String,
@@ -170,6 +178,12 @@ impl App {
     /// A one-time link for `user` to set a password: an invitation or a reset. Instance
     /// admins hand these out, and the accounts stream records who did.
     pub async fn password_link(&self, actor: &Actor, user: &User) -> AppResult<String> {
+        Ok(self.issue_password_link(actor, user).await?.url)
+    }
+
+    /// As `password_link`, saying whether it replaced a link still live, which stops
+    /// working: whoever hands out the new one should say so (issue 12, item 4).
+    pub async fn issue_password_link(&self, actor: &Actor, user: &User) -> AppResult<IssuedLink> {
         let mut events = self.decide_account(
             actor,
             AccountCommand::IssuePasswordLink {
@@ -179,10 +193,14 @@ impl App {
         let token = secrets::token("");
         let expires =
             self.now() + SignedDuration::from_hours(self.settings().auth.link_hours.into());
-        self.store()
+        let replaced = self
+            .store()
             .create_password_token(user.id, &SecretHash::of(&token), expires, events.remove(0))
             .await?;
-        Ok(self.url(&format!("/password/{token}")))
+        Ok(IssuedLink {
+            url: self.url(&format!("/password/{token}")),
+            replaced_live_link: replaced > 0,
+        })
     }
 
     /// Whose password a link sets, if it is live.

@@ -26,7 +26,7 @@ mod token_uses;
 mod transparency;
 mod views;
 
-pub use accounts::{SessionStart, Signup, user_ref};
+pub use accounts::{IssuedLink, SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
 pub use embargo_store::{Cursor, Page, PageRequest};

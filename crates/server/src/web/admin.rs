@@ -29,11 +29,14 @@ struct Notice {
     problem: Option<Problem>,
     /// A one-time link to hand to someone (shown once).
     link: Option<(String, String)>,
+    /// The link replaced one still live, which no longer works.
+    replaced: bool,
 }
 
 const NO_NOTICE: Notice = Notice {
     problem: None,
     link: None,
+    replaced: false,
 };
 
 async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<Page, WebError> {
@@ -66,6 +69,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
         @if let Some((email, link)) = &notice.link {
             div.capability {
                 p { "Send this one-time link to " strong { (email) } " so they can set a password. It is shown only once." }
+                @if notice.replaced { p.warning { "It replaces the link given to them before, which no longer works." } }
                 p { code #invite-link { (link) } }
                 button.copy type="button" data-copy="invite-link" hidden { "Copy" }
             }
@@ -148,7 +152,7 @@ pub async fn create_project(
             Err(e) => {
                 let notice = Notice {
                     problem: Some(problem(&e.into())),
-                    link: None,
+                    ..NO_NOTICE
                 };
                 return Ok(overview_page(&app, &visitor, notice).await?.into_response());
             }
@@ -173,7 +177,7 @@ pub async fn create_project(
         Err(e) => {
             let notice = Notice {
                 problem: Some(problem(&e)),
-                link: None,
+                ..NO_NOTICE
             };
             Ok(overview_page(&app, &visitor, notice).await?.into_response())
         }
@@ -205,10 +209,12 @@ pub async fn create_user(
         Ok(link) => Notice {
             problem: None,
             link: Some(link),
+            replaced: false,
         },
         Err(e) => Notice {
             problem: Some(problem(&e)),
             link: None,
+            replaced: false,
         },
     };
     Ok(overview_page(&app, &visitor, notice).await?.into_response())
@@ -226,10 +232,11 @@ pub async fn password_link(
         .user(UserId(id))
         .await?
         .ok_or_else(AppError::not_found)?;
-    let link = app.password_link(&visitor.actor(), &user).await?;
+    let link = app.issue_password_link(&visitor.actor(), &user).await?;
     let notice = Notice {
         problem: None,
-        link: Some((user.email, link)),
+        link: Some((user.email, link.url)),
+        replaced: link.replaced_live_link,
     };
     Ok(overview_page(&app, &visitor, notice).await?.into_response())
 }

@@ -816,6 +816,31 @@ async fn the_first_admin_sets_up_projects_people_and_tokens_through_the_pages() 
         out.html.contains("/password/"),
         "an invitation link is shown"
     );
+    assert!(!out.html.contains("It replaces the link"), "a first link");
+    // A new link for Sam says that the first one no longer works (issue 12, item 4).
+    let sam_id = t
+        .app
+        .user_by_email("sam@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0;
+    let again = web
+        .submit(
+            "/admin",
+            &format!("/admin/users/{sam_id}/password-link"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.html);
+    assert!(
+        again
+            .html
+            .contains("It replaces the link given to them before, which no longer works."),
+        "{}",
+        again.html
+    );
     let out = web
         .submit(
             admin_page,

@@ -208,10 +208,17 @@ impl crate::SessionStore for Backing {
         hash: &SecretHash,
         expires_at: Timestamp,
         event: Recorded<AccountEvent>,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
         // No account event queues work yet (the invitation mail comes with mail).
         append_account_events(&mut tx, &self.chain, std::slice::from_ref(&event)).await?;
+        let live =
+            sqlx::query("DELETE FROM password_tokens WHERE user_id = $1 AND expires_at > $2")
+                .bind(user.0)
+                .bind(micros(event.at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         sqlx::query("DELETE FROM password_tokens WHERE user_id = $1")
             .bind(user.0)
             .execute(&mut *tx)
@@ -225,7 +232,7 @@ impl crate::SessionStore for Backing {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(live)
     }
 
     async fn password_token_user(
