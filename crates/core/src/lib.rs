@@ -48,4 +48,7 @@ pub use jiff::Timestamp;
 /// case's advisory keeps its revisions after disclosure and its withdrawal.
 /// 11: `Project` keeps its channels and notice templates, `Case` its notices (drafts,
 /// queued and delivered notices, pre-notification recipients).
-pub const PROJECTION_VERSION: u32 = 11;
+/// 12: `Case` keeps its activity (the newest event a person made, who the case waits on),
+/// and the `cases` row its listing columns (activity, waiting on, component, severity,
+/// track) and search text.
+pub const PROJECTION_VERSION: u32 = 12;

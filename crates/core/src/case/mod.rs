@@ -5,6 +5,7 @@
 //! [`disclosure`]. A new area (fixes, releases, clocks, notices) is a new module, a new
 //! field of [`Case`] and the events it folds.
 
+mod activity;
 mod advisory;
 mod clock_log;
 mod disclosure;
@@ -17,6 +18,7 @@ mod release;
 mod scoring;
 mod triage;
 
+pub use activity::{Activity, WaitingOn};
 pub use advisory::{AdvisoryRevision, AdvisoryState, Withdrawn, revision_summary};
 pub use clock_log::ClockLog;
 pub use disclosure::{Disclosure, Publicity};
@@ -151,6 +153,7 @@ pub struct Case {
     pub release: ReleaseState,
     pub clock_log: ClockLog,
     pub notices: NoticesState,
+    pub activity: Activity,
 }
 
 impl Case {
@@ -189,6 +192,7 @@ impl Case {
             release: ReleaseState::default(),
             clock_log: ClockLog::default(),
             notices: NoticesState::default(),
+            activity: Activity::start(first.at),
         }
     }
 
@@ -219,11 +223,13 @@ impl Case {
                 self.triage.ask(*question, body, at);
                 self.stage = Stage::NeedsInfo;
                 self.milestones.waiting_on_reporter(at);
+                self.activity.waiting_on = WaitingOn::Reporter;
             }
             Event::QuestionAnswered { .. } => {
                 self.triage.open_question = None;
                 self.stage = Stage::Triage;
                 self.milestones.not_waiting(at);
+                self.activity.waiting_on = WaitingOn::Team;
             }
             Event::PreliminaryDecisionSet { assessment, note } => {
                 self.triage.preliminary = Some(PreliminaryDecision {
@@ -247,9 +253,9 @@ impl Case {
                 self.milestones.collaborator_added(at);
             }
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
-            Event::MessagedReporter { .. }
-            | Event::ReporterReplied { .. }
-            | Event::ReporterAddressFailed { .. }
+            Event::MessagedReporter { .. } => self.activity.waiting_on = WaitingOn::Reporter,
+            Event::ReporterReplied { .. } => self.activity.waiting_on = WaitingOn::Team,
+            Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed => {}
             Event::NoteAdded { .. } => {
                 // The place this event takes in the stream.
@@ -369,8 +375,29 @@ impl Case {
                 }
             }
         }
+        self.activity.record(&recorded.actor, self.version + 1, at);
         self.version += 1;
         self.updated_at = at;
+    }
+
+    /// Who the case waits on while work goes on; `None` once it is closed, rejected
+    /// or disclosed (nobody owes anyone an answer in the lists' sense).
+    pub fn waiting_on(&self) -> Option<WaitingOn> {
+        match self.stage {
+            Stage::Received
+            | Stage::Triage
+            | Stage::NeedsInfo
+            | Stage::Confirmed
+            | Stage::Fixing
+            | Stage::ReleasePlanned => Some(self.activity.waiting_on),
+            Stage::Disclosed | Stage::Closed | Stage::Rejected => None,
+        }
+    }
+
+    /// Whether `user` has not seen the newest activity: someone else made it after the
+    /// event `seen` (the last one the user's case page showed; 0: never opened).
+    pub fn unread_for(&self, user: UserId, seen: u64) -> bool {
+        self.activity.seq > seen && self.activity.by != Some(user)
     }
 
     /// What the clocks need to know, from the areas: the shell passes these with the

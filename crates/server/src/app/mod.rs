@@ -29,6 +29,8 @@ mod views;
 pub use accounts::{SessionStart, Signup, user_ref};
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
+pub use cases::ListedCase;
+pub use embargo_store::{CaseFilter, CaseOrder, CoordinatorIs, search_words};
 pub use embargo_store::{Cursor, Page, PageRequest};
 pub use embargo_store::{QuarantineState, Quarantined};
 pub use error::AppError;
