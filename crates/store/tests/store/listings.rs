@@ -75,6 +75,7 @@ pub async fn listings_page_by_keyset_and_keep_each_viewers_scope(b: &Backend) {
     // Stages are filtered in SQL, and pages still fill.
     let received = CaseFilter {
         stages: vec![Stage::Received],
+        ..CaseFilter::default()
     };
     let (seen, sizes) = list(team(&sam), received, 3).await;
     assert_eq!(seen.len(), 6);
@@ -82,6 +83,7 @@ pub async fn listings_page_by_keyset_and_keep_each_viewers_scope(b: &Backend) {
     assert_eq!(sizes, [3, 3]);
     let triage = CaseFilter {
         stages: vec![Stage::Triage, Stage::NeedsInfo],
+        ..CaseFilter::default()
     };
     assert_eq!(ids(&list(team(&sam), triage, 2).await.0), ids([&cases[2]]));
 
@@ -162,6 +164,7 @@ pub async fn the_triage_queue_is_one_query_across_projects(b: &Backend) {
     }
     let open = CaseFilter {
         stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
+        ..CaseFilter::default()
     };
     let queue = |who: embargo_core::actor::User, limit: u32| {
         let open = open.clone();
