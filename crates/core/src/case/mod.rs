@@ -239,6 +239,10 @@ impl Case {
                 })
             }
             Event::FinalDecisionSet { decision } => {
+                // A question the decision makes moot is owed no answer: the team's turn.
+                if self.triage.open_question.is_some() {
+                    self.activity.waiting_on = WaitingOn::Team;
+                }
                 self.stage = self.triage.decide(decision, at);
                 // The decision makes an open question moot, so the wait ends.
                 self.milestones.not_waiting(at);
@@ -508,6 +512,43 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn activity_is_the_newest_event_a_person_made_and_says_whose_turn_it_is() {
+        let log = old_log();
+        let asked = Case::replay(&log[..4]).unwrap();
+        assert_eq!(asked.waiting_on(), Some(WaitingOn::Reporter));
+        assert_eq!(asked.activity.seq, 4);
+        assert_eq!(asked.activity.by, Some(UserId(2)));
+        assert!(asked.unread_for(UserId(3), 3), "Sam's question is news to others");
+        assert!(!asked.unread_for(UserId(3), 4), "seen up to it");
+        assert!(!asked.unread_for(UserId(2), 0), "Sam's own event is no news to Sam");
+        // The decision makes the question moot: the team's turn again.
+        let decided = Case::replay(&log).unwrap();
+        assert_eq!(decided.waiting_on(), Some(WaitingOn::Team));
+        assert_eq!(
+            (decided.activity.seq, decided.activity.at),
+            (6, ts("2026-05-28T20:26:45Z"))
+        );
+        // What Embargo records itself is not activity.
+        let mut later = decided.clone();
+        later.apply(&Recorded {
+            at: ts("2026-05-29T00:00:00Z"),
+            actor: crate::actor::ActorRef::System,
+            event: Event::ClocksRecomputed { policy_version: 1 },
+        });
+        assert_eq!(later.activity, decided.activity);
+        assert_eq!(later.version, 7);
+        // The reporter's reply: the team's turn, news to every member.
+        let mut replied = decided.clone();
+        replied.apply(&Recorded {
+            at: ts("2026-05-29T00:00:00Z"),
+            actor: crate::actor::ActorRef::Reporter,
+            event: Event::ReporterReplied { body: "More".into() },
+        });
+        assert_eq!(replied.waiting_on(), Some(WaitingOn::Team));
+        assert!(replied.unread_for(UserId(2), 6));
     }
 
     #[test]

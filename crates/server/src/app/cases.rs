@@ -426,12 +426,23 @@ impl App {
     }
 
     /// Notes that `actor`'s case page showed the case as it is now (members only; the
-    /// reporter's tracking page has no lists to mark).
+    /// reporter's tracking page has no lists to mark). Read first, on the readers: a
+    /// page seen again with nothing new writes nothing (the read path stays off the
+    /// writer, issue 13).
     pub async fn mark_seen(&self, actor: &Actor, view: &CaseView) -> AppResult<()> {
-        match actor {
-            Actor::User(u) => Ok(self.store().mark_seen(u.id, view.access()).await?),
-            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => Ok(()),
+        let user = match actor {
+            Actor::User(u) => u.id,
+            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => return Ok(()),
+        };
+        let case = view.access().case();
+        let seen = self
+            .store()
+            .seen_up_to(user, std::slice::from_ref(&case.id))
+            .await?;
+        if seen.get(&case.id).is_some_and(|s| *s >= case.version) {
+            return Ok(());
         }
+        Ok(self.store().mark_seen(user, view.access()).await?)
     }
 
     /// A page of the open cases across the user's projects that still need triage,
