@@ -62,6 +62,7 @@ pub async fn submit_report(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// Only cases in these stages (comma-separated).
     stage: Option<String>,
