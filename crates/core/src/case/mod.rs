@@ -259,8 +259,7 @@ impl Case {
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
             Event::MessagedReporter { .. } => self.activity.waiting_on = WaitingOn::Reporter,
             Event::ReporterReplied { .. } => self.activity.waiting_on = WaitingOn::Team,
-            Event::ReporterAddressFailed { .. }
-            | Event::TrackingLinkRenewed => {}
+            Event::ReporterAddressFailed { .. } | Event::TrackingLinkRenewed => {}
             Event::NoteAdded { .. } => {
                 // The place this event takes in the stream.
                 self.clock_log.notes.insert(self.version + 1);
@@ -521,9 +520,15 @@ mod tests {
         assert_eq!(asked.waiting_on(), Some(WaitingOn::Reporter));
         assert_eq!(asked.activity.seq, 4);
         assert_eq!(asked.activity.by, Some(UserId(2)));
-        assert!(asked.unread_for(UserId(3), 3), "Sam's question is news to others");
+        assert!(
+            asked.unread_for(UserId(3), 3),
+            "Sam's question is news to others"
+        );
         assert!(!asked.unread_for(UserId(3), 4), "seen up to it");
-        assert!(!asked.unread_for(UserId(2), 0), "Sam's own event is no news to Sam");
+        assert!(
+            !asked.unread_for(UserId(2), 0),
+            "Sam's own event is no news to Sam"
+        );
         // The decision makes the question moot: the team's turn again.
         let decided = Case::replay(&log).unwrap();
         assert_eq!(decided.waiting_on(), Some(WaitingOn::Team));
@@ -545,7 +550,9 @@ mod tests {
         replied.apply(&Recorded {
             at: ts("2026-05-29T00:00:00Z"),
             actor: crate::actor::ActorRef::Reporter,
-            event: Event::ReporterReplied { body: "More".into() },
+            event: Event::ReporterReplied {
+                body: "More".into(),
+            },
         });
         assert_eq!(replied.waiting_on(), Some(WaitingOn::Team));
         assert!(replied.unread_for(UserId(2), 6));

@@ -515,7 +515,11 @@ pub fn list_filter(
     )
     .map_err(|e| match e {
         super::AppError::BadRequest { message, field, .. } => {
-            let field = if field.as_deref() == Some("track") { "track" } else { "coordinator" };
+            let field = if field.as_deref() == Some("track") {
+                "track"
+            } else {
+                "coordinator"
+            };
             bad(field, Rule::InvalidFormat, message)
         }
         other => other,
@@ -534,7 +538,10 @@ pub fn list_filter(
             bad(
                 "stage",
                 Rule::InvalidFormat,
-                format!("`stage`: unknown stage `{s}`; expected one of {}", names.join(", ")),
+                format!(
+                    "`stage`: unknown stage `{s}`; expected one of {}",
+                    names.join(", ")
+                ),
             )
         })?);
     }
@@ -545,18 +552,29 @@ pub fn list_filter(
             return Err(bad(
                 "severity",
                 Rule::InvalidFormat,
-                format!("`severity`: unknown severity `{s}`; expected one of {}", SEVERITIES.join(", ")),
+                format!(
+                    "`severity`: unknown severity `{s}`; expected one of {}",
+                    SEVERITIES.join(", ")
+                ),
             ));
         }
         filter.severities.push(s);
     }
-    if let Some(c) = f.component.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    if let Some(c) = f
+        .component
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         let Some(known) = project.component(c) else {
             let names: Vec<&str> = project.components.iter().map(|c| c.name.as_str()).collect();
             let message = if names.is_empty() {
                 format!("`component`: project `{}` has no components", project.slug)
             } else {
-                format!("`component`: `{c}` is not a component; expected one of {}", names.join(", "))
+                format!(
+                    "`component`: `{c}` is not a component; expected one of {}",
+                    names.join(", ")
+                )
             };
             return Err(bad("component", Rule::UnknownComponent, message));
         };
@@ -565,7 +583,11 @@ pub fn list_filter(
     filter.involving = match f.mine.as_deref().map(str::trim) {
         None | Some("") | Some("false") | Some("0") => None,
         Some("true") | Some("1") => Some(viewer.ok_or_else(|| {
-            bad("mine", Rule::NotAllowed, "`mine`: needs a signed-in account".into())
+            bad(
+                "mine",
+                Rule::NotAllowed,
+                "`mine`: needs a signed-in account".into(),
+            )
         })?),
         Some(s) => {
             return Err(bad(

@@ -27,9 +27,9 @@ mod transparency;
 mod views;
 
 pub use accounts::{SessionStart, Signup, user_ref};
+pub use cases::ListedCase;
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
-pub use cases::ListedCase;
 pub use embargo_store::{CaseFilter, CaseOrder, CoordinatorIs, search_words};
 pub use embargo_store::{Cursor, Page, PageRequest};
 pub use embargo_store::{QuarantineState, Quarantined};

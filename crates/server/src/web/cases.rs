@@ -62,9 +62,9 @@ pub async fn triage(
     let user = visitor.account("/triage")?;
     // Triage is for the roles that see every case; a maintainer starts at their cases.
     let projects = app.projects_of(user).await?;
-    let triages = projects.iter().any(|p| {
-        p.role_of(user.id).is_some_and(|r| r.sees_all_cases())
-    });
+    let triages = projects
+        .iter()
+        .any(|p| p.role_of(user.id).is_some_and(|r| r.sees_all_cases()));
     if !projects.is_empty() && !triages {
         return Ok(see_other("/my"));
     }
@@ -133,7 +133,11 @@ pub async fn project_cases(
     }
     let now = app.now();
     let kept = list_query(&fields);
-    let listed = if kept.is_empty() { here.clone() } else { format!("{here}?{kept}") };
+    let listed = if kept.is_empty() {
+        here.clone()
+    } else {
+        format!("{here}?{kept}")
+    };
     let value = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let error = |k: &str| refused.as_ref().and_then(|p| p.on(k)).map(str::to_owned);
     let by_activity = value("sort") == "activity";

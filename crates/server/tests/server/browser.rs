@@ -431,6 +431,8 @@ async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
         format!("/cases/{open}"),
         format!("/cases/{done}"),
         "/projects/connect/cases".to_owned(),
+        "/projects/connect/cases?q=panic&sort=activity".to_owned(),
+        "/my".to_owned(),
         "/projects/connect/queue".to_owned(),
         "/projects/connect/metrics".to_owned(),
         "/notifications".to_owned(),

@@ -357,8 +357,15 @@ pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
         }
     };
     assert_eq!(ids(&find(team(&sam), words("steps")).await), all_ids);
-    assert_eq!(ids(&find(team(&sam), words("REPRO")).await), all_ids, "word starts");
-    assert_eq!(ids(&find(team(&sam), words("report 2")).await), ids([&cases[1]]));
+    assert_eq!(
+        ids(&find(team(&sam), words("REPRO")).await),
+        all_ids,
+        "word starts"
+    );
+    assert_eq!(
+        ids(&find(team(&sam), words("report 2")).await),
+        ids([&cases[1]])
+    );
     assert!(find(team(&sam), words("nothing like it")).await.is_empty());
     // Mia sees no case yet, so finds none; then only the one she is on.
     assert!(find(team(&mia), words("steps")).await.is_empty());
@@ -370,7 +377,10 @@ pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
         Command::AddCollaborator { user: mia.id },
     )
     .await;
-    assert_eq!(ids(&find(team(&mia), words("steps")).await), ids([&cases[2]]));
+    assert_eq!(
+        ids(&find(team(&mia), words("steps")).await),
+        ids([&cases[2]])
+    );
     let mine = CaseFilter {
         involving: Some(mia.id),
         ..words("report")
@@ -397,8 +407,5 @@ pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
     let mut expected: Vec<_> = cases.iter().collect();
     expected.sort_by(|a, b| (b.activity.at, &a.id).cmp(&(a.activity.at, &b.id)));
     assert_eq!(expected[2].id, cases[1].id);
-    assert_eq!(
-        ids(&find(team(&sam), by_activity).await),
-        ids(expected)
-    );
+    assert_eq!(ids(&find(team(&sam), by_activity).await), ids(expected));
 }

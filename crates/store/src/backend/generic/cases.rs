@@ -10,8 +10,8 @@ use super::support::{
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
 use crate::{
-    CaseAccess, CaseFilter, CaseOrder, CoordinatorIs, Cursor, NewCase, NewFile, Page,
-    PageRequest, ProjectStore, Queued, Result,
+    CaseAccess, CaseFilter, CaseOrder, CoordinatorIs, Cursor, NewCase, NewFile, Page, PageRequest,
+    ProjectStore, Queued, Result,
 };
 use crate::{SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope};
@@ -525,10 +525,13 @@ impl crate::CaseStore for Backing {
                 q.push(" AND c.stage = ");
                 q.push_bind(stage.as_str());
             }
-            narrow(&mut q, &CaseFilter {
-                stages: Vec::new(),
-                ..filter.clone()
-            });
+            narrow(
+                &mut q,
+                &CaseFilter {
+                    stages: Vec::new(),
+                    ..filter.clone()
+                },
+            );
             after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
             // `core::access::scope` for every project at once: a role that sees all of
             // a project's cases, or a part in the case.
