@@ -917,14 +917,15 @@ async fn listings_show_exactly_the_visible_cases(db: Db) {
     // `?sort=activity&stage=received` and `?mine=true` list (`None`: a 422, `mine` needs
     // an account).
     let searched = format!("{list}?q=a");
-    let rows: [(
-        &str,
-        Option<&str>,
+    type Row<'a> = (
+        &'a str,
+        Option<&'a str>,
         Vec<String>,
         Vec<String>,
         Vec<String>,
         Option<Vec<String>>,
-    ); 7] = [
+    );
+    let rows: [Row; 7] = [
         (
             "security team",
             Some(&sam.token),
