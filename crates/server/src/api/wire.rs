@@ -460,8 +460,8 @@ pub struct CaseSummary {
     /// `reporter` (the team wrote to them or asked a question last); absent once the
     /// case is disclosed, closed or rejected.
     pub waiting_on: Option<&'static str>,
-    /// In the case list: whether someone else did something on the case since the
-    /// caller last opened its page. Absent elsewhere.
+    /// In the case list and the queue: whether someone else did something on the case
+    /// since the caller last opened its page. Absent elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unread: Option<bool>,
 }
@@ -1537,7 +1537,10 @@ pub fn queue_item(
     now: Timestamp,
 ) -> QueueItem {
     QueueItem {
-        case: summary(&row.case),
+        case: CaseSummary {
+            unread: Some(row.unread),
+            ..summary(&row.case)
+        },
         overdue: row.overdue(),
         clock: row.urgent.as_ref().map(|c| {
             let left = c.time_left(policy, now).to_string();

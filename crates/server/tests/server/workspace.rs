@@ -123,6 +123,23 @@ async fn markers_appear_and_clear_and_waiting_on_flips(db: Db) {
         "{row}"
     );
     assert_ne!(row["last_activity_at"], before, "{row}");
+    // The queue says the same, in the API and on the page.
+    let (s, queue) = t
+        .get("/api/v1/projects/connect/queue", Some(&sam.token))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{queue}");
+    let item = &queue["items"][0]["case"];
+    assert_eq!(
+        (&item["id"], &item["unread"], &item["waiting_on"]),
+        (&json!(id), &json!(true), &json!("team")),
+        "{queue}"
+    );
+    let queue_page = web.get("/projects/connect/queue").await;
+    assert!(
+        queue_page.html.contains("class=\"unread\"") && queue_page.html.contains("Waiting on"),
+        "{}",
+        queue_page.html
+    );
     let cases_page = web.get("/projects/connect/cases").await;
     assert!(
         cases_page.html.contains("class=\"unread\""),
