@@ -47,6 +47,9 @@ pub use jiff::Timestamp;
 /// 8: and its OpenPGP public key. 9: a case's reporter may have an OpenPGP key. 10: a
 /// case's advisory keeps its revisions after disclosure and its withdrawal.
 /// 11: `Project` keeps its channels and notice templates, `Case` its notices (drafts,
-/// queued and delivered notices, pre-notification recipients). 12: a project's policy
-/// may require a second factor of its members.
-pub const PROJECTION_VERSION: u32 = 12;
+/// queued and delivered notices, pre-notification recipients).
+/// 12: `Case` keeps its activity (the newest event a person made, who the case waits on),
+/// and the `cases` row its listing columns (activity, waiting on, component, severity,
+/// track) and search text.
+/// 13: a project's policy may require a second factor of its members.
+pub const PROJECTION_VERSION: u32 = 13;

@@ -36,4 +36,5 @@ mod server {
     mod sso;
     mod web;
     mod worker;
+    mod workspace;
 }

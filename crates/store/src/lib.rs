@@ -25,6 +25,7 @@ use embargo_core::event::{Event, Recorded};
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
 use embargo_core::shared_release::{ReleaseEvent, ReleaseId, SharedRelease};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -293,7 +294,7 @@ pub trait CaseStore: Send + Sync {
     async fn public_cases(&self, project: &ProjectSlug, page: &PageRequest) -> Result<Page<Case>>;
     /// The case whose reporter holds this tracking token.
     async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>>;
-    /// A page of the project's cases `actor` may see, oldest first.
+    /// A page of the project's cases `actor` may see, in `filter.order`.
     async fn cases_for_viewer(
         &self,
         project: &Project,
@@ -317,6 +318,12 @@ pub trait CaseStore: Send + Sync {
         filter: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Page<(Project, Case)>>;
+    /// How far `user` has read each of `cases` (the newest event seq their case page
+    /// showed); cases never opened are absent. One query for a page of a listing.
+    async fn seen_up_to(&self, user: UserId, cases: &[CaseId]) -> Result<HashMap<CaseId, u64>>;
+    /// Records that `user`'s case page showed the access's case up to its version. Never
+    /// moves back (an older page loaded late changes nothing).
+    async fn mark_seen(&self, user: UserId, access: &CaseAccess) -> Result<()>;
     /// A page of the timeline as the access's standing may see it, oldest first.
     async fn case_events(
         &self,

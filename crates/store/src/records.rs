@@ -184,9 +184,62 @@ pub struct StoredEvent<E> {
     pub recorded: Recorded<E>,
 }
 
+/// What a listing is narrowed to; every part given must hold. Values arrive parsed
+/// (the shells check them and name the field of a bad one).
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
+    /// Empty: every stage.
     pub stages: Vec<Stage>,
+    /// The project's component name, canonical spelling.
+    pub component: Option<String>,
+    /// Severities of the highest CVSS score, lowercase (`high`): [`severity_name`].
+    pub severities: Vec<String>,
+    pub coordinator: Option<CoordinatorIs>,
+    pub tracks: Vec<embargo_core::track::TrackKind>,
+    /// Only cases this member coordinates or collaborates on ("my cases").
+    pub involving: Option<embargo_core::ids::UserId>,
+    /// Words that must all be in the title, description or advisory summary (each as a
+    /// word or the start of one); empty: no search.
+    pub words: Vec<String>,
+    pub order: CaseOrder,
+}
+
+/// Who coordinates the cases a listing keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoordinatorIs {
+    /// Nobody has claimed it.
+    Nobody,
+    User(embargo_core::ids::UserId),
+}
+
+/// The order of a case listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Oldest report first (the key never changes).
+    #[default]
+    Received,
+    /// Most recent activity first. A case with new activity moves to the front; a walk
+    /// through the pages may then miss it or show it twice, as with any listing by a key
+    /// that changes.
+    Activity,
+}
+
+/// A severity as the `severity` column and the listing filter name it.
+pub fn severity_name(case: &Case) -> Option<String> {
+    case.scoring
+        .score
+        .as_ref()
+        .and_then(|s| s.highest())
+        .map(|a| a.severity.as_str().to_ascii_lowercase())
+}
+
+/// The words a search text is made of: runs of letters and digits, lowercased. Both
+/// backends index the same words, and a query can carry no search syntax.
+pub fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Proof that someone may see a case: only the store makes these, and only after

@@ -108,6 +108,7 @@ conformance!(
     two_workers_claim_each_job_exactly_once,
     queued_work_wakes_other_instances,
     listings_page_by_keyset_and_keep_each_viewers_scope,
+    reads_are_kept_per_member_and_search_stays_in_scope,
     the_triage_queue_is_one_query_across_projects,
     advisories_and_timelines_page_too,
     verify_checks_every_chain_and_projection,

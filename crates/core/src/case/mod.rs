@@ -5,6 +5,7 @@
 //! [`disclosure`]. A new area (fixes, releases, clocks, notices) is a new module, a new
 //! field of [`Case`] and the events it folds.
 
+mod activity;
 mod advisory;
 mod clock_log;
 mod disclosure;
@@ -17,6 +18,7 @@ mod release;
 mod scoring;
 mod triage;
 
+pub use activity::{Activity, WaitingOn};
 pub use advisory::{AdvisoryRevision, AdvisoryState, Withdrawn, revision_summary};
 pub use clock_log::ClockLog;
 pub use disclosure::{Disclosure, Publicity};
@@ -151,6 +153,7 @@ pub struct Case {
     pub release: ReleaseState,
     pub clock_log: ClockLog,
     pub notices: NoticesState,
+    pub activity: Activity,
 }
 
 impl Case {
@@ -189,6 +192,7 @@ impl Case {
             release: ReleaseState::default(),
             clock_log: ClockLog::default(),
             notices: NoticesState::default(),
+            activity: Activity::start(first.at),
         }
     }
 
@@ -219,11 +223,13 @@ impl Case {
                 self.triage.ask(*question, body, at);
                 self.stage = Stage::NeedsInfo;
                 self.milestones.waiting_on_reporter(at);
+                self.activity.waiting_on = WaitingOn::Reporter;
             }
             Event::QuestionAnswered { .. } => {
                 self.triage.open_question = None;
                 self.stage = Stage::Triage;
                 self.milestones.not_waiting(at);
+                self.activity.waiting_on = WaitingOn::Team;
             }
             Event::PreliminaryDecisionSet { assessment, note } => {
                 self.triage.preliminary = Some(PreliminaryDecision {
@@ -233,6 +239,10 @@ impl Case {
                 })
             }
             Event::FinalDecisionSet { decision } => {
+                // A question the decision makes moot is owed no answer: the team's turn.
+                if self.triage.open_question.is_some() {
+                    self.activity.waiting_on = WaitingOn::Team;
+                }
                 self.stage = self.triage.decide(decision, at);
                 // The decision makes an open question moot, so the wait ends.
                 self.milestones.not_waiting(at);
@@ -247,10 +257,9 @@ impl Case {
                 self.milestones.collaborator_added(at);
             }
             Event::CollaboratorRemoved { collaborator } => self.people.remove(collaborator.id),
-            Event::MessagedReporter { .. }
-            | Event::ReporterReplied { .. }
-            | Event::ReporterAddressFailed { .. }
-            | Event::TrackingLinkRenewed => {}
+            Event::MessagedReporter { .. } => self.activity.waiting_on = WaitingOn::Reporter,
+            Event::ReporterReplied { .. } => self.activity.waiting_on = WaitingOn::Team,
+            Event::ReporterAddressFailed { .. } | Event::TrackingLinkRenewed => {}
             Event::NoteAdded { .. } => {
                 // The place this event takes in the stream.
                 self.clock_log.notes.insert(self.version + 1);
@@ -369,8 +378,29 @@ impl Case {
                 }
             }
         }
+        self.activity.record(&recorded.actor, self.version + 1, at);
         self.version += 1;
         self.updated_at = at;
+    }
+
+    /// Who the case waits on while work goes on; `None` once it is closed, rejected
+    /// or disclosed (nobody owes anyone an answer in the lists' sense).
+    pub fn waiting_on(&self) -> Option<WaitingOn> {
+        match self.stage {
+            Stage::Received
+            | Stage::Triage
+            | Stage::NeedsInfo
+            | Stage::Confirmed
+            | Stage::Fixing
+            | Stage::ReleasePlanned => Some(self.activity.waiting_on),
+            Stage::Disclosed | Stage::Closed | Stage::Rejected => None,
+        }
+    }
+
+    /// Whether `user` has not seen the newest activity: someone else made it after the
+    /// event `seen` (the last one the user's case page showed; 0: never opened).
+    pub fn unread_for(&self, user: UserId, seen: u64) -> bool {
+        self.activity.seq > seen && self.activity.by != Some(user)
     }
 
     /// What the clocks need to know, from the areas: the shell passes these with the
@@ -481,6 +511,51 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn activity_is_the_newest_event_a_person_made_and_says_whose_turn_it_is() {
+        let log = old_log();
+        let asked = Case::replay(&log[..4]).unwrap();
+        assert_eq!(asked.waiting_on(), Some(WaitingOn::Reporter));
+        assert_eq!(asked.activity.seq, 4);
+        assert_eq!(asked.activity.by, Some(UserId(2)));
+        assert!(
+            asked.unread_for(UserId(3), 3),
+            "Sam's question is news to others"
+        );
+        assert!(!asked.unread_for(UserId(3), 4), "seen up to it");
+        assert!(
+            !asked.unread_for(UserId(2), 0),
+            "Sam's own event is no news to Sam"
+        );
+        // The decision makes the question moot: the team's turn again.
+        let decided = Case::replay(&log).unwrap();
+        assert_eq!(decided.waiting_on(), Some(WaitingOn::Team));
+        assert_eq!(
+            (decided.activity.seq, decided.activity.at),
+            (6, ts("2026-05-28T20:26:45Z"))
+        );
+        // What Embargo records itself is not activity.
+        let mut later = decided.clone();
+        later.apply(&Recorded {
+            at: ts("2026-05-29T00:00:00Z"),
+            actor: crate::actor::ActorRef::System,
+            event: Event::ClocksRecomputed { policy_version: 1 },
+        });
+        assert_eq!(later.activity, decided.activity);
+        assert_eq!(later.version, 7);
+        // The reporter's reply: the team's turn, news to every member.
+        let mut replied = decided.clone();
+        replied.apply(&Recorded {
+            at: ts("2026-05-29T00:00:00Z"),
+            actor: crate::actor::ActorRef::Reporter,
+            event: Event::ReporterReplied {
+                body: "More".into(),
+            },
+        });
+        assert_eq!(replied.waiting_on(), Some(WaitingOn::Team));
+        assert!(replied.unread_for(UserId(2), 6));
     }
 
     #[test]

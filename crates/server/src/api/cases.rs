@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use embargo_core::actor::Actor;
-use embargo_core::case::Stage;
 use embargo_core::command::Command;
 use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, QuestionId, UserId};
@@ -63,9 +62,26 @@ pub async fn submit_report(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
-    /// Only cases in this stage; repeat or comma-separate for several.
+    /// Only cases in these stages (comma-separated).
     stage: Option<String>,
+    /// Only cases of this component of the project.
+    component: Option<String>,
+    /// Only cases whose final CVSS severity is one of these (comma-separated): `none`,
+    /// `low`, `medium`, `high`, `critical`.
+    severity: Option<String>,
+    /// `me`, `none` (unclaimed) or an account id.
+    coordinator: Option<String>,
+    /// Only cases on these tracks (comma-separated): `full`, `main-only`, `unsupported-only`.
+    track: Option<String>,
+    /// `true`: only cases the caller coordinates or collaborates on.
+    mine: Option<String>,
+    /// Words that must all appear (as words or word starts) in the title, the
+    /// description or the advisory summary; at most 200 characters.
+    q: Option<String>,
+    /// `received` (oldest report first, the default) or `activity` (latest activity first).
+    sort: Option<String>,
     /// Cases per page, 1 to 200 (default 50).
     limit: Option<String>,
     /// The `next` cursor of the previous page.
@@ -101,10 +117,12 @@ pub struct PageQuery {
     after: Option<String>,
 }
 
-/// A page of the project's cases the caller may see, oldest first.
+/// A page of the project's cases the caller may see, oldest first (or latest activity
+/// first with `sort=activity`), narrowed by the filters and the search; every filter
+/// given must hold. A bad value is a 422 naming the field.
 #[utoipa::path(get, path = "/projects/{slug}/cases", tag = "cases",
     params(("slug" = String, Path, description = "The project"), CaseQuery),
-    responses((status = 200, body = CasePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CasePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_cases(
     State(app): State<App>,
     caller: Caller,
@@ -113,25 +131,19 @@ pub async fn list_cases(
 ) -> ApiResult<Json<CasePage>> {
     let Query(q) = q.map_err(super::scoring::query_error)?;
     let page = crate::app::page_request(q.limit.as_deref(), q.after.as_deref())?;
-    let mut stages = Vec::new();
-    for s in q
-        .stage
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        stages.push(Stage::parse(s).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_value",
-                format!("`stage`: unknown stage `{s}`"),
-                Some("stage"),
-            )
-        })?);
-    }
-    let (_, cases) = app.cases(&caller.actor, &slug, stages, &page).await?;
+    let fields = input::ListFields {
+        stage: q.stage,
+        component: q.component,
+        severity: q.severity,
+        coordinator: q.coordinator,
+        track: q.track,
+        mine: q.mine,
+        q: q.q,
+        sort: q.sort,
+    };
+    let (_, cases) = app.cases(&caller.actor, &slug, &fields, &page).await?;
     Ok(Json(CasePage {
-        items: cases.items.iter().map(wire::summary).collect(),
+        items: cases.items.iter().map(wire::listed).collect(),
         next: cases.next.map(|c| c.token()),
     }))
 }

@@ -452,6 +452,18 @@ pub struct CaseSummary {
     pub already_public: bool,
     /// The final CVSS call's severity (the higher of its vectors), if made.
     pub severity: Option<&'static str>,
+    /// The track its affected branches put it on: `full`, `main-only`, `unsupported-only`.
+    pub track: Option<&'static str>,
+    /// When a person (a member, the reporter, an operator) last did something on the case.
+    pub last_activity_at: Timestamp,
+    /// Who the open case waits on: `team` (the reporter wrote or submitted last) or
+    /// `reporter` (the team wrote to them or asked a question last); absent once the
+    /// case is disclosed, closed or rejected.
+    pub waiting_on: Option<&'static str>,
+    /// In the case list and the queue: whether someone else did something on the case
+    /// since the caller last opened its page. Absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<bool>,
 }
 
 /// `team`: whether the viewer is on the team. A duplicate's reporter learns that
@@ -660,6 +672,18 @@ pub fn summary(c: &Case) -> CaseSummary {
             .as_ref()
             .and_then(|s| s.highest())
             .map(|a| a.severity.as_str()),
+        track: c.fixes.track.map(|t| t.as_str()),
+        last_activity_at: c.activity.at,
+        waiting_on: c.waiting_on().map(|w| w.as_str()),
+        unread: None,
+    }
+}
+
+/// A case in the case list, with its unread marker.
+pub fn listed(l: &crate::app::ListedCase) -> CaseSummary {
+    CaseSummary {
+        unread: Some(l.unread),
+        ..summary(&l.case)
     }
 }
 
@@ -1513,7 +1537,10 @@ pub fn queue_item(
     now: Timestamp,
 ) -> QueueItem {
     QueueItem {
-        case: summary(&row.case),
+        case: CaseSummary {
+            unread: Some(row.unread),
+            ..summary(&row.case)
+        },
         overdue: row.overdue(),
         clock: row.urgent.as_ref().map(|c| {
             let left = c.time_left(policy, now).to_string();

@@ -9,13 +9,20 @@ use embargo_core::case::{Case, Stage};
 use embargo_core::command::{Command, DecisionInput};
 use embargo_core::decide::{self, CaseContext};
 use embargo_core::event::{Attachment, Event, Recorded, RejectReason, Visibility};
-use embargo_core::ids::{AttachmentId, CaseId};
+use embargo_core::ids::{AttachmentId, CaseId, UserId};
 use embargo_core::project::Project;
 use embargo_core::rejection::{Rejection, Rule};
 use embargo_core::report::{Channel, Draft};
 use embargo_store::{CaseFilter, NewFile, Page, PageRequest, Queued, SecretHash, StoreError};
 use sha2::{Digest, Sha256};
 use tracing::field::{Empty, display};
+
+/// A case in a list, and whether it has activity by others the viewer has not seen.
+#[derive(Clone, Debug)]
+pub struct ListedCase {
+    pub case: Case,
+    pub unread: bool,
+}
 
 /// A file as it arrived, before it becomes an attachment.
 pub struct Upload {
@@ -333,20 +340,109 @@ impl App {
         })
     }
 
-    /// A page of a project's cases that `actor` may see, oldest first.
+    /// A page of a project's cases that `actor` may see, narrowed and ordered by
+    /// `fields` (checked here, so both shells refuse the same values alike), each with
+    /// whether it has activity the viewer has not seen.
     pub async fn cases(
         &self,
         actor: &Actor,
         slug: &str,
-        stages: Vec<Stage>,
+        fields: &super::input::ListFields,
         page: &PageRequest,
-    ) -> AppResult<(Project, Page<Case>)> {
+    ) -> AppResult<(Project, Page<ListedCase>)> {
         let project = self.project(slug).await?;
+        let viewer = match actor {
+            Actor::User(u) => Some(u.id),
+            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => None,
+        };
+        let filter = super::input::list_filter(fields, &project, viewer)?;
         let cases = self
             .store()
-            .cases_for_viewer(&project, actor, &CaseFilter { stages }, page)
+            .cases_for_viewer(&project, actor, &filter, page)
             .await?;
-        Ok((project, cases))
+        Ok((project, self.with_unread(viewer, cases).await?))
+    }
+
+    /// The cases `user` coordinates or collaborates on, across their projects, latest
+    /// report first within the open ones: where a maintainer starts.
+    pub async fn my_cases(
+        &self,
+        user: &User,
+        page: &PageRequest,
+    ) -> AppResult<Page<(Project, ListedCase)>> {
+        let Actor::User(actor) = super::actor_of(user) else {
+            unreachable!("an account acts as a user")
+        };
+        let filter = CaseFilter {
+            stages: Stage::ALL.into_iter().filter(|s| s.is_open()).collect(),
+            involving: Some(user.id),
+            ..CaseFilter::default()
+        };
+        let listed = self
+            .store()
+            .cases_across_projects(&actor, &filter, page)
+            .await?;
+        let ids: Vec<CaseId> = listed.items.iter().map(|(_, c)| c.id.clone()).collect();
+        let seen = self.store().seen_up_to(user.id, &ids).await?;
+        Ok(Page {
+            items: listed
+                .items
+                .into_iter()
+                .map(|(p, case)| {
+                    let unread = case.unread_for(user.id, seen.get(&case.id).copied().unwrap_or(0));
+                    (p, ListedCase { case, unread })
+                })
+                .collect(),
+            next: listed.next,
+        })
+    }
+
+    /// The page's cases with their unread markers: one query for the whole page.
+    async fn with_unread(
+        &self,
+        viewer: Option<UserId>,
+        cases: Page<Case>,
+    ) -> AppResult<Page<ListedCase>> {
+        let seen = match viewer {
+            Some(user) => {
+                let ids: Vec<CaseId> = cases.items.iter().map(|c| c.id.clone()).collect();
+                self.store().seen_up_to(user, &ids).await?
+            }
+            None => Default::default(),
+        };
+        Ok(Page {
+            items: cases
+                .items
+                .into_iter()
+                .map(|case| {
+                    let unread = viewer.is_some_and(|user| {
+                        case.unread_for(user, seen.get(&case.id).copied().unwrap_or(0))
+                    });
+                    ListedCase { case, unread }
+                })
+                .collect(),
+            next: cases.next,
+        })
+    }
+
+    /// Notes that `actor`'s case page showed the case as it is now (members only; the
+    /// reporter's tracking page has no lists to mark). Read first, on the readers: a
+    /// page seen again with nothing new writes nothing (the read path stays off the
+    /// writer, issue 13).
+    pub async fn mark_seen(&self, actor: &Actor, view: &CaseView) -> AppResult<()> {
+        let user = match actor {
+            Actor::User(u) => u.id,
+            Actor::Anonymous | Actor::Reporter(_) | Actor::Operator => return Ok(()),
+        };
+        let case = view.access().case();
+        let seen = self
+            .store()
+            .seen_up_to(user, std::slice::from_ref(&case.id))
+            .await?;
+        if seen.get(&case.id).is_some_and(|s| *s >= case.version) {
+            return Ok(());
+        }
+        Ok(self.store().mark_seen(user, view.access()).await?)
     }
 
     /// A page of the open cases across the user's projects that still need triage,
@@ -361,6 +457,7 @@ impl App {
         };
         let filter = CaseFilter {
             stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
+            ..CaseFilter::default()
         };
         Ok(self
             .store()

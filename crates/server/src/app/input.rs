@@ -466,3 +466,157 @@ pub fn credit_choice(
         )),
     }
 }
+
+/// A case list's filters as typed, in the API and on the page alike:
+/// `?stage=…&component=…&severity=…&coordinator=…&track=…&mine=…&q=…&sort=…`.
+#[derive(Clone, Debug, Default)]
+pub struct ListFields {
+    /// Stages, comma-separated.
+    pub stage: Option<String>,
+    /// A component of the project.
+    pub component: Option<String>,
+    /// Severities, comma-separated: `none`, `low`, `medium`, `high`, `critical`.
+    pub severity: Option<String>,
+    /// `me`, `none` or an account id.
+    pub coordinator: Option<String>,
+    /// Tracks, comma-separated: `full`, `main-only`, `unsupported-only`.
+    pub track: Option<String>,
+    /// `true`: only cases the viewer coordinates or collaborates on.
+    pub mine: Option<String>,
+    /// Words to search for in the title, description and advisory summary.
+    pub q: Option<String>,
+    /// `received` (oldest first, the default) or `activity` (latest activity first).
+    pub sort: Option<String>,
+}
+
+/// The longest search text taken.
+pub const SEARCH_MAX: usize = 200;
+
+/// A case list's filters for `project`; `me` and `mine` are `viewer`. A bad value is a
+/// 422 naming the field and what it accepts, and changes nothing.
+pub fn list_filter(
+    f: &ListFields,
+    project: &embargo_core::project::Project,
+    viewer: Option<embargo_core::ids::UserId>,
+) -> Result<super::CaseFilter, super::AppError> {
+    use embargo_core::case::Stage;
+    use embargo_core::rejection::{Rejection, Rule};
+    let bad = |field: &'static str, rule: Rule, msg: String| -> super::AppError {
+        Rejection::invalid(field, rule, msg).into()
+    };
+    let queue = queue_filter(
+        &QueueFields {
+            stage: None,
+            coordinator: f.coordinator.clone(),
+            overdue: None,
+            track: f.track.clone(),
+        },
+        viewer,
+    )
+    .map_err(|e| match e {
+        super::AppError::BadRequest { message, field, .. } => {
+            let field = if field.as_deref() == Some("track") {
+                "track"
+            } else {
+                "coordinator"
+            };
+            bad(field, Rule::InvalidFormat, message)
+        }
+        other => other,
+    })?;
+    let mut filter = super::CaseFilter {
+        tracks: queue.tracks,
+        coordinator: queue.coordinator.map(|c| match c {
+            super::CoordinatorFilter::Nobody => super::CoordinatorIs::Nobody,
+            super::CoordinatorFilter::User(u) => super::CoordinatorIs::User(u),
+        }),
+        ..Default::default()
+    };
+    for s in listed(f.stage.as_deref()) {
+        filter.stages.push(Stage::parse(s).ok_or_else(|| {
+            let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            bad(
+                "stage",
+                Rule::InvalidFormat,
+                format!(
+                    "`stage`: unknown stage `{s}`; expected one of {}",
+                    names.join(", ")
+                ),
+            )
+        })?);
+    }
+    const SEVERITIES: [&str; 5] = ["none", "low", "medium", "high", "critical"];
+    for s in listed(f.severity.as_deref()) {
+        let s = s.to_ascii_lowercase();
+        if !SEVERITIES.contains(&s.as_str()) {
+            return Err(bad(
+                "severity",
+                Rule::InvalidFormat,
+                format!(
+                    "`severity`: unknown severity `{s}`; expected one of {}",
+                    SEVERITIES.join(", ")
+                ),
+            ));
+        }
+        filter.severities.push(s);
+    }
+    if let Some(c) = f
+        .component
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let Some(known) = project.component(c) else {
+            let names: Vec<&str> = project.components.iter().map(|c| c.name.as_str()).collect();
+            let message = if names.is_empty() {
+                format!("`component`: project `{}` has no components", project.slug)
+            } else {
+                format!(
+                    "`component`: `{c}` is not a component; expected one of {}",
+                    names.join(", ")
+                )
+            };
+            return Err(bad("component", Rule::UnknownComponent, message));
+        };
+        filter.component = Some(known.name.clone());
+    }
+    filter.involving = match f.mine.as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => None,
+        Some("true") | Some("1") => Some(viewer.ok_or_else(|| {
+            bad(
+                "mine",
+                Rule::NotAllowed,
+                "`mine`: needs a signed-in account".into(),
+            )
+        })?),
+        Some(s) => {
+            return Err(bad(
+                "mine",
+                Rule::InvalidFormat,
+                format!("`mine`: `{s}` is not `true` or `false`"),
+            ));
+        }
+    };
+    if let Some(q) = f.q.as_deref() {
+        if q.chars().count() > SEARCH_MAX {
+            return Err(bad(
+                "q",
+                Rule::TooLong,
+                format!("`q`: at most {SEARCH_MAX} characters"),
+            ));
+        }
+        filter.words = super::search_words(q);
+    }
+    filter.order = match f.sort.as_deref().map(str::trim) {
+        None | Some("") | Some("received") => super::CaseOrder::Received,
+        Some("activity") => super::CaseOrder::Activity,
+        Some(s) => {
+            return Err(bad(
+                "sort",
+                Rule::InvalidFormat,
+                format!("`sort`: `{s}` is not `received` or `activity`"),
+            ));
+        }
+    };
+    Ok(filter)
+}

@@ -27,8 +27,10 @@ mod transparency;
 mod views;
 
 pub use accounts::{IssuedLink, SessionStart, Signup, user_ref};
+pub use cases::ListedCase;
 pub use cases::{Submitted, Upload};
 pub use documents::{Format, Imported};
+pub use embargo_store::{CaseFilter, CaseOrder, CoordinatorIs, search_words};
 pub use embargo_store::{Cursor, Page, PageRequest};
 pub use embargo_store::{QuarantineState, Quarantined};
 pub use error::AppError;

@@ -181,7 +181,7 @@ impl App {
             let page = embargo_store::PageRequest::largest(after);
             let cases = self
                 .store()
-                .cases_for_viewer(project, &leaver, &CaseFilter { stages: vec![] }, &page)
+                .cases_for_viewer(project, &leaver, &CaseFilter::default(), &page)
                 .await?;
             theirs.extend(cases.items.into_iter().filter(|c| c.is_collaborator(user)));
             match cases.next {

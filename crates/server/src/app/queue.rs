@@ -53,6 +53,8 @@ pub struct QueueRow {
     pub clocks: Vec<Clock>,
     /// The clock that makes the case urgent, if one is running or overdue.
     pub urgent: Option<Clock>,
+    /// Someone else did something on the case since the viewer last opened it.
+    pub unread: bool,
 }
 
 impl QueueRow {
@@ -80,7 +82,16 @@ impl App {
         } else {
             filter.stages.clone()
         };
-        let store_filter = CaseFilter { stages };
+        // The store narrows by track and coordinator too; `filter_keeps` checks again.
+        let store_filter = CaseFilter {
+            stages,
+            tracks: filter.tracks.clone(),
+            coordinator: filter.coordinator.map(|c| match c {
+                CoordinatorFilter::Nobody => super::CoordinatorIs::Nobody,
+                CoordinatorFilter::User(u) => super::CoordinatorIs::User(u),
+            }),
+            ..CaseFilter::default()
+        };
         let policy = project.policy().into_owned();
         let now = self.now();
         let mut rows: Vec<(i64, QueueRow)> = Vec::new();
@@ -100,6 +111,7 @@ impl App {
                     case,
                     clocks,
                     urgent,
+                    unread: false,
                 };
                 if filter.overdue && !row.overdue() {
                     continue;
@@ -124,12 +136,20 @@ impl App {
             let (key, row) = &rest[limit - 1];
             Cursor::new(*key, row.case.id.as_str())
         });
-        let items = rows
+        let mut items: Vec<QueueRow> = rows
             .into_iter()
             .skip(start)
             .take(limit)
             .map(|(_, row)| row)
             .collect();
+        if let Actor::User(user) = actor {
+            let ids: Vec<CaseId> = items.iter().map(|r| r.case.id.clone()).collect();
+            let seen = self.store().seen_up_to(user.id, &ids).await?;
+            for row in &mut items {
+                let up_to = seen.get(&row.case.id).copied().unwrap_or(0);
+                row.unread = row.case.unread_for(user.id, up_to);
+            }
+        }
         Ok((project, Page { items, next }))
     }
 }

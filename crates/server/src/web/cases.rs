@@ -13,6 +13,7 @@ use crate::app::input::{self, DecisionFields};
 use crate::app::{App, AppError, CaseView, Upload};
 use crate::download::download as download_response;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use embargo_core::access::Standing;
 use embargo_core::actor::ActorRef;
@@ -57,8 +58,16 @@ pub async fn triage(
     State(app): State<App>,
     visitor: Visitor,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Page, WebError> {
+) -> Result<Response, WebError> {
     let user = visitor.account("/triage")?;
+    // Triage is for the roles that see every case; a maintainer starts at their cases.
+    let projects = app.projects_of(user).await?;
+    let triages = projects
+        .iter()
+        .any(|p| p.role_of(user.id).is_some_and(|r| r.sees_all_cases()));
+    if !projects.is_empty() && !triages {
+        return Ok(see_other("/my"));
+    }
     let page = view::page_request(&q)?;
     let queue = app.triage_queue(user, &page).await?;
     let now = app.now();
@@ -74,7 +83,7 @@ pub async fn triage(
                     @for (project, case) in &queue.items {
                         tr {
                             td.age title=(when(case.received_at)) { (age(now, case.received_at)) }
-                            td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
+                            td { (view::case_link(case, false)) }
                             td { (project.name) }
                             td { (stage(case.stage)) }
                             td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
@@ -85,7 +94,7 @@ pub async fn triage(
         }
         (view::pager("/triage", &page, queue.next.as_ref()))
     };
-    Ok(Page::new(&visitor, "Triage", body))
+    Ok(Page::new(&visitor, "Triage", body).into_response())
 }
 
 pub async fn project_cases(
@@ -93,47 +102,105 @@ pub async fn project_cases(
     visitor: Visitor,
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Page, WebError> {
+) -> Result<Response, WebError> {
     let here = format!("/projects/{slug}/cases");
     visitor.account(&here)?;
-    let filter: Vec<Stage> = q
-        .get("stage")
-        .and_then(|s| Stage::parse(s))
-        .into_iter()
-        .collect();
+    let field = |k: &str| q.get(k).cloned();
+    let fields = input::ListFields {
+        stage: field("stage"),
+        component: field("component"),
+        severity: field("severity"),
+        coordinator: field("coordinator"),
+        track: field("track"),
+        mine: field("mine"),
+        q: field("q"),
+        sort: field("sort"),
+    };
     let page = view::page_request(&q)?;
-    let (project, cases) = app
-        .cases(&visitor.actor(), &slug, filter.clone(), &page)
-        .await?;
+    // A refused filter shows the form again with what was typed and the reason beside
+    // the field; the project must still be one the visitor may see.
+    let (project, cases, refused) = match app.cases(&visitor.actor(), &slug, &fields, &page).await {
+        Ok((project, cases)) => (project, cases, None),
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let project = app.project(&slug).await?;
+            (project, crate::app::Page::empty(), Some(problem(&e)))
+        }
+        Err(e) => return Err(e.into()),
+    };
     // A project the visitor has no part in shows nothing, as if absent.
     if !embargo_core::access::sees_members(&visitor.actor(), &project) {
         return Err(AppError::not_found().into());
     }
     let now = app.now();
-    let listed = match filter.first() {
-        Some(s) => format!("{here}?stage={}", s.as_str()),
-        None => here.clone(),
+    let kept = list_query(&fields);
+    let listed = if kept.is_empty() {
+        here.clone()
+    } else {
+        format!("{here}?{kept}")
     };
+    let value = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let error = |k: &str| refused.as_ref().and_then(|p| p.on(k)).map(str::to_owned);
+    let by_activity = value("sort") == "activity";
     let body = html! {
         h1 { (project.name) ": cases" }
-        p.muted { a href=(format!("/projects/{slug}/queue")) { "Queue by urgency" } " · " a href=(format!("/projects/{slug}/metrics")) { "Metrics" } }
-        nav.filters {
-            a href=(here) { "all" }
-            @for s in Stage::ALL {
-                " · " a href=(format!("{here}?stage={}", s.as_str())) aria-current=[filter.contains(&s).then_some("page")] { (s.as_str()) }
-            }
+        p.muted { a href=(format!("/projects/{slug}/queue")) { "Queue by urgency" } " · " a href="/my" { "My cases" } " · " a href=(format!("/projects/{slug}/metrics")) { "Metrics" } }
+        form.filters #case-filters method="get" action=(here) role="search" {
+            (filter_field("q", "Search", error("q"), html! {
+                input #filter-q type="search" name="q" value=(value("q")) maxlength=(input::SEARCH_MAX) placeholder="words in title, description, summary" data-search-box aria-describedby=[error("q").map(|_| "q-error")] aria-keyshortcuts="/";
+            }))
+            (filter_field("stage", "Stage", error("stage"), html! {
+                select #filter-stage name="stage" aria-describedby=[error("stage").map(|_| "stage-error")] {
+                    option value="" selected[value("stage").is_empty()] { "any" }
+                    @for s in Stage::ALL { option value=(s.as_str()) selected[value("stage") == s.as_str()] { (s.as_str()) } }
+                    @if refused.is_some() && !value("stage").is_empty() && Stage::parse(&value("stage")).is_none() {
+                        option value=(value("stage")) selected { (value("stage")) }
+                    }
+                }
+            }))
+            (filter_field("component", "Component", error("component"), html! {
+                input #filter-component name="component" list="components" value=(value("component")) size="10" aria-describedby=[error("component").map(|_| "component-error")];
+                datalist #components { @for c in &project.components { option value=(c.name) {} } }
+            }))
+            (filter_field("severity", "Severity", error("severity"), html! {
+                input #filter-severity name="severity" value=(value("severity")) size="10" placeholder="high,critical" aria-describedby=[error("severity").map(|_| "severity-error")];
+            }))
+            (filter_field("coordinator", "Coordinator", error("coordinator"), html! {
+                input #filter-coordinator name="coordinator" value=(value("coordinator")) size="8" placeholder="me, none, id" aria-describedby=[error("coordinator").map(|_| "coordinator-error")];
+            }))
+            (filter_field("track", "Track", error("track"), html! {
+                input #filter-track name="track" value=(value("track")) size="12" placeholder="full,main-only" aria-describedby=[error("track").map(|_| "track-error")];
+            }))
+            label.check { input type="checkbox" name="mine" value="true" checked[matches!(value("mine").as_str(), "true" | "1")]; " mine only" }
+            @if by_activity { input type="hidden" name="sort" value="activity"; }
+            " " button type="submit" { "Show" }
+            @if let Some(e) = error("sort").or(error("mine")) { p.field-error { (e) } }
         }
-        @if cases.items.is_empty() { p.empty { "No cases you may see." } }
+        p.muted {
+            "Order: "
+            @let other = |sort: &str| {
+                let mut f = fields.clone();
+                f.sort = Some(sort.to_owned());
+                format!("{here}?{}", list_query(&f))
+            };
+            @if by_activity { a href=(other("received")) { "oldest report first" } " · " strong { "latest activity first" } }
+            @else { strong { "oldest report first" } " · " a href=(other("activity")) { "latest activity first" } }
+            " · keys: " kbd { "j" } "/" kbd { "k" } " move, " kbd { "Enter" } " open, " kbd { "/" } " search"
+        }
+        @if let Some(p) = &refused { (p.banner()) }
+        @else if cases.items.is_empty() { p.empty { "No cases you may see." } }
         @else {
-            table.cases {
-                thead { tr { th { "Received" } th { "Case" } th { "Component" } th { "Stage" } th { "Coordinator" } } }
+            table.cases data-keyboard-rows {
+                thead { tr { th { "Received" } th { "Case" } th { "Component" } th { "Stage" } th { "Waiting on" } th { "Last activity" } th { "Coordinator" } } }
                 tbody {
-                    @for case in &cases.items {
-                        tr {
+                    @for listed in &cases.items {
+                        @let case = &listed.case;
+                        tr .unread-row[listed.unread] {
                             td title=(when(case.received_at)) { (age(now, case.received_at)) " ago" }
-                            td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
+                            td { (view::case_link(case, listed.unread)) }
                             td { (case.report.component.as_deref().unwrap_or("—")) }
                             td { (stage(case.stage)) }
+                            td { (view::waiting_on(case)) }
+                            td { (view::last_activity(case, now)) }
                             td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
                         }
                     }
@@ -162,7 +229,95 @@ pub async fn project_cases(
             }
         }
     };
-    Ok(Page::new(&visitor, &project.name, body))
+    let out = Page::new(&visitor, &project.name, body);
+    Ok(match refused {
+        Some(p) => out.status(p.status).into_response(),
+        None => out.into_response(),
+    })
+}
+
+/// A filter with its label and, when refused, the reason beside it.
+fn filter_field(name: &str, label: &str, error: Option<String>, control: Markup) -> Markup {
+    html! {
+        span.filter {
+            label for=(format!("filter-{name}")) { (label) }
+            " " (control)
+            @if let Some(e) = error { " " span.field-error id=(format!("{name}-error")) { (e) } }
+        }
+        " "
+    }
+}
+
+/// The list's filters as a query string, empty ones left out: for the pager and the
+/// order links.
+fn list_query(f: &input::ListFields) -> String {
+    [
+        ("stage", &f.stage),
+        ("component", &f.component),
+        ("severity", &f.severity),
+        ("coordinator", &f.coordinator),
+        ("track", &f.track),
+        ("mine", &f.mine),
+        ("q", &f.q),
+        ("sort", &f.sort),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={}", super::page::encode(v)))
+    })
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+/// `GET /my`: the open cases the member coordinates or collaborates on, across their
+/// projects, with the unread markers; and the way to each project's case list.
+pub async fn my_cases(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Page, WebError> {
+    let user = visitor.account("/my")?;
+    let page = view::page_request(&q)?;
+    let mine = app.my_cases(user, &page).await?;
+    let projects = app.projects_of(user).await?;
+    let now = app.now();
+    let body = html! {
+        h1 { "My cases" }
+        p { "Open cases you coordinate or collaborate on, oldest report first." }
+        @if mine.items.is_empty() {
+            p.empty { "You are not on any open case." }
+        } @else {
+            table.cases data-keyboard-rows {
+                thead { tr { th { "Case" } th { "Project" } th { "Stage" } th { "Waiting on" } th { "Last activity" } th { "Coordinator" } } }
+                tbody {
+                    @for (project, listed) in &mine.items {
+                        @let case = &listed.case;
+                        tr .unread-row[listed.unread] {
+                            td { (view::case_link(case, listed.unread)) }
+                            td { a href=(format!("/projects/{}/cases", project.slug)) { (project.name) } }
+                            td { (stage(case.stage)) }
+                            td { (view::waiting_on(case)) }
+                            td { (view::last_activity(case, now)) }
+                            td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+        (view::pager("/my", &page, mine.next.as_ref()))
+        @if !projects.is_empty() {
+            h2 { "Your projects" }
+            ul {
+                @for p in &projects {
+                    li { a href=(format!("/projects/{}/cases", p.slug)) { (p.name) ": cases" } " · " a href=(format!("/projects/{}/queue", p.slug)) { "queue" } }
+                }
+            }
+        }
+    };
+    Ok(Page::new(&visitor, "My cases", body))
 }
 
 /// A member's choice of team mail, from the cases page.
@@ -601,7 +756,10 @@ pub async fn case_page(
 ) -> Result<Page, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     let access = app.case(&visitor.actor(), &id).await?;
-    render(&app, &visitor, &access, &q, &HashMap::new(), None, None).await
+    let page = render(&app, &visitor, &access, &q, &HashMap::new(), None, None).await?;
+    // Seen once the page is made: the lists stop marking it for this member.
+    app.mark_seen(&visitor.actor(), &access).await?;
+    Ok(page)
 }
 
 /// The calculator on its own page, for anyone.

@@ -123,6 +123,7 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/cvss", get(cases::calculator_page))
         .route("/triage", get(cases::triage))
+        .route("/my", get(cases::my_cases))
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))

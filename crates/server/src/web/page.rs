@@ -67,6 +67,7 @@ fn shell(visitor: Option<&Visitor>, title: &str, body: Markup) -> Markup {
                     a.brand href="/" { "Embargo" }
                     nav {
                         @if let Some(u) = visitor.and_then(|v| v.user.as_ref()) {
+                            a href="/my" { "My cases" }
                             a href="/triage" { "Triage" }
                             @let unread = visitor.map_or(0, |v| v.unread);
                             a href="/notifications" {

@@ -188,7 +188,7 @@ async fn queue_page(
                     th { "Clock" }
                     th { "Due (" (reader.name()) ")" }
                     th { "Due (policy: " (policy.time_zone.name()) ")" }
-                    th { "Case" } th { "Stage" } th { "Coordinator" } th { "Received" }
+                    th { "Case" } th { "Stage" } th { "Waiting on" } th { "Last activity" } th { "Coordinator" } th { "Received" }
                 } }
                 tbody {
                     @for row in &rows.items {
@@ -258,8 +258,10 @@ fn queue_row(
                 }
                 None => { td.muted { "no clock running" } td { "—" } td { "—" } }
             }
-            td { a href=(format!("/cases/{}", case.id)) { (case.report.title) } br; code { (case.id) } }
+            td { (view::case_link(case, row.unread)) }
             td { (stage(case.stage)) }
+            td { (view::waiting_on(case)) }
+            td { (view::last_activity(case, now)) }
             td { (case.people.coordinator.as_ref().map(|c| c.name.as_str()).unwrap_or("—")) }
             td { (age(now, case.received_at)) " ago" }
         }

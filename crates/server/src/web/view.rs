@@ -428,3 +428,31 @@ pub fn pager(
         }
     }
 }
+
+/// A case's title linking to its page, its id below, and the unread marker (a dot with
+/// words for screen readers) when someone else did something since the viewer last
+/// opened it.
+pub fn case_link(case: &embargo_core::case::Case, unread: bool) -> Markup {
+    html! {
+        @if unread { span.unread title="new activity since you last opened it" { span.visually-hidden { "New activity: " } } }
+        a href=(format!("/cases/{}", case.id)) .row-link { (case.report.title) }
+        br; code { (case.id) }
+    }
+}
+
+/// Who an open case waits on: the team or the reporter; a dash once it is over.
+pub fn waiting_on(case: &embargo_core::case::Case) -> Markup {
+    use embargo_core::case::WaitingOn;
+    html! {
+        @match case.waiting_on() {
+            Some(WaitingOn::Team) => span.waiting-team title="The reporter wrote or reported last" { "team" },
+            Some(WaitingOn::Reporter) => span.waiting-reporter title="The team wrote to the reporter or asked a question last" { "reporter" },
+            None => "—",
+        }
+    }
+}
+
+/// How long ago a person last did something on the case.
+pub fn last_activity(case: &embargo_core::case::Case, now: embargo_core::Timestamp) -> Markup {
+    html! { span title=(super::page::when(case.activity.at)) { (super::page::age(now, case.activity.at)) " ago" } }
+}

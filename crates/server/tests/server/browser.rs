@@ -277,6 +277,45 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
         field.prop("value").await.unwrap().as_deref(),
         browser_zone.as_str()
     );
+
+    // The case list's keys (issue 12 item 3): j selects the next row and focuses its
+    // link, / goes to the search box, and keys typed into a field stay there.
+    c.goto(&t.url("/projects/connect/cases")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.cases"))
+        .await
+        .unwrap();
+    let press = |on: &'static str, key: &'static str| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                &format!(
+                    "document.querySelector('{on}').dispatchEvent(new KeyboardEvent('keydown', \
+                     {{ key: '{key}', bubbles: true, cancelable: true }})); \
+                     const a = document.activeElement; \
+                     return [a.tagName, a.className, a.name].filter(Boolean).join(' ');"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(press("body", "j").await, json!("A row-link"));
+    let current = c
+        .execute(
+            "return document.querySelector('table.cases tbody tr').classList.contains('current')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(current, json!(true));
+    assert_eq!(press("body", "/").await, json!("INPUT q"));
+    assert_eq!(
+        press("#filter-q", "j").await,
+        json!("INPUT q"),
+        "typing stays in the field"
+    );
     c.close().await.unwrap();
 }
 
@@ -431,6 +470,8 @@ async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
         format!("/cases/{open}"),
         format!("/cases/{done}"),
         "/projects/connect/cases".to_owned(),
+        "/projects/connect/cases?q=panic&sort=activity".to_owned(),
+        "/my".to_owned(),
         "/projects/connect/queue".to_owned(),
         "/projects/connect/metrics".to_owned(),
         "/notifications".to_owned(),

@@ -847,8 +847,17 @@ async fn every_route_for_every_caller() {
 }
 
 #[tokio::test]
-async fn listings_show_exactly_the_visible_cases() {
-    let t = TestApp::new().await;
+async fn listings_show_exactly_the_visible_cases_on_sqlite() {
+    listings_show_exactly_the_visible_cases(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn listings_show_exactly_the_visible_cases_on_postgres() {
+    listings_show_exactly_the_visible_cases(Db::Postgres).await;
+}
+
+async fn listings_show_exactly_the_visible_cases(db: Db) {
+    let t = TestApp::on(db).await;
     t.project("connect", &["go"]).await;
     t.project("vitess", &["vitess"]).await;
     let sam = t
@@ -902,6 +911,89 @@ async fn listings_show_exactly_the_visible_cases() {
     ] {
         let (s, v) = t.get(list, nobody).await;
         assert_eq!((s, ids(v)), (StatusCode::OK, Vec::<String>::new()));
+    }
+    // Searched, filtered, by activity or "mine": never more than the caller may see
+    // (issue 12 item 3). Each row: the caller, then what `?q=a`, `?q=b`,
+    // `?sort=activity&stage=received` and `?mine=true` list (`None`: a 422, `mine` needs
+    // an account).
+    let searched = format!("{list}?q=a");
+    type Row<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+        Option<Vec<String>>,
+    );
+    let rows: [Row; 7] = [
+        (
+            "security team",
+            Some(&sam.token),
+            vec![a.clone()],
+            vec![b.clone()],
+            vec![b.clone(), a.clone()],
+            Some(vec![]),
+        ),
+        (
+            "collaborator",
+            Some(&colin.token),
+            vec![],
+            vec![b.clone()],
+            vec![b.clone()],
+            Some(vec![b.clone()]),
+        ),
+        (
+            "reporter",
+            Some(&ta),
+            vec![a.clone()],
+            vec![],
+            vec![a.clone()],
+            None,
+        ),
+        ("anonymous", None, vec![], vec![], vec![], None),
+        (
+            "maintainer not on it",
+            Some(&otto.token),
+            vec![],
+            vec![],
+            vec![],
+            Some(vec![]),
+        ),
+        (
+            "instance admin",
+            Some(&ivy.token),
+            vec![],
+            vec![],
+            vec![],
+            Some(vec![]),
+        ),
+        (
+            "other project",
+            Some(&olga.token),
+            vec![],
+            vec![],
+            vec![],
+            Some(vec![]),
+        ),
+    ];
+    for (name, token, q_a, q_b, by_activity, mine) in rows {
+        for (query, want) in [
+            (searched.clone(), q_a),
+            (format!("{list}?q=b"), q_b),
+            (format!("{list}?sort=activity&stage=received"), by_activity),
+        ] {
+            let (s, v) = t.get(&query, token).await;
+            assert_eq!((s, ids(v)), (StatusCode::OK, want), "{name}: {query}");
+        }
+        let (s, v) = t.get(&format!("{list}?mine=true"), token).await;
+        match mine {
+            Some(want) => assert_eq!((s, ids(v)), (StatusCode::OK, want), "{name}: mine"),
+            None => assert_eq!(
+                (s, v["error"]["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("mine")),
+                "{name}: mine"
+            ),
+        }
     }
     // Project members are the members' business.
     let (_, p) = t.get("/api/v1/projects/connect", None).await;

@@ -476,7 +476,11 @@ impl TestApp {
         let (mut count, mut after) = (0, None);
         loop {
             let page = embargo_store::PageRequest::largest(after);
-            let (_, cases) = self.app.cases(&actor, slug, vec![], &page).await.unwrap();
+            let (_, cases) = self
+                .app
+                .cases(&actor, slug, &Default::default(), &page)
+                .await
+                .unwrap();
             count += cases.items.len();
             match cases.next {
                 Some(next) => after = Some(next),

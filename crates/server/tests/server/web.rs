@@ -680,11 +680,13 @@ async fn pages_of_cases_someone_may_not_see_are_not_found() {
         let none = web.get(&format!("/cases/{unknown}")).await;
         assert_eq!(seen.status, StatusCode::NOT_FOUND, "{who}");
         assert_eq!(seen.html, none.html, "{who}");
+        // Any signed-in page carries the token (a maintainer's /triage sends them to /my).
         let out = web
-            .submit("/triage", &format!("/cases/{id}/actions/claim"), &[])
+            .submit("/my", &format!("/cases/{id}/actions/claim"), &[])
             .await;
         assert_eq!(out.status, StatusCode::NOT_FOUND, "{who}");
         assert!(!web.get("/triage").await.html.contains("Secret title"));
+        assert!(!web.get("/my").await.html.contains("Secret title"));
         assert!(
             !web.get("/projects/connect/cases")
                 .await

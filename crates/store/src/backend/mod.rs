@@ -69,6 +69,16 @@ pub(crate) trait Dialect {
     /// when it commits (and never for work rolled back). `None` where no other instance
     /// shares the database.
     const NOTIFY_JOBS: Option<&'static str>;
+    /// Removes a case's search row (`$1`: the case id), before [`Dialect::SEARCH_WRITE`].
+    const SEARCH_CLEAR: &'static str;
+    /// Writes a case's search row (`$1`: the case id, `$2`: its text).
+    const SEARCH_WRITE: &'static str;
+    /// A listing's "the case's text matches": the SQL before and after the bound query
+    /// that [`Dialect::search_query`] makes.
+    const SEARCH_MATCH: (&'static str, &'static str);
+    /// The query for `words` (from `crate::search_words`: letters and digits only, so
+    /// they carry no syntax): every word must be there, as a word or a word's start.
+    fn search_query(words: &[String]) -> String;
 }
 
 #[expect(

@@ -46,6 +46,19 @@ impl PostgresStore {
 impl super::Dialect for PostgresStore {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
+    // A tsvector with the 'simple' configuration: words as written, no stemming, as
+    // SQLite's unicode61 tokenizer.
+    const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE case_id = $1";
+    const SEARCH_WRITE: &'static str =
+        "INSERT INTO case_search (case_id, doc) VALUES ($1, to_tsvector('simple', $2))";
+    const SEARCH_MATCH: (&'static str, &'static str) = (
+        " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', ",
+        "))",
+    );
+    fn search_query(words: &[String]) -> String {
+        let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+        terms.join(" & ")
+    }
 }
 
 impl PostgresStore {

@@ -61,6 +61,20 @@ impl super::Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
     // One process per database file: its worker is rung in-process.
     const NOTIFY_JOBS: Option<&'static str> = None;
+    // FTS5. The row is found through the indexed `case_id` column (a case id is letters,
+    // digits and dashes, so it needs no escaping inside the phrase), never by a scan.
+    const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE rowid IN \
+         (SELECT rowid FROM case_search WHERE case_search MATCH 'case_id : \"' || $1 || '\"') \
+         AND case_id = $1";
+    const SEARCH_WRITE: &'static str = "INSERT INTO case_search (case_id, body) VALUES ($1, $2)";
+    const SEARCH_MATCH: (&'static str, &'static str) = (
+        " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ",
+        ")",
+    );
+    fn search_query(words: &[String]) -> String {
+        let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+        format!("body : ({})", terms.join(" AND "))
+    }
 }
 
 impl SqliteStore {

@@ -75,6 +75,7 @@ pub async fn listings_page_by_keyset_and_keep_each_viewers_scope(b: &Backend) {
     // Stages are filtered in SQL, and pages still fill.
     let received = CaseFilter {
         stages: vec![Stage::Received],
+        ..CaseFilter::default()
     };
     let (seen, sizes) = list(team(&sam), received, 3).await;
     assert_eq!(seen.len(), 6);
@@ -82,6 +83,7 @@ pub async fn listings_page_by_keyset_and_keep_each_viewers_scope(b: &Backend) {
     assert_eq!(sizes, [3, 3]);
     let triage = CaseFilter {
         stages: vec![Stage::Triage, Stage::NeedsInfo],
+        ..CaseFilter::default()
     };
     assert_eq!(ids(&list(team(&sam), triage, 2).await.0), ids([&cases[2]]));
 
@@ -162,6 +164,7 @@ pub async fn the_triage_queue_is_one_query_across_projects(b: &Backend) {
     }
     let open = CaseFilter {
         stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
+        ..CaseFilter::default()
     };
     let queue = |who: embargo_core::actor::User, limit: u32| {
         let open = open.clone();
@@ -301,4 +304,108 @@ pub async fn advisories_and_timelines_page_too(b: &Backend) {
             .collect::<Vec<_>>()
     );
     assert!(sizes.iter().rev().skip(1).all(|n| *n == 2), "{sizes:?}");
+}
+
+/// Issue 12 item 3: "seen up to" per member and case never moves back and is read for
+/// a page at once; search and the other filters run inside the viewer's scope.
+pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    let mut cases = Vec::new();
+    for n in 1..=3 {
+        cases.push(report(s, &p, n, vec![]).await);
+    }
+    let all_ids = ids(&cases);
+    assert!(s.seen_up_to(sam.id, &all_ids).await.unwrap().is_empty());
+    let before = s
+        .case_for_viewer(&cases[0].id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    s.mark_seen(sam.id, &before).await.unwrap();
+    cases[0] = act(s, &p, &cases[0], &team(&sam), Command::Acknowledge).await;
+    let after = s
+        .case_for_viewer(&cases[0].id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    s.mark_seen(sam.id, &after).await.unwrap();
+    // An older page loaded late changes nothing.
+    s.mark_seen(sam.id, &before).await.unwrap();
+    let seen = s.seen_up_to(sam.id, &all_ids).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[&cases[0].id], 2);
+    assert!(s.seen_up_to(mia.id, &all_ids).await.unwrap().is_empty());
+
+    let words = |q: &str| CaseFilter {
+        words: embargo_store::search_words(q),
+        ..CaseFilter::default()
+    };
+    let find = |actor: Actor, filter: CaseFilter| {
+        let p = p.clone();
+        async move {
+            all_pages(1, |page| {
+                let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
+                async move {
+                    s.cases_for_viewer(&p, &actor, &filter, &page)
+                        .await
+                        .unwrap()
+                }
+            })
+            .await
+            .0
+        }
+    };
+    assert_eq!(ids(&find(team(&sam), words("steps")).await), all_ids);
+    assert_eq!(
+        ids(&find(team(&sam), words("REPRO")).await),
+        all_ids,
+        "word starts"
+    );
+    assert_eq!(
+        ids(&find(team(&sam), words("report 2")).await),
+        ids([&cases[1]])
+    );
+    assert!(find(team(&sam), words("nothing like it")).await.is_empty());
+    // Mia sees no case yet, so finds none; then only the one she is on.
+    assert!(find(team(&mia), words("steps")).await.is_empty());
+    cases[2] = act(
+        s,
+        &p,
+        &cases[2],
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    assert_eq!(
+        ids(&find(team(&mia), words("steps")).await),
+        ids([&cases[2]])
+    );
+    let mine = CaseFilter {
+        involving: Some(mia.id),
+        ..words("report")
+    };
+    assert_eq!(ids(&find(team(&sam), mine).await), ids([&cases[2]]));
+    // The other filters combine with it.
+    let triage = CaseFilter {
+        stages: vec![Stage::Triage],
+        component: Some("go".into()),
+        ..words("steps")
+    };
+    assert_eq!(ids(&find(team(&sam), triage).await), ids([&cases[0]]));
+    let swift = CaseFilter {
+        component: Some("swift".into()),
+        ..words("steps")
+    };
+    assert!(find(team(&sam), swift).await.is_empty());
+    // Latest activity first (then by id): the acknowledged and the collaborated-on
+    // lead the untouched report.
+    let by_activity = CaseFilter {
+        order: embargo_store::CaseOrder::Activity,
+        ..CaseFilter::default()
+    };
+    let mut expected: Vec<_> = cases.iter().collect();
+    expected.sort_by(|a, b| (b.activity.at, &a.id).cmp(&(a.activity.at, &b.id)));
+    assert_eq!(expected[2].id, cases[1].id);
+    assert_eq!(ids(&find(team(&sam), by_activity).await), ids(expected));
 }

@@ -449,6 +449,7 @@ pub async fn cases_are_scoped_by_viewer(b: &Backend) {
     );
     let received = CaseFilter {
         stages: vec![Stage::Received],
+        ..CaseFilter::default()
     };
     assert_eq!(
         s.cases_for_viewer(&p, &team(&sam), &received, &PageRequest::first())
@@ -460,6 +461,7 @@ pub async fn cases_are_scoped_by_viewer(b: &Backend) {
     );
     let triage = CaseFilter {
         stages: vec![Stage::Triage],
+        ..CaseFilter::default()
     };
     assert!(
         s.cases_for_viewer(&p, &team(&sam), &triage, &PageRequest::first())

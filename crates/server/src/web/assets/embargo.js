@@ -19,6 +19,38 @@ document.addEventListener("DOMContentLoaded", () => {
     if (zone) field.value = zone;
   }
 
+  // Case lists: j/k move between rows, Enter opens the row's case, / goes to the search
+  // box. Keys typed into a field are left alone; the links and the form work without it.
+  const rows = [...document.querySelectorAll("table.cases tbody tr")];
+  const search = document.querySelector("[data-search-box]");
+  let current = -1;
+  const select = (i) => {
+    if (rows.length === 0) return;
+    if (current >= 0) rows[current].classList.remove("current");
+    current = Math.max(0, Math.min(rows.length - 1, i));
+    const row = rows[current];
+    row.classList.add("current");
+    const link = row.querySelector("a.row-link") || row.querySelector("a");
+    if (link) link.focus();
+    row.scrollIntoView({ block: "nearest" });
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    if (event.key === "/" && search) {
+      event.preventDefault();
+      search.focus();
+      search.select();
+    } else if (event.key === "j" && rows.length > 0) {
+      event.preventDefault();
+      select(current + 1);
+    } else if (event.key === "k" && rows.length > 0) {
+      event.preventDefault();
+      select(current < 0 ? 0 : current - 1);
+    }
+  });
+
   // Ask before irreversible actions.
   for (const button of document.querySelectorAll("button[data-confirm]")) {
     button.addEventListener("click", (event) => {

@@ -7,18 +7,18 @@ use super::outbox::queue_case_effects;
 use super::support::{
     DbRow, Tx, append, corrupt, from_json, stored_event, to_json, unique_violation,
 };
-use crate::backend::micros;
+use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
 use crate::{
-    CaseAccess, CaseFilter, Cursor, NewCase, NewFile, Page, PageRequest, ProjectStore, Queued,
-    Result,
+    CaseAccess, CaseFilter, CaseOrder, CoordinatorIs, Cursor, NewCase, NewFile, Page, PageRequest,
+    ProjectStore, Queued, Result,
 };
 use crate::{SecretHash, StoreError, StoredEvent};
 use embargo_core::access::{self, Scope};
 use embargo_core::actor::{Actor, User};
 use embargo_core::case::{Case, Stage};
 use embargo_core::event::{Event, Recorded};
-use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug};
+use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, Role};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -38,6 +38,7 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     .bind(c.disclosure.disclosed_at.map(micros))
     .execute(&mut **tx)
     .await?;
+    save_listing(tx, c).await?;
     sqlx::query("DELETE FROM case_people WHERE case_id = $1")
         .bind(c.id.as_str())
         .execute(&mut **tx)
@@ -64,6 +65,73 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     Ok(())
 }
 
+/// The listing columns (activity, waiting on, the filters' values) and the search row:
+/// what the queue and the case lists read without decoding a case.
+pub(super) async fn save_listing(tx: &mut Tx, c: &Case) -> Result<()> {
+    let listing = ListingRow::of(c);
+    sqlx::query(
+        "UPDATE cases SET activity_at = $2, activity_seq = $3, activity_by = $4, \
+                          waiting_on = $5, component = $6, severity = $7, track = $8 \
+         WHERE id = $1",
+    )
+    .bind(c.id.as_str())
+    .bind(listing.activity_at)
+    .bind(listing.activity_seq)
+    .bind(listing.activity_by)
+    .bind(listing.waiting_on)
+    .bind(listing.component)
+    .bind(listing.severity)
+    .bind(listing.track)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(Backing::SEARCH_CLEAR)
+        .bind(c.id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(Backing::SEARCH_WRITE)
+        .bind(c.id.as_str())
+        .bind(search_text(c))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The listing columns of a case's row, as its fold sets them.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct ListingRow {
+    pub(super) activity_at: i64,
+    pub(super) activity_seq: i64,
+    pub(super) activity_by: Option<i64>,
+    pub(super) waiting_on: Option<String>,
+    pub(super) component: Option<String>,
+    pub(super) severity: Option<String>,
+    pub(super) track: Option<String>,
+}
+
+impl ListingRow {
+    pub(super) fn of(c: &Case) -> Self {
+        ListingRow {
+            activity_at: micros(c.activity.at),
+            activity_seq: c.activity.seq as i64,
+            activity_by: c.activity.by.map(|u| u.0),
+            waiting_on: c.waiting_on().map(|w| w.as_str().to_owned()),
+            component: c.report.component.clone(),
+            severity: crate::severity_name(c),
+            track: c.fixes.track.map(|t| t.as_str().to_owned()),
+        }
+    }
+}
+
+/// What search finds a case by: its title, description and advisory summary.
+fn search_text(c: &Case) -> String {
+    let summary = c.advisory.details.summary.as_deref().unwrap_or("");
+    crate::search_words(&format!(
+        "{}\n{}\n{}",
+        c.report.title, c.report.description, summary
+    ))
+    .join(" ")
+}
+
 async fn save_files(tx: &mut Tx, case: &CaseId, files: &[NewFile]) -> Result<()> {
     for f in files {
         sqlx::query(
@@ -79,6 +147,60 @@ async fn save_files(tx: &mut Tx, case: &CaseId, files: &[NewFile]) -> Result<()>
         .await?;
     }
     Ok(())
+}
+
+/// `AND` every part of `filter` but the order: stages, component, severity, coordinator,
+/// track, "mine" and the search words.
+fn narrow(q: &mut Builder, filter: &CaseFilter) {
+    stages_in(q, "c.stage", &filter.stages);
+    if let Some(component) = &filter.component {
+        q.push(" AND c.component = ");
+        q.push_bind(component.clone());
+    }
+    if !filter.severities.is_empty() {
+        q.push(" AND c.severity IN (");
+        let mut list = q.separated(", ");
+        for s in &filter.severities {
+            list.push_bind(s.clone());
+        }
+        q.push(")");
+    }
+    match filter.coordinator {
+        None => {}
+        Some(CoordinatorIs::Nobody) => {
+            q.push(
+                " AND NOT EXISTS (SELECT 1 FROM case_people k WHERE k.case_id = c.id \
+                 AND k.relation = 'coordinator')",
+            );
+        }
+        Some(CoordinatorIs::User(user)) => {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM case_people k WHERE k.case_id = c.id \
+                 AND k.relation = 'coordinator' AND k.user_id = ",
+            );
+            q.push_bind(user.0);
+            q.push(")");
+        }
+    }
+    if !filter.tracks.is_empty() {
+        q.push(" AND c.track IN (");
+        let mut list = q.separated(", ");
+        for t in &filter.tracks {
+            list.push_bind(t.as_str());
+        }
+        q.push(")");
+    }
+    if let Some(user) = filter.involving {
+        q.push(" AND c.id IN (SELECT m.case_id FROM case_people m WHERE m.user_id = ");
+        q.push_bind(user.0);
+        q.push(")");
+    }
+    if !filter.words.is_empty() {
+        let (open, close) = Backing::SEARCH_MATCH;
+        q.push(open);
+        q.push_bind(Backing::search_query(&filter.words));
+        q.push(close);
+    }
 }
 
 /// The stages whose cases the public may read (`core`'s rule, as a list for SQL).
@@ -178,6 +300,8 @@ async fn insert_case(
         || !case.people.collaborators.is_empty()
     {
         save_case(tx, case).await?;
+    } else {
+        save_listing(tx, case).await?;
     }
     append(
         tx,
@@ -327,9 +451,14 @@ impl crate::CaseStore for Backing {
         filter: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Page<Case>> {
-        let mut q = Builder::new(
-            "SELECT c.state, c.received_at AS sort_key, c.id FROM cases c WHERE c.project = ",
-        );
+        let key = match filter.order {
+            CaseOrder::Received => "c.received_at",
+            CaseOrder::Activity => "c.activity_at",
+        };
+        let mut q = Builder::new("SELECT c.state, ");
+        q.push(format_args!(
+            "{key} AS sort_key, c.id FROM cases c WHERE c.project = "
+        ));
         q.push_bind(project.slug.as_str().to_owned());
         match access::scope(actor, project) {
             Scope::Nothing => return Ok(Page::empty()),
@@ -344,9 +473,17 @@ impl crate::CaseStore for Backing {
                 q.push_bind(id.as_str().to_owned());
             }
         }
-        stages_in(&mut q, "c.stage", &filter.stages);
-        after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
-        q.push(" ORDER BY c.received_at, c.id");
+        narrow(&mut q, filter);
+        match filter.order {
+            CaseOrder::Received => {
+                after_ascending(&mut q, key, "c.id", page.after.as_ref());
+                q.push(" ORDER BY c.received_at, c.id");
+            }
+            CaseOrder::Activity => {
+                after_descending(&mut q, key, "c.id", page.after.as_ref());
+                q.push(" ORDER BY c.activity_at DESC, c.id");
+            }
+        }
         limit(&mut q, page);
         let rows = q.build().fetch_all(&self.reader).await?;
         listing::page(rows, page, |r| {
@@ -388,6 +525,13 @@ impl crate::CaseStore for Backing {
                 q.push(" AND c.stage = ");
                 q.push_bind(stage.as_str());
             }
+            narrow(
+                &mut q,
+                &CaseFilter {
+                    stages: Vec::new(),
+                    ..filter.clone()
+                },
+            );
             after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
             // `core::access::scope` for every project at once: a role that sees all of
             // a project's cases, or a part in the case.
@@ -416,6 +560,42 @@ impl crate::CaseStore for Backing {
                 .ok_or_else(|| corrupt("case", format!("{} has no project", case.id)))?;
             Ok(visible(&actor, project, case).map(|c| (project.clone(), c)))
         })
+    }
+
+    async fn seen_up_to(&self, user: UserId, cases: &[CaseId]) -> Result<HashMap<CaseId, u64>> {
+        if cases.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut q = Builder::new("SELECT case_id, seq FROM case_reads WHERE user_id = ");
+        q.push_bind(user.0);
+        q.push(" AND case_id IN (");
+        let mut list = q.separated(", ");
+        for id in cases {
+            list.push_bind(id.as_str().to_owned());
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|r| {
+                let id = CaseId::parse(&r.try_get::<String, _>("case_id")?)
+                    .ok_or_else(|| corrupt("case id", "unparseable"))?;
+                Ok((id, r.try_get::<i64, _>("seq")?.max(0) as u64))
+            })
+            .collect()
+    }
+
+    async fn mark_seen(&self, user: UserId, access: &CaseAccess) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO case_reads (user_id, case_id, seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, case_id) DO UPDATE SET seq = excluded.seq \
+             WHERE case_reads.seq < excluded.seq",
+        )
+        .bind(user.0)
+        .bind(access.case().id.as_str())
+        .bind(access.case().version as i64)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn case_events(

@@ -225,6 +225,7 @@ struct CaseRow {
     disclosed_at: Option<i64>,
     state: String,
     people: Vec<(i64, String)>,
+    listing: super::cases::ListingRow,
 }
 
 impl CaseRow {
@@ -252,6 +253,7 @@ impl CaseRow {
             disclosed_at: c.disclosure.disclosed_at.map(micros),
             state: to_json(c),
             people,
+            listing: super::cases::ListingRow::of(c),
         }
     }
 
@@ -267,6 +269,7 @@ impl CaseRow {
             ("disclosed_at", self.disclosed_at == other.disclosed_at),
             ("state", self.state == other.state),
             ("people", self.people == other.people),
+            ("listing", self.listing == other.listing),
         ]
         .into_iter()
         .find(|(_, same)| !same)
@@ -361,7 +364,8 @@ impl Backing {
         }
         let mut q = Builder::new(
             "SELECT id, project, stage, title, version, received_at, updated_at, disclosed_at, \
-             state FROM cases WHERE id IN (",
+             state, activity_at, activity_seq, activity_by, waiting_on, component, severity, \
+             track FROM cases WHERE id IN (",
         );
         let mut list = q.separated(", ");
         for id in ids {
@@ -381,6 +385,15 @@ impl Backing {
                     disclosed_at: r.try_get("disclosed_at")?,
                     state: r.try_get("state")?,
                     people: Vec::new(),
+                    listing: super::cases::ListingRow {
+                        activity_at: r.try_get("activity_at")?,
+                        activity_seq: r.try_get("activity_seq")?,
+                        activity_by: r.try_get("activity_by")?,
+                        waiting_on: r.try_get("waiting_on")?,
+                        component: r.try_get("component")?,
+                        severity: r.try_get("severity")?,
+                        track: r.try_get("track")?,
+                    },
                 },
             );
         }
