@@ -10,6 +10,7 @@ mod clock_log;
 mod disclosure;
 mod fixes;
 mod gate;
+mod guests;
 mod milestones;
 mod notices;
 mod people;
@@ -24,6 +25,7 @@ pub use fixes::{
     Approval, ChecklistItem, Fix, FixState, FixesState, ItemStatus, Mitigation, Waiver,
 };
 pub use gate::Blocker;
+pub use guests::{Guest, GuestsState, InvitedGuest, Share};
 pub use milestones::Milestones;
 pub use notices::{Delivery, NoticeDraft, NoticesState, PreRecipient, QueuedNotice};
 pub use people::People;
@@ -151,6 +153,8 @@ pub struct Case {
     pub release: ReleaseState,
     pub clock_log: ClockLog,
     pub notices: NoticesState,
+    /// People from another project the case is shared with (C5).
+    pub guests: GuestsState,
 }
 
 impl Case {
@@ -189,6 +193,7 @@ impl Case {
             release: ReleaseState::default(),
             clock_log: ClockLog::default(),
             notices: NoticesState::default(),
+            guests: GuestsState::default(),
         }
     }
 
@@ -293,6 +298,9 @@ impl Case {
             | Event::PreNotifiedRemoved { .. } => {
                 self.notices.apply(&recorded.event, at, &recorded.actor)
             }
+            Event::GuestInvited { guest } => self.guests.invite(guest, &recorded.actor, at),
+            Event::GuestRemoved { guest, .. } => self.guests.remove(*guest),
+            Event::GuestCommented { .. } => {}
             Event::ClocksRecomputed { policy_version } => {
                 self.clock_log.recomputed_for = Some(*policy_version);
             }
