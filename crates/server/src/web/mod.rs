@@ -27,6 +27,7 @@ mod security_txt;
 pub mod session;
 mod shared_release;
 mod track;
+mod guests;
 mod transparency;
 mod view;
 
@@ -73,6 +74,8 @@ pub fn router(settings: &Settings) -> Router<App> {
             "/lost-link",
             get(report::lost_link_form).post(report::lost_link),
         )
+        .route("/guest/{token}", get(guests::page))
+        .route("/guest/{token}/comment", post(guests::comment))
         .route("/track/{token}", get(track::page))
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))
