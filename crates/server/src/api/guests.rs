@@ -51,10 +51,13 @@ pub struct GuestOut {
     pub invited_at: embargo_core::Timestamp,
 }
 
-/// The invitation's answer: the case, and the new guest's number.
+/// The invitation's answer: the case, the new guest's number and their link.
 #[derive(Serialize, ToSchema)]
 pub struct InvitedOut {
     pub guest: u32,
+    /// The guest's link, shown once (it is also mailed to them): whoever holds it reads
+    /// the shared parts. Its path's last segment is the guest's API token.
+    pub link: String,
     pub case: CaseOut,
 }
 
@@ -78,7 +81,7 @@ pub fn guests(c: &Case) -> Vec<GuestOut> {
 /// (C5). Their link is mailed to them; it opens the shared parts only.
 #[utoipa::path(post, path = "/cases/{id}/guests", tag = "sharing",
     params(("id" = String, Path)), request_body = GuestIn,
-    responses((status = 201, body = InvitedOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = InvitedOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "Already a guest; the case is not confirmed or is disclosed", body = ErrorBody),
         (status = 422, description = "A bad address, an unknown share, no reason", body = ErrorBody)))]
 pub async fn invite_guest(
@@ -86,9 +89,9 @@ pub async fn invite_guest(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(g): ApiJson<GuestIn>,
-) -> ApiResult<(StatusCode, Json<InvitedOut>)> {
+) -> ApiResult<Json<InvitedOut>> {
     let id = CaseId::parse(&id).ok_or_else(AppError::not_found)?;
-    let (view, guest) = app
+    let (view, guest, link) = app
         .invite_guest(
             &caller.actor,
             &id,
@@ -101,18 +104,16 @@ pub async fn invite_guest(
             },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitedOut {
+    Ok(Json(InvitedOut {
             guest: guest.0,
+            link,
             case: wire::case(
                 view.case(),
                 view.standing(),
                 &view.project().policy(),
                 app.now(),
             ),
-        }),
-    ))
+    }))
 }
 
 /// End a guest's access (C5): their link and token answer as a missing case at once.

@@ -43,14 +43,15 @@ fn case_of_token(token: &str) -> Option<CaseId> {
 
 impl App {
     /// Shares the case with a guest (C5): decided by core, stored with the invitation
-    /// mail (carrying the link until it is sent) in one transaction.
+    /// mail (carrying the link until it is sent) in one transaction. Returns the guest's
+    /// number and link; the link is not kept anywhere else (only its hash).
     #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn invite_guest(
         &self,
         actor: &Actor,
         id: &CaseId,
         input: GuestInput,
-    ) -> AppResult<(CaseView, GuestId)> {
+    ) -> AppResult<(CaseView, GuestId, String)> {
         let token = format!(
             "{}{}.{}",
             secrets::GUEST_TOKEN_PREFIX,
@@ -85,7 +86,8 @@ impl App {
             .await?
             .map(CaseView::from)
             .ok_or_else(AppError::not_found)?;
-        Ok((view, guest))
+        let link = self.url(&format!("/guest/{token}"));
+        Ok((view, guest, link))
     }
 
     /// Ends a guest's access (C5); their token answers as a missing case from now on.

@@ -121,10 +121,11 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
                     "shares": ["report", "fixes"], "reason": "the fix needs a change in grpc-go" }),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["guest"], 1);
     assert_eq!(v["case"]["guests"][0]["email"], GUEST);
     assert_eq!(v["case"]["guests"][0]["shares"], json!(["report", "fixes"]));
+    let link = v["link"].as_str().unwrap().to_owned();
     // The same address twice is a conflict.
     let (s, v) = t
         .post(
@@ -148,6 +149,7 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         .unwrap()
         .to_owned();
     assert!(!body.contains("Frame bomb"), "{body}");
+    assert!(link.ends_with(&format!("/guest/{token}")), "{link}");
     assert!(!body.contains(CANARY));
 
     // The guest's page: the shared parts only.
