@@ -87,10 +87,7 @@ pub struct GuestsState {
 
 impl GuestsState {
     pub fn get(&self, id: GuestId) -> Option<&Guest> {
-        self.current
-            .iter()
-            .map(|g| &g.guest)
-            .find(|g| g.id == id)
+        self.current.iter().map(|g| &g.guest).find(|g| g.id == id)
     }
 
     pub fn by_email(&self, email: &str) -> Option<&Guest> {

@@ -5,9 +5,9 @@
 
 use super::Decider;
 use crate::access::Action;
+use crate::actor::ActorRef;
 use crate::case::{Case, Guest, Share, Stage};
 use crate::event::{Event, Recorded};
-use crate::actor::ActorRef;
 use crate::ids::GuestId;
 use crate::rejection::{Invalid, Rejection, Rule};
 use crate::text::{self, limits};
@@ -38,7 +38,9 @@ pub(super) fn invite(d: &Decider, input: Invitation) -> Result<Event, Rejection>
         Stage::Closed | Stage::Rejected => return Err(d.closed()),
     }
     let mut errors: Vec<Invalid> = Vec::new();
-    let email = text::email("email", input.email).map_err(|e| errors.push(e)).ok();
+    let email = text::email("email", input.email)
+        .map_err(|e| errors.push(e))
+        .ok();
     let name = text::optional_line("name", input.name, limits::NAME)
         .map_err(|e| errors.push(e))
         .ok()
@@ -58,7 +60,8 @@ pub(super) fn invite(d: &Decider, input: Invitation) -> Result<Event, Rejection>
             "`token_hash`: expected 64 lowercase hex digits",
         ));
     }
-    let (Some(email), Some(shares), Some(reason), true) = (email, shares, reason, errors.is_empty())
+    let (Some(email), Some(shares), Some(reason), true) =
+        (email, shares, reason, errors.is_empty())
     else {
         return Err(Rejection::Invalid(errors));
     };
@@ -95,7 +98,10 @@ fn shares(names: &[String]) -> Result<Vec<Share>, Invalid> {
             return Err(Invalid::new(
                 "shares",
                 Rule::InvalidFormat,
-                format!("`shares`: no part named `{n}`; expected some of {}", expected()),
+                format!(
+                    "`shares`: no part named `{n}`; expected some of {}",
+                    expected()
+                ),
             ));
         };
         if !out.contains(&s) {
@@ -197,7 +203,11 @@ mod tests {
         let events = run(
             &mut case,
             &sam(),
-            invite("uma@grpc.example", &["fixes", "report"], "the fix needs grpc-go"),
+            invite(
+                "uma@grpc.example",
+                &["fixes", "report"],
+                "the fix needs grpc-go",
+            ),
         );
         let Event::GuestInvited { guest } = &events[0].event else {
             panic!("{events:?}")
@@ -225,7 +235,11 @@ mod tests {
             },
         );
         assert!(case.guests.current.is_empty());
-        let events = run(&mut case, &sam(), invite("uma@grpc.example", &["report"], "back"));
+        let events = run(
+            &mut case,
+            &sam(),
+            invite("uma@grpc.example", &["report"], "back"),
+        );
         let Event::GuestInvited { guest } = &events[0].event else {
             panic!()
         };
@@ -235,7 +249,11 @@ mod tests {
     #[test]
     fn c5_only_someone_who_leads_the_case_shares_it() {
         let mut case = confirmed_case_led_by_sam();
-        run(&mut case, &sam(), Command::AddCollaborator { user: UserId(3) });
+        run(
+            &mut case,
+            &sam(),
+            Command::AddCollaborator { user: UserId(3) },
+        );
         let cmd = invite("uma@grpc.example", &["report"], "needed");
         assert!(matches!(
             refused(&case, &mia(), cmd.clone()),
@@ -247,7 +265,10 @@ mod tests {
                 Rejection::NotFound | Rejection::Forbidden { .. }
             ));
         }
-        assert!(matches!(refused(&case, &reporter(), cmd), Rejection::Forbidden { .. } | Rejection::NotFound));
+        assert!(matches!(
+            refused(&case, &reporter(), cmd),
+            Rejection::Forbidden { .. } | Rejection::NotFound
+        ));
     }
 
     #[test]
@@ -278,7 +299,11 @@ mod tests {
             ["email", "shares", "reason", "token_hash"]
         );
         assert_eq!(
-            fields(refused(&case, &sam(), invite("uma@grpc.example", &[], "why"))),
+            fields(refused(
+                &case,
+                &sam(),
+                invite("uma@grpc.example", &[], "why")
+            )),
             ["shares"]
         );
         assert_eq!(
@@ -297,7 +322,11 @@ mod tests {
     #[test]
     fn c5_a_guest_comments_while_on_the_case_only() {
         let mut case = confirmed_case_led_by_sam();
-        run(&mut case, &sam(), invite("uma@grpc.example", &["report"], "needed"));
+        run(
+            &mut case,
+            &sam(),
+            invite("uma@grpc.example", &["report"], "needed"),
+        );
         let events = super::guest_comment(&case, GuestId(1), "patched upstream", at(50)).unwrap();
         assert_eq!(events[0].event.visibility(), Visibility::Internal);
         assert_eq!(events[0].actor, ActorRef::System);

@@ -24,8 +24,8 @@ pub(crate) mod fixtures;
 mod tests;
 
 pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
-pub use intake::{MAX_ATTACHMENTS, import, submit};
 pub use guests::guest_comment;
+pub use intake::{MAX_ATTACHMENTS, import, submit};
 pub use notices::notices_at_disclosure;
 pub use release::agreement_words;
 

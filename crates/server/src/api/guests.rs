@@ -105,14 +105,14 @@ pub async fn invite_guest(
         )
         .await?;
     Ok(Json(InvitedOut {
-            guest: guest.0,
-            link,
-            case: wire::case(
-                view.case(),
-                view.standing(),
-                &view.project().policy(),
-                app.now(),
-            ),
+        guest: guest.0,
+        link,
+        case: wire::case(
+            view.case(),
+            view.standing(),
+            &view.project().policy(),
+            app.now(),
+        ),
     }))
 }
 
@@ -254,7 +254,10 @@ fn guest_token(headers: &HeaderMap) -> &str {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .unwrap_or("")
 }

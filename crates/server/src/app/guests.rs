@@ -151,12 +151,8 @@ impl App {
     pub async fn guest_comment(&self, ip: &str, token: &str, body: &str) -> AppResult<GuestView> {
         for _ in 0..5 {
             let view = self.guest_case(ip, token).await?;
-            let events = embargo_core::decide::guest_comment(
-                &view.case,
-                view.guest.id,
-                body,
-                self.now(),
-            )?;
+            let events =
+                embargo_core::decide::guest_comment(&view.case, view.guest.id, body, self.now())?;
             let mut next = view.case.clone();
             for e in &events {
                 next.apply(e);
@@ -171,10 +167,7 @@ impl App {
                         self.ring_worker();
                     }
                     tracing::info!(case.id = %next.id, guest = %view.guest.id, "guest commented");
-                    return Ok(GuestView {
-                        case: next,
-                        ..view
-                    });
+                    return Ok(GuestView { case: next, ..view });
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),

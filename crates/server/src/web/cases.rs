@@ -757,7 +757,11 @@ pub async fn act(
     // Sharing draws the guest's token: `App` does it, with the invitation mail.
     if action == "guest-invite" {
         let result = app
-            .invite_guest(&visitor.actor(), &access.case().id, super::guests::input(&f))
+            .invite_guest(
+                &visitor.actor(),
+                &access.case().id,
+                super::guests::input(&f),
+            )
             .await
             .map(|_| ());
         return answer(&app, &visitor, &id, "guests", result, Some((&action, &f))).await;

@@ -250,7 +250,10 @@ pub async fn comment(
     // A token that opens nothing is not found before the form is read.
     let view = app.guest_case(&visitor.ip, &token).await?;
     let f = visitor.form(form)?;
-    match app.guest_comment(&visitor.ip, &token, &f.text("body")).await {
+    match app
+        .guest_comment(&visitor.ip, &token, &f.text("body"))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/guest/{token}"))),
         Err(e) => {
             let p = problem(&e);

@@ -16,6 +16,7 @@ mod cases;
 mod clocks;
 mod csaf;
 mod fixes;
+mod guests;
 mod notices;
 mod notifications;
 mod page;
@@ -27,7 +28,6 @@ mod security_txt;
 pub mod session;
 mod shared_release;
 mod track;
-mod guests;
 mod transparency;
 mod view;
 

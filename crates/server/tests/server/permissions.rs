@@ -244,7 +244,8 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
                 ok(t.post(&format!("{case}/disclose"), cody, json!({})).await);
             }
             if matches!(setup, Setup::Shared) {
-                ok(t.post(&format!("{case}/guests"), sam, guest_invitation(p)).await);
+                ok(t.post(&format!("{case}/guests"), sam, guest_invitation(p))
+                    .await);
             }
             if matches!(setup, Setup::Question) {
                 ok(t.post(
@@ -892,7 +893,13 @@ async fn a_guest_token_opens_no_case_route() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let guest = v["link"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let guest = v["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let (s, _) = t.get("/api/v1/guest/case", Some(&guest)).await;
     assert_eq!(s, StatusCode::OK, "the token works where it should");
     let made_up = Fresh {
@@ -906,7 +913,14 @@ async fn a_guest_token_opens_no_case_route() {
         for f in [&own, &other] {
             let before = event_count(&t, &people, &f.id).await;
             let path = (row.path)(f, &people);
-            let (status, body) = send(&t, row.method.clone(), &path, Some(&guest), (row.body)(&people)).await;
+            let (status, body) = send(
+                &t,
+                row.method.clone(),
+                &path,
+                Some(&guest),
+                (row.body)(&people),
+            )
+            .await;
             let (s2, body2) = send(
                 &t,
                 row.method.clone(),
@@ -916,7 +930,10 @@ async fn a_guest_token_opens_no_case_route() {
             )
             .await;
             if status != StatusCode::NOT_FOUND || (s2, &body2) != (status, &body) {
-                failures.push(format!("{} ({path}): {status} {body} vs missing: {s2} {body2}", row.name));
+                failures.push(format!(
+                    "{} ({path}): {status} {body} vs missing: {s2} {body2}",
+                    row.name
+                ));
             }
             if event_count(&t, &people, &f.id).await != before {
                 failures.push(format!("{} ({path}): changed the case", row.name));

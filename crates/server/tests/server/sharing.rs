@@ -49,7 +49,10 @@ async fn confirmed(t: &TestApp) -> (Person, String, String) {
         ("acknowledge", json!({})),
         ("claim", json!({})),
         ("decision", json!({ "outcome": "confirmed" })),
-        ("notes", json!({ "body": format!("Internal only: {CANARY}") })),
+        (
+            "notes",
+            json!({ "body": format!("Internal only: {CANARY}") }),
+        ),
     ] {
         let (s, v) = t
             .post(&format!("{case}/{path}"), Some(&sam.token), body)
@@ -70,7 +73,12 @@ async fn events(t: &TestApp, id: &str, token: &str) -> Vec<Value> {
 fn kinds(events: &[Value]) -> Vec<String> {
     events
         .iter()
-        .map(|e| e["type"].as_str().unwrap_or_else(|| panic!("{e}")).to_owned())
+        .map(|e| {
+            e["type"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{e}"))
+                .to_owned()
+        })
         .collect()
 }
 
@@ -106,10 +114,18 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         assert_eq!(v["error"]["field"], field, "{v}");
     }
     let (s, v) = t
-        .post(&guests, Some(&sam.token), json!({ "email": GUEST, "shares": ["report"] }))
+        .post(
+            &guests,
+            Some(&sam.token),
+            json!({ "email": GUEST, "shares": ["report"] }),
+        )
         .await;
     assert!(s.is_client_error(), "no reason at all: {s} {v}");
-    assert_eq!(events(&t, &id, &sam.token).await.len(), before, "nothing stored");
+    assert_eq!(
+        events(&t, &id, &sam.token).await.len(),
+        before,
+        "nothing stored"
+    );
     assert_eq!(run_due(&t.app).await.unwrap(), 0, "nothing queued");
 
     // The coordinator shares the report and the fixes, with a reason.
@@ -142,7 +158,9 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
     let mails = received_by(&smtp, GUEST);
     assert_eq!(mails.len(), 1);
     let body = text(&mails[0]);
-    let start = body.find("/guest/emb_gst_").expect("the link is in the mail");
+    let start = body
+        .find("/guest/emb_gst_")
+        .expect("the link is in the mail");
     let token = body[start + "/guest/".len()..]
         .split_whitespace()
         .next()
@@ -166,12 +184,17 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["report"]["title"], "Frame bomb in the decoder");
     assert_eq!(v["fixes"], json!([]));
-    assert!(v.get("advisory").is_none() && v.get("release_plan").is_none(), "{v}");
+    assert!(
+        v.get("advisory").is_none() && v.get("release_plan").is_none(),
+        "{v}"
+    );
     for secret in [CANARY, REPORTER, "Rae Reporter"] {
         assert!(!v.to_string().contains(secret), "{v}");
     }
     // On any other route the guest's token opens nothing: as for a missing case.
-    let (s, missing) = t.get("/api/v1/cases/EMB-0000-0000-0000", Some(&sam.token)).await;
+    let (s, missing) = t
+        .get("/api/v1/cases/EMB-0000-0000-0000", Some(&sam.token))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     for path in [
         format!("/api/v1/cases/{id}"),
@@ -191,7 +214,11 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (s, v) = t
-        .post("/api/v1/guest/comments", Some(&token), json!({ "body": " " }))
+        .post(
+            "/api/v1/guest/comments",
+            Some(&token),
+            json!({ "body": " " }),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "body");
@@ -243,7 +270,11 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         StatusCode::NOT_FOUND
     );
     let (s, _) = t
-        .post("/api/v1/guest/comments", Some(&token), json!({ "body": "hello?" }))
+        .post(
+            "/api/v1/guest/comments",
+            Some(&token),
+            json!({ "body": "hello?" }),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Removing an unknown guest names the field.
