@@ -299,6 +299,14 @@ pub trait CaseStore: Send + Sync {
         id: &CaseId,
         hash: &SecretHash,
     ) -> Result<Option<(Case, Project, embargo_core::ids::GuestId)>>;
+    /// A file of case `id` for the guest holding the token with this hash (C5): only a
+    /// file the reporter sees, and only if the guest was given `attachments`.
+    async fn guest_attachment(
+        &self,
+        id: &CaseId,
+        hash: &SecretHash,
+        attachment: &embargo_core::ids::AttachmentId,
+    ) -> Result<Option<(embargo_core::event::Attachment, Vec<u8>)>>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.

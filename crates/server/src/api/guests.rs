@@ -180,6 +180,7 @@ pub struct GuestReportOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct GuestAttachmentOut {
+    pub id: String,
     pub filename: String,
     pub content_type: String,
     pub size: u64,
@@ -217,6 +218,7 @@ pub fn guest_case(c: &Case, guest: &Guest) -> GuestCaseOut {
                 .iter()
                 .filter(|a| a.visibility == embargo_core::event::Visibility::Shared)
                 .map(|a| GuestAttachmentOut {
+                    id: a.id.to_string(),
                     filename: a.filename.clone(),
                     content_type: a.content_type.clone(),
                     size: a.size,
@@ -277,6 +279,22 @@ pub async fn get_guest_case(
 ) -> ApiResult<Json<GuestCaseOut>> {
     let view = guest_view(&app, &ip.0, &headers).await?;
     Ok(Json(guest_case(&view.case, &view.guest)))
+}
+
+/// Download a file shared with the guest (C5): always as a download, never rendered.
+#[utoipa::path(get, path = "/guest/attachments/{attachment}", tag = "sharing",
+    params(("attachment" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn download_guest_attachment(
+    State(app): State<App>,
+    ip: crate::auth::ClientIp,
+    headers: HeaderMap,
+    Path(attachment): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let (meta, bytes) = app
+        .guest_attachment(&ip.0, guest_token(&headers), &attachment)
+        .await?;
+    Ok(crate::download::download(&meta.filename, bytes))
 }
 
 /// A comment for the team.

@@ -132,6 +132,23 @@ impl App {
         })
     }
 
+    /// A file shared with the guest (C5): one the reporter sees, if the guest was given
+    /// `attachments`; not found otherwise, as a missing file.
+    pub async fn guest_attachment(
+        &self,
+        ip: &str,
+        token: &str,
+        attachment: &str,
+    ) -> AppResult<(embargo_core::event::Attachment, Vec<u8>)> {
+        let view = self.guest_case(ip, token).await?;
+        let id =
+            embargo_core::ids::AttachmentId::parse(attachment).ok_or_else(AppError::not_found)?;
+        self.store()
+            .guest_attachment(&view.case.id, &SecretHash::of(token), &id)
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+
     /// The case, project and guest a guest token opens, with no limiter.
     pub(super) async fn guest_lookup(
         &self,

@@ -174,7 +174,7 @@ fn render(
                 h2 { "Files" }
                 ul {
                     @for a in case.attachments.iter().filter(|a| a.visibility == embargo_core::event::Visibility::Shared) {
-                        li { (a.filename) " (" (a.size) " bytes, sha256 " code { (a.sha256) } ")" }
+                        li { a href=(format!("/guest/{token}/attachments/{}", a.id)) { (a.filename) } " (" (a.size) " bytes, sha256 " code { (a.sha256) } ")" }
                     }
                 }
             }
@@ -239,6 +239,17 @@ pub async fn page(
 ) -> Result<Page, WebError> {
     let view = app.guest_case(&visitor.ip, &token).await?;
     Ok(render(&visitor, &token, &view, None, None))
+}
+
+pub async fn download_attachment(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((token, attachment)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let (meta, bytes) = app
+        .guest_attachment(&visitor.ip, &token, &attachment)
+        .await?;
+    Ok(crate::download::download(&meta.filename, bytes))
 }
 
 pub async fn comment(

@@ -76,6 +76,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         )
         .route("/guest/{token}", get(guests::page))
         .route("/guest/{token}/comment", post(guests::comment))
+        .route(
+            "/guest/{token}/attachments/{attachment}",
+            get(guests::download_attachment),
+        )
         .route("/track/{token}", get(track::page))
         .route("/track/{token}/reply", post(track::reply).layer(uploads))
         .route("/track/{token}/answer", post(track::answer))

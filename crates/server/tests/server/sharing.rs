@@ -34,6 +34,39 @@ fn text(mail: &ReceivedMail) -> String {
         .into_owned()
 }
 
+/// Uploads one file to the case; returns its id.
+async fn upload(t: &TestApp, id: &str, token: &str, visibility: &str, name: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("visibility", visibility.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("{name} bytes").into_bytes())
+                .file_name(name.to_owned()),
+        );
+    let (s, v) = json_of(
+        t.req(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments"),
+            Some(token),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A confirmed case led by Sam, with an internal note carrying the canary.
 async fn confirmed(t: &TestApp) -> (Person, String, String) {
     t.project("connect", &["go"]).await;
@@ -252,6 +285,60 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         "{reporter:?}"
     );
 
+    // Files only with the `attachments` share.
+    let poc = upload(&t, &id, &tracking, "shared", "poc.txt").await;
+    let analysis = upload(&t, &id, &sam.token, "internal", "analysis.txt").await;
+    let (s, _) = t
+        .get(&format!("/api/v1/guest/attachments/{poc}"), Some(&token))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not shared with this guest");
+    let (s, v) = t
+        .post(
+            &guests,
+            Some(&sam.token),
+            json!({ "email": "gil@envoy.example", "shares": ["attachments"], "reason": "envoy vendors the decoder" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let gil = v["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (s, v) = t.get("/api/v1/guest/case", Some(&gil)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v.get("report").is_none(), "{v}");
+    let files: Vec<&str> = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["poc.txt"], "never an internal file");
+    let res = t
+        .req(
+            Method::GET,
+            &format!("/api/v1/guest/attachments/{poc}"),
+            Some(&gil),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"poc.txt bytes");
+    let (s, _) = t
+        .get(&format!("/api/v1/guest/attachments/{analysis}"), Some(&gil))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "an internal file is not the guest's"
+    );
+    let page = web.get(&format!("/guest/{gil}/attachments/{poc}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+
     // Removing the guest ends the token at once.
     let res = t
         .req(Method::DELETE, &format!("{guests}/1"), Some(&sam.token))
@@ -261,7 +348,8 @@ async fn c5_a_case_is_shared_with_another_project_explicitly_and_revocably(db: D
         .unwrap();
     let (s, v) = json_of(res).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["guests"], json!([]));
+    assert_eq!(v["guests"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["guests"][0]["email"], "gil@envoy.example");
     let (s, gone) = t.get("/api/v1/guest/case", Some(&token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{gone}");
     assert_eq!(gone, missing);

@@ -305,6 +305,36 @@ impl crate::CaseStore for Backing {
         Ok(Some((case, project, guest)))
     }
 
+    async fn guest_attachment(
+        &self,
+        id: &CaseId,
+        hash: &SecretHash,
+        attachment: &AttachmentId,
+    ) -> Result<Option<(embargo_core::event::Attachment, Vec<u8>)>> {
+        let Some((case, _, guest)) = self.case_for_guest(id, hash).await? else {
+            return Ok(None);
+        };
+        let sees = case
+            .guests
+            .get(guest)
+            .is_some_and(|g| g.sees(embargo_core::case::Share::Attachments));
+        let Some(meta) = case.attachments.iter().find(|a| {
+            &a.id == attachment && a.visibility == embargo_core::event::Visibility::Shared
+        }) else {
+            return Ok(None);
+        };
+        if !sees {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT content FROM attachments WHERE id = $1 AND case_id = $2")
+            .bind(attachment.as_str())
+            .bind(case.id.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((meta.clone(), row.try_get("content")?)))
+    }
+
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {
         let row = sqlx::query(
             "SELECT c.state, p.version AS project_version \
