@@ -4,7 +4,7 @@
 use crate::advisory::AdvisoryDetails;
 use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::event::{Assessment, Attachment, CreditChoice, RejectReason};
-use crate::ids::{AttachmentId, FixId, QuestionId, UserId};
+use crate::ids::{AttachmentId, FixId, GuestId, QuestionId, UserId};
 use crate::rejection::Invalid;
 use crate::release::{PlanInput, PostMortemText};
 use crate::track::AffectedBranch;
@@ -189,6 +189,23 @@ pub enum Command {
     RemovePreNotified {
         address: String,
     },
+    /// C5: share the case with a person from another project who must help ship the
+    /// fix. `shares` are names as typed (`report`, `attachments`, `fixes`, `advisory`,
+    /// `release-plan`); `token_hash` is the SHA-256 (hex) of the capability the shell
+    /// drew and mails to them.
+    InviteGuest {
+        email: String,
+        name: Option<String>,
+        organisation: Option<String>,
+        shares: Vec<String>,
+        reason: String,
+        token_hash: String,
+    },
+    /// C5: end a guest's access, with why.
+    RemoveGuest {
+        guest: GuestId,
+        reason: String,
+    },
 }
 
 /// Where a fix moves after its approvals.
@@ -247,6 +264,8 @@ impl Command {
             Command::SendNotice { .. } => "send a notice for",
             Command::AddPreNotified { .. } => "add a pre-notification recipient to",
             Command::RemovePreNotified { .. } => "remove a pre-notification recipient from",
+            Command::InviteGuest { .. } => "share",
+            Command::RemoveGuest { .. } => "remove a guest from",
         }
     }
 }

@@ -344,6 +344,14 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
             },
             due: *at,
         }],
+        // The guest's invitation (C5), with the link the shell fills in as for the receipt.
+        Event::GuestInvited { guest } => vec![Planned::now(
+            Effect::Email(Email {
+                to: Recipient::Guest { id: guest.id },
+                message: MailKind::GuestInvitation { token: None },
+            }),
+            e,
+        )],
         // The token is the shell's to fill in, as for the receipt.
         Event::TrackingLinkRenewed => mail(MailKind::LinkRenewed {
             tracking_token: None,
@@ -415,6 +423,8 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
         | Event::NoticeDelivered { .. }
         | Event::PreNotifiedAdded { .. }
         | Event::PreNotifiedRemoved { .. }
+        | Event::GuestRemoved { .. }
+        | Event::GuestCommented { .. }
         | Event::ClocksRecomputed { .. } => Vec::new(),
     }
 }

@@ -10,7 +10,7 @@ use crate::advisory::AdvisoryDetails;
 use crate::case::FixState;
 use crate::clocks::{ClockName, LowSeverityBasis, SlowChange};
 use crate::effect::{EffectFailure, EffectKind};
-use crate::ids::{AttachmentId, CaseId, FixId, ProjectSlug, QuestionId};
+use crate::ids::{AttachmentId, CaseId, FixId, GuestId, ProjectSlug, QuestionId};
 use crate::policy::{Audience, Notice};
 use crate::release::{PostMortemText, ReleasePlan};
 use crate::report::Report;
@@ -309,6 +309,23 @@ pub enum Event {
     PreNotifiedRemoved {
         address: String,
     },
+    /// A person from another project may see the shared parts of this case, because
+    /// their project must help ship the fix (C5).
+    GuestInvited {
+        guest: crate::case::Guest,
+    },
+    /// A guest's access ended, with why.
+    GuestRemoved {
+        guest: GuestId,
+        email: String,
+        reason: String,
+    },
+    /// A guest wrote to the team (recorded by the system for the guest's capability).
+    GuestCommented {
+        guest: GuestId,
+        email: String,
+        body: String,
+    },
 }
 
 impl Event {
@@ -376,6 +393,9 @@ impl Event {
             Event::NoticeDelivered { .. } => "notice_delivered",
             Event::PreNotifiedAdded { .. } => "pre_notified_added",
             Event::PreNotifiedRemoved { .. } => "pre_notified_removed",
+            Event::GuestInvited { .. } => "guest_invited",
+            Event::GuestRemoved { .. } => "guest_removed",
+            Event::GuestCommented { .. } => "guest_commented",
         }
     }
 }
@@ -608,6 +628,10 @@ impl Event {
             | Event::NoticeDelivered { .. }
             | Event::PreNotifiedAdded { .. }
             | Event::PreNotifiedRemoved { .. } => Visibility::Internal,
+            // Sharing is the team's act (C5); the reporter is not told who helps.
+            Event::GuestInvited { .. }
+            | Event::GuestRemoved { .. }
+            | Event::GuestCommented { .. } => Visibility::Internal,
             Event::AttachmentAdded { attachment } => attachment.visibility,
             // The reporter follows the CVE request; timers and deliveries are the team's.
             Event::EffectFailed(f) => match f.effect {

@@ -52,4 +52,5 @@ pub use jiff::Timestamp;
 /// and the `cases` row its listing columns (activity, waiting on, component, severity,
 /// track) and search text.
 /// 13: a project's policy may require a second factor of its members.
-pub const PROJECTION_VERSION: u32 = 13;
+/// 14: `Case` keeps the guests it is shared with (C5).
+pub const PROJECTION_VERSION: u32 = 14;

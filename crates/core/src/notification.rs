@@ -73,6 +73,9 @@ pub fn recipients(case: &Case, project: &Project, event: &Event) -> Vec<UserId> 
         | Event::NoticeDelivered { .. }
         | Event::PreNotifiedAdded { .. }
         | Event::PreNotifiedRemoved { .. }
+        | Event::GuestInvited { .. }
+        | Event::GuestRemoved { .. }
+        | Event::GuestCommented { .. }
         | Event::ClocksRecomputed { .. } => &[],
     };
     audience_members(case, project, audience)

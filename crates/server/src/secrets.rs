@@ -12,6 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub const API_TOKEN_PREFIX: &str = "emb_pat_";
 /// A reporter's tracking token (a capability: it opens exactly one case).
 pub const TRACKING_TOKEN_PREFIX: &str = "emb_trk_";
+/// A guest's token (C5): opens the shared parts of one case. After the prefix comes the
+/// case id, a dot and the secret, so the case is found without a table of its own.
+pub const GUEST_TOKEN_PREFIX: &str = "emb_gst_";
 
 /// 256 random bits, URL-safe, with a prefix.
 pub fn token(prefix: &str) -> String {

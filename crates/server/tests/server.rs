@@ -32,6 +32,7 @@ mod server {
     mod second_factor;
     mod security_log;
     mod shared_release;
+    mod sharing;
     mod spans;
     mod sso;
     mod web;

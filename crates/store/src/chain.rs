@@ -123,6 +123,11 @@ impl SecretHash {
     pub fn of(secret: &str) -> Self {
         SecretHash(Sha256::digest(secret.as_bytes()).into())
     }
+
+    /// Lowercase hex, as a case keeps its guests' token hashes (C5).
+    pub fn hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl std::fmt::Debug for SecretHash {

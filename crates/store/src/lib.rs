@@ -285,6 +285,30 @@ pub trait CaseStore: Send + Sync {
         events: &[Recorded<Event>],
         files: &[NewFile],
     ) -> Result<Vec<Queued>>;
+    /// Appends as [`CaseStore::append_case_events`]; the mail these events queue with a
+    /// link (a guest's invitation, C5) carries `token` until it is sent.
+    async fn append_case_events_with_token(
+        &self,
+        before: u64,
+        case: &Case,
+        events: &[Recorded<Event>],
+        token: &str,
+    ) -> Result<Vec<Queued>>;
+    /// The open case `id` if one of its current guests holds the token with this hash
+    /// (C5), with that guest's number; `None` exactly as for a missing case.
+    async fn case_for_guest(
+        &self,
+        id: &CaseId,
+        hash: &SecretHash,
+    ) -> Result<Option<(Case, Project, embargo_core::ids::GuestId)>>;
+    /// A file of case `id` for the guest holding the token with this hash (C5): only a
+    /// file the reporter sees, and only if the guest was given `attachments`.
+    async fn guest_attachment(
+        &self,
+        id: &CaseId,
+        hash: &SecretHash,
+        attachment: &embargo_core::ids::AttachmentId,
+    ) -> Result<Option<(embargo_core::event::Attachment, Vec<u8>)>>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.

@@ -120,4 +120,5 @@ conformance!(
     a_forger_without_the_key_cannot_relink_an_edited_stream,
     checkpointed_heads_catch_a_rewritten_stream,
     shared_releases_append_with_their_cases_and_verify,
+    a_guest_token_opens_its_case_until_the_guest_is_removed,
 );

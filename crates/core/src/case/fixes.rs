@@ -283,6 +283,9 @@ impl FixesState {
             | Event::NoticeDelivered { .. }
             | Event::PreNotifiedAdded { .. }
             | Event::PreNotifiedRemoved { .. }
+            | Event::GuestInvited { .. }
+            | Event::GuestRemoved { .. }
+            | Event::GuestCommented { .. }
             | Event::ClocksRecomputed { .. }
             | Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed

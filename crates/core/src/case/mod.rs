@@ -11,6 +11,7 @@ mod clock_log;
 mod disclosure;
 mod fixes;
 mod gate;
+mod guests;
 mod milestones;
 mod notices;
 mod people;
@@ -26,6 +27,7 @@ pub use fixes::{
     Approval, ChecklistItem, Fix, FixState, FixesState, ItemStatus, Mitigation, Waiver,
 };
 pub use gate::Blocker;
+pub use guests::{Guest, GuestsState, InvitedGuest, Share};
 pub use milestones::Milestones;
 pub use notices::{Delivery, NoticeDraft, NoticesState, PreRecipient, QueuedNotice};
 pub use people::People;
@@ -154,6 +156,8 @@ pub struct Case {
     pub clock_log: ClockLog,
     pub notices: NoticesState,
     pub activity: Activity,
+    /// People from another project the case is shared with (C5).
+    pub guests: GuestsState,
 }
 
 impl Case {
@@ -193,6 +197,7 @@ impl Case {
             clock_log: ClockLog::default(),
             notices: NoticesState::default(),
             activity: Activity::start(first.at),
+            guests: GuestsState::default(),
         }
     }
 
@@ -302,6 +307,9 @@ impl Case {
             | Event::PreNotifiedRemoved { .. } => {
                 self.notices.apply(&recorded.event, at, &recorded.actor)
             }
+            Event::GuestInvited { guest } => self.guests.invite(guest, &recorded.actor, at),
+            Event::GuestRemoved { guest, .. } => self.guests.remove(*guest),
+            Event::GuestCommented { .. } => {}
             Event::ClocksRecomputed { policy_version } => {
                 self.clock_log.recomputed_for = Some(*policy_version);
             }

@@ -102,6 +102,9 @@ impl NoticesState {
                 .recipients
                 .retain(|r| !r.address.eq_ignore_ascii_case(address)),
             Event::Submitted { .. }
+            | Event::GuestInvited { .. }
+            | Event::GuestRemoved { .. }
+            | Event::GuestCommented { .. }
             | Event::Acknowledged
             | Event::Claimed { .. }
             | Event::HandedOver { .. }

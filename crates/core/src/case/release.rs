@@ -218,6 +218,9 @@ impl ReleaseState {
             | Event::NoticeDelivered { .. }
             | Event::PreNotifiedAdded { .. }
             | Event::PreNotifiedRemoved { .. }
+            | Event::GuestInvited { .. }
+            | Event::GuestRemoved { .. }
+            | Event::GuestCommented { .. }
             | Event::ClocksRecomputed { .. }
             | Event::ReporterAddressFailed { .. }
             | Event::TrackingLinkRenewed

@@ -10,6 +10,7 @@ mod clocks;
 mod conversation;
 mod disclosure;
 mod fixes;
+mod guests;
 mod intake;
 mod notices;
 mod people;
@@ -23,6 +24,7 @@ pub(crate) mod fixtures;
 mod tests;
 
 pub(crate) use disclosure::{Refusal, gate as disclosure_gate};
+pub use guests::guest_comment;
 pub use intake::{MAX_ATTACHMENTS, import, submit};
 pub use notices::notices_at_disclosure;
 pub use release::agreement_words;
@@ -188,6 +190,25 @@ impl Decider<'_> {
             Command::RemovePreNotified { address } => {
                 one(notices::remove_pre_notified(self, address))
             }
+            Command::InviteGuest {
+                email,
+                name,
+                organisation,
+                shares,
+                reason,
+                token_hash,
+            } => one(guests::invite(
+                self,
+                guests::Invitation {
+                    email,
+                    name: name.as_deref(),
+                    organisation: organisation.as_deref(),
+                    shares,
+                    reason,
+                    token_hash,
+                },
+            )),
+            Command::RemoveGuest { guest, reason } => one(guests::remove(self, *guest, reason)),
             Command::WithdrawAdvisory { reason } => one(advisory::withdraw(self, reason)),
             Command::ChooseCredit(choice) => one(advisory::choose_credit(self, choice)),
             Command::SetCvssNotApplicable { reason } => {

@@ -21,6 +21,9 @@ pub enum Recipient {
     Reporter,
     /// An account's owner.
     User { id: UserId },
+    /// A person from another project the case is shared with (C5), at the address the
+    /// invitation gave; nothing is sent once they are removed.
+    Guest { id: crate::ids::GuestId },
     /// The project's members who want this mail (`Project::mail_preferences`): the
     /// worker turns it into one `User` mail each, by the project as it is then.
     Team,
@@ -47,6 +50,12 @@ pub enum MailKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tracking_token: Option<String>,
     },
+    /// A guest's invitation to the case (C5), with their link; the token is filled in
+    /// and cleared as for the receipt.
+    GuestInvitation {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
 }
 
 impl MailKind {
@@ -61,6 +70,7 @@ impl MailKind {
             MailKind::LinkRenewed { .. } => MailKind::LinkRenewed {
                 tracking_token: None,
             },
+            MailKind::GuestInvitation { .. } => MailKind::GuestInvitation { token: None },
         }
     }
 }

@@ -7,6 +7,7 @@ mod caller;
 mod cases;
 mod error;
 mod fixes;
+mod guests;
 mod notices;
 mod notifications;
 mod projects;
@@ -61,6 +62,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         notices::get_template, notices::set_template, notices::preview_template,
         notices::get_notice, notices::draft_notice, notices::send_notice,
         notices::add_recipient, notices::remove_recipient,
+        guests::invite_guest, guests::remove_guest, guests::get_guest_case, guests::download_guest_attachment, guests::post_guest_comment,
         quarantine::list_quarantine, quarantine::get_quarantined, quarantine::download_quarantined,
         quarantine::release_quarantined, quarantine::delete_quarantined,
         accounts::me, accounts::create_user, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
@@ -82,7 +84,7 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A personal API token (emb_pat_…) or a reporter's tracking token (emb_trk_…)"))
+                    .description(Some("A personal API token (emb_pat_…), a reporter's tracking token (emb_trk_…), or on the /guest routes only a guest's token (emb_gst_…)"))
                     .build(),
             ),
         );
@@ -143,6 +145,14 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/cases/{id}/notices/{notice}/send",
             post(notices::send_notice),
+        )
+        .route("/cases/{id}/guests", post(guests::invite_guest))
+        .route("/cases/{id}/guests/{guest}", delete(guests::remove_guest))
+        .route("/guest/case", get(guests::get_guest_case))
+        .route("/guest/comments", post(guests::post_guest_comment))
+        .route(
+            "/guest/attachments/{attachment}",
+            get(guests::download_guest_attachment),
         )
         .route("/cases/{id}/pre-notification", post(notices::add_recipient))
         .route(

@@ -394,6 +394,9 @@ pub struct CaseOut {
     /// The release plan, its agreement, the notes' state, a scheduled disclosure and the
     /// post-mortem (C6, C17, C19).
     pub release: super::release::ReleaseOut,
+    /// The people from other projects the case is shared with (C5; team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guests: Option<Vec<super::guests::GuestOut>>,
     pub viewer: ViewerOut,
 }
 
@@ -622,6 +625,7 @@ pub fn case(c: &Case, standing: Standing, policy: &Policy, now: Timestamp) -> Ca
             }
         }),
         release: super::release::release(c, standing, policy),
+        guests: team.map(|_| super::guests::guests(c)),
         cvss_proposals: team.map(|_| {
             c.scoring
                 .proposals
@@ -951,6 +955,23 @@ pub fn event(case: &Case, e: &TimelineEntry, standing: Standing) -> EventOut {
         }
         Event::PreNotifiedAdded { address, name } => json!({ "address": address, "name": name }),
         Event::PreNotifiedRemoved { address } => json!({ "address": address }),
+        // The token's hash stays out: it is nobody's to read.
+        Event::GuestInvited { guest } => json!({
+            "guest": guest.id.0,
+            "email": guest.email,
+            "name": guest.name,
+            "organisation": guest.organisation,
+            "shares": guest.shares.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "reason": guest.reason,
+        }),
+        Event::GuestRemoved {
+            guest,
+            email,
+            reason,
+        } => json!({ "guest": guest.0, "email": email, "reason": reason }),
+        Event::GuestCommented { guest, email, body } => {
+            json!({ "guest": guest.0, "email": email, "body": body })
+        }
     };
     EventOut {
         seq: e.seq,

@@ -513,6 +513,12 @@ impl App {
                 .case_for_tracking_token(&hash)
                 .await?
                 .map(|a| (Actor::Reporter(a.case().id.clone()), None))
+        } else if token.starts_with(secrets::GUEST_TOKEN_PREFIX) {
+            // A guest's token opens only the guest routes (C5); elsewhere its holder is
+            // anonymous, so every case answers as a missing one.
+            self.guest_lookup(token)
+                .await?
+                .map(|_| (Actor::Anonymous, None))
         } else {
             None
         };

@@ -264,6 +264,7 @@ impl App {
             id,
             commands: &commands,
             files: files.into_iter().map(|(_, f)| f).collect(),
+            token: None,
         };
         let (_, events) = self.run(&stream, actor, &commands).await?;
         let kinds: Vec<_> = events.iter().map(|e| e.event.kind()).collect();
@@ -288,6 +289,7 @@ impl App {
             id,
             commands,
             files: Vec::new(),
+            token: None,
         };
         let (case, context) = stream.load(self, actor).await?;
         embargo_core::aggregate::decide_all(&case, &context, actor, commands, self.now())?;
@@ -487,10 +489,12 @@ impl App {
 }
 
 /// A case's stream, as `actor` may see it, with the files the commands attach.
-struct CaseStream<'a> {
-    id: &'a CaseId,
-    commands: &'a [Command],
-    files: Vec<NewFile>,
+pub(super) struct CaseStream<'a> {
+    pub(super) id: &'a CaseId,
+    pub(super) commands: &'a [Command],
+    pub(super) files: Vec<NewFile>,
+    /// A secret the shell drew for the mail these commands queue (a guest's link, C5).
+    pub(super) token: Option<&'a str>,
 }
 
 impl Stream for CaseStream<'_> {
@@ -545,8 +549,17 @@ impl Stream for CaseStream<'_> {
         next: &Case,
         events: &[Recorded<Event>],
     ) -> Result<Vec<Queued>, StoreError> {
-        app.store()
-            .append_case_events(before, next, events, &self.files)
-            .await
+        match self.token {
+            Some(token) => {
+                app.store()
+                    .append_case_events_with_token(before, next, events, token)
+                    .await
+            }
+            None => {
+                app.store()
+                    .append_case_events(before, next, events, &self.files)
+                    .await
+            }
+        }
     }
 }

@@ -703,6 +703,7 @@ pub(super) async fn render(
                 }
                 (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
                 (super::notices::team_section(app, visitor, access, problem, typed.map(|t| t.fields)))
+                (super::guests::team_section(visitor, access, problem.filter(|_| typed.is_some_and(|t| t.action.starts_with("guest"))), typed.filter(|t| t.action == "guest-invite").map(|t| t.fields)))
                 (actions(visitor, access))
             }
             aside {
@@ -859,6 +860,19 @@ async fn run(
             .map(|_| ()),
         Err(e) => Err(e),
     };
+    answer(app, visitor, id, anchor, result, typed).await
+}
+
+/// After an action: back to the case, or its page again with the refusal beside what
+/// was typed.
+async fn answer(
+    app: &App,
+    visitor: &Visitor,
+    id: &str,
+    anchor: &str,
+    result: Result<(), AppError>,
+    typed: Option<(&str, &Fields)>,
+) -> Result<Response, WebError> {
     match result {
         Ok(()) => Ok(see_other(&format!("/cases/{id}#{anchor}"))),
         Err(e) => {
@@ -898,12 +912,25 @@ pub async fn act(
     // Cases the visitor may not see are not found before the form is looked at.
     let access = app.case(&visitor.actor(), &id).await?;
     let f = visitor.form(form)?;
+    // Sharing draws the guest's token: `App` does it, with the invitation mail.
+    if action == "guest-invite" {
+        let result = app
+            .invite_guest(
+                &visitor.actor(),
+                &access.case().id,
+                super::guests::input(&f),
+            )
+            .await
+            .map(|_| ());
+        return answer(&app, &visitor, &id, "guests", result, Some((&action, &f))).await;
+    }
     let found = match (action.as_str(), command(&action, &f)) {
         // The notes are built from the case as it is: `App` does it.
         ("release-notes-finalize", _) => Ok(Some(app.release_notes_command(&access))),
         (_, Ok(None)) => match fixes::command(&action, &f, access.project()) {
             Ok(None) => match super::release::command(&action, &f)
                 .or_else(|| super::notices::command(&action, &f))
+                .or_else(|| super::guests::command(&action, &f))
             {
                 Some(c) => c.map(Some),
                 None => Ok(None),
@@ -930,6 +957,7 @@ pub async fn act(
         "affected" | "waive" | "mitigation" => "fixes",
         "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
         a if a.starts_with("notice") || a.starts_with("prenotify") => "notices",
+        a if a.starts_with("guest") => "guests",
         a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
             "release"
         }

@@ -16,6 +16,7 @@ mod cases;
 mod clocks;
 mod csaf;
 mod fixes;
+mod guests;
 mod notices;
 mod notifications;
 mod page;
@@ -72,6 +73,12 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route(
             "/lost-link",
             get(report::lost_link_form).post(report::lost_link),
+        )
+        .route("/guest/{token}", get(guests::page))
+        .route("/guest/{token}/comment", post(guests::comment))
+        .route(
+            "/guest/{token}/attachments/{attachment}",
+            get(guests::download_attachment),
         )
         .route("/track/{token}", get(track::page))
         .route("/track/{token}/reply", post(track::reply).layer(uploads))

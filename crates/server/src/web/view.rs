@@ -342,6 +342,19 @@ fn event(seq: u64, e: &Event, links: &Links) -> Markup {
         Event::PreNotifiedRemoved { address } => html! {
             "removed " (address) " from the pre-notification list " span.badge { "internal" }
         },
+        Event::GuestInvited { guest } => html! {
+            "shared the case with " (guest.email)
+            @if let Some(o) = &guest.organisation { " (" (o) ")" }
+            " (C5): " (guest.shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            "; why: " (guest.reason) " " span.badge { "internal" }
+        },
+        Event::GuestRemoved { email, reason, .. } => html! {
+            "ended " (email) "'s access to the case: " (reason) " " span.badge { "internal" }
+        },
+        Event::GuestCommented { email, body, .. } => html! {
+            "guest " (email) " wrote " span.badge { "internal" }
+            div.body { (super::page::sanitized(crate::markdown::render(body))) }
+        },
         Event::ClocksRecomputed { .. } => html! {
             "the project's policy changed: the clocks now follow the new one "
             span.badge { "internal" }

@@ -32,6 +32,9 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
         Recipient::User { id } => {
             return to_member(app, mailer, job, &case, &project, *id, &email.message).await;
         }
+        Recipient::Guest { id } => {
+            return to_guest(app, mailer, job, &case, &project, *id, &email.message).await;
+        }
         Recipient::Team => {
             // One mail per member who wants it, each its own job (retried alone).
             let MailKind::TeamUpdate { update } = &email.message else {
@@ -224,6 +227,69 @@ async fn to_member(
     send(app, mailer, case, project, mail, None).await
 }
 
+/// A guest's invitation (C5): only while they are still a guest of the case. It names
+/// the project and the case id, never the title; the link opens the shared parts. No
+/// reply address: replies are the guest page's comment form, never the reporter's
+/// thread.
+async fn to_guest(
+    app: &App,
+    mailer: &Mailer,
+    job: &Job,
+    case: &Case,
+    project: &Project,
+    id: embargo_core::ids::GuestId,
+    message: &MailKind,
+) -> AppResult<Outcome> {
+    let MailKind::GuestInvitation { token } = message else {
+        return Ok(Outcome::GiveUp("not a guest's mail".into()));
+    };
+    let Some(guest) = case.guests.get(id) else {
+        // Removed before the mail went out: nothing to send.
+        return Ok(Outcome::Done);
+    };
+    let Some(token) = token else {
+        return Ok(Outcome::GiveUp(
+            "the guest's link was already sent or is missing".into(),
+        ));
+    };
+    let name = &project.name;
+    let case_id = &case.id;
+    let shares = guest
+        .shares
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let domain = mailer.from.rsplit_once('@').map_or("", |(_, d)| d);
+    let message_id = message_id_for(&format!("{}.{}", case.id, job.id), domain)
+        .map_err(|e| crate::app::AppError::Internal(e.to_string()))?;
+    let to = match &guest.name {
+        Some(n) => Address::named(n.clone(), guest.email.clone()),
+        None => Address::new(guest.email.clone()),
+    };
+    let mail = OutgoingMail {
+        from: Address::named(format!("{name} security"), mailer.from.clone()),
+        to: vec![to],
+        reply_to: None,
+        subject: format!("[{name}] {case_id}: shared with you to help ship a fix"),
+        text: format!(
+            "The security team of {name} shares case {case_id} with you, because your \
+             project must help ship the fix. You see these parts of it: {shares}.\n\n\
+             Open it, and write to the team, at:\n\n    {}\n\nThe case is under \
+             embargo: keep what you read private until it is disclosed. Keep this link \
+             private too: whoever holds it can read what is shared. The team can end your \
+             access at any time.\n",
+            app.url(&format!("/guest/{token}"))
+        ),
+        html: None,
+        message_id,
+        in_reply_to: None,
+        references: Vec::new(),
+        headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+    };
+    send(app, mailer, case, project, mail, None).await
+}
+
 fn render(
     app: &App,
     mailer: &Mailer,
@@ -303,6 +369,9 @@ fn render(
         }
         MailKind::TeamUpdate { .. } => {
             return Err("a team mail addressed to the reporter".into());
+        }
+        MailKind::GuestInvitation { .. } => {
+            return Err("a guest's invitation addressed to the reporter".into());
         }
         MailKind::LinkRenewed { tracking_token } => {
             let Some(token) = tracking_token else {

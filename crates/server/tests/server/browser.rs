@@ -381,6 +381,7 @@ async fn sign_in(c: &Client, t: &TestApp, email: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
     let t = TestApp::new().await;
+    let mut guest_page = String::new();
     t.project("connect", &["go", "swift"]).await;
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
@@ -409,6 +410,32 @@ async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
         .post(&format!("{case}/disclose"), Some(&sam.token), json!({}))
         .await;
     assert!(s.is_success(), "disclose: {v}");
+    // One case shared with a guest from another project (C5): its section and the
+    // guest's page.
+    let (shared, _) = t
+        .report("connect", minimal_report("Header smuggling"))
+        .await;
+    let case = format!("/api/v1/cases/{shared}");
+    for (path, body) in [
+        ("acknowledge", json!({})),
+        ("claim", json!({})),
+        ("decision", json!({ "outcome": "confirmed" })),
+        (
+            "guests",
+            json!({ "email": "uma@grpc.example", "organisation": "grpc-go",
+                    "shares": ["report", "attachments", "fixes", "advisory", "release-plan"],
+                    "reason": "the fix needs grpc-go" }),
+        ),
+    ] {
+        let (s, v) = t
+            .post(&format!("{case}/{path}"), Some(&sam.token), body)
+            .await;
+        assert!(s.is_success(), "{path}: {v}");
+        if path == "guests" {
+            let link = v["link"].as_str().unwrap();
+            guest_page = link.strip_prefix(&t.base).unwrap().to_owned();
+        }
+    }
 
     let driver = driver().await;
     let c = browser(&driver).await;
@@ -464,11 +491,13 @@ async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
         format!("/track/{done_tracking}"),
         "/p/connect/advisories".to_owned(),
         format!("/advisories/{done}"),
+        guest_page,
     ];
     let team = [
         "/triage".to_owned(),
         format!("/cases/{open}"),
         format!("/cases/{done}"),
+        format!("/cases/{shared}"),
         "/projects/connect/cases".to_owned(),
         "/projects/connect/cases?q=panic&sort=activity".to_owned(),
         "/my".to_owned(),

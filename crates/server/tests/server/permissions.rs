@@ -75,6 +75,8 @@ enum Setup {
     Ready,
     /// As `Ready`, then disclosed (C18).
     Disclosed,
+    /// As `Confirmed`, shared with guest 1 from another project (C5).
+    Shared,
 }
 
 struct Fresh {
@@ -139,7 +141,8 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
         | Setup::Agreed
         | Setup::Scheduled
         | Setup::Ready
-        | Setup::Disclosed => {
+        | Setup::Disclosed
+        | Setup::Shared => {
             ok(t.post(&format!("{case}/claim"), sam, json!({})).await);
             ok(t.post(
                 &format!("{case}/hand-over"),
@@ -240,6 +243,10 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
             if matches!(setup, Setup::Disclosed) {
                 ok(t.post(&format!("{case}/disclose"), cody, json!({})).await);
             }
+            if matches!(setup, Setup::Shared) {
+                ok(t.post(&format!("{case}/guests"), sam, guest_invitation(p))
+                    .await);
+            }
             if matches!(setup, Setup::Question) {
                 ok(t.post(
                     &format!("{case}/questions"),
@@ -256,6 +263,11 @@ async fn fresh(t: &TestApp, p: &People, setup: Setup) -> Fresh {
         shared_file,
         internal_file,
     }
+}
+
+fn guest_invitation(_: &People) -> Value {
+    json!({ "email": "uma@grpc.example", "shares": ["report", "fixes"],
+            "reason": "the fix needs a change in grpc-go" })
 }
 
 fn token<'a>(p: &'a People, f: &'a Fresh, who: Who) -> Option<&'a str> {
@@ -593,6 +605,22 @@ fn rows() -> Vec<Row> {
             expect: COORDINATOR,
         },
         Row {
+            name: "share the case with another project's maintainer (C5)",
+            setup: Setup::Confirmed,
+            method: Method::POST,
+            path: |f, _| format!("/api/v1/cases/{}/guests", f.id),
+            body: |p| Some(guest_invitation(p)),
+            expect: LEAD,
+        },
+        Row {
+            name: "end a guest's access (C5)",
+            setup: Setup::Shared,
+            method: Method::DELETE,
+            path: |f, _| format!("/api/v1/cases/{}/guests/1", f.id),
+            body: |_| Some(json!({ "reason": "their part shipped" })),
+            expect: LEAD,
+        },
+        Row {
             name: "add a pre-notification recipient (V11, off by default)",
             setup: Setup::Confirmed,
             method: Method::POST,
@@ -844,6 +872,75 @@ async fn every_route_for_every_caller() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A guest's token (C5) opens the guest routes only: on every case route, for its own
+/// case and any other, it answers exactly as a missing case does and changes nothing.
+#[tokio::test]
+async fn a_guest_token_opens_no_case_route() {
+    let t = TestApp::build(Db::Sqlite, |s| s.limits.reports_per_hour = 10_000).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vitess"]).await;
+    let people = people(&t).await;
+    let own = fresh(&t, &people, Setup::Shared).await;
+    let other = fresh(&t, &people, Setup::Confirmed).await;
+    // A second guest on the shared case, whose link the invitation returns once.
+    let (s, v) = t
+        .post(
+            &format!("/api/v1/cases/{}/guests", own.id),
+            Some(&people.sam.token),
+            json!({ "email": "gil@envoy.example", "shares": ["report", "attachments", "fixes", "advisory", "release-plan"], "reason": "envoy vendors the decoder" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let guest = v["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (s, _) = t.get("/api/v1/guest/case", Some(&guest)).await;
+    assert_eq!(s, StatusCode::OK, "the token works where it should");
+    let made_up = Fresh {
+        id: "EMB-0000-0000-0000".into(),
+        tracking: String::new(),
+        shared_file: "AAAA-AAAA-AAAA".into(),
+        internal_file: "BBBB-BBBB-BBBB".into(),
+    };
+    let mut failures = Vec::new();
+    for row in rows() {
+        for f in [&own, &other] {
+            let before = event_count(&t, &people, &f.id).await;
+            let path = (row.path)(f, &people);
+            let (status, body) = send(
+                &t,
+                row.method.clone(),
+                &path,
+                Some(&guest),
+                (row.body)(&people),
+            )
+            .await;
+            let (s2, body2) = send(
+                &t,
+                row.method.clone(),
+                &(row.path)(&made_up, &people),
+                Some(&guest),
+                (row.body)(&people),
+            )
+            .await;
+            if status != StatusCode::NOT_FOUND || (s2, &body2) != (status, &body) {
+                failures.push(format!(
+                    "{} ({path}): {status} {body} vs missing: {s2} {body2}",
+                    row.name
+                ));
+            }
+            if event_count(&t, &people, &f.id).await != before {
+                failures.push(format!("{} ({path}): changed the case", row.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[tokio::test]

@@ -1267,3 +1267,110 @@ pub async fn notifications_follow_the_events_and_the_viewer(b: &Backend) {
     assert!(list(&mia, NotificationFilter::All).await.is_empty());
     assert!(s.notification(&mia, mia_id).await.unwrap().is_none());
 }
+
+/// A guest's token (C5) opens its case, found by the hash kept with the guest, until
+/// the guest is removed or the case closes; the invitation carries the token only until
+/// it is sent.
+pub async fn a_guest_token_opens_its_case_until_the_guest_is_removed(b: &Backend) {
+    use embargo_core::command::DecisionInput;
+    use embargo_core::effect::{Effect, Email, MailKind, Outlets, Recipient};
+    let s = &*b.store;
+    s.set_outlets(Outlets { mail: true });
+    let (p, sam, _, _) = connect(s).await;
+    let sam = team(&sam);
+    let mut case = report_from(s, &p, 5, None).await;
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(DecisionInput::Confirm { explanation: None }),
+    ] {
+        case = act(s, &p, &case, &sam, cmd).await;
+    }
+    let token = format!("emb_gst_{}.guest-secret", case.id);
+    let hash = SecretHash::of(&token);
+    let events = embargo_core::decide::decide(
+        &sam,
+        &p,
+        &case,
+        Command::InviteGuest {
+            email: "uma@grpc.example".into(),
+            name: None,
+            organisation: None,
+            shares: vec!["report".into()],
+            reason: "the fix needs grpc-go".into(),
+            token_hash: hash.hex(),
+        },
+        at(500),
+    )
+    .unwrap();
+    let mut next = case.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    assert!(s.case_for_guest(&case.id, &hash).await.unwrap().is_none());
+    let queued = s
+        .append_case_events_with_token(case.version, &next, &events, &token)
+        .await
+        .unwrap();
+    let invitation = queued
+        .iter()
+        .find(|q| {
+            matches!(
+                &q.effect,
+                Effect::Email(Email {
+                    to: Recipient::Guest { .. },
+                    ..
+                })
+            )
+        })
+        .expect("the invitation is queued with the event");
+    assert_eq!(
+        invitation.effect,
+        Effect::Email(Email {
+            to: Recipient::Guest {
+                id: embargo_core::ids::GuestId(1)
+            },
+            message: MailKind::GuestInvitation {
+                token: Some(token.clone())
+            },
+        })
+    );
+    let case = next;
+    let (found, _, guest) = s
+        .case_for_guest(&case.id, &hash)
+        .await
+        .unwrap()
+        .expect("the token opens its case");
+    assert_eq!(
+        (found.id.clone(), guest),
+        (case.id.clone(), embargo_core::ids::GuestId(1))
+    );
+    // Another token, or the right one with another case's id, opens nothing.
+    let other = report_from(s, &p, 6, None).await;
+    assert!(
+        s.case_for_guest(&case.id, &SecretHash::of("emb_gst_x"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(s.case_for_guest(&other.id, &hash).await.unwrap().is_none());
+    // Sent, the invitation forgets the token.
+    assert!(outbox_payloads(b).await.iter().any(|p| p.contains(&token)));
+    while let Some(job) = s.claim_job(at(600), at(700)).await.unwrap() {
+        s.finish_job(&job, at(600)).await.unwrap();
+    }
+    assert!(!outbox_payloads(b).await.iter().any(|p| p.contains(&token)));
+    // Removal ends it.
+    act(
+        s,
+        &p,
+        &case,
+        &sam,
+        Command::RemoveGuest {
+            guest: embargo_core::ids::GuestId(1),
+            reason: "done".into(),
+        },
+    )
+    .await;
+    assert!(s.case_for_guest(&case.id, &hash).await.unwrap().is_none());
+}

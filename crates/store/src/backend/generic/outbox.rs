@@ -56,7 +56,8 @@ async fn queue(
 
 /// Queues the work case events ask for, given the case after them. At intake the
 /// reporter's tracking token, which only the shell knows, goes into the receipt's
-/// payload; `finish_job` takes it out again.
+/// payload (and a guest's token into their invitation, C5); `finish_job` takes it out
+/// again.
 pub(super) async fn queue_case_effects(
     tx: &mut Tx,
     case: &Case,
@@ -71,6 +72,13 @@ pub(super) async fn queue_case_effects(
                 message:
                     MailKind::ReportReceived { tracking_token: t }
                     | MailKind::LinkRenewed { tracking_token: t },
+                ..
+            }) = &mut p.effect
+            {
+                *t = tracking_token.map(str::to_owned);
+            }
+            if let Effect::Email(Email {
+                message: MailKind::GuestInvitation { token: t },
                 ..
             }) = &mut p.effect
             {
