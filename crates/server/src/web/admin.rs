@@ -260,6 +260,9 @@ struct ChannelForm {
     secret: Option<(String, String)>,
 }
 
+/// The confirmation after a save on the project's page (issue 12, item 4).
+const SAVED: &str = "Saved.";
+
 fn channels_section(
     visitor: &Visitor,
     project: &Project,
@@ -382,6 +385,27 @@ async fn project_page_with(
     policy_draft: Option<&str>,
     channel_form: &ChannelForm,
 ) -> Result<Page, WebError> {
+    project_page_full(
+        app,
+        visitor,
+        slug,
+        problem,
+        policy_draft,
+        channel_form,
+        false,
+    )
+    .await
+}
+
+async fn project_page_full(
+    app: &App,
+    visitor: &Visitor,
+    slug: &str,
+    problem: Option<&Problem>,
+    policy_draft: Option<&str>,
+    channel_form: &ChannelForm,
+    saved: bool,
+) -> Result<Page, WebError> {
     let project = managed_project(app, visitor, slug).await?;
     let s = &project.slug;
     let policy = project.policy();
@@ -397,6 +421,7 @@ async fn project_page_with(
     let body = html! {
         p.crumbs { a href="/admin" { "Administration" } " · " code { (s) } }
         h1 { (project.name) }
+        @if saved && problem.is_none() { p.done role="status" { (SAVED) } }
         p { "Report page: " a href=(format!("/p/{s}/report")) { (app.url(&format!("/p/{s}/report"))) } }
         @if let Some(p) = problem { (p.banner()) }
         form.narrow method="post" action=(format!("/admin/projects/{s}/update")) {
@@ -541,8 +566,18 @@ pub async fn project(
     State(app): State<App>,
     visitor: Visitor,
     Path(slug): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Page, WebError> {
-    project_page(&app, &visitor, &slug, None, None).await
+    project_page_full(
+        &app,
+        &visitor,
+        &slug,
+        None,
+        None,
+        &ChannelForm::default(),
+        q.contains_key("saved"),
+    )
+    .await
 }
 
 async fn project_command(
@@ -631,7 +666,7 @@ pub async fn change_project(
             (Ok(()), Err(e)) => Err(e.rejection("toml").into()),
         };
         return match result {
-            Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
+            Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1#policy"))),
             Err(e) => {
                 let p = problem(&e);
                 Ok(project_page(&app, &visitor, &slug, Some(&p), Some(&typed))
@@ -673,7 +708,7 @@ pub async fn change_project(
         }
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}"))),
+        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1"))),
         Err(e) => {
             let p = problem(&e);
             Ok(project_page(&app, &visitor, &slug, Some(&p), None)
@@ -732,7 +767,9 @@ async fn channel_action(
         _ => return Err(AppError::not_found().into()),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}#channels"))),
+        Ok(()) => Ok(see_other(&format!(
+            "/admin/projects/{slug}?saved=1#channels"
+        ))),
         Err(e) => {
             let p = problem(&e);
             let form = ChannelForm {
@@ -763,7 +800,7 @@ pub async fn import_holidays(
         None => Err(Rejection::invalid("ics", Rule::Required, "`ics`: choose an .ics file").into()),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}#policy"))),
+        Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1#policy"))),
         Err(e) => {
             let p = problem(&e);
             Ok(project_page(&app, &visitor, &slug, Some(&p), None)

@@ -684,6 +684,9 @@ pub(super) async fn render(
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
         h1 { (case.report.title) }
         p.stage-line { (stage(case.stage)) }
+        @if let Some(done) = problem.is_none().then(|| q.get("done").and_then(|d| done_words(d))).flatten() {
+            p.done role="status" { (done) }
+        }
         @if let Some(p) = problem { (p.banner()) }
         div.columns {
             div.main {
@@ -863,6 +866,20 @@ async fn run(
     answer(app, visitor, id, anchor, result, typed).await
 }
 
+/// The confirmation after an action, by the part of the page it went to.
+fn done_words(anchor: &str) -> Option<&'static str> {
+    Some(match anchor {
+        "scoring" => "Saved: the scoring is updated.",
+        "fixes" => "Saved: the fixes are updated.",
+        "advisory" => "Saved: the advisory is updated.",
+        "notices" => "Saved: the notices are updated.",
+        "guests" => "Saved: the sharing is updated.",
+        "release" => "Saved: the release is updated.",
+        "timeline" => "Done: it is on the timeline.",
+        _ => return None,
+    })
+}
+
 /// After an action: back to the case, or its page again with the refusal beside what
 /// was typed.
 async fn answer(
@@ -874,7 +891,8 @@ async fn answer(
     typed: Option<(&str, &Fields)>,
 ) -> Result<Response, WebError> {
     match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}#{anchor}"))),
+        // Back where the person was, with a confirmation (issue 12, item 4).
+        Ok(()) => Ok(see_other(&format!("/cases/{id}?done={anchor}#{anchor}"))),
         Err(e) => {
             let p = problem(&e);
             if p.status == axum::http::StatusCode::NOT_FOUND {
@@ -1027,7 +1045,7 @@ pub async fn attach_patch(
         Err(Rejection::invalid("file", Rule::Required, "choose one patch file").into())
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}#fixes"))),
+        Ok(()) => Ok(see_other(&format!("/cases/{id}?done=fixes#fixes"))),
         Err(e) => {
             let p = problem(&e);
             if p.status == axum::http::StatusCode::NOT_FOUND {

@@ -220,6 +220,9 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
             .await
             .contains("acknowledged the report")
     );
+    // Issue 12, item 4: back where the action was, with a confirmation.
+    assert_eq!(text(&c, "p.done").await, "Done: it is on the timeline.");
+    let before_scoring = c.current_url().await.unwrap();
 
     // C13: the calculator scores as metrics are chosen, without a round trip of the
     // page, and fills the proposal form.
@@ -253,8 +256,9 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
         proposal.prop("value").await.unwrap().as_deref(),
         Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
     );
-    assert!(
-        c.current_url().await.unwrap().query().is_none(),
+    assert_eq!(
+        c.current_url().await.unwrap(),
+        before_scoring,
         "scored in place"
     );
 

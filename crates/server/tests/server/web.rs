@@ -805,7 +805,12 @@ async fn the_first_admin_sets_up_projects_people_and_tokens_through_the_pages() 
             .submit(admin_page, &format!("{admin_page}/{action}"), &fields)
             .await;
         assert_eq!(out.status, StatusCode::SEE_OTHER, "{action}: {}", out.html);
+        // Issue 12, item 4: a save is confirmed on the page it returns to.
+        assert_eq!(out.location(), format!("{admin_page}?saved=1"), "{action}");
+        let back = web.get(out.location()).await;
+        assert!(back.html.contains("Saved."), "{action}: {}", back.html);
     }
+    assert!(!web.get(admin_page).await.html.contains("Saved."));
     let out = web
         .submit(
             "/admin",
