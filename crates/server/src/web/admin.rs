@@ -263,6 +263,15 @@ struct ChannelForm {
 /// The confirmation after a save on the project's page (issue 12, item 4).
 const SAVED: &str = "Saved.";
 
+/// What else the project's page shows: the confirmation after a save, the member form
+/// as typed (after an error), and the one-time link of someone just invited.
+#[derive(Default)]
+struct PageExtra {
+    saved: bool,
+    member: Option<Fields>,
+    invited: Option<(String, String)>,
+}
+
 fn channels_section(
     visitor: &Visitor,
     project: &Project,
@@ -392,7 +401,7 @@ async fn project_page_with(
         problem,
         policy_draft,
         channel_form,
-        false,
+        &PageExtra::default(),
     )
     .await
 }
@@ -404,8 +413,9 @@ async fn project_page_full(
     problem: Option<&Problem>,
     policy_draft: Option<&str>,
     channel_form: &ChannelForm,
-    saved: bool,
+    extra: &PageExtra,
 ) -> Result<Page, WebError> {
+    let saved = extra.saved;
     let project = managed_project(app, visitor, slug).await?;
     let s = &project.slug;
     let policy = project.policy();
@@ -541,17 +551,36 @@ async fn project_page_full(
                 }
             }
         }
-        form.inline-form method="post" action=(format!("/admin/projects/{s}/member")) {
+        @if let Some((email, link)) = &extra.invited {
+            div.capability #invited {
+                p { strong { (email) } " had no account: one was made and added. Send them this one-time link to set a password. It is shown only once." }
+                p { code #invite-link { (link) } }
+                button.copy type="button" data-copy="invite-link" hidden { "Copy" }
+            }
+        }
+        @let typed = |k: &str| extra.member.as_ref().map(|f| f.text(k)).unwrap_or_default();
+        @let err = |k: &str| problem.filter(|_| extra.member.is_some()).and_then(|p| p.on(k));
+        form.inline-form #member method="post" action=(format!("/admin/projects/{s}/member")) {
             (csrf(visitor))
-            label { "E-mail " input name="email" type="email" required; }
+            label { "E-mail " input name="email" type="email" required value=(typed("email")); }
+            @if let Some(m) = err("email") { p.field-error { (m) } }
+            @if access::administers_instance(&visitor.actor()) {
+                label { "Name (for someone without an account: they are invited) " input name="name" value=(typed("name")); }
+                @if let Some(m) = err("name") { p.field-error { (m) } }
+            }
             (super::page::reauth_field("member-reauth", problem))
             label { "Role "
                 select name="role" {
-                    option value="maintainer" { "maintainer (sees the cases they are added to)" }
-                    option value="security-team" { "security-team (sees every case)" }
-                    option value="admin" { "admin (security team, and manages the project)" }
+                    @for (value, words) in [
+                        ("maintainer", "maintainer (sees the cases they are added to)"),
+                        ("security-team", "security-team (sees every case)"),
+                        ("admin", "admin (security team, and manages the project)"),
+                    ] {
+                        option value=(value) selected[typed("role") == value] { (words) }
+                    }
                 }
             }
+            @if let Some(m) = err("role") { p.field-error { (m) } }
             button type="submit" { "Add or change" }
         }
     };
@@ -575,7 +604,10 @@ pub async fn project(
         None,
         None,
         &ChannelForm::default(),
-        q.contains_key("saved"),
+        &PageExtra {
+            saved: q.contains_key("saved"),
+            ..PageExtra::default()
+        },
     )
     .await
 }
@@ -609,26 +641,6 @@ async fn project_command(
             kind: BranchKind::parse(&f.text("kind"))
                 .ok_or_else(|| invalid("kind", "choose main, supported or unsupported"))?,
         },
-        "member" => {
-            let role = Role::parse(&f.text("role"))
-                .ok_or_else(|| invalid("role", "choose maintainer, security-team or admin"))?;
-            let email = f.text("email");
-            let user = app
-                .user_by_email(email.trim())
-                .await?
-                .ok_or_else(|| -> AppError {
-                    Rejection::invalid(
-                        "email",
-                        Rule::UnknownMember,
-                        format!("no account has the e-mail address {}", email.trim()),
-                    )
-                    .into()
-                })?;
-            ProjectCommand::SetMember {
-                user: user_ref(&user),
-                role,
-            }
-        }
         "remove-member" => ProjectCommand::RemoveMember {
             user: UserId(
                 f.opt("user_id")
@@ -658,6 +670,9 @@ pub async fn change_project(
     } else {
         Ok(())
     };
+    if action == "member" {
+        return member_action(&app, &visitor, &slug, f, reauth).await;
+    }
     if action == "policy" {
         let typed = f.text("toml");
         let result = match (reauth, embargo_core::policy::Policy::from_toml(&typed)) {
@@ -716,6 +731,102 @@ pub async fn change_project(
                 .into_response())
         }
     }
+}
+
+/// Adds a member or changes their role, in one step for someone without an account
+/// when an instance admin adds them: the account is made, the one-time link shown
+/// (issue 12, item 4). A refusal comes back with the form as typed.
+async fn member_action(
+    app: &App,
+    visitor: &Visitor,
+    slug: &str,
+    f: Fields,
+    reauth: Result<(), AppError>,
+) -> Result<Response, WebError> {
+    let actor = visitor.actor();
+    let result = async {
+        reauth?;
+        // The role is checked before anything is made.
+        let role = Role::parse(&f.text("role")).ok_or_else(|| -> AppError {
+            Rejection::invalid(
+                "role",
+                Rule::InvalidFormat,
+                "choose maintainer, security-team or admin",
+            )
+            .into()
+        })?;
+        let email = f.text("email").trim().to_owned();
+        let (user, invited) = match app.user_by_email(&email).await? {
+            Some(user) => (user, None),
+            None if access::administers_instance(&actor) => {
+                let name = f
+                    .opt("name")
+                    .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+                let user = app.create_user(&actor, &email, &name, false).await?;
+                let link = app.password_link(&actor, &user).await?;
+                let invited = (user.email.clone(), link);
+                (user, Some(invited))
+            }
+            None => {
+                return Err(Rejection::invalid(
+                    "email",
+                    Rule::UnknownMember,
+                    format!(
+                        "no account has the e-mail address {email}; an instance admin can add them here, which invites them"
+                    ),
+                )
+                .into());
+            }
+        };
+        app.change_project(
+            &actor,
+            slug,
+            ProjectCommand::SetMember {
+                user: user_ref(&user),
+                role,
+            },
+        )
+        .await?;
+        Ok::<_, AppError>(invited)
+    }
+    .await;
+    let extra = match result {
+        Ok(None) => return Ok(see_other(&format!("/admin/projects/{slug}?saved=1#member"))),
+        Ok(Some(invited)) => PageExtra {
+            saved: true,
+            member: None,
+            invited: Some(invited),
+        },
+        Err(e) => {
+            let p = problem(&e);
+            let extra = PageExtra {
+                member: Some(f),
+                ..PageExtra::default()
+            };
+            return Ok(project_page_full(
+                app,
+                visitor,
+                slug,
+                Some(&p),
+                None,
+                &ChannelForm::default(),
+                &extra,
+            )
+            .await?
+            .into_response());
+        }
+    };
+    Ok(project_page_full(
+        app,
+        visitor,
+        slug,
+        None,
+        None,
+        &ChannelForm::default(),
+        &extra,
+    )
+    .await?
+    .into_response())
 }
 
 /// Adds, tests or removes a channel; a new webhook's secret is shown once, on the page

@@ -860,10 +860,40 @@ async fn the_first_admin_sets_up_projects_people_and_tokens_through_the_pages() 
         .submit(
             admin_page,
             &format!("{admin_page}/member"),
-            &[("email", "ghost@example.org"), ("role", "maintainer")],
+            &[("email", "not an address"), ("role", "maintainer")],
         )
         .await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        out.html.contains(r#"value="not an address""#),
+        "the form keeps what was typed: {}",
+        out.html
+    );
+    // Issue 12, item 4: an instance admin adds someone without an account in one
+    // step; the account is made, added, and its one-time link shown.
+    let out = web
+        .submit(
+            admin_page,
+            &format!("{admin_page}/member"),
+            &[
+                ("email", "ghost@example.org"),
+                ("name", "Gus"),
+                ("role", "maintainer"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.html);
+    assert!(out.html.contains("had no account"), "{}", out.html);
+    assert!(out.html.contains("/password/"), "{}", out.html);
+    let gus = t
+        .app
+        .user_by_email("ghost@example.org")
+        .await
+        .unwrap()
+        .expect("the account was made");
+    assert_eq!(gus.name, "Gus");
+    let project = t.app.project("connect").await.unwrap();
+    assert_eq!(project.role_of(gus.id), Some(Role::Maintainer));
     let out = web
         .submit(
             admin_page,
@@ -1028,4 +1058,49 @@ async fn sessions_are_seen_and_ended_by_their_owner_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_seen_and_ended_by_their_owner_on_postgres() {
     sessions_are_seen_and_ended_by_their_owner(Db::Postgres).await;
+}
+
+/// Issue 12, item 4: a project admin who does not run the instance can't make
+/// accounts: adding an unknown address is refused beside the field, with the form as
+/// typed, and nothing is made.
+#[tokio::test]
+async fn a_project_admin_adds_only_people_with_an_account() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    t.person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let web = t.signed_in("ada@example.org").await;
+    let page = "/admin/projects/connect";
+    let out = web
+        .submit(
+            page,
+            &format!("{page}/member"),
+            &[("email", "nobody@example.org"), ("role", "security-team")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(
+        out.html.contains("an instance admin can add them here"),
+        "{}",
+        out.html
+    );
+    assert!(
+        out.html.contains(r#"value="nobody@example.org""#),
+        "{}",
+        out.html
+    );
+    assert!(
+        out.html
+            .contains(r#"<option value="security-team" selected>"#),
+        "{}",
+        out.html
+    );
+    assert!(!out.html.contains("Name (for someone without an account"));
+    assert!(
+        t.app
+            .user_by_email("nobody@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
