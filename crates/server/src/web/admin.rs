@@ -612,11 +612,7 @@ pub async fn project(
     .await
 }
 
-async fn project_command(
-    app: &App,
-    action: &str,
-    f: &Fields,
-) -> Result<Option<ProjectCommand>, AppError> {
+fn project_command(action: &str, f: &Fields) -> Result<Option<ProjectCommand>, AppError> {
     let invalid = |field: &str, msg: &str| -> AppError {
         Rejection::invalid(field, Rule::InvalidFormat, msg).into()
     };
@@ -713,7 +709,7 @@ pub async fn change_project(
             .await
             .map(|_| ())
     } else {
-        match project_command(&app, &action, &f).await {
+        match project_command(&action, &f) {
             Ok(Some(command)) => app
                 .change_project(&visitor.actor(), &slug, command)
                 .await
