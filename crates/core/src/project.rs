@@ -633,7 +633,6 @@ pub fn decide_project(
     project: Option<&Project>,
     command: ProjectCommand,
 ) -> Result<Vec<ProjectEvent>, Rejection> {
-    let may_manage = |p: &Project| crate::access::manages_project(actor, p);
     match (project, command) {
         (None, ProjectCommand::Create(new)) => {
             if !crate::access::administers_instance(actor) {
@@ -718,19 +717,25 @@ pub fn decide_project(
             Ok(vec![ProjectEvent::MailPreferenceSet { preference }])
         }
         (Some(p), command) => {
-            if !may_manage(p) {
-                // Members who may not manage learn that they may not; others learn nothing.
-                return Err(match actor {
-                    Actor::User(u) if p.member(u.id).is_some() => Rejection::Forbidden {
-                        action: "manage the project",
-                        needs: "a project admin",
-                    },
-                    _ => Rejection::NotFound,
-                });
-            }
+            check_manages(actor, p)?;
             decide_project_change(p, command)
         }
     }
+}
+
+/// Whether `actor` may manage `p`: members who may not learn that they may not; others
+/// learn nothing, as for a project they could not know of.
+pub fn check_manages(actor: &Actor, p: &Project) -> Result<(), Rejection> {
+    if crate::access::manages_project(actor, p) {
+        return Ok(());
+    }
+    Err(match actor {
+        Actor::User(u) if p.member(u.id).is_some() => Rejection::Forbidden {
+            action: "manage the project",
+            needs: "a project admin",
+        },
+        _ => Rejection::NotFound,
+    })
 }
 
 fn decide_project_change(

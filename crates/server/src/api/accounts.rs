@@ -47,7 +47,7 @@ pub async fn create_user(
     let user = app
         .create_user(&caller.actor, &u.email, &u.name, u.instance_admin)
         .await?;
-    let password_link = app.password_link(&caller.actor, &user).await?;
+    let password_link = app.issue_password_link(&caller.actor, &user).await?.url;
     Ok((
         StatusCode::CREATED,
         Json(NewUserOut {

@@ -55,7 +55,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         notifications::list_notifications, notifications::mark_read, notifications::mark_all_read,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
-        projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::remove_member,
+        projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::add_member_by_email, projects::remove_member,
         projects::get_policy, projects::set_policy, projects::get_metrics,
         projects::get_mail_preference, projects::set_mail_preference,
         notices::list_channels, notices::add_channel, notices::remove_channel, notices::test_channel,
@@ -167,6 +167,10 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route(
             "/projects/{slug}/components/{component}/branches",
             post(projects::set_branch),
+        )
+        .route(
+            "/projects/{slug}/members",
+            post(projects::add_member_by_email),
         )
         .route(
             "/projects/{slug}/members/{user_id}",

@@ -177,6 +177,42 @@ pub async fn set_branch(
     .await
 }
 
+/// Add a member by e-mail address, or change their role, in one step. An instance
+/// admin adding an address without an account makes the account: the answer carries
+/// its one-time set-password link. Anyone else gets `422 unknown_member` for such an
+/// address.
+#[utoipa::path(post, path = "/projects/{slug}/members", tag = "projects",
+    params(("slug" = String, Path)), request_body = MemberIn,
+    responses((status = 200, body = MemberAddedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_member_by_email(
+    State(app): State<App>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(m): ApiJson<MemberIn>,
+) -> ApiResult<Json<MemberAddedOut>> {
+    caller.account()?;
+    let role = Role::parse(&m.role).ok_or_else(|| {
+        Rejection::invalid(
+            "role",
+            Rule::InvalidFormat,
+            "`role` must be maintainer, security-team or admin",
+        )
+    })?;
+    let added = app
+        .add_member_by_email(&caller.actor, &slug, &m.email, m.name, role)
+        .await?;
+    let email = added.user.email.clone();
+    Ok(Json(MemberAddedOut {
+        project: wire::project(&added.project, true),
+        user_id: added.user.id.0,
+        invitation: added.invitation.map(|link| InvitationOut {
+            email,
+            password_link: link.url,
+        }),
+    }))
+}
+
 /// Add a member or change their role.
 #[utoipa::path(put, path = "/projects/{slug}/members/{user_id}", tag = "projects",
     params(("slug" = String, Path), ("user_id" = i64, Path)), request_body = RoleIn,

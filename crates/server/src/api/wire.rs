@@ -180,6 +180,34 @@ pub struct BranchIn {
     pub kind: String,
 }
 
+/// A member by e-mail address, for `POST /projects/{slug}/members`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberIn {
+    pub email: String,
+    /// The name of an account made for an address without one (instance admins
+    /// only); the part before `@` when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `maintainer`, `security-team` or `admin`.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberAddedOut {
+    pub project: ProjectOut,
+    pub user_id: i64,
+    /// Present when an account was made for the address: its one-time set-password
+    /// link, to hand over privately. Shown only here.
+    pub invitation: Option<InvitationOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationOut {
+    pub email: String,
+    pub password_link: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleIn {

@@ -176,13 +176,9 @@ impl App {
     }
 
     /// A one-time link for `user` to set a password: an invitation or a reset. Instance
-    /// admins hand these out, and the accounts stream records who did.
-    pub async fn password_link(&self, actor: &Actor, user: &User) -> AppResult<String> {
-        Ok(self.issue_password_link(actor, user).await?.url)
-    }
-
-    /// As `password_link`, saying whether it replaced a link still live, which stops
-    /// working: whoever hands out the new one should say so (issue 12, item 4).
+    /// admins hand these out, and the accounts stream records who did. It says whether
+    /// it replaced a link still live, which stops working: whoever hands out the new
+    /// one should say so (issue 12, item 4).
     pub async fn issue_password_link(&self, actor: &Actor, user: &User) -> AppResult<IssuedLink> {
         let mut events = self.decide_account(
             actor,

@@ -41,6 +41,7 @@ pub use mail_in::Ingested;
 pub use notices::{ChannelInput, RenderedNotice, kind_of, parse_notice};
 pub use notifications::{BADGE_LIMIT, Notification};
 pub use paging::page_request;
+pub use projects::AddedMember;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;
 pub use shared_release::{ReleaseChange, ReleaseView};

@@ -2,13 +2,14 @@
 
 use super::run::Stream;
 use super::spans::actor_kind;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, User};
 use embargo_core::actor::Actor;
 use embargo_core::event::Recorded;
 use embargo_core::ids::{ProjectSlug, UserId};
 use embargo_core::project::{
-    NewProject, Project, ProjectCommand, ProjectEvent, apply_project, decide_project,
+    NewProject, Project, ProjectCommand, ProjectEvent, Role, apply_project, decide_project,
 };
+use embargo_core::rejection::{Rejection, Rule};
 use embargo_store::{CaseFilter, Queued, StoreError};
 
 impl App {
@@ -60,6 +61,60 @@ impl App {
             self.ring_worker();
         }
         Ok(project)
+    }
+
+    /// Adds a member by e-mail address, or changes their role, in one step (issue 12,
+    /// item 4): an instance admin adding an address without an account makes the
+    /// account and gets its one-time set-password link to hand over; anyone else is
+    /// told that no account has the address. The role is checked before anything is
+    /// made, and so is the caller's right to manage the project.
+    pub async fn add_member_by_email(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        email: &str,
+        name: Option<String>,
+        role: Role,
+    ) -> AppResult<AddedMember> {
+        let email = email.trim();
+        let project = self.project(slug).await?;
+        embargo_core::project::check_manages(actor, &project)?;
+        let (user, invitation) = match self.user_by_email(email).await? {
+            Some(user) => (user, None),
+            None if embargo_core::access::administers_instance(actor) => {
+                let name = name
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+                let user = self.create_user(actor, email, &name, false).await?;
+                let link = self.issue_password_link(actor, &user).await?;
+                (user, Some(link))
+            }
+            None => {
+                return Err(Rejection::invalid(
+                    "email",
+                    Rule::UnknownMember,
+                    format!(
+                        "no account has the e-mail address {email}; an instance admin can add them, which invites them"
+                    ),
+                )
+                .into());
+            }
+        };
+        let project = self
+            .change_project(
+                actor,
+                slug,
+                ProjectCommand::SetMember {
+                    user: super::user_ref(&user),
+                    role,
+                },
+            )
+            .await?;
+        Ok(AddedMember {
+            project,
+            user,
+            invitation,
+        })
     }
 
     /// Applies a change, deciding again on fresh state if someone else changed the
@@ -331,4 +386,12 @@ fn note_role_change(
         ),
         _ => {}
     }
+}
+
+/// A member added by e-mail address; `invitation` is the one-time link of an account
+/// made for them, to hand over privately (shown once).
+pub struct AddedMember {
+    pub project: Project,
+    pub user: User,
+    pub invitation: Option<super::accounts::IssuedLink>,
 }

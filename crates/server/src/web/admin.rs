@@ -5,7 +5,7 @@
 
 use super::page::{Fields, Page, Problem, WebError, csrf, problem, sanitized, see_other};
 use super::session::{FormResult, MultipartResult, Visitor};
-use crate::app::{App, AppError, User, user_ref};
+use crate::app::{App, AppError, IssuedLink, User};
 use crate::markdown;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -27,17 +27,32 @@ fn instance_admin<'v>(visitor: &'v Visitor, here: &str) -> Result<&'v User, WebE
 
 struct Notice {
     problem: Option<Problem>,
-    /// A one-time link to hand to someone (shown once).
-    link: Option<(String, String)>,
-    /// The link replaced one still live, which no longer works.
-    replaced: bool,
+    /// A one-time link to hand to someone (shown once), and to whom.
+    link: Option<(String, IssuedLink)>,
 }
 
 const NO_NOTICE: Notice = Notice {
     problem: None,
     link: None,
-    replaced: false,
 };
+
+/// A one-time set-password link, shown once with a copy button. Both places that hand
+/// links out (the accounts list, and the member form for someone without an account)
+/// show it this way; `made` says the account was just made and added.
+fn one_time_link(email: &str, link: &IssuedLink, made: bool) -> maud::Markup {
+    html! {
+        div.capability #invited {
+            @if made {
+                p { strong { (email) } " had no account: one was made and added. Send them this one-time link to set a password. It is shown only once." }
+            } @else {
+                p { "Send this one-time link to " strong { (email) } " so they can set a password. It is shown only once." }
+            }
+            @if link.replaced_live_link { p.warning { "It replaces the link given to them before, which no longer works." } }
+            p { code #invite-link { (link.url) } }
+            button.copy type="button" data-copy="invite-link" hidden { "Copy" }
+        }
+    }
+}
 
 async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<Page, WebError> {
     instance_admin(visitor, "/admin")?;
@@ -66,14 +81,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
             }
         }
         @if let Some(p) = &notice.problem { (p.banner()) }
-        @if let Some((email, link)) = &notice.link {
-            div.capability {
-                p { "Send this one-time link to " strong { (email) } " so they can set a password. It is shown only once." }
-                @if notice.replaced { p.warning { "It replaces the link given to them before, which no longer works." } }
-                p { code #invite-link { (link) } }
-                button.copy type="button" data-copy="invite-link" hidden { "Copy" }
-            }
-        }
+        @if let Some((email, link)) = &notice.link { (one_time_link(email, link, false)) }
         h2 { "Projects" }
         ul {
             @for p in &projects {
@@ -201,7 +209,7 @@ pub async fn create_user(
                 f.flag("instance_admin"),
             )
             .await?;
-        let link = app.password_link(&actor, &user).await?;
+        let link = app.issue_password_link(&actor, &user).await?;
         Ok::<_, AppError>((user.email, link))
     }
     .await;
@@ -209,12 +217,10 @@ pub async fn create_user(
         Ok(link) => Notice {
             problem: None,
             link: Some(link),
-            replaced: false,
         },
         Err(e) => Notice {
             problem: Some(problem(&e)),
             link: None,
-            replaced: false,
         },
     };
     Ok(overview_page(&app, &visitor, notice).await?.into_response())
@@ -235,8 +241,7 @@ pub async fn password_link(
     let link = app.issue_password_link(&visitor.actor(), &user).await?;
     let notice = Notice {
         problem: None,
-        link: Some((user.email, link.url)),
-        replaced: link.replaced_live_link,
+        link: Some((user.email, link)),
     };
     Ok(overview_page(&app, &visitor, notice).await?.into_response())
 }
@@ -269,7 +274,7 @@ const SAVED: &str = "Saved.";
 struct PageExtra {
     saved: bool,
     member: Option<Fields>,
-    invited: Option<(String, String)>,
+    invited: Option<(String, IssuedLink)>,
 }
 
 fn channels_section(
@@ -551,13 +556,7 @@ async fn project_page_full(
                 }
             }
         }
-        @if let Some((email, link)) = &extra.invited {
-            div.capability #invited {
-                p { strong { (email) } " had no account: one was made and added. Send them this one-time link to set a password. It is shown only once." }
-                p { code #invite-link { (link) } }
-                button.copy type="button" data-copy="invite-link" hidden { "Copy" }
-            }
-        }
+        @if let Some((email, link)) = &extra.invited { (one_time_link(email, link, true)) }
         @let typed = |k: &str| extra.member.as_ref().map(|f| f.text(k)).unwrap_or_default();
         @let err = |k: &str| problem.filter(|_| extra.member.is_some()).and_then(|p| p.on(k));
         form.inline-form #member method="post" action=(format!("/admin/projects/{s}/member")) {
@@ -739,7 +738,6 @@ async fn member_action(
     f: Fields,
     reauth: Result<(), AppError>,
 ) -> Result<Response, WebError> {
-    let actor = visitor.actor();
     let result = async {
         reauth?;
         // The role is checked before anything is made.
@@ -751,39 +749,16 @@ async fn member_action(
             )
             .into()
         })?;
-        let email = f.text("email").trim().to_owned();
-        let (user, invited) = match app.user_by_email(&email).await? {
-            Some(user) => (user, None),
-            None if access::administers_instance(&actor) => {
-                let name = f
-                    .opt("name")
-                    .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-                let user = app.create_user(&actor, &email, &name, false).await?;
-                let link = app.password_link(&actor, &user).await?;
-                let invited = (user.email.clone(), link);
-                (user, Some(invited))
-            }
-            None => {
-                return Err(Rejection::invalid(
-                    "email",
-                    Rule::UnknownMember,
-                    format!(
-                        "no account has the e-mail address {email}; an instance admin can add them here, which invites them"
-                    ),
-                )
-                .into());
-            }
-        };
-        app.change_project(
-            &actor,
-            slug,
-            ProjectCommand::SetMember {
-                user: user_ref(&user),
+        let added = app
+            .add_member_by_email(
+                &visitor.actor(),
+                slug,
+                &f.text("email"),
+                f.opt("name"),
                 role,
-            },
-        )
-        .await?;
-        Ok::<_, AppError>(invited)
+            )
+            .await?;
+        Ok::<_, AppError>(added.invitation.map(|link| (added.user.email, link)))
     }
     .await;
     let extra = match result {

@@ -112,3 +112,114 @@ async fn leaving_ends_collaborations_on_sqlite() {
 async fn leaving_ends_collaborations_on_postgres() {
     leaving_ends_collaborations(Db::Postgres).await;
 }
+
+/// Issue 12, item 4 through the API: `POST /projects/{slug}/members` adds by e-mail in
+/// one step. Only an instance admin makes an account for an unknown address; the
+/// answer carries its one-time link. Everyone else is refused and nothing is made.
+async fn adding_a_member_by_email(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let ada = t
+        .person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let otto = t
+        .person("otto@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let stranger = t.person("eve@example.org", None).await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let members = "/api/v1/projects/connect/members";
+    let new = json!({ "email": "gus@example.org", "name": "Gus", "role": "maintainer" });
+
+    // A stranger learns nothing; a maintainer learns they may not; a project admin is
+    // told to ask an instance admin. None of them makes an account.
+    let (s, v) = t.post(members, Some(&stranger.token), new.clone()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = t.post(members, Some(&otto.token), new.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = t.post(members, Some(&ada.token), new.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "email", "{v}");
+    assert!(v.to_string().contains("instance admin"), "{v}");
+    // A bad role is refused before anything is made.
+    let (s, v) = t
+        .post(
+            members,
+            Some(&ivy.token),
+            json!({ "email": "gus@example.org", "role": "owner" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "role", "{v}");
+    assert!(
+        t.app
+            .user_by_email("gus@example.org")
+            .await
+            .unwrap()
+            .is_none(),
+        "no refusal made an account"
+    );
+    // The missing project is missing.
+    let (s, _) = t
+        .post(
+            "/api/v1/projects/nope/members",
+            Some(&ivy.token),
+            new.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // An instance admin adds the unknown address: made, added, link in the answer.
+    let (s, v) = t.post(members, Some(&ivy.token), new.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let link = v["invitation"]["password_link"].as_str().expect("a link");
+    assert!(link.contains("/password/"), "{v}");
+    assert_eq!(v["invitation"]["email"], "gus@example.org");
+    let gus = t
+        .app
+        .user_by_email("gus@example.org")
+        .await
+        .unwrap()
+        .expect("the account was made");
+    assert_eq!(gus.name, "Gus");
+    assert_eq!(v["user_id"], gus.id.0);
+    let project = t.app.project("connect").await.unwrap();
+    assert_eq!(project.role_of(gus.id), Some(Role::Maintainer));
+    // The link works once: Gus sets a password with it.
+    let token = link.rsplit('/').next().unwrap();
+    t.app
+        .set_password_with_link(token, PASSWORD.into())
+        .await
+        .expect("the link sets a password");
+
+    // A known address is added without a link, by a project admin too.
+    let (s, v) = t
+        .post(
+            members,
+            Some(&ada.token),
+            json!({ "email": "gus@example.org", "role": "security-team" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["invitation"].is_null(), "{v}");
+    let project = t.app.project("connect").await.unwrap();
+    assert_eq!(project.role_of(gus.id), Some(Role::SecurityTeam));
+    // The same role again is a conflict, and says so.
+    let (s, v) = t
+        .post(
+            members,
+            Some(&ada.token),
+            json!({ "email": "gus@example.org", "role": "security-team" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+}
+
+#[tokio::test]
+async fn adding_a_member_by_email_on_sqlite() {
+    adding_a_member_by_email(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn adding_a_member_by_email_on_postgres() {
+    adding_a_member_by_email(Db::Postgres).await;
+}

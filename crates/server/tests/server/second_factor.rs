@@ -446,7 +446,12 @@ async fn a_password_link_signs_in_unless_a_second_factor_stands() {
         let as_admin = as_admin.clone();
         let owner = owner.clone();
         async move {
-            let link = t.app.password_link(&as_admin, &owner).await.unwrap();
+            let link = t
+                .app
+                .issue_password_link(&as_admin, &owner)
+                .await
+                .unwrap()
+                .url;
             let path = link.trim_start_matches(&t.base).to_owned();
             let out = web.submit(&path, &path, &[("password", PASSWORD)]).await;
             (web, out)

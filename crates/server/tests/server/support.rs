@@ -451,9 +451,10 @@ impl TestApp {
         let user = self.app.user_by_email(email).await.unwrap().unwrap();
         let link = self
             .app
-            .password_link(&Actor::Operator, &user)
+            .issue_password_link(&Actor::Operator, &user)
             .await
-            .unwrap();
+            .unwrap()
+            .url;
         let token = link.rsplit('/').next().unwrap();
         self.app
             .set_password_with_link(token, PASSWORD.into())

@@ -957,8 +957,13 @@ async fn password_links_are_the_admins_act_and_the_set_is_the_owners(db: Db) {
     let as_admin = embargo_server::app::actor_of(&admin);
     // Nobody but an admin hands out links, not even for their own account.
     let as_owner = embargo_server::app::actor_of(&owner);
-    assert!(t.app.password_link(&as_owner, &owner).await.is_err());
-    let link = t.app.password_link(&as_admin, &owner).await.unwrap();
+    assert!(t.app.issue_password_link(&as_owner, &owner).await.is_err());
+    let link = t
+        .app
+        .issue_password_link(&as_admin, &owner)
+        .await
+        .unwrap()
+        .url;
     let token = link.rsplit('/').next().unwrap();
     t.app
         .set_password_with_link(token, PASSWORD.into())
