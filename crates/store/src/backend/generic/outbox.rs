@@ -301,18 +301,55 @@ impl crate::OutboxStore for Backing {
     }
 
     async fn next_job_due(&self) -> Result<Option<Timestamp>> {
-        let sql = format!(
-            "SELECT MIN(CASE WHEN leased_until IS NOT NULL AND leased_until > due_at \
-                             THEN leased_until ELSE due_at END) AS next \
-             FROM outbox WHERE done_at IS NULL{}",
+        // The worker asks after every wake, and every case keeps its timers open for
+        // days: a MIN over every open job read them all each time, and intake slowed
+        // as the database grew. Each term here is one step down an index: the earliest
+        // free job of each workable kind (`outbox_open_kind`), and the earliest lease
+        // that outlives its job's due time (`outbox_leased`: held jobs are few).
+        let lacking = self.outlets().lacking();
+        let kinds: Vec<&str> = EffectKind::ALL
+            .into_iter()
+            .filter(|k| !lacking.contains(k))
+            .map(EffectKind::as_str)
+            .collect();
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let mut terms: Vec<String> = kinds
+            .iter()
+            .map(|k| {
+                format!(
+                    "(SELECT due_at FROM outbox WHERE done_at IS NULL AND kind = '{k}' \
+                       AND (leased_until IS NULL OR leased_until <= due_at) \
+                     ORDER BY due_at LIMIT 1)"
+                )
+            })
+            .collect();
+        terms.push(format!(
+            "(SELECT MIN(leased_until) FROM outbox \
+              WHERE done_at IS NULL AND leased_until IS NOT NULL \
+                AND leased_until > due_at{})",
             self.workable()
+        ));
+        let sql = format!(
+            "SELECT {}",
+            terms
+                .iter()
+                .enumerate()
+                .map(|(n, t)| format!("{t} AS t{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_one(&self.reader)
             .await?;
-        row.try_get::<Option<i64>, _>("next")?
-            .map(timestamp)
-            .transpose()
+        let mut next: Option<i64> = None;
+        for n in 0..terms.len() {
+            if let Some(t) = row.try_get::<Option<i64>, _>(n)? {
+                next = Some(next.map_or(t, |m| m.min(t)));
+            }
+        }
+        next.map(timestamp).transpose()
     }
 
     async fn waiting_jobs(&self, kind: EffectKind) -> Result<u64> {
