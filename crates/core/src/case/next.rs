@@ -118,7 +118,10 @@ pub fn lead(case: &Case) -> Lead {
             steps.push(Step::Acknowledge);
             people(&mut steps);
             steps.push(Step::Decide);
-            ("New report: nobody has acknowledged it yet.", Some(WaitingOn::Team))
+            (
+                "New report: nobody has acknowledged it yet.",
+                Some(WaitingOn::Team),
+            )
         }
         Stage::Triage => {
             people(&mut steps);
@@ -265,11 +268,7 @@ mod tests {
             ]
         );
         run(&mut case, &sam(), set_cvss(Some(V31), None, "RCE"));
-        run(
-            &mut case,
-            &sam(),
-            Command::SetAdvisory(advisory()),
-        );
+        run(&mut case, &sam(), Command::SetAdvisory(advisory()));
         let steps = lead(&case).steps;
         assert!(!steps.contains(&Step::Score), "{steps:?}");
         assert!(!steps.contains(&Step::WriteAdvisory), "{steps:?}");
@@ -280,11 +279,7 @@ mod tests {
     fn a_rejected_case_expects_nothing_of_anyone() {
         let mut case = new_case();
         run(&mut case, &sam(), Command::Acknowledge);
-        run(
-            &mut case,
-            &sam(),
-            reject(crate::event::RejectReason::Spam),
-        );
+        run(&mut case, &sam(), reject(crate::event::RejectReason::Spam));
         let lead = lead(&case);
         assert_eq!((lead.steps.len(), lead.waiting_on), (0, None));
         assert!(lead.state.starts_with("Rejected"));

@@ -42,7 +42,7 @@ pub fn team_section(
         return html! {};
     }
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}");
+    let act = |a: &str| format!("/cases/{id}/actions/{a}#guests");
     let error = |field: &str| {
         html! { @if let Some(m) = problem.and_then(|p| p.on(field)) { span.field-error id=(format!("guest-{field}-error")) { (m) } } }
     };
