@@ -1105,6 +1105,7 @@ fn done_words(anchor: &str) -> Option<&'static str> {
         "release" => "Saved: the release is updated.",
         "triage" => "Done: the triage is updated and it is on the timeline.",
         "people" => "Saved: the people on the case are updated.",
+        "clocks" => "Saved: the clocks are updated.",
         "conversation" | "timeline" => "Done: it is on the timeline.",
         _ => return None,
     })

@@ -48,7 +48,7 @@ pub fn team_section(
     };
     let typed_text = |name: &str| typed.map(|f| f.text(name)).unwrap_or_default();
     html! {
-        h2 #guests { "Shared with other projects (C5)" }
+        h2 #guests { "Sharing with other projects (C5)" }
         p.hint { "Information stays in the project unless another project must help ship the fix. Sharing is explicit and on the timeline: a guest sees only the parts you choose, never the reporter's identity, notes, questions or the conversation with the reporter, and their access ends when you remove them. This is not pre-notification, which only tells third parties that a fix is coming." }
         @if case.guests.current.is_empty() {
             p { "Not shared with anyone." }

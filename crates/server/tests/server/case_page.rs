@@ -134,6 +134,20 @@ async fn the_page_leads_and_offers_only_what_applies(db: Db) {
     // A metric from "more" chosen keeps it open.
     let page = web.get(&format!("{case}?calc=3.1&m_CR=H")).await.html;
     assert!(page.contains("class=\"more-metrics\" open"), "{page}");
+
+    // A report left a month unacknowledged: the lead says the clock is overdue.
+    let (late, _) = t.report("connect", minimal_report("Timing leak")).await;
+    let page = web.get(&format!("/cases/{late}")).await.html;
+    assert!(!lead(&page).contains("clock overdue"), "{}", lead(&page));
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
+    // A month on, the session has ended too.
+    let web = t.signed_in(&sam.email).await;
+    let page = web.get(&format!("/cases/{late}")).await.html;
+    let top = lead(&page);
+    assert!(
+        top.contains("clock overdue") && top.contains("overdue by"),
+        "{top}"
+    );
 }
 
 async fn a_refused_form_keeps_what_was_typed(db: Db) {
