@@ -916,10 +916,59 @@ pub(super) async fn render(
     let for_area = |area: &str| typed.filter(|t| anchor(t.action) == area);
     let section_problem = |area: &str| for_area(area).map(|t| t.problem);
     let section_fields = |area: &str| for_area(area).map(|t| t.fields);
+    let triage = triage_group(visitor, access, typed);
+    let people = people_group(visitor, access, typed);
+    let conversation = conversation_group(visitor, access, typed);
+    let scoring = scoring(visitor, access, q, typed);
+    let fixes = fixes::section(visitor, access, typed);
+    let advisory = publishing(visitor, access, app.cve_services().is_ok(), typed);
+    let release = super::release::team_section(
+        visitor,
+        access,
+        section_problem("release"),
+        section_fields("release"),
+    );
+    let notices = super::notices::team_section(
+        app,
+        visitor,
+        access,
+        section_problem("notices"),
+        section_fields("notices"),
+    );
+    let sharing = super::guests::team_section(
+        visitor,
+        access,
+        section_problem("guests"),
+        typed
+            .filter(|t| t.action == "guest-invite")
+            .map(|t| t.fields),
+    );
+    // The parts this page has, for a jump list under the lead (long on a phone); the
+    // timeline is always there.
+    let always = html! { "timeline" };
+    let parts: Vec<(&str, &str)> = [
+        ("triage", "Triage", &triage),
+        ("people", "People", &people),
+        ("conversation", "Conversation", &conversation),
+        ("timeline", "Timeline", &always),
+        ("scoring", "Scoring", &scoring),
+        ("fixes", "Fixes", &fixes),
+        ("advisory", "Advisory", &advisory),
+        ("release", "Release", &release),
+        ("notices", "Notices", &notices),
+        ("guests", "Sharing", &sharing),
+    ]
+    .into_iter()
+    .filter(|(_, _, m)| !m.0.trim().is_empty())
+    .map(|(anchor, words, _)| (anchor, words))
+    .collect();
     let body = html! {
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
         h1 { (case.report.title) }
         (lead_panel(access, now))
+        nav.case-parts aria-label="Parts of this case" {
+            ul { @for (anchor, words) in &parts { li { a href=(format!("#{anchor}")) { (words) } } } }
+        }
         @if let Some(done) = problem.is_none().then(|| q.get("done").and_then(|d| done_words(d))).flatten() {
             p.done role="status" { (done) }
         }
@@ -927,16 +976,16 @@ pub(super) async fn render(
         @if let Some(p) = problem { (p.banner()) }
         div.columns {
             div.main {
-                (triage_group(visitor, access, typed))
-                (people_group(visitor, access, typed))
+                (triage)
+                (people)
                 (view::report(case))
                 (view::attachments(&all, &links))
-                (conversation_group(visitor, access, typed))
+                (conversation)
                 h2 { "Timeline" }
                 (view::timeline(&events, access.standing(), &links))
-                (scoring(visitor, access, q, typed))
-                (fixes::section(visitor, access, typed))
-                (publishing(visitor, access, app.cve_services().is_ok(), typed))
+                (scoring)
+                (fixes)
+                (advisory)
                 @if let Some(shared) = &shared {
                     p.shared-release #shared-release {
                         "This case ships in the shared release "
@@ -944,9 +993,9 @@ pub(super) async fn render(
                         ": its plan and date are changed there."
                     }
                 }
-                (super::release::team_section(visitor, access, section_problem("release"), section_fields("release")))
-                (super::notices::team_section(app, visitor, access, section_problem("notices"), section_fields("notices")))
-                (super::guests::team_section(visitor, access, section_problem("guests"), typed.filter(|t| t.action == "guest-invite").map(|t| t.fields)))
+                (release)
+                (notices)
+                (sharing)
             }
             aside {
                 h2 { "People" }

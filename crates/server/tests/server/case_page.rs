@@ -45,6 +45,14 @@ async fn the_page_leads_and_offers_only_what_applies(db: Db) {
     assert!(offers(&page, "acknowledge") && offers(&page, "claim"));
     assert!(!offers(&page, "ask"), "no question before acknowledging");
     assert!(!offers(&page, "preliminary"));
+    // A jump list names only the parts this page has: no fixes before confirmation.
+    let nav = &page[page.find("Parts of this case").unwrap()..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    assert!(
+        nav.contains("href=\"#triage\"") && nav.contains("href=\"#conversation\""),
+        "{nav}"
+    );
+    assert!(!nav.contains("href=\"#fixes\""), "{nav}");
     // The lead comes before the actions, which come before the report.
     let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
     assert!(at("id=\"lead\"") < at("id=\"triage\"") && at("id=\"triage\"") < at("id=\"timeline\""));
