@@ -9,6 +9,7 @@ mod server {
     mod api_errors;
     mod api_flow;
     mod browser;
+    mod case_page;
     mod cve;
     mod documents;
     mod fast_paths;

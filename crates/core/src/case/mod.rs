@@ -13,6 +13,7 @@ mod fixes;
 mod gate;
 mod guests;
 mod milestones;
+mod next;
 mod notices;
 mod people;
 mod release;
@@ -29,6 +30,7 @@ pub use fixes::{
 pub use gate::Blocker;
 pub use guests::{Guest, GuestsState, InvitedGuest, Share};
 pub use milestones::Milestones;
+pub use next::{Lead, Step, lead};
 pub use notices::{Delivery, NoticeDraft, NoticesState, PreRecipient, QueuedNotice};
 pub use people::People;
 pub use release::{

@@ -201,27 +201,38 @@ pub fn summary(case: &Case) -> Markup {
     }
 }
 
-/// The coordinator's form.
-pub fn form(case: &Case) -> Markup {
+/// The coordinator's form: what was typed when it was refused, else what is recorded;
+/// each refused line's message beside its field.
+pub fn form(case: &Case, typed: Option<&super::fixes::Typed<'_>>) -> Markup {
+    use super::fixes::Typed;
     let a = &case.advisory.details;
+    let v = |name: &str, stored: String| Typed::value(typed, "advisory", name).unwrap_or(stored);
+    let err = |name: &str| Typed::error(typed, "advisory", name);
     html! {
         fieldset {
             legend { "Advisory details (internal until disclosure)" }
             label for="adv-summary" { "Title" }
-            input #adv-summary name="summary" value=(a.summary.as_deref().unwrap_or("")) placeholder=(case.report.title);
+            input #adv-summary name="summary" value=(v("summary", a.summary.clone().unwrap_or_default())) placeholder=(case.report.title);
+            (err("summary"))
             label for="adv-details" { "Published description (Markdown)" }
-            textarea #adv-details name="details" rows="5" { (a.details.as_deref().unwrap_or("")) }
+            textarea #adv-details name="details" rows="5" { (v("details", a.details.clone().unwrap_or_default())) }
+            (err("details"))
             label for="adv-cwes" { "Weaknesses, one per line: CWE-ID: NAME (the name is shown in CVE and CSAF documents)" }
-            textarea #adv-cwes name="cwes" rows="2" placeholder="CWE-400: Uncontrolled Resource Consumption" { (a.cwes.join("\n")) }
+            textarea #adv-cwes name="cwes" rows="2" placeholder="CWE-400: Uncontrolled Resource Consumption" { (v("cwes", a.cwes.join("\n"))) }
+            (err("cwes"))
             label for="adv-affected" { "Affected ranges, one per line: COMPONENT INTRODUCED [FIXED | <=LAST_AFFECTED]" }
-            textarea #adv-affected name="affected" rows="3" placeholder="go 0 1.16.2" { (affected_text(a)) }
+            textarea #adv-affected name="affected" rows="3" placeholder="go 0 1.16.2" { (v("affected", affected_text(a))) }
+            (err("affected"))
             label for="adv-credits" { "Credits, one per line: KIND: NAME <CONTACT>" }
-            textarea #adv-credits name="credits" rows="3" aria-describedby="adv-credits-hint" placeholder="finder: Rae Porter <rae@example.net>" { (credits_form_text(case)) }
+            textarea #adv-credits name="credits" rows="3" aria-describedby="adv-credits-hint" placeholder="finder: Rae Porter <rae@example.net>" { (v("credits", credits_form_text(case))) }
             p.hint #adv-credits-hint { "A contact is for the team only: no page, feed or document (CVE, OSV, CSAF) ever publishes it. Only the name and the kind are public." }
+            (err("credits"))
             label for="adv-references" { "References, one per line: KIND URL" }
-            textarea #adv-references name="references" rows="3" placeholder="fix https://github.com/…/pull/1" { (references_text(a)) }
+            textarea #adv-references name="references" rows="3" placeholder="fix https://github.com/…/pull/1" { (v("references", references_text(a))) }
+            (err("references"))
             label for="adv-mitigation" { "Mitigation (Markdown)" }
-            textarea #adv-mitigation name="mitigation" rows="3" { (a.mitigation.as_deref().unwrap_or("")) }
+            textarea #adv-mitigation name="mitigation" rows="3" { (v("mitigation", a.mitigation.clone().unwrap_or_default())) }
+            (err("mitigation"))
             button type="submit" { "Save the advisory" }
         }
     }

@@ -5,7 +5,7 @@
 //! It only computes; proposing or setting a vector is a separate POST form that the
 //! calculator fills in.
 
-use embargo_cvss::{Assessment, MetricDef, Version, metrics};
+use embargo_cvss::{Assessment, Group, MetricDef, Version, metrics};
 use maud::{Markup, html};
 use std::collections::HashMap;
 
@@ -85,18 +85,18 @@ pub fn render(action: &str, q: &HashMap<String, String>, calc: &Calculation) -> 
                 input type="hidden" name="calc" value=(version.as_str());
                 label for="calc-paste" { "Paste a vector" }
                 input #calc-paste name="vector" placeholder=(format!("CVSS:{}/…", version.as_str()));
-                @for m in metrics(version) {
-                    div.metric title=(m.description) {
-                        label for=(format!("m_{}", m.abbr)) { (m.name) " (" (m.abbr) ")" @if m.mandatory { span.req { " *" } } }
-                        select #(format!("m_{}", m.abbr)) name=(format!("m_{}", m.abbr)) data-metric=(m.abbr) {
-                            @if m.mandatory { option value="" { "— choose —" } }
-                            @for v in m.values {
-                                option value=(v.abbr) title=(v.description) selected[chosen(m, q, calc) == Some(v.abbr)] {
-                                    (v.name) " (" (v.abbr) ")"
-                                }
-                            }
-                        }
-                        p.hint { (m.description) }
+                @for m in metrics(version).iter().filter(|m| m.group == Group::Base) {
+                    (metric(m, q, calc))
+                }
+                // The base metrics score a vector; the rest is asked for less often, so it
+                // waits behind "More metrics" (open when one of them is chosen).
+                @let more: Vec<_> = metrics(version).iter().filter(|m| m.group != Group::Base).collect();
+                @if !more.is_empty() {
+                    details.more-metrics open[more.iter().any(|m| chosen(m, q, calc).is_some_and(|v| !v.is_empty() && v != "X"))] {
+                        summary { "More metrics ("
+                            @match version { Version::V4_0 => { "threat, environmental, supplemental" } _ => { "temporal, environmental" } }
+                            ")" }
+                        @for m in &more { (metric(m, q, calc)) }
                     }
                 }
                 button type="submit" { "Score" }
@@ -111,6 +111,24 @@ pub fn render(action: &str, q: &HashMap<String, String>, calc: &Calculation) -> 
                     None => { p.hint { "Choose every metric marked *, or paste a vector." } }
                 }
             }
+        }
+    }
+}
+
+/// One metric's select, with FIRST's description.
+fn metric(m: &MetricDef, q: &HashMap<String, String>, calc: &Calculation) -> Markup {
+    html! {
+        div.metric title=(m.description) {
+            label for=(format!("m_{}", m.abbr)) { (m.name) " (" (m.abbr) ")" @if m.mandatory { span.req { " *" } } }
+            select #(format!("m_{}", m.abbr)) name=(format!("m_{}", m.abbr)) data-metric=(m.abbr) {
+                @if m.mandatory { option value="" { "— choose —" } }
+                @for v in m.values {
+                    option value=(v.abbr) title=(v.description) selected[chosen(m, q, calc) == Some(v.abbr)] {
+                        (v.name) " (" (v.abbr) ")"
+                    }
+                }
+            }
+            p.hint { (m.description) }
         }
     }
 }

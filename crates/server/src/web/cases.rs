@@ -1,7 +1,10 @@
 //! The team's pages: home, the triage queue, a project's cases, and a case with its
-//! actions. Each action is a form posting to `/cases/{id}/actions/{action}`; the
-//! command is decided by `core` as for the API, and a refusal comes back as the case
-//! page with the reason above the forms.
+//! actions. The case page leads with where the case stands and the next steps
+//! (`embargo_core::case::lead`), then only the actions the stage and the viewer allow,
+//! grouped under anchors. Each action is a form posting to
+//! `/cases/{id}/actions/{action}#{group}`; the command is decided by `core` as for the
+//! API, and a refusal comes back as the case page, opened at that group, with what was
+//! typed and the error beside its field.
 
 use super::advisory;
 use super::calculator;
@@ -17,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use embargo_core::access::Standing;
 use embargo_core::actor::ActorRef;
-use embargo_core::case::Stage;
+use embargo_core::case::{Stage, Step};
 use embargo_core::command::Command;
 use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, UserId};
@@ -348,17 +351,120 @@ pub async fn set_mail_preference(
     }
 }
 
-fn action_form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) -> Markup {
+/// The part of the case page an action belongs to: the anchor its form posts to (so a
+/// refused form opens where it was) and the one the page comes back to after it.
+pub(super) fn anchor(action: &str) -> &'static str {
+    match action {
+        "acknowledge" | "claim" | "ask" | "preliminary" | "decision" | "public" => "triage",
+        "hand-over" | "add-collaborator" | "remove-collaborator" => "people",
+        "message" | "note" | "attach" => "conversation",
+        a if a.starts_with("cvss") => "scoring",
+        a if a.starts_with("fix") => "fixes",
+        "affected" | "waive" | "mitigation" => "fixes",
+        "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
+        a if a.starts_with("notice") || a.starts_with("prenotify") => "notices",
+        a if a.starts_with("guest") => "guests",
+        a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
+            "release"
+        }
+        _ => "timeline",
+    }
+}
+
+/// Where a next step is done on the page.
+fn step_anchor(step: Step) -> &'static str {
+    match step {
+        Step::Acknowledge | Step::Claim | Step::AwaitAnswer | Step::Decide => "triage",
+        Step::AddCollaborators => "people",
+        Step::Score => "scoring",
+        Step::RecordAffected | Step::CompleteFixes => "fixes",
+        Step::WriteAdvisory | Step::Disclose => "advisory",
+        Step::PlanRelease | Step::PublishPostMortem => "release",
+        Step::AnnounceFix => "notices",
+    }
+}
+
+/// One action's form; it posts to the action with its group's anchor, and when it was
+/// the one refused it says so at its top.
+pub(super) fn action_form(
+    visitor: &Visitor,
+    typed: Option<&Typed<'_>>,
+    case: &CaseId,
+    action: &str,
+    inner: Markup,
+) -> Markup {
     html! {
-        form.action method="post" action=(format!("/cases/{case}/actions/{action}")) {
+        form.action method="post" action=(format!("/cases/{case}/actions/{action}#{}", anchor(action))) data-action=(action) {
             (csrf(visitor))
+            (Typed::notice(typed, action))
             (inner)
         }
     }
 }
 
+/// What was typed into `name` when `action` was refused.
+fn kept(typed: Option<&Typed<'_>>, action: &str, name: &str) -> Option<String> {
+    Typed::value(typed, action, name)
+}
+
+/// The top of the page: where the case stands, whose turn it is, and the next steps
+/// the policy expects with their clocks (`embargo_core::case::lead`).
+fn lead_panel(access: &CaseView, now: embargo_core::Timestamp) -> Markup {
+    use embargo_core::case::WaitingOn;
+    use embargo_core::clocks::ClockState;
+    let case = access.case();
+    let lead = embargo_core::case::lead(case);
+    let policy = access.project().policy();
+    let clocks: Vec<_> = case
+        .clocks(&policy, now)
+        .into_iter()
+        .filter(|c| embargo_core::access::sees_clock(access.standing(), c))
+        .collect();
+    html! {
+        section.lead #lead aria-labelledby="lead-heading" {
+            h2.visually-hidden #lead-heading { "Where the case stands" }
+            p.stage-line { (stage(case.stage)) " " span.state { (lead.state) } }
+            p.waiting {
+                "Waiting on: "
+                @match lead.waiting_on {
+                    Some(WaitingOn::Team) => { strong.waiting-team { "the team" } }
+                    Some(WaitingOn::Reporter) => { strong.waiting-reporter { "the reporter" } }
+                    None => { "nobody" }
+                }
+            }
+            @if !lead.steps.is_empty() {
+                h3 { "Next steps" }
+                ol.next-steps {
+                    @for s in &lead.steps {
+                        li data-step=(format!("{s:?}")) {
+                            a href=(format!("#{}", step_anchor(*s))) { (s.words()) }
+                            @if let Some(c) = s.clock().and_then(|n| clocks.iter().find(|c| c.name == n)) {
+                                @match c.state {
+                                    ClockState::Running | ClockState::Overdue | ClockState::Paused => {
+                                        " — " span.clock.overdue[c.state == ClockState::Overdue] data-clock=(c.name.as_str()) {
+                                            "due " (when(c.due)) ", " (c.time_left(&policy, now).to_string())
+                                            @if c.state == ClockState::Paused { " (paused)" }
+                                        }
+                                    }
+                                    ClockState::Met => { " — " span.clock { "clock met" } }
+                                    ClockState::Stopped => {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Severity (C13): the final call, the proposals, the calculator and the forms.
-fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) -> Markup {
+fn scoring(
+    visitor: &Visitor,
+    access: &CaseView,
+    q: &HashMap<String, String>,
+    typed: Option<&Typed<'_>>,
+) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
         return html! {};
@@ -367,15 +473,20 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
     let computed = calculator::vector(&calc);
     let id = &case.id;
     let current = case.scoring.score.as_ref();
-    let prefill = |version: &str, stored: Option<&String>| -> String {
+    // What was typed wins; then the calculator's vector of that version; then the call.
+    let prefill = |version: &str, name: &str, stored: Option<&String>| -> String {
+        if let Some(v) = kept(typed, "cvss-set", name) {
+            return v;
+        }
         match &computed {
             Some(v) if v.starts_with(&format!("CVSS:{version}/")) => v.clone(),
             _ => stored.cloned().unwrap_or_default(),
         }
     };
+    let err = |action: &str, field: &str| Typed::error(typed, action, field);
     html! {
-        section.scoring #scoring {
-            h2 { "Severity" }
+        section.scoring.group #scoring aria-labelledby="scoring-heading" {
+            h2 #scoring-heading { "Scoring" }
             @match (current, &case.scoring.not_applicable) {
                 (Some(score), _) => { (view::final_score(score)) }
                 (None, Some(reason)) => { p { "CVSS recorded as not applicable: " (reason) } }
@@ -399,30 +510,38 @@ fn scoring(visitor: &Visitor, access: &CaseView, q: &HashMap<String, String>) ->
                     }
                 }
             }
-            (calculator::render(&format!("/cases/{id}"), q, &calc))
-            (action_form(visitor, id, "cvss-propose", html! {
-                label for="cvss-vector" { "Propose a vector (v3.1 or v4.0)" }
-                input #cvss-vector name="vector" required value=(computed.clone().unwrap_or_default()) data-calc-fill="any";
-                button type="submit" { "Propose" }
-            }))
-            @if team.coordinator {
-                (action_form(visitor, id, "cvss-set", html! {
-                    fieldset {
-                        legend { "Final call (coordinator)" }
-                        label for="cvss_v3_1" { "CVSS v3.1 vector" }
-                        input #cvss_v3_1 name="cvss_v3_1" value=(prefill("3.1", current.and_then(|c| c.cvss_v3_1.as_ref()))) data-calc-fill="3.1";
-                        label for="cvss_v4_0" { "CVSS v4.0 vector" }
-                        input #cvss_v4_0 name="cvss_v4_0" value=(prefill("4.0", current.and_then(|c| c.cvss_v4_0.as_ref()))) data-calc-fill="4.0";
-                        label for="effect" { "Effect: what an attacker can do (Markdown; goes into the advisory)" }
-                        textarea #effect name="effect" rows="3" required { (current.map(|c| c.effect.as_str()).unwrap_or("")) }
-                        button type="submit" { "Set the score" }
-                    }
+            @if case.stage.is_open() {
+                (calculator::render(&format!("/cases/{id}"), q, &calc))
+                (action_form(visitor, typed, id, "cvss-propose", html! {
+                    label for="cvss-vector" { "Propose a vector (v3.1 or v4.0)" }
+                    input #cvss-vector name="vector" required value=(kept(typed, "cvss-propose", "vector").or(computed.clone()).unwrap_or_default()) data-calc-fill="any" data-keep;
+                    (err("cvss-propose", "vector"))
+                    button.secondary type="submit" { "Propose" }
                 }))
-                (action_form(visitor, id, "cvss-na", html! {
-                    label for="cvss-na-reason" { "Or: CVSS does not apply to this case, because" }
-                    textarea #cvss-na-reason name="reason" rows="2" required { (case.scoring.not_applicable.as_deref().unwrap_or("")) }
-                    button type="submit" { "Record CVSS as not applicable" }
-                }))
+                @if team.coordinator {
+                    (action_form(visitor, typed, id, "cvss-set", html! {
+                        fieldset {
+                            legend { "Final call (coordinator)" }
+                            label for="cvss_v3_1" { "CVSS v3.1 vector" }
+                            input #cvss_v3_1 name="cvss_v3_1" value=(prefill("3.1", "cvss_v3_1", current.and_then(|c| c.cvss_v3_1.as_ref()))) data-calc-fill="3.1" data-keep;
+                            (err("cvss-set", "cvss_v3_1"))
+                            label for="cvss_v4_0" { "CVSS v4.0 vector" }
+                            input #cvss_v4_0 name="cvss_v4_0" value=(prefill("4.0", "cvss_v4_0", current.and_then(|c| c.cvss_v4_0.as_ref()))) data-calc-fill="4.0" data-keep;
+                            (err("cvss-set", "cvss_v4_0"))
+                            label for="effect" { "Effect: what an attacker can do (Markdown; goes into the advisory)" }
+                            textarea #effect name="effect" rows="3" required data-keep { (kept(typed, "cvss-set", "effect").unwrap_or_else(|| current.map(|c| c.effect.clone()).unwrap_or_default())) }
+                            (err("cvss-set", "effect"))
+                            (err("cvss-set", "cvss"))
+                            button type="submit" { "Set the score" }
+                        }
+                    }))
+                    (action_form(visitor, typed, id, "cvss-na", html! {
+                        label for="cvss-na-reason" { "Or: CVSS does not apply to this case, because" }
+                        textarea #cvss-na-reason name="reason" rows="2" required { (kept(typed, "cvss-na", "reason").unwrap_or_else(|| case.scoring.not_applicable.clone().unwrap_or_default())) }
+                        (err("cvss-na", "reason"))
+                        button.secondary type="submit" { "Record CVSS as not applicable" }
+                    }))
+                }
             }
         }
     }
@@ -449,39 +568,41 @@ fn publishing(
     let id = &case.id;
     let has_id = case.advisory.cve.as_ref().and_then(|c| c.id()).is_some();
     html! {
-        section.advisory #advisory {
-            h2 { "Advisory" }
+        section.advisory.group #advisory aria-labelledby="advisory-heading" {
+            h2 #advisory-heading { "Advisory" }
             (advisory::summary(case))
             @if let Some(w) = &case.advisory.withdrawn {
                 p.withdrawn { strong { "Withdrawn" } " on " (super::page::when(w.at)) ": " (w.reason) }
             }
             @if team.coordinator && case.advisory.withdrawn.is_none() {
-                (action_form(visitor, id, "advisory", advisory::form(case)))
+                (action_form(visitor, typed, id, "advisory", advisory::form(case, typed)))
                 @if !has_id && cve_services && case.advisory.cve != Some(embargo_core::advisory::CveState::Requested) {
-                    (action_form(visitor, id, "cve-request", html! {
-                        button type="submit" { "Request a CVE ID from CVE Services" }
+                    (action_form(visitor, typed, id, "cve-request", html! {
+                        button.secondary type="submit" { "Request a CVE ID from CVE Services" }
                     }))
                 }
                 @if !has_id {
-                    (action_form(visitor, id, "cve-assign", html! {
+                    (action_form(visitor, typed, id, "cve-assign", html! {
                         label for="cve-id" { "CVE ID assigned elsewhere (e.g. by GitHub as CNA)" }
-                        input #cve-id name="cve_id" placeholder="CVE-2026-12345" required;
-                        button type="submit" { "Record the CVE ID" }
+                        input #cve-id name="cve_id" placeholder="CVE-2026-12345" required value=(kept(typed, "cve-assign", "cve_id").unwrap_or_default());
+                        (Typed::error(typed, "cve-assign", "cve_id"))
+                        (Typed::error(typed, "cve-assign", "id"))
+                        button.secondary type="submit" { "Record the CVE ID" }
                     }))
                 }
                 @if case.disclosure.disclosed_at.is_none() {
                     (fixes::blockers(case))
-                    (action_form(visitor, id, "disclose", html! {
-                        (super::page::reauth_field("disclose-reauth", None))
+                    (action_form(visitor, typed, id, "disclose", html! {
+                        (super::page::reauth_field("disclose-reauth", typed.filter(|t| t.action == "disclose").map(|t| t.problem)))
                         button type="submit" data-confirm="Disclose? The case and its advisory become public." { "Disclose: publish the advisory" }
                     }))
                 } @else {
                     p { "Public at " a href=(format!("/advisories/{id}")) { "/advisories/" (id) } ". A change to the advisory is published as a new revision." }
-                    (action_form(visitor, id, "withdraw", html! {
+                    (action_form(visitor, typed, id, "withdraw", html! {
                         label for="withdraw-reason" { "Withdraw the advisory: why (published with it)" }
-                        textarea #withdraw-reason name="reason" rows="3" required { (typed.filter(|t| t.action == "withdraw").map(|t| t.fields.text("reason")).unwrap_or_default()) }
-                        @if let Some(e) = typed.filter(|t| t.action == "withdraw").and_then(|t| t.problem.on("reason")) { span.field-error id="withdraw-reason-error" { (e) } }
-                        button type="submit" data-confirm="Withdraw the advisory? It stays published, marked withdrawn, and its CVE record is updated." { "Withdraw the advisory" }
+                        textarea #withdraw-reason name="reason" rows="3" required { (kept(typed, "withdraw", "reason").unwrap_or_default()) }
+                        (Typed::error(typed, "withdraw", "reason"))
+                        button.danger type="submit" data-confirm="Withdraw the advisory? It stays published, marked withdrawn, and its CVE record is updated." { "Withdraw the advisory" }
                     }))
                 }
             }
@@ -531,12 +652,128 @@ pub(super) fn clocks(access: &CaseView, now: embargo_core::Timestamp) -> Markup 
     }
 }
 
-fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
+/// A group of actions under its heading, or nothing when none of them applies.
+fn group(anchor: &str, title: &str, forms: Markup) -> Markup {
+    if forms.0.trim().is_empty() {
+        return html! {};
+    }
+    html! {
+        section.actions.group id=(anchor) aria-labelledby=(format!("{anchor}-heading")) {
+            h2 id=(format!("{anchor}-heading")) { (title) }
+            (forms)
+        }
+    }
+}
+
+/// Triage (C3, C7, C8, C9, C11): only the forms the stage and the viewer allow.
+fn triage_group(visitor: &Visitor, access: &CaseView, typed: Option<&Typed<'_>>) -> Markup {
+    let case = access.case();
+    let Standing::Team(team) = access.standing() else {
+        return html! {};
+    };
+    let id = &case.id;
+    let open = !matches!(
+        case.stage,
+        Stage::Rejected | Stage::Closed | Stage::Disclosed
+    );
+    let in_triage = matches!(case.stage, Stage::Triage | Stage::NeedsInfo);
+    let undecided = case.triage.decision.is_none()
+        && matches!(
+            case.stage,
+            Stage::Received | Stage::Triage | Stage::NeedsInfo
+        );
+    let err = |action: &str, field: &str| Typed::error(typed, action, field);
+    let outcome = kept(typed, "decision", "outcome");
+    let reason = kept(typed, "decision", "reason").unwrap_or_default();
+    let assessment = kept(typed, "preliminary", "assessment").or_else(|| {
+        case.triage
+            .preliminary
+            .as_ref()
+            .map(|p| p.assessment.as_str().to_owned())
+    });
+    group(
+        "triage",
+        "Triage",
+        html! {
+            @if team.leads() && case.stage == Stage::Received {
+                (action_form(visitor, typed, id, "acknowledge", html! { button type="submit" { "Acknowledge the report" } }))
+            }
+            @if open && !team.coordinator && (team.leads() || case.people.coordinator.is_none()) {
+                (action_form(visitor, typed, id, "claim", html! { button type="submit" { "Claim: become the coordinator" } }))
+            }
+            @if team.leads() && case.stage == Stage::Triage && case.triage.open_question.is_none() {
+                (action_form(visitor, typed, id, "ask", html! {
+                    label for="question" { "Ask the reporter for information (the case waits in needs-info)" }
+                    textarea #question name="body" rows="4" required { (kept(typed, "ask", "body").unwrap_or_default()) }
+                    (err("ask", "body"))
+                    button.secondary type="submit" { "Ask" }
+                }))
+            }
+            @if let Some(q) = case.triage.open_question.as_ref().filter(|_| case.stage == Stage::NeedsInfo) {
+                p.open-question { "Open question #" (q.id.0) ", asked " (when(q.asked_at)) ": the reporter's answer moves the case back to triage." }
+            }
+            @if team.leads() && in_triage {
+                (action_form(visitor, typed, id, "preliminary", html! {
+                    label for="assessment" { "Preliminary decision" }
+                    select #assessment name="assessment" {
+                        @for a in Assessment::ALL { option value=(a.as_str()) selected[assessment.as_deref() == Some(a.as_str())] { (a.as_str()) } }
+                    }
+                    (err("preliminary", "assessment"))
+                    label for="preliminary-note" { "Note (internal)" }
+                    textarea #preliminary-note name="note" rows="3" { (kept(typed, "preliminary", "note").unwrap_or_default()) }
+                    (err("preliminary", "note"))
+                    button.secondary type="submit" { "Record" }
+                }))
+            }
+            @if team.leads() && undecided {
+                (action_form(visitor, typed, id, "decision", html! {
+                    fieldset {
+                        legend { "Final decision" }
+                        label.check { input type="radio" name="outcome" value="confirmed" required checked[outcome.as_deref() == Some("confirmed")]; " Confirmed vulnerability" }
+                        label.check { input type="radio" name="outcome" value="rejected" checked[outcome.as_deref() == Some("rejected")]; " Rejected" }
+                        (err("decision", "outcome"))
+                        label for="reason" { "Reason (for a rejection)" }
+                        select #reason name="reason" {
+                            @for (value, words) in [("", "—"), ("not-a-vulnerability", "not a vulnerability"), ("support-request", "support request"), ("duplicate", "duplicate"), ("out-of-scope", "out of scope"), ("spam", "spam (no reply)")] {
+                                option value=(value) selected[reason == value] { (words) }
+                            }
+                        }
+                        (err("decision", "reason"))
+                        label for="duplicate_of" { "Duplicate of (case id)" }
+                        input #duplicate_of name="duplicate_of" placeholder="EMB-…" value=(kept(typed, "decision", "duplicate_of").unwrap_or_default());
+                        (err("decision", "duplicate_of"))
+                        label for="explanation" { "Explanation the reporter reads (empty: a polite standard text)" }
+                        textarea #explanation name="explanation" rows="4" { (kept(typed, "decision", "explanation").unwrap_or_default()) }
+                        (err("decision", "explanation"))
+                        button type="submit" data-confirm="Record the final decision? The reporter is told." { "Record the final decision" }
+                    }
+                }))
+            }
+            @if team.leads() && open && case.disclosure.public.is_none() {
+                (action_form(visitor, typed, id, "public", html! {
+                    label for="public-link" { "Already public? Where (link)" }
+                    input #public-link name="link" type="url" value=(kept(typed, "public", "link").unwrap_or_default());
+                    (err("public", "link"))
+                    label for="public-note" { "Note" }
+                    input #public-note name="note" value=(kept(typed, "public", "note").unwrap_or_default());
+                    (err("public", "note"))
+                    button.secondary type="submit" { "Mark as already public" }
+                }))
+            }
+        },
+    )
+}
+
+/// People (C8, C10): the coordinator role and the collaborators.
+fn people_group(visitor: &Visitor, access: &CaseView, typed: Option<&Typed<'_>>) -> Markup {
     let case = access.case();
     let project = access.project();
     let Standing::Team(team) = access.standing() else {
         return html! {};
     };
+    if !team.leads() {
+        return html! {};
+    }
     let me = visitor.user.as_ref().map(|u| u.id);
     let open = !matches!(
         case.stage,
@@ -545,114 +782,107 @@ fn actions(visitor: &Visitor, access: &CaseView) -> Markup {
     let others: Vec<_> = project
         .members
         .iter()
-        .filter(|m| Some(m.user.id) != me)
+        .filter(|m| Some(m.user.id) != me && !case.people.is_coordinator(m.user.id))
         .collect();
     let addable: Vec<_> = project
         .members
         .iter()
         .filter(|m| {
-            case.people.coordinator.as_ref().map(|c| c.id) != Some(m.user.id)
-                && !case.people.collaborators.iter().any(|c| c.id == m.user.id)
+            !case.people.is_coordinator(m.user.id) && !case.people.is_collaborator(m.user.id)
         })
         .collect();
     let id = &case.id;
-    html! {
-        section.actions {
-            h2 { "Act on the case" }
-            @if team.leads() && case.stage == Stage::Received {
-                (action_form(visitor, id, "acknowledge", html! { button type="submit" { "Acknowledge the report" } }))
-            }
-            @if open && !team.coordinator && (team.leads() || case.people.coordinator.is_none()) {
-                (action_form(visitor, id, "claim", html! { button type="submit" { "Claim: become the coordinator" } }))
-            }
-            @if team.leads() && open && !others.is_empty() {
-                (action_form(visitor, id, "hand-over", html! {
+    let chosen = |action: &str| kept(typed, action, "user_id");
+    group(
+        "people",
+        "People",
+        html! {
+            @if open && !others.is_empty() {
+                (action_form(visitor, typed, id, "hand-over", html! {
                     label for="hand-over-to" { "Hand the coordinator role to" }
                     select #hand-over-to name="user_id" {
-                        @for m in &others { option value=(m.user.id.0) { (m.user.name) " (" (m.role.as_str()) ")" } }
+                        @for m in &others { option value=(m.user.id.0) selected[chosen("hand-over") == Some(m.user.id.0.to_string())] { (m.user.name) " (" (m.role.as_str()) ")" } }
                     }
-                    button type="submit" { "Hand over" }
+                    (Typed::error(typed, "hand-over", "user_id"))
+                    (Typed::error(typed, "hand-over", "to"))
+                    button.secondary type="submit" { "Hand over" }
                 }))
             }
-            @if team.leads() && !addable.is_empty() {
-                (action_form(visitor, id, "add-collaborator", html! {
+            @if open && !addable.is_empty() {
+                (action_form(visitor, typed, id, "add-collaborator", html! {
                     label for="collaborator" { "Add a collaborator" }
                     select #collaborator name="user_id" {
-                        @for m in &addable { option value=(m.user.id.0) { (m.user.name) " (" (m.role.as_str()) ")" } }
+                        @for m in &addable { option value=(m.user.id.0) selected[chosen("add-collaborator") == Some(m.user.id.0.to_string())] { (m.user.name) " (" (m.role.as_str()) ")" } }
                     }
-                    button type="submit" { "Add" }
+                    (Typed::error(typed, "add-collaborator", "user_id"))
+                    (Typed::error(typed, "add-collaborator", "user"))
+                    button.secondary type="submit" { "Add" }
                 }))
             }
-            (action_form(visitor, id, "message", html! {
-                label for="message" { "Write to the reporter (Markdown; the reporter reads this)" }
-                textarea #message name="body" rows="5" required {}
-                button type="submit" { "Send to the reporter" }
-            }))
-            (action_form(visitor, id, "note", html! {
-                label for="note" { "Internal note (the reporter does not see it)" }
-                textarea #note name="body" rows="4" required {}
-                button type="submit" { "Add the note" }
-            }))
-            @if team.leads() && open && case.triage.open_question.is_none() {
-                (action_form(visitor, id, "ask", html! {
-                    label for="question" { "Ask the reporter for information (the case waits in needs-info)" }
-                    textarea #question name="body" rows="4" required {}
-                    button type="submit" { "Ask" }
-                }))
-            }
-            @if team.leads() && open {
-                (action_form(visitor, id, "preliminary", html! {
-                    label for="assessment" { "Preliminary decision" }
-                    select #assessment name="assessment" {
-                        @for a in Assessment::ALL { option value=(a.as_str()) { (a.as_str()) } }
-                    }
-                    label for="preliminary-note" { "Note (internal)" }
-                    textarea #preliminary-note name="note" rows="3" {}
-                    button type="submit" { "Record" }
-                }))
-                (action_form(visitor, id, "decision", html! {
-                    fieldset {
-                        legend { "Final decision" }
-                        label.check { input type="radio" name="outcome" value="confirmed" required; " Confirmed vulnerability" }
-                        label.check { input type="radio" name="outcome" value="rejected"; " Rejected" }
-                        label for="reason" { "Reason (for a rejection)" }
-                        select #reason name="reason" {
-                            option value="" { "—" }
-                            option value="not-a-vulnerability" { "not a vulnerability" }
-                            option value="support-request" { "support request" }
-                            option value="duplicate" { "duplicate" }
-                            option value="out-of-scope" { "out of scope" }
-                            option value="spam" { "spam (no reply)" }
+            @if !case.people.collaborators.is_empty() {
+                p { "Collaborators:" }
+                ul.plain {
+                    @for c in &case.people.collaborators {
+                        li {
+                            (c.name) " "
+                            form.inline method="post" action=(format!("/cases/{id}/actions/remove-collaborator#people")) {
+                                (csrf(visitor))
+                                input type="hidden" name="user_id" value=(c.id.0);
+                                button.link type="submit" title=(format!("Remove {}", c.name)) { "remove" }
+                            }
                         }
-                        label for="duplicate_of" { "Duplicate of (case id)" }
-                        input #duplicate_of name="duplicate_of" placeholder="EMB-…";
-                        label for="explanation" { "Explanation the reporter reads (empty: a polite standard text)" }
-                        textarea #explanation name="explanation" rows="4" {}
-                        button type="submit" data-confirm="Record the final decision? The reporter is told." { "Record the final decision" }
                     }
-                }))
+                }
             }
-            @if team.leads() && case.disclosure.public.is_none() {
-                (action_form(visitor, id, "public", html! {
-                    label for="public-link" { "Already public? Where (link)" }
-                    input #public-link name="link" type="url";
-                    label for="public-note" { "Note" }
-                    input #public-note name="note";
-                    button type="submit" { "Mark as already public" }
-                }))
-            }
-            form.action method="post" enctype="multipart/form-data" action=(format!("/cases/{id}/attachments")) {
-                (csrf(visitor))
-                label for="file" { "Attach files" }
-                input #file name="file" type="file" multiple required;
-                label.check { input type="checkbox" name="internal"; " Internal (the reporter does not see them)" }
-                button type="submit" { "Attach" }
-            }
-        }
-    }
+        },
+    )
 }
 
-/// The case page; `typed` is what a refused clock form held, kept for the visitor.
+/// Conversation (C4, C9): the reporter's thread, the team's notes, files.
+fn conversation_group(visitor: &Visitor, access: &CaseView, typed: Option<&Typed<'_>>) -> Markup {
+    let case = access.case();
+    let Standing::Team(_) = access.standing() else {
+        return html! {};
+    };
+    let id = &case.id;
+    let err = |action: &str, field: &str| Typed::error(typed, action, field);
+    let attach_refused = typed.filter(|t| t.action == "attach");
+    group(
+        "conversation",
+        "Conversation",
+        html! {
+            (action_form(visitor, typed, id, "message", html! {
+                label for="message" { "Write to the reporter (Markdown; the reporter reads this)" }
+                textarea #message name="body" rows="5" required { (kept(typed, "message", "body").unwrap_or_default()) }
+                (err("message", "body"))
+                button type="submit" { "Send to the reporter" }
+            }))
+            (action_form(visitor, typed, id, "note", html! {
+                label for="note" { "Internal note (the reporter does not see it)" }
+                textarea #note name="body" rows="4" required { (kept(typed, "note", "body").unwrap_or_default()) }
+                (err("note", "body"))
+                button.secondary type="submit" { "Add the note" }
+            }))
+            form.action method="post" enctype="multipart/form-data" action=(format!("/cases/{id}/attachments#conversation")) data-action="attach" {
+                (csrf(visitor))
+                (Typed::notice(typed, "attach"))
+                label for="file" { "Attach files" }
+                input #file name="file" type="file" multiple required aria-describedby=[attach_refused.and_then(|t| t.problem.on("file")).map(|_| "attach-file-error")];
+                @if let Some(t) = attach_refused {
+                    @if let Some(m) = t.problem.on("file") { span.field-error #attach-file-error { (m) } }
+                    p.hint { "Choose the files again: a browser never lets a page fill a file field in for you, so nothing you chose was kept."
+                        @let names = t.fields.text("files");
+                        @if !names.trim().is_empty() { " You had chosen: " (names) "." } }
+                }
+                label.check { input type="checkbox" name="internal" checked[attach_refused.is_some_and(|t| t.fields.flag("internal"))]; " Internal (the reporter does not see them)" }
+                button.secondary type="submit" { "Attach" }
+            }
+        },
+    )
+}
+
+/// The case page. `clock_typed` is what a refused clock form held; `typed` what a
+/// refused action form held, with its problem.
 pub(super) async fn render(
     app: &App,
     visitor: &Visitor,
@@ -664,6 +894,7 @@ pub(super) async fn render(
 ) -> Result<Page, WebError> {
     let events = app.timeline(access).await?;
     let case = access.case();
+    let now = app.now();
     let links = Links {
         attachment_base: format!("/cases/{}/attachments", case.id),
         decision_notes: case.clock_log.decision_notes.clone(),
@@ -680,23 +911,81 @@ pub(super) async fn render(
         }
         embargo_core::access::Standing::Reporter => None,
     };
+    // Each section sees only its own forms' refusal, so one form's error or text never
+    // shows in another's fields.
+    let for_area = |area: &str| typed.filter(|t| anchor(t.action) == area);
+    let section_problem = |area: &str| for_area(area).map(|t| t.problem);
+    let section_fields = |area: &str| for_area(area).map(|t| t.fields);
+    let triage = triage_group(visitor, access, typed);
+    let people = people_group(visitor, access, typed);
+    let conversation = conversation_group(visitor, access, typed);
+    let scoring = scoring(visitor, access, q, typed);
+    let fixes = fixes::section(visitor, access, typed);
+    let advisory = publishing(visitor, access, app.cve_services().is_ok(), typed);
+    let release = super::release::team_section(
+        visitor,
+        access,
+        section_problem("release"),
+        section_fields("release"),
+    );
+    let notices = super::notices::team_section(
+        app,
+        visitor,
+        access,
+        section_problem("notices"),
+        section_fields("notices"),
+    );
+    let sharing = super::guests::team_section(
+        visitor,
+        access,
+        section_problem("guests"),
+        typed
+            .filter(|t| t.action == "guest-invite")
+            .map(|t| t.fields),
+    );
+    // The parts this page has, for a jump list under the lead (long on a phone); the
+    // timeline is always there.
+    let always = html! { "timeline" };
+    let parts: Vec<(&str, &str)> = [
+        ("triage", "Triage", &triage),
+        ("people", "People", &people),
+        ("conversation", "Conversation", &conversation),
+        ("timeline", "Timeline", &always),
+        ("scoring", "Scoring", &scoring),
+        ("fixes", "Fixes", &fixes),
+        ("advisory", "Advisory", &advisory),
+        ("release", "Release", &release),
+        ("notices", "Notices", &notices),
+        ("guests", "Sharing", &sharing),
+    ]
+    .into_iter()
+    .filter(|(_, _, m)| !m.0.trim().is_empty())
+    .map(|(anchor, words, _)| (anchor, words))
+    .collect();
     let body = html! {
         p.crumbs { a href=(format!("/projects/{}/cases", case.project)) { (access.project().name) } " · " code { (case.id) } }
         h1 { (case.report.title) }
-        p.stage-line { (stage(case.stage)) }
+        (lead_panel(access, now))
+        nav.case-parts aria-label="Parts of this case" {
+            ul { @for (anchor, words) in &parts { li { a href=(format!("#{anchor}")) { (words) } } } }
+        }
         @if let Some(done) = problem.is_none().then(|| q.get("done").and_then(|d| done_words(d))).flatten() {
             p.done role="status" { (done) }
         }
+        // Told here too: the refused form may be gone (someone else's change made it moot).
         @if let Some(p) = problem { (p.banner()) }
         div.columns {
             div.main {
+                (triage)
+                (people)
                 (view::report(case))
                 (view::attachments(&all, &links))
+                (conversation)
                 h2 { "Timeline" }
                 (view::timeline(&events, access.standing(), &links))
-                (scoring(visitor, access, q))
-                (fixes::section(visitor, access, typed))
-                (publishing(visitor, access, app.cve_services().is_ok(), typed))
+                (scoring)
+                (fixes)
+                (advisory)
                 @if let Some(shared) = &shared {
                     p.shared-release #shared-release {
                         "This case ships in the shared release "
@@ -704,10 +993,9 @@ pub(super) async fn render(
                         ": its plan and date are changed there."
                     }
                 }
-                (super::release::team_section(visitor, access, problem, typed.map(|t| t.fields)))
-                (super::notices::team_section(app, visitor, access, problem, typed.map(|t| t.fields)))
-                (super::guests::team_section(visitor, access, problem.filter(|_| typed.is_some_and(|t| t.action.starts_with("guest"))), typed.filter(|t| t.action == "guest-invite").map(|t| t.fields)))
-                (actions(visitor, access))
+                (release)
+                (notices)
+                (sharing)
             }
             aside {
                 h2 { "People" }
@@ -716,18 +1004,7 @@ pub(super) async fn render(
                     dt { "Collaborators" }
                     dd {
                         @if case.people.collaborators.is_empty() { "none" }
-                        ul.plain {
-                            @for c in &case.people.collaborators {
-                                li {
-                                    (c.name)
-                                    form.inline method="post" action=(format!("/cases/{}/actions/remove-collaborator", case.id)) {
-                                        (csrf(visitor))
-                                        input type="hidden" name="user_id" value=(c.id.0);
-                                        button.link type="submit" title=(format!("Remove {}", c.name)) { "remove" }
-                                    }
-                                }
-                            }
-                        }
+                        (case.people.collaborators.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))
                     }
                     dt { "Reporter" }
                     dd { (r.name.as_deref().unwrap_or("anonymous")) @if let Some(e) = &r.email { br; (e) } }
@@ -735,8 +1012,8 @@ pub(super) async fn render(
                     @if let Some(p) = &case.triage.preliminary { dt { "Preliminary" } dd { (p.assessment.as_str()) } }
                     @if let Some(q) = &case.triage.open_question { dt { "Open question" } dd { "#" (q.id.0) " since " (when(q.asked_at)) } }
                 }
-                (clocks(access, app.now()))
-                (super::clocks::forms(visitor, access, app.now(), clock_typed, problem))
+                (clocks(access, now))
+                (super::clocks::forms(visitor, access, now, clock_typed, problem.filter(|_| typed.is_none())))
                 @if let Some(d) = &case.triage.decision { h2 { "Decision" } (view::decision(d)) }
                 @if let Some(a) = case.scoring.score.as_ref().and_then(|s| s.highest()) {
                     h2 { "Severity" }
@@ -875,7 +1152,10 @@ fn done_words(anchor: &str) -> Option<&'static str> {
         "notices" => "Saved: the notices are updated.",
         "guests" => "Saved: the sharing is updated.",
         "release" => "Saved: the release is updated.",
-        "timeline" => "Done: it is on the timeline.",
+        "triage" => "Done: the triage is updated and it is on the timeline.",
+        "people" => "Saved: the people on the case are updated.",
+        "clocks" => "Saved: the clocks are updated.",
+        "conversation" | "timeline" => "Done: it is on the timeline.",
         _ => return None,
     })
 }
@@ -969,18 +1249,7 @@ pub async fn act(
         }
         (other, _) => other,
     };
-    let anchor = match action.as_str() {
-        a if a.starts_with("cvss") => "scoring",
-        a if a.starts_with("fix") => "fixes",
-        "affected" | "waive" | "mitigation" => "fixes",
-        "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
-        a if a.starts_with("notice") || a.starts_with("prenotify") => "notices",
-        a if a.starts_with("guest") => "guests",
-        a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
-            "release"
-        }
-        _ => "timeline",
-    };
+    let anchor = anchor(&action);
     run(
         &app,
         &visitor,

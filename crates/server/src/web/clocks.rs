@@ -49,7 +49,7 @@ pub(super) fn forms(
         })
         .collect();
     let v = |name: &str| typed.get(name).cloned().unwrap_or_default();
-    let action = |a: &str| format!("/cases/{}/clocks/{a}", case.id);
+    let action = |a: &str| format!("/cases/{}/clocks/{a}#clocks", case.id);
     let clock_select = |name: &str| {
         let chosen = v(name);
         html! {
@@ -166,7 +166,7 @@ pub async fn act(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}#clocks"))),
+        Ok(()) => Ok(see_other(&format!("/cases/{id}?done=clocks#clocks"))),
         Err(e) => {
             let p = problem(&e);
             if p.status == axum::http::StatusCode::NOT_FOUND {

@@ -22,27 +22,47 @@ pub struct Typed<'a> {
 }
 
 impl Typed<'_> {
-    fn value(typed: Option<&Self>, action: &str, name: &str) -> Option<String> {
+    /// What was typed into `name` of the refused `action` form.
+    pub(super) fn value(typed: Option<&Self>, action: &str, name: &str) -> Option<String> {
         typed
             .filter(|t| t.action == action)
             .map(|t| t.fields.text(name))
     }
 
-    fn error(typed: Option<&Self>, action: &str, field: &str) -> Markup {
+    /// The refusal's message for `field`, beside it, when `action` was refused.
+    pub(super) fn error(typed: Option<&Self>, action: &str, field: &str) -> Markup {
         let m = typed
             .filter(|t| t.action == action)
             .and_then(|t| t.problem.on(field));
-        html! { @if let Some(m) = m { span.field-error { (m) } } }
+        html! { @if let Some(m) = m { span.field-error id=(format!("{action}-{field}-error")) { (m) } } }
+    }
+
+    /// At the top of the refused form: what went wrong, so the person reading where the
+    /// page opened (the form's anchor) sees it without scrolling to the banner.
+    pub(super) fn notice(typed: Option<&Self>, action: &str) -> Markup {
+        let Some(t) = typed.filter(|t| t.action == action) else {
+            return html! {};
+        };
+        html! {
+            div.error.form-error role="alert" {
+                @if t.problem.fields.is_empty() {
+                    p { "Not done: " (t.problem.message) }
+                } @else {
+                    p { "Not done: see the marked field. What you typed is kept." }
+                }
+            }
+        }
     }
 }
 
-fn form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) -> Markup {
-    html! {
-        form.action method="post" action=(format!("/cases/{case}/actions/{action}")) {
-            (csrf(visitor))
-            (inner)
-        }
-    }
+fn form(
+    visitor: &Visitor,
+    typed: Option<&Typed>,
+    case: &CaseId,
+    action: &str,
+    inner: Markup,
+) -> Markup {
+    super::cases::action_form(visitor, typed, case, action, inner)
 }
 
 fn key(b: &AffectedBranch) -> String {
@@ -188,23 +208,23 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                                 br; a href=(format!("/cases/{id}/attachments/{p}")) download { "patch" }
                             }
                             @if matches!(fx.state, FixState::InReview | FixState::Approved) && Some(fx.author.id) != me && !fx.approvals.iter().any(|a| Some(a.by.id) == me) {
-                                (form(visitor, id, "fix-approve", html! {
+                                (form(visitor, typed, id, "fix-approve", html! {
                                     input type="hidden" name="fix" value=(fx.id.0);
                                     button type="submit" { "Approve fix #" (fx.id.0) }
                                 }))
                             }
                             @if fx.state == FixState::Approved {
-                                (form(visitor, id, "fix-merged", html! {
+                                (form(visitor, typed, id, "fix-merged", html! {
                                     input type="hidden" name="fix" value=(fx.id.0);
                                     button type="submit" { "Mark fix #" (fx.id.0) " merged" }
                                 }))
                             }
                             @if fx.state == FixState::Merged {
-                                (form(visitor, id, "fix-released", html! {
+                                (form(visitor, typed, id, "fix-released", html! {
                                     input type="hidden" name="fix" value=(fx.id.0);
                                     label for=(format!("version-{}", fx.id.0)) { "Released in version" }
-                                    input id=(format!("version-{}", fx.id.0)) name="version" required value=(v("fix-released", "version").unwrap_or_default());
-                                    (err("fix-released", "version"))
+                                    input id=(format!("version-{}", fx.id.0)) name="version" required value=(typed.filter(|t| t.fields.text("fix") == fx.id.0.to_string()).and_then(|_| v("fix-released", "version")).unwrap_or_default());
+                                    @if typed.is_some_and(|t| t.fields.text("fix") == fx.id.0.to_string()) { (err("fix-released", "version")) }
                                     button type="submit" { "Record the release" }
                                 }))
                             }
@@ -218,7 +238,7 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                     }
                 }
             }
-            (form(visitor, id, "fix", html! {
+            (form(visitor, typed, id, "fix", html! {
                 fieldset {
                     legend { "Record a fix (private fork)" }
                     label for="fix-branch" { "Branch" }
@@ -246,7 +266,7 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                 }
             }))
             @if team.leads() {
-                (form(visitor, id, "affected", html! {
+                (form(visitor, typed, id, "affected", html! {
                     fieldset {
                         legend { "Affected branches (the track follows)" }
                         @for b in &all {
@@ -260,12 +280,12 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                     }
                 }))
                 @if !open_items.is_empty() {
-                    (form(visitor, id, "waive", html! {
+                    (form(visitor, typed, id, "waive", html! {
                         fieldset {
                             legend { "No fix for a branch of the checklist" }
                             label for="waive-branch" { "Branch" }
                             select #waive-branch name="branch" {
-                                @for b in &open_items { option value=(key(b)) { (key(b)) } }
+                                @for b in &open_items { option value=(key(b)) selected[v("waive", "branch").as_deref() == Some(key(b).as_str())] { (key(b)) } }
                             }
                             label for="waive-reason" { "Why not" }
                             textarea #waive-reason name="reason" rows="2" required { (v("waive", "reason").unwrap_or_default()) }
@@ -274,7 +294,7 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                         }
                     }))
                 }
-                (form(visitor, id, "mitigation", html! {
+                (form(visitor, typed, id, "mitigation", html! {
                     label for="mitigation-text" { "Mitigation (what users can do without the fix; the upgrade notice on unsupported-only)" }
                     textarea #mitigation-text name="text" rows="3" required {
                         (v("mitigation", "text").or_else(|| f.mitigation.as_ref().map(|m| m.text.clone())).unwrap_or_default())

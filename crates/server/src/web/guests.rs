@@ -42,13 +42,13 @@ pub fn team_section(
         return html! {};
     }
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}");
+    let act = |a: &str| format!("/cases/{id}/actions/{a}#guests");
     let error = |field: &str| {
         html! { @if let Some(m) = problem.and_then(|p| p.on(field)) { span.field-error id=(format!("guest-{field}-error")) { (m) } } }
     };
     let typed_text = |name: &str| typed.map(|f| f.text(name)).unwrap_or_default();
     html! {
-        h2 #guests { "Shared with other projects (C5)" }
+        h2 #guests { "Sharing with other projects (C5)" }
         p.hint { "Information stays in the project unless another project must help ship the fix. Sharing is explicit and on the timeline: a guest sees only the parts you choose, never the reporter's identity, notes, questions or the conversation with the reporter, and their access ends when you remove them. This is not pre-notification, which only tells third parties that a fix is coming." }
         @if case.guests.current.is_empty() {
             p { "Not shared with anyone." }

@@ -29,7 +29,7 @@ pub fn team_section(
     let track = case.fixes.track.unwrap_or(TrackKind::Full);
     let notices = policy.notices.for_track(track);
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}");
+    let act = |a: &str| format!("/cases/{id}/actions/{a}#notices");
     let error = |field: &str| problem.and_then(|p| p.on(field));
     html! {
         h2 #notices { "Notices" }
@@ -54,8 +54,10 @@ pub fn team_section(
                         form.inline-form method="post" action=(act("notice-send")) {
                             (csrf(visitor))
                             input type="hidden" name="notice" value=(n.as_str());
-                            label { "At (empty: now) " input name="at" placeholder="2026-06-10 14:00 UTC"; }
+                            @let typed_at = typed.filter(|f| f.text("notice") == n.as_str() && f.0.contains_key("at"));
+                            label { "At (empty: now) " input name="at" placeholder="2026-06-10 14:00 UTC" value=(typed_at.map(|f| f.text("at")).unwrap_or_default()); }
                             button type="submit" { "Send" }
+                            @if typed_at.is_some() { @if let Some(m) = error("at") { " " span.field-error { (m) } } }
                         }
                     } @else {
                         pre { (d.markdown) }

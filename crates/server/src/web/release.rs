@@ -110,7 +110,7 @@ pub fn team_section(
         return html! {};
     }
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}");
+    let act = |a: &str| format!("/cases/{id}/actions/{a}#release");
     let r = &case.release;
     let plan = r.plan.as_ref();
     let versions = || {

@@ -221,7 +221,10 @@ async fn a_reporter_and_the_security_team_in_a_real_browser() {
             .contains("acknowledged the report")
     );
     // Issue 12, item 4: back where the action was, with a confirmation.
-    assert_eq!(text(&c, "p.done").await, "Done: it is on the timeline.");
+    assert_eq!(
+        text(&c, "p.done").await,
+        "Done: the triage is updated and it is on the timeline."
+    );
     let before_scoring = c.current_url().await.unwrap();
 
     // C13: the calculator scores as metrics are chosen, without a round trip of the
@@ -536,4 +539,223 @@ async fn every_page_passes_axe_core_at_desktop_and_phone_widths() {
     }
     assert_eq!(checked, 2 * (public.len() + team.len() + admin.len()));
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// Clicks through script, as a person's click would (the button's own handlers run);
+/// a sticky confirmation can never be in the way of it.
+async fn press(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).click(); return true;",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+/// A list the page gives through a query: the lead's steps, the offered actions.
+async fn listed(c: &Client, css: &str, data: &str) -> Vec<String> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset[arguments[1]]);",
+            vec![json!(css), json!(data)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+async fn value(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Issue 12 items 1, 2 and 6: the team's journey on the case page, at a desktop and
+/// a phone width. The lead changes as the stage moves, only the valid actions show,
+/// a refused form keeps what was typed beside its error, and axe-core finds nothing
+/// serious on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.set_password(&sam.email).await;
+    let driver = driver().await;
+    let c = browser(&driver).await;
+    sign_in(&c, &t, &sam.email).await;
+    let mut violations = Vec::new();
+    let steps = |c: Client| async move { listed(&c, "#lead [data-step]", "step").await };
+    let actions = |c: Client| async move { listed(&c, "form[data-action]", "action").await };
+    for (width, height) in [(1280, 1000), (390, 844)] {
+        c.set_window_size(width, height).await.unwrap();
+        let (id, tracking) = t
+            .report("connect", minimal_report(&format!("Overflow at {width}px")))
+            .await;
+        c.goto(&t.url(&format!("/cases/{id}"))).await.unwrap();
+        c.wait().for_element(Locator::Id("lead")).await.unwrap();
+
+        // C3: received; the lead asks for the acknowledgement, and no question yet.
+        assert_eq!(steps(c.clone()).await[0], "Acknowledge");
+        let offered = actions(c.clone()).await;
+        assert!(offered.contains(&"acknowledge".to_owned()), "{offered:?}");
+        assert!(!offered.contains(&"ask".to_owned()), "{offered:?}");
+        violations.extend(axe(&c, &format!("received case at {width}px")).await);
+        press(&c, "form[data-action=acknowledge] button").await;
+        c.wait()
+            .for_element(Locator::Css("#lead .stage-triage"))
+            .await
+            .unwrap();
+        assert!(
+            c.current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .ends_with("?done=triage#triage"),
+            "back at the group"
+        );
+        assert!(!steps(c.clone()).await.contains(&"Acknowledge".to_owned()));
+        assert!(!actions(c.clone()).await.contains(&"acknowledge".to_owned()));
+
+        // C8: claimed, the claim is gone and the lead asks for the maintainers.
+        press(&c, "form[data-action=claim] button").await;
+        c.wait()
+            .for_element(Locator::Css("#lead [data-step=AddCollaborators]"))
+            .await
+            .unwrap();
+        assert!(!actions(c.clone()).await.contains(&"claim".to_owned()));
+
+        // C9: a question; the reporter's turn, and no second question.
+        type_into(&c, "question", "Which version?").await;
+        press(&c, "form[data-action=ask] button").await;
+        c.wait()
+            .for_element(Locator::Css("#lead [data-step=AwaitAnswer]"))
+            .await
+            .unwrap();
+        assert!(text(&c, "#lead .waiting").await.contains("the reporter"));
+        assert!(!actions(c.clone()).await.contains(&"ask".to_owned()));
+        let (s, v) = t
+            .post(
+                &format!("/api/v1/cases/{id}/questions/1/answer"),
+                Some(&tracking),
+                json!({ "body": "1.4.2" }),
+            )
+            .await;
+        assert!(s.is_success(), "{v}");
+        c.refresh().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#lead .stage-triage"))
+            .await
+            .unwrap();
+
+        // C11, refused: a rejection as a duplicate of nothing keeps every field.
+        press(&c, "input[name=outcome][value=rejected]").await;
+        c.find(Locator::Css("#reason option[value=duplicate]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        type_into(&c, "duplicate_of", "nonsense").await;
+        type_into(&c, "explanation", "My careful words.").await;
+        c.execute("window.confirm = () => true; return true;", vec![])
+            .await
+            .unwrap();
+        press(&c, "form[data-action=decision] button").await;
+        c.wait()
+            .for_element(Locator::Id("decision-duplicate_of-error"))
+            .await
+            .unwrap();
+        assert_eq!(value(&c, "duplicate_of").await, "nonsense");
+        assert_eq!(value(&c, "explanation").await, "My careful words.");
+        assert_eq!(value(&c, "reason").await, "duplicate");
+        let rejected = c
+            .find(Locator::Css("input[name=outcome][value=rejected]"))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap();
+        assert_eq!(rejected.as_deref(), Some("true"));
+        assert!(
+            c.current_url().await.unwrap().as_str().ends_with("#triage"),
+            "opened at the refused form"
+        );
+        violations.extend(axe(&c, &format!("refused decision at {width}px")).await);
+
+        // C11: confirmed; the decision's form is gone and scoring leads.
+        press(&c, "input[name=outcome][value=confirmed]").await;
+        c.find(Locator::Css("#reason option[value='']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        type_into(&c, "duplicate_of", "").await;
+        c.execute("window.confirm = () => true; return true;", vec![])
+            .await
+            .unwrap();
+        press(&c, "form[data-action=decision] button").await;
+        c.wait()
+            .for_element(Locator::Css("#lead .stage-confirmed"))
+            .await
+            .unwrap();
+        assert!(steps(c.clone()).await.contains(&"Score".to_owned()));
+        assert!(!actions(c.clone()).await.contains(&"decision".to_owned()));
+        violations.extend(axe(&c, &format!("confirmed case at {width}px")).await);
+
+        // C13: a v3.1 vector typed into the final call survives switching the
+        // calculator to v4.0.
+        const V31: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+        type_into(&c, "cvss_v3_1", V31).await;
+        type_into(&c, "effect", "Remote code execution.").await;
+        press(&c, ".calculator .versions a[href*='calc=4.0']").await;
+        c.wait()
+            .for_element(Locator::Css("#cvss-calculator[data-version='4.0']"))
+            .await
+            .unwrap();
+        assert_eq!(value(&c, "cvss_v3_1").await, V31);
+        assert_eq!(value(&c, "effect").await, "Remote code execution.");
+        press(&c, "form[data-action=cvss-set] button").await;
+        c.wait().for_element(Locator::Css("p.done")).await.unwrap();
+        assert!(
+            c.current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .ends_with("#scoring")
+        );
+        assert!(!steps(c.clone()).await.contains(&"Score".to_owned()));
+
+        // C14, refused: one bad "affected" line keeps all the advisory's fields.
+        type_into(&c, "adv-summary", "Unbounded allocation").await;
+        type_into(&c, "adv-details", "Frames are not bounded.").await;
+        type_into(&c, "adv-affected", "go").await;
+        press(&c, "form[data-action=advisory] button").await;
+        c.wait()
+            .for_element(Locator::Id("advisory-affected-error"))
+            .await
+            .unwrap();
+        assert_eq!(value(&c, "adv-summary").await, "Unbounded allocation");
+        assert_eq!(value(&c, "adv-details").await, "Frames are not bounded.");
+        assert_eq!(value(&c, "adv-affected").await, "go");
+        violations.extend(axe(&c, &format!("refused advisory at {width}px")).await);
+        type_into(&c, "adv-affected", "go 0 1.16.2").await;
+        press(&c, "form[data-action=advisory] button").await;
+        c.wait().for_element(Locator::Css("p.done")).await.unwrap();
+        assert!(!steps(c.clone()).await.contains(&"WriteAdvisory".to_owned()));
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    c.close().await.unwrap();
 }

@@ -133,4 +133,25 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+
+  // Switching the calculator's version (a link) or scoring on the server reloads the
+  // page: what was typed into the scoring forms comes back, in this tab only, once.
+  const keepKey = `embargo-keep:${location.pathname}`;
+  const stored = sessionStorage.getItem(keepKey);
+  if (stored) {
+    sessionStorage.removeItem(keepKey);
+    for (const [id, value] of Object.entries(JSON.parse(stored))) {
+      const field = document.getElementById(id);
+      if (field && field.matches("[data-keep]")) field.value = value;
+    }
+  }
+  const keep = () => {
+    const typed = {};
+    for (const f of document.querySelectorAll("[data-keep]")) {
+      if (f.id && f.value !== f.defaultValue) typed[f.id] = f.value;
+    }
+    if (Object.keys(typed).length) sessionStorage.setItem(keepKey, JSON.stringify(typed));
+  };
+  for (const a of document.querySelectorAll(".calculator .versions a")) a.addEventListener("click", keep);
+  if (calc) calc.addEventListener("submit", keep);
 });

@@ -1,0 +1,303 @@
+//! The case page leads (issue 12 items 1 and 2): the state, whose turn it is and the
+//! next steps with their clocks at the top; only the actions the stage and the viewer
+//! allow, in groups with anchors; after an action, back at the group; a refused form
+//! comes back with everything typed and the error beside its field.
+
+use super::support::*;
+use embargo_core::project::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// The lead panel of a case page: from its start to the end of its section.
+fn lead(html: &str) -> &str {
+    let start = html
+        .find("id=\"lead\"")
+        .unwrap_or_else(|| panic!("no lead: {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// Whether the page offers the form of `action`.
+fn offers(html: &str, action: &str) -> bool {
+    html.contains(&format!("data-action=\"{action}\""))
+}
+
+async fn the_page_leads_and_offers_only_what_applies(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let mia = t
+        .person("mia@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let (id, tracking) = t.report("connect", minimal_report("Heap overflow")).await;
+    let web = t.signed_in(&sam.email).await;
+    let case = format!("/cases/{id}");
+
+    // C3: a new report leads with acknowledging it, on the team, with the clock.
+    let page = web.get(&case).await.html;
+    let top = lead(&page);
+    assert!(top.contains("data-step=\"Acknowledge\""), "{top}");
+    assert!(top.contains("the team"), "{top}");
+    assert!(top.contains("data-clock=\"acknowledge\""), "{top}");
+    assert!(top.contains("left"), "time left: {top}");
+    assert!(offers(&page, "acknowledge") && offers(&page, "claim"));
+    assert!(!offers(&page, "ask"), "no question before acknowledging");
+    assert!(!offers(&page, "preliminary"));
+    // A jump list names only the parts this page has: no fixes before confirmation.
+    let nav = &page[page.find("Parts of this case").unwrap()..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    assert!(
+        nav.contains("href=\"#triage\"") && nav.contains("href=\"#conversation\""),
+        "{nav}"
+    );
+    assert!(!nav.contains("href=\"#fixes\""), "{nav}");
+    // The lead comes before the actions, which come before the report.
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("id=\"lead\"") < at("id=\"triage\"") && at("id=\"triage\"") < at("id=\"timeline\""));
+
+    // After an action: back at its group, with a confirmation there.
+    let out = web
+        .submit(&case, &format!("{case}/actions/acknowledge"), &[])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    assert_eq!(out.location(), format!("{case}?done=triage#triage"));
+    let page = web.get(out.location()).await.html;
+    assert!(page.contains("class=\"done\""), "{page}");
+    assert!(!offers(&page, "acknowledge"), "acknowledged once");
+    assert!(offers(&page, "ask") && offers(&page, "preliminary"));
+    assert!(!lead(&page).contains("data-step=\"Acknowledge\""));
+
+    // C8: claiming removes the claim and leads to adding the maintainers.
+    let out = web
+        .submit(&case, &format!("{case}/actions/claim"), &[])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let page = web.get(&case).await.html;
+    assert!(!offers(&page, "claim"), "no claim for the coordinator");
+    assert!(lead(&page).contains("data-step=\"AddCollaborators\""));
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/add-collaborator"),
+            &[("user_id", &mia.id.to_string())],
+        )
+        .await;
+    assert_eq!(out.location(), format!("{case}?done=people#people"));
+
+    // C9: while a question is open, no second one; the reporter's turn.
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/ask"),
+            &[("body", "Which version?")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let page = web.get(&case).await.html;
+    assert!(!offers(&page, "ask"), "a question is open");
+    let top = lead(&page);
+    assert!(
+        top.contains("data-step=\"AwaitAnswer\"") && top.contains("the reporter"),
+        "{top}"
+    );
+
+    // A collaborator sees the conversation and scoring, not the lead's forms.
+    let mia_web = t.signed_in(&mia.email).await;
+    let theirs = mia_web.get(&case).await.html;
+    assert!(offers(&theirs, "note") && offers(&theirs, "message"));
+    for action in ["decision", "preliminary", "hand-over", "claim"] {
+        assert!(!offers(&theirs, action), "{action} for a collaborator");
+    }
+
+    // C11: once decided, the decision's form is gone; scoring leads, the calculator
+    // shows the base metrics and keeps the rest behind "More metrics".
+    let (s, v) = t
+        .post(
+            &format!("/api/v1/cases/{id}/questions/1/answer"),
+            Some(&tracking),
+            json!({ "body": "1.4.2" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/decision"),
+            &[("outcome", "confirmed")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let page = web.get(&case).await.html;
+    assert!(!offers(&page, "decision") && !offers(&page, "preliminary"));
+    assert!(lead(&page).contains("data-step=\"Score\""));
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("id=\"m_AV\"") < at("class=\"more-metrics\""));
+    assert!(
+        at("class=\"more-metrics\"") < at("id=\"m_CR\""),
+        "environmental behind more"
+    );
+    assert!(!page.contains("class=\"more-metrics\" open"));
+    // A metric from "more" chosen keeps it open.
+    let page = web.get(&format!("{case}?calc=3.1&m_CR=H")).await.html;
+    assert!(page.contains("class=\"more-metrics\" open"), "{page}");
+
+    // A report left a month unacknowledged: the lead says the clock is overdue.
+    let (late, _) = t.report("connect", minimal_report("Timing leak")).await;
+    let page = web.get(&format!("/cases/{late}")).await.html;
+    assert!(!lead(&page).contains("clock overdue"), "{}", lead(&page));
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
+    // A month on, the session has ended too.
+    let web = t.signed_in(&sam.email).await;
+    let page = web.get(&format!("/cases/{late}")).await.html;
+    let top = lead(&page);
+    assert!(
+        top.contains("clock overdue") && top.contains("overdue by"),
+        "{top}"
+    );
+}
+
+async fn a_refused_form_keeps_what_was_typed(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (id, _) = t.report("connect", minimal_report("Heap overflow")).await;
+    let web = t.signed_in(&sam.email).await;
+    let case = format!("/cases/{id}");
+    for action in ["acknowledge", "claim"] {
+        let out = web
+            .submit(&case, &format!("{case}/actions/{action}"), &[])
+            .await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{action}: {}", out.html);
+    }
+    // The forms post to their group's anchor, so a refusal opens there.
+    let page = web.get(&case).await.html;
+    assert!(
+        page.contains(&format!("action=\"{case}/actions/decision#triage\"")),
+        "{page}"
+    );
+
+    // A rejection as a duplicate of nothing: every field back, the error beside its own.
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/decision"),
+            &[
+                ("outcome", "rejected"),
+                ("reason", "duplicate"),
+                ("duplicate_of", "nonsense"),
+                ("explanation", "My careful words to the reporter."),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    let h = &out.html;
+    assert!(h.contains("My careful words to the reporter."), "{h}");
+    assert!(h.contains("value=\"nonsense\""), "{h}");
+    assert!(h.contains("id=\"decision-duplicate_of-error\""), "{h}");
+    assert!(h.contains("value=\"rejected\" checked"), "{h}");
+    assert!(h.contains("value=\"duplicate\" selected"), "{h}");
+    assert!(h.contains("class=\"error form-error\""), "{h}");
+    // Nothing changed.
+    assert!(web.get(&case).await.html.contains("stage-triage"));
+
+    // Confirm, then the coordinator's forms: the advisory keeps all seven fields.
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/decision"),
+            &[("outcome", "confirmed")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let advisory = [
+        ("summary", "Unbounded allocation"),
+        ("details", "Frames are not bounded."),
+        ("cwes", "CWE-400: Uncontrolled Resource Consumption"),
+        ("affected", "go"),
+        ("credits", "finder: Rae Porter"),
+        ("references", "fix https://example.org/pr/1"),
+        ("mitigation", "Limit frame sizes at the proxy."),
+    ];
+    let out = web
+        .submit(&case, &format!("{case}/actions/advisory"), &advisory)
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    for (field, value) in advisory {
+        assert!(out.html.contains(value), "{field} lost: {}", out.html);
+    }
+    assert!(out.html.contains("id=\"advisory-affected-error\""));
+    // …and only in the advisory form: the release plan's mitigation stays empty.
+    assert_eq!(
+        out.html.matches("Limit frame sizes").count(),
+        1,
+        "{}",
+        out.html
+    );
+
+    // The final CVSS call, the CVE ID and "not applicable".
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/cvss-set"),
+            &[
+                ("cvss_v3_1", "CVSS:3.1/AV:N"),
+                ("cvss_v4_0", ""),
+                ("effect", "Remote code execution through a frame."),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(out.html.contains("value=\"CVSS:3.1/AV:N\""), "{}", out.html);
+    assert!(out.html.contains("Remote code execution through a frame."));
+    assert!(
+        out.html.contains("id=\"cvss-set-cvss_v3_1-error\""),
+        "{}",
+        out.html
+    );
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}/actions/cve-assign"),
+            &[("cve_id", "CVE-12")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(out.html.contains("value=\"CVE-12\""), "{}", out.html);
+    assert!(out.html.contains("class=\"field-error\""), "{}", out.html);
+
+    // Conversation: an empty message is refused beside its field.
+    let out = web
+        .submit(&case, &format!("{case}/actions/note"), &[("body", "   ")])
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(out.html.contains("id=\"note-body-error\""), "{}", out.html);
+    assert!(
+        !out.html.contains("id=\"message-body-error\""),
+        "{}",
+        out.html
+    );
+}
+
+#[tokio::test]
+async fn the_page_leads_on_sqlite() {
+    the_page_leads_and_offers_only_what_applies(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_page_leads_on_postgres() {
+    the_page_leads_and_offers_only_what_applies(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn refused_forms_keep_typing_on_sqlite() {
+    a_refused_form_keeps_what_was_typed(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn refused_forms_keep_typing_on_postgres() {
+    a_refused_form_keeps_what_was_typed(Db::Postgres).await;
+}
