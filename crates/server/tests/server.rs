@@ -4,6 +4,7 @@
 mod server {
     pub mod support;
 
+    mod account_notices;
     mod advisories;
     mod advisory_life;
     mod api_errors;

@@ -39,7 +39,7 @@ pub use guests::{GuestInput, GuestView};
 pub use limits::Limiters;
 pub use mail_in::Ingested;
 pub use notices::{ChannelInput, RenderedNotice, kind_of, parse_notice};
-pub use notifications::{BADGE_LIMIT, Notification};
+pub use notifications::{AccountNotification, BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
 pub use release::public_timeline;

@@ -112,7 +112,13 @@ impl FromRequestParts<App> for Visitor {
             && let Some((session, user)) = app.session(cookie).await?
         {
             crate::app::security::set_caller(user.id);
-            let unread = app.unread_notifications(&actor_of(&user)).await?;
+            let actor = actor_of(&user);
+            // The badge counts the notices about one's own account too (issue 11 item 6).
+            let account = app.unread_account_notifications(&actor).await?;
+            let unread = app
+                .unread_notifications(&actor)
+                .await?
+                .saturating_add(u32::try_from(account).unwrap_or(u32::MAX));
             return Ok(Visitor {
                 signed_in_at: Some(session.signed_in_at),
                 user: Some(user),
