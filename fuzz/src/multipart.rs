@@ -33,8 +33,16 @@ pub fn check(data: &[u8]) {
             Ok(m) => m,
             Err(rejection) => return Err(rejection.status()),
         };
-        upload::read(multipart, &LIMITS, Visibility::Shared)
+        let app = crate::server::app();
+        upload::read(
+            &LIMITS,
+            app.upload_slots(),
+            multipart,
+            Visibility::Shared,
+            upload::AfterRefusal::Drain,
+        )
             .await
+            .and_then(upload::Form::accepted)
             .map_err(|e| e.status())
     });
     match read {

@@ -17,6 +17,7 @@ pub const LIMITS: Limits = Limits {
     json_body_bytes: 4096,
     attachment_bytes: 64,
     attachments_per_upload: 2,
+    concurrent_uploads: 1,
     reports_per_hour: 30,
 };
 

@@ -36,6 +36,7 @@ mod server {
     mod sharing;
     mod spans;
     mod sso;
+    mod uploads;
     mod web;
     mod worker;
     mod workspace;

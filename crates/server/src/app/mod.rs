@@ -87,6 +87,8 @@ struct Inner {
     /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
     /// sign-ins waits here instead of growing memory.
     hashing: tokio::sync::Semaphore,
+    /// Uploads read at once (`limits.concurrent_uploads`), each holding its files.
+    upload_slots: Arc<tokio::sync::Semaphore>,
     /// API token uses noted, not yet written (`token_uses`).
     token_uses: token_uses::TokenUses,
     /// Reports waiting for the next group commit (`intake`).
@@ -146,6 +148,9 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 device_key: crate::secrets::DeviceKey::new(device_key),
+                upload_slots: Arc::new(tokio::sync::Semaphore::new(
+                    settings.limits.concurrent_uploads,
+                )),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
@@ -321,6 +326,12 @@ impl App {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// The upload slots (`limits.concurrent_uploads`), taken by the shells as they read
+    /// an upload.
+    pub fn upload_slots(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.upload_slots
     }
 
     /// Waits for a turn to compute a password hash.

@@ -62,6 +62,8 @@ pub struct Visitor {
     new_form_cookie: bool,
     same_origin: bool,
     https: bool,
+    /// `App::upload_slots`, for a multipart form.
+    upload_slots: crate::upload::Slots,
 }
 
 pub(super) fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
@@ -131,6 +133,7 @@ impl FromRequestParts<App> for Visitor {
                 new_form_cookie: false,
                 same_origin,
                 https,
+                upload_slots: app.upload_slots().clone(),
             });
         }
         let (csrf, new_form_cookie) = match jar.get(if https { FORM_HTTPS } else { FORM }) {
@@ -149,6 +152,7 @@ impl FromRequestParts<App> for Visitor {
             new_form_cookie,
             same_origin,
             https,
+            upload_slots: app.upload_slots().clone(),
         })
     }
 }
@@ -215,6 +219,20 @@ impl Visitor {
         limits: &crate::settings::Limits,
         multipart: MultipartResult,
     ) -> Result<upload::Form, WebError> {
+        Ok(self
+            .multipart_as_typed(limits, multipart)
+            .await?
+            .accepted()?)
+    }
+
+    /// Like [`Visitor::multipart`], but a form that broke an upload limit comes back
+    /// with its refusal (`upload::Form::refused`) and the fields read before it, for
+    /// the page to show again with the error beside its file field.
+    pub async fn multipart_as_typed(
+        &self,
+        limits: &crate::settings::Limits,
+        multipart: MultipartResult,
+    ) -> Result<upload::Form, WebError> {
         let multipart = multipart.map_err(|_| {
             AppError::bad_request(
                 "unsupported_media_type",
@@ -222,7 +240,14 @@ impl Visitor {
                 None,
             )
         })?;
-        let form = upload::read(multipart, limits, Visibility::Shared).await?;
+        let form = upload::read(
+            limits,
+            &self.upload_slots,
+            multipart,
+            Visibility::Shared,
+            upload::AfterRefusal::Drain,
+        )
+        .await?;
         self.check_form(&form.fields)?;
         Ok(form)
     }
