@@ -4,8 +4,8 @@
 //! The server crate is being reshaped; this module and the two targets that use it
 //! call only: `app::App::new`, `settings::{Settings, Limits}` (`Default`),
 //! `clock::SystemClock`, `api::ApiJson` (its `FromRequest<App>`), `api::ApiError`
-//! (`IntoResponse`, and `AppError::status`), the request types in `api::wire`, and
-//! `upload::read`; plus `embargo_store::open_sqlite`.
+//! (`IntoResponse`, and `AppError::status`), the request types in `api::wire`,
+//! `upload::read` and `App::upload_slots`; plus `embargo_store::open_sqlite`.
 
 use embargo_server::app::App;
 use embargo_server::clock::SystemClock;
