@@ -1,5 +1,5 @@
 //! Multipart reading: any body, under the boundary its first line names, through
-//! `upload::read` (as the report form and the attachment route read it). A form read
+//! `upload::read` (as the report form reads it). A form read
 //! keeps every file and text field within its limit and holds no more than the body
 //! did; every refusal is a 4xx, never a 5xx.
 
@@ -28,14 +28,23 @@ pub fn check(data: &[u8]) {
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body.to_vec()))
         .expect("a request with a valid header");
+    // Made outside `block_on`: the first call opens its database on the runtime.
+    let slots = crate::server::app().upload_slots().clone();
     let read = block_on(async {
         let multipart = match Multipart::from_request(request, &()).await {
             Ok(m) => m,
             Err(rejection) => return Err(rejection.status()),
         };
-        upload::read(multipart, &LIMITS, Visibility::Shared)
-            .await
-            .map_err(|e| e.status())
+        upload::read(
+            &LIMITS,
+            &slots,
+            multipart,
+            Visibility::Shared,
+            upload::AfterRefusal::Drain,
+        )
+        .await
+        .and_then(upload::Form::accepted)
+        .map_err(|e| e.status())
     });
     match read {
         Ok(form) => {

@@ -4,8 +4,8 @@
 //! The server crate is being reshaped; this module and the two targets that use it
 //! call only: `app::App::new`, `settings::{Settings, Limits}` (`Default`),
 //! `clock::SystemClock`, `api::ApiJson` (its `FromRequest<App>`), `api::ApiError`
-//! (`IntoResponse`, and `AppError::status`), the request types in `api::wire`, and
-//! `upload::read`; plus `embargo_store::open_sqlite`.
+//! (`IntoResponse`, and `AppError::status`), the request types in `api::wire`,
+//! `upload::read` and `App::upload_slots`; plus `embargo_store::open_sqlite`.
 
 use embargo_server::app::App;
 use embargo_server::clock::SystemClock;
@@ -17,6 +17,7 @@ pub const LIMITS: Limits = Limits {
     json_body_bytes: 4096,
     attachment_bytes: 64,
     attachments_per_upload: 2,
+    concurrent_uploads: 1,
     reports_per_hour: 30,
 };
 

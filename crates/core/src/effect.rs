@@ -448,12 +448,14 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
             },
             e,
         )],
+        // Role changes reach the account by mail too (issue 11 item 6).
+        ProjectEvent::MemberSet { .. } | ProjectEvent::MemberRemoved { .. } => {
+            account_mail(crate::account_notice::for_project_event(project, e), e)
+        }
         ProjectEvent::Created { .. }
         | ProjectEvent::Updated { .. }
         | ProjectEvent::ComponentAdded { .. }
         | ProjectEvent::BranchSet { .. }
-        | ProjectEvent::MemberSet { .. }
-        | ProjectEvent::MemberRemoved { .. }
         | ProjectEvent::CnaSet { .. }
         | ProjectEvent::PackageSet { .. }
         | ProjectEvent::SecurityAddressSet { .. }
@@ -466,20 +468,29 @@ pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Pla
     }
 }
 
-/// The work an account event asks for. None yet: the invitation mail of an issued
-/// password link starts here when mail lands (issue 9).
+/// The work an account event asks for: a mail to the account about a change to its
+/// privileges (issue 11 item 6), the same notice it finds in the app.
 pub fn account_effects(e: &Recorded<AccountEvent>) -> Vec<Planned> {
-    match &e.event {
-        AccountEvent::UserCreated { .. }
-        | AccountEvent::TokenCreated { .. }
-        | AccountEvent::TokenRevoked { .. }
-        | AccountEvent::PasswordLinkIssued { .. }
-        | AccountEvent::PasswordSet { .. }
-        | AccountEvent::IdentityLinked { .. } => Vec::new(),
-        AccountEvent::SecondFactorEnrolled { .. } | AccountEvent::SecondFactorRemoved { .. } => {
-            Vec::new()
-        }
-    }
+    account_mail(crate::account_notice::for_account_event(e), e)
+}
+
+/// One mail per notice, to the account it is for.
+fn account_mail(
+    notices: Vec<(UserId, crate::account_notice::AccountNotice)>,
+    e: &Recorded<impl Sized>,
+) -> Vec<Planned> {
+    notices
+        .into_iter()
+        .map(|(id, notice)| {
+            Planned::now(
+                Effect::Email(Email {
+                    to: Recipient::User { id },
+                    message: MailKind::AccountNotice { notice },
+                }),
+                e,
+            )
+        })
+        .collect()
 }
 
 /// Who of the project's members gets a team mail about `case`, by their choices: never

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod account;
+pub mod account_notice;
 pub mod actor;
 pub mod advisory;
 pub mod aggregate;

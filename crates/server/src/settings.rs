@@ -245,6 +245,9 @@ pub struct Limits {
     pub attachment_bytes: usize,
     /// Most attachments in one upload (the report form or one reply).
     pub attachments_per_upload: usize,
+    /// Uploads (multipart requests) taken at once; more wait for none of them and are
+    /// answered 503 with `Retry-After`.
+    pub concurrent_uploads: usize,
     /// Reports one client address may submit per hour.
     pub reports_per_hour: u32,
 }
@@ -395,6 +398,7 @@ impl Default for Limits {
             json_body_bytes: 1024 * 1024,
             attachment_bytes: 10 * 1024 * 1024,
             attachments_per_upload: 5,
+            concurrent_uploads: 8,
             reports_per_hour: 30,
         }
     }
@@ -625,6 +629,7 @@ impl Settings {
                 "limits.attachments_per_upload",
                 self.limits.attachments_per_upload,
             ),
+            ("limits.concurrent_uploads", self.limits.concurrent_uploads),
             (
                 "limits.reports_per_hour",
                 self.limits.reports_per_hour as usize,
@@ -722,6 +727,8 @@ json_body_bytes = 1048576
 attachment_bytes = 10485760
 # Most attachments in one upload (the report form or one reply).
 attachments_per_upload = 5
+# Uploads taken at once; more are answered 503 with Retry-After.
+concurrent_uploads = 8
 # Reports one client address may submit per hour.
 reports_per_hour = 30
 

@@ -1,5 +1,9 @@
 //! Reading `multipart/form-data` (report forms, attachments), shared by the API and
-//! the pages: each file is size-checked while it streams in, never after.
+//! the pages. Limits are checked as bytes arrive, never after: the file count when a
+//! file part starts (before its body is read), each file's size and the request's
+//! size chunk by chunk, and the first one broken stops the reading; what follows is
+//! never read. Uploads under way at once are capped (`limits.concurrent_uploads`), so
+//! the memory held for accepted files is bounded by that times the request limit.
 
 use crate::app::{AppError, Upload};
 use crate::settings::Limits;
@@ -7,10 +11,15 @@ use axum::extract::Multipart;
 use embargo_core::event::Visibility;
 use std::collections::HashMap;
 
-/// Text fields by name (the last value wins) and the files, in order.
+/// Text fields by name (the last value wins) and the files, in order; `refused` says
+/// which limit stopped the reading, if one did (the fields before it are kept, so a
+/// page can show its form again with what was typed).
 pub struct Form {
     pub fields: HashMap<String, String>,
     pub files: Vec<Upload>,
+    pub refused: Option<AppError>,
+    /// Held while the form lives: one of `limits.concurrent_uploads`.
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl Form {
@@ -23,6 +32,14 @@ impl Form {
             .get(name)
             .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1" | "yes"))
     }
+
+    /// The form if no limit stopped it, else the refusal.
+    pub fn accepted(mut self) -> Result<Form, AppError> {
+        match self.refused.take() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
 }
 
 /// The whole request may hold this many bytes: every file at its limit plus the text.
@@ -30,13 +47,13 @@ pub fn body_limit(limits: &Limits) -> usize {
     limits.attachments_per_upload * limits.attachment_bytes + limits.json_body_bytes
 }
 
-fn malformed(e: impl std::fmt::Display) -> AppError {
-    let text = e.to_string();
-    if text.contains("length limit") || text.contains("too large") {
-        AppError::TooLarge {
-            what: "the request body".into(),
-            limit: 0,
-        }
+fn malformed(e: axum::extract::multipart::MultipartError, limits: &Limits) -> AppError {
+    let text = e.body_text();
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        || text.contains("length limit")
+        || text.contains("too large")
+    {
+        request_too_large(limits)
     } else {
         AppError::bad_request(
             "malformed_multipart",
@@ -46,35 +63,190 @@ fn malformed(e: impl std::fmt::Display) -> AppError {
     }
 }
 
-/// Reads every part. File parts are those with a file name (`file` fields left empty
-/// in a browser arrive without content and are skipped).
+fn request_too_large(limits: &Limits) -> AppError {
+    AppError::UploadRefused {
+        rule: "upload_bytes",
+        message: format!(
+            "the upload is larger than the limit of {} bytes for one request \
+             (`limits.attachments_per_upload` × `limits.attachment_bytes` and the text); \
+             send fewer or smaller files",
+            body_limit(limits)
+        ),
+        files: Vec::new(),
+    }
+}
+
+/// The files a refused form must be given again (a browser keeps none of them), in
+/// words: "choose again: `a.txt`, `b.txt`".
+fn choose_again(names: &[String]) -> String {
+    let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    format!("choose again: {}", list.join(", "))
+}
+
+/// `names`: every file of the form so far, the refused one last.
+fn file_too_large(names: Vec<String>, limits: &Limits) -> AppError {
+    let name = names.last().cloned().unwrap_or_default();
+    AppError::UploadRefused {
+        rule: "attachment_bytes",
+        message: format!(
+            "`{name}` is larger than the limit of {} bytes for one file \
+             (`limits.attachment_bytes`); pick a smaller one; {}",
+            limits.attachment_bytes,
+            choose_again(&names)
+        ),
+        files: names,
+    }
+}
+
+fn too_many_files(names: Vec<String>, limits: &Limits) -> AppError {
+    AppError::UploadRefused {
+        rule: "attachments_per_upload",
+        message: format!(
+            "at most {} files at once (`limits.attachments_per_upload`); {} ({} or fewer)",
+            limits.attachments_per_upload,
+            choose_again(&names),
+            limits.attachments_per_upload
+        ),
+        files: names,
+    }
+}
+
+/// The uploads under way at once: `limits.concurrent_uploads` slots (`App::upload_slots`).
+pub type Slots = std::sync::Arc<tokio::sync::Semaphore>;
+
+/// One of the upload slots, or the refusal every caller gets while all are taken.
+fn slot(slots: &Slots, limits: &Limits) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    slots.clone().try_acquire_owned().map_err(|_| {
+        let limit = limits.concurrent_uploads;
+        AppError::Overloaded {
+            rule: "concurrent_uploads",
+            message: format!(
+                "the server is taking {limit} uploads at once already \
+                 (`limits.concurrent_uploads`); try again in a few seconds"
+            ),
+            retry_after_secs: 5,
+        }
+    })
+}
+
+/// What to do with the rest of a body once a limit is broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterRefusal {
+    /// Read no more of it (the API: a script reads the answer as soon as it comes).
+    Stop,
+    /// Read the rest up to the request's limit without keeping a byte of its files,
+    /// keeping only the text fields after it: a browser shows the answer only once it
+    /// has sent the whole form, and the form comes back with all that was typed.
+    Drain,
+}
+
+/// Reads the parts until the end or the first limit broken. File parts are those with
+/// a file name (`file` fields left empty in a browser arrive without content and are
+/// skipped). Only a busy server (every slot taken) is an `Err`; a broken limit is the
+/// form's `refused`.
 pub async fn read(
-    mut multipart: Multipart,
     limits: &Limits,
+    slots: &Slots,
+    mut multipart: Multipart,
     visibility: Visibility,
+    after: AfterRefusal,
 ) -> Result<Form, AppError> {
     let mut form = Form {
         fields: HashMap::new(),
         files: Vec::new(),
+        refused: None,
+        _slot: slot(slots, limits)?,
     };
-    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+    let request_limit = body_limit(limits);
+    let mut total = 0usize;
+    loop {
+        let refused = form.refused.is_some();
+        if refused && after == AfterRefusal::Stop {
+            break;
+        }
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                form.refused.get_or_insert(malformed(e, limits));
+                break;
+            }
+        };
         let name = field.name().unwrap_or_default().to_owned();
-        match field.file_name().map(str::to_owned) {
-            Some(filename) => {
-                let content_type = field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_owned();
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                    if bytes.len() + chunk.len() > limits.attachment_bytes {
-                        return Err(AppError::TooLarge {
-                            what: format!("attachment `{filename}`"),
-                            limit: limits.attachment_bytes,
-                        });
-                    }
-                    bytes.extend_from_slice(&chunk);
+        let filename = field.file_name().map(str::to_owned);
+        // Files after a refusal are read past, never kept.
+        let keep = !(refused && filename.is_some());
+        if keep
+            && let Some(f) = &filename
+            && form.files.len() == limits.attachments_per_upload
+        {
+            // Refused on its header: not one byte of its body is kept.
+            let mut names: Vec<String> = form.files.iter().map(|f| f.filename.clone()).collect();
+            names.push(f.clone());
+            form.refused = Some(too_many_files(names, limits));
+            continue;
+        }
+        let cap = match filename {
+            Some(_) => limits.attachment_bytes,
+            None => limits.json_body_bytes,
+        };
+        let content_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let mut bytes = Vec::new();
+        let mut stop = None;
+        let mut over = false;
+        loop {
+            let chunk = match field.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    stop = Some(malformed(e, limits));
+                    break;
                 }
+            };
+            total += chunk.len();
+            if total > request_limit {
+                stop = Some(request_too_large(limits));
+                break;
+            }
+            if !keep || over {
+                continue;
+            }
+            if bytes.len() + chunk.len() > cap {
+                let e = match &filename {
+                    Some(f) => {
+                        let mut names: Vec<String> =
+                            form.files.iter().map(|f| f.filename.clone()).collect();
+                        names.push(f.clone());
+                        file_too_large(names, limits)
+                    }
+                    None => AppError::TooLarge {
+                        what: format!("field `{name}`"),
+                        limit: limits.json_body_bytes,
+                    },
+                };
+                form.refused.get_or_insert(e);
+                bytes = Vec::new();
+                over = true;
+                if after == AfterRefusal::Stop {
+                    break;
+                }
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if let Some(e) = stop {
+            // Past the request's limit (or a broken body): nothing more is read.
+            form.refused.get_or_insert(e);
+            break;
+        }
+        if !keep || over {
+            continue;
+        }
+        match filename {
+            Some(filename) => {
                 if filename.is_empty() && bytes.is_empty() {
                     continue;
                 }
@@ -86,16 +258,6 @@ pub async fn read(
                 });
             }
             None => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                    if bytes.len() + chunk.len() > limits.json_body_bytes {
-                        return Err(AppError::TooLarge {
-                            what: format!("field `{name}`"),
-                            limit: limits.json_body_bytes,
-                        });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
                 let text = String::from_utf8(bytes).map_err(|_| {
                     AppError::bad_request(
                         "invalid_value",
@@ -106,6 +268,10 @@ pub async fn read(
                 form.fields.insert(name, text);
             }
         }
+    }
+    if form.refused.is_some() {
+        // None of them is taken; the ones read before the refusal go too.
+        form.files.clear();
     }
     Ok(form)
 }

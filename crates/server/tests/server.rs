@@ -4,6 +4,7 @@
 mod server {
     pub mod support;
 
+    mod account_notices;
     mod advisories;
     mod advisory_life;
     mod api_errors;
@@ -36,6 +37,7 @@ mod server {
     mod sharing;
     mod spans;
     mod sso;
+    mod uploads;
     mod web;
     mod worker;
     mod workspace;

@@ -116,6 +116,7 @@ pub trait Store:
     + CaseStore
     + OutboxStore
     + NotificationStore
+    + AccountNotificationStore
     + MailStore
     + IntegrityStore
     + ReleaseStore
@@ -425,6 +426,33 @@ pub trait NotificationStore: Send + Sync {
         &self,
         user: UserId,
         ids: &[i64],
+        now: Timestamp,
+    ) -> Result<u64>;
+}
+
+/// Notices about an account's privileges (issue 11 item 6), read only by that account.
+#[async_trait]
+pub trait AccountNotificationStore: Send + Sync {
+    /// A page of the account's notices, newest first.
+    async fn account_notifications(
+        &self,
+        user: UserId,
+        filter: NotificationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AccountNotificationRecord>>;
+    /// One of the account's notices; `None` if it is not theirs or does not exist.
+    async fn account_notification(
+        &self,
+        user: UserId,
+        id: i64,
+    ) -> Result<Option<AccountNotificationRecord>>;
+    /// How many of the account's notices are unread.
+    async fn unread_account_notifications(&self, user: UserId) -> Result<u64>;
+    /// Marks the account's unread notices read: `only` that one, or all; how many.
+    async fn mark_account_notifications_read(
+        &self,
+        user: UserId,
+        only: Option<i64>,
         now: Timestamp,
     ) -> Result<u64>;
 }

@@ -472,6 +472,15 @@ pub struct NotificationRecord {
     pub read_at: Option<Timestamp>,
 }
 
+/// A notice about an account's privileges, kept for that account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountNotificationRecord {
+    pub id: i64,
+    pub notice: embargo_core::account_notice::AccountNotice,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
 /// Which of a member's notifications to list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotificationFilter {

@@ -56,6 +56,11 @@ pub enum MailKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
     },
+    /// A change to the account's privileges (issue 11 item 6), to its owner; or an
+    /// admin's change to their own role, to the project's other admins.
+    AccountNotice {
+        notice: crate::account_notice::AccountNotice,
+    },
 }
 
 impl MailKind {
@@ -71,6 +76,9 @@ impl MailKind {
                 tracking_token: None,
             },
             MailKind::GuestInvitation { .. } => MailKind::GuestInvitation { token: None },
+            MailKind::AccountNotice { notice } => MailKind::AccountNotice {
+                notice: notice.clone(),
+            },
         }
     }
 }

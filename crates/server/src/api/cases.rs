@@ -443,7 +443,15 @@ pub async fn add_attachments(
     let case_id = CaseId::parse(&id).ok_or_else(AppError::not_found)?;
     // Look before reading the body: a case the caller may not see is not found, not "too large".
     app.case(&caller.actor, &id).await?;
-    let mut form = upload::read(multipart, &app.settings().limits, Visibility::Shared).await?;
+    let mut form = upload::read(
+        &app.settings().limits,
+        app.upload_slots(),
+        multipart,
+        Visibility::Shared,
+        upload::AfterRefusal::Stop,
+    )
+    .await?
+    .accepted()?;
     let visibility = match form.text("visibility").as_deref() {
         None | Some("shared") => Visibility::Shared,
         Some("internal") => Visibility::Internal,

@@ -129,6 +129,33 @@ impl IntoResponse for ApiError {
                 Some((header::RETRY_AFTER, retry_after_secs.to_string())),
             ),
             e @ AppError::TooLarge { .. } => (body("too_large", e.to_string(), None), None),
+            // `code` names the rule: `too_large` for sizes, `too_many_files` for the count.
+            AppError::UploadRefused { rule, message, .. } => {
+                let code = match rule {
+                    "attachments_per_upload" => "too_many_files",
+                    _ => "too_large",
+                };
+                let mut b = body(code, message.clone(), Some("file".into()));
+                b.error.details = vec![FieldError {
+                    field: "file".into(),
+                    code: format!("limits.{rule}"),
+                    message,
+                }];
+                (b, None)
+            }
+            AppError::Overloaded {
+                rule,
+                message,
+                retry_after_secs,
+            } => {
+                let mut b = body("overloaded", message.clone(), None);
+                b.error.details = vec![FieldError {
+                    field: "file".into(),
+                    code: format!("limits.{rule}"),
+                    message,
+                }];
+                (b, Some((header::RETRY_AFTER, retry_after_secs.to_string())))
+            }
             AppError::BadRequest {
                 code,
                 message,

@@ -406,7 +406,15 @@ pub async fn attach_patch(
             None,
         )
     })?;
-    let mut form = upload::read(multipart, &app.settings().limits, Visibility::Internal).await?;
+    let mut form = upload::read(
+        &app.settings().limits,
+        app.upload_slots(),
+        multipart,
+        Visibility::Internal,
+        upload::AfterRefusal::Stop,
+    )
+    .await?
+    .accepted()?;
     if form.files.len() != 1 {
         return Err(
             Rejection::invalid("file", Rule::Required, "attach one `file`: the patch").into(),

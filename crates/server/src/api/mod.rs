@@ -53,6 +53,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         shared_release::create_release, shared_release::get_release, shared_release::join_release,
         shared_release::leave_release, shared_release::propose_plan, shared_release::release_notes,
         notifications::list_notifications, notifications::mark_read, notifications::mark_all_read,
+        notifications::list_account_notifications, notifications::mark_account_read,
+        notifications::mark_all_account_read,
         scoring::score, scoring::metrics,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::add_component, projects::set_branch, projects::set_package, projects::remove_package, projects::set_member, projects::add_member_by_email, projects::remove_member,
@@ -305,6 +307,18 @@ pub fn router(settings: &crate::settings::Settings) -> Router<App> {
         .route("/notifications", get(notifications::list_notifications))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route(
+            "/account-notifications",
+            get(notifications::list_account_notifications),
+        )
+        .route(
+            "/account-notifications/read",
+            post(notifications::mark_all_account_read),
+        )
+        .route(
+            "/account-notifications/{id}/read",
+            post(notifications::mark_account_read),
+        )
         .route("/cvss/score", get(scoring::score))
         .route("/cvss/metrics", get(scoring::metrics))
         .route("/me", get(accounts::me))

@@ -1743,6 +1743,40 @@ pub struct NotificationPage {
     pub unread: u32,
 }
 
+/// A notice about the caller's own account (issue 11 item 6). Never holds a token or
+/// a secret.
+#[derive(Serialize, ToSchema)]
+pub struct AccountNotificationOut {
+    pub id: i64,
+    /// `token_created`, `second_factor_enrolled`, `second_factor_removed`,
+    /// `role_granted`, `role_removed`, and to a project's admins
+    /// `role_taken_by_themselves`, `role_left_by_themselves`.
+    pub kind: &'static str,
+    pub created_at: Timestamp,
+    pub read: bool,
+    /// What it says.
+    pub text: String,
+}
+
+pub fn account_notification(n: &crate::app::AccountNotification) -> AccountNotificationOut {
+    AccountNotificationOut {
+        id: n.id,
+        kind: n.notice.kind(),
+        created_at: n.created_at,
+        read: n.read_at.is_some(),
+        text: n.notice.words(),
+    }
+}
+
+/// A page of the notices about the caller's account, newest first; `next` as for
+/// [`CasePage`]. `unread`: how many are unread.
+#[derive(Serialize, ToSchema)]
+pub struct AccountNotificationPage {
+    pub items: Vec<AccountNotificationOut>,
+    pub next: Option<String>,
+    pub unread: u64,
+}
+
 /// How many notifications were marked read.
 #[derive(Serialize, ToSchema)]
 pub struct MarkedRead {

@@ -18,6 +18,21 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{what} is larger than the limit of {limit} bytes")]
     TooLarge { what: String, limit: usize },
+    /// An upload broke one of its limits (`limits.<rule>`) as it arrived; `files` are
+    /// the ones to choose again. Always about the field `file`.
+    #[error("{message}")]
+    UploadRefused {
+        rule: &'static str,
+        message: String,
+        files: Vec<String>,
+    },
+    /// The server takes no more of this work right now (`limits.<rule>`).
+    #[error("{message}")]
+    Overloaded {
+        rule: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The request itself is malformed (before any domain rule applies).
     #[error("{message}")]
     BadRequest {
@@ -51,7 +66,10 @@ impl AppError {
             },
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge { .. } | AppError::UploadRefused { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest { code, .. } if *code == "unsupported_media_type" => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }

@@ -39,7 +39,7 @@ pub use guests::{GuestInput, GuestView};
 pub use limits::Limiters;
 pub use mail_in::Ingested;
 pub use notices::{ChannelInput, RenderedNotice, kind_of, parse_notice};
-pub use notifications::{BADGE_LIMIT, Notification};
+pub use notifications::{AccountNotification, BADGE_LIMIT, Notification};
 pub use paging::page_request;
 pub use projects::AddedMember;
 pub use queue::{CoordinatorFilter, QueueFilter, QueueRow};
@@ -88,6 +88,8 @@ struct Inner {
     /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
     /// sign-ins waits here instead of growing memory.
     hashing: tokio::sync::Semaphore,
+    /// Uploads read at once (`limits.concurrent_uploads`), each holding its files.
+    upload_slots: Arc<tokio::sync::Semaphore>,
     /// API token uses noted, not yet written (`token_uses`).
     token_uses: token_uses::TokenUses,
     /// Reports waiting for the next group commit (`intake`).
@@ -147,6 +149,9 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 device_key: crate::secrets::DeviceKey::new(device_key),
+                upload_slots: Arc::new(tokio::sync::Semaphore::new(
+                    settings.limits.concurrent_uploads,
+                )),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
@@ -322,6 +327,12 @@ impl App {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// The upload slots (`limits.concurrent_uploads`), taken by the shells as they read
+    /// an upload.
+    pub fn upload_slots(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.upload_slots
     }
 
     /// Waits for a turn to compute a password hash.

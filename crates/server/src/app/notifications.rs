@@ -158,3 +158,82 @@ impl App {
         }
     }
 }
+
+/// A notice about the member's own account (issue 11 item 6): a new API token, a
+/// second factor set up or removed, a project role given or taken.
+#[derive(Clone, Debug)]
+pub struct AccountNotification {
+    pub id: i64,
+    pub notice: embargo_core::account_notice::AccountNotice,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+}
+
+impl From<embargo_store::AccountNotificationRecord> for AccountNotification {
+    fn from(r: embargo_store::AccountNotificationRecord) -> Self {
+        AccountNotification {
+            id: r.id,
+            notice: r.notice,
+            created_at: r.created_at,
+            read_at: r.read_at,
+        }
+    }
+}
+
+impl App {
+    /// A page of the notices about the caller's own account, newest first. Nobody
+    /// reads another account's, instance admins included.
+    pub async fn account_notifications(
+        &self,
+        actor: &Actor,
+        unread_only: Option<bool>,
+        page: &PageRequest,
+    ) -> AppResult<Page<AccountNotification>> {
+        let user = member(actor)?;
+        let filter = match unread_only {
+            Some(true) => NotificationFilter::Unread,
+            Some(false) | None => NotificationFilter::All,
+        };
+        let p = self
+            .store()
+            .account_notifications(user.id, filter, page)
+            .await?;
+        Ok(Page {
+            items: p.items.into_iter().map(Into::into).collect(),
+            next: p.next,
+        })
+    }
+
+    /// How many notices about the caller's account are unread.
+    pub async fn unread_account_notifications(&self, actor: &Actor) -> AppResult<u64> {
+        let user = member(actor)?;
+        Ok(self.store().unread_account_notifications(user.id).await?)
+    }
+
+    /// Marks one notice about the caller's account read; another account's answers as
+    /// one that does not exist.
+    pub async fn mark_account_notification_read(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        let user = member(actor)?;
+        if self
+            .store()
+            .account_notification(user.id, id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::not_found());
+        }
+        self.store()
+            .mark_account_notifications_read(user.id, Some(id), self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks every notice about the caller's account read; how many.
+    pub async fn mark_all_account_notifications_read(&self, actor: &Actor) -> AppResult<u64> {
+        let user = member(actor)?;
+        Ok(self
+            .store()
+            .mark_account_notifications_read(user.id, None, self.now())
+            .await?)
+    }
+}

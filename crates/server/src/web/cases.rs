@@ -1270,7 +1270,22 @@ pub async fn attach(
 ) -> Result<Response, WebError> {
     visitor.account(&format!("/cases/{id}"))?;
     app.case(&visitor.actor(), &id).await?;
-    let mut form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let mut form = visitor
+        .multipart_as_typed(&app.settings().limits, multipart)
+        .await?;
+    // A broken upload limit comes back to the attach form, beside its file field.
+    if let Some(e) = form.refused.take() {
+        let typed = Fields(std::mem::take(&mut form.fields));
+        return answer(
+            &app,
+            &visitor,
+            &id,
+            "timeline",
+            Err(e),
+            Some(("attach", &typed)),
+        )
+        .await;
+    }
     let visibility = if form.flag("internal") {
         Visibility::Internal
     } else {
@@ -1300,7 +1315,21 @@ pub async fn attach_patch(
         .parse()
         .map(embargo_core::ids::FixId)
         .map_err(|_| AppError::not_found())?;
-    let mut form = visitor.multipart(&app.settings().limits, multipart).await?;
+    let mut form = visitor
+        .multipart_as_typed(&app.settings().limits, multipart)
+        .await?;
+    if let Some(e) = form.refused.take() {
+        let typed = Fields(std::mem::take(&mut form.fields));
+        return answer(
+            &app,
+            &visitor,
+            &id,
+            "fixes",
+            Err(e),
+            Some(("attach", &typed)),
+        )
+        .await;
+    }
     let result = if form.files.len() == 1 {
         app.attach_patch(
             &visitor.actor(),

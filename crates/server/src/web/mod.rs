@@ -134,6 +134,10 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route(
+            "/notifications/account/{id}/read",
+            post(notifications::mark_account_read),
+        )
         .route("/projects/{slug}/cases", get(cases::project_cases))
         .route("/projects/{slug}/queue", get(transparency::queue))
         .route("/projects/{slug}/queue/reject", post(transparency::reject))

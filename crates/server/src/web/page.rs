@@ -194,7 +194,12 @@ pub fn problem(e: &AppError) -> Problem {
             tracing::error!(error = %detail, "internal error");
             ("internal error; it was logged".to_owned(), vec![])
         }
+        // Beside the file input, naming the files to choose again.
+        AppError::UploadRefused { message, .. } => {
+            (message.clone(), vec![("file".to_owned(), message.clone())])
+        }
         AppError::Rejected(Rejection::Forbidden { .. } | Rejection::IllegalTransition { .. })
+        | AppError::Overloaded { .. }
         | AppError::Unauthorized { .. }
         | AppError::RateLimited { .. }
         | AppError::TooLarge { .. }

@@ -102,7 +102,8 @@ fn render(
             }
             label for="file" { "Attachments" }
             p.hint { "At most " (limits.attachments_per_upload) " files of " (limits.attachment_bytes / 1024) " KiB each. They are only ever offered as downloads." }
-            input #file name="file" type="file" multiple data-max-bytes=(limits.attachment_bytes) data-max-files=(limits.attachments_per_upload);
+            input #file name="file" type="file" multiple data-max-bytes=(limits.attachment_bytes) data-max-files=(limits.attachments_per_upload) aria-describedby=[problem.and_then(|p| p.on("file")).map(|_| "file-error")];
+            (field_error(problem, "file"))
             p { button type="submit" { "Send the report privately" } }
         }
         p.lost-link { a href="/lost-link" { "Lost your tracking link?" } }
@@ -122,8 +123,15 @@ pub async fn submit(
     multipart: MultipartResult,
 ) -> Result<Response, WebError> {
     let project = app.project(&slug).await?;
-    let form = visitor.multipart(&app.settings().limits, multipart).await?;
-    let f = Fields(form.fields);
+    let mut form = visitor
+        .multipart_as_typed(&app.settings().limits, multipart)
+        .await?;
+    let f = Fields(std::mem::take(&mut form.fields));
+    // A broken upload limit: the form again, with the error beside the file field.
+    if let Some(e) = form.refused.take() {
+        let p = problem(&e);
+        return Ok(render(&app, &visitor, &project, &f, Some(&p)).into_response());
+    }
     let draft = Draft {
         title: f.text("title"),
         description: f.text("description"),

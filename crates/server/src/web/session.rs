@@ -62,6 +62,8 @@ pub struct Visitor {
     new_form_cookie: bool,
     same_origin: bool,
     https: bool,
+    /// `App::upload_slots`, for a multipart form.
+    upload_slots: crate::upload::Slots,
 }
 
 pub(super) fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
@@ -112,7 +114,13 @@ impl FromRequestParts<App> for Visitor {
             && let Some((session, user)) = app.session(cookie).await?
         {
             crate::app::security::set_caller(user.id);
-            let unread = app.unread_notifications(&actor_of(&user)).await?;
+            let actor = actor_of(&user);
+            // The badge counts the notices about one's own account too (issue 11 item 6).
+            let account = app.unread_account_notifications(&actor).await?;
+            let unread = app
+                .unread_notifications(&actor)
+                .await?
+                .saturating_add(u32::try_from(account).unwrap_or(u32::MAX));
             return Ok(Visitor {
                 signed_in_at: Some(session.signed_in_at),
                 user: Some(user),
@@ -125,6 +133,7 @@ impl FromRequestParts<App> for Visitor {
                 new_form_cookie: false,
                 same_origin,
                 https,
+                upload_slots: app.upload_slots().clone(),
             });
         }
         let (csrf, new_form_cookie) = match jar.get(if https { FORM_HTTPS } else { FORM }) {
@@ -143,6 +152,7 @@ impl FromRequestParts<App> for Visitor {
             new_form_cookie,
             same_origin,
             https,
+            upload_slots: app.upload_slots().clone(),
         })
     }
 }
@@ -209,6 +219,20 @@ impl Visitor {
         limits: &crate::settings::Limits,
         multipart: MultipartResult,
     ) -> Result<upload::Form, WebError> {
+        Ok(self
+            .multipart_as_typed(limits, multipart)
+            .await?
+            .accepted()?)
+    }
+
+    /// Like [`Visitor::multipart`], but a form that broke an upload limit comes back
+    /// with its refusal (`upload::Form::refused`) and the fields read before it, for
+    /// the page to show again with the error beside its file field.
+    pub async fn multipart_as_typed(
+        &self,
+        limits: &crate::settings::Limits,
+        multipart: MultipartResult,
+    ) -> Result<upload::Form, WebError> {
         let multipart = multipart.map_err(|_| {
             AppError::bad_request(
                 "unsupported_media_type",
@@ -216,7 +240,14 @@ impl Visitor {
                 None,
             )
         })?;
-        let form = upload::read(multipart, limits, Visibility::Shared).await?;
+        let form = upload::read(
+            limits,
+            &self.upload_slots,
+            multipart,
+            Visibility::Shared,
+            upload::AfterRefusal::Drain,
+        )
+        .await?;
         self.check_form(&form.fields)?;
         Ok(form)
     }

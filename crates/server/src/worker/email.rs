@@ -6,6 +6,7 @@
 
 use super::Outcome;
 use crate::app::{App, AppResult, Mailer};
+use embargo_core::account_notice::AccountNotice;
 use embargo_core::case::Case;
 use embargo_core::effect::{
     CaseUpdate, Effect, Email, MailKind, Planned, Recipient, TeamUpdate, team_recipients,
@@ -24,6 +25,10 @@ pub(super) async fn handle(app: &App, job: &Job, email: &Email) -> AppResult<Out
             after: None,
         });
     };
+    // About an account, not a case: no case to read, nothing embargoed to say.
+    if let MailKind::AccountNotice { notice } = &email.message {
+        return to_account(app, mailer, job, &email.to, notice).await;
+    }
     let Some((case, project)) = app.store().case_for_job(job).await? else {
         return Ok(Outcome::Done);
     };
@@ -227,6 +232,63 @@ async fn to_member(
     send(app, mailer, case, project, mail, None).await
 }
 
+/// A notice about an account's privileges (issue 11 item 6), to its owner (or, for an
+/// admin's change to their own role, to the project's other admins). It says what
+/// changed and who did it, never a token or a secret, and where to look.
+async fn to_account(
+    app: &App,
+    mailer: &Mailer,
+    job: &Job,
+    to: &Recipient,
+    notice: &AccountNotice,
+) -> AppResult<Outcome> {
+    let Recipient::User { id } = to else {
+        return Ok(Outcome::GiveUp(
+            "an account's notice not addressed to an account".into(),
+        ));
+    };
+    let Some(user) = app.store().user(*id).await? else {
+        return Ok(Outcome::Done);
+    };
+    let domain = mailer.from.rsplit_once('@').map_or("", |(_, d)| d);
+    let message_id = message_id_for(&format!("account.{}.{}", id.0, job.id), domain)
+        .map_err(|e| crate::app::AppError::Internal(e.to_string()))?;
+    let mail = OutgoingMail {
+        from: Address::named("Embargo".to_owned(), mailer.from.clone()),
+        to: vec![Address::named(user.name.clone(), user.email.clone())],
+        reply_to: None,
+        subject: format!("[Embargo] {}", notice.headline()),
+        text: format!(
+            "{}\n\nSee your notifications at {}\n\nIf you expected this, there is nothing \
+             to do. If you did not, tell an instance admin at once: someone may hold \
+             privileges on your behalf. Your tokens, sessions and second factor are at {}\n",
+            notice.words(),
+            app.url("/notifications"),
+            app.url("/settings/tokens"),
+        ),
+        html: None,
+        message_id,
+        in_reply_to: None,
+        references: Vec::new(),
+        headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+    };
+    let built = match mail.build(Protection::None) {
+        Ok(built) => built,
+        Err(e) => return Ok(Outcome::GiveUp(format!("the mail could not be built: {e}"))),
+    };
+    Ok(match mailer.sender.send(&built).await {
+        Ok(accepted) => {
+            tracing::info!(answer = %accepted.server_answer, "account mail sent");
+            Outcome::Done
+        }
+        Err(e) if e.should_retry() => Outcome::Retry {
+            reason: e.to_string(),
+            after: None,
+        },
+        Err(e) => Outcome::GiveUp(e.to_string()),
+    })
+}
+
 /// A guest's invitation (C5): only while they are still a guest of the case. It names
 /// the project and the case id, never the title; the link opens the shared parts. No
 /// reply address: replies are the guest page's comment form, never the reporter's
@@ -372,6 +434,9 @@ fn render(
         }
         MailKind::GuestInvitation { .. } => {
             return Err("a guest's invitation addressed to the reporter".into());
+        }
+        MailKind::AccountNotice { .. } => {
+            return Err("an account's notice addressed to the reporter".into());
         }
         MailKind::LinkRenewed { tracking_token } => {
             let Some(token) = tracking_token else {

@@ -54,6 +54,8 @@ async fn the_reporter_hears_of_their_report_and_each_visible_change(db: Db) {
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
+    // Sam's own notices first: his role and his token.
+    assert_eq!(run_due(&t.app).await.unwrap(), 2);
     let (id, tracking) = report_from(&t, Some("rae@example.net")).await;
     // The receipt, the team's news (fanned out) and Sam's mail.
     assert_eq!(run_due(&t.app).await.unwrap(), 3);
@@ -207,11 +209,12 @@ async fn mail_waits_without_smtp_and_goes_once_it_is_set(db: Db) {
     // Two receipts and the team's news of two reports.
     assert_eq!(off.app.mail_waiting().await.unwrap(), Some(4));
 
+    // And the notice of Ada's new token, to her.
     let admin = off.instance_admin("ada@example.org").await;
     let web = off.signed_in(&admin.email).await;
     let page = web.get("/admin").await.html;
     assert!(
-        page.contains("Mail is not configured: 4 mails waiting"),
+        page.contains("Mail is not configured: 5 mails waiting"),
         "{page}"
     );
     let (_, events) = off
@@ -228,9 +231,9 @@ async fn mail_waits_without_smtp_and_goes_once_it_is_set(db: Db) {
         })
         .await;
     assert_eq!(on.mail_waiting().await.unwrap(), None);
-    assert_eq!(run_due(&on).await.unwrap(), 4);
+    assert_eq!(run_due(&on).await.unwrap(), 5);
     let got = smtp.received();
-    assert_eq!(got.len(), 2);
+    assert_eq!(got.len(), 3, "two receipts and Ada's notice");
     let receipt = got.iter().find(|m| m.to == ["rae@example.net"]).unwrap();
     assert!(
         text(receipt).contains(&tracking),

@@ -1403,3 +1403,117 @@ async fn the_second_factor_routes_for_every_caller() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
+
+/// The notices about an account (issue 11 item 6) are its own: anonymous callers get
+/// 401 and reporters 403 on every route; a member marking another account's notice
+/// read gets exactly what a missing one answers, on the API and the page, and it stays
+/// unread.
+async fn the_account_notification_routes_for_every_caller(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let ada = t
+        .person("ada@example.org", Some(("connect", Role::Admin)))
+        .await;
+    let otto = t
+        .person("otto@example.org", Some(("connect", Role::Maintainer)))
+        .await;
+    let ivy = t.instance_admin("ivy@example.org").await;
+    let (_, tracking) = t.report("connect", minimal_report("mine")).await;
+    let (_, theirs) = t
+        .get("/api/v1/account-notifications", Some(&otto.token))
+        .await;
+    let otto_notice = theirs["items"][0]["id"].as_i64().unwrap();
+    let routes: [(Method, String, Option<Value>); 3] = [
+        (Method::GET, "/api/v1/account-notifications".into(), None),
+        (
+            Method::POST,
+            "/api/v1/account-notifications/read".into(),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/account-notifications/{otto_notice}/read"),
+            Some(json!({})),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body) in &routes {
+        for (who, token, expect) in [
+            ("anonymous", None, StatusCode::UNAUTHORIZED),
+            ("reporter", Some(tracking.as_str()), StatusCode::FORBIDDEN),
+        ] {
+            let (s, text) = send(&t, method.clone(), path, token, body.clone()).await;
+            if s != expect {
+                failures.push(format!("{method} {path} as {who}: {s} {text}"));
+            }
+        }
+    }
+    // Another account's notice answers as a missing one, to admins too.
+    let missing_id = otto_notice + 10_000;
+    for (who, p) in [("project admin", &ada), ("instance admin", &ivy)] {
+        let mine = send(
+            &t,
+            Method::POST,
+            &format!("/api/v1/account-notifications/{otto_notice}/read"),
+            Some(&p.token),
+            Some(json!({})),
+        )
+        .await;
+        let missing = send(
+            &t,
+            Method::POST,
+            &format!("/api/v1/account-notifications/{missing_id}/read"),
+            Some(&p.token),
+            Some(json!({})),
+        )
+        .await;
+        if mine.0 != StatusCode::NOT_FOUND || mine != missing {
+            failures.push(format!("API as {who}: {mine:?} vs {missing:?}"));
+        }
+        let (_, listed) = t.get("/api/v1/account-notifications", Some(&p.token)).await;
+        if listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"].as_i64() == Some(otto_notice))
+        {
+            failures.push(format!("{who} lists Otto's notice: {listed}"));
+        }
+    }
+    let web = t.signed_in("ada@example.org").await;
+    let csrf = web.get("/notifications").await.csrf();
+    let page = web
+        .post(
+            &format!("/notifications/account/{otto_notice}/read"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    let nope = web
+        .post(
+            &format!("/notifications/account/{missing_id}/read"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    if page.status != StatusCode::NOT_FOUND
+        || (page.status, &page.html) != (nope.status, &nope.html)
+    {
+        failures.push(format!("page as project admin: {}", page.status));
+    }
+    let (_, after) = t
+        .get("/api/v1/account-notifications", Some(&otto.token))
+        .await;
+    if after["items"][0]["read"] != false {
+        failures.push(format!("Otto's notice was marked read: {after}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn the_account_notification_routes_for_every_caller_on_sqlite() {
+    the_account_notification_routes_for_every_caller(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_account_notification_routes_for_every_caller_on_postgres() {
+    the_account_notification_routes_for_every_caller(Db::Postgres).await;
+}

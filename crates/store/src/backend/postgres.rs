@@ -82,6 +82,8 @@ impl crate::Store for PostgresStore {
     }
 }
 
+#[path = "generic/account_notifications.rs"]
+mod account_notifications;
 #[path = "generic/accounts.rs"]
 mod accounts;
 #[path = "generic/cases.rs"]

@@ -90,6 +90,8 @@ impl crate::Store for SqliteStore {
     }
 }
 
+#[path = "generic/account_notifications.rs"]
+mod account_notifications;
 #[path = "generic/accounts.rs"]
 mod accounts;
 #[path = "generic/cases.rs"]

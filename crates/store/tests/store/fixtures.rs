@@ -91,8 +91,24 @@ pub async fn project_change(store: &dyn Store, p: Option<Project>, cmd: ProjectC
         Some(v) => store.update_project(v, &next, &events).await.unwrap(),
     };
     // A policy asks for its project's open cases to be recomputed: a new project has
-    // none, so that job is done at once here and the tests count case work only.
+    // none, so that job is done at once here and the tests count case work only. A
+    // role change mails the member (issue 11 item 6): done unsent, for the same reason.
     for q in &queued {
+        if let embargo_core::effect::Effect::Email(embargo_core::effect::Email {
+            message: embargo_core::effect::MailKind::AccountNotice { .. },
+            ..
+        }) = &q.effect
+        {
+            let job = embargo_store::Job {
+                id: q.id,
+                subject: q.subject.clone(),
+                effect: q.effect.clone(),
+                attempts: 0,
+                due: q.due,
+            };
+            store.finish_job(&job, q.due).await.unwrap();
+            continue;
+        }
         assert!(
             matches!(
                 &q.effect,

@@ -160,6 +160,10 @@ pub(super) async fn queue_project_effects(
     let Some(now) = events.last().map(|e| e.at) else {
         return Ok(Vec::new());
     };
+    for e in events {
+        let notices = embargo_core::account_notice::for_project_event(project, e);
+        super::account_notifications::keep(tx, &notices, e.at).await?;
+    }
     queue(tx, &Subject::Project(project.slug.clone()), planned, now).await
 }
 
@@ -171,6 +175,8 @@ pub(super) async fn queue_account_effects(
     let mut queued = Vec::new();
     for e in events {
         let planned = effect::account_effects(e);
+        let notices = embargo_core::account_notice::for_account_event(e);
+        super::account_notifications::keep(tx, &notices, e.at).await?;
         queued.extend(queue(tx, &Subject::account_of(&e.event), planned, e.at).await?);
     }
     Ok(queued)
