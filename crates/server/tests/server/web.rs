@@ -1085,7 +1085,8 @@ async fn a_project_admin_adds_only_people_with_an_account() {
         .await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
     assert!(
-        out.html.contains("an instance admin can add them here"),
+        out.html
+            .contains("an instance admin can add them, which invites them"),
         "{}",
         out.html
     );
