@@ -142,7 +142,7 @@ pub async fn project_cases(
         format!("{here}?{kept}")
     };
     let value = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let error = |k: &str| refused.as_ref().and_then(|p| p.on(k)).map(str::to_owned);
+    let error = |k: &str| refused.as_ref().and_then(|p| p.on(k));
     let by_activity = value("sort") == "activity";
     let body = html! {
         h1 { (project.name) ": cases" }

@@ -218,12 +218,28 @@ impl Problem {
         html! { div.error role="alert" { p { (self.message) } } }
     }
 
-    /// The message for one field, shown next to it.
-    pub fn on(&self, field: &str) -> Option<&str> {
+    /// The message for one field, shown next to it. Beside its field, the message does
+    /// not name the field again in the API's words: "`password` must be at least 12
+    /// characters" reads "Must be at least 12 characters" under the password's label.
+    pub fn on(&self, field: &str) -> Option<String> {
         self.fields
             .iter()
             .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+            .map(|(f, m)| beside(f, m))
+    }
+}
+
+/// A field's message without its leading "`field`:" or "`field`", capitalized.
+fn beside(field: &str, message: &str) -> String {
+    let named = format!("`{field}`");
+    let rest = match message.strip_prefix(&named) {
+        Some(rest) => rest.trim_start_matches(':').trim_start(),
+        None => return message.to_owned(),
+    };
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => message.to_owned(),
     }
 }
 
@@ -345,5 +361,33 @@ mod tests {
         assert_eq!(location("/cases/X"), "/login?next=/cases/X");
         assert_eq!(location("//evil.example/"), "/login?next=/");
         assert_eq!(location("https://evil.example/"), "/login?next=/");
+    }
+
+    #[test]
+    fn a_message_beside_its_field_does_not_name_it_again() {
+        assert_eq!(
+            beside("password", "`password` must be at least 12 characters"),
+            "Must be at least 12 characters"
+        );
+        assert_eq!(
+            beside(
+                "component",
+                "`component`: `rust` is not a component; expected one of go"
+            ),
+            "`rust` is not a component; expected one of go"
+        );
+        // Another field's name, or none, stays as it was.
+        assert_eq!(
+            beside(
+                "reason",
+                "`duplicate_of` is only for the reason `duplicate`"
+            ),
+            "`duplicate_of` is only for the reason `duplicate`"
+        );
+        assert_eq!(
+            beside("title", "a title is required"),
+            "a title is required"
+        );
+        assert_eq!(beside("title", "`title`"), "`title`");
     }
 }

@@ -19,7 +19,7 @@ async fn page(
 ) -> Result<Page, WebError> {
     let user = visitor.account(HERE)?;
     let status = app.second_factor_status(user).await?;
-    let field_error = |field: &str| problem.and_then(|p| p.on(field)).map(str::to_owned);
+    let field_error = |field: &str| problem.and_then(|p| p.on(field));
     let body = html! {
         h1 { "Second factor" }
         p { "With an authenticator app as a second factor, signing in asks for the six-digit code it shows as well as your password." }

@@ -183,7 +183,7 @@ fn credit_section(
                     legend { "Your credit" }
                     label.check { input type="radio" name="choice" value="accept" checked[typed_choice == "accept"]; " Credit me as drafted" }
                     label.check { input type="radio" name="choice" value="rename" checked[typed_choice == "rename"]; " Credit me under this name:" }
-                    input #credit-name name="name" value=(typed_name) aria-describedby=[name_error.map(|_| "credit-name-error")];
+                    input #credit-name name="name" value=(typed_name) aria-describedby=[name_error.as_ref().map(|_| "credit-name-error")];
                     @if let Some(e) = name_error { span.field-error id="credit-name-error" { (e) } }
                     label.check { input type="radio" name="choice" value="decline" checked[typed_choice == "decline"]; " Do not credit me" }
                     button type="submit" { "Save my choice" }

@@ -198,7 +198,7 @@ async fn queue_page(
                 }
             }
             @let typed = |k: &str| refused.as_ref().and_then(|r| r.fields.opt(k)).unwrap_or_default();
-            @let error = |k: &str| refused.as_ref().and_then(|r| r.problem.on(k)).map(str::to_owned);
+            @let error = |k: &str| refused.as_ref().and_then(|r| r.problem.on(k));
             fieldset.bulk-reject {
                 legend { "Reject the ticked reports, without acknowledging them" }
                 label for="bulk-reason" { "As" }

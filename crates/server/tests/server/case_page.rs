@@ -198,6 +198,11 @@ async fn a_refused_form_keeps_what_was_typed(db: Db) {
     assert!(h.contains("My careful words to the reporter."), "{h}");
     assert!(h.contains("value=\"nonsense\""), "{h}");
     assert!(h.contains("id=\"decision-duplicate_of-error\""), "{h}");
+    // Beside its field, the message does not name the field in the API's words.
+    assert!(
+        h.contains("decision-duplicate_of-error\">Must name the earlier case"),
+        "{h}"
+    );
     assert!(h.contains("value=\"rejected\" checked"), "{h}");
     assert!(h.contains("value=\"duplicate\" selected"), "{h}");
     assert!(h.contains("class=\"error form-error\""), "{h}");
