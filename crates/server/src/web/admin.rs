@@ -138,7 +138,7 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
     };
     let page = Page::new(visitor, "Administration", body);
     Ok(match &notice.problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }
@@ -585,7 +585,7 @@ async fn project_page_full(
     };
     let page = Page::new(visitor, &project.name, body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

@@ -66,7 +66,7 @@ fn login_page_with(
     };
     let page = Page::new(visitor, "Sign in", body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }
@@ -258,7 +258,7 @@ fn setup_page(visitor: &Visitor, token: &str, f: &Fields, problem: Option<&Probl
     };
     let page = Page::new(visitor, "Set up Embargo", body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }
@@ -316,7 +316,7 @@ fn password_page(visitor: &Visitor, token: &str, email: &str, problem: Option<&P
     };
     let page = Page::new(visitor, "Set your password", body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }
@@ -421,7 +421,7 @@ async fn tokens_page_typed(
     };
     let page = Page::new(visitor, "API tokens", body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

@@ -234,7 +234,7 @@ pub async fn project_cases(
     };
     let out = Page::new(&visitor, &project.name, body);
     Ok(match refused {
-        Some(p) => out.status(p.status).into_response(),
+        Some(p) => out.refused(&p).into_response(),
         None => out.into_response(),
     })
 }
@@ -1024,7 +1024,7 @@ pub(super) async fn render(
     };
     let page = Page::new(visitor, &case.report.title, body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

@@ -227,7 +227,7 @@ fn render(
     };
     let page = Page::new(visitor, &format!("Case {}", case.id), body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }

@@ -15,6 +15,8 @@ pub struct Page {
     status: StatusCode,
     html: String,
     cookies: Vec<String>,
+    /// Seconds, for a refusal that passes with time (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl Page {
@@ -23,11 +25,20 @@ impl Page {
             status: StatusCode::OK,
             html: shell(Some(visitor), title, body).into_string(),
             cookies: visitor.set_cookies(),
+            retry_after: None,
         }
     }
 
     pub fn status(mut self, status: StatusCode) -> Page {
         self.status = status;
+        self
+    }
+
+    /// The page as the answer to a refusal: its status, and `Retry-After` when the
+    /// refusal passes with time (the uploads at once, a busy writer), as the API says.
+    pub fn refused(mut self, p: &Problem) -> Page {
+        self.status = p.status;
+        self.retry_after = p.retry_after;
         self
     }
 
@@ -40,6 +51,10 @@ impl Page {
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
         let mut res = (self.status, Html(self.html)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         for c in self.cookies {
             if let Ok(v) = HeaderValue::from_str(&c) {
                 res.headers_mut().append(header::SET_COOKIE, v);
@@ -162,6 +177,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub message: String,
     pub fields: Vec<(String, String)>,
+    /// Seconds after which the same request may pass (see [`Page::refused`]).
+    pub retry_after: Option<u64>,
 }
 
 pub fn problem(e: &AppError) -> Problem {
@@ -206,10 +223,19 @@ pub fn problem(e: &AppError) -> Problem {
         | AppError::Busy
         | AppError::Untrusted(_) => (e.to_string(), vec![]),
     };
+    let retry_after = match e {
+        AppError::Overloaded {
+            retry_after_secs, ..
+        } => Some(*retry_after_secs),
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        AppError::Busy => Some(1),
+        _ => None,
+    };
     Problem {
         status: e.status(),
         message,
         fields,
+        retry_after,
     }
 }
 
@@ -285,7 +311,12 @@ impl IntoResponse for WebError {
                     StatusCode::NOT_FOUND => not_found_page(),
                     status => {
                         let title = status.canonical_reason().unwrap_or("Error");
-                        error_page(status, title, &p.message)
+                        let mut res = error_page(status, title, &p.message);
+                        if let Some(secs) = p.retry_after {
+                            res.headers_mut()
+                                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                        }
+                        res
                     }
                 }
             }

@@ -104,7 +104,7 @@ async fn message_page(
     };
     let page = Page::new(visitor, &format!("Held message {}", q.id), body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

@@ -111,7 +111,7 @@ fn render(
     let title = format!("Report a vulnerability in {}", project.name);
     let page = Page::new(visitor, &title, body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }
@@ -196,7 +196,7 @@ fn lost_link_page(visitor: &Visitor, f: &Fields, problem: Option<&Problem>) -> P
     };
     let page = Page::new(visitor, "Lost your tracking link?", body);
     match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     }
 }

@@ -65,7 +65,7 @@ async fn page(
     };
     let page = Page::new(visitor, "Second factor", body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

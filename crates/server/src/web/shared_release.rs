@@ -145,7 +145,7 @@ async fn release_page(
     };
     let page = Page::new(visitor, &format!("Release {}", r.name), body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }
@@ -249,7 +249,7 @@ async fn list_page(
     };
     let page = Page::new(visitor, "Shared releases", body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

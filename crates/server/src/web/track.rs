@@ -125,7 +125,7 @@ async fn render(
     };
     let page = Page::new(visitor, &case.report.title, body);
     Ok(match problem {
-        Some(p) => page.status(p.status),
+        Some(p) => page.refused(p),
         None => page,
     })
 }

@@ -189,6 +189,20 @@ async fn uploads_at_once_are_capped(db: Db) {
         ("overloaded", "", "limits.concurrent_uploads"),
         "{v}"
     );
+    // A page says the same, with the header.
+    let web = t.signed_in(&sam.email).await;
+    let csrf = web.get(&format!("/cases/{id}")).await.csrf();
+    let out = web
+        .post_multipart(
+            &format!("/cases/{id}/attachments"),
+            Form::new()
+                .text("csrf", csrf)
+                .part("file", file("next.txt", 10)),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SERVICE_UNAVAILABLE, "{}", out.html);
+    assert_eq!(out.headers["retry-after"], "5");
+    assert!(out.html.contains("uploads"), "{}", out.html);
 
     // The slow upload finishes and is kept; the slot is free again.
     slow.write_all(tail.as_bytes()).await.unwrap();
