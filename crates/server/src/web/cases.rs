@@ -940,8 +940,8 @@ pub(super) async fn render(
         access,
         section_problem("guests"),
         typed
-            .filter(|t| t.action == "guest-invite")
-            .map(|t| t.fields),
+            .filter(|t| t.action.starts_with("guest"))
+            .map(|t| (t.action, t.fields)),
     );
     // The parts this page has, for a jump list under the lead (long on a phone); the
     // timeline is always there.

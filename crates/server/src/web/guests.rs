@@ -28,7 +28,7 @@ pub fn team_section(
     visitor: &Visitor,
     access: &CaseView,
     problem: Option<&Problem>,
-    typed: Option<&Fields>,
+    typed: Option<(&str, &Fields)>,
 ) -> Markup {
     let case = access.case();
     let Standing::Team(team) = access.standing() else {
@@ -43,10 +43,17 @@ pub fn team_section(
     }
     let id = &case.id;
     let act = |a: &str| format!("/cases/{id}/actions/{a}#guests");
-    let error = |field: &str| {
-        html! { @if let Some(m) = problem.and_then(|p| p.on(field)) { span.field-error id=(format!("guest-{field}-error")) { (m) } } }
+    // Each form sees only its own refusal: the invitation's, or one guest's removal.
+    let invite = typed.filter(|(a, _)| *a == "guest-invite").map(|(_, f)| f);
+    let removal = |guest: GuestId| {
+        typed
+            .filter(|(a, f)| *a == "guest-remove" && f.text("guest") == guest.0.to_string())
+            .map(|(_, f)| f)
     };
-    let typed_text = |name: &str| typed.map(|f| f.text(name)).unwrap_or_default();
+    let error = |field: &str| {
+        html! { @if let Some(m) = problem.filter(|_| invite.is_some()).and_then(|p| p.on(field)) { span.field-error id=(format!("guest-{field}-error")) { (m) } } }
+    };
+    let typed_text = |name: &str| invite.map(|f| f.text(name)).unwrap_or_default();
     html! {
         h2 #guests { "Sharing with other projects (C5)" }
         p.hint { "Information stays in the project unless another project must help ship the fix. Sharing is explicit and on the timeline: a guest sees only the parts you choose, never the reporter's identity, notes, questions or the conversation with the reporter, and their access ends when you remove them. This is not pre-notification, which only tells third parties that a fix is coming." }
@@ -63,10 +70,14 @@ pub fn team_section(
                     "; why: " (g.guest.reason)
                     " · since " (embargo_core::release::utc_minute(g.at))
                     @if team.leads() {
+                        @let refused = removal(g.guest.id);
                         form.inline-form method="post" action=(act("guest-remove")) {
                             (csrf(visitor))
                             input type="hidden" name="guest" value=(g.guest.id.0);
-                            label { "Why " input name="reason" required; }
+                            label { "Why " input name="reason" required value=(refused.map(|f| f.text("reason")).unwrap_or_default()); }
+                            @if let Some(m) = problem.filter(|_| refused.is_some()).and_then(|p| p.on("reason")) {
+                                span.field-error id=(format!("guest-remove-{}-reason-error", g.guest.id.0)) { (m) }
+                            }
                             button type="submit" { "Remove" }
                         }
                     }
@@ -90,7 +101,7 @@ pub fn team_section(
                     @for s in Share::ALL {
                         @let field = format!("share-{}", s.as_str());
                         label.check {
-                            input type="checkbox" name=(field) value="on" checked[typed.and_then(|f| f.opt(&field)).is_some()];
+                            input type="checkbox" name=(field) value="on" checked[invite.and_then(|f| f.opt(&field)).is_some()];
                             " " (share_words(s))
                         }
                     }

@@ -428,6 +428,39 @@ async fn c5_the_case_page_shares_and_keeps_what_was_typed(db: Db) {
     let shown = web.get(&page).await;
     assert!(shown.html.contains(GUEST));
     assert!(shown.html.contains("shared the case with"));
+
+    // A refused removal keeps its reason, with the error beside it, on that guest's
+    // form only; the invitation form stays empty.
+    let marker = "name=\"guest\" value=\"";
+    let at = shown.html.find(marker).expect("a removal form") + marker.len();
+    let guest: String = shown.html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let long = format!("the fix shipped {}", "and more ".repeat(60));
+    let out = web
+        .submit(
+            &page,
+            &format!("/cases/{id}/actions/guest-remove"),
+            &[("guest", guest.as_str()), ("reason", long.as_str())],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(
+        out.html.contains(&format!("value=\"{}\"", long.trim_end()))
+            || out.html.contains(&format!("value=\"{long}\"")),
+        "{}",
+        out.html
+    );
+    assert!(
+        out.html
+            .contains(&format!("guest-remove-{guest}-reason-error")),
+        "{}",
+        out.html
+    );
+    assert!(!out.html.contains("guest-reason-error"), "{}", out.html);
+    // Still shared.
+    assert!(web.get(&page).await.html.contains(GUEST));
 }
 
 #[tokio::test]
