@@ -1262,6 +1262,20 @@ pub async fn act(
     .await
 }
 
+/// A broken upload limit: the case page again, the error beside the attach form's file
+/// field and what else was typed kept (both upload forms on the case page).
+async fn refused_upload(
+    app: &App,
+    visitor: &Visitor,
+    id: &str,
+    anchor: &str,
+    form: &mut crate::upload::Form,
+) -> Option<Result<Response, WebError>> {
+    let e = form.refused.take()?;
+    let typed = Fields(std::mem::take(&mut form.fields));
+    Some(answer(app, visitor, id, anchor, Err(e), Some(("attach", &typed))).await)
+}
+
 pub async fn attach(
     State(app): State<App>,
     visitor: Visitor,
@@ -1273,18 +1287,8 @@ pub async fn attach(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    // A broken upload limit comes back to the attach form, beside its file field.
-    if let Some(e) = form.refused.take() {
-        let typed = Fields(std::mem::take(&mut form.fields));
-        return answer(
-            &app,
-            &visitor,
-            &id,
-            "timeline",
-            Err(e),
-            Some(("attach", &typed)),
-        )
-        .await;
+    if let Some(refused) = refused_upload(&app, &visitor, &id, "timeline", &mut form).await {
+        return refused;
     }
     let visibility = if form.flag("internal") {
         Visibility::Internal
@@ -1318,17 +1322,8 @@ pub async fn attach_patch(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    if let Some(e) = form.refused.take() {
-        let typed = Fields(std::mem::take(&mut form.fields));
-        return answer(
-            &app,
-            &visitor,
-            &id,
-            "fixes",
-            Err(e),
-            Some(("attach", &typed)),
-        )
-        .await;
+    if let Some(refused) = refused_upload(&app, &visitor, &id, "fixes", &mut form).await {
+        return refused;
     }
     let result = if form.files.len() == 1 {
         app.attach_patch(
