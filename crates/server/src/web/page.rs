@@ -51,16 +51,21 @@ impl Page {
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
         let mut res = (self.status, Html(self.html)).into_response();
-        if let Some(secs) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
+        retry_after(&mut res, self.retry_after);
         for c in self.cookies {
             if let Ok(v) = HeaderValue::from_str(&c) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
         }
         res
+    }
+}
+
+/// `Retry-After` on a page refused for a reason that passes with time.
+fn retry_after(res: &mut Response, secs: Option<u64>) {
+    if let Some(secs) = secs {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
 }
 
@@ -312,10 +317,7 @@ impl IntoResponse for WebError {
                     status => {
                         let title = status.canonical_reason().unwrap_or("Error");
                         let mut res = error_page(status, title, &p.message);
-                        if let Some(secs) = p.retry_after {
-                            res.headers_mut()
-                                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                        }
+                        retry_after(&mut res, p.retry_after);
                         res
                     }
                 }
