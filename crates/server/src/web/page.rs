@@ -246,7 +246,27 @@ pub fn problem(e: &AppError) -> Problem {
 
 impl Problem {
     pub fn banner(&self) -> Markup {
-        html! { div.error role="alert" { p { (self.message) } } }
+        html! { div.error role="alert" { p { (self.in_words()) } } }
+    }
+
+    /// The message for the top of the page, in words: a field's own message names the
+    /// field by its label ("Password: must be at least 12 characters"), not as the API
+    /// spells it ("`password` must be …").
+    pub fn in_words(&self) -> String {
+        if self.fields.is_empty() {
+            return self.message.clone();
+        }
+        let mut said: Vec<String> = Vec::new();
+        for (field, message) in &self.fields {
+            let line = match rest_after(field, message) {
+                Some(rest) => format!("{}: {rest}", label(field)),
+                None => message.clone(),
+            };
+            if !said.contains(&line) {
+                said.push(line);
+            }
+        }
+        said.join("; ")
     }
 
     /// The message for one field, shown next to it. Beside its field, the message does
@@ -260,12 +280,26 @@ impl Problem {
     }
 }
 
+/// A field's message after its leading "`field`:" or "`field`", if it starts so.
+fn rest_after<'m>(field: &str, message: &'m str) -> Option<&'m str> {
+    let rest = message.strip_prefix(&format!("`{field}`"))?;
+    Some(rest.trim_start_matches(':').trim_start()).filter(|r| !r.is_empty())
+}
+
+/// A field's name as a person reads it: `duplicate_of` is "Duplicate of".
+fn label(field: &str) -> String {
+    let words = field.replace(['_', '.'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
 /// A field's message without its leading "`field`:" or "`field`", capitalized.
 fn beside(field: &str, message: &str) -> String {
-    let named = format!("`{field}`");
-    let rest = match message.strip_prefix(&named) {
-        Some(rest) => rest.trim_start_matches(':').trim_start(),
-        None => return message.to_owned(),
+    let Some(rest) = rest_after(field, message) else {
+        return message.to_owned();
     };
     let mut chars = rest.chars();
     match chars.next() {
@@ -316,7 +350,7 @@ impl IntoResponse for WebError {
                     StatusCode::NOT_FOUND => not_found_page(),
                     status => {
                         let title = status.canonical_reason().unwrap_or("Error");
-                        let mut res = error_page(status, title, &p.message);
+                        let mut res = error_page(status, title, &p.in_words());
                         retry_after(&mut res, p.retry_after);
                         res
                     }
@@ -394,6 +428,34 @@ mod tests {
         assert_eq!(location("/cases/X"), "/login?next=/cases/X");
         assert_eq!(location("//evil.example/"), "/login?next=/");
         assert_eq!(location("https://evil.example/"), "/login?next=/");
+    }
+
+    #[test]
+    fn the_banner_names_fields_by_their_labels() {
+        let p = |fields: &[(&str, &str)]| Problem {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "joined".to_owned(),
+            fields: fields
+                .iter()
+                .map(|(f, m)| ((*f).to_owned(), (*m).to_owned()))
+                .collect(),
+            retry_after: None,
+        };
+        assert_eq!(
+            p(&[("password", "`password` must be at least 12 characters")]).in_words(),
+            "Password: must be at least 12 characters"
+        );
+        assert_eq!(
+            p(&[
+                ("duplicate_of", "`duplicate_of`: no case `C-1` here"),
+                ("reason", "choose a reason")
+            ])
+            .in_words(),
+            "Duplicate of: no case `C-1` here; choose a reason"
+        );
+        // One message for two fields is said once; no fields: the message as it is.
+        assert_eq!(p(&[("a", "both"), ("b", "both")]).in_words(), "both");
+        assert_eq!(p(&[]).in_words(), "joined");
     }
 
     #[test]
