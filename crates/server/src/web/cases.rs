@@ -364,6 +364,7 @@ pub(super) fn anchor(action: &str) -> &'static str {
         "advisory" | "cve-assign" | "cve-request" | "disclose" | "withdraw" => "advisory",
         a if a.starts_with("notice") || a.starts_with("prenotify") => "notices",
         a if a.starts_with("guest") => "guests",
+        a if a.starts_with("clock-") => "clocks",
         a if a.starts_with("release") || a.starts_with("disclosure") || a == "post-mortem" => {
             "release"
         }
@@ -384,7 +385,19 @@ fn step_anchor(step: Step) -> &'static str {
     }
 }
 
-/// One action's form; it posts to the action with its group's anchor, and when it was
+/// Where a case-page form posts: the case's own URL, the form named in `do`, at its
+/// group's anchor. A refused form is answered there, so the page that comes back is
+/// the case's, opened at the form (`act_here`).
+pub(super) fn action_url(case: &impl std::fmt::Display, action: &str) -> String {
+    format!("/cases/{case}?do={action}#{}", anchor(action))
+}
+
+/// Where a fix's patch upload posts (`action_url` for the `fix-patch` form of one fix).
+pub(super) fn patch_url(case: &impl std::fmt::Display, fix: u32) -> String {
+    format!("/cases/{case}?do=fix-patch&fix={fix}#fixes")
+}
+
+/// One action's form; it posts to the case with its group's anchor, and when it was
 /// the one refused it says so at its top.
 pub(super) fn action_form(
     visitor: &Visitor,
@@ -394,7 +407,7 @@ pub(super) fn action_form(
     inner: Markup,
 ) -> Markup {
     html! {
-        form.action method="post" action=(format!("/cases/{case}/actions/{action}#{}", anchor(action))) data-action=(action) {
+        form.action method="post" action=(action_url(case, action)) data-action=(action) {
             (csrf(visitor))
             (Typed::notice(typed, action))
             (inner)
@@ -825,7 +838,7 @@ fn people_group(visitor: &Visitor, access: &CaseView, typed: Option<&Typed<'_>>)
                     @for c in &case.people.collaborators {
                         li {
                             (c.name) " "
-                            form.inline method="post" action=(format!("/cases/{id}/actions/remove-collaborator#people")) {
+                            form.inline method="post" action=(action_url(id, "remove-collaborator")) {
                                 (csrf(visitor))
                                 input type="hidden" name="user_id" value=(c.id.0);
                                 button.link type="submit" title=(format!("Remove {}", c.name)) { "remove" }
@@ -863,7 +876,7 @@ fn conversation_group(visitor: &Visitor, access: &CaseView, typed: Option<&Typed
                 (err("note", "body"))
                 button.secondary type="submit" { "Add the note" }
             }))
-            form.action method="post" enctype="multipart/form-data" action=(format!("/cases/{id}/attachments#conversation")) data-action="attach" {
+            form.action method="post" enctype="multipart/form-data" action=(action_url(id, "attach")) data-action="attach" {
                 (csrf(visitor))
                 (Typed::notice(typed, "attach"))
                 label for="file" { "Attach files" }
@@ -1262,18 +1275,84 @@ pub async fn act(
     .await
 }
 
-/// A broken upload limit: the case page again, the error beside the attach form's file
-/// field and what else was typed kept (both upload forms on the case page).
+/// Every form on the case page posts to the case's own URL, naming itself in `do`
+/// (`action_url`); a refused one is answered there, so the address is the case's and
+/// the form's `#group` opens the page at the form. The plain forms are held to axum's
+/// default size; this route's larger limit is for the two upload forms.
+pub async fn act_here(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    request: axum::extract::Request,
+) -> Result<Response, WebError> {
+    use axum::extract::FromRequest;
+    let Some(action) = q.get("do").cloned() else {
+        visitor.account(&format!("/cases/{id}"))?;
+        app.case(&visitor.actor(), &id).await?;
+        return Err(AppError::bad_request(
+            "invalid_form",
+            "this form named no action: the case page's forms name theirs in `do`",
+            Some("do"),
+        )
+        .into());
+    };
+    match action.as_str() {
+        "attach" => {
+            let multipart = axum::extract::Multipart::from_request(request, &app).await;
+            attach(State(app), visitor, Path(id), multipart).await
+        }
+        "fix-patch" => {
+            let fix = q.get("fix").cloned().unwrap_or_default();
+            let multipart = axum::extract::Multipart::from_request(request, &app).await;
+            attach_patch(State(app), visitor, Path((id, fix)), multipart).await
+        }
+        _ => {
+            let request = request.map(|body| {
+                axum::body::Body::new(http_body_util::Limited::new(body, PLAIN_FORM_LIMIT))
+            });
+            let form = axum::Form::from_request(request, &app).await;
+            match action.strip_prefix("clock-") {
+                Some(clock) => {
+                    super::clocks::act(State(app), visitor, Path((id, clock.to_owned())), form)
+                        .await
+                }
+                None => act(State(app), visitor, Path((id, action)), form).await,
+            }
+        }
+    }
+}
+
+/// axum's default body limit, which the case's plain forms keep.
+const PLAIN_FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A broken upload limit: the case page again, the error beside the refused upload
+/// form's file field (`action`: the attach form, or one fix's patch form) and what else
+/// was typed kept.
 async fn refused_upload(
     app: &App,
     visitor: &Visitor,
     id: &str,
-    anchor: &str,
+    action: &str,
     form: &mut crate::upload::Form,
+    extra: Option<(&str, String)>,
 ) -> Option<Result<Response, WebError>> {
     let e = form.refused.take()?;
-    let typed = Fields(std::mem::take(&mut form.fields));
-    Some(answer(app, visitor, id, anchor, Err(e), Some(("attach", &typed))).await)
+    let mut typed = Fields(std::mem::take(&mut form.fields));
+    if let Some((name, value)) = extra {
+        typed.0.insert(name.to_owned(), value);
+    }
+    Some(
+        answer(
+            app,
+            visitor,
+            id,
+            anchor(action),
+            Err(e),
+            Some((action, &typed)),
+        )
+        .await,
+    )
 }
 
 pub async fn attach(
@@ -1287,7 +1366,7 @@ pub async fn attach(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    if let Some(refused) = refused_upload(&app, &visitor, &id, "timeline", &mut form).await {
+    if let Some(refused) = refused_upload(&app, &visitor, &id, "attach", &mut form, None).await {
         return refused;
     }
     let visibility = if form.flag("internal") {
@@ -1298,12 +1377,29 @@ pub async fn attach(
     for file in &mut form.files {
         file.visibility = visibility;
     }
-    let command = if form.files.is_empty() {
-        Err(Rejection::invalid("file", Rule::Required, "choose at least one file").into())
-    } else {
-        Ok(vec![])
-    };
-    run(&app, &visitor, &id, "timeline", command, form.files, None).await
+    if form.files.is_empty() {
+        let e = Rejection::invalid("file", Rule::Required, "choose at least one file").into();
+        let typed = Fields(std::mem::take(&mut form.fields));
+        return answer(
+            &app,
+            &visitor,
+            &id,
+            "conversation",
+            Err(e),
+            Some(("attach", &typed)),
+        )
+        .await;
+    }
+    run(
+        &app,
+        &visitor,
+        &id,
+        "timeline",
+        Ok(vec![]),
+        form.files,
+        None,
+    )
+    .await
 }
 
 /// A patch file for a fix: an internal attachment, linked to the fix (C12).
@@ -1322,7 +1418,10 @@ pub async fn attach_patch(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    if let Some(refused) = refused_upload(&app, &visitor, &id, "fixes", &mut form).await {
+    let this_fix = Some(("fix", fix.0.to_string()));
+    if let Some(refused) =
+        refused_upload(&app, &visitor, &id, "fix-patch", &mut form, this_fix).await
+    {
         return refused;
     }
     let result = if form.files.len() == 1 {
@@ -1337,27 +1436,18 @@ pub async fn attach_patch(
     } else {
         Err(Rejection::invalid("file", Rule::Required, "choose one patch file").into())
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}?done=fixes#fixes"))),
-        Err(e) => {
-            let p = problem(&e);
-            if p.status == axum::http::StatusCode::NOT_FOUND {
-                return Err(e.into());
-            }
-            let access = app.case(&visitor.actor(), &id).await?;
-            Ok(render(
-                &app,
-                &visitor,
-                &access,
-                &HashMap::new(),
-                &HashMap::new(),
-                Some(&p),
-                None,
-            )
-            .await?
-            .into_response())
-        }
-    }
+    // Refused: beside this fix's patch form, which says to choose the file again.
+    let mut typed = Fields(std::mem::take(&mut form.fields));
+    typed.0.insert("fix".to_owned(), fix.0.to_string());
+    answer(
+        &app,
+        &visitor,
+        &id,
+        "fixes",
+        result,
+        Some(("fix-patch", &typed)),
+    )
+    .await
 }
 
 pub async fn download(

@@ -1,8 +1,8 @@
 //! The coordinator's clock forms on a case page (V2, C16, V7): move a clock with a
 //! reason, slow a low-severity case down naming the note that records the decision,
-//! follow another project's disclosure date. Each posts to
-//! `/cases/{id}/clocks/{action}`; a refusal comes back as the case page with the
-//! error beside its field and what was typed kept.
+//! follow another project's disclosure date. Each posts to the case's own address
+//! (`/cases/{id}?do=clock-{action}`, or `/cases/{id}/clocks/{action}`); a refusal comes
+//! back as the case page with the error beside its field and what was typed kept.
 
 use super::cases::render;
 use super::page::{Problem, WebError, csrf, problem, see_other};
@@ -49,7 +49,7 @@ pub(super) fn forms(
         })
         .collect();
     let v = |name: &str| typed.get(name).cloned().unwrap_or_default();
-    let action = |a: &str| format!("/cases/{}/clocks/{a}#clocks", case.id);
+    let action = |a: &str| super::cases::action_url(&case.id, &format!("clock-{a}"));
     let clock_select = |name: &str| {
         let chosen = v(name);
         html! {

@@ -228,10 +228,16 @@ pub fn section(visitor: &Visitor, access: &CaseView, typed: Option<&Typed>) -> M
                                     button type="submit" { "Record the release" }
                                 }))
                             }
-                            form.action method="post" enctype="multipart/form-data" action=(format!("/cases/{id}/fixes/{}/patch", fx.id.0)) {
+                            @let patch_refused = typed.filter(|t| t.action == "fix-patch" && t.fields.text("fix") == fx.id.0.to_string());
+                            form.action method="post" enctype="multipart/form-data" action=(super::cases::patch_url(id, fx.id.0)) data-action="fix-patch" {
                                 (csrf(visitor))
+                                (Typed::notice(patch_refused, "fix-patch"))
                                 label for=(format!("patch-{}", fx.id.0)) { "Attach a patch file (internal, download only)" }
-                                input id=(format!("patch-{}", fx.id.0)) name="file" type="file" required;
+                                input id=(format!("patch-{}", fx.id.0)) name="file" type="file" required aria-describedby=[patch_refused.and_then(|t| t.problem.on("file")).map(|_| "fix-patch-file-error")];
+                                @if let Some(t) = patch_refused {
+                                    (Typed::error(Some(t), "fix-patch", "file"))
+                                    p.hint { "Choose the file again: a browser never lets a page fill a file field in for you." }
+                                }
                                 button type="submit" { "Attach the patch" }
                             }
                         }

@@ -42,7 +42,7 @@ pub fn team_section(
         return html! {};
     }
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}#guests");
+    let act = |a: &str| super::cases::action_url(id, a);
     // Each form sees only its own refusal: the invitation's, or one guest's removal.
     let invite = typed.filter(|(a, _)| *a == "guest-invite").map(|(_, f)| f);
     let removal = |guest: GuestId| {

@@ -154,7 +154,12 @@ pub fn router(settings: &Settings) -> Router<App> {
             "/projects/{slug}/mail-preference",
             post(cases::set_mail_preference),
         )
-        .route("/cases/{id}", get(cases::case_page))
+        // Every form on the case page posts to the case itself (`cases::act_here`); the
+        // routes by action below stay for scripts and older pages.
+        .route(
+            "/cases/{id}",
+            get(cases::case_page).post(cases::act_here).layer(uploads),
+        )
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route("/cases/{id}/clocks/{action}", post(clocks::act))
         .route(

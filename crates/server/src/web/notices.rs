@@ -29,7 +29,7 @@ pub fn team_section(
     let track = case.fixes.track.unwrap_or(TrackKind::Full);
     let notices = policy.notices.for_track(track);
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}#notices");
+    let act = |a: &str| super::cases::action_url(id, a);
     let error = |field: &str| problem.and_then(|p| p.on(field));
     html! {
         h2 #notices { "Notices" }

@@ -9,6 +9,7 @@ use crate::markdown;
 use embargo_core::access::Standing;
 use embargo_core::case::{Agreement, Stage};
 use embargo_core::command::Command;
+use embargo_core::ids::CaseId;
 use embargo_core::release::{PlanInput, PostMortemText, utc_minute};
 use maud::{Markup, html};
 
@@ -82,9 +83,9 @@ fn plan_summary(access: &CaseView) -> Markup {
     }
 }
 
-fn form(visitor: &Visitor, action: String, inner: Markup) -> Markup {
+fn form(visitor: &Visitor, case: &CaseId, action: &str, inner: Markup) -> Markup {
     html! {
-        form.action method="post" action=(action) {
+        form.action method="post" action=(super::cases::action_url(case, action)) data-action=(action) {
             (csrf(visitor))
             (inner)
         }
@@ -110,7 +111,6 @@ pub fn team_section(
         return html! {};
     }
     let id = &case.id;
-    let act = |a: &str| format!("/cases/{id}/actions/{a}#release");
     let r = &case.release;
     let plan = r.plan.as_ref();
     let versions = || {
@@ -129,7 +129,7 @@ pub fn team_section(
             h2 { "Release" }
             (plan_summary(access))
             @if team.coordinator && planning {
-                (form(visitor, act("release-plan"), html! {
+                (form(visitor, id, "release-plan", html! {
                     fieldset {
                         legend { @if plan.is_some() { "Change the release plan" } @else { "Propose a release plan" } }
                         label for="release-at" { "Release time (UTC), e.g. 2026-06-10 14:00 UTC" }
@@ -154,12 +154,12 @@ pub fn team_section(
                     }
                 }))
                 @if r.counter.is_some() {
-                    (form(visitor, act("release-accept"), html! {
+                    (form(visitor, id, "release-accept", html! {
                         button type="submit" { "Accept the reporter's date" }
                     }))
                 }
                 @if plan.is_some() && r.agreement.is_none() && r.counter.is_none() {
-                    (form(visitor, act("release-override"), html! {
+                    (form(visitor, id, "release-override", html! {
                         label for="override-reason" { "The reporter is silent: set the date anyway (recorded as an override)" }
                         input #override-reason name="override_reason" required value=(value(typed, "override_reason", String::new));
                         (field_error(problem, "reason"))
@@ -173,7 +173,7 @@ pub fn team_section(
                         a href=(format!("/api/v1/cases/{id}/release-notes")) { "Markdown" }
                     }
                     @if r.notes.is_none() {
-                        (form(visitor, act("release-notes-finalize"), html! {
+                        (form(visitor, id, "release-notes-finalize", html! {
                             button type="submit" { "Finalize the release notes" }
                         }))
                         @for f in ["cve_id", "severity", "impact", "branches", "binaries", "mitigation", "upgrade", "advisory_url", "name", "vulnerabilities"] {
@@ -183,12 +183,12 @@ pub fn team_section(
                     h3 { "Disclosure at the release time" }
                     @match r.scheduled {
                         Some(_) => {
-                            (form(visitor, act("disclosure-unschedule"), html! {
+                            (form(visitor, id, "disclosure-unschedule", html! {
                                 button type="submit" { "Unschedule the disclosure" }
                             }))
                         }
                         None => {
-                            (form(visitor, act("disclosure-schedule"), html! {
+                            (form(visitor, id, "disclosure-schedule", html! {
                                 (super::page::reauth_field("schedule-reauth", problem))
                                 button type="submit" { "Schedule the disclosure for " (plan.map(|p| utc_minute(p.at)).unwrap_or_default()) }
                             }))
@@ -204,7 +204,7 @@ pub fn team_section(
                         li { (when(m.at)) ": " (step_words(&m.step)) }
                     }
                 }
-                (form(visitor, act("post-mortem"), html! {
+                (form(visitor, id, "post-mortem", html! {
                     label for="pm-summary" { "Summary (Markdown)" }
                     textarea #pm-summary name="summary" rows="3" { (value(typed, "summary", String::new)) }
                     label for="pm-root-cause" { "Root cause (Markdown)" }

@@ -64,6 +64,10 @@ async fn driver() -> Driver {
 }
 
 async fn browser(driver: &Driver) -> Client {
+    // Each session its own profile: Chromium locks the one it runs on.
+    static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = driver._profile.path().join(format!("session-{n}"));
     let caps = json!({
         "goog:chromeOptions": {
             "binary": find("chromium"),
@@ -71,7 +75,7 @@ async fn browser(driver: &Driver) -> Client {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-                format!("--user-data-dir={}", driver._profile.path().display()),
+                format!("--user-data-dir={}", profile.display()),
             ]
         }
     });
@@ -580,10 +584,54 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
-/// Issue 12 items 1, 2 and 6: the team's journey on the case page, at a desktop and
-/// a phone width. The lead changes as the stage moves, only the valid actions show,
-/// a refused form keeps what was typed beside its error, and axe-core finds nothing
-/// serious on the way.
+/// Clicks through script and waits for the page the click brings: the page before is
+/// marked, so only the next document can answer the wait.
+async fn press_and_wait(c: &Client, css: &str) {
+    c.execute(
+        "window.confirm = () => true; document.documentElement.dataset.before = '1'; \
+         document.querySelector(arguments[0]).click(); return true;",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{css}: {e}"));
+    c.wait()
+        .for_element(Locator::Css("html:not([data-before])"))
+        .await
+        .unwrap_or_else(|e| panic!("after {css}: {e}"));
+}
+
+/// C1 through the report form, as a reporter does it; the tracking link it gives.
+async fn file_report(r: &Client, t: &TestApp, title: &str) -> String {
+    r.goto(&t.url("/p/connect/report")).await.unwrap();
+    type_into(r, "title", title).await;
+    type_into(r, "description", "A frame length is trusted.").await;
+    r.find(Locator::Css("#component option[value=go]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    press_and_wait(r, "form.report button[type=submit]").await;
+    r.find(Locator::Id("tracking-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// The path of the page the browser shows, and its fragment.
+async fn at(c: &Client) -> String {
+    let url = c.current_url().await.unwrap();
+    format!("{}#{}", url.path(), url.fragment().unwrap_or_default())
+}
+
+/// Issue 12 items 1, 2 and 6: the team's journey on the case page and the reporter's
+/// on their tracking page, from the report form to the published advisory, at a
+/// desktop and a phone width. The lead changes as the stage moves, only the valid
+/// actions show, a refused form keeps what was typed beside its error at the case's
+/// own address, and axe-core finds nothing serious on the way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
     let t = TestApp::new().await;
@@ -598,11 +646,27 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
     let mut violations = Vec::new();
     let steps = |c: Client| async move { listed(&c, "#lead [data-step]", "step").await };
     let actions = |c: Client| async move { listed(&c, "form[data-action]", "action").await };
+    // The reporter's own browser, signed in nowhere.
+    let r = browser(&driver).await;
     for (width, height) in [(1280, 1000), (390, 844)] {
         c.set_window_size(width, height).await.unwrap();
-        let (id, tracking) = t
-            .report("connect", minimal_report(&format!("Overflow at {width}px")))
+        r.set_window_size(width, height).await.unwrap();
+        let title = format!("Overflow at {width}px");
+        let tracking = file_report(&r, &t, &title).await;
+        assert_eq!(text(&r, "h1").await, "Report received");
+        violations.extend(axe(&r, &format!("report received at {width}px")).await);
+        let (_, listed_cases) = t
+            .get("/api/v1/projects/connect/cases", Some(&sam.token))
             .await;
+        let id = listed_cases["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["title"] == title.as_str())
+            .unwrap_or_else(|| panic!("{title} in {listed_cases}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         c.goto(&t.url(&format!("/cases/{id}"))).await.unwrap();
         c.wait().for_element(Locator::Id("lead")).await.unwrap();
 
@@ -645,14 +709,13 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
             .unwrap();
         assert!(text(&c, "#lead .waiting").await.contains("the reporter"));
         assert!(!actions(c.clone()).await.contains(&"ask".to_owned()));
-        let (s, v) = t
-            .post(
-                &format!("/api/v1/cases/{id}/questions/1/answer"),
-                Some(&tracking),
-                json!({ "body": "1.4.2" }),
-            )
-            .await;
-        assert!(s.is_success(), "{v}");
+        // C9, the reporter's side: the question waits on their page; they answer it.
+        r.goto(&tracking).await.unwrap();
+        assert!(text(&r, "main").await.contains("Which version?"));
+        violations.extend(axe(&r, &format!("a question for the reporter at {width}px")).await);
+        type_into(&r, "answer", "1.4.2").await;
+        press_and_wait(&r, "form[action$='/answer'] button").await;
+        assert!(text(&r, "main").await.contains("1.4.2"));
         c.refresh().await.unwrap();
         c.wait()
             .for_element(Locator::Css("#lead .stage-triage"))
@@ -688,9 +751,14 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
             .await
             .unwrap();
         assert_eq!(rejected.as_deref(), Some("true"));
+        assert_eq!(
+            at(&c).await,
+            format!("/cases/{id}#triage"),
+            "the case's own address, opened at the refused form"
+        );
         assert!(
-            c.current_url().await.unwrap().as_str().ends_with("#triage"),
-            "opened at the refused form"
+            text(&c, "[role=alert]").await.contains("Duplicate of:"),
+            "the banner names the field in words"
         );
         violations.extend(axe(&c, &format!("refused decision at {width}px")).await);
 
@@ -755,7 +823,64 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
         press(&c, "form[data-action=advisory] button").await;
         c.wait().for_element(Locator::Css("p.done")).await.unwrap();
         assert!(!steps(c.clone()).await.contains(&"WriteAdvisory".to_owned()));
+
+        // C12–C18, the release half: a CVE, a mitigation, a date the reporter accepts
+        // on their page, final release notes, then disclosure.
+        type_into(&c, "cve-id", &format!("CVE-2026-{}", 40_000 + width)).await;
+        press_and_wait(&c, "form[data-action=cve-assign] button").await;
+        type_into(&c, "mitigation-text", "Limit the maximum frame size.").await;
+        press_and_wait(&c, "form[data-action=mitigation] button").await;
+        assert_eq!(at(&c).await, format!("/cases/{id}#fixes"));
+        let release_at = (t.app.now() + jiff::SignedDuration::from_hours(240)).to_string();
+        type_into(&c, "release-at", &release_at).await;
+        type_into(&c, "release-versions", "main 1.16.2").await;
+        type_into(&c, "release-binaries", "https://example.org/releases").await;
+        type_into(&c, "release-mitigation", "Limit frame sizes.").await;
+        type_into(&c, "release-upgrade", "Upgrade to 1.16.2.").await;
+        press_and_wait(&c, "form[data-action=release-plan] button").await;
+        assert_eq!(at(&c).await, format!("/cases/{id}#release"));
+        violations.extend(axe(&c, &format!("release planned at {width}px")).await);
+
+        // C6, the reporter's side: the proposed date, accepted on their page.
+        r.goto(&tracking).await.unwrap();
+        violations.extend(axe(&r, &format!("a date for the reporter at {width}px")).await);
+        press_and_wait(&r, "form[action$='/release/accept'] button").await;
+
+        c.refresh().await.unwrap();
+        press_and_wait(&c, "form[data-action=release-notes-finalize] button").await;
+        let release = text(&c, "#release").await;
+        assert!(release.contains("Final."), "{release}");
+        press_and_wait(&c, "form[data-action=disclose] button").await;
+        c.wait()
+            .for_element(Locator::Css("#lead .stage-disclosed"))
+            .await
+            .unwrap();
+        violations.extend(axe(&c, &format!("disclosed case at {width}px")).await);
+
+        // Published under the team's summary, never the reporter's raw title.
+        c.goto(&t.url(&format!("/advisories/{id}"))).await.unwrap();
+        let advisory = text(&c, "main").await;
+        assert!(advisory.contains("Unbounded allocation"), "{advisory}");
+        assert!(!advisory.contains(&title), "{advisory}");
+        violations.extend(axe(&c, &format!("published advisory at {width}px")).await);
+
+        // The reporter's page links the advisory and no longer asks for a severity.
+        r.goto(&tracking).await.unwrap();
+        let href = r
+            .find(Locator::LinkText("The advisory"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap();
+        assert_eq!(href.as_deref(), Some(format!("/advisories/{id}").as_str()));
+        assert!(
+            r.find(Locator::Css("form[action$='/cvss']")).await.is_err(),
+            "no severity to suggest after disclosure"
+        );
+        violations.extend(axe(&r, &format!("the reporter after disclosure at {width}px")).await);
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+    r.close().await.unwrap();
     c.close().await.unwrap();
 }

@@ -173,10 +173,11 @@ async fn a_refused_form_keeps_what_was_typed(db: Db) {
             .await;
         assert_eq!(out.status, StatusCode::SEE_OTHER, "{action}: {}", out.html);
     }
-    // The forms post to their group's anchor, so a refusal opens there.
+    // The forms post to the case itself, naming the form, at their group's anchor: a
+    // refusal is answered at the case's own address and opens at the form.
     let page = web.get(&case).await.html;
     assert!(
-        page.contains(&format!("action=\"{case}/actions/decision#triage\"")),
+        page.contains(&format!("action=\"{case}?do=decision#triage\"")),
         "{page}"
     );
 
@@ -184,7 +185,7 @@ async fn a_refused_form_keeps_what_was_typed(db: Db) {
     let out = web
         .submit(
             &case,
-            &format!("{case}/actions/decision"),
+            &format!("{case}?do=decision"),
             &[
                 ("outcome", "rejected"),
                 ("reason", "duplicate"),
@@ -285,6 +286,146 @@ async fn a_refused_form_keeps_what_was_typed(db: Db) {
         "{}",
         out.html
     );
+}
+
+/// The case's own address takes every form of the page (`?do=`), uploads included; a
+/// refused patch upload is answered beside that fix's own patch form.
+async fn the_case_address_takes_every_form(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let eve = t.person("eve@example.org", None).await;
+    let (id, _) = t.report("connect", minimal_report("Heap overflow")).await;
+    let web = t.signed_in(&sam.email).await;
+    let outsider = t.signed_in(&eve.email).await;
+    let case = format!("/cases/{id}");
+    for action in ["acknowledge", "claim"] {
+        let out = web.submit(&case, &format!("{case}?do={action}"), &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{action}: {}", out.html);
+        assert_eq!(
+            out.headers["location"],
+            format!("{case}?done=triage#triage").as_str()
+        );
+    }
+
+    // A form naming none, or one that does not exist: refused, nothing done; someone
+    // who may not see the case, or a case that does not exist, is not found either way.
+    let csrf = web.get(&case).await.csrf();
+    let none = web.post(&case, &[("csrf", &csrf)]).await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.html);
+    assert!(none.html.contains("`do`"), "{}", none.html);
+    let unknown = web
+        .post(&format!("{case}?do=explode"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let csrf_eve = outsider.get("/").await.csrf();
+    for path in [
+        case.clone(),
+        format!("{case}?do=note"),
+        format!("{case}?do=attach"),
+        "/cases/C-0000000000?do=note".to_owned(),
+    ] {
+        let out = outsider
+            .post(&path, &[("csrf", &csrf_eve), ("body", "hello")])
+            .await;
+        assert_eq!(out.status, StatusCode::NOT_FOUND, "{path}: {}", out.html);
+    }
+
+    // The attach form: refused without a file beside its own field, then accepted.
+    let attach = |file: Option<(&'static str, &'static [u8])>| {
+        let mut form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("internal", "on");
+        if let Some((name, bytes)) = file {
+            form = form.part("file", Part::bytes(bytes).file_name(name));
+        }
+        form
+    };
+    let out = web
+        .post_multipart(&format!("{case}?do=attach"), attach(None))
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(
+        out.html.contains("id=\"attach-file-error\""),
+        "{}",
+        out.html
+    );
+    let out = web
+        .post_multipart(
+            &format!("{case}?do=attach"),
+            attach(Some(("trace.txt", b"frame 0"))),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    assert!(web.get(&case).await.html.contains("trace.txt"));
+
+    // A fix, and its patch form: a refusal is beside that form, not the attach form.
+    let out = web
+        .submit(
+            &case,
+            &format!("{case}?do=decision"),
+            &[("outcome", "confirmed")],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    let (s, c) = t
+        .post(
+            &format!("/api/v1/cases/{id}/fixes"),
+            Some(&sam.token),
+            json!({ "component": "go", "branch": "main", "reference": "https://github.com/acme/connect-private/pull/1" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let page = web.get(&case).await.html;
+    assert!(
+        page.contains(&format!("action=\"{case}?do=fix-patch&amp;fix=1#fixes\"")),
+        "{page}"
+    );
+    let out = web
+        .post_multipart(&format!("{case}?do=fix-patch&fix=1"), attach(None))
+        .await;
+    assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
+    assert!(
+        out.html.contains("id=\"fix-patch-file-error\""),
+        "{}",
+        out.html
+    );
+    assert!(
+        !out.html.contains("id=\"attach-file-error\""),
+        "{}",
+        out.html
+    );
+    let out = web
+        .post_multipart(
+            &format!("{case}?do=fix-patch&fix=1"),
+            attach(Some(("fix.patch", b"--- a\n+++ b\n"))),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
+    assert_eq!(
+        out.headers["location"],
+        format!("{case}?done=fixes#fixes").as_str()
+    );
+    let out = web
+        .post_multipart(
+            &format!("{case}?do=fix-patch&fix=9"),
+            attach(Some(("fix.patch", b"--- a\n+++ b\n"))),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NOT_FOUND, "no such fix");
+}
+
+#[tokio::test]
+async fn the_case_address_takes_every_form_on_sqlite() {
+    the_case_address_takes_every_form(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_case_address_takes_every_form_on_postgres() {
+    the_case_address_takes_every_form(Db::Postgres).await;
 }
 
 #[tokio::test]
