@@ -258,8 +258,11 @@ impl Problem {
         }
         let mut said: Vec<String> = Vec::new();
         for (field, message) in &self.fields {
+            // "`field`: what is wrong" keeps its colon; "`field` must …" reads as a sentence.
+            let named_then_said = message.starts_with(&format!("`{field}`:"));
             let line = match rest_after(field, message) {
-                Some(rest) => format!("{}: {rest}", label(field)),
+                Some(rest) if named_then_said => format!("{}: {rest}", label(field)),
+                Some(rest) => format!("{} {rest}", label(field)),
                 None => message.clone(),
             };
             if !said.contains(&line) {
@@ -286,8 +289,23 @@ fn rest_after<'m>(field: &str, message: &'m str) -> Option<&'m str> {
     Some(rest.trim_start_matches(':').trim_start()).filter(|r| !r.is_empty())
 }
 
-/// A field's name as a person reads it: `duplicate_of` is "Duplicate of".
+/// A field's name as a person reads it: `duplicate_of` is "Duplicate of"; the names
+/// that do not read as words have their form's label.
 fn label(field: &str) -> String {
+    let known = match field {
+        "reauth" => Some("Your password or a current code"),
+        "cve_id" => Some("The CVE ID"),
+        "cvss_v3_1" => Some("The CVSS v3.1 vector"),
+        "cvss_v4_0" => Some("The CVSS v4.0 vector"),
+        "user_id" => Some("The person"),
+        "due_at" => Some("The new due time"),
+        "at" => Some("The release time"),
+        "advisory.summary" => Some("The advisory's title"),
+        _ => None,
+    };
+    if let Some(label) = known {
+        return label.to_owned();
+    }
     let words = field.replace(['_', '.'], " ");
     let mut chars = words.chars();
     match chars.next() {
@@ -443,7 +461,11 @@ mod tests {
         };
         assert_eq!(
             p(&[("password", "`password` must be at least 12 characters")]).in_words(),
-            "Password: must be at least 12 characters"
+            "Password must be at least 12 characters"
+        );
+        assert_eq!(
+            p(&[("reauth", "`reauth`: type your password")]).in_words(),
+            "Your password or a current code: type your password"
         );
         assert_eq!(
             p(&[

@@ -757,7 +757,9 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
             "the case's own address, opened at the refused form"
         );
         assert!(
-            text(&c, "[role=alert]").await.contains("Duplicate of:"),
+            text(&c, "[role=alert]")
+                .await
+                .contains("Duplicate of must name the earlier case"),
             "the banner names the field in words"
         );
         violations.extend(axe(&c, &format!("refused decision at {width}px")).await);

@@ -661,7 +661,11 @@ async fn v4_unsupported_only(db: Db) {
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.html.contains("`text` is required"), "{}", page.html);
+    assert!(
+        page.html.contains("<p>Text is required</p>"),
+        "{}",
+        page.html
+    );
     let bad = web
         .submit(
             &format!("/cases/{id}"),

@@ -332,7 +332,10 @@ async fn sensitive_acts_ask_again(db: Db) {
     let out = web.submit(tokens, tokens, &[("name", "later")]).await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        out.html.contains("field-error") && out.html.contains("`reauth`"),
+        out.html.contains("field-error")
+            && out
+                .html
+                .contains("Your password or a current code: you signed in more than"),
         "{}",
         out.html
     );
@@ -409,7 +412,12 @@ async fn disclosing_asks_again(db: Db) {
     let disclose = format!("/cases/{id}/actions/disclose");
     let out = web.submit(&page, &disclose, &[]).await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
-    assert!(out.html.contains("`reauth`"), "{}", out.html);
+    assert!(
+        out.html
+            .contains("Your password or a current code: you signed in more than"),
+        "{}",
+        out.html
+    );
     let (_, c) = t.get(&case, Some(&sam.token)).await;
     assert_ne!(c["stage"], "disclosed");
     let out = web.submit(&page, &disclose, &[("reauth", PASSWORD)]).await;
