@@ -129,27 +129,21 @@ fn slot(slots: &Slots, limits: &Limits) -> Result<tokio::sync::OwnedSemaphorePer
     })
 }
 
-/// What to do with the rest of a body once a limit is broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterRefusal {
-    /// Read no more of it (the API: a script reads the answer as soon as it comes).
-    Stop,
-    /// Read the rest up to the request's limit without keeping a byte of its files,
-    /// keeping only the text fields after it: a browser shows the answer only once it
-    /// has sent the whole form, and the form comes back with all that was typed.
-    Drain,
-}
-
 /// Reads the parts until the end or the first limit broken. File parts are those with
 /// a file name (`file` fields left empty in a browser arrive without content and are
 /// skipped). Only a busy server (every slot taken) is an `Err`; a broken limit is the
 /// form's `refused`.
+///
+/// After a broken limit the rest of the body is read, up to the request's limit,
+/// without keeping a byte of its files (only the text fields after it, for a form that
+/// comes back as typed): a browser, and most HTTP clients, read the answer only once
+/// they have sent the whole body, and would otherwise see the connection end instead
+/// of the `413`. Reading past costs time on the wire, not memory.
 pub async fn read(
     limits: &Limits,
     slots: &Slots,
     mut multipart: Multipart,
     visibility: Visibility,
-    after: AfterRefusal,
 ) -> Result<Form, AppError> {
     let mut form = Form {
         fields: HashMap::new(),
@@ -161,9 +155,6 @@ pub async fn read(
     let mut total = 0usize;
     loop {
         let refused = form.refused.is_some();
-        if refused && after == AfterRefusal::Stop {
-            break;
-        }
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
@@ -230,9 +221,6 @@ pub async fn read(
                 form.refused.get_or_insert(e);
                 bytes = Vec::new();
                 over = true;
-                if after == AfterRefusal::Stop {
-                    break;
-                }
                 continue;
             }
             bytes.extend_from_slice(&chunk);

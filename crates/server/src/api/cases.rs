@@ -448,7 +448,6 @@ pub async fn add_attachments(
         app.upload_slots(),
         multipart,
         Visibility::Shared,
-        upload::AfterRefusal::Stop,
     )
     .await?
     .accepted()?;

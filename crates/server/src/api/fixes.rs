@@ -411,7 +411,6 @@ pub async fn attach_patch(
         app.upload_slots(),
         multipart,
         Visibility::Internal,
-        upload::AfterRefusal::Stop,
     )
     .await?
     .accepted()?;

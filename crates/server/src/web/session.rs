@@ -240,14 +240,7 @@ impl Visitor {
                 None,
             )
         })?;
-        let form = upload::read(
-            limits,
-            &self.upload_slots,
-            multipart,
-            Visibility::Shared,
-            upload::AfterRefusal::Drain,
-        )
-        .await?;
+        let form = upload::read(limits, &self.upload_slots, multipart, Visibility::Shared).await?;
         self.check_form(&form.fields)?;
         Ok(form)
     }

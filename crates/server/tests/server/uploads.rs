@@ -139,6 +139,55 @@ async fn every_upload_limit_on_the_api_on_postgres() {
     every_upload_limit_on_the_api(Db::Postgres).await;
 }
 
+/// A client that writes its whole body before it reads (most scripts do) still gets the
+/// `413` of a file over its limit, not a connection that ends under it: the server
+/// reads the rest of the body, up to the request's limit, without keeping it. The body
+/// is far larger than the sockets' buffers, so it cannot pass unread.
+#[tokio::test]
+async fn a_client_sending_its_whole_body_reads_the_refusal() {
+    use tokio::io::AsyncReadExt;
+    let t = TestApp::build(Db::Sqlite, |s| {
+        s.limits.attachment_bytes = 4 * 1024 * 1024;
+        s.limits.attachments_per_upload = 5;
+    })
+    .await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (id, _) = t.report("connect", minimal_report("a report")).await;
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"core.dump\"\r\n\
+          Content-Type: application/octet-stream\r\n\r\n",
+    );
+    body.resize(body.len() + 16 * 1024 * 1024, b'x');
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let host = t.base.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/v1/cases/{id}/attachments HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        sam.token,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+        .write_all(&body)
+        .await
+        .expect("the whole body is read, not cut off");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("limits.attachment_bytes"), "{answer}");
+    assert!(
+        answer.contains("`core.dump` is larger than the limit"),
+        "{answer}"
+    );
+    assert_eq!(attachments(&t, &id, &sam.token).await, 0);
+}
+
 /// `limits.concurrent_uploads`: while one upload is under way (its body not yet all
 /// sent), the next is answered 503 with `Retry-After`, naming the rule, and stores
 /// nothing; once the first is done, uploads are taken again.
