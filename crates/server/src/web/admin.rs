@@ -268,10 +268,15 @@ struct ChannelForm {
 /// The confirmation after a save on the project's page (issue 12, item 4).
 const SAVED: &str = "Saved.";
 
-/// What else the project's page shows: the confirmation after a save, the member form
-/// as typed (after an error), and the one-time link of someone just invited.
+/// What the project's page shows besides the project: a refusal with what was typed
+/// into the refused form (the policy, a channel, a member), the confirmation after a
+/// save, and what is shown once (a webhook's secret, the one-time link of someone just
+/// invited).
 #[derive(Default)]
-struct PageExtra {
+struct Shown<'a> {
+    problem: Option<&'a Problem>,
+    policy_draft: Option<&'a str>,
+    channel: ChannelForm,
     saved: bool,
     member: Option<Fields>,
     invited: Option<(String, IssuedLink)>,
@@ -377,50 +382,14 @@ async fn project_page(
     app: &App,
     visitor: &Visitor,
     slug: &str,
-    problem: Option<&Problem>,
-    policy_draft: Option<&str>,
+    shown: &Shown<'_>,
 ) -> Result<Page, WebError> {
-    project_page_with(
-        app,
-        visitor,
-        slug,
+    let Shown {
         problem,
         policy_draft,
-        &ChannelForm::default(),
-    )
-    .await
-}
-
-async fn project_page_with(
-    app: &App,
-    visitor: &Visitor,
-    slug: &str,
-    problem: Option<&Problem>,
-    policy_draft: Option<&str>,
-    channel_form: &ChannelForm,
-) -> Result<Page, WebError> {
-    project_page_full(
-        app,
-        visitor,
-        slug,
-        problem,
-        policy_draft,
-        channel_form,
-        &PageExtra::default(),
-    )
-    .await
-}
-
-async fn project_page_full(
-    app: &App,
-    visitor: &Visitor,
-    slug: &str,
-    problem: Option<&Problem>,
-    policy_draft: Option<&str>,
-    channel_form: &ChannelForm,
-    extra: &PageExtra,
-) -> Result<Page, WebError> {
-    let saved = extra.saved;
+        saved,
+        ..
+    } = *shown;
     let project = managed_project(app, visitor, slug).await?;
     let s = &project.slug;
     let policy = project.policy();
@@ -536,7 +505,7 @@ async fn project_page_full(
                 input type="file" name="ics" accept=".ics,text/calendar" required; }
             button type="submit" { "Import" }
         }
-        (channels_section(visitor, &project, problem, channel_form))
+        (channels_section(visitor, &project, problem, &shown.channel))
         h2 { "Members" }
         table {
             thead { tr { th { "Name" } th { "Role" } th {} } }
@@ -556,9 +525,9 @@ async fn project_page_full(
                 }
             }
         }
-        @if let Some((email, link)) = &extra.invited { (one_time_link(email, link, true)) }
-        @let typed = |k: &str| extra.member.as_ref().map(|f| f.text(k)).unwrap_or_default();
-        @let err = |k: &str| problem.filter(|_| extra.member.is_some()).and_then(|p| p.on(k));
+        @if let Some((email, link)) = &shown.invited { (one_time_link(email, link, true)) }
+        @let typed = |k: &str| shown.member.as_ref().map(|f| f.text(k)).unwrap_or_default();
+        @let err = |k: &str| problem.filter(|_| shown.member.is_some()).and_then(|p| p.on(k));
         form.inline-form #member method="post" action=(format!("/admin/projects/{s}/member")) {
             (csrf(visitor))
             label { "E-mail " input name="email" type="email" required value=(typed("email")); }
@@ -596,16 +565,13 @@ pub async fn project(
     Path(slug): Path<String>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Page, WebError> {
-    project_page_full(
+    project_page(
         &app,
         &visitor,
         &slug,
-        None,
-        None,
-        &ChannelForm::default(),
-        &PageExtra {
+        &Shown {
             saved: q.contains_key("saved"),
-            ..PageExtra::default()
+            ..Shown::default()
         },
     )
     .await
@@ -679,7 +645,12 @@ pub async fn change_project(
             Ok(_) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1#policy"))),
             Err(e) => {
                 let p = problem(&e);
-                Ok(project_page(&app, &visitor, &slug, Some(&p), Some(&typed))
+                let shown = Shown {
+                    problem: Some(&p),
+                    policy_draft: Some(&typed),
+                    ..Shown::default()
+                };
+                Ok(project_page(&app, &visitor, &slug, &shown)
                     .await?
                     .into_response())
             }
@@ -721,7 +692,11 @@ pub async fn change_project(
         Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1"))),
         Err(e) => {
             let p = problem(&e);
-            Ok(project_page(&app, &visitor, &slug, Some(&p), None)
+            let shown = Shown {
+                problem: Some(&p),
+                ..Shown::default()
+            };
+            Ok(project_page(&app, &visitor, &slug, &shown)
                 .await?
                 .into_response())
         }
@@ -761,43 +736,28 @@ async fn member_action(
         Ok::<_, AppError>(added.invitation.map(|link| (added.user.email, link)))
     }
     .await;
-    let extra = match result {
+    let shown = match result {
         Ok(None) => return Ok(see_other(&format!("/admin/projects/{slug}?saved=1#member"))),
-        Ok(Some(invited)) => PageExtra {
+        Ok(Some(invited)) => Shown {
             saved: true,
-            member: None,
             invited: Some(invited),
+            ..Shown::default()
         },
         Err(e) => {
             let p = problem(&e);
-            let extra = PageExtra {
+            let shown = Shown {
+                problem: Some(&p),
                 member: Some(f),
-                ..PageExtra::default()
+                ..Shown::default()
             };
-            return Ok(project_page_full(
-                app,
-                visitor,
-                slug,
-                Some(&p),
-                None,
-                &ChannelForm::default(),
-                &extra,
-            )
-            .await?
-            .into_response());
+            return Ok(project_page(app, visitor, slug, &shown)
+                .await?
+                .into_response());
         }
     };
-    Ok(project_page_full(
-        app,
-        visitor,
-        slug,
-        None,
-        None,
-        &ChannelForm::default(),
-        &extra,
-    )
-    .await?
-    .into_response())
+    Ok(project_page(app, visitor, slug, &shown)
+        .await?
+        .into_response())
 }
 
 /// Adds, tests or removes a channel; a new webhook's secret is shown once, on the page
@@ -826,11 +786,14 @@ async fn channel_action(
             };
             match app.add_channel(&actor, slug, input).await {
                 Ok((_, Some(secret))) => {
-                    let form = ChannelForm {
-                        typed: None,
-                        secret: Some((f.text("name").trim().to_owned(), secret)),
+                    let shown = Shown {
+                        channel: ChannelForm {
+                            typed: None,
+                            secret: Some((f.text("name").trim().to_owned(), secret)),
+                        },
+                        ..Shown::default()
                     };
-                    return Ok(project_page_with(app, visitor, slug, None, None, &form)
+                    return Ok(project_page(app, visitor, slug, &shown)
                         .await?
                         .into_response());
                 }
@@ -854,11 +817,15 @@ async fn channel_action(
         ))),
         Err(e) => {
             let p = problem(&e);
-            let form = ChannelForm {
-                typed: (action == "channel-add").then_some(f),
-                secret: None,
+            let shown = Shown {
+                problem: Some(&p),
+                channel: ChannelForm {
+                    typed: (action == "channel-add").then_some(f),
+                    secret: None,
+                },
+                ..Shown::default()
             };
-            Ok(project_page_with(app, visitor, slug, Some(&p), None, &form)
+            Ok(project_page(app, visitor, slug, &shown)
                 .await?
                 .into_response())
         }
@@ -885,7 +852,11 @@ pub async fn import_holidays(
         Ok(()) => Ok(see_other(&format!("/admin/projects/{slug}?saved=1#policy"))),
         Err(e) => {
             let p = problem(&e);
-            Ok(project_page(&app, &visitor, &slug, Some(&p), None)
+            let shown = Shown {
+                problem: Some(&p),
+                ..Shown::default()
+            };
+            Ok(project_page(&app, &visitor, &slug, &shown)
                 .await?
                 .into_response())
         }
