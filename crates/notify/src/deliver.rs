@@ -3,7 +3,7 @@
 //! much of the answer it reads. A failure says whether an outbox worker should try
 //! again, like `embargo_mail::smtp::SendError`.
 
-use crate::channel::{Channel, EndpointUrl};
+use crate::channel::{Channel, EndpointUrl, Payload};
 use crate::guard::{Checked, Guard, Refusal};
 use crate::notice::Notice;
 use reqwest::StatusCode;
@@ -76,6 +76,17 @@ pub async fn deliver(
     guard: &Guard,
 ) -> Result<Delivered, DeliveryError> {
     let payload = channel.payload(notice, jiff::Timestamp::now().as_second());
+    let discord = matches!(channel, Channel::Discord { .. });
+    send(payload, guard, discord).await
+}
+
+/// Posts a JSON document that is not a notice (a signed checkpoint's copy) through the
+/// same guard, with the same limits and the same verdicts as a notice.
+pub async fn post(payload: Payload, guard: &Guard) -> Result<Delivered, DeliveryError> {
+    send(payload, guard, false).await
+}
+
+async fn send(payload: Payload, guard: &Guard, discord: bool) -> Result<Delivered, DeliveryError> {
     let shown = payload.url.to_string();
     let give_up = |reason: String, status: Option<u16>| DeliveryError::GiveUp {
         channel: shown.clone(),
@@ -133,10 +144,8 @@ pub async fn deliver(
     let quoted = quote(&answer);
 
     if status.is_success() {
-        let message_id = match channel {
-            Channel::Discord { .. } => message_id(&answer),
-            Channel::Slack { .. } | Channel::Webhook { .. } => None,
-        };
+        // Only Discord gives the posted message's id back.
+        let message_id = if discord { message_id(&answer) } else { None };
         return Ok(Delivered {
             status: code,
             message_id,

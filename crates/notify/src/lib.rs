@@ -23,7 +23,7 @@ mod slack;
 mod webhook;
 
 pub use channel::{Channel, ChannelError, ChannelKind, EndpointUrl, Payload};
-pub use deliver::{Delivered, DeliveryError, deliver};
+pub use deliver::{Delivered, DeliveryError, deliver, post};
 pub use guard::{
     AddressKind, Checked, Guard, Limits, Refusal, Resolve, Resolving, SettingsError, forbidden_kind,
 };

@@ -8,9 +8,6 @@
 //! with its own HMAC; mailing lists through the real SMTP receiver. Both databases.
 
 use super::support::*;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode as AxumStatus, Uri};
 use base64::Engine;
 use embargo_core::project::Role;
 use embargo_server::worker::run_due;
@@ -19,83 +16,9 @@ use hmac::{KeyInit, Mac};
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 /// The words of the report that must never reach a notice before disclosure.
 const CANARY: &str = "CANARY-7f3a-flaw-in-decode_frame";
-
-/// One request the receiver took.
-#[derive(Clone, Debug)]
-struct Hit {
-    path: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Hit {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    hits: Arc<Mutex<Vec<Hit>>>,
-    /// The status it answers with (200 unless set).
-    status: Arc<Mutex<u16>>,
-}
-
-impl Receiver {
-    /// An HTTP receiver on 127.0.0.1: every POST is kept and answered.
-    async fn start() -> (Receiver, String) {
-        let r = Receiver {
-            status: Arc::new(Mutex::new(200)),
-            ..Receiver::default()
-        };
-        async fn take(
-            State(r): State<Receiver>,
-            uri: Uri,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> (AxumStatus, String) {
-            r.hits.lock().unwrap().push(Hit {
-                path: uri.path().to_owned(),
-                headers,
-                body: body.to_vec(),
-            });
-            let status = *r.status.lock().unwrap();
-            let answer = if uri.path().contains("/api/webhooks/") {
-                json!({ "id": "998877" }).to_string()
-            } else {
-                "ok".to_owned()
-            };
-            (AxumStatus::from_u16(status).unwrap(), answer)
-        }
-        let app = axum::Router::new()
-            .fallback(axum::routing::post(take))
-            .with_state(r.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (r, base)
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-
-    fn answer(&self, status: u16) {
-        *self.status.lock().unwrap() = status;
-    }
-}
 
 /// Standard Webhooks, computed here by hand: base64(HMAC-SHA256(key, "id.ts.body")).
 fn verify_by_hand(secret: &str, hit: &Hit) -> bool {

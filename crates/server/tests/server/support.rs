@@ -540,3 +540,89 @@ pub fn received_by(
         .filter(|m| m.to.iter().any(|t| t == address))
         .collect()
 }
+
+/// A mail's subject and decoded text body, one line apart.
+pub fn mail_text(mail: &embargo_testkit::smtp::ReceivedMail) -> String {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mail.data)
+        .expect("a mail we sent parses");
+    format!(
+        "{}\n{}",
+        parsed.subject().unwrap_or_default(),
+        parsed.body_text(0).unwrap_or_default()
+    )
+}
+
+/// One request the webhook receiver ([`Receiver`]) took.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub path: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Hit {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// An HTTP receiver for webhooks (notices, checkpoint copies) on 127.0.0.1.
+#[derive(Clone, Default)]
+pub struct Receiver {
+    hits: std::sync::Arc<std::sync::Mutex<Vec<Hit>>>,
+    /// The status it answers with (200 unless set).
+    status: std::sync::Arc<std::sync::Mutex<u16>>,
+}
+
+impl Receiver {
+    /// An HTTP receiver on 127.0.0.1: every POST is kept and answered.
+    pub async fn start() -> (Receiver, String) {
+        let r = Receiver {
+            status: std::sync::Arc::new(std::sync::Mutex::new(200)),
+            ..Receiver::default()
+        };
+        async fn take(
+            axum::extract::State(r): axum::extract::State<Receiver>,
+            uri: axum::http::Uri,
+            headers: axum::http::HeaderMap,
+            body: axum::body::Bytes,
+        ) -> (axum::http::StatusCode, String) {
+            r.hits.lock().unwrap().push(Hit {
+                path: uri.path().to_owned(),
+                headers,
+                body: body.to_vec(),
+            });
+            let status = *r.status.lock().unwrap();
+            let answer = if uri.path().contains("/api/webhooks/") {
+                json!({ "id": "998877" }).to_string()
+            } else {
+                "ok".to_owned()
+            };
+            (axum::http::StatusCode::from_u16(status).unwrap(), answer)
+        }
+        let app = axum::Router::new()
+            .fallback(axum::routing::post(take))
+            .with_state(r.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (r, base)
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    pub fn answer(&self, status: u16) {
+        *self.status.lock().unwrap() = status;
+    }
+}
