@@ -613,6 +613,23 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 .checkpoint(app.store(), embargo_core::Timestamp::now())
                 .await?;
             println!("Wrote the checkpoint {}.", path.display());
+            let copies = app.send_checkpoint_copies(&path).await;
+            let mut failed = 0;
+            for c in &copies {
+                match &c.outcome {
+                    Ok(answer) => println!("Sent a copy: {} ({answer}).", c.to),
+                    Err(why) => {
+                        failed += 1;
+                        eprintln!("error: no copy sent: {}: {why}", c.to);
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(format!(
+                    "{failed} checkpoint cop{} not sent (see above); the checkpoint itself is written",
+                    if failed == 1 { "y was" } else { "ies were" }
+                ));
+            }
         }
         AdminCommand::Reproject => {
             let started = std::time::Instant::now();

@@ -38,7 +38,7 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     {
         tracing::info!(checkpoint = %path.display(), streams, "the newest checkpoint holds");
     }
-    integrity
+    let first_checkpoint = integrity
         .checkpoint(&*store, embargo_core::Timestamp::now())
         .await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -84,6 +84,9 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         signalled.await;
         let _ = stop.send(true);
     });
+    // Copies off the machine, without holding up start-up for a slow receiver.
+    let copying = app.clone();
+    tokio::spawn(async move { copying.send_checkpoint_copies(&first_checkpoint).await });
     let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
     tokio::spawn(checkpoints(integrity, app.clone(), stopped()));
     let token_uses = tokio::spawn(app.clone().record_token_uses(stopped()));
@@ -114,6 +117,8 @@ async fn checkpoints(
                 match app.sweep_integrity(&integrity, embargo_core::Timestamp::now()).await {
                     Ok(embargo_server::integrity::Sweep::Written(path)) => {
                         tracing::info!(checkpoint = %path.display(), "checkpoint written");
+                        // Each copy logs its own outcome; the admin page shows them.
+                        app.send_checkpoint_copies(&path).await;
                     }
                     // Logged by the sweep, stream by stream; the rest is still served.
                     Ok(embargo_server::integrity::Sweep::Distrusted(_)) => {}

@@ -57,6 +57,13 @@ pub struct IntegritySettings {
     pub checkpoint_minutes: u32,
     /// Checkpoints kept (older ones are removed).
     pub keep_checkpoints: u32,
+    /// An address that gets a copy of every checkpoint by mail (needs `mail.smtp_url`
+    /// and `mail.from`): a copy off this machine that no one with the database and the
+    /// checkpoint folder can rewrite.
+    pub checkpoint_mail: Option<String>,
+    /// A URL every checkpoint is posted to (its signed JSON), through the webhooks'
+    /// guard (`webhooks.allow_private`).
+    pub checkpoint_webhook: Option<String>,
 }
 
 impl Default for IntegritySettings {
@@ -67,6 +74,8 @@ impl Default for IntegritySettings {
             checkpoint_dir: None,
             checkpoint_minutes: 60,
             keep_checkpoints: 48,
+            checkpoint_mail: None,
+            checkpoint_webhook: None,
         }
     }
 }
@@ -569,6 +578,20 @@ impl Settings {
         if let Err(e) = embargo_notify::Guard::new().allow_private(&self.webhooks.allow_private) {
             return Err(SettingsError::Invalid(e.to_string()));
         }
+        if let Some(address) = &self.integrity.checkpoint_mail {
+            embargo_core::text::email("integrity.checkpoint_mail", address)
+                .map_err(|e| SettingsError::Invalid(e.message))?;
+            if self.mail.outgoing().is_none() {
+                return bad(
+                    "`integrity.checkpoint_mail`: needs outgoing mail (`mail.smtp_url` and `mail.from`) to send the copies",
+                );
+            }
+        }
+        if let Some(url) = &self.integrity.checkpoint_webhook {
+            embargo_notify::EndpointUrl::parse(url).map_err(|e| {
+                SettingsError::Invalid(format!("`integrity.checkpoint_webhook`: {e}"))
+            })?;
+        }
         let cve = &self.cve_services;
         if cve.enabled() {
             if !(cve.base_url.starts_with("https://")
@@ -820,6 +843,12 @@ allow_local_http = false
 # Minutes between checkpoints, and how many to keep.
 checkpoint_minutes = 60
 keep_checkpoints = 48
+# A copy of each checkpoint off this machine, by mail (needs [mail] smtp_url and from)
+# and/or posted as JSON to a URL (through the [webhooks] guard). A copy is the signed
+# file itself: put it back into checkpoint_dir and `embargo admin verify` checks the
+# database against it, whatever happened to the folder meanwhile.
+# checkpoint_mail = "integrity@example.org"
+# checkpoint_webhook = "https://audit.example.org/embargo/checkpoints"
 
 [webhooks]
 # Notices to chat and webhooks never reach loopback, private, link-local or cloud
@@ -1026,8 +1055,40 @@ mod tests {
             let s = load(&Overrides::default()).unwrap();
             assert!(s.mail.outgoing().is_some());
             assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
+
+            // Checkpoint copies: an address, a usable URL.
+            jail.set_env(
+                "EMBARGO_INTEGRITY__CHECKPOINT_WEBHOOK",
+                "ftp://audit.example.org/",
+            );
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("`integrity.checkpoint_webhook`"), "{e}");
+            jail.set_env(
+                "EMBARGO_INTEGRITY__CHECKPOINT_WEBHOOK",
+                "https://audit.example.org/in",
+            );
+            jail.set_env("EMBARGO_INTEGRITY__CHECKPOINT_MAIL", "not an address");
+            let e = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("`integrity.checkpoint_mail`"), "{e}");
+            jail.set_env("EMBARGO_INTEGRITY__CHECKPOINT_MAIL", "audit@example.org");
+            let s = load(&Overrides::default()).unwrap();
+            assert_eq!(
+                s.integrity.checkpoint_mail.as_deref(),
+                Some("audit@example.org")
+            );
             Ok(())
         });
+    }
+
+    #[test]
+    fn checkpoint_mail_needs_outgoing_mail() {
+        let mut s = Settings::default();
+        s.integrity.checkpoint_mail = Some("audit@example.org".into());
+        let e = s.check().unwrap_err().to_string();
+        assert!(
+            e.contains("`integrity.checkpoint_mail`: needs outgoing mail"),
+            "{e}"
+        );
     }
 
     #[test]

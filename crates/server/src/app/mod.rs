@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cases;
+mod checkpoint_copies;
 mod documents;
 mod error;
 mod guests;
@@ -30,6 +31,7 @@ mod views;
 pub use accounts::{IssuedLink, SessionStart, Signup, user_ref};
 pub use cases::ListedCase;
 pub use cases::{Submitted, Upload};
+pub use checkpoint_copies::CopySent;
 pub use documents::{Format, Imported};
 pub use embargo_store::{CaseFilter, CaseOrder, CoordinatorIs, search_words};
 pub use embargo_store::{Cursor, Page, PageRequest};
@@ -83,6 +85,8 @@ struct Inner {
     /// Streams whose events no longer match the newest signed checkpoint, with what
     /// was found: not served until the process restarts after an admin's repair.
     untrusted: std::sync::RwLock<std::collections::BTreeMap<String, String>>,
+    /// What came of the latest checkpoint's copies (`checkpoint_copies`).
+    checkpoint_copies: std::sync::RwLock<Vec<CopySent>>,
     /// Signs known-device cookies (`data_dir/keys/device.key`).
     device_key: crate::secrets::DeviceKey,
     /// Password hashes computed at once: each takes 19 MiB (argon2id), so a flood of
@@ -164,6 +168,7 @@ impl App {
                 mailer,
                 oidc,
                 untrusted: std::sync::RwLock::default(),
+                checkpoint_copies: std::sync::RwLock::default(),
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
                 token_uses: Default::default(),

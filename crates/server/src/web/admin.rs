@@ -72,6 +72,24 @@ async fn overview_page(app: &App, visitor: &Visitor, notice: Notice) -> Result<P
                 }
             }
         }
+        @let copies = app.checkpoint_copies();
+        @if !copies.is_empty() {
+            section #checkpoint-copies {
+                h2 { "Checkpoint copies" }
+                p { "The latest signed checkpoint, copied off this machine (" code { "integrity.checkpoint_mail" } ", " code { "integrity.checkpoint_webhook" } "):" }
+                ul {
+                    @for c in &copies {
+                        li {
+                            code { (c.checkpoint) } " — " (c.to) ", " (super::page::when(c.at)) ": "
+                            @match &c.outcome {
+                                Ok(answer) => { "sent (" (answer) ")" }
+                                Err(why) => { strong { "not sent: " } (why) ". The next checkpoint is sent anyway." }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         p { a href="/admin/security" { "Security events" } ": sign-ins, refusals, rate limiting and role grants." }
         @if let Some(n) = mail_waiting {
             p.notice #mail-status {

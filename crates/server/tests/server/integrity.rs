@@ -104,3 +104,93 @@ async fn a_changed_stream_stops_being_served_on_sqlite() {
 async fn a_changed_stream_stops_being_served_on_postgres() {
     a_changed_stream_stops_being_served(Db::Postgres).await;
 }
+
+/// Copies of each checkpoint off the machine (issue 11, item 4): mailed and posted,
+/// each the signed file itself; a receiver that refuses is named on the admin page,
+/// and the next checkpoint goes out anyway.
+async fn checkpoints_are_copied_off_the_machine(db: Db) {
+    let smtp = embargo_testkit::smtp::SmtpReceiver::start();
+    let (receiver, base) = Receiver::start().await;
+    let smtp_url = smtp.url();
+    let t = TestApp::build(db, |s| {
+        s.mail.smtp_url = Some(smtp_url);
+        s.mail.from = Some("security@connect.example".into());
+        s.webhooks.allow_private = vec!["127.0.0.1/32".into()];
+        s.integrity.checkpoint_mail = Some("audit@example.org".into());
+        s.integrity.checkpoint_webhook = Some(format!("{base}/checkpoints?key=SECRET"));
+    })
+    .await;
+    t.project("connect", &["go"]).await;
+    t.report("connect", minimal_report("First flaw")).await;
+    let root = t.instance_admin("root@example.org").await;
+    let integrity = Integrity::load(&t.settings).unwrap();
+
+    let path = integrity
+        .checkpoint(t.app.store(), t.app.now())
+        .await
+        .unwrap();
+    let file = std::fs::read_to_string(&path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let sent = t.app.send_checkpoint_copies(&path).await;
+    let outcomes: Vec<_> = sent
+        .iter()
+        .map(|c| (c.to.as_str(), c.outcome.is_ok()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("mail to audit@example.org", true),
+            (format!("webhook {base}/…").as_str(), true)
+        ],
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter().all(|c| !c.to.contains("SECRET")),
+        "the URL's query is never shown"
+    );
+    // The webhook took the signed file itself, named in a header.
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].path, "/checkpoints");
+    assert_eq!(hits[0].text(), file);
+    assert_eq!(hits[0].header("x-embargo-checkpoint"), name);
+    assert_eq!(hits[0].header("content-type"), "application/json");
+    // So did the mail, with what to do with it.
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["audit@example.org"]);
+    let mail = mail_text(&mails[0]);
+    let signature = serde_json::from_str::<serde_json::Value>(&file).unwrap()["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(mail.contains(&signature), "{mail}");
+    assert!(mail.contains("embargo admin verify"), "{mail}");
+
+    // The receiver refuses the next one: said on the admin page; the mail still goes.
+    receiver.answer(503);
+    t.clock.advance(jiff::SignedDuration::from_mins(60));
+    let path = integrity
+        .checkpoint(t.app.store(), t.app.now())
+        .await
+        .unwrap();
+    let sent = t.app.send_checkpoint_copies(&path).await;
+    assert!(sent[0].outcome.is_ok(), "{sent:?}");
+    let refused = sent[1].outcome.clone().unwrap_err();
+    assert!(refused.contains("503"), "{refused}");
+    assert_eq!(smtp.received().len(), 2);
+    let admin = t.signed_in(&root.email).await;
+    let page = admin.get("/admin").await.html;
+    assert!(page.contains("id=\"checkpoint-copies\""), "{page}");
+    assert!(page.contains("not sent") && page.contains("503"), "{page}");
+}
+
+#[tokio::test]
+async fn checkpoints_are_copied_off_the_machine_on_sqlite() {
+    checkpoints_are_copied_off_the_machine(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn checkpoints_are_copied_off_the_machine_on_postgres() {
+    checkpoints_are_copied_off_the_machine(Db::Postgres).await;
+}
