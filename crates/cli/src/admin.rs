@@ -37,6 +37,10 @@ pub enum AdminCommand {
     Checkpoint,
     /// Rebuild every case and project projection from the events.
     Reproject,
+    /// Replace the master key of files at rest (`encryption.key_file`): every project's
+    /// data key is re-wrapped under a new one; the files are not touched. Stop the
+    /// server first; the old key is kept beside it as KEY_FILE.old.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -234,10 +238,28 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
     let settings = storage.settings(None)?;
     if matches!(
         command,
-        AdminCommand::Verify | AdminCommand::Reproject | AdminCommand::Checkpoint
+        AdminCommand::Verify
+            | AdminCommand::Reproject
+            | AdminCommand::Checkpoint
+            | AdminCommand::RotateKey
     ) {
         // These look at a database that exists; opening would otherwise create one.
         existing_database(&settings)?;
+    }
+    if let AdminCommand::RotateKey = command {
+        // Opens the store itself, with the old and the new master key.
+        let r = embargo_server::encryption::rotate(&settings).await?;
+        println!(
+            "Re-wrapped {} data key{} under the new master key {} (was {}) in {}; the old \
+             key is in {}.old until you remove it. Restart the server.",
+            r.data_keys,
+            if r.data_keys == 1 { "" } else { "s" },
+            r.new,
+            r.old,
+            r.key_file.display(),
+            r.key_file.display()
+        );
+        return Ok(());
     }
     let app = embargo_server::open(settings).await?;
     let op = Actor::Operator;
@@ -631,6 +653,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 ));
             }
         }
+        AdminCommand::RotateKey => unreachable!("answered before the app is opened"),
         AdminCommand::Reproject => {
             let started = std::time::Instant::now();
             let done = app.store().reproject().await.map_err(|e| e.to_string())?;

@@ -4,6 +4,7 @@ mod cli {
     pub mod support;
 
     mod admin;
+    mod at_rest;
     mod backup;
     mod cvss;
     mod durability;

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 /// The keys and where checkpoints go, read (or made) from the settings.
 pub struct Integrity {
     chain: ChainKey,
+    /// The master keys of files at rest (`crate::encryption`).
+    sealing: std::sync::Arc<embargo_store::sealing::Sealing>,
     /// The chain key file was made by this start: the database may adopt it.
     fresh_chain: bool,
     signing: SigningKey,
@@ -50,6 +52,23 @@ pub enum CheckpointCheck {
     },
 }
 
+/// The configured database, opened with these keys.
+pub async fn open_store(
+    settings: &Settings,
+    options: &OpenOptions,
+) -> Result<std::sync::Arc<dyn Store>, String> {
+    let store = match &settings.database_url {
+        Some(url) => embargo_store::open_postgres_with(url, options).await,
+        None => embargo_store::open_sqlite_with(&settings.data_dir, options).await,
+    };
+    store.map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            settings.storage_description()
+        )
+    })
+}
+
 /// Where the chain key is (`integrity.key_file`, else `DATA_DIR/keys/chain.key`).
 pub fn chain_key_path(settings: &Settings) -> PathBuf {
     settings
@@ -72,6 +91,7 @@ impl Integrity {
         let (signing, _) = key_file(&signing_path, "integrity.signing_key_file")?;
         Ok(Integrity {
             chain: ChainKey::new(chain),
+            sealing: crate::encryption::sealing(settings)?,
             fresh_chain,
             signing: SigningKey::from_bytes(&signing),
             checkpoint_dir: i
@@ -87,6 +107,7 @@ impl Integrity {
         OpenOptions {
             chain: self.chain.clone(),
             adopt_unkeyed: self.fresh_chain,
+            sealing: Some(self.sealing.clone()),
         }
     }
 

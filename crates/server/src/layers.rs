@@ -1,5 +1,5 @@
 //! The server's layers, checked by reading its own source. From the bottom:
-//! support (settings, secrets, clock, markdown, signing, integrity, backup, oidc) knows no other layer; `app`
+//! support (settings, secrets, clock, markdown, signing, integrity, encryption, backup, oidc) knows no other layer; `app`
 //! uses only support; the shells' HTTP helpers (auth, upload, download) sit on `app`;
 //! the shells (`api`, `web`) are siblings that never name each other or the store;
 //! the router (`http`) is on top. An arrow may only point down.
@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("markdown", 0),
     ("signing", 0),
     ("integrity", 0),
+    ("encryption", 0),
     ("backup", 0),
     ("oidc", 0),
     ("app", 1),

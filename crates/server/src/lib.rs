@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backup;
 pub mod clock;
 pub mod download;
+pub mod encryption;
 pub mod http;
 pub mod integrity;
 pub mod markdown;
@@ -38,17 +39,7 @@ pub async fn open_store_with(
     settings: &Settings,
     integrity: &integrity::Integrity,
 ) -> Result<Arc<dyn embargo_store::Store>, String> {
-    let options = integrity.open_options();
-    let store = match &settings.database_url {
-        Some(url) => embargo_store::open_postgres_with(url, &options).await,
-        None => embargo_store::open_sqlite_with(&settings.data_dir, &options).await,
-    };
-    store.map_err(|e| {
-        format!(
-            "cannot open the database ({}): {e}",
-            settings.storage_description()
-        )
-    })
+    integrity::open_store(settings, &integrity.open_options()).await
 }
 
 /// `App` over the configured database and the system clock: what every `embargo`

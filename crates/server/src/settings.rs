@@ -27,6 +27,7 @@ pub struct Settings {
     pub csaf: CsafSettings,
     pub mail: MailSettings,
     pub integrity: IntegritySettings,
+    pub encryption: EncryptionSettings,
     pub metrics: MetricsSettings,
     pub webhooks: WebhookSettings,
 }
@@ -78,6 +79,16 @@ impl Default for IntegritySettings {
             checkpoint_webhook: None,
         }
     }
+}
+
+/// Files at rest (`embargo_store::sealing`): the master key their projects' data keys
+/// are wrapped under, kept outside the database.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EncryptionSettings {
+    /// The master key, 64 hex digits; made on first start if missing. Default
+    /// `data_dir/keys/data.key`. `embargo admin rotate-key` replaces it.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Prometheus counts at `/metrics` (cases per stage, overdue clocks per project):
@@ -395,6 +406,7 @@ impl Default for Settings {
             csaf: CsafSettings::default(),
             mail: MailSettings::default(),
             integrity: IntegritySettings::default(),
+            encryption: EncryptionSettings::default(),
             metrics: MetricsSettings::default(),
             webhooks: WebhookSettings::default(),
         }
@@ -849,6 +861,15 @@ keep_checkpoints = 48
 # database against it, whatever happened to the folder meanwhile.
 # checkpoint_mail = "integrity@example.org"
 # checkpoint_webhook = "https://audit.example.org/embargo/checkpoints"
+
+[encryption]
+# Attachments are sealed (AES-256-GCM) under a data key of their project, and the data
+# keys are kept in the database only wrapped under this master key: a copy of the
+# database or of a backup without this file shows no file's content. Keep the file
+# (and a copy of it) away from the database and its backups; without it the files are
+# lost. Made on first start when missing. `embargo admin rotate-key` replaces it.
+# Unset: data_dir/keys/data.key.
+# key_file = "/etc/embargo/data.key"
 
 [webhooks]
 # Notices to chat and webhooks never reach loopback, private, link-local or cloud

@@ -10,6 +10,7 @@ mod backend;
 mod chain;
 pub mod checkpoint;
 mod records;
+pub mod sealing;
 
 pub use backend::{postgres::PostgresStore, sqlite::SqliteStore};
 pub use chain::{ChainBreak, ChainKey, SecretHash, stream};
@@ -49,6 +50,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Sealed content that does not open (`sealing`).
+    #[error("{0}")]
+    Sealed(#[from] sealing::SealError),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +71,9 @@ pub struct OpenOptions {
     /// `chain`? Only when the key was just made for it: otherwise someone who can
     /// write the database could forge an unkeyed chain and have it adopted.
     pub adopt_unkeyed: bool,
+    /// The master keys files are sealed under (`sealing`); without them files are
+    /// stored as they are (tools and tests that open a store directly).
+    pub sealing: Option<std::sync::Arc<sealing::Sealing>>,
 }
 
 /// Opens the embedded SQLite database in `data_dir` (created if missing), migrated,
@@ -590,6 +597,9 @@ pub trait IntegrityStore: Send + Sync {
     async fn reproject(&self) -> Result<Reprojected>;
     /// The id of the key the chain is linked with ([`ChainKey::id`]).
     fn chain_key_id(&self) -> String;
+    /// Wraps every project's data key anew under the current master key (`sealing`),
+    /// in one transaction; how many. The files stay as they are.
+    async fn rewrap_data_keys(&self) -> Result<usize>;
     /// A random name this database got when it was made, carried by its checkpoints.
     fn database_id(&self) -> String;
     /// Every stream's last event, by stream name: what a checkpoint signs.

@@ -1,5 +1,6 @@
 //! Running the real binary: commands, and a server process to talk to.
 
+use std::io::Write;
 use std::process::{Output, Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -101,4 +102,30 @@ impl Server {
     pub async fn kill(mut self) {
         self.child.kill().await.unwrap();
     }
+}
+
+/// `embargo mail ingest` with `message` on its standard input, as a mail server pipes it.
+pub fn ingest(storage: &[&str], extra: &[&str], message: &[u8]) -> Output {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["mail", "ingest"]).args(extra).args(storage);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("EMBARGO_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = message.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The reader may stop early (an error before reading); that is its answer.
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }

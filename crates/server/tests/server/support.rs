@@ -14,6 +14,14 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
+/// A store's options with the settings' master key for files at rest.
+fn sealed(settings: &Settings) -> embargo_store::OpenOptions {
+    embargo_store::OpenOptions {
+        sealing: Some(embargo_server::encryption::sealing(settings).unwrap()),
+        ..embargo_store::OpenOptions::default()
+    }
+}
+
 pub enum Db {
     Sqlite,
     Postgres,
@@ -65,15 +73,22 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
+        // Files are sealed at rest as the server seals them (an unkeyed chain, as the
+        // tests that damage it expect).
+        let options = sealed(&settings);
         let (store, keep) = match db {
             Db::Sqlite => (
-                embargo_store::open_sqlite(dir.path()).await.unwrap(),
+                embargo_store::open_sqlite_with(dir.path(), &options)
+                    .await
+                    .unwrap(),
                 Keep::Sqlite(dir),
             ),
             Db::Postgres => {
                 let pg = PgTestDb::create().await;
                 (
-                    embargo_store::open_postgres(&pg.url).await.unwrap(),
+                    embargo_store::open_postgres_with(&pg.url, &options)
+                        .await
+                        .unwrap(),
                     Keep::Postgres(pg, dir),
                 )
             }
@@ -128,12 +143,17 @@ impl TestApp {
     /// Another instance on the same database and clock with other settings (e.g. the
     /// same instance restarted with mail set up).
     pub async fn second_instance_with(&self, configure: impl FnOnce(&mut Settings)) -> App {
-        let store = match &self._keep {
-            Keep::Sqlite(dir) => embargo_store::open_sqlite(dir.path()).await.unwrap(),
-            Keep::Postgres(pg, _) => embargo_store::open_postgres(&pg.url).await.unwrap(),
-        };
         let mut settings = self.settings.clone();
         configure(&mut settings);
+        let options = sealed(&settings);
+        let store = match &self._keep {
+            Keep::Sqlite(dir) => embargo_store::open_sqlite_with(dir.path(), &options)
+                .await
+                .unwrap(),
+            Keep::Postgres(pg, _) => embargo_store::open_postgres_with(&pg.url, &options)
+                .await
+                .unwrap(),
+        };
         App::new(store, settings, self.clock.clone())
     }
 

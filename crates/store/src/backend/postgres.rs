@@ -12,6 +12,8 @@ pub struct PostgresStore {
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
     chain: crate::ChainKey,
+    /// Seals attachment contents (`crate::sealing`), when keys were given.
+    sealing: Option<std::sync::Arc<crate::sealing::Sealing>>,
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
@@ -34,6 +36,7 @@ impl PostgresStore {
             reader: pool,
             mail_outlet: Default::default(),
             chain: open.chain.clone(),
+            sealing: open.sealing.clone(),
             database_id: Default::default(),
             projects: Default::default(),
         };

@@ -16,6 +16,8 @@ pub struct SqliteStore {
     /// Whether mail effects are queued (`OutboxStore::set_outlets`).
     mail_outlet: std::sync::atomic::AtomicBool,
     chain: crate::ChainKey,
+    /// Seals attachment contents (`crate::sealing`), when keys were given.
+    sealing: Option<std::sync::Arc<crate::sealing::Sealing>>,
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
@@ -48,6 +50,7 @@ impl SqliteStore {
             reader,
             mail_outlet: Default::default(),
             chain: options.chain.clone(),
+            sealing: options.sealing.clone(),
             database_id: Default::default(),
             projects: Default::default(),
         };

@@ -307,6 +307,7 @@ fn key(n: u8) -> embargo_store::OpenOptions {
     embargo_store::OpenOptions {
         chain: embargo_store::ChainKey::new([n; 32]),
         adopt_unkeyed: false,
+        sealing: None,
     }
 }
 

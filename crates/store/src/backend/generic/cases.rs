@@ -9,6 +9,7 @@ use super::support::{
 };
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
+use crate::sealing::{self, KeyBytes, Sealing};
 use crate::{
     CaseAccess, CaseFilter, CaseOrder, CoordinatorIs, Cursor, NewCase, NewFile, Page, PageRequest,
     ProjectStore, Queued, Result,
@@ -132,21 +133,134 @@ fn search_text(c: &Case) -> String {
     .join(" ")
 }
 
-async fn save_files(tx: &mut Tx, case: &CaseId, files: &[NewFile]) -> Result<()> {
+/// The files' rows; with keys, each content sealed under its project's data key.
+async fn save_files(
+    tx: &mut Tx,
+    sealing: Option<&Sealing>,
+    case: &Case,
+    files: &[NewFile],
+) -> Result<()> {
+    let key = match (sealing, files.is_empty()) {
+        (Some(sealing), false) => Some(data_key_in(tx, sealing, case.project.as_str()).await?),
+        _ => None,
+    };
     for f in files {
+        let content = match &key {
+            Some(key) => sealing::seal(
+                key,
+                &f.content,
+                &sealing::file_aad(case.project.as_str(), case.id.as_str(), f.id.as_str()),
+            ),
+            None => f.content.clone(),
+        };
         sqlx::query(
-            "INSERT INTO attachments (id, case_id, size, sha256, content) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO attachments (id, case_id, size, sha256, content, sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(f.id.as_str())
-        .bind(case.as_str())
+        .bind(case.id.as_str())
         .bind(f.content.len() as i64)
         .bind(&f.sha256)
-        .bind(&f.content)
+        .bind(content)
+        .bind(key.is_some())
         .execute(&mut **tx)
         .await?;
     }
     Ok(())
+}
+
+/// The project's data key, made (and stored wrapped) in `tx` the first time. Only a
+/// key read back from a committed row is remembered: one made here may yet be rolled
+/// back with `tx`.
+async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<KeyBytes> {
+    if let Some(key) = sealing.cached(project) {
+        return Ok(key);
+    }
+    let (key, wrapped) = sealing.master.new_data_key(project);
+    // Another writer may make the project's key at the same moment: its row wins.
+    sqlx::query(
+        "INSERT INTO data_keys (project, master, wrapped) VALUES ($1, $2, $3) \
+         ON CONFLICT (project) DO NOTHING",
+    )
+    .bind(project)
+    .bind(sealing.master.current_id())
+    .bind(&wrapped)
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query("SELECT master, wrapped FROM data_keys WHERE project = $1")
+        .bind(project)
+        .fetch_one(&mut **tx)
+        .await?;
+    let master: String = row.try_get("master")?;
+    let stored: Vec<u8> = row.try_get("wrapped")?;
+    if stored == wrapped {
+        return Ok(key);
+    }
+    let key = sealing.master.unwrap(project, &master, &stored)?;
+    sealing.remember(project, key);
+    Ok(key)
+}
+
+impl Backing {
+    /// The project's data key for reading a sealed file.
+    async fn data_key(&self, project: &str) -> Result<KeyBytes> {
+        let Some(sealing) = &self.sealing else {
+            return Err(StoreError::Sealed(sealing::SealError::Broken {
+                what: format!(
+                    "a sealed file of project `{project}` (the store was opened without the \
+                     master key, `encryption.key_file`)"
+                ),
+            }));
+        };
+        if let Some(key) = sealing.cached(project) {
+            return Ok(key);
+        }
+        let row = sqlx::query("SELECT master, wrapped FROM data_keys WHERE project = $1")
+            .bind(project)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| {
+                corrupt(
+                    "data key",
+                    format!("project `{project}` has sealed files but no data key"),
+                )
+            })?;
+        let key = sealing.master.unwrap(
+            project,
+            &row.try_get::<String, _>("master")?,
+            &row.try_get::<Vec<u8>, _>("wrapped")?,
+        )?;
+        sealing.remember(project, key);
+        Ok(key)
+    }
+
+    /// An attachment's content as stored, opened if sealed.
+    async fn file_content(&self, case: &Case, id: &AttachmentId) -> Result<Option<Vec<u8>>> {
+        let row =
+            sqlx::query("SELECT content, sealed FROM attachments WHERE id = $1 AND case_id = $2")
+                .bind(id.as_str())
+                .bind(case.id.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let content: Vec<u8> = row.try_get("content")?;
+        if !row.try_get::<bool, _>("sealed")? {
+            return Ok(Some(content));
+        }
+        let project = case.project.as_str();
+        let key = self.data_key(project).await?;
+        sealing::open(
+            &key,
+            &content,
+            &sealing::file_aad(project, case.id.as_str(), id.as_str()),
+        )
+        .map(Some)
+        .ok_or_else(|| {
+            StoreError::Sealed(sealing::SealError::Broken {
+                what: format!("file {id} of case {}", case.id),
+            })
+        })
+    }
 }
 
 /// `AND` every part of `filter` but the order: stages, component, severity, coordinator,
@@ -259,6 +373,7 @@ impl Backing {
 async fn insert_case(
     tx: &mut Tx,
     chain: &ChainKey,
+    sealing: Option<&Sealing>,
     case: &Case,
     events: &[Recorded<Event>],
     tracking_token: &str,
@@ -312,7 +427,7 @@ async fn insert_case(
         events,
     )
     .await?;
-    save_files(tx, &case.id, files).await?;
+    save_files(tx, sealing, case, files).await?;
     queue_case_effects(tx, case, events, Some(tracking_token)).await
 }
 
@@ -326,7 +441,16 @@ impl crate::CaseStore for Backing {
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
-        let queued = insert_case(&mut tx, &self.chain, case, events, tracking_token, files).await?;
+        let queued = insert_case(
+            &mut tx,
+            &self.chain,
+            self.sealing.as_deref(),
+            case,
+            events,
+            tracking_token,
+            files,
+        )
+        .await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -339,6 +463,7 @@ impl crate::CaseStore for Backing {
                 insert_case(
                     &mut tx,
                     &self.chain,
+                    self.sealing.as_deref(),
                     &c.case,
                     &c.events,
                     &c.tracking_token,
@@ -369,7 +494,7 @@ impl crate::CaseStore for Backing {
         )
         .await?;
         save_case(&mut tx, case).await?;
-        save_files(&mut tx, &case.id, files).await?;
+        save_files(&mut tx, self.sealing.as_deref(), case, files).await?;
         let queued = queue_case_effects(&mut tx, case, events, None).await?;
         tx.commit().await?;
         Ok(queued)
@@ -450,13 +575,10 @@ impl crate::CaseStore for Backing {
         if !sees {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT content FROM attachments WHERE id = $1 AND case_id = $2")
-            .bind(attachment.as_str())
-            .bind(case.id.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some((meta.clone(), row.try_get("content")?)))
+        let Some(content) = self.file_content(&case, attachment).await? else {
+            return Ok(None);
+        };
+        Ok(Some((meta.clone(), content)))
     }
 
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {
@@ -738,12 +860,6 @@ impl crate::CaseStore for Backing {
         if !access::sees_attachment(access.standing(), meta) {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT content FROM attachments WHERE id = $1 AND case_id = $2")
-            .bind(id.as_str())
-            .bind(access.case().id.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|r| r.try_get("content").map_err(Into::into))
-            .transpose()
+        self.file_content(access.case(), id).await
     }
 }

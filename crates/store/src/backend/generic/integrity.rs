@@ -682,6 +682,36 @@ impl crate::IntegrityStore for Backing {
         self.chain.id()
     }
 
+    async fn rewrap_data_keys(&self) -> Result<usize> {
+        use sqlx::Row;
+        let Some(sealing) = &self.sealing else {
+            return Err(crate::StoreError::Sealed(
+                crate::sealing::SealError::Broken {
+                    what: "the data keys (the store was opened without a master key)".into(),
+                },
+            ));
+        };
+        let mut tx = self.writer.begin().await?;
+        let rows = sqlx::query("SELECT project, master, wrapped FROM data_keys")
+            .fetch_all(&mut *tx)
+            .await?;
+        let current = sealing.master.current_id();
+        for row in &rows {
+            let project: String = row.try_get("project")?;
+            let master: String = row.try_get("master")?;
+            let wrapped: Vec<u8> = row.try_get("wrapped")?;
+            let rewrapped = sealing.master.rewrap(&project, &master, &wrapped)?;
+            sqlx::query("UPDATE data_keys SET master = $2, wrapped = $3 WHERE project = $1")
+                .bind(&project)
+                .bind(current)
+                .bind(rewrapped)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
     fn database_id(&self) -> String {
         self.database_id.get().cloned().unwrap_or_default()
     }

@@ -1,0 +1,215 @@
+//! Files at rest (issue 11, item 3, in part), as an operator meets it: a file that came
+//! by mail is stored sealed, so the database's files (SQLite) or the attachments table
+//! (PostgreSQL) never show its bytes, while the server still hands it out;
+//! `admin rotate-key` re-wraps the data keys under a new master key, after which the
+//! new key alone opens the file and the old one alone does not. On both databases.
+
+use super::support::*;
+use sqlx::Connection;
+use std::path::Path;
+
+const TO: &str = "security@connect.example";
+const CANARY: &str = "CANARY-5be1-exploit-core-dump";
+
+fn run_ok(args: &[&str]) -> String {
+    let out = embargo(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn with<'a>(args: &[&'a str], storage: &'a [String]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(storage.iter().map(String::as_str));
+    all
+}
+
+/// Whether `needle` is anywhere in the files under `dir` (the database, its WAL).
+fn files_hold(dir: &Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            files_hold(&path, needle)
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle)
+        }
+    })
+}
+
+/// The attachments' stored contents and whether each is marked sealed.
+async fn stored(storage: &[String]) -> Vec<(Vec<u8>, bool)> {
+    let sql = "SELECT content, sealed FROM attachments";
+    if storage[0] == "--database-url" {
+        let mut c = sqlx::PgConnection::connect(&storage[1]).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut c).await.unwrap()
+    } else {
+        let url = format!("sqlite://{}/embargo.sqlite3", storage[1]);
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut c).await.unwrap()
+    }
+}
+
+/// The reported file, downloaded through the running server: its status and body.
+async fn download(storage: &[String], token: &str) -> (u16, String) {
+    let server = Server::start(&storage.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        http.get(format!("{}{path}", server.base))
+            .bearer_auth(token)
+            .send()
+    };
+    let list: serde_json::Value = get("/api/v1/projects/connect/cases".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let case: serde_json::Value = get(format!("/api/v1/cases/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = case["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let res = get(url).await.unwrap();
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap();
+    assert!(server.terminate().await.success());
+    (status, body)
+}
+
+async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &Path) {
+    embargo_testkit::tls_provider();
+    for args in [
+        &[
+            "admin",
+            "project",
+            "create",
+            "--slug",
+            "connect",
+            "--name",
+            "Connect",
+            "--component",
+            "go",
+        ][..],
+        &[
+            "admin",
+            "project",
+            "update",
+            "--slug",
+            "connect",
+            "--security-address",
+            TO,
+        ],
+        &[
+            "admin",
+            "user",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--project",
+            "connect",
+            "--role",
+            "security-team",
+        ],
+    ] {
+        run_ok(&with(args, &storage));
+    }
+    let token = run_ok(&with(
+        &["admin", "token", "create", "--email", "sam@example.org"],
+        &storage,
+    ))
+    .lines()
+    .last()
+    .unwrap()
+    .trim()
+    .to_owned();
+    let message = format!(
+        "From: Rae <rae@reporter.example>\r\nTo: {TO}\r\nSubject: Overflow, with a dump\r\n\
+         Message-ID: <dump@reporter.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nA crafted frame overflows the parser.\r\n\
+         --b\r\nContent-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=\"core.dump\"\r\n\r\n{CANARY}\r\n--b--\r\n"
+    );
+    let out = ingest(
+        &storage.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        message.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // At rest: sealed, and the canary nowhere in what a thief of the database gets.
+    let rows = stored(&storage).await;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].1, "marked sealed");
+    let needle = CANARY.as_bytes();
+    assert!(!rows[0].0.windows(needle.len()).any(|w| w == needle));
+    if storage[0] == "--data-dir" {
+        assert!(
+            !files_hold(data_dir, needle),
+            "the canary is in the data folder"
+        );
+    }
+    assert_eq!(download(&storage, &token).await, (200, CANARY.to_owned()));
+
+    // Rotation: the data key re-wrapped; the old master key kept beside the new one.
+    let key = data_dir.join("keys/data.key");
+    let old_key = std::fs::read_to_string(&key).unwrap();
+    let said = run_ok(&with(&["admin", "rotate-key"], &storage));
+    assert!(
+        said.contains("Re-wrapped 1 data key under the new master key"),
+        "{said}"
+    );
+    let new_key = std::fs::read_to_string(&key).unwrap();
+    assert_ne!(new_key, old_key);
+    let old_path = data_dir.join("keys/data.key.old");
+    assert_eq!(std::fs::read_to_string(&old_path).unwrap(), old_key);
+    assert_eq!(rows, stored(&storage).await, "the files are not touched");
+
+    // The new key alone opens the file…
+    std::fs::remove_file(&old_path).unwrap();
+    assert_eq!(download(&storage, &token).await, (200, CANARY.to_owned()));
+    // …and the old one alone no longer does.
+    std::fs::write(&key, &old_key).unwrap();
+    let (status, body) = download(&storage, &token).await;
+    assert_eq!(status, 500, "{body}");
+    assert!(!body.contains(CANARY), "{body}");
+    std::fs::write(&key, &new_key).unwrap();
+
+    // Nothing to rotate where there is no database, and a clear word for it.
+    let empty = embargo_testkit::temp_dir();
+    let out = embargo(&[
+        "admin",
+        "rotate-key",
+        "--data-dir",
+        &empty.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no database at"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_sealed_and_the_key_rotates_on_sqlite() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    files_are_sealed_and_the_key_rotates(vec!["--data-dir".into(), d], dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_sealed_and_the_key_rotates_on_postgres() {
+    let db = embargo_testkit::PgTestDb::create().await;
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    files_are_sealed_and_the_key_rotates(
+        vec![
+            "--database-url".into(),
+            db.url.clone(),
+            "--data-dir".into(),
+            d,
+        ],
+        dir.path(),
+    )
+    .await;
+}

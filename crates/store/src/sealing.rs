@@ -1,0 +1,238 @@
+//! Files at rest (issue 11, item 3, in part): attachment contents are sealed with
+//! AES-256-GCM under a data key of their project, and each project's data key is kept
+//! in the database only wrapped (sealed) under a master key that lives outside it (a
+//! key file). Whoever takes the database file or a backup without the key file reads
+//! no file content; rotating the master key re-wraps the data keys and touches no file.
+//!
+//! A sealed blob is `nonce (12 bytes) || ciphertext+tag`, bound by its associated data
+//! to where it belongs (the project and the attachment's case and id for a file, the
+//! project for a data key), so a blob copied into another row does not open.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+const NONCE: usize = 12;
+
+/// A 32-byte AES-256 key.
+pub type KeyBytes = [u8; 32];
+
+/// Why something sealed does not open.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SealError {
+    #[error(
+        "the data key of project `{project}` is wrapped with master key `{key}`, which is not \
+         among the key files given (`encryption.key_file`; after an interrupted \
+         `admin rotate-key`, its `.new` or `.old` file)"
+    )]
+    UnknownMasterKey { project: String, key: String },
+    #[error("{what} does not open with its key: it was changed, or sealed with another key")]
+    Broken { what: String },
+}
+
+/// The master keys: the current one seals new data keys; any of them opens a data key
+/// wrapped under it (the one before a rotation, until every data key is re-wrapped).
+pub struct MasterKeys {
+    current: (String, KeyBytes),
+    others: Vec<(String, KeyBytes)>,
+}
+
+impl std::fmt::Debug for MasterKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.others.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("MasterKeys")
+            .field("current", &self.current.0)
+            .field("others", &ids)
+            .finish()
+    }
+}
+
+/// A key's public name: the start of its SHA-256, never the key.
+pub fn key_id(key: &KeyBytes) -> String {
+    hex::encode(&Sha256::digest([b"embargo-master-key:".as_slice(), key].concat())[..8])
+}
+
+impl MasterKeys {
+    pub fn new(current: KeyBytes, others: impl IntoIterator<Item = KeyBytes>) -> MasterKeys {
+        let current = (key_id(&current), current);
+        let others = others
+            .into_iter()
+            .map(|k| (key_id(&k), k))
+            .filter(|(id, _)| *id != current.0)
+            .collect();
+        MasterKeys { current, others }
+    }
+
+    pub fn current_id(&self) -> &str {
+        &self.current.0
+    }
+
+    fn by_id(&self, id: &str) -> Option<&KeyBytes> {
+        std::iter::once(&self.current)
+            .chain(&self.others)
+            .find(|(k, _)| k == id)
+            .map(|(_, key)| key)
+    }
+
+    /// A new data key for `project`, and it wrapped under the current master key.
+    pub fn new_data_key(&self, project: &str) -> (KeyBytes, Vec<u8>) {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the system's random source works");
+        let wrapped = seal(&self.current.1, &key, &wrap_aad(project));
+        (key, wrapped)
+    }
+
+    /// Opens a data key wrapped under master key `master`.
+    pub fn unwrap(
+        &self,
+        project: &str,
+        master: &str,
+        wrapped: &[u8],
+    ) -> Result<KeyBytes, SealError> {
+        let Some(key) = self.by_id(master) else {
+            return Err(SealError::UnknownMasterKey {
+                project: project.to_owned(),
+                key: master.to_owned(),
+            });
+        };
+        let broken = || SealError::Broken {
+            what: format!("the data key of project `{project}`"),
+        };
+        open(key, wrapped, &wrap_aad(project))
+            .ok_or_else(broken)?
+            .try_into()
+            .map_err(|_| broken())
+    }
+
+    /// `wrapped` (under `master`) wrapped anew under the current master key.
+    pub fn rewrap(
+        &self,
+        project: &str,
+        master: &str,
+        wrapped: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        let key = self.unwrap(project, master, wrapped)?;
+        Ok(seal(&self.current.1, &key, &wrap_aad(project)))
+    }
+}
+
+fn wrap_aad(project: &str) -> Vec<u8> {
+    format!("embargo data key\0{project}").into_bytes()
+}
+
+/// What binds a file's sealed content to its row.
+pub fn file_aad(project: &str, case: &str, attachment: &str) -> Vec<u8> {
+    format!("embargo file\0{project}\0{case}\0{attachment}").into_bytes()
+}
+
+pub fn seal(key: &KeyBytes, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+    let mut nonce = [0u8; NONCE];
+    getrandom::fill(&mut nonce).expect("the system's random source works");
+    let sealed = Aes256Gcm::new(key.into())
+        .encrypt(&Nonce::from(nonce), Payload { msg: plain, aad })
+        .expect("AES-GCM seals any length we store");
+    [nonce.as_slice(), &sealed].concat()
+}
+
+pub fn open(key: &KeyBytes, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < NONCE {
+        return None;
+    }
+    let (nonce, body) = sealed.split_at(NONCE);
+    let nonce: [u8; NONCE] = nonce.try_into().ok()?;
+    Aes256Gcm::new(key.into())
+        .decrypt(&Nonce::from(nonce), Payload { msg: body, aad })
+        .ok()
+}
+
+/// The master keys and the projects' data keys already opened (each is opened once
+/// per process; a project's key never changes, only its wrapping).
+pub struct Sealing {
+    pub master: MasterKeys,
+    pub(crate) opened: Mutex<HashMap<String, KeyBytes>>,
+}
+
+impl std::fmt::Debug for Sealing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealing")
+            .field("master", &self.master)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealing {
+    pub fn new(master: MasterKeys) -> Sealing {
+        Sealing {
+            master,
+            opened: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn cached(&self, project: &str) -> Option<KeyBytes> {
+        self.opened
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(project)
+            .copied()
+    }
+
+    pub(crate) fn remember(&self, project: &str, key: KeyBytes) {
+        self.opened
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(project.to_owned(), key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_file_opens_only_where_it_belongs() {
+        let key = [7u8; 32];
+        let sealed = seal(&key, b"CANARY", &file_aad("connect", "C-1", "a1"));
+        assert!(!sealed.windows(6).any(|w| w == b"CANARY"));
+        assert_eq!(
+            open(&key, &sealed, &file_aad("connect", "C-1", "a1")).as_deref(),
+            Some(b"CANARY".as_slice())
+        );
+        assert_eq!(open(&key, &sealed, &file_aad("connect", "C-2", "a1")), None);
+        assert_eq!(
+            open(&[8u8; 32], &sealed, &file_aad("connect", "C-1", "a1")),
+            None
+        );
+        let mut changed = sealed.clone();
+        *changed.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            open(&key, &changed, &file_aad("connect", "C-1", "a1")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_rotation_rewraps_and_the_old_key_alone_no_longer_opens() {
+        let old = MasterKeys::new([1u8; 32], []);
+        let (data, wrapped) = old.new_data_key("connect");
+        assert_eq!(old.unwrap("connect", old.current_id(), &wrapped), Ok(data));
+        assert!(
+            old.unwrap("vitess", old.current_id(), &wrapped).is_err(),
+            "bound to its project"
+        );
+
+        let both = MasterKeys::new([2u8; 32], [[1u8; 32]]);
+        let rewrapped = both.rewrap("connect", old.current_id(), &wrapped).unwrap();
+        let new = MasterKeys::new([2u8; 32], []);
+        assert_eq!(
+            new.unwrap("connect", new.current_id(), &rewrapped),
+            Ok(data)
+        );
+        assert!(matches!(
+            new.unwrap("connect", old.current_id(), &wrapped),
+            Err(SealError::UnknownMasterKey { .. })
+        ));
+        assert!(!format!("{both:?}").contains("0101"), "no key in Debug");
+    }
+}
