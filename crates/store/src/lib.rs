@@ -322,6 +322,9 @@ pub trait CaseStore: Send + Sync {
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
     /// Undisclosed cases answer `None`, whoever asks.
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;
+    /// The disclosed cases among `ids` (in no particular order), read together: a
+    /// batch import asks once which of its records are already here.
+    async fn public_cases_among(&self, ids: &[CaseId]) -> Result<Vec<Case>>;
     /// A page of a project's disclosed cases, the most recently disclosed first.
     async fn public_cases(&self, project: &ProjectSlug, page: &PageRequest) -> Result<Page<Case>>;
     /// The case whose reporter holds this tracking token.

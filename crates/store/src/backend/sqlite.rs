@@ -70,6 +70,8 @@ impl super::Dialect for SqliteStore {
          (SELECT rowid FROM case_search WHERE case_search MATCH 'case_id : \"' || $1 || '\"') \
          AND case_id = $1";
     const SEARCH_WRITE: &'static str = "INSERT INTO case_search (case_id, body) VALUES ($1, $2)";
+    const SEARCH_WRITE_MANY: (&'static str, (&'static str, &'static str)) =
+        ("INSERT INTO case_search (case_id, body) ", ("", ""));
     const SEARCH_MATCH: (&'static str, &'static str) = (
         " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ",
         ")",

@@ -885,6 +885,18 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
         Some(&disclosed)
     );
     assert_eq!(s.public_case(&embargoed.id).await.unwrap(), None);
+    // Read together, as a batch import asks: the embargoed one and a missing one are
+    // not among them.
+    let among = s
+        .public_cases_among(&[
+            embargoed.id.clone(),
+            CaseId::from_entropy(999),
+            disclosed.id.clone(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(among, [disclosed.clone()]);
+    assert!(s.public_cases_among(&[]).await.unwrap().is_empty());
     let listed: Vec<_> = s
         .public_cases(&p.slug, &PageRequest::first())
         .await

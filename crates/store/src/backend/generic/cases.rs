@@ -3,9 +3,10 @@
 
 use super::Backing;
 use super::listing::{self, Builder, after_ascending, after_descending, limit, stages_in};
-use super::outbox::queue_case_effects;
+use super::outbox::{project_in, queue_case_effects, queue_new_case_effects};
 use super::support::{
-    DbRow, Tx, append, corrupt, from_json, stored_event, to_json, unique_violation,
+    DbRow, ROWS_PER_INSERT, Tx, append, chain_events, corrupt, from_json, insert_events,
+    stored_event, to_json, unique_violation,
 };
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
@@ -44,6 +45,11 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
         .bind(c.id.as_str())
         .execute(&mut **tx)
         .await?;
+    insert_people(tx, c).await
+}
+
+/// The case's coordinator and collaborators as `case_people` rows.
+async fn insert_people(tx: &mut Tx, c: &Case) -> Result<()> {
     let people = c
         .people
         .coordinator
@@ -369,66 +375,100 @@ impl Backing {
     }
 }
 
-/// A new case's rows, events, files and outbox jobs, inside `tx`.
-async fn insert_case(
+/// A new case as [`insert_cases`] takes it.
+struct Fresh<'a> {
+    case: &'a Case,
+    events: &'a [Recorded<Event>],
+    tracking_token: &'a str,
+    files: &'a [NewFile],
+}
+
+/// New cases' rows, events, files and outbox jobs, inside `tx`; returns what each
+/// queued, in order. Each table's rows for all the cases go in a few multi-row
+/// inserts (a batch is one round trip per table, not one per row). The case row
+/// carries every column a later change sets (`save_case`, `save_listing`), and a new
+/// case has no search row, people or timer to clear first. A taken id or tracking
+/// token is `Conflict`, for the whole batch.
+async fn insert_cases(
     tx: &mut Tx,
     chain: &ChainKey,
     sealing: Option<&Sealing>,
-    case: &Case,
-    events: &[Recorded<Event>],
-    tracking_token: &str,
-    files: &[NewFile],
-) -> Result<Vec<Queued>> {
-    let tracking_hash = SecretHash::of(tracking_token);
-    let inserted = sqlx::query(
-        "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
-                            tracking_token_hash, state, reporter_email) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(case.id.as_str())
-    .bind(case.project.as_str())
-    .bind(case.stage.as_str())
-    .bind(&case.report.title)
-    .bind(case.version as i64)
-    .bind(micros(case.received_at))
-    .bind(micros(case.updated_at))
-    .bind(&tracking_hash.0[..])
-    .bind(to_json(case))
-    .bind(
-        case.report
-            .reporter
-            .email
-            .as_ref()
-            .map(|e| e.trim().to_lowercase()),
-    )
-    .execute(&mut **tx)
-    .await;
-    match inserted {
-        // A random id or token collided: the caller draws new ones.
-        Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
-        other => other?,
-    };
-    // The rest of the columns drawn from the case and its people, as every later
-    // change sets them: a report has none of them yet, an imported case may.
-    if case.disclosure.disclosed_at.is_some()
-        || case.people.coordinator.is_some()
-        || !case.people.collaborators.is_empty()
-    {
-        save_case(tx, case).await?;
-    } else {
-        save_listing(tx, case).await?;
+    cases: &[Fresh<'_>],
+) -> Result<Vec<Vec<Queued>>> {
+    for chunk in cases.chunks(ROWS_PER_INSERT) {
+        let mut q = Builder::new(
+            "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
+                                tracking_token_hash, state, reporter_email, disclosed_at, \
+                                activity_at, activity_seq, activity_by, waiting_on, component, \
+                                severity, track) ",
+        );
+        q.push_values(chunk, |mut b, f| {
+            let case = f.case;
+            let listing = ListingRow::of(case);
+            b.push_bind(case.id.as_str().to_owned())
+                .push_bind(case.project.as_str().to_owned())
+                .push_bind(case.stage.as_str())
+                .push_bind(case.report.title.clone())
+                .push_bind(case.version as i64)
+                .push_bind(micros(case.received_at))
+                .push_bind(micros(case.updated_at))
+                .push_bind(SecretHash::of(f.tracking_token).0.to_vec())
+                .push_bind(to_json(case))
+                .push_bind(
+                    case.report
+                        .reporter
+                        .email
+                        .as_ref()
+                        .map(|e| e.trim().to_lowercase()),
+                )
+                .push_bind(case.disclosure.disclosed_at.map(micros))
+                .push_bind(listing.activity_at)
+                .push_bind(listing.activity_seq)
+                .push_bind(listing.activity_by)
+                .push_bind(listing.waiting_on)
+                .push_bind(listing.component)
+                .push_bind(listing.severity)
+                .push_bind(listing.track);
+        });
+        match q.build().execute(&mut **tx).await {
+            // A random id or token collided (or an import's id is taken): the caller
+            // draws new ones, or stores the cases one by one.
+            Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
+            other => other?,
+        };
+        let (insert, (before, after)) = Backing::SEARCH_WRITE_MANY;
+        let mut q = Builder::new(insert);
+        q.push_values(chunk, |mut b, f| {
+            b.push_bind(f.case.id.as_str().to_owned())
+                .push(before)
+                .push_bind_unseparated(search_text(f.case))
+                .push_unseparated(after);
+        });
+        q.build().execute(&mut **tx).await?;
     }
-    append(
-        tx,
-        chain,
-        &stream::case(&case.id),
-        Some(0),
-        Event::kind,
-        events,
-    )
-    .await?;
-    save_files(tx, sealing, case, files).await?;
-    queue_case_effects(tx, case, events, Some(tracking_token)).await
+    let mut events = Vec::with_capacity(cases.iter().map(|f| f.events.len()).sum());
+    for f in cases {
+        let stream = stream::case(&f.case.id);
+        chain_events(chain, &stream, 0, None, Event::kind, f.events, &mut events);
+    }
+    insert_events(tx, events).await?;
+    // Each project is read once: its policy plans its cases' clocks, and a batch is
+    // usually all one project's.
+    let mut projects: HashMap<ProjectSlug, Project> = HashMap::new();
+    let mut queued = Vec::with_capacity(cases.len());
+    for f in cases {
+        insert_people(tx, f.case).await?;
+        save_files(tx, sealing, f.case, f.files).await?;
+        let project = match projects.get(&f.case.project) {
+            Some(project) => project,
+            None => {
+                let project = project_in(tx, f.case).await?;
+                projects.entry(f.case.project.clone()).or_insert(project)
+            }
+        };
+        queued.push(queue_new_case_effects(tx, f.case, project, f.events, f.tracking_token).await?);
+    }
+    Ok(queued)
 }
 
 #[async_trait::async_trait]
@@ -441,37 +481,30 @@ impl crate::CaseStore for Backing {
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
-        let queued = insert_case(
-            &mut tx,
-            &self.chain,
-            self.sealing.as_deref(),
+        let fresh = Fresh {
             case,
             events,
             tracking_token,
             files,
-        )
-        .await?;
+        };
+        let mut queued =
+            insert_cases(&mut tx, &self.chain, self.sealing.as_deref(), &[fresh]).await?;
         tx.commit().await?;
-        Ok(queued)
+        Ok(queued.pop().expect("one case, one answer"))
     }
 
     async fn submit_cases(&self, cases: &[NewCase]) -> Result<Vec<Vec<Queued>>> {
+        let fresh: Vec<Fresh<'_>> = cases
+            .iter()
+            .map(|c| Fresh {
+                case: &c.case,
+                events: &c.events,
+                tracking_token: &c.tracking_token,
+                files: &c.files,
+            })
+            .collect();
         let mut tx = self.writer.begin().await?;
-        let mut queued = Vec::with_capacity(cases.len());
-        for c in cases {
-            queued.push(
-                insert_case(
-                    &mut tx,
-                    &self.chain,
-                    self.sealing.as_deref(),
-                    &c.case,
-                    &c.events,
-                    &c.tracking_token,
-                    &c.files,
-                )
-                .await?,
-            );
-        }
+        let queued = insert_cases(&mut tx, &self.chain, self.sealing.as_deref(), &fresh).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -600,6 +633,25 @@ impl crate::CaseStore for Backing {
         let Some(row) = row else { return Ok(None) };
         let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
         Ok(public(case))
+    }
+
+    async fn public_cases_among(&self, ids: &[CaseId]) -> Result<Vec<Case>> {
+        let mut found = Vec::new();
+        // Well below either database's limit on bound parameters.
+        for chunk in ids.chunks(1_000) {
+            let mut q = Builder::new("SELECT state FROM cases WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str().to_owned());
+            }
+            q.push(")");
+            stages_in(&mut q, "stage", &public_stages());
+            for row in q.build().fetch_all(&self.reader).await? {
+                let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+                found.extend(public(case));
+            }
+        }
+        Ok(found)
     }
 
     async fn public_cases(&self, project: &ProjectSlug, page: &PageRequest) -> Result<Page<Case>> {

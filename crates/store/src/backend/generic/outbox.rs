@@ -64,7 +64,42 @@ pub(super) async fn queue_case_effects(
     events: &[Recorded<Event>],
     tracking_token: Option<&str>,
 ) -> Result<Vec<Queued>> {
-    let planned = events
+    let now = events.last().map_or(case.updated_at, |e| e.at);
+    let subject = Subject::Case(case.id.clone());
+    let planned = planned_case_effects(case, events, tracking_token);
+    let mut queued = queue(tx, &subject, planned, now).await?;
+    let project = project_in(tx, case).await?;
+    queued.extend(replan_clock_timer(tx, case, &project, now).await?);
+    super::notifications::notify(tx, case, &project, events).await?;
+    Ok(queued)
+}
+
+/// [`queue_case_effects`] for a case stored just now, whose project the caller read:
+/// it has no timer yet to replan, only its first to queue.
+pub(super) async fn queue_new_case_effects(
+    tx: &mut Tx,
+    case: &Case,
+    project: &Project,
+    events: &[Recorded<Event>],
+    tracking_token: &str,
+) -> Result<Vec<Queued>> {
+    let now = events.last().map_or(case.updated_at, |e| e.at);
+    let subject = Subject::Case(case.id.clone());
+    let mut planned = planned_case_effects(case, events, Some(tracking_token));
+    planned.extend(effect::clock_timer(case, &project.policy(), now));
+    let queued = queue(tx, &subject, planned, now).await?;
+    super::notifications::notify(tx, case, project, events).await?;
+    Ok(queued)
+}
+
+/// The work `events` ask for, with the token only the shell knows in the mail that
+/// carries it.
+fn planned_case_effects(
+    case: &Case,
+    events: &[Recorded<Event>],
+    tracking_token: Option<&str>,
+) -> Vec<Planned> {
+    events
         .iter()
         .flat_map(|e| effect::case_effects(case, e))
         .map(|mut p| {
@@ -86,18 +121,11 @@ pub(super) async fn queue_case_effects(
             }
             p
         })
-        .collect();
-    let now = events.last().map_or(case.updated_at, |e| e.at);
-    let subject = Subject::Case(case.id.clone());
-    let mut queued = queue(tx, &subject, planned, now).await?;
-    let project = project_in(tx, case).await?;
-    queued.extend(replan_clock_timer(tx, case, &project, now).await?);
-    super::notifications::notify(tx, case, &project, events).await?;
-    Ok(queued)
+        .collect()
 }
 
 /// The case's project as this transaction sees it: its policy runs the clocks.
-async fn project_in(tx: &mut Tx, case: &Case) -> Result<Project> {
+pub(super) async fn project_in(tx: &mut Tx, case: &Case) -> Result<Project> {
     let row = sqlx::query("SELECT state FROM projects WHERE slug = $1")
         .bind(case.project.as_str())
         .fetch_optional(&mut **tx)

@@ -61,7 +61,7 @@ pub(super) async fn append<E: Serialize>(
                 .await?
         }
     };
-    let (mut seq, mut prev): (u64, Option<Vec<u8>>) = match last {
+    let (seq, prev): (u64, Option<Vec<u8>>) = match last {
         Some(row) => (
             row.try_get::<i64, _>("seq")? as u64,
             Some(row.try_get("hash")?),
@@ -73,31 +73,77 @@ pub(super) async fn append<E: Serialize>(
     {
         return Err(StoreError::Conflict);
     }
+    let mut rows = Vec::with_capacity(events.len());
+    chain_events(chain, stream, seq, prev, kinds, events, &mut rows);
+    insert_events(tx, rows).await
+}
+
+/// An `events` row, its hash already linked to the one before it.
+pub(super) struct EventRow {
+    stream: String,
+    seq: i64,
+    kind: &'static str,
+    at: i64,
+    body: String,
+    prev_hash: Option<Vec<u8>>,
+    hash: Vec<u8>,
+}
+
+/// Links `events` to a stream whose last event is `seq` with hash `prev` (a new
+/// stream: 0 and `None`), as rows for [`insert_events`].
+pub(super) fn chain_events<E: Serialize>(
+    chain: &ChainKey,
+    stream: &str,
+    mut seq: u64,
+    mut prev: Option<Vec<u8>>,
+    kinds: impl Fn(&E) -> &'static str,
+    events: &[Recorded<E>],
+    rows: &mut Vec<EventRow>,
+) {
     for e in events {
         seq += 1;
         let body = to_json(e);
         let hash = chain::link(chain, prev.as_deref(), stream, seq, &body);
-        let inserted = sqlx::query(
-            "INSERT INTO events (stream, seq, kind, at, body, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(stream)
-        .bind(seq as i64)
-        .bind(kinds(&e.event))
-        .bind(micros(e.at))
-        .bind(&body)
-        .bind(prev.as_deref())
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await;
-        match inserted {
+        rows.push(EventRow {
+            stream: stream.to_owned(),
+            seq: seq as i64,
+            kind: kinds(&e.event),
+            at: micros(e.at),
+            body,
+            prev_hash: prev.replace(hash.clone()),
+            hash,
+        });
+    }
+}
+
+/// Inserts event rows, many to a statement (a batch's streams together). A row whose
+/// place is taken (a concurrent append, a stream that exists after all) is `Conflict`.
+pub(super) async fn insert_events(tx: &mut Tx, rows: Vec<EventRow>) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut q = sqlx::QueryBuilder::<<Pool as PoolDb>::Db>::new(
+            "INSERT INTO events (stream, seq, kind, at, body, prev_hash, hash) ",
+        );
+        q.push_values(rows.by_ref().take(ROWS_PER_INSERT), |mut b, r| {
+            b.push_bind(r.stream)
+                .push_bind(r.seq)
+                .push_bind(r.kind)
+                .push_bind(r.at)
+                .push_bind(r.body)
+                .push_bind(r.prev_hash)
+                .push_bind(r.hash);
+        });
+        match q.build().execute(&mut **tx).await {
             Err(err) if unique_violation(&err) => return Err(StoreError::Conflict),
             other => other?,
         };
-        prev = Some(hash);
     }
     Ok(())
 }
+
+/// Rows per multi-row insert: with up to 20 columns, well below either database's
+/// limit on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+pub(super) const ROWS_PER_INSERT: usize = 500;
 
 pub(super) async fn read_stream<E: DeserializeOwned>(
     pool: &Pool,
