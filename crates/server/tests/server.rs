@@ -16,6 +16,7 @@ mod server {
     mod fast_paths;
     mod fixes;
     mod floods;
+    mod import;
     mod integrity;
     mod limits;
     mod listings;

@@ -379,38 +379,174 @@ pub enum Imported {
 }
 
 impl App {
-    /// Brings a published OSV record in as a disclosed case of `slug` (V10). The case
-    /// id derives from the project and the record's id, so importing the same record
-    /// again changes nothing. `Err` says what is wrong with the record.
-    #[tracing::instrument(skip_all, fields(project = %slug))]
+    /// Brings a published OSV record in as a disclosed case of `slug` (V10): a batch of
+    /// one ([`App::import_osv_batch`] holds the rule). `Err` says what is wrong with the
+    /// record.
     pub async fn import_osv(&self, slug: &str, record: &Value) -> AppResult<Imported> {
-        use embargo_core::decide;
-        use embargo_core::ids::CaseId;
-        use embargo_core::report::Draft;
-        use sha2::{Digest, Sha256};
-        let bad = |message: String| AppError::bad_request("invalid_osv", message, None);
-        let formats::osv::Imported { advisory, warnings } =
-            formats::osv::import(record, self.now()).map_err(|e| bad(e.to_string()))?;
-        let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        let mut outcomes = self
+            .import_osv_batch(slug, std::slice::from_ref(record))
+            .await?;
+        outcomes.pop().expect("one outcome per record")
+    }
+
+    /// Brings published OSV records in as disclosed cases of `slug` (V10), one outcome
+    /// per record, in order. The case id derives from the project and the record's id,
+    /// so importing the same record again changes nothing, and another record under an
+    /// id already imported is refused. The project is read once, the records already
+    /// here are found in one query, and the new cases are stored in one transaction
+    /// (if that fails, one by one, so that a bad one fails alone). A record whose id an
+    /// earlier record of the batch has is decided after that one is stored, exactly as
+    /// if it came in a later batch. The outer `Err`: no such project, or the store
+    /// could not be read.
+    #[tracing::instrument(skip_all, fields(project = %slug))]
+    pub async fn import_osv_batch(
+        &self,
+        slug: &str,
+        records: &[Value],
+    ) -> AppResult<Vec<AppResult<Imported>>> {
+        use std::collections::{HashMap, HashSet};
         let project = self.project(slug).await?;
+        let now = self.now();
+        let mut outcomes: Vec<Option<AppResult<Imported>>> = records.iter().map(|_| None).collect();
+        let mut pending = Vec::new();
+        for (n, record) in records.iter().enumerate() {
+            match ImportedRecord::read(&project, record, now) {
+                Ok(read) => pending.push((n, read)),
+                Err(e) => outcomes[n] = Some(Err(e)),
+            }
+        }
+        while !pending.is_empty() {
+            let mut ids = HashSet::new();
+            let (round, later): (Vec<_>, Vec<_>) = pending
+                .into_iter()
+                .partition(|(_, read)| ids.insert(read.id.clone()));
+            pending = later;
+            let ids: Vec<CaseId> = ids.into_iter().collect();
+            let stored: HashMap<CaseId, Case> = self
+                .store()
+                .public_cases_among(&ids)
+                .await?
+                .into_iter()
+                .map(|case| (case.id.clone(), case))
+                .collect();
+            let mut new = Vec::new();
+            for (n, read) in round {
+                match stored.get(&read.id) {
+                    Some(existing) => outcomes[n] = Some(read.against(existing, &records[n])),
+                    None => match read.decide(&project, &records[n]) {
+                        Ok(case) => new.push((n, read, case)),
+                        Err(e) => outcomes[n] = Some(Err(e)),
+                    },
+                }
+            }
+            self.store_imported(new, &mut outcomes).await;
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.expect("every record has an outcome"))
+            .collect())
+    }
+
+    /// Stores the new cases of one round together; if that fails, one by one, so that
+    /// each record gets its own answer. The worker is rung once if anything was queued.
+    async fn store_imported(
+        &self,
+        new: Vec<(usize, ImportedRecord, embargo_store::NewCase)>,
+        outcomes: &mut [Option<AppResult<Imported>>],
+    ) {
+        if new.is_empty() {
+            return;
+        }
+        let (reads, cases): (Vec<_>, Vec<_>) = new
+            .into_iter()
+            .map(|(n, read, case)| ((n, read), case))
+            .unzip();
+        let results: Vec<Result<Vec<embargo_store::Queued>, embargo_store::StoreError>> =
+            match self.store().submit_cases(&cases).await {
+                Ok(queued) => queued.into_iter().map(Ok).collect(),
+                Err(e) if cases.len() == 1 => vec![Err(e)],
+                Err(e) => {
+                    tracing::info!(
+                        records = cases.len(),
+                        "a batch of imported cases failed ({e}); storing them one by one"
+                    );
+                    let mut results = Vec::with_capacity(cases.len());
+                    for c in &cases {
+                        results.push(
+                            self.store()
+                                .submit_case(&c.case, &c.events, &c.tracking_token, &c.files)
+                                .await,
+                        );
+                    }
+                    results
+                }
+            };
+        let mut queued_any = false;
+        for ((n, read), result) in reads.into_iter().zip(results) {
+            outcomes[n] = Some(match result {
+                Ok(queued) => {
+                    queued_any |= !queued.is_empty();
+                    Ok(Imported::New(read.id, read.warnings))
+                }
+                // Imported by someone else meanwhile.
+                Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(read.id)),
+                Err(e) => Err(e.into()),
+            });
+        }
+        if queued_any {
+            self.ring_worker();
+        }
+    }
+}
+
+/// A record read and checked, with the id of the case it becomes.
+struct ImportedRecord {
+    id: CaseId,
+    advisory: formats::Advisory,
+    warnings: Vec<String>,
+}
+
+fn invalid_osv(message: String) -> AppError {
+    AppError::bad_request("invalid_osv", message, None)
+}
+
+impl ImportedRecord {
+    fn read(project: &Project, record: &Value, now: embargo_core::Timestamp) -> AppResult<Self> {
+        use sha2::{Digest, Sha256};
+        let formats::osv::Imported { advisory, warnings } =
+            formats::osv::import(record, now).map_err(|e| invalid_osv(e.to_string()))?;
         let digest = Sha256::digest(format!("import:{}:{}", project.slug, advisory.id));
         let id = CaseId::from_entropy(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
-        if let Some(existing) = self.store().public_case(&id).await? {
-            let same = existing
-                .advisory
-                .imported_osv
-                .as_deref()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                .is_some_and(|before| before == *record);
-            return if same {
-                Ok(Imported::Unchanged(id))
-            } else {
-                Err(bad(format!(
-                    "{} was imported before from a different record; nothing changed",
-                    advisory.id
-                )))
-            };
+        Ok(ImportedRecord {
+            id,
+            advisory,
+            warnings: warnings.iter().map(ToString::to_string).collect(),
+        })
+    }
+
+    /// The answer when the case is here already: unchanged if it came from the same
+    /// record, else refused.
+    fn against(self, existing: &Case, record: &Value) -> AppResult<Imported> {
+        let same = existing
+            .advisory
+            .imported_osv
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .is_some_and(|before| before == *record);
+        if same {
+            Ok(Imported::Unchanged(self.id))
+        } else {
+            Err(invalid_osv(format!(
+                "{} was imported before from a different record; nothing changed",
+                self.advisory.id
+            )))
         }
+    }
+
+    /// The new case, as core decides it.
+    fn decide(&self, project: &Project, record: &Value) -> AppResult<embargo_store::NewCase> {
+        use embargo_core::report::Draft;
+        let advisory = &self.advisory;
         let title: String = advisory
             .summary
             .clone()
@@ -427,10 +563,10 @@ impl App {
             .chain(advisory.alias_list())
             .find(|a| a.starts_with("CVE-"))
             .cloned();
-        let events = decide::import(
+        let events = embargo_core::decide::import(
             &embargo_core::actor::Actor::Operator,
-            &project,
-            id.clone(),
+            project,
+            self.id.clone(),
             Draft {
                 title,
                 description,
@@ -440,24 +576,13 @@ impl App {
             cve,
             advisory.published.unwrap_or(advisory.modified),
         )?;
-        let case = embargo_core::case::Case::replay(&events).expect("import decides a first event");
-        let never_shown = crate::secrets::token(crate::secrets::TRACKING_TOKEN_PREFIX);
-        let new = embargo_store::NewCase {
+        let case = Case::replay(&events).expect("import decides a first event");
+        Ok(embargo_store::NewCase {
             case,
             events,
-            tracking_token: never_shown,
+            // A case that was never reported has no reporter to hold this.
+            tracking_token: crate::secrets::token(crate::secrets::TRACKING_TOKEN_PREFIX),
             files: vec![],
-        };
-        match self.inner.intake.submit(&self.inner.store, new).await {
-            Ok(queued) => {
-                if !queued.is_empty() {
-                    self.ring_worker();
-                }
-                Ok(Imported::New(id, warnings))
-            }
-            // Imported by someone else meanwhile.
-            Err(embargo_store::StoreError::Conflict) => Ok(Imported::Unchanged(id)),
-            Err(e) => Err(e.into()),
-        }
+        })
     }
 }
