@@ -15,6 +15,9 @@ pub enum ImportCommand {
         /// The project's slug.
         #[arg(long)]
         project: String,
+        /// Files stored per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..))]
+        batch: u16,
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
@@ -47,6 +50,7 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
     let ImportCommand::Osv {
         storage,
         project,
+        batch,
         paths,
     } = command;
     let settings = storage.settings(None)?;
@@ -59,28 +63,18 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
         files(p, &mut list)?;
     }
     let (mut new, mut unchanged, mut failed) = (0, 0, 0);
-    // Files are imported a chunk at a time, side by side, so that the app's group
-    // commit stores many in one transaction; each is reported in the files' order.
-    for chunk in list.chunks(IMPORT_CHUNK) {
-        let mut running = tokio::task::JoinSet::new();
-        for (n, file) in chunk.iter().enumerate() {
-            let (app, project, file) = (app.clone(), project.clone(), file.clone());
-            running.spawn(async move { (n, import_one(&app, &project, &file).await) });
-        }
-        let mut outcomes: Vec<Option<Result<Imported, String>>> =
-            chunk.iter().map(|_| None).collect();
-        while let Some(done) = running.join_next().await {
-            let (n, outcome) = done.map_err(|e| format!("an import task failed: {e}"))?;
-            outcomes[n] = Some(outcome);
-        }
-        for (file, outcome) in chunk.iter().zip(outcomes) {
-            report(
-                file,
-                outcome.expect("every task answered"),
-                &mut new,
-                &mut unchanged,
-                &mut failed,
-            );
+    // A batch at a time: the app stores a batch's new cases in one transaction, and
+    // the next batch's files are read and parsed meanwhile. Each file is reported in
+    // the files' order.
+    let mut batches = list.chunks(usize::from(batch)).map(<[PathBuf]>::to_vec);
+    let mut reading = batches.next().map(read_batch);
+    while let Some(read) = reading.take() {
+        let read = read
+            .await
+            .map_err(|e| format!("reading the files failed: {e}"))?;
+        reading = batches.next().map(read_batch);
+        for (file, outcome) in import_batch(&app, &project, read).await {
+            report(&file, outcome, &mut new, &mut unchanged, &mut failed);
         }
     }
     println!("{new} imported, {unchanged} unchanged, {failed} failed");
@@ -93,20 +87,59 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
     }
 }
 
-/// How many files are imported side by side.
-const IMPORT_CHUNK: usize = 64;
+/// Each file of a batch as JSON, or why not; read on a blocking thread.
+fn read_batch(
+    files: Vec<PathBuf>,
+) -> tokio::task::JoinHandle<Vec<(PathBuf, Result<serde_json::Value, String>)>> {
+    tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|file| {
+                let record = std::fs::read_to_string(&file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| {
+                        serde_json::from_str::<serde_json::Value>(&text)
+                            .map_err(|e| format!("not JSON: {e}"))
+                    });
+                (file, record)
+            })
+            .collect()
+    })
+}
 
-async fn import_one(
+/// Imports the records that were read; every file gets its outcome, in order.
+async fn import_batch(
     app: &embargo_server::app::App,
     project: &str,
-    file: &Path,
-) -> Result<Imported, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
-    let record =
-        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| format!("not JSON: {e}"))?;
-    app.import_osv(project, &record)
-        .await
-        .map_err(|e| e.to_string())
+    read: Vec<(PathBuf, Result<serde_json::Value, String>)>,
+) -> Vec<(PathBuf, Result<Imported, String>)> {
+    let mut records = Vec::new();
+    let mut slots = Vec::with_capacity(read.len());
+    for (file, record) in read {
+        match record {
+            Ok(record) => {
+                records.push(record);
+                slots.push((file, None));
+            }
+            Err(e) => slots.push((file, Some(Err(e)))),
+        }
+    }
+    let mut outcomes = match app.import_osv_batch(project, &records).await {
+        Ok(outcomes) => outcomes
+            .into_iter()
+            .map(|o| o.map_err(|e| e.to_string()))
+            .collect::<Vec<_>>(),
+        // Nothing of this batch was stored: each of its files says why.
+        Err(e) => records.iter().map(|_| Err(e.to_string())).collect(),
+    }
+    .into_iter();
+    slots
+        .into_iter()
+        .map(|(file, outcome)| {
+            let outcome = outcome.unwrap_or_else(|| outcomes.next().expect("one per record"));
+            (file, outcome)
+        })
+        .collect()
 }
 
 fn report(

@@ -69,12 +69,14 @@ fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
             originals.insert(record["id"].as_str().unwrap().to_owned(), record);
         }
     }
+    std::fs::write(input.join("broken.json"), "{ \"id\": ").unwrap();
     let i = input.display().to_string();
-    let first = run(&["import", "osv", "--project", "connect", &i]);
+    // Small batches, so that a run crosses several of them.
+    let first = run(&["import", "osv", "--project", "connect", "--batch", "3", &i]);
     assert_eq!(
         first.status.code(),
         Some(1),
-        "the invalid file makes the run fail"
+        "the invalid files make the run fail"
     );
     let err = stderr(&first);
     assert!(
@@ -82,19 +84,27 @@ fn imported_advisories_export_unchanged_and_reimport_changes_nothing() {
             && err.contains("not valid OSV: /affected"),
         "{err}"
     );
+    assert!(err.contains("broken.json: not JSON"), "{err}");
     let printed = stdout(&first);
     assert!(
         printed.contains(&format!(
-            "{} imported, 0 unchanged, 1 failed",
+            "{} imported, 0 unchanged, 2 failed",
             originals.len()
         )),
         "{printed}"
     );
+    // Each file is reported once, in the files' order.
+    let reported: Vec<&str> = printed
+        .lines()
+        .filter_map(|l| l.strip_prefix("imported "))
+        .collect();
+    assert_eq!(reported.len(), originals.len(), "{printed}");
+    assert!(reported.is_sorted(), "{printed}");
 
     let again = run(&["import", "osv", "--project", "connect", &i]);
     assert!(
         stdout(&again).contains(&format!(
-            "0 imported, {} unchanged, 1 failed",
+            "0 imported, {} unchanged, 2 failed",
             originals.len()
         )),
         "{}",
