@@ -244,6 +244,33 @@ async fn submit_report(
     case
 }
 
+/// A report decided as [`report_from`] decides it, not stored yet.
+pub fn new_report(p: &Project, n: u64, email: Option<&str>) -> embargo_store::NewCase {
+    let draft = Draft {
+        title: format!("Report {n}"),
+        description: "Steps to reproduce".into(),
+        component: Some("go".into()),
+        reporter_email: email.map(Into::into),
+        ..Draft::default()
+    };
+    let events = submit(
+        &Actor::Anonymous,
+        p,
+        CaseId::from_entropy(n),
+        draft,
+        Channel::Api,
+        vec![],
+        at(n as i64),
+    )
+    .unwrap();
+    embargo_store::NewCase {
+        case: Case::replay(&events).unwrap(),
+        events,
+        tracking_token: format!("tracking-token-{n}"),
+        files: vec![],
+    }
+}
+
 /// Decides and stores a command; returns the new case state.
 pub async fn act(store: &dyn Store, p: &Project, case: &Case, actor: &Actor, cmd: Command) -> Case {
     let events = decide(actor, p, case, cmd, at(case.version as i64 + 100)).unwrap();

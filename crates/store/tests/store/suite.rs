@@ -908,6 +908,77 @@ pub async fn only_disclosed_cases_are_public(b: &Backend) {
     assert_eq!(listed, [disclosed.id.clone()]);
 }
 
+/// Intake's group commit and batch import store many new cases in one transaction,
+/// with multi-row inserts: each case reads back as if stored alone, each returned job
+/// is the stored job of that id, and a taken id refuses the whole batch.
+pub async fn new_cases_stored_together_read_as_if_stored_alone(b: &Backend) {
+    use embargo_core::effect::Outlets;
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let sam = team(&sam);
+    let alone = report_from(s, &p, 1, Some("ana@example.org")).await;
+    let batch: Vec<_> = (2..=4)
+        .map(|n| new_report(&p, n, (n != 3).then_some("rae@example.org")))
+        .collect();
+    let queued = s.submit_cases(&batch).await.unwrap();
+    assert_eq!(queued.len(), batch.len());
+    for (new, jobs) in batch.iter().zip(&queued) {
+        assert!(!jobs.is_empty(), "each report asks for work");
+        for job in jobs {
+            assert_eq!(job.subject.case(), Some(&new.case.id));
+        }
+        let access = s
+            .case_for_viewer(&new.case.id, &sam)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(access.case(), &new.case);
+    }
+    // The listing and search find them as they find the one stored alone.
+    let filter = CaseFilter {
+        words: vec!["steps".into()],
+        ..CaseFilter::default()
+    };
+    let found = s
+        .cases_for_viewer(&p, &sam, &filter, &PageRequest::first())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(found.iter().any(|c| c.id == alone.id));
+    assert!(s.verify().await.unwrap().is_ok());
+
+    // Every job the batch was told of is the stored job under that id.
+    s.set_outlets(Outlets { mail: true });
+    let mut stored = std::collections::HashMap::new();
+    let far = at(100_000_000);
+    while let Some(job) = s.claim_job(far, at(100_001_000)).await.unwrap() {
+        s.finish_job(&job, far).await.unwrap();
+        stored.insert(job.id, (job.subject, job.effect));
+    }
+    for job in queued.iter().flatten() {
+        assert_eq!(
+            stored.get(&job.id),
+            Some(&(job.subject.clone(), job.effect.clone())),
+            "job {}",
+            job.id
+        );
+    }
+
+    // A batch holding a case whose id is taken stores none of its cases.
+    let taken = vec![new_report(&p, 5, None), new_report(&p, 2, None)];
+    assert!(matches!(
+        s.submit_cases(&taken).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        s.case_for_viewer(&taken[0].case.id, &sam)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
     use embargo_core::effect::{Effect, Subject};
     let s = &*b.store;

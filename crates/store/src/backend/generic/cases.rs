@@ -3,7 +3,8 @@
 
 use super::Backing;
 use super::listing::{self, Builder, after_ascending, after_descending, limit, stages_in};
-use super::outbox::{project_in, queue_case_effects, queue_new_case_effects};
+use super::notifications::notify;
+use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
     DbRow, ROWS_PER_INSERT, Tx, append, chain_events, corrupt, from_json, insert_events,
     stored_event, to_json, unique_violation,
@@ -455,7 +456,8 @@ async fn insert_cases(
     // Each project is read once: its policy plans its cases' clocks, and a batch is
     // usually all one project's.
     let mut projects: HashMap<ProjectSlug, Project> = HashMap::new();
-    let mut queued = Vec::with_capacity(cases.len());
+    let mut work = Vec::new();
+    let mut jobs_of = Vec::with_capacity(cases.len());
     for f in cases {
         insert_people(tx, f.case).await?;
         save_files(tx, sealing, f.case, f.files).await?;
@@ -466,9 +468,16 @@ async fn insert_cases(
                 projects.entry(f.case.project.clone()).or_insert(project)
             }
         };
-        queued.push(queue_new_case_effects(tx, f.case, project, f.events, f.tracking_token).await?);
+        notify(tx, f.case, project, f.events).await?;
+        let jobs = new_case_work(f.case, project, f.events, f.tracking_token);
+        jobs_of.push(jobs.len());
+        work.extend(jobs);
     }
-    Ok(queued)
+    let mut queued = queue_many(tx, work).await?.into_iter();
+    Ok(jobs_of
+        .into_iter()
+        .map(|n| queued.by_ref().take(n).collect())
+        .collect())
 }
 
 #[async_trait::async_trait]

@@ -2,7 +2,7 @@
 //! queued in the events' transaction and claimed by workers with a lease.
 
 use super::Backing;
-use super::support::{DbRow, Tx, corrupt, from_json, to_json};
+use super::support::{DbRow, ROWS_PER_INSERT, Tx, corrupt, from_json, to_json};
 use crate::ProjectStore;
 use crate::backend::{Dialect, micros, timestamp};
 use crate::{Job, Queued, Result};
@@ -74,21 +74,72 @@ pub(super) async fn queue_case_effects(
     Ok(queued)
 }
 
-/// [`queue_case_effects`] for a case stored just now, whose project the caller read:
-/// it has no timer yet to replan, only its first to queue.
-pub(super) async fn queue_new_case_effects(
-    tx: &mut Tx,
+/// The work a case stored just now asks for ([`queue_case_effects`]' rule), for
+/// [`queue_many`]: it has no timer yet to replan, only its first to queue.
+pub(super) fn new_case_work(
     case: &Case,
     project: &Project,
     events: &[Recorded<Event>],
     tracking_token: &str,
-) -> Result<Vec<Queued>> {
+) -> Vec<(Subject, Planned, Timestamp)> {
     let now = events.last().map_or(case.updated_at, |e| e.at);
-    let subject = Subject::Case(case.id.clone());
     let mut planned = planned_case_effects(case, events, Some(tracking_token));
     planned.extend(effect::clock_timer(case, &project.policy(), now));
-    let queued = queue(tx, &subject, planned, now).await?;
-    super::notifications::notify(tx, case, project, events).await?;
+    planned
+        .into_iter()
+        .map(|p| (Subject::Case(case.id.clone()), p, now))
+        .collect()
+}
+
+/// Queues many jobs (each with its subject and the time it was asked for) in a few
+/// multi-row inserts; returns them in the order given.
+pub(super) async fn queue_many(
+    tx: &mut Tx,
+    jobs: Vec<(Subject, Planned, Timestamp)>,
+) -> Result<Vec<Queued>> {
+    let mut queued = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let chunk: Vec<_> = jobs.by_ref().take(ROWS_PER_INSERT).collect();
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO outbox (subject_kind, subject_id, case_id, kind, payload, created_at, \
+                                 due_at, attempts) ",
+        );
+        q.push_values(&chunk, |mut b, (subject, p, now)| {
+            b.push_bind(subject.kind())
+                .push_bind(subject.id())
+                .push_bind(subject.case().map(|c| c.as_str().to_owned()))
+                .push_bind(p.effect.as_str())
+                .push_bind(to_json(&p.effect))
+                .push_bind(micros(*now))
+                .push_bind(micros(p.due))
+                .push("0");
+        });
+        q.push(" RETURNING id");
+        let mut ids = q
+            .build()
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        // RETURNING promises no order, but one statement draws its rows' ids in the
+        // order of its VALUES, rising: sorted, they pair with the rows again.
+        ids.sort_unstable();
+        for ((subject, p, _), id) in chunk.into_iter().zip(ids) {
+            queued.push(Queued {
+                id,
+                subject,
+                effect: p.effect,
+                due: p.due,
+            });
+        }
+    }
+    if !queued.is_empty()
+        && let Some(notify) = Backing::NOTIFY_JOBS
+    {
+        sqlx::query(notify).execute(&mut **tx).await?;
+    }
     Ok(queued)
 }
 
