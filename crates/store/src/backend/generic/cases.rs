@@ -385,8 +385,9 @@ struct Fresh<'a> {
 }
 
 /// New cases' rows, events, files and outbox jobs, inside `tx`; returns what each
-/// queued, in order. Each table's rows for all the cases go in a few multi-row
-/// inserts (a batch is one round trip per table, not one per row). The case row
+/// queued, in order. The case rows, search rows, events and outbox jobs of all the
+/// cases go in a few multi-row inserts (round trips per table, not per row); people
+/// and files, which most new cases lack, go case by case. The case row
 /// carries every column a later change sets (`save_case`, `save_listing`), and a new
 /// case has no search row, people or timer to clear first. A taken id or tracking
 /// token is `Conflict`, for the whole batch.
