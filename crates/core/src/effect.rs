@@ -300,6 +300,10 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
     match &e.event {
         Event::CveRequested => vec![Planned::now(Effect::ReserveCve, e)],
         // Clock timers are planned per append, from the case after it: `clock_timer`.
+        // An imported advisory (V10) is history, not news: no receipt, no team mail.
+        Event::Submitted { report, .. } if report.channel == crate::report::Channel::Import => {
+            Vec::new()
+        }
         Event::Submitted { .. } => {
             let mut work = mail(MailKind::ReportReceived {
                 tracking_token: None,

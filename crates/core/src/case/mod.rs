@@ -433,10 +433,19 @@ impl Case {
             forthcoming_notice_sent: None,
             disclosed: self.disclosure.disclosed_at,
             post_mortem_published: self.release.post_mortem.as_ref().map(|p| p.at),
-            ended: rejected.map(|at| Ended {
-                at,
-                outcome: Outcome::Rejected,
-            }),
+            // A rejection ends the clocks; so does having been handled before Embargo:
+            // an imported advisory's (V10) clocks ran elsewhere, and none is owed now.
+            ended: rejected
+                .map(|at| Ended {
+                    at,
+                    outcome: Outcome::Rejected,
+                })
+                .or_else(|| {
+                    (self.report.channel == crate::report::Channel::Import).then_some(Ended {
+                        at: self.received_at,
+                        outcome: Outcome::Closed,
+                    })
+                }),
             needs_info: self.milestones.needs_info.clone(),
             public_since: self.disclosure.public.as_ref().map(|p| p.since),
             final_scores: self.milestones.final_scores.clone(),

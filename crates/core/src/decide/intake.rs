@@ -223,5 +223,33 @@ mod tests {
         );
         assert_eq!(case.report.channel, Channel::Import);
         assert!(events.iter().all(|e| e.actor == ActorRef::Operator));
+
+        // History, not news: no mail to anyone, and no clock left to remind of, even
+        // a year on (its clocks ran before Embargo; the post-mortem's too).
+        let mut effects = Vec::new();
+        let mut folded = Case::replay(&events[..1]).unwrap();
+        effects.extend(crate::effect::case_effects(&folded, &events[0]));
+        for e in &events[1..] {
+            folded.apply(e);
+            effects.extend(crate::effect::case_effects(&folded, e));
+        }
+        assert!(
+            !effects
+                .iter()
+                .any(|p| matches!(p.effect, crate::effect::Effect::Email(_))),
+            "{effects:?}"
+        );
+        let project = project();
+        let policy = project.policy();
+        let year_on = at(5 + 366 * 24 * 3600);
+        assert_eq!(crate::effect::clock_timer(&case, &policy, year_on), None);
+        assert!(
+            case.clocks(&policy, year_on).iter().all(|c| !matches!(
+                c.state,
+                crate::clocks::ClockState::Running | crate::clocks::ClockState::Overdue
+            )),
+            "{:?}",
+            case.clocks(&policy, year_on)
+        );
     }
 }
