@@ -69,6 +69,11 @@ impl MasterKeys {
         &self.current.0
     }
 
+    /// Whether the master key with this id is among these.
+    pub fn knows(&self, id: &str) -> bool {
+        self.by_id(id).is_some()
+    }
+
     fn by_id(&self, id: &str) -> Option<&KeyBytes> {
         std::iter::once(&self.current)
             .chain(&self.others)

@@ -171,12 +171,22 @@ async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &P
     // The new key alone opens the file…
     std::fs::remove_file(&old_path).unwrap();
     assert_eq!(download(&storage, &token).await, (200, CANARY.to_owned()));
-    // …and the old one alone no longer does.
+    // …and the old one alone no longer does: nothing opens the database with it, and
+    // the error says which key is missing and where it goes.
     std::fs::write(&key, &old_key).unwrap();
-    let (status, body) = download(&storage, &token).await;
-    assert_eq!(status, 500, "{body}");
-    assert!(!body.contains(CANARY), "{body}");
+    let out = embargo(&with(&["admin", "verify"], &storage));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("is not among the key files given (`encryption.key_file`"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::write(&key, &new_key).unwrap();
+    assert!(
+        embargo(&with(&["admin", "verify"], &storage))
+            .status
+            .success()
+    );
 
     // Nothing to rotate where there is no database, and a clear word for it.
     let empty = embargo_testkit::temp_dir();

@@ -41,6 +41,7 @@ impl PostgresStore {
             projects: Default::default(),
         };
         store.ensure_chain_key(open.adopt_unkeyed).await?;
+        store.ensure_master_keys().await?;
         store.ensure_projection_version().await?;
         Ok(store)
     }

@@ -55,6 +55,7 @@ impl SqliteStore {
             projects: Default::default(),
         };
         store.ensure_chain_key(options.adopt_unkeyed).await?;
+        store.ensure_master_keys().await?;
         store.ensure_projection_version().await?;
         Ok(store)
     }

@@ -923,6 +923,32 @@ impl Backing {
     /// database; re-links a database whose chain has no key yet when `adopt_unkeyed`
     /// (after checking the whole unkeyed chain, in one transaction with the new id);
     /// refuses any other key.
+    /// With sealing keys given: every stored data key is wrapped under one of them.
+    /// Otherwise the store is not opened: a master key made anew where the old one was
+    /// forgotten (a restore on another machine) would open no file, and each download
+    /// would fail later instead of the start now, naming the setting.
+    pub(super) async fn ensure_master_keys(&self) -> Result<()> {
+        let Some(sealing) = &self.sealing else {
+            return Ok(());
+        };
+        let rows =
+            sqlx::query("SELECT MIN(project) AS project, master FROM data_keys GROUP BY master")
+                .fetch_all(&self.writer)
+                .await?;
+        for row in rows {
+            let master: String = row.try_get("master")?;
+            if !sealing.master.knows(&master) {
+                return Err(crate::StoreError::Sealed(
+                    crate::sealing::SealError::UnknownMasterKey {
+                        project: row.try_get("project")?,
+                        key: master,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn ensure_chain_key(&self, adopt_unkeyed: bool) -> Result<()> {
         let ours = self.chain.id();
         let row = sqlx::query("SELECT key_id, database_id FROM chain_key")
