@@ -37,6 +37,16 @@ pub enum AdminCommand {
     Checkpoint,
     /// Rebuild every case and project projection from the events.
     Reproject,
+    /// Store COUNT synthetic reports in an empty project, through the store's batch
+    /// path (for load tests at 10⁵–10⁶ cases; refused for a project with cases).
+    Seed {
+        /// The project's slug (it must have no case).
+        #[arg(long)]
+        project: String,
+        /// How many reports.
+        #[arg(long)]
+        count: u64,
+    },
     /// Replace the master key of files at rest (`encryption.key_file`): every project's
     /// data key is re-wrapped under a new one; the files are not touched. Stop the
     /// server first; the old key is kept beside it as KEY_FILE.old.
@@ -654,6 +664,25 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
             }
         }
         AdminCommand::RotateKey => unreachable!("answered before the app is opened"),
+        AdminCommand::Seed { project, count } => {
+            app.project(&project)
+                .await
+                .map_err(|_| format!("--project: no project `{project}`"))?;
+            let started = std::time::Instant::now();
+            let stored = app
+                .seed_reports(&project, count, |n| {
+                    if n % 100_000 == 0 {
+                        eprintln!("{n} stored ({:.0?})", started.elapsed());
+                    }
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "Stored {stored} synthetic reports in project `{project}` in {secs:.1} s ({:.0} per second).",
+                stored as f64 / secs.max(f64::EPSILON)
+            );
+        }
         AdminCommand::Reproject => {
             let started = std::time::Instant::now();
             let done = app.store().reproject().await.map_err(|e| e.to_string())?;

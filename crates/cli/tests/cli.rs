@@ -14,4 +14,5 @@ mod cli {
     mod mail;
     mod pgp;
     mod policy;
+    mod seed;
 }

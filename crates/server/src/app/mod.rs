@@ -21,6 +21,7 @@ mod release;
 mod run;
 pub mod second_factor;
 pub mod security;
+mod seed;
 mod shared_release;
 mod spans;
 mod sso;
