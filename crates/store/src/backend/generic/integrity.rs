@@ -1081,17 +1081,17 @@ impl Backing {
     pub(super) async fn compare_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>> {
         let mut wrong = Vec::new();
         for chunk in heads.chunks(HEAD_BATCH) {
-            let mut q = Builder::new("SELECT stream, seq, hash FROM events WHERE ");
-            for (i, h) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(" OR ");
-                }
-                q.push("(stream = ");
-                q.push_bind(h.stream.clone());
-                q.push(" AND seq = ");
-                q.push_bind(h.seq as i64);
-                q.push(")");
-            }
+            // The heads as a table joined on the primary key: one index probe each, on
+            // both databases. (A chain of `OR`s was planned as a scan of every event on
+            // PostgreSQL: 8 minutes to check 10⁶ heads at start-up.)
+            let mut q = Builder::new("WITH h (stream, seq) AS (");
+            q.push_values(chunk, |mut b, h| {
+                b.push_bind(h.stream.clone()).push_bind(h.seq as i64);
+            });
+            q.push(
+                ") SELECT e.stream, e.seq, e.hash FROM h \
+                 JOIN events e ON e.stream = h.stream AND e.seq = h.seq",
+            );
             let rows = q.build().fetch_all(&self.reader).await?;
             let mut found = BTreeMap::new();
             for r in &rows {
