@@ -11,18 +11,6 @@ use std::path::Path;
 const TO: &str = "security@connect.example";
 const CANARY: &str = "CANARY-5be1-exploit-core-dump";
 
-fn run_ok(args: &[&str]) -> String {
-    let out = embargo(args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stdout(&out)
-}
-
-fn with<'a>(args: &[&'a str], storage: &'a [String]) -> Vec<&'a str> {
-    let mut all = args.to_vec();
-    all.extend(storage.iter().map(String::as_str));
-    all
-}
-
 /// Whether `needle` is anywhere in the files under `dir` (the database, its WAL).
 fn files_hold(dir: &Path, needle: &[u8]) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {

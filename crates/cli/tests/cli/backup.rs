@@ -6,21 +6,6 @@
 use super::support::*;
 use serde_json::json;
 
-fn run_ok(args: &[&str]) -> String {
-    let out = embargo(args);
-    assert!(
-        out.status.success(),
-        "embargo {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
-fn with<'a>(args: &[&'a str], storage: &[&'a str]) -> Vec<&'a str> {
-    args.iter().chain(storage).copied().collect()
-}
-
 async fn report(http: &reqwest::Client, base: &str, title: &str) -> String {
     let res = http
         .post(format!("{base}/api/v1/projects/connect/reports"))

@@ -5,12 +5,6 @@
 use super::support::*;
 use sqlx::Connection;
 
-fn with<'a>(args: &[&'a str], storage: &'a [String]) -> Vec<&'a str> {
-    let mut all = args.to_vec();
-    all.extend(storage.iter().map(String::as_str));
-    all
-}
-
 /// Cases by stage.
 async fn stages(storage: &[String]) -> Vec<(String, i64)> {
     let sql = "SELECT stage, COUNT(*) FROM cases GROUP BY stage ORDER BY stage";

@@ -19,6 +19,25 @@ pub fn embargo(args: &[&str]) -> Output {
     cmd.output().expect("running embargo")
 }
 
+/// `embargo args…`, which must succeed; what it printed.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = embargo(args);
+    assert!(
+        out.status.success(),
+        "embargo {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// `args` followed by the storage options (`--data-dir D`, `--database-url U`).
+pub fn with<'a, S: AsRef<str>>(args: &[&'a str], storage: &'a [S]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(storage.iter().map(AsRef::as_ref));
+    all
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
