@@ -1335,13 +1335,9 @@ async fn refused_upload(
     id: &str,
     action: &str,
     form: &mut crate::upload::Form,
-    extra: Option<(&str, String)>,
 ) -> Option<Result<Response, WebError>> {
     let e = form.refused.take()?;
-    let mut typed = Fields(std::mem::take(&mut form.fields));
-    if let Some((name, value)) = extra {
-        typed.0.insert(name.to_owned(), value);
-    }
+    let typed = Fields(std::mem::take(&mut form.fields));
     Some(
         answer(
             app,
@@ -1366,7 +1362,7 @@ pub async fn attach(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    if let Some(refused) = refused_upload(&app, &visitor, &id, "attach", &mut form, None).await {
+    if let Some(refused) = refused_upload(&app, &visitor, &id, "attach", &mut form).await {
         return refused;
     }
     let visibility = if form.flag("internal") {
@@ -1418,10 +1414,9 @@ pub async fn attach_patch(
     let mut form = visitor
         .multipart_as_typed(&app.settings().limits, multipart)
         .await?;
-    let this_fix = Some(("fix", fix.0.to_string()));
-    if let Some(refused) =
-        refused_upload(&app, &visitor, &id, "fix-patch", &mut form, this_fix).await
-    {
+    // Whichever way it is refused, it comes back beside this fix's own patch form.
+    form.fields.insert("fix".to_owned(), fix.0.to_string());
+    if let Some(refused) = refused_upload(&app, &visitor, &id, "fix-patch", &mut form).await {
         return refused;
     }
     let result = if form.files.len() == 1 {
@@ -1436,9 +1431,7 @@ pub async fn attach_patch(
     } else {
         Err(Rejection::invalid("file", Rule::Required, "choose one patch file").into())
     };
-    // Refused: beside this fix's patch form, which says to choose the file again.
-    let mut typed = Fields(std::mem::take(&mut form.fields));
-    typed.0.insert("fix".to_owned(), fix.0.to_string());
+    let typed = Fields(std::mem::take(&mut form.fields));
     answer(
         &app,
         &visitor,
