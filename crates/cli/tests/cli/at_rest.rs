@@ -12,14 +12,19 @@ const TO: &str = "security@connect.example";
 const CANARY: &str = "CANARY-5be1-exploit-core-dump";
 
 /// Whether `needle` is anywhere in the files under `dir` (the database, its WAL).
+/// SQLite removes its `-wal` and `-shm` files when the last connection closes, which
+/// may happen between listing the folder and reading a file: a file gone holds nothing.
 fn files_hold(dir: &Path, needle: &[u8]) -> bool {
     std::fs::read_dir(dir).unwrap().any(|e| {
         let path = e.unwrap().path();
         if path.is_dir() {
             files_hold(&path, needle)
         } else {
-            let bytes = std::fs::read(&path).unwrap();
-            bytes.windows(needle.len()).any(|w| w == needle)
+            match std::fs::read(&path) {
+                Ok(bytes) => bytes.windows(needle.len()).any(|w| w == needle),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => panic!("reading {}: {e}", path.display()),
+            }
         }
     })
 }
@@ -29,11 +34,16 @@ async fn stored(storage: &[String]) -> Vec<(Vec<u8>, bool)> {
     let sql = "SELECT content, sealed FROM attachments";
     if storage[0] == "--database-url" {
         let mut c = sqlx::PgConnection::connect(&storage[1]).await.unwrap();
-        sqlx::query_as(sql).fetch_all(&mut c).await.unwrap()
+        let rows = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+        c.close().await.unwrap();
+        rows
     } else {
         let url = format!("sqlite://{}/embargo.sqlite3", storage[1]);
         let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query_as(sql).fetch_all(&mut c).await.unwrap()
+        let rows = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+        // Closed before the folder is read, so the WAL is not removed under the reader.
+        c.close().await.unwrap();
+        rows
     }
 }
 
