@@ -63,6 +63,17 @@ pub enum AccountCommand {
     RemoveSecondFactor {
         user: UserRef,
     },
+    /// The account's owner adds a passkey (a WebAuthn credential) named `name`.
+    AddPasskey {
+        user: UserRef,
+        name: String,
+    },
+    /// The owner, or an instance admin for someone who lost theirs, removes a passkey
+    /// (`name`) or, with `None`, all of them.
+    RemovePasskey {
+        user: UserRef,
+        name: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +115,18 @@ pub enum AccountEvent {
     SecondFactorRemoved {
         user: UserRef,
     },
+    /// A passkey signs in to the account and serves as its second factor; the key
+    /// itself is kept by the store, never in an event.
+    PasskeyAdded {
+        user: UserRef,
+        name: String,
+    },
+    /// `name`: the passkey removed; `None`: all of them.
+    PasskeyRemoved {
+        user: UserRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
 }
 
 impl AccountEvent {
@@ -117,6 +140,8 @@ impl AccountEvent {
             AccountEvent::IdentityLinked { .. } => "identity_linked",
             AccountEvent::SecondFactorEnrolled { .. } => "second_factor_enrolled",
             AccountEvent::SecondFactorRemoved { .. } => "second_factor_removed",
+            AccountEvent::PasskeyAdded { .. } => "passkey_added",
+            AccountEvent::PasskeyRemoved { .. } => "passkey_removed",
         }
     }
 }
@@ -279,6 +304,23 @@ pub fn decide_account(
             }
             Ok(vec![AccountEvent::SecondFactorRemoved { user }])
         }
+        AccountCommand::AddPasskey { user, name } => {
+            if !own(user.id) {
+                return Err(Rejection::Forbidden {
+                    action: "add a passkey",
+                    needs: "the account's owner",
+                });
+            }
+            let name = text::required_line("name", &name, limits::PASSKEY_NAME)
+                .map_err(|e: Invalid| Rejection::Invalid(vec![e]))?;
+            Ok(vec![AccountEvent::PasskeyAdded { user, name }])
+        }
+        AccountCommand::RemovePasskey { user, name } => {
+            if !(own(user.id) || instance_admin) {
+                return Err(Rejection::NotFound);
+            }
+            Ok(vec![AccountEvent::PasskeyRemoved { user, name }])
+        }
     }
 }
 
@@ -313,6 +355,47 @@ mod tests {
         assert!(decide_account(&as_user(4, true), enrol()).is_err());
         assert!(decide_account(&Actor::Anonymous, enrol()).is_err());
         assert!(decide_account(&as_user(3, false), remove()).is_ok());
+        assert!(decide_account(&as_user(4, true), remove()).is_ok());
+        assert_eq!(
+            decide_account(&as_user(4, false), remove()).unwrap_err(),
+            Rejection::NotFound
+        );
+    }
+
+    /// Issue 11, item 1: passkeys follow the same rule, and a passkey's name is a line
+    /// of text like any other.
+    #[test]
+    fn passkeys_are_the_owners() {
+        let sam = UserRef {
+            id: UserId(3),
+            name: "Sam".into(),
+        };
+        let as_user = |id, instance_admin| {
+            Actor::User(User {
+                id: UserId(id),
+                name: "x".into(),
+                instance_admin,
+                second_factor: false,
+            })
+        };
+        let add = |name: &str| AccountCommand::AddPasskey {
+            user: sam.clone(),
+            name: name.into(),
+        };
+        let remove = || AccountCommand::RemovePasskey {
+            user: sam.clone(),
+            name: None,
+        };
+        assert_eq!(
+            decide_account(&as_user(3, false), add(" Laptop ")).unwrap(),
+            vec![AccountEvent::PasskeyAdded {
+                user: sam.clone(),
+                name: "Laptop".into()
+            }]
+        );
+        assert!(decide_account(&as_user(4, true), add("Laptop")).is_err());
+        assert!(decide_account(&as_user(3, false), add("")).is_err());
+        assert!(decide_account(&as_user(3, false), add("Key\u{202e}gpj")).is_err());
         assert!(decide_account(&as_user(4, true), remove()).is_ok());
         assert_eq!(
             decide_account(&as_user(4, false), remove()).unwrap_err(),

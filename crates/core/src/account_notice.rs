@@ -26,6 +26,16 @@ pub enum AccountNotice {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<UserRef>,
     },
+    PasskeyAdded {
+        name: String,
+    },
+    /// `name`: `None` when all went; `by` as for a second factor.
+    PasskeyRemoved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<UserRef>,
+    },
     /// `by`: who gave it; `None` for the operator (the CLI).
     RoleGranted {
         project: ProjectSlug,
@@ -59,6 +69,8 @@ impl AccountNotice {
             AccountNotice::TokenCreated { .. } => "token_created",
             AccountNotice::SecondFactorEnrolled => "second_factor_enrolled",
             AccountNotice::SecondFactorRemoved { .. } => "second_factor_removed",
+            AccountNotice::PasskeyAdded { .. } => "passkey_added",
+            AccountNotice::PasskeyRemoved { .. } => "passkey_removed",
             AccountNotice::RoleGranted { .. } => "role_granted",
             AccountNotice::RoleRemoved { .. } => "role_removed",
             AccountNotice::RoleTakenByThemselves { .. } => "role_taken_by_themselves",
@@ -86,6 +98,19 @@ impl AccountNotice {
                 "Your account's second factor was removed by {} (user {}).",
                 u.name, u.id
             ),
+            AccountNotice::PasskeyAdded { name } => {
+                format!("A passkey “{name}” was added to your account.")
+            }
+            AccountNotice::PasskeyRemoved { name, by: b } => {
+                let which = match name {
+                    Some(n) => format!("The passkey “{n}” was removed from your account"),
+                    None => "Every passkey of your account was removed".to_owned(),
+                };
+                match b {
+                    Some(u) => format!("{which} by {} (user {}).", u.name, u.id),
+                    None => format!("{which}."),
+                }
+            }
             AccountNotice::RoleGranted {
                 project,
                 role,
@@ -119,6 +144,8 @@ impl AccountNotice {
             AccountNotice::SecondFactorRemoved { .. } => {
                 "the second factor of your account was removed"
             }
+            AccountNotice::PasskeyAdded { .. } => "a passkey was added to your account",
+            AccountNotice::PasskeyRemoved { .. } => "a passkey was removed from your account",
             AccountNotice::RoleGranted { .. } => "you were given a project role",
             AccountNotice::RoleRemoved { .. } => "you were removed from a project",
             AccountNotice::RoleTakenByThemselves { .. } => {
@@ -154,6 +181,19 @@ pub fn for_account_event(e: &Recorded<AccountEvent>) -> Vec<(UserId, AccountNoti
         AccountEvent::SecondFactorRemoved { user } => {
             let by = user_actor(&e.actor).filter(|a| a.id != user.id).cloned();
             vec![(user.id, AccountNotice::SecondFactorRemoved { by })]
+        }
+        AccountEvent::PasskeyAdded { user, name } => {
+            vec![(user.id, AccountNotice::PasskeyAdded { name: name.clone() })]
+        }
+        AccountEvent::PasskeyRemoved { user, name } => {
+            let by = user_actor(&e.actor).filter(|a| a.id != user.id).cloned();
+            vec![(
+                user.id,
+                AccountNotice::PasskeyRemoved {
+                    name: name.clone(),
+                    by,
+                },
+            )]
         }
         AccountEvent::UserCreated { .. }
         | AccountEvent::TokenRevoked { .. }

@@ -195,7 +195,9 @@ impl Subject {
             | AccountEvent::PasswordSet { user }
             | AccountEvent::IdentityLinked { user, .. } => Subject::Account(user.id),
             AccountEvent::SecondFactorEnrolled { user }
-            | AccountEvent::SecondFactorRemoved { user } => Subject::Account(user.id),
+            | AccountEvent::SecondFactorRemoved { user }
+            | AccountEvent::PasskeyAdded { user, .. }
+            | AccountEvent::PasskeyRemoved { user, .. } => Subject::Account(user.id),
             AccountEvent::TokenCreated { owner, .. } | AccountEvent::TokenRevoked { owner, .. } => {
                 Subject::Account(owner.id)
             }

@@ -8,6 +8,8 @@ use crate::rejection::{Invalid, Rule};
 pub mod limits {
     pub const TITLE: usize = 200;
     pub const NAME: usize = 200;
+    /// A passkey's name, as its owner tells one from another ("Laptop", "YubiKey").
+    pub const PASSKEY_NAME: usize = 64;
     pub const SHORT: usize = 500;
     pub const EMAIL: usize = 254;
     pub const URL: usize = 2000;

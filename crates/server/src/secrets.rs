@@ -115,6 +115,38 @@ impl DeviceKey {
     }
 }
 
+impl DeviceKey {
+    fn mac_bytes(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
+        m.update(label);
+        m.update(b"\0");
+        m.update(data);
+        m.finalize().into_bytes().into()
+    }
+
+    /// `data` with a MAC under `label`, as text for a page to carry and send back (a
+    /// passkey ceremony's state): not secret, but nobody else can make or change one.
+    pub fn seal(&self, label: &[u8], data: &[u8]) -> String {
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(data),
+            URL_SAFE_NO_PAD.encode(self.mac_bytes(label, data))
+        )
+    }
+
+    /// What [`DeviceKey::seal`] sealed under `label`, if `text` is one of ours.
+    pub fn open(&self, label: &[u8], text: &str) -> Option<Vec<u8>> {
+        if text.len() > 4096 {
+            return None;
+        }
+        let (data, mac) = text.split_once('.')?;
+        let data = URL_SAFE_NO_PAD.decode(data).ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        constant_time_eq(&mac, &self.mac_bytes(label, &data)).then_some(data)
+    }
+}
+
 /// Equality that takes the same time wherever the first difference is.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -150,6 +182,23 @@ mod tests {
             let id = random_id();
             assert!(id > 0 && id < (1 << 53));
         }
+    }
+
+    #[test]
+    fn sealed_states_open_only_under_their_key_and_label() {
+        let key = DeviceKey::new([7; 32]);
+        let s = key.seal(b"passkey", b"state bytes");
+        assert_eq!(
+            key.open(b"passkey", &s).as_deref(),
+            Some(&b"state bytes"[..])
+        );
+        assert_eq!(key.open(b"other", &s), None, "another purpose");
+        assert_eq!(DeviceKey::new([8; 32]).open(b"passkey", &s), None);
+        let (data, mac) = s.split_once('.').unwrap();
+        let changed = format!("{}A.{mac}", &data[..data.len() - 1]);
+        assert_eq!(key.open(b"passkey", &changed), None);
+        assert_eq!(key.open(b"passkey", "no dot"), None);
+        assert_eq!(key.open(b"passkey", &"A".repeat(5000)), None);
     }
 
     #[test]

@@ -499,6 +499,35 @@ pub trait SecondFactorStore: Send + Sync {
         user: UserId,
         event: Recorded<AccountEvent>,
     ) -> Result<bool>;
+    /// `user`'s passkeys, oldest first.
+    async fn passkeys(&self, user: UserId) -> Result<Vec<PasskeyRecord>>;
+    /// The passkey with this credential id, whoever's it is.
+    async fn passkey_by_credential(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>>;
+    /// Keeps a new passkey (its `id`, `last_used_at` ignored) and appends `event`;
+    /// `false` if a passkey with its credential id exists already.
+    async fn add_passkey(
+        &self,
+        passkey: &PasskeyRecord,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+    /// Records a use of passkey `id`: its new counter and flags.
+    async fn passkey_used(&self, id: i64, dynamic_state: &[u8], now: Timestamp) -> Result<()>;
+    /// Removes `user`'s passkey `id` (or, with `None`, all of them), appending `event`
+    /// when one went; `false` if there was none.
+    async fn remove_passkeys(
+        &self,
+        user: UserId,
+        id: Option<i64>,
+        event: Recorded<AccountEvent>,
+    ) -> Result<bool>;
+    /// Spends a WebAuthn challenge, valid until `expires_at`: `false` if it was spent
+    /// already. Forgets challenges expired by `now`.
+    async fn spend_challenge(
+        &self,
+        challenge: &[u8],
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool>;
 }
 
 /// The security log: a bounded table of security events (issue 11, item 8).

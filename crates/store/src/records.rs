@@ -107,6 +107,24 @@ impl std::fmt::Debug for SecondFactorRecord {
     }
 }
 
+/// A passkey (a WebAuthn credential) as the store keeps it. The states are opaque
+/// bytes here, in the encoding of the server's WebAuthn library.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    pub id: i64,
+    pub user: UserId,
+    pub credential_id: Vec<u8>,
+    /// The account's WebAuthn user id, the same on each of its passkeys.
+    pub user_handle: Vec<u8>,
+    /// The public key and what the authenticator said of itself at registration.
+    pub static_state: Vec<u8>,
+    /// The signature counter and backup flags, updated at each use.
+    pub dynamic_state: Vec<u8>,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
 /// A security event to keep (issue 11, item 8). `kind` is a short code
 /// (`sign_in_failed`, `csrf_refused`, …); `detail` is for people and never holds a
 /// token, a password or case content.

@@ -111,18 +111,31 @@ pub async fn revoke_token(
 }
 
 /// Whether the caller has a second factor (an authenticator app), one being set up,
-/// and how many recovery codes are left.
+/// how many recovery codes are left, and their passkeys.
 #[utoipa::path(get, path = "/me/second-factor", tag = "accounts",
     responses((status = 200, body = SecondFactorOut), (status = 401, body = ErrorBody)))]
 pub async fn second_factor(
     State(app): State<App>,
     caller: Caller,
 ) -> ApiResult<Json<SecondFactorOut>> {
-    let status = app.second_factor_status(caller.account()?).await?;
+    let user = caller.account()?;
+    let status = app.second_factor_status(user).await?;
+    let passkeys = app
+        .passkeys(user)
+        .await?
+        .into_iter()
+        .map(|k| PasskeyOut {
+            id: k.id,
+            name: k.name,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+        })
+        .collect();
     Ok(Json(SecondFactorOut {
         enabled: status.enabled,
         pending: status.pending.is_some(),
         recovery_codes_left: status.recovery_codes_left,
+        passkeys,
     }))
 }
 

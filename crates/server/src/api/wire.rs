@@ -242,10 +242,22 @@ pub struct CodeIn {
 /// Where the caller's second factor stands.
 #[derive(Serialize, ToSchema)]
 pub struct SecondFactorOut {
+    /// An authenticator app is set up.
     pub enabled: bool,
     /// Set up but not yet confirmed with a code.
     pub pending: bool,
     pub recovery_codes_left: u64,
+    /// The account's passkeys (added and removed in the browser, where WebAuthn runs).
+    pub passkeys: Vec<PasskeyOut>,
+}
+
+/// A passkey of the caller's.
+#[derive(Serialize, ToSchema)]
+pub struct PasskeyOut {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A new authenticator secret, shown while setting up.

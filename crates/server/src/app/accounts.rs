@@ -325,7 +325,7 @@ impl App {
                     if code.is_some() {
                         "`code`: not the current code of your authenticator app, nor an unused recovery code"
                     } else {
-                        "`code`: this account has a second factor; type the code your authenticator app shows (or a recovery code)"
+                        "`code`: this account has a second factor; type the code your authenticator app shows (or a recovery code), or sign in with your passkey"
                     },
                 )));
             }
@@ -370,11 +370,13 @@ impl App {
         let Some(code) = code else {
             return Ok(Some(false));
         };
-        let ok = self.check_second_factor(user, code).await?;
-        if ok == Some(false) {
+        // An account whose only second factor is a passkey has no code to type: its
+        // password alone never signs in (the passkey does, by itself).
+        let ok = self.check_second_factor(user, code).await? == Some(true);
+        if !ok {
             let _ = self.limiters().login_for(&user.email);
         }
-        Ok(ok)
+        Ok(Some(ok))
     }
 
     /// Sensitive acts (a new API token, a role grant, a policy change) within this long
@@ -406,7 +408,10 @@ impl App {
             )));
         };
         let six_digits = proof.len() == 6 && proof.bytes().all(|b| b.is_ascii_digit());
-        let ok = if six_digits {
+        // A passkey's answer, put in the field by the page's script.
+        let ok = if proof.starts_with('{') {
+            self.passkey_proves(user, proof).await?
+        } else if six_digits {
             self.check_second_factor(user, proof).await? == Some(true)
         } else {
             self.limiters().login_for(&user.email)?;

@@ -15,6 +15,7 @@ mod mail_in;
 mod notices;
 mod notifications;
 mod paging;
+pub mod passkeys;
 mod projects;
 mod queue;
 mod release;

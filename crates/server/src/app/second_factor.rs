@@ -264,13 +264,14 @@ impl App {
         Ok(Some(ok))
     }
 
-    /// Whether `user` has a confirmed second factor.
+    /// Whether `user` has a confirmed second factor: an authenticator app or a passkey.
     pub async fn has_second_factor(&self, user: &User) -> AppResult<bool> {
         Ok(self
             .store()
             .second_factor(user.id)
             .await?
-            .is_some_and(|f| f.confirmed))
+            .is_some_and(|f| f.confirmed)
+            || !self.store().passkeys(user.id).await?.is_empty())
     }
 
     /// Removes `user`'s second factor; the owner proves it is them with a current code

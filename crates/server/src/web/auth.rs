@@ -52,6 +52,13 @@ fn login_page_with(
             @if let Some(m) = problem.and_then(|p| p.on("code")) { p.field-error { (m) } }
             button type="submit" { "Sign in" }
         }
+        form.narrow #passkey-sign-in method="post" action="/login/passkey" data-passkey="get" data-challenge="/passkey/challenge" hidden {
+            (csrf(visitor))
+            input type="hidden" name="next" value=(next);
+            input type="hidden" name="passkey" value="";
+            @if let Some(m) = problem.and_then(|p| p.on("credential").or(p.on("state")).or(p.on("passkey"))) { p.field-error { (m) } }
+            button.secondary type="submit" { "Sign in with a passkey" }
+        }
         @if !providers.is_empty() {
             h2 { "Or sign in with" }
             @for (id, name) in providers {
@@ -115,6 +122,28 @@ pub async fn login(
                 login_page(&visitor, &app.oidc_providers(), &next, &email, Some(&p))
                     .into_response(),
             )
+        }
+    }
+}
+
+/// Signing in with a passkey: the page's script put the authenticator's answer in
+/// the form.
+pub async fn passkey_sign_in(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: FormResult,
+) -> Result<Response, WebError> {
+    let f = visitor.form(form)?;
+    let next = next_path(f.opt("next").as_deref());
+    let signed = match super::second_factor::passkey_proof(f.opt("passkey")) {
+        Ok(proof) => app.sign_in_with_passkey(&visitor.ip, &proof).await,
+        Err(e) => Err(e),
+    };
+    match signed {
+        Ok(start) => signed_in(&app, &visitor, &start, &next).await,
+        Err(e) => {
+            let p = problem(&e);
+            Ok(login_page(&visitor, &app.oidc_providers(), &next, "", Some(&p)).into_response())
         }
     }
 }

@@ -100,6 +100,8 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/login/oidc/{provider}", post(auth::sso_start))
+        .route("/login/passkey", post(auth::passkey_sign_in))
+        .route("/passkey/challenge", get(second_factor::passkey_challenge))
         .route("/login/oidc/{provider}/callback", get(auth::sso_callback))
         .route("/setup/{token}", get(auth::setup_form).post(auth::setup))
         .route(
@@ -123,6 +125,15 @@ pub fn router(settings: &Settings) -> Router<App> {
         .route(
             "/settings/second-factor/remove",
             post(second_factor::remove),
+        )
+        .route("/settings/passkeys", post(second_factor::add_passkey))
+        .route(
+            "/settings/passkeys/challenge",
+            get(second_factor::passkey_registration),
+        )
+        .route(
+            "/settings/passkeys/{id}/remove",
+            post(second_factor::remove_passkey),
         )
         .route(
             "/settings/sessions/end-others",

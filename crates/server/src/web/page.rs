@@ -327,12 +327,15 @@ fn beside(field: &str, message: &str) -> String {
 }
 
 /// The field a sensitive form carries for re-authentication (`App::reauthenticate`),
-/// with its error beside it.
+/// with its error beside it, and a button that answers it with a passkey.
 pub fn reauth_field(id: &str, problem: Option<&Problem>) -> Markup {
     html! {
         label for=(id) { "Your password, or a current code (asked when you signed in more than "
             (crate::app::App::REAUTH_MINUTES) " minutes ago)" }
         input id=(id) name="reauth" type="password" autocomplete="current-password" maxlength="1024";
+        // The script puts a passkey's answer in the field instead.
+        button.secondary type="button" data-passkey-for=(id) data-challenge="/passkey/challenge" hidden { "Confirm with a passkey" }
+        span.passkey-done role="status" {}
         @if let Some(m) = problem.and_then(|p| p.on("reauth")) { span.field-error { (m) } }
     }
 }

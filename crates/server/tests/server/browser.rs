@@ -886,3 +886,201 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
     r.close().await.unwrap();
     c.close().await.unwrap();
 }
+
+/// ChromeDriver's virtual authenticator (WebAuthn's WebDriver extension): a passkey
+/// device inside the browser that verifies its user (a PIN or a fingerprint, said yes).
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+            "isUserConsenting": true,
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Issue 11, item 1: passkeys in a real browser (Chromium's WebAuthn with ChromeDriver's
+/// virtual authenticator), on a site whose `public_url` is `localhost` (browsers give a
+/// passkey to a domain name, never to an IP address). A member adds a passkey beside
+/// their password; it then signs them in by itself, with no password; it answers a
+/// re-authentication; their password alone no longer signs in; they remove it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_is_added_signs_in_and_confirms_a_sensitive_act() {
+    let t = TestApp::build(Db::Sqlite, |s| {
+        s.public_url = Some(format!("http://localhost:{}", s.listen.port()));
+    })
+    .await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.set_password(&sam.email).await;
+    let here = |path: &str| t.settings.public_url() + path;
+    let driver = driver().await;
+    let c = browser(&driver).await;
+    c.issue_cmd(AddVirtualAuthenticator).await.unwrap();
+
+    c.goto(&here("/login")).await.unwrap();
+    for (id, value) in [("email", sam.email.as_str()), ("password", PASSWORD)] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    press_and_wait(&c, "form[action='/login'] button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css("form[action='/logout']"))
+        .await
+        .unwrap();
+
+    // Adding one: a name, and the browser's ceremony run by the page's script.
+    c.goto(&here("/settings/second-factor")).await.unwrap();
+    assert_eq!(text(&c, "#passkey-status").await, "No passkey is added.");
+    c.find(Locator::Id("passkey-name"))
+        .await
+        .unwrap()
+        .send_keys("Laptop")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#passkey-add button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The page comes back with the list, or the script says why the passkey did not answer.
+    c.wait()
+        .for_element(Locator::Css("#passkey-list, .passkey-said, .field-error"))
+        .await
+        .unwrap();
+    if c.find(Locator::Css("#passkey-list")).await.is_err() {
+        panic!("no passkey added: {}", text(&c, "main").await);
+    }
+    assert_eq!(text(&c, "p.notice").await, "Passkey added.");
+    assert!(text(&c, "#passkey-list tbody").await.contains("Laptop"));
+    let user = t.app.user_by_email(&sam.email).await.unwrap().unwrap();
+    assert!(user.second_factor, "a passkey counts as the second factor");
+
+    // It signs in by itself: signed out, then only the passkey button.
+    press_and_wait(&c, "form[action='/logout'] button").await;
+    c.goto(&here("/login?next=/settings/second-factor"))
+        .await
+        .unwrap();
+    press_and_wait(&c, "#passkey-sign-in button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css("form[action='/logout']"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "Second factor");
+    assert_ne!(
+        text(&c, "#passkey-list tbody td:nth-child(3)").await,
+        "never",
+        "its use is kept"
+    );
+
+    // An answer works once, and only with the ceremony it answered.
+    let answer = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            (async () => {
+              const { options, state } = await (await fetch("/passkey/challenge")).json();
+              const credential = await navigator.credentials.get({
+                publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+              return JSON.stringify({ credential: credential.toJSON(), state });
+            })().then(done, (e) => done(`threw ${e}`));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let proof: serde_json::Value =
+        serde_json::from_str(answer.as_str().unwrap()).unwrap_or_else(|e| panic!("{answer}: {e}"));
+    let as_proof = |v: &serde_json::Value| {
+        serde_json::from_value::<embargo_server::app::passkeys::PasskeyProof>(v.clone()).unwrap()
+    };
+    let other = t.app.passkey_challenge().unwrap();
+    let mismatched = json!({"credential": proof["credential"], "state": other.state});
+    let refused = t
+        .app
+        .sign_in_with_passkey("127.0.0.1", &as_proof(&mismatched))
+        .await;
+    assert!(refused.is_err(), "another ceremony's state was taken");
+    let first = t
+        .app
+        .sign_in_with_passkey("127.0.0.1", &as_proof(&proof))
+        .await;
+    assert_eq!(first.unwrap().user.id.0, sam.id);
+    let replayed = t
+        .app
+        .sign_in_with_passkey("127.0.0.1", &as_proof(&proof))
+        .await;
+    let Err(embargo_server::app::AppError::Rejected(r)) = replayed else {
+        panic!("a replayed answer signed in")
+    };
+    // Refused by the counter here (the virtual authenticator counts); one that does
+    // not count is refused as a spent challenge.
+    let said = format!("{r:?}");
+    assert!(
+        said.contains("counter") || said.contains("used already"),
+        "{said}"
+    );
+
+    // The password alone no longer signs in: the account has a second factor now.
+    let refused = t
+        .app
+        .sign_in("127.0.0.1", &sam.email, PASSWORD.into(), None, None)
+        .await;
+    assert!(refused.is_err(), "a password alone signed in");
+
+    // A sensitive act long after signing in: the passkey answers the re-authentication.
+    t.clock.advance(jiff::SignedDuration::from_mins(30));
+    c.goto(&here("/settings/tokens")).await.unwrap();
+    c.find(Locator::Id("token-name"))
+        .await
+        .unwrap()
+        .send_keys("ci")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[data-passkey-for=token-reauth]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[@class='passkey-done' and contains(., 'confirmed')]",
+        ))
+        .await
+        .unwrap();
+    press_and_wait(&c, "form[action='/settings/tokens'] button[type=submit]").await;
+    assert!(
+        text(&c, "#new-token").await.starts_with("emb_pat_"),
+        "the token was not made"
+    );
+
+    // Removing it.
+    c.goto(&here("/settings/second-factor")).await.unwrap();
+    press_and_wait(&c, "#passkey-list button.danger").await;
+    assert_eq!(text(&c, "p.notice").await, "Passkey removed.");
+    assert_eq!(text(&c, "#passkey-status").await, "No passkey is added.");
+}

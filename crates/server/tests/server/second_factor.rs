@@ -590,3 +590,95 @@ async fn a_project_may_require_a_second_factor_on_sqlite() {
 async fn a_project_may_require_a_second_factor_on_postgres() {
     a_project_may_require_a_second_factor(Db::Postgres).await;
 }
+
+/// Passkeys (issue 11, item 1) through the pages, where no authenticator answers: the
+/// options are handed out without writing anything, the settings routes are a
+/// signed-in member's own, and a form without a passkey's answer, or with a forged
+/// one, is refused beside its field and changes nothing. (The whole journey, with
+/// Chromium's virtual authenticator, is in `browser.rs`.)
+async fn passkey_routes_refuse_what_no_passkey_answered(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.set_password(&sam.email).await;
+    let anonymous = WebClient::new(&t);
+
+    // Options for anyone (signing in), different each time.
+    let a = anonymous.get("/passkey/challenge").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let a: serde_json::Value = serde_json::from_str(&a.html).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&anonymous.get("/passkey/challenge").await.html).unwrap();
+    assert_eq!(a["options"]["userVerification"], "required");
+    assert_ne!(a["options"]["challenge"], b["options"]["challenge"]);
+    assert!(a["state"].as_str().unwrap().contains('.'));
+
+    // Adding or removing one is for a signed-in member.
+    for path in ["/settings/passkeys/challenge", "/settings/second-factor"] {
+        let out = anonymous.get(path).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{path}");
+    }
+
+    // Signing in without an answer, or with a forged or mismatched one.
+    let forged = json!({"credential": {"id": "AAAA", "type": "public-key"}, "state": "AAAA.AAAA"})
+        .to_string();
+    let swapped = json!({"credential": {"id": "AAAA"}, "state": b["state"]}).to_string();
+    for (passkey, field) in [
+        ("", "passkey"),
+        (forged.as_str(), "state"),
+        (swapped.as_str(), "credential"),
+    ] {
+        let out = anonymous
+            .submit(
+                "/login",
+                "/login/passkey",
+                &[("passkey", passkey), ("next", "/triage")],
+            )
+            .await;
+        assert!(out.status.is_client_error(), "{passkey}: {}", out.status);
+        assert!(out.html.contains("field-error"), "{passkey}: {}", out.html);
+        assert!(
+            out.headers
+                .get("set-cookie")
+                .is_none_or(|c| !c.to_str().unwrap().contains("session")),
+            "{field}"
+        );
+    }
+
+    // A member's own page: adding without an answer keeps the typed name beside the
+    // error; removing a passkey that is not theirs is not found.
+    let web = t.signed_in(&sam.email).await;
+    let out = web
+        .submit(
+            "/settings/second-factor",
+            "/settings/passkeys",
+            &[("name", "Laptop"), ("passkey", "")],
+        )
+        .await;
+    assert!(out.status.is_client_error(), "{}", out.status);
+    assert!(out.html.contains(r#"value="Laptop""#), "{}", out.html);
+    assert!(out.html.contains("No passkey is added."));
+    let out = web
+        .submit(
+            "/settings/second-factor",
+            "/settings/passkeys/1/remove",
+            &[],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NOT_FOUND);
+    let (status, body) = t.get("/api/v1/me/second-factor", Some(&sam.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["passkeys"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_routes_refuse_what_no_passkey_answered_on_sqlite() {
+    passkey_routes_refuse_what_no_passkey_answered(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_routes_refuse_what_no_passkey_answered_on_postgres() {
+    passkey_routes_refuse_what_no_passkey_answered(Db::Postgres).await;
+}

@@ -136,6 +136,61 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Switching the calculator's version (a link) or scoring on the server reloads the
   // page: what was typed into the scoring forms comes back, in this tab only, once.
+  // Passkeys: the browser's WebAuthn ceremony, with options and a sealed state the
+  // server hands out; the answer goes back in an ordinary form field.
+  const passkeys = window.PublicKeyCredential
+    && PublicKeyCredential.parseCreationOptionsFromJSON
+    && PublicKeyCredential.parseRequestOptionsFromJSON;
+  const ceremony = async (kind, challengeUrl) => {
+    const res = await fetch(challengeUrl, { credentials: "same-origin", headers: { accept: "application/json" } });
+    if (!res.ok) throw new Error(`the server answered ${res.status}`);
+    const { options, state } = await res.json();
+    const credential = kind === "create"
+      ? await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) })
+      : await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+    return JSON.stringify({ credential: credential.toJSON(), state });
+  };
+  const said = (near, words) => {
+    let out = near.querySelector(".passkey-said");
+    if (!out) {
+      out = document.createElement("p");
+      out.className = "field-error passkey-said";
+      out.setAttribute("role", "alert");
+      near.append(out);
+    }
+    out.textContent = words;
+  };
+  for (const form of document.querySelectorAll("form[data-passkey]")) {
+    if (!passkeys) continue;
+    form.hidden = false;
+    for (const hint of form.querySelectorAll(".no-script")) hint.hidden = true;
+    form.addEventListener("submit", async (event) => {
+      if (form.elements.passkey.value) return;
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      try {
+        form.elements.passkey.value = await ceremony(form.dataset.passkey, form.dataset.challenge);
+        form.submit();
+      } catch (e) {
+        said(form, `The passkey did not answer (${e.message}). Try again, or use another way.`);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button[data-passkey-for]")) {
+    if (!passkeys) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.passkeyFor);
+      const done = button.nextElementSibling;
+      try {
+        field.value = await ceremony("get", button.dataset.challenge);
+        if (done) done.textContent = "Passkey confirmed; now send the form.";
+      } catch (e) {
+        if (done) done.textContent = `The passkey did not answer (${e.message}).`;
+      }
+    });
+  }
+
   const keepKey = `embargo-keep:${location.pathname}`;
   const stored = sessionStorage.getItem(keepKey);
   if (stored) {

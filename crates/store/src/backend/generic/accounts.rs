@@ -82,7 +82,8 @@ impl crate::AccountStore for Backing {
 
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
         let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
                    FROM users u WHERE u.id = $1";
         let row = sqlx::query(sql)
             .bind(id.0)
@@ -93,7 +94,8 @@ impl crate::AccountStore for Backing {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
                    FROM users u ORDER BY u.email";
         let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
         rows.iter().map(user_from_row).collect()
@@ -101,7 +103,8 @@ impl crate::AccountStore for Backing {
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
         let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
                    FROM users u WHERE u.email = $1";
         let row = sqlx::query(sql)
             .bind(embargo_core::account::normalize_email(email))
@@ -159,7 +162,8 @@ impl crate::AccountStore for Backing {
     async fn user_for_api_token(&self, hash: &SecretHash) -> Result<Option<(UserRecord, TokenId)>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor, \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
                     t.id AS token_id \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
@@ -250,7 +254,8 @@ impl crate::AccountStore for Backing {
     async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
              FROM oidc_identities i JOIN users u ON u.id = i.user_id \
              WHERE i.provider = $1 AND i.subject = $2",
         )

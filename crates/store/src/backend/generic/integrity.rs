@@ -350,7 +350,9 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
             AccountEvent::PasswordLinkIssued { .. }
             | AccountEvent::PasswordSet { .. }
             | AccountEvent::SecondFactorEnrolled { .. }
-            | AccountEvent::SecondFactorRemoved { .. } => {}
+            | AccountEvent::SecondFactorRemoved { .. }
+            | AccountEvent::PasskeyAdded { .. }
+            | AccountEvent::PasskeyRemoved { .. } => {}
         }
     }
     Ok(a)

@@ -46,7 +46,8 @@ impl crate::SessionStore for Backing {
     ) -> Result<Option<(SessionRecord, UserRecord)>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor, \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
                     s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -242,7 +243,8 @@ impl crate::SessionStore for Backing {
     ) -> Result<Option<UserRecord>> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) AS second_factor \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
              FROM password_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.expires_at > $2",
         )
