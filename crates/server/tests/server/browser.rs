@@ -852,7 +852,7 @@ async fn the_case_page_leads_the_team_through_a_case_at_both_widths() {
         press_and_wait(&c, "form[data-action=release-notes-finalize] button").await;
         let release = text(&c, "#release").await;
         assert!(release.contains("Final."), "{release}");
-        press_and_wait(&c, "form[data-action=disclose] button").await;
+        press_and_wait(&c, "form[data-action=disclose] button[type=submit]").await;
         c.wait()
             .for_element(Locator::Css("#lead .stage-disclosed"))
             .await

@@ -62,7 +62,7 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         v,
-        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 })
+        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0, "passkeys": [] })
     );
     // Confirming before setting up is a conflict, and a bad body names its field.
     let (s, v) = t
@@ -128,7 +128,7 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     let (_, v) = t.get(me, Some(&sam.token)).await;
     assert_eq!(
         v,
-        json!({ "enabled": true, "pending": false, "recovery_codes_left": 10 })
+        json!({ "enabled": true, "pending": false, "recovery_codes_left": 10, "passkeys": [] })
     );
     let (s, _) = t.post(me, Some(&sam.token), json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "one at a time");
@@ -220,7 +220,7 @@ async fn an_authenticator_app_as_second_factor(db: Db) {
     let (_, v) = t.get(me, Some(&sam.token)).await;
     assert_eq!(
         v,
-        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0 })
+        json!({ "enabled": false, "pending": false, "recovery_codes_left": 0, "passkeys": [] })
     );
     let out = sign_in(&laptop, "sam@example.org", PASSWORD, "").await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.html);
