@@ -54,4 +54,6 @@ pub use jiff::Timestamp;
 /// track) and search text.
 /// 13: a project's policy may require a second factor of its members.
 /// 14: `Case` keeps the guests it is shared with (C5).
-pub const PROJECTION_VERSION: u32 = 14;
+/// 15: with keys, a case's projection is sealed at rest, its search text is keyed
+/// tokens and its reporter's address a keyed token (issue 11, item 3).
+pub const PROJECTION_VERSION: u32 = 15;

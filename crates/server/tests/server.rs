@@ -9,6 +9,7 @@ mod server {
     mod advisory_life;
     mod api_errors;
     mod api_flow;
+    mod at_rest;
     mod browser;
     mod case_page;
     mod cve;

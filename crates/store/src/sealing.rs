@@ -132,6 +132,115 @@ pub fn file_aad(project: &str, case: &str, attachment: &str) -> Vec<u8> {
     format!("embargo file\0{project}\0{case}\0{attachment}").into_bytes()
 }
 
+/// How sealed text starts: JSON never does, so clear text and sealed text can share a
+/// column (what was stored before keys existed is read as it is).
+const TEXT_PREFIX: &str = "~1:";
+
+fn text_aad(project: &str, place: &str) -> Vec<u8> {
+    format!("embargo text\0{project}\0{place}").into_bytes()
+}
+
+/// `plain` sealed under `project`'s data key, bound to `place` (an event's stream and
+/// number, or a case's projection), as text: `~1:PROJECT:BASE64`. The project's slug
+/// stays readable (it is a column beside it anyway) so a reader knows which key opens it.
+pub fn seal_text(key: &KeyBytes, project: &str, place: &str, plain: &str) -> String {
+    use base64::Engine;
+    let sealed = seal(key, plain.as_bytes(), &text_aad(project, place));
+    format!(
+        "{TEXT_PREFIX}{project}:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed)
+    )
+}
+
+/// The project whose key opens `stored`, or `None` for clear text.
+pub fn sealed_by(stored: &str) -> Option<&str> {
+    stored.strip_prefix(TEXT_PREFIX)?.split(':').next()
+}
+
+/// Opens what [`seal_text`] sealed at `place`; clear text comes back as it is.
+pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, SealError> {
+    use base64::Engine;
+    let Some(rest) = stored.strip_prefix(TEXT_PREFIX) else {
+        return Ok(stored.to_owned());
+    };
+    let broken = || SealError::Broken {
+        what: format!("the sealed text at `{place}`"),
+    };
+    let (project, body) = rest.split_once(':').ok_or_else(broken)?;
+    let sealed = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(body)
+        .map_err(|_| broken())?;
+    let plain = open(key, &sealed, &text_aad(project, place)).ok_or_else(broken)?;
+    String::from_utf8(plain).map_err(|_| broken())
+}
+
+/// The name the instance's search key is kept under in `data_keys`: no project's slug
+/// can take it.
+pub const SEARCH_KEY: &str = "#search";
+
+/// What search finds sealed text by: a keyed token (HMAC-SHA256 under the search key,
+/// 60 bits as 12 base32 letters) for each word, and for each of its prefixes of three
+/// letters or more (search matches the start of words). Without the key, the tokens
+/// tell nothing but which cases share a word.
+pub fn search_tokens(key: &KeyBytes, words: &[String]) -> String {
+    let mac = Tokens::new(key);
+    let mut prefixes = std::collections::BTreeSet::new();
+    for w in words {
+        let chars: Vec<char> = w.chars().take(MAX_PREFIX).collect();
+        for n in 3.min(chars.len())..=chars.len() {
+            if n > 0 {
+                prefixes.insert(chars[..n].iter().collect::<String>());
+            }
+        }
+        if w.chars().count() > MAX_PREFIX {
+            prefixes.insert(w.clone());
+        }
+    }
+    let tokens: std::collections::BTreeSet<String> =
+        prefixes.iter().map(|p| mac.token(p)).collect();
+    tokens.into_iter().collect::<Vec<_>>().join(" ")
+}
+
+/// Prefixes longer than this are not indexed (the whole word still is).
+const MAX_PREFIX: usize = 24;
+
+/// The token of a typed search word: one of the tokens of every word it begins
+/// (when it has three letters or more), or of that word alone.
+pub fn query_token(key: &KeyBytes, word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() > MAX_PREFIX {
+        token(key, &chars[..MAX_PREFIX].iter().collect::<String>())
+    } else {
+        token(key, word)
+    }
+}
+
+fn token(key: &KeyBytes, word: &str) -> String {
+    Tokens::new(key).token(word)
+}
+
+/// The search key's HMAC with its key schedule done once, for the many tokens of a case.
+struct Tokens(hmac::Hmac<Sha256>);
+
+impl Tokens {
+    fn new(key: &KeyBytes) -> Tokens {
+        use hmac::KeyInit;
+        Tokens(hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length"))
+    }
+
+    fn token(&self, word: &str) -> String {
+        use hmac::Mac;
+        const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let mut m = self.0.clone();
+        m.update(word.as_bytes());
+        let digest = m.finalize().into_bytes();
+        let bits = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        (0..12)
+            .map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char)
+            .collect()
+    }
+}
+
 pub fn seal(key: &KeyBytes, plain: &[u8], aad: &[u8]) -> Vec<u8> {
     let mut nonce = [0u8; NONCE];
     getrandom::fill(&mut nonce).expect("the system's random source works");
@@ -214,6 +323,56 @@ mod tests {
         assert_eq!(
             open(&key, &changed, &file_aad("connect", "C-1", "a1")),
             None
+        );
+    }
+
+    #[test]
+    fn sealed_text_opens_only_where_it_belongs_and_clear_text_passes() {
+        let key = [7u8; 32];
+        let sealed = seal_text(&key, "connect", "case:C-1#3", "CANARY title");
+        assert!(!sealed.contains("CANARY"));
+        assert_eq!(sealed_by(&sealed), Some("connect"));
+        assert_eq!(
+            open_text(&key, "case:C-1#3", &sealed).as_deref(),
+            Ok("CANARY title")
+        );
+        assert!(
+            open_text(&key, "case:C-1#4", &sealed).is_err(),
+            "another row"
+        );
+        assert!(open_text(&[8u8; 32], "case:C-1#3", &sealed).is_err());
+        let moved = sealed.replacen("connect", "vitess", 1);
+        assert!(
+            open_text(&key, "case:C-1#3", &moved).is_err(),
+            "another project"
+        );
+        assert_eq!(sealed_by(r#"{"a":1}"#), None);
+        assert_eq!(
+            open_text(&key, "x", r#"{"a":1}"#).as_deref(),
+            Ok(r#"{"a":1}"#)
+        );
+    }
+
+    #[test]
+    fn search_tokens_find_words_by_their_start_and_hide_them() {
+        let key = [7u8; 32];
+        let words = crate::search_words("Heap overflow in the HPACK decoder");
+        let tokens = search_tokens(&key, &words);
+        assert!(!tokens.contains("overflow") && !tokens.contains("hpack"));
+        let has = |w: &str| tokens.split(' ').any(|t| t == query_token(&key, w));
+        assert!(has("overflow") && has("over") && has("hpa") && has("in"));
+        assert!(!has("flow"), "only the start of a word");
+        assert!(!has("ov"), "prefixes of three letters or more");
+        assert!(!has("heaps"));
+        let other = search_tokens(&[8u8; 32], &words);
+        assert_ne!(tokens, other, "another key, other tokens");
+        let long = "a".repeat(40);
+        let tokens = search_tokens(&key, std::slice::from_ref(&long));
+        assert!(tokens.split(' ').any(|t| t == query_token(&key, &long)));
+        assert!(
+            tokens
+                .split(' ')
+                .any(|t| t == query_token(&key, &long[..30]))
         );
     }
 

@@ -124,7 +124,7 @@ async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &P
     .trim()
     .to_owned();
     let message = format!(
-        "From: Rae <rae@reporter.example>\r\nTo: {TO}\r\nSubject: Overflow, with a dump\r\n\
+        "From: Rae <rae@reporter.example>\r\nTo: {TO}\r\nSubject: Overflow canarysubject5be1, with a dump\r\n\
          Message-ID: <dump@reporter.example>\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nA crafted frame overflows the parser.\r\n\
@@ -149,6 +149,8 @@ async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &P
             !files_hold(data_dir, needle),
             "the canary is in the data folder"
         );
+        // The report's text too (its title is the mail's subject).
+        assert!(!files_hold(data_dir, b"canarysubject5be1"), "the title is");
     }
     assert_eq!(download(&storage, &token).await, (200, CANARY.to_owned()));
 
@@ -157,7 +159,8 @@ async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &P
     let old_key = std::fs::read_to_string(&key).unwrap();
     let said = run_ok(&with(&["admin", "rotate-key"], &storage));
     assert!(
-        said.contains("Re-wrapped 1 data key under the new master key"),
+        // The project's data key, and the instance's search key.
+        said.contains("Re-wrapped 2 data keys under the new master key"),
         "{said}"
     );
     let new_key = std::fs::read_to_string(&key).unwrap();

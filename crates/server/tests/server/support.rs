@@ -130,6 +130,53 @@ impl TestApp {
         }
     }
 
+    /// Where `needle` is stored in the clear, as a thief of the database would look: any
+    /// file of the SQLite data folder (the database, its WAL), or any row of any
+    /// PostgreSQL table (as text, and as bytes in a `bytea`).
+    pub async fn stored_in_clear(&self, needle: &str) -> Vec<String> {
+        use sqlx::Connection;
+        match &self._keep {
+            Keep::Sqlite(dir) => {
+                let mut found = Vec::new();
+                for entry in std::fs::read_dir(dir.path()).unwrap() {
+                    let path = entry.unwrap().path();
+                    // SQLite removes `-wal`/`-shm` when its last connection closes.
+                    let Ok(bytes) = std::fs::read(&path) else {
+                        continue;
+                    };
+                    if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                        found.push(path.display().to_string());
+                    }
+                }
+                found
+            }
+            Keep::Postgres(pg, _) => {
+                let mut c = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+                let tables: Vec<(String,)> = sqlx::query_as(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+                let as_bytes = hex::encode(needle);
+                let mut found = Vec::new();
+                for (table,) in tables {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT t::text FROM \"{table}\" t"));
+                    let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+                    if rows
+                        .iter()
+                        .any(|(r,)| r.contains(needle) || r.contains(&as_bytes))
+                    {
+                        found.push(table);
+                    }
+                }
+                c.close().await.unwrap();
+                found
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -81,7 +81,7 @@ pub(crate) trait Dialect {
     const SEARCH_MATCH: (&'static str, &'static str);
     /// The query for `words` (from `crate::search_words`: letters and digits only, so
     /// they carry no syntax): every word must be there, as a word or a word's start.
-    fn search_query(words: &[String]) -> String;
+    fn search_query(words: &[String], prefix: bool) -> String;
 }
 
 #[expect(

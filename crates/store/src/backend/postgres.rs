@@ -63,8 +63,9 @@ impl super::Dialect for PostgresStore {
         " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', ",
         "))",
     );
-    fn search_query(words: &[String]) -> String {
-        let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+    fn search_query(words: &[String], prefix: bool) -> String {
+        let star = if prefix { ":*" } else { "" };
+        let terms: Vec<String> = words.iter().map(|w| format!("{w}{star}")).collect();
         terms.join(" & ")
     }
 }

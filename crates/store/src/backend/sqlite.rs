@@ -77,8 +77,9 @@ impl super::Dialect for SqliteStore {
         " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ",
         ")",
     );
-    fn search_query(words: &[String]) -> String {
-        let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+    fn search_query(words: &[String], prefix: bool) -> String {
+        let star = if prefix { "*" } else { "" };
+        let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"{star}")).collect();
         format!("body : ({})", terms.join(" AND "))
     }
 }

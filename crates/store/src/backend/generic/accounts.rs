@@ -53,6 +53,7 @@ pub(super) async fn append_account_events(
         None,
         AccountEvent::kind,
         events,
+        None,
     )
     .await?;
     queue_account_effects(tx, events).await?;

@@ -6,8 +6,8 @@ use super::listing::{self, Builder, after_ascending, after_descending, limit, st
 use super::notifications::notify;
 use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
-    DbRow, ROWS_PER_INSERT, Tx, append, chain_events, corrupt, from_json, insert_events,
-    stored_event, to_json, unique_violation,
+    CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
+    insert_events, to_json, unique_violation,
 };
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
@@ -26,7 +26,8 @@ use embargo_core::project::{Project, Role};
 use sqlx::Row;
 use std::collections::HashMap;
 
-pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
+/// Saves a case's projection; with `keys`, its text sealed (issue 11, item 3).
+pub(super) async fn save_case(tx: &mut Tx, c: &Case, keys: Option<&TextKey>) -> Result<()> {
     sqlx::query(
         "UPDATE cases SET stage = $2, title = $3, version = $4, updated_at = $5, state = $6, \
                           disclosed_at = $7 \
@@ -34,14 +35,14 @@ pub(super) async fn save_case(tx: &mut Tx, c: &Case) -> Result<()> {
     )
     .bind(c.id.as_str())
     .bind(c.stage.as_str())
-    .bind(&c.report.title)
+    .bind(title_column(keys, c))
     .bind(c.version as i64)
     .bind(micros(c.updated_at))
-    .bind(to_json(c))
+    .bind(state_column(keys, c))
     .bind(c.disclosure.disclosed_at.map(micros))
     .execute(&mut **tx)
     .await?;
-    save_listing(tx, c).await?;
+    save_listing(tx, c, keys).await?;
     sqlx::query("DELETE FROM case_people WHERE case_id = $1")
         .bind(c.id.as_str())
         .execute(&mut **tx)
@@ -75,7 +76,7 @@ async fn insert_people(tx: &mut Tx, c: &Case) -> Result<()> {
 
 /// The listing columns (activity, waiting on, the filters' values) and the search row:
 /// what the queue and the case lists read without decoding a case.
-pub(super) async fn save_listing(tx: &mut Tx, c: &Case) -> Result<()> {
+pub(super) async fn save_listing(tx: &mut Tx, c: &Case, keys: Option<&TextKey>) -> Result<()> {
     let listing = ListingRow::of(c);
     sqlx::query(
         "UPDATE cases SET activity_at = $2, activity_seq = $3, activity_by = $4, \
@@ -98,7 +99,7 @@ pub(super) async fn save_listing(tx: &mut Tx, c: &Case) -> Result<()> {
         .await?;
     sqlx::query(Backing::SEARCH_WRITE)
         .bind(c.id.as_str())
-        .bind(search_text(c))
+        .bind(search_text(keys, c))
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -130,14 +131,85 @@ impl ListingRow {
     }
 }
 
-/// What search finds a case by: its title, description and advisory summary.
-fn search_text(c: &Case) -> String {
+/// What search finds a case by: its title, description and advisory summary; with
+/// keys, as keyed tokens instead of the words.
+fn search_text(keys: Option<&TextKey>, c: &Case) -> String {
     let summary = c.advisory.details.summary.as_deref().unwrap_or("");
-    crate::search_words(&format!(
+    let words = crate::search_words(&format!(
         "{}\n{}\n{}",
         c.report.title, c.report.description, summary
-    ))
-    .join(" ")
+    ));
+    match keys {
+        Some(k) => sealing::search_tokens(&k.search, &words),
+        None => words.join(" "),
+    }
+}
+
+/// The `title` column: the title in clear only where nothing is sealed (it is in the
+/// projection, which is what is read).
+pub(super) fn title_column(keys: Option<&TextKey>, c: &Case) -> String {
+    match keys {
+        Some(_) => String::new(),
+        None => c.report.title.clone(),
+    }
+}
+
+/// The `state` column: the case as JSON, sealed with keys.
+pub(super) fn state_column(keys: Option<&TextKey>, c: &Case) -> String {
+    match keys {
+        Some(k) => k.seal(CASE_PLACE, &to_json(c)),
+        None => to_json(c),
+    }
+}
+
+/// The `reporter_email` column, which finds a reporter's cases for a lost link: the
+/// address as written in clear, or a keyed token of it with keys.
+pub(super) fn reporter_email_column(keys: Option<&TextKey>, email: &str) -> String {
+    let email = email.trim().to_lowercase();
+    match keys {
+        Some(k) => sealing::query_token(&k.search, &format!("email:{email}")),
+        None => email,
+    }
+}
+
+/// The keys a case's text is sealed with, inside `tx`: `None` without keys.
+pub(super) async fn text_key_in(
+    tx: &mut Tx,
+    sealing: Option<&Sealing>,
+    project: &str,
+) -> Result<Option<TextKey>> {
+    let Some(sealing) = sealing else {
+        return Ok(None);
+    };
+    Ok(Some(TextKey {
+        project: project.to_owned(),
+        key: data_key_in(tx, sealing, project).await?,
+        search: data_key_in(tx, sealing, sealing::SEARCH_KEY).await?,
+    }))
+}
+
+/// Appends a case's events (its stream at `before` events) and saves its projection,
+/// sealed with keys.
+pub(super) async fn append_case(
+    tx: &mut Tx,
+    chain: &ChainKey,
+    sealing: Option<&Sealing>,
+    before: u64,
+    case: &Case,
+    events: &[Recorded<Event>],
+) -> Result<()> {
+    let keys = text_key_in(tx, sealing, case.project.as_str()).await?;
+    append(
+        tx,
+        chain,
+        &stream::case(&case.id),
+        Some(before),
+        Event::kind,
+        events,
+        keys.as_ref(),
+    )
+    .await?;
+    save_case(tx, case, keys.as_ref()).await
 }
 
 /// The files' rows; with keys, each content sealed under its project's data key.
@@ -209,6 +281,91 @@ async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<Ke
 }
 
 impl Backing {
+    /// Loads the keys that open these rows' `state` (each project's once per process).
+    pub(super) async fn load_state_keys(&self, rows: &[DbRow]) -> Result<()> {
+        for r in rows {
+            let stored: String = r.try_get("state")?;
+            if let Some(project) = sealing::sealed_by(&stored) {
+                self.data_key(project).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stored text at `place`, opened with its project's key, which must be loaded
+    /// (`load_state_keys`, `data_key`); clear text as it is.
+    pub(super) fn opened(&self, place: &str, stored: String) -> Result<String> {
+        let Some(project) = sealing::sealed_by(&stored) else {
+            return Ok(stored);
+        };
+        let key = self
+            .sealing
+            .as_ref()
+            .and_then(|s| s.cached(project))
+            .ok_or_else(|| {
+                corrupt(
+                    "sealed text",
+                    format!("the key of `{project}` is not loaded"),
+                )
+            })?;
+        Ok(sealing::open_text(&key, place, &stored)?)
+    }
+
+    /// A row's `state` as a case, its key loaded already.
+    pub(super) fn case_of(&self, row: &DbRow) -> Result<Case> {
+        let stored: String = row.try_get("state")?;
+        from_json("case", &self.opened(CASE_PLACE, stored)?)
+    }
+
+    /// A row's `state` as a case.
+    pub(super) async fn case_from(&self, row: &DbRow) -> Result<Case> {
+        let stored: String = row.try_get("state")?;
+        self.open_text(CASE_PLACE, stored)
+            .await
+            .and_then(|plain| from_json("case", &plain))
+    }
+
+    /// Stored text at `place`, opened (its key loaded if need be); clear text as it is.
+    pub(super) async fn open_text(&self, place: &str, stored: String) -> Result<String> {
+        if let Some(project) = sealing::sealed_by(&stored) {
+            self.data_key(project).await?;
+        }
+        self.opened(place, stored)
+    }
+
+    /// An `events` row of a case's stream (`seq`, `body`, `hash`), its body opened.
+    pub(super) async fn stored_case_event(
+        &self,
+        stream: &str,
+        row: &DbRow,
+    ) -> Result<StoredEvent<Event>> {
+        let seq = row.try_get::<i64, _>("seq")? as u64;
+        let body: String = row.try_get("body")?;
+        let plain = self
+            .open_text(&TextKey::event_place(stream, seq), body)
+            .await?;
+        Ok(StoredEvent {
+            seq,
+            hash: hex::encode(row.try_get::<Vec<u8>, _>("hash")?),
+            recorded: from_json("event", &plain)?,
+        })
+    }
+
+    /// The instance's search key, if any case was sealed yet.
+    pub(super) async fn search_key(&self) -> Result<Option<KeyBytes>> {
+        if self.sealing.is_none() {
+            return Ok(None);
+        }
+        let known = sqlx::query("SELECT 1 AS one FROM data_keys WHERE project = $1")
+            .bind(sealing::SEARCH_KEY)
+            .fetch_optional(&self.reader)
+            .await?;
+        match known {
+            Some(_) => Ok(Some(self.data_key(sealing::SEARCH_KEY).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The project's data key for reading a sealed file.
     async fn data_key(&self, project: &str) -> Result<KeyBytes> {
         let Some(sealing) = &self.sealing else {
@@ -272,7 +429,7 @@ impl Backing {
 
 /// `AND` every part of `filter` but the order: stages, component, severity, coordinator,
 /// track, "mine" and the search words.
-fn narrow(q: &mut Builder, filter: &CaseFilter) {
+fn narrow(q: &mut Builder, filter: &CaseFilter, search: Option<&KeyBytes>) {
     stages_in(q, "c.stage", &filter.stages);
     if let Some(component) = &filter.component {
         q.push(" AND c.component = ");
@@ -319,7 +476,18 @@ fn narrow(q: &mut Builder, filter: &CaseFilter) {
     if !filter.words.is_empty() {
         let (open, close) = Backing::SEARCH_MATCH;
         q.push(open);
-        q.push_bind(Backing::search_query(&filter.words));
+        // With keys, the index holds keyed tokens of each word and of its starts.
+        q.push_bind(match search {
+            Some(key) => {
+                let tokens: Vec<String> = filter
+                    .words
+                    .iter()
+                    .map(|w| sealing::query_token(key, w))
+                    .collect();
+                Backing::search_query(&tokens, false)
+            }
+            None => Backing::search_query(&filter.words, true),
+        });
         q.push(close);
     }
 }
@@ -351,7 +519,7 @@ impl Backing {
         actor: &Actor,
     ) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
-        let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        let case: Case = self.case_from(&row).await?;
         // Read with the case where the query joined it: then the project costs no
         // statement of its own while its version stands.
         if let Ok(version) = row.try_get::<i64, _>("project_version") {
@@ -397,6 +565,15 @@ async fn insert_cases(
     sealing: Option<&Sealing>,
     cases: &[Fresh<'_>],
 ) -> Result<Vec<Vec<Queued>>> {
+    // Each project's keys once: a batch is usually all one project's.
+    let mut keys: HashMap<ProjectSlug, Option<TextKey>> = HashMap::new();
+    for f in cases {
+        if !keys.contains_key(&f.case.project) {
+            let k = text_key_in(tx, sealing, f.case.project.as_str()).await?;
+            keys.insert(f.case.project.clone(), k);
+        }
+    }
+    let key_of = |c: &Case| keys.get(&c.project).and_then(Option::as_ref);
     for chunk in cases.chunks(ROWS_PER_INSERT) {
         let mut q = Builder::new(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
@@ -410,18 +587,18 @@ async fn insert_cases(
             b.push_bind(case.id.as_str().to_owned())
                 .push_bind(case.project.as_str().to_owned())
                 .push_bind(case.stage.as_str())
-                .push_bind(case.report.title.clone())
+                .push_bind(title_column(key_of(case), case))
                 .push_bind(case.version as i64)
                 .push_bind(micros(case.received_at))
                 .push_bind(micros(case.updated_at))
                 .push_bind(SecretHash::of(f.tracking_token).0.to_vec())
-                .push_bind(to_json(case))
+                .push_bind(state_column(key_of(case), case))
                 .push_bind(
                     case.report
                         .reporter
                         .email
                         .as_ref()
-                        .map(|e| e.trim().to_lowercase()),
+                        .map(|e| reporter_email_column(key_of(case), e)),
                 )
                 .push_bind(case.disclosure.disclosed_at.map(micros))
                 .push_bind(listing.activity_at)
@@ -443,7 +620,7 @@ async fn insert_cases(
         q.push_values(chunk, |mut b, f| {
             b.push_bind(f.case.id.as_str().to_owned())
                 .push(before)
-                .push_bind_unseparated(search_text(f.case))
+                .push_bind_unseparated(search_text(key_of(f.case), f.case))
                 .push_unseparated(after);
         });
         q.build().execute(&mut **tx).await?;
@@ -451,7 +628,16 @@ async fn insert_cases(
     let mut events = Vec::with_capacity(cases.iter().map(|f| f.events.len()).sum());
     for f in cases {
         let stream = stream::case(&f.case.id);
-        chain_events(chain, &stream, 0, None, Event::kind, f.events, &mut events);
+        chain_events(
+            chain,
+            &stream,
+            0,
+            None,
+            Event::kind,
+            f.events,
+            key_of(f.case),
+            &mut events,
+        );
     }
     insert_events(tx, events).await?;
     // Each project is read once: its policy plans its cases' clocks, and a batch is
@@ -527,16 +713,15 @@ impl crate::CaseStore for Backing {
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
-        append(
+        append_case(
             &mut tx,
             &self.chain,
-            &stream::case(&case.id),
-            Some(before),
-            Event::kind,
+            self.sealing.as_deref(),
+            before,
+            case,
             events,
         )
         .await?;
-        save_case(&mut tx, case).await?;
         save_files(&mut tx, self.sealing.as_deref(), case, files).await?;
         let queued = queue_case_effects(&mut tx, case, events, None).await?;
         tx.commit().await?;
@@ -551,16 +736,15 @@ impl crate::CaseStore for Backing {
         token: &str,
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
-        append(
+        append_case(
             &mut tx,
             &self.chain,
-            &stream::case(&case.id),
-            Some(before),
-            Event::kind,
+            self.sealing.as_deref(),
+            before,
+            case,
             events,
         )
         .await?;
-        save_case(&mut tx, case).await?;
         let queued = queue_case_effects(&mut tx, case, events, Some(token)).await?;
         tx.commit().await?;
         Ok(queued)
@@ -576,7 +760,7 @@ impl crate::CaseStore for Backing {
             .fetch_optional(&self.reader)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        let case: Case = self.case_from(&row).await?;
         // A hash of 256 random bits: comparing it leaks nothing about a preimage.
         let hex = hash.hex();
         let Some(guest) = case
@@ -641,7 +825,7 @@ impl crate::CaseStore for Backing {
         stages_in(&mut q, "stage", &public_stages());
         let row = q.build().fetch_optional(&self.reader).await?;
         let Some(row) = row else { return Ok(None) };
-        let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        let case: Case = self.case_from(&row).await?;
         Ok(public(case))
     }
 
@@ -657,7 +841,7 @@ impl crate::CaseStore for Backing {
             q.push(")");
             stages_in(&mut q, "stage", &public_stages());
             for row in q.build().fetch_all(&self.reader).await? {
-                let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+                let case: Case = self.case_from(&row).await?;
                 found.extend(public(case));
             }
         }
@@ -675,12 +859,8 @@ impl crate::CaseStore for Backing {
         q.push(" ORDER BY disclosed_at DESC, id");
         limit(&mut q, page);
         let rows = q.build().fetch_all(&self.reader).await?;
-        listing::page(rows, page, |r| {
-            Ok(public(from_json(
-                "case",
-                &r.try_get::<String, _>("state")?,
-            )?))
-        })
+        self.load_state_keys(&rows).await?;
+        listing::page(rows, page, |r| Ok(public(self.case_of(r)?)))
     }
 
     async fn project_clock_facts(
@@ -692,9 +872,10 @@ impl crate::CaseStore for Backing {
                 .bind(project.as_str())
                 .fetch_all(&self.reader)
                 .await?;
+        self.load_state_keys(&rows).await?;
         rows.iter()
             .map(|r| {
-                let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+                let case: Case = self.case_of(r)?;
                 let facts = case.clock_facts();
                 Ok((case.id, case.stage, facts))
             })
@@ -723,6 +904,10 @@ impl crate::CaseStore for Backing {
             CaseOrder::Received => "c.received_at",
             CaseOrder::Activity => "c.activity_at",
         };
+        let search = match filter.words.is_empty() {
+            true => None,
+            false => self.search_key().await?,
+        };
         let mut q = Builder::new("SELECT c.state, ");
         q.push(format_args!(
             "{key} AS sort_key, c.id FROM cases c WHERE c.project = "
@@ -741,7 +926,7 @@ impl crate::CaseStore for Backing {
                 q.push_bind(id.as_str().to_owned());
             }
         }
-        narrow(&mut q, filter);
+        narrow(&mut q, filter, search.as_ref());
         match filter.order {
             CaseOrder::Received => {
                 after_ascending(&mut q, key, "c.id", page.after.as_ref());
@@ -754,8 +939,9 @@ impl crate::CaseStore for Backing {
         }
         limit(&mut q, page);
         let rows = q.build().fetch_all(&self.reader).await?;
+        self.load_state_keys(&rows).await?;
         listing::page(rows, page, |r| {
-            let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+            let case: Case = self.case_of(r)?;
             Ok(visible(actor, project, case))
         })
     }
@@ -780,6 +966,10 @@ impl crate::CaseStore for Backing {
         } else {
             filter.stages.iter().copied().map(Some).collect()
         };
+        let search = match filter.words.is_empty() {
+            true => None,
+            false => self.search_key().await?,
+        };
         let mut q = Builder::new("");
         for (i, stage) in stages.iter().enumerate() {
             if i > 0 {
@@ -799,6 +989,7 @@ impl crate::CaseStore for Backing {
                     stages: Vec::new(),
                     ..filter.clone()
                 },
+                search.as_ref(),
             );
             after_ascending(&mut q, "c.received_at", "c.id", page.after.as_ref());
             // `core::access::scope` for every project at once: a role that sees all of
@@ -820,9 +1011,10 @@ impl crate::CaseStore for Backing {
         q.push(" ORDER BY sort_key, id");
         limit(&mut q, page);
         let rows = q.build().fetch_all(&self.reader).await?;
+        self.load_state_keys(&rows).await?;
         let actor = Actor::User(user.clone());
         listing::page(rows, page, |r| {
-            let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+            let case: Case = self.case_of(r)?;
             let project = projects
                 .get(&case.project)
                 .ok_or_else(|| corrupt("case", format!("{} has no project", case.id)))?;
@@ -889,7 +1081,7 @@ impl crate::CaseStore for Backing {
             .await?;
             let batch = rows.len();
             for row in rows {
-                let e = stored_event(&row)?;
+                let e = self.stored_case_event(&stream, &row).await?;
                 after = e.seq as i64;
                 if access::sees_event(access.standing(), &e.recorded.event) {
                     items.push(e);

@@ -5,12 +5,14 @@
 //! stays at one batch however many streams there are.
 
 use super::Backing;
+use super::cases::{save_case, state_column, text_key_in, title_column};
+use super::listing::Builder;
 use super::projects::save_project;
 use super::releases::save_release;
-use super::support::{DbRow, corrupt, to_json};
-use super::{cases::save_case, listing::Builder};
+use super::support::{CASE_PLACE, DbRow, TextKey, corrupt, to_json};
 use crate::backend::micros;
 use crate::chain::{self, ChainKey, stream};
+use crate::sealing::SealError;
 use crate::{
     ChainBreak, Head, HeadMismatch, Reprojected, Result, StoreError, Unverified, Verified,
 };
@@ -29,7 +31,10 @@ const WRITE_BATCH: usize = 500;
 
 struct RawEvent {
     seq: u64,
+    /// As stored: what the chain links.
     body: String,
+    /// The body opened (a case's is sealed where there are keys), or why it does not.
+    plain: std::result::Result<String, String>,
     prev_hash: Option<Vec<u8>>,
     hash: Vec<u8>,
 }
@@ -76,7 +81,19 @@ impl<'a> Walk<'a> {
             self.done = (rows.len() as i64) < BATCH;
             for row in &rows {
                 let name: String = row.try_get("stream")?;
-                let event = raw_event(row)?;
+                let mut event = raw_event(row)?;
+                if crate::sealing::sealed_by(&event.body).is_some() {
+                    let place = TextKey::event_place(&name, event.seq);
+                    event.plain = match self.store.open_text(&place, event.body.clone()).await {
+                        Ok(plain) => Ok(plain),
+                        // A seal that does not open is this event's fault, not the walk's;
+                        // a key that is not given stops it.
+                        Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => {
+                            return Err(e);
+                        }
+                        Err(e) => Err(e.to_string()),
+                    };
+                }
                 self.after = Some((name.clone(), event.seq as i64));
                 match &mut self.pending {
                     Some(p) if p.name == name => p.events.push(event),
@@ -98,9 +115,11 @@ impl<'a> Walk<'a> {
 }
 
 fn raw_event(row: &DbRow) -> Result<RawEvent> {
+    let body: String = row.try_get("body")?;
     Ok(RawEvent {
         seq: row.try_get::<i64, _>("seq")? as u64,
-        body: row.try_get("body")?,
+        plain: Ok(body.clone()),
+        body,
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
@@ -139,7 +158,11 @@ fn decode<E: serde::de::DeserializeOwned>(
     s.events
         .iter()
         .map(|e| {
-            serde_json::from_str(&e.body)
+            let plain = e
+                .plain
+                .as_deref()
+                .map_err(|err| unverified(s, Some(e.seq), format!("unreadable event: {err}")))?;
+            serde_json::from_str(plain)
                 .map_err(|err| unverified(s, Some(e.seq), format!("unreadable event: {err}")))
         })
         .collect()
@@ -375,17 +398,32 @@ impl Backing {
         }
         q.push(")");
         for r in q.build().fetch_all(&self.reader).await? {
+            // A sealed projection is compared opened; its `title` column is empty by
+            // design (the title is in the sealed state), and counts as the state's.
+            let stored: String = r.try_get("state")?;
+            let sealed = crate::sealing::sealed_by(&stored).is_some();
+            let state = match self.open_text(CASE_PLACE, stored).await {
+                Ok(plain) => plain,
+                Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => return Err(e),
+                Err(e) => format!("(does not open: {e})"),
+            };
+            let mut title: String = r.try_get("title")?;
+            if sealed && title.is_empty() {
+                title = serde_json::from_str::<Case>(&state)
+                    .map(|c| c.report.title)
+                    .unwrap_or_default();
+            }
             rows.insert(
                 r.try_get("id")?,
                 CaseRow {
                     project: r.try_get("project")?,
                     stage: r.try_get("stage")?,
-                    title: r.try_get("title")?,
+                    title,
                     version: r.try_get("version")?,
                     received_at: r.try_get("received_at")?,
                     updated_at: r.try_get("updated_at")?,
                     disclosed_at: r.try_get("disclosed_at")?,
-                    state: r.try_get("state")?,
+                    state,
                     people: Vec::new(),
                     listing: super::cases::ListingRow {
                         activity_at: r.try_get("activity_at")?,
@@ -628,6 +666,7 @@ impl Backing {
             save_project(&mut tx, p).await?;
         }
         for c in cases {
+            let keys = text_key_in(&mut tx, self.sealing.as_deref(), c.project.as_str()).await?;
             let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
                 .bind(c.id.as_str())
                 .fetch_optional(&mut *tx)
@@ -647,16 +686,16 @@ impl Backing {
                 .bind(c.id.as_str())
                 .bind(c.project.as_str())
                 .bind(c.stage.as_str())
-                .bind(&c.report.title)
+                .bind(title_column(keys.as_ref(), c))
                 .bind(c.version as i64)
                 .bind(micros(c.received_at))
                 .bind(micros(c.updated_at))
                 .bind(&lost[..])
-                .bind(to_json(c))
+                .bind(state_column(keys.as_ref(), c))
                 .execute(&mut *tx)
                 .await?;
             }
-            save_case(&mut tx, c).await?;
+            save_case(&mut tx, c, keys.as_ref()).await?;
         }
         // Releases last: they refer to cases (whose streams sort before theirs).
         for r in releases {

@@ -3,11 +3,11 @@
 //! address, a tracking token replaced with its event).
 
 use super::Backing;
-use super::cases::save_case;
+use super::cases::append_case;
+use super::cases::reporter_email_column;
 use super::outbox::queue_case_effects;
-use super::support::{DbRow, append, corrupt, from_json};
+use super::support::{DbRow, TextKey, corrupt};
 use crate::backend::{micros, timestamp};
-use crate::chain::stream;
 use crate::{
     CaseAccess, NewQuarantined, QuarantineState, Quarantined, Queued, Resolution, Result,
     SecretHash,
@@ -165,16 +165,34 @@ impl crate::MailStore for Backing {
     }
 
     async fn cases_of_reporter(&self, email: &str, limit: u32) -> Result<Vec<Case>> {
+        // Cases stored with keys keep a keyed token of the address, not the address;
+        // those stored before keep it as written.
+        let clear = reporter_email_column(None, email);
+        let sealed = match self.search_key().await? {
+            Some(search) => reporter_email_column(
+                Some(&TextKey {
+                    project: String::new(),
+                    key: search,
+                    search,
+                }),
+                email,
+            ),
+            None => clear.clone(),
+        };
         let rows = sqlx::query(
-            "SELECT state FROM cases WHERE reporter_email = $1 ORDER BY received_at LIMIT $2",
+            "SELECT state FROM cases WHERE reporter_email IN ($1, $2) \
+             ORDER BY received_at LIMIT $3",
         )
-        .bind(email.trim().to_lowercase())
+        .bind(clear)
+        .bind(sealed)
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| from_json("case", &r.try_get::<String, _>("state")?))
-            .collect()
+        let mut cases = Vec::with_capacity(rows.len());
+        for r in &rows {
+            cases.push(self.case_from(r).await?);
+        }
+        Ok(cases)
     }
 
     async fn renew_tracking_token(
@@ -185,16 +203,15 @@ impl crate::MailStore for Backing {
         tracking_token: &str,
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
-        append(
+        append_case(
             &mut tx,
             &self.chain,
-            &stream::case(&case.id),
-            Some(before),
-            Event::kind,
+            self.sealing.as_deref(),
+            before,
+            case,
             events,
         )
         .await?;
-        save_case(&mut tx, case).await?;
         sqlx::query("UPDATE cases SET tracking_token_hash = $2 WHERE id = $1")
             .bind(case.id.as_str())
             .bind(&SecretHash::of(tracking_token).0[..])

@@ -4,7 +4,7 @@
 
 use super::Backing;
 use super::listing::{Builder, after_descending, limit, page};
-use super::support::{DbRow, Tx, corrupt, from_json};
+use super::support::{DbRow, Tx, corrupt};
 use crate::backend::{micros, timestamp};
 use crate::{CaseAccess, NotificationFilter, NotificationRecord, Page, PageRequest, Result};
 use embargo_core::Timestamp;
@@ -89,7 +89,7 @@ impl Backing {
         projects: &mut HashMap<String, Project>,
     ) -> Result<Option<(NotificationRecord, CaseAccess)>> {
         let rec = record(r)?;
-        let case: Case = from_json("case", &r.try_get::<String, _>("state")?)?;
+        let case: Case = self.case_from(r).await?;
         let slug = case.project.as_str().to_owned();
         if !projects.contains_key(&slug) {
             let project = self

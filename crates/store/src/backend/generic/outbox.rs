@@ -459,7 +459,7 @@ impl crate::OutboxStore for Backing {
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let case: Case = from_json("case", &row.try_get::<String, _>("state")?)?;
+        let case: Case = self.case_from(&row).await?;
         let project = self
             .project(&case.project)
             .await?
@@ -482,9 +482,8 @@ impl crate::OutboxStore for Backing {
         q.push_bind(job.id);
         q.push(" AND o.subject_kind = 'project' AND o.subject_id = c.project)");
         let rows = q.build().fetch_all(&self.reader).await?;
-        rows.iter()
-            .map(|r| from_json("case", &r.try_get::<String, _>("state")?))
-            .collect()
+        self.load_state_keys(&rows).await?;
+        rows.iter().map(|r| self.case_of(r)).collect()
     }
 
     async fn listen_for_jobs(&self, ring: Arc<dyn Fn() + Send + Sync>) -> Result<()> {

@@ -92,6 +92,7 @@ impl crate::ProjectStore for Backing {
             Some(0),
             ProjectEvent::kind,
             events,
+            None,
         )
         .await
         {
@@ -119,6 +120,7 @@ impl crate::ProjectStore for Backing {
             Some(before),
             ProjectEvent::kind,
             events,
+            None,
         )
         .await?;
         save_project(&mut tx, project).await?;

@@ -3,13 +3,13 @@
 //! appends to its stream and to each joined case's stream in one transaction.
 
 use super::Backing;
-use super::cases::save_case;
+use super::cases::append_case;
 use super::outbox::queue_case_effects;
 use super::support::{Tx, append, from_json, read_stream, to_json, unique_violation};
 use crate::backend::micros;
 use crate::chain::stream;
 use crate::{CaseAppend, Queued, Result, StoreError, StoredEvent};
-use embargo_core::event::{Event, Recorded};
+use embargo_core::event::Recorded;
 use embargo_core::ids::{CaseId, ProjectSlug};
 use embargo_core::shared_release::{ReleaseEvent, ReleaseId, SharedRelease};
 use sqlx::Row;
@@ -64,6 +64,7 @@ impl crate::ReleaseStore for Backing {
             Some(0),
             ReleaseEvent::kind,
             events,
+            None,
         )
         .await?;
         save_release(&mut tx, release).await?;
@@ -88,21 +89,21 @@ impl crate::ReleaseStore for Backing {
             Some(before),
             ReleaseEvent::kind,
             events,
+            None,
         )
         .await?;
         save_release(&mut tx, release).await?;
         let mut queued = Vec::new();
         for c in cases {
-            append(
+            append_case(
                 &mut tx,
                 &self.chain,
-                &stream::case(&c.case.id),
-                Some(c.before),
-                Event::kind,
+                self.sealing.as_deref(),
+                c.before,
+                c.case,
                 c.events,
             )
             .await?;
-            save_case(&mut tx, c.case).await?;
             queued.extend(queue_case_effects(&mut tx, c.case, c.events, None).await?);
         }
         tx.commit().await?;

@@ -5,6 +5,7 @@
 use super::Pool;
 use crate::backend::micros;
 use crate::chain::{self, ChainKey};
+use crate::sealing::{self, KeyBytes};
 use crate::{Result, StoreError, StoredEvent, UserRecord};
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
@@ -41,7 +42,8 @@ pub(super) fn unique_violation(e: &sqlx::Error) -> bool {
 
 /// Appends events to a stream inside `tx`, extending the hash chain. `expected` is the
 /// stream's current length as the caller read it (`None`: whatever it is now); a
-/// concurrent append surfaces as `StoreError::Conflict` via the primary key.
+/// concurrent append surfaces as `StoreError::Conflict` via the primary key. With
+/// `seal` (a case's stream, with keys), each body is sealed under that project's key.
 pub(super) async fn append<E: Serialize>(
     tx: &mut Tx,
     chain: &ChainKey,
@@ -49,6 +51,7 @@ pub(super) async fn append<E: Serialize>(
     expected: Option<u64>,
     kinds: impl Fn(&E) -> &'static str,
     events: &[Recorded<E>],
+    seal: Option<&TextKey>,
 ) -> Result<()> {
     // A stream expected to be new has no head to read: if it exists after all, the
     // first insert meets the unique (stream, seq) key and says `Conflict`.
@@ -74,9 +77,31 @@ pub(super) async fn append<E: Serialize>(
         return Err(StoreError::Conflict);
     }
     let mut rows = Vec::with_capacity(events.len());
-    chain_events(chain, stream, seq, prev, kinds, events, &mut rows);
+    chain_events(chain, stream, seq, prev, kinds, events, seal, &mut rows);
     insert_events(tx, rows).await
 }
+
+/// A project's data key, for sealing a case's text at rest (issue 11, item 3), and the
+/// instance's search key, for the keyed tokens search finds it by.
+pub(super) struct TextKey {
+    pub(super) project: String,
+    pub(super) key: KeyBytes,
+    pub(super) search: KeyBytes,
+}
+
+impl TextKey {
+    /// Where an event's body is: what its seal is bound to.
+    pub(super) fn event_place(stream: &str, seq: u64) -> String {
+        format!("{stream}#{seq}")
+    }
+
+    pub(super) fn seal(&self, place: &str, plain: &str) -> String {
+        sealing::seal_text(&self.key, &self.project, place, plain)
+    }
+}
+
+/// Where a case's projection is, for its seal.
+pub(super) const CASE_PLACE: &str = "case";
 
 /// An `events` row, its hash already linked to the one before it.
 pub(super) struct EventRow {
@@ -91,6 +116,7 @@ pub(super) struct EventRow {
 
 /// Links `events` to a stream whose last event is `seq` with hash `prev` (a new
 /// stream: 0 and `None`), as rows for [`insert_events`].
+#[allow(clippy::too_many_arguments)]
 pub(super) fn chain_events<E: Serialize>(
     chain: &ChainKey,
     stream: &str,
@@ -98,11 +124,16 @@ pub(super) fn chain_events<E: Serialize>(
     mut prev: Option<Vec<u8>>,
     kinds: impl Fn(&E) -> &'static str,
     events: &[Recorded<E>],
+    seal: Option<&TextKey>,
     rows: &mut Vec<EventRow>,
 ) {
     for e in events {
         seq += 1;
-        let body = to_json(e);
+        // The chain links what is stored: a sealed body is verified without the keys.
+        let body = match seal {
+            Some(k) => k.seal(&TextKey::event_place(stream, seq), &to_json(e)),
+            None => to_json(e),
+        };
         let hash = chain::link(chain, prev.as_deref(), stream, seq, &body);
         rows.push(EventRow {
             stream: stream.to_owned(),
