@@ -178,6 +178,10 @@ pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, Se
 /// can take it.
 pub const SEARCH_KEY: &str = "#search";
 
+/// The name of the instance's own data key, for what belongs to no project yet (mail
+/// in quarantine that named none).
+pub const INSTANCE_KEY: &str = "#instance";
+
 /// What search finds sealed text by: a keyed token (HMAC-SHA256 under the search key,
 /// 60 bits as 12 base32 letters) for each word, and for each of its prefixes of three
 /// letters or more (search matches the start of words). Without the key, the tokens

@@ -327,6 +327,19 @@ async fn the_quarantine_is_the_security_teams_to_release_or_delete(db: Db) {
     assert_eq!(ids, [junk, held], "newest first: {list}");
     assert_eq!(list[1]["subject"], "Crash in the frame parser");
     assert_eq!(list[1]["project"], "connect");
+    // Held mail is sealed at rest (issue 11, item 3): its sender, subject and text are
+    // in no file or table in the clear, and read back as they came.
+    for clear in [
+        "someone@reporter.example",
+        "Crash in the frame parser",
+        "A real report, flagged.",
+    ] {
+        assert_eq!(
+            t.stored_in_clear(clear).await,
+            Vec::<String>::new(),
+            "{clear}"
+        );
+    }
     for outsider in [&mia, &oli] {
         let (s, list) = t.get("/api/v1/quarantine", Some(&outsider.token)).await;
         assert_eq!(s, StatusCode::OK);

@@ -251,7 +251,7 @@ async fn save_files(
 /// The project's data key, made (and stored wrapped) in `tx` the first time. Only a
 /// key read back from a committed row is remembered: one made here may yet be rolled
 /// back with `tx`.
-async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<KeyBytes> {
+pub(super) async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<KeyBytes> {
     if let Some(key) = sealing.cached(project) {
         return Ok(key);
     }
@@ -366,13 +366,14 @@ impl Backing {
         }
     }
 
-    /// The project's data key for reading a sealed file.
-    async fn data_key(&self, project: &str) -> Result<KeyBytes> {
+    /// The data key of `project` (or of `sealing::SEARCH_KEY`, `sealing::INSTANCE_KEY`)
+    /// for reading what is sealed under it.
+    pub(super) async fn data_key(&self, project: &str) -> Result<KeyBytes> {
         let Some(sealing) = &self.sealing else {
             return Err(StoreError::Sealed(sealing::SealError::Broken {
                 what: format!(
-                    "a sealed file of project `{project}` (the store was opened without the \
-                     master key, `encryption.key_file`)"
+                    "sealed data of `{project}` (the store was opened without the master \
+                     key, `encryption.key_file`)"
                 ),
             }));
         };
@@ -386,7 +387,7 @@ impl Backing {
             .ok_or_else(|| {
                 corrupt(
                     "data key",
-                    format!("project `{project}` has sealed files but no data key"),
+                    format!("`{project}` has sealed data but no data key"),
                 )
             })?;
         let key = sealing.master.unwrap(

@@ -4,10 +4,13 @@
 
 use super::Backing;
 use super::cases::append_case;
+use super::cases::data_key_in;
 use super::cases::reporter_email_column;
 use super::outbox::queue_case_effects;
 use super::support::{DbRow, TextKey, corrupt};
+use crate::StoreError;
 use crate::backend::{micros, timestamp};
+use crate::sealing;
 use crate::{
     CaseAccess, NewQuarantined, QuarantineState, Quarantined, Queued, Resolution, Result,
     SecretHash,
@@ -22,7 +25,33 @@ use sqlx::Row;
 const COLUMNS: &str = "id, project, received_at, reason, sender, subject, size, state, \
                        resolved_at, resolved_by, note, case_id";
 
-fn quarantined(r: &DbRow) -> Result<Quarantined> {
+/// Where a quarantined mail's parts are, for their seals.
+const SENDER: &str = "quarantine-sender";
+const SUBJECT: &str = "quarantine-subject";
+const RAW: &[u8] = b"embargo quarantined mail";
+
+/// The key a quarantined mail is sealed under: its project's, or the instance's.
+fn quarantine_key_name(project: Option<&ProjectSlug>) -> &str {
+    project.map_or(sealing::INSTANCE_KEY, ProjectSlug::as_str)
+}
+
+impl Backing {
+    /// A quarantined mail's sender or subject, opened.
+    async fn quarantine_text(&self, place: &str, stored: Option<String>) -> Result<Option<String>> {
+        match stored {
+            Some(text) => Ok(Some(self.open_text(place, text).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn quarantined(&self, r: &DbRow) -> Result<Quarantined> {
+        let sender = self.quarantine_text(SENDER, r.try_get("sender")?).await?;
+        let subject = self.quarantine_text(SUBJECT, r.try_get("subject")?).await?;
+        quarantined(r, sender, subject)
+    }
+}
+
+fn quarantined(r: &DbRow, sender: Option<String>, subject: Option<String>) -> Result<Quarantined> {
     let project: Option<String> = r.try_get("project")?;
     let state: String = r.try_get("state")?;
     let case: Option<String> = r.try_get("case_id")?;
@@ -31,8 +60,8 @@ fn quarantined(r: &DbRow) -> Result<Quarantined> {
         project: project.as_deref().and_then(ProjectSlug::parse),
         received_at: timestamp(r.try_get("received_at")?)?,
         reason: r.try_get("reason")?,
-        sender: r.try_get("sender")?,
-        subject: r.try_get("subject")?,
+        sender,
+        subject,
         size: r.try_get::<i64, _>("size")? as u64,
         state: QuarantineState::parse(&state)
             .ok_or_else(|| corrupt("quarantine state", state.clone()))?,
@@ -80,20 +109,37 @@ impl crate::MailStore for Backing {
     }
 
     async fn quarantine(&self, new: &NewQuarantined) -> Result<i64> {
+        let mut tx = self.writer.begin().await?;
+        let name = quarantine_key_name(new.project.as_ref());
+        // With keys, everything the mail says is sealed; its size and reason are not.
+        let key = match self.sealing.as_deref() {
+            Some(sealing) => Some(data_key_in(&mut tx, sealing, name).await?),
+            None => None,
+        };
+        let text = |place: &str, t: &Option<String>| match (&key, t) {
+            (Some(key), Some(t)) => Some(sealing::seal_text(key, name, place, t)),
+            (_, t) => t.clone(),
+        };
+        let raw = match &key {
+            Some(key) => sealing::seal(key, &new.raw, RAW),
+            None => new.raw.to_vec(),
+        };
         let row = sqlx::query(
             "INSERT INTO quarantine (project, received_at, reason, sender, subject, size, raw, \
-                                     state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'held') RETURNING id",
+                                     state, sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8) RETURNING id",
         )
         .bind(new.project.as_ref().map(|p| p.as_str().to_owned()))
         .bind(micros(new.received_at))
         .bind(&new.reason)
-        .bind(&new.sender)
-        .bind(&new.subject)
+        .bind(text(SENDER, &new.sender))
+        .bind(text(SUBJECT, &new.subject))
         .bind(new.raw.len() as i64)
-        .bind(&new.raw[..])
-        .fetch_one(&self.writer)
+        .bind(raw)
+        .bind(key.is_some())
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(row.try_get("id")?)
     }
 
@@ -118,18 +164,36 @@ impl crate::MailStore for Backing {
         q.push(") ORDER BY id DESC LIMIT ");
         q.push_bind(i64::from(limit));
         let rows = q.build().fetch_all(&self.reader).await?;
-        rows.iter().map(quarantined).collect()
+        let mut found = Vec::with_capacity(rows.len());
+        for r in &rows {
+            found.push(self.quarantined(r).await?);
+        }
+        Ok(found)
     }
 
     async fn quarantined_message(&self, id: i64) -> Result<Option<(Quarantined, Option<Vec<u8>>)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS}, raw FROM quarantine WHERE id = $1"
+            "SELECT {COLUMNS}, raw, sealed FROM quarantine WHERE id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some((quarantined(&row)?, row.try_get("raw")?)))
+        let held = self.quarantined(&row).await?;
+        let raw: Option<Vec<u8>> = row.try_get("raw")?;
+        let raw = match (raw, row.try_get::<bool, _>("sealed")?) {
+            (Some(raw), true) => {
+                let name = quarantine_key_name(held.project.as_ref());
+                let key = self.data_key(name).await?;
+                Some(sealing::open(&key, &raw, RAW).ok_or_else(|| {
+                    StoreError::Sealed(sealing::SealError::Broken {
+                        what: format!("quarantined mail {id}"),
+                    })
+                })?)
+            }
+            (raw, _) => raw,
+        };
+        Ok(Some((held, raw)))
     }
 
     async fn resolve_quarantined(&self, id: i64, resolution: &Resolution) -> Result<bool> {
