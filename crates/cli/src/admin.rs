@@ -191,6 +191,13 @@ pub enum UserCmd {
         #[arg(long)]
         email: String,
     },
+    /// Remove an account's second factors (its authenticator app and every passkey),
+    /// for someone who lost theirs: they sign in with their password again, and are
+    /// told by notice and mail.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// List accounts.
     List,
 }
@@ -514,6 +521,30 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
             }
         },
         AdminCommand::User { command } => match command {
+            UserCmd::ResetSecondFactor { email } => {
+                let Some(user) = app.user_by_email(&email).await.map_err(describe)? else {
+                    return Err(format!("no account has the e-mail address {email}"));
+                };
+                let (totp, passkeys) = app
+                    .reset_second_factors(&op, &user)
+                    .await
+                    .map_err(describe)?;
+                match (totp, passkeys) {
+                    (false, false) => {
+                        println!("{} has no second factor; nothing changed", user.email)
+                    }
+                    _ => println!(
+                        "Removed the second factors of {}:{}{}; they sign in with their password again",
+                        user.email,
+                        if totp { " the authenticator app" } else { "" },
+                        match (totp, passkeys) {
+                            (true, true) => " and every passkey",
+                            (false, true) => " every passkey",
+                            _ => "",
+                        }
+                    ),
+                }
+            }
             UserCmd::Create {
                 email,
                 project,

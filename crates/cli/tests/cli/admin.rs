@@ -273,6 +273,37 @@ fn bad_input_exits_non_zero_with_a_message_and_changes_nothing() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no account"), "{}", stderr(&out));
+    // Resetting the second factors of nobody, and of an account that has none.
+    let reset = |email: &str| {
+        embargo(&[
+            "admin",
+            "user",
+            "reset-second-factor",
+            "--email",
+            email,
+            "--data-dir",
+            &d,
+        ])
+    };
+    let out = reset("nobody@example.org");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no account"), "{}", stderr(&out));
+    run_ok(&[
+        "admin",
+        "user",
+        "create",
+        "--email",
+        "c@example.org",
+        "--data-dir",
+        &d,
+    ]);
+    let out = reset("c@example.org");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("has no second factor; nothing changed"),
+        "{}",
+        stdout(&out)
+    );
     let out = embargo(&["admin", "project", "list", "--data-dir", &d]);
     assert!(out.status.success());
     assert_eq!(stdout(&out), "", "nothing was created");

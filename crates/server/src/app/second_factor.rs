@@ -307,6 +307,44 @@ impl App {
     }
 }
 
+impl App {
+    /// For someone who lost their second factors: removes `user`'s authenticator app
+    /// and every passkey (an instance admin, or the operator at the command line). The
+    /// account hears of each. Returns whether an app went, and whether passkeys did.
+    pub async fn reset_second_factors(
+        &self,
+        actor: &Actor,
+        user: &User,
+    ) -> AppResult<(bool, bool)> {
+        let app_event = self
+            .decide_account(
+                actor,
+                AccountCommand::RemoveSecondFactor {
+                    user: user_ref(user),
+                },
+            )?
+            .remove(0);
+        let passkey_event = self
+            .decide_account(
+                actor,
+                AccountCommand::RemovePasskey {
+                    user: user_ref(user),
+                    name: None,
+                },
+            )?
+            .remove(0);
+        let app = self
+            .store()
+            .remove_second_factor(user.id, app_event)
+            .await?;
+        let passkeys = self
+            .store()
+            .remove_passkeys(user.id, None, passkey_event)
+            .await?;
+        Ok((app, passkeys))
+    }
+}
+
 /// The code an authenticator app shows for `secret` (base32) at `at` (Unix seconds),
 /// for tests that play the app.
 pub fn code_at(secret_base32: &str, at: i64) -> Option<String> {

@@ -682,3 +682,63 @@ async fn passkey_routes_refuse_what_no_passkey_answered_on_sqlite() {
 async fn passkey_routes_refuse_what_no_passkey_answered_on_postgres() {
     passkey_routes_refuse_what_no_passkey_answered(Db::Postgres).await;
 }
+
+/// Someone who lost their second factors is helped by the operator (`embargo admin user
+/// reset-second-factor`, which calls this) or an instance admin: the app and every
+/// passkey go, the password alone signs in again, and the account hears of it. Nobody
+/// else may, and for them the account might as well not exist.
+#[tokio::test]
+async fn a_lost_second_factor_is_reset_by_the_operator() {
+    let t = TestApp::new().await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let max = t
+        .person("max@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.set_password(&sam.email).await;
+    let me = "/api/v1/me/second-factor";
+    let (_, v) = t.post(me, Some(&sam.token), json!({})).await;
+    let code = code_at(v["secret"].as_str().unwrap(), now(&t)).unwrap();
+    let (s, v) = t
+        .post(
+            &format!("{me}/confirm"),
+            Some(&sam.token),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let user = t.app.user_by_email(&sam.email).await.unwrap().unwrap();
+    let password_alone = || {
+        t.app
+            .sign_in("127.0.0.1", &sam.email, PASSWORD.into(), None, None)
+    };
+    assert!(password_alone().await.is_err());
+
+    let as_max =
+        embargo_server::app::actor_of(&t.app.user_by_email(&max.email).await.unwrap().unwrap());
+    assert!(t.app.reset_second_factors(&as_max, &user).await.is_err());
+    assert!(password_alone().await.is_err(), "a member reset it");
+
+    let operator = embargo_core::actor::Actor::Operator;
+    assert_eq!(
+        t.app.reset_second_factors(&operator, &user).await.unwrap(),
+        (true, false)
+    );
+    assert!(password_alone().await.is_ok());
+    let (_, v) = t.get(me, Some(&sam.token)).await;
+    assert_eq!(v["enabled"], false);
+    let (_, notices) = t
+        .get("/api/v1/account-notifications", Some(&sam.token))
+        .await;
+    assert!(
+        notices.to_string().contains("second factor was removed"),
+        "{notices}"
+    );
+    assert_eq!(
+        t.app.reset_second_factors(&operator, &user).await.unwrap(),
+        (false, false),
+        "nothing left to remove"
+    );
+}
