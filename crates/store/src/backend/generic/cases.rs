@@ -353,8 +353,11 @@ impl Backing {
 
     /// The instance's search key, if any case was sealed yet.
     pub(super) async fn search_key(&self) -> Result<Option<KeyBytes>> {
-        if self.sealing.is_none() {
+        let Some(sealing) = &self.sealing else {
             return Ok(None);
+        };
+        if let Some(key) = sealing.cached(sealing::SEARCH_KEY) {
+            return Ok(Some(key));
         }
         let known = sqlx::query("SELECT 1 AS one FROM data_keys WHERE project = $1")
             .bind(sealing::SEARCH_KEY)
