@@ -182,7 +182,7 @@ impl App {
             .device_key()
             .open(&label, &proof.state)
             .and_then(|b| RegistrationServerState::<16>::decode(&b).ok())
-            .ok_or_else(|| refused("state", "not a passkey ceremony of this page; start again"))?;
+            .ok_or_else(|| refused("passkey", "not a passkey request of this page; start again"))?;
         let json = serde_json::to_vec(&proof.credential).map_err(|e| internal("json", e))?;
         let registration = Registration::from_json_relaxed(&json)
             .map_err(|e| refused("credential", &format!("not a WebAuthn registration: {e}")))?;
@@ -275,8 +275,8 @@ impl App {
             .and_then(|b| DiscoverableAuthenticationServerState::decode(&b).ok())
         else {
             return Err(refused(
-                "state",
-                "not a passkey ceremony of this page; start again",
+                "passkey",
+                "not a passkey request of this page; start again",
             ));
         };
         let json = serde_json::to_vec(&proof.credential).map_err(|e| internal("json", e))?;

@@ -56,7 +56,7 @@ fn login_page_with(
             (csrf(visitor))
             input type="hidden" name="next" value=(next);
             input type="hidden" name="passkey" value="";
-            @if let Some(m) = problem.and_then(|p| p.on("credential").or(p.on("state")).or(p.on("passkey"))) { p.field-error { (m) } }
+            @if let Some(m) = problem.and_then(|p| p.on("credential").or(p.on("passkey"))) { p.field-error { (m) } }
             button.secondary type="submit" { "Sign in with a passkey" }
         }
         @if !providers.is_empty() {

@@ -293,7 +293,8 @@ fn rest_after<'m>(field: &str, message: &'m str) -> Option<&'m str> {
 /// that do not read as words have their form's label.
 fn label(field: &str) -> String {
     let known = match field {
-        "reauth" => Some("Your password or a current code"),
+        "reauth" => Some("Your password, a current code or a passkey"),
+        "passkey" | "credential" => Some("The passkey's answer"),
         "cve_id" => Some("The CVE ID"),
         "cvss_v3_1" => Some("The CVSS v3.1 vector"),
         "cvss_v4_0" => Some("The CVSS v4.0 vector"),
@@ -468,7 +469,7 @@ mod tests {
         );
         assert_eq!(
             p(&[("reauth", "`reauth`: type your password")]).in_words(),
-            "Your password or a current code: type your password"
+            "Your password, a current code or a passkey: type your password"
         );
         assert_eq!(
             p(&[

@@ -115,7 +115,7 @@ async fn page_with(
             label for="passkey-name" { "A name for it (to tell your passkeys apart)" }
             input #passkey-name name="name" required maxlength=(embargo_core::text::limits::PASSKEY_NAME) placeholder="Laptop" value=(typed.name);
             @if let Some(m) = field_error("name") { span.field-error { (m) } }
-            @if let Some(m) = field_error("credential").or(field_error("state")).or(field_error("passkey")) { span.field-error { (m) } }
+            @if let Some(m) = field_error("credential").or(field_error("passkey")) { span.field-error { (m) } }
             p.hint.no-script { "Adding a passkey needs this page's script (the browser's WebAuthn interface)." }
             button type="submit" { "Add a passkey" }
         }

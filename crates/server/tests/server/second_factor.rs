@@ -335,7 +335,7 @@ async fn sensitive_acts_ask_again(db: Db) {
         out.html.contains("field-error")
             && out
                 .html
-                .contains("Your password or a current code: you signed in more than"),
+                .contains("Your password, a current code or a passkey: you signed in more than"),
         "{}",
         out.html
     );
@@ -414,7 +414,7 @@ async fn disclosing_asks_again(db: Db) {
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", out.html);
     assert!(
         out.html
-            .contains("Your password or a current code: you signed in more than"),
+            .contains("Your password, a current code or a passkey: you signed in more than"),
         "{}",
         out.html
     );
@@ -627,7 +627,7 @@ async fn passkey_routes_refuse_what_no_passkey_answered(db: Db) {
     let swapped = json!({"credential": {"id": "AAAA"}, "state": b["state"]}).to_string();
     for (passkey, field) in [
         ("", "passkey"),
-        (forged.as_str(), "state"),
+        (forged.as_str(), "passkey"),
         (swapped.as_str(), "credential"),
     ] {
         let out = anonymous
