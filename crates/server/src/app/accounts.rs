@@ -402,7 +402,7 @@ impl App {
                 "reauth",
                 Rule::Required,
                 format!(
-                    "`reauth`: you signed in more than {} minutes ago; type your password (or a current code) to confirm",
+                    "`reauth`: you signed in more than {} minutes ago; type your password (or a current code, or use a passkey) to confirm",
                     Self::REAUTH_MINUTES
                 ),
             )));
@@ -440,7 +440,7 @@ impl App {
         Err(AppError::Rejected(Rejection::invalid(
             "reauth",
             Rule::InvalidFormat,
-            "`reauth`: not your password, nor a current code",
+            "`reauth`: not your password, a current code nor a passkey of yours",
         )))
     }
 

@@ -164,10 +164,10 @@ pub(super) fn state_column(keys: Option<&TextKey>, c: &Case) -> String {
 
 /// The `reporter_email` column, which finds a reporter's cases for a lost link: the
 /// address as written in clear, or a keyed token of it with keys.
-pub(super) fn reporter_email_column(keys: Option<&TextKey>, email: &str) -> String {
+pub(super) fn reporter_email_column(search: Option<&KeyBytes>, email: &str) -> String {
     let email = email.trim().to_lowercase();
-    match keys {
-        Some(k) => sealing::query_token(&k.search, &format!("email:{email}")),
+    match search {
+        Some(key) => sealing::query_token(key, &format!("email:{email}")),
         None => email,
     }
 }
@@ -602,7 +602,7 @@ async fn insert_cases(
                         .reporter
                         .email
                         .as_ref()
-                        .map(|e| reporter_email_column(key_of(case), e)),
+                        .map(|e| reporter_email_column(key_of(case).map(|k| &k.search), e)),
                 )
                 .push_bind(case.disclosure.disclosed_at.map(micros))
                 .push_bind(listing.activity_at)

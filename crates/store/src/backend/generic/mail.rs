@@ -7,7 +7,7 @@ use super::cases::append_case;
 use super::cases::data_key_in;
 use super::cases::reporter_email_column;
 use super::outbox::queue_case_effects;
-use super::support::{DbRow, TextKey, corrupt};
+use super::support::{DbRow, corrupt};
 use crate::StoreError;
 use crate::backend::{micros, timestamp};
 use crate::sealing;
@@ -232,17 +232,7 @@ impl crate::MailStore for Backing {
         // Cases stored with keys keep a keyed token of the address, not the address;
         // those stored before keep it as written.
         let clear = reporter_email_column(None, email);
-        let sealed = match self.search_key().await? {
-            Some(search) => reporter_email_column(
-                Some(&TextKey {
-                    project: String::new(),
-                    key: search,
-                    search,
-                }),
-                email,
-            ),
-            None => clear.clone(),
-        };
+        let sealed = reporter_email_column(self.search_key().await?.as_ref(), email);
         let rows = sqlx::query(
             "SELECT state FROM cases WHERE reporter_email IN ($1, $2) \
              ORDER BY received_at LIMIT $3",
