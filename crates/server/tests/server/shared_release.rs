@@ -368,6 +368,18 @@ async fn shared_release_reaches_each_case(db: Db) {
     // Every stream and projection verifies, the release's too.
     let v = t.app.store().verify().await.unwrap().unwrap();
     assert!(v.streams >= 8, "{v:?}");
+    // And the release's words are sealed at rest (issue 11, item 3), read as typed.
+    for clear in [
+        "1.17.1 security release",
+        "The 1.16 backport needs two more days.",
+        "Its fix is not ready.",
+    ] {
+        assert_eq!(
+            t.stored_in_clear(clear).await,
+            Vec::<String>::new(),
+            "{clear}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -333,12 +333,13 @@ impl Backing {
         self.opened(place, stored)
     }
 
-    /// An `events` row of a case's stream (`seq`, `body`, `hash`), its body opened.
-    pub(super) async fn stored_case_event(
+    /// An `events` row (`seq`, `body`, `hash`) of a stream whose bodies may be sealed
+    /// (a case's, a release's), its body opened.
+    pub(super) async fn stored_sealed_event<E: serde::de::DeserializeOwned>(
         &self,
         stream: &str,
         row: &DbRow,
-    ) -> Result<StoredEvent<Event>> {
+    ) -> Result<StoredEvent<E>> {
         let seq = row.try_get::<i64, _>("seq")? as u64;
         let body: String = row.try_get("body")?;
         let plain = self
@@ -1085,7 +1086,7 @@ impl crate::CaseStore for Backing {
             .await?;
             let batch = rows.len();
             for row in rows {
-                let e = self.stored_case_event(&stream, &row).await?;
+                let e: StoredEvent<Event> = self.stored_sealed_event(&stream, &row).await?;
                 after = e.seq as i64;
                 if access::sees_event(access.standing(), &e.recorded.event) {
                     items.push(e);

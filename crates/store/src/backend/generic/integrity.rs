@@ -8,7 +8,7 @@ use super::Backing;
 use super::cases::{save_case, state_column, text_key_in, title_column};
 use super::listing::Builder;
 use super::projects::save_project;
-use super::releases::save_release;
+use super::releases::{RELEASE_PLACE, save_release};
 use super::support::{CASE_PLACE, DbRow, TextKey, corrupt, to_json};
 use crate::backend::micros;
 use crate::chain::{self, ChainKey, stream};
@@ -504,13 +504,27 @@ impl Backing {
                 .map(|m| Ok(m.try_get("case_id")?))
                 .collect::<Result<_>>()?;
         cases.sort();
+        // Sealed like a case's: compared opened, its empty `name` the state's.
+        let stored: String = r.try_get("state")?;
+        let sealed = crate::sealing::sealed_by(&stored).is_some();
+        let state = match self.open_text(RELEASE_PLACE, stored).await {
+            Ok(plain) => plain,
+            Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => return Err(e),
+            Err(e) => format!("(does not open: {e})"),
+        };
+        let mut name: String = r.try_get("name")?;
+        if sealed && name.is_empty() {
+            name = serde_json::from_str::<SharedRelease>(&state)
+                .map(|r| r.name)
+                .unwrap_or_default();
+        }
         Ok(Some(ReleaseRow {
             project: r.try_get("project")?,
-            name: r.try_get("name")?,
+            name,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
-            state: r.try_get("state")?,
+            state,
             cases,
         }))
     }
@@ -699,7 +713,8 @@ impl Backing {
         }
         // Releases last: they refer to cases (whose streams sort before theirs).
         for r in releases {
-            save_release(&mut tx, r).await?;
+            let keys = text_key_in(&mut tx, self.sealing.as_deref(), r.project.as_str()).await?;
+            save_release(&mut tx, r, keys.as_ref()).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -3,9 +3,9 @@
 //! appends to its stream and to each joined case's stream in one transaction.
 
 use super::Backing;
-use super::cases::append_case;
+use super::cases::{append_case, text_key_in};
 use super::outbox::queue_case_effects;
-use super::support::{Tx, append, from_json, read_stream, to_json, unique_violation};
+use super::support::{DbRow, TextKey, Tx, append, from_json, to_json, unique_violation};
 use crate::backend::micros;
 use crate::chain::stream;
 use crate::{CaseAppend, Queued, Result, StoreError, StoredEvent};
@@ -14,7 +14,16 @@ use embargo_core::ids::{CaseId, ProjectSlug};
 use embargo_core::shared_release::{ReleaseEvent, ReleaseId, SharedRelease};
 use sqlx::Row;
 
-pub(super) async fn save_release(tx: &mut Tx, r: &SharedRelease) -> Result<()> {
+/// Where a release's projection is, for its seal.
+pub(super) const RELEASE_PLACE: &str = "release";
+
+/// Saves a release's projection; with `keys`, sealed like a case's (its name, dates and
+/// the reasons for changing them), the `name` column left empty.
+pub(super) async fn save_release(
+    tx: &mut Tx,
+    r: &SharedRelease,
+    keys: Option<&TextKey>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO releases (id, project, name, version, created_at, updated_at, state) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -22,11 +31,17 @@ pub(super) async fn save_release(tx: &mut Tx, r: &SharedRelease) -> Result<()> {
     )
     .bind(r.id.as_str())
     .bind(r.project.as_str())
-    .bind(&r.name)
+    .bind(match keys {
+        Some(_) => String::new(),
+        None => r.name.clone(),
+    })
     .bind(r.version as i64)
     .bind(micros(r.created_at))
     .bind(micros(r.updated_at))
-    .bind(to_json(r))
+    .bind(match keys {
+        Some(k) => k.seal(RELEASE_PLACE, &to_json(r)),
+        None => to_json(r),
+    })
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM release_cases WHERE release_id = $1")
@@ -57,6 +72,7 @@ impl crate::ReleaseStore for Backing {
         events: &[Recorded<ReleaseEvent>],
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
+        let keys = text_key_in(&mut tx, self.sealing.as_deref(), release.project.as_str()).await?;
         append(
             &mut tx,
             &self.chain,
@@ -64,10 +80,10 @@ impl crate::ReleaseStore for Backing {
             Some(0),
             ReleaseEvent::kind,
             events,
-            None,
+            keys.as_ref(),
         )
         .await?;
-        save_release(&mut tx, release).await?;
+        save_release(&mut tx, release, keys.as_ref()).await?;
         match tx.commit().await {
             Err(e) if unique_violation(&e) => Err(StoreError::Conflict),
             other => other.map_err(Into::into),
@@ -82,6 +98,7 @@ impl crate::ReleaseStore for Backing {
         cases: &[CaseAppend<'_>],
     ) -> Result<Vec<Queued>> {
         let mut tx = self.writer.begin().await?;
+        let keys = text_key_in(&mut tx, self.sealing.as_deref(), release.project.as_str()).await?;
         append(
             &mut tx,
             &self.chain,
@@ -89,10 +106,10 @@ impl crate::ReleaseStore for Backing {
             Some(before),
             ReleaseEvent::kind,
             events,
-            None,
+            keys.as_ref(),
         )
         .await?;
-        save_release(&mut tx, release).await?;
+        save_release(&mut tx, release, keys.as_ref()).await?;
         let mut queued = Vec::new();
         for c in cases {
             append_case(
@@ -115,8 +132,10 @@ impl crate::ReleaseStore for Backing {
             .bind(id.as_str())
             .fetch_optional(&self.reader)
             .await?;
-        row.map(|r| from_json("release", &r.try_get::<String, _>("state")?))
-            .transpose()
+        match row {
+            Some(r) => self.release_from(&r).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn releases_of_project(&self, project: &ProjectSlug) -> Result<Vec<SharedRelease>> {
@@ -126,9 +145,11 @@ impl crate::ReleaseStore for Backing {
         .bind(project.as_str())
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| from_json("release", &r.try_get::<String, _>("state")?))
-            .collect()
+        let mut releases = Vec::with_capacity(rows.len());
+        for r in &rows {
+            releases.push(self.release_from(r).await?);
+        }
+        Ok(releases)
     }
 
     async fn release_of_case(&self, case: &CaseId) -> Result<Option<ReleaseId>> {
@@ -144,6 +165,23 @@ impl crate::ReleaseStore for Backing {
     }
 
     async fn release_events(&self, id: &ReleaseId) -> Result<Vec<StoredEvent<ReleaseEvent>>> {
-        read_stream(&self.reader, &stream::release(id)).await
+        let stream = stream::release(id);
+        let rows = sqlx::query("SELECT seq, body, hash FROM events WHERE stream = $1 ORDER BY seq")
+            .bind(&stream)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.push(self.stored_sealed_event(&stream, row).await?);
+        }
+        Ok(events)
+    }
+}
+
+impl Backing {
+    /// A row's `state` as a release, opened.
+    async fn release_from(&self, row: &DbRow) -> Result<SharedRelease> {
+        let stored: String = row.try_get("state")?;
+        from_json("release", &self.open_text(RELEASE_PLACE, stored).await?)
     }
 }
