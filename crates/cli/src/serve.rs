@@ -33,14 +33,12 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     let store = embargo_server::open_store_with(&settings, &integrity).await?;
     // Before serving anything: a checkpointed event that changed means the log can't be
     // trusted, and nothing should be served from it.
-    if let embargo_server::integrity::CheckpointCheck::Holds { path, streams, .. } =
-        integrity.check(&*store).await?
-    {
+    let (checked, first_checkpoint) = integrity
+        .start_up(&*store, embargo_core::Timestamp::now())
+        .await?;
+    if let embargo_server::integrity::CheckpointCheck::Holds { path, streams, .. } = checked {
         tracing::info!(checkpoint = %path.display(), streams, "the newest checkpoint holds");
     }
-    let first_checkpoint = integrity
-        .checkpoint(&*store, embargo_core::Timestamp::now())
-        .await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| {

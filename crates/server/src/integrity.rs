@@ -182,7 +182,8 @@ impl Integrity {
             }
             return Ok(Sweep::Distrusted(streams));
         }
-        self.checkpoint(store, now).await.map(Sweep::Written)
+        // Checked just now: written without checking again.
+        self.write_checkpoint(store, now).await.map(Sweep::Written)
     }
 
     /// After a restore: moves the newest checkpoints that the restored database does not
@@ -229,6 +230,22 @@ impl Integrity {
     /// changed since the last.
     pub async fn checkpoint(&self, store: &dyn Store, now: Timestamp) -> Result<PathBuf, String> {
         self.check(store).await?;
+        self.write_checkpoint(store, now).await
+    }
+
+    /// At start-up, before anything is served: the newest checkpoint checked once, and a
+    /// new one written (not checked again: nothing was written in between).
+    pub async fn start_up(
+        &self,
+        store: &dyn Store,
+        now: Timestamp,
+    ) -> Result<(CheckpointCheck, PathBuf), String> {
+        let checked = self.check(store).await?;
+        Ok((checked, self.write_checkpoint(store, now).await?))
+    }
+
+    /// Signs and writes a checkpoint of every stream's head as it is now.
+    async fn write_checkpoint(&self, store: &dyn Store, now: Timestamp) -> Result<PathBuf, String> {
         let heads = store
             .heads()
             .await
