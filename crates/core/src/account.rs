@@ -329,6 +329,15 @@ mod tests {
     use super::*;
     use crate::actor::User;
 
+    fn as_user(id: i64, instance_admin: bool) -> Actor {
+        Actor::User(User {
+            id: UserId(id),
+            name: "x".into(),
+            instance_admin,
+            second_factor: false,
+        })
+    }
+
     /// Issue 11, item 1: only the owner sets up a second factor; the owner or an
     /// instance admin (for someone who lost theirs) removes it; for anyone else the
     /// account might as well not exist.
@@ -337,14 +346,6 @@ mod tests {
         let sam = UserRef {
             id: UserId(3),
             name: "Sam".into(),
-        };
-        let as_user = |id, instance_admin| {
-            Actor::User(User {
-                id: UserId(id),
-                name: "x".into(),
-                instance_admin,
-                second_factor: false,
-            })
         };
         let enrol = || AccountCommand::EnrolSecondFactor { user: sam.clone() };
         let remove = || AccountCommand::RemoveSecondFactor { user: sam.clone() };
@@ -369,14 +370,6 @@ mod tests {
         let sam = UserRef {
             id: UserId(3),
             name: "Sam".into(),
-        };
-        let as_user = |id, instance_admin| {
-            Actor::User(User {
-                id: UserId(id),
-                name: "x".into(),
-                instance_admin,
-                second_factor: false,
-            })
         };
         let add = |name: &str| AccountCommand::AddPasskey {
             user: sam.clone(),

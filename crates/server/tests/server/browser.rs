@@ -360,8 +360,14 @@ async fn axe(c: &Client, page: &str) -> Vec<String> {
 }
 
 async fn sign_in(c: &Client, t: &TestApp, email: &str) {
+    sign_in_at(c, &t.url(""), email).await;
+}
+
+/// Signs in with the password on the site at `base` (which may not be `TestApp::url`'s
+/// address: passkeys need a domain name).
+async fn sign_in_at(c: &Client, base: &str, email: &str) {
     c.delete_all_cookies().await.unwrap();
-    c.goto(&t.url("/login")).await.unwrap();
+    c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Id("email"))
         .await
         .unwrap()
@@ -938,20 +944,7 @@ async fn a_passkey_is_added_signs_in_and_confirms_a_sensitive_act() {
     let c = browser(&driver).await;
     c.issue_cmd(AddVirtualAuthenticator).await.unwrap();
 
-    c.goto(&here("/login")).await.unwrap();
-    for (id, value) in [("email", sam.email.as_str()), ("password", PASSWORD)] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
-    }
-    press_and_wait(&c, "form[action='/login'] button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css("form[action='/logout']"))
-        .await
-        .unwrap();
+    sign_in_at(&c, &here(""), &sam.email).await;
 
     // Adding one: a name, and the browser's ceremony run by the page's script.
     c.goto(&here("/settings/second-factor")).await.unwrap();
