@@ -167,6 +167,7 @@ pub struct Server {
     pub url: String,
     /// From the spawn to the line saying it listens.
     pub startup: Duration,
+    started: Instant,
     pub log: PathBuf,
     name: String,
 }
@@ -231,9 +232,31 @@ impl Server {
             pid,
             url,
             startup,
+            started,
             log: log.to_owned(),
             name: name.to_owned(),
         })
+    }
+
+    /// Waits (up to `within`) until the server's log holds `needle`; how long after
+    /// the spawn that was. The log is read again every 20 ms: the resolution.
+    pub async fn wait_for_log(&self, needle: &str, within: Duration) -> Result<Duration> {
+        let deadline = Instant::now() + within;
+        loop {
+            let text = std::fs::read_to_string(&self.log)
+                .map_err(Error::io(format!("reading {}", self.log.display())))?;
+            if text.contains(needle) {
+                return Ok(self.started.elapsed());
+            }
+            if Instant::now() > deadline {
+                return Err(Error::failed(format!(
+                    "{} did not log `{needle}` within {within:?}; see {}",
+                    self.name,
+                    self.log.display()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The most memory the process has held so far (`VmHWM`), in bytes.

@@ -31,13 +31,13 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     init_logging(&settings);
     let integrity = embargo_server::integrity::Integrity::load(&settings)?;
     let store = embargo_server::open_store_with(&settings, &integrity).await?;
-    // Before serving anything: a checkpointed event that changed means the log can't be
-    // trusted, and nothing should be served from it.
-    let (checked, first_checkpoint) = integrity
-        .start_up(&*store, embargo_core::Timestamp::now())
-        .await?;
-    if let embargo_server::integrity::CheckpointCheck::Holds { path, streams, .. } = checked {
-        tracing::info!(checkpoint = %path.display(), streams, "the newest checkpoint holds");
+    // Before listening: the newest checkpoint must be one this instance signed, for this
+    // database's chain. Its heads (one per stream: 10⁶ for 10⁶ cases) are compared in
+    // the background once the server listens; until then each case's streams are
+    // checked on their own before they are served (`App::trust_case`).
+    if let Some((path, c)) = integrity.newest(&*store)? {
+        tracing::info!(checkpoint = %path.display(), streams = c.streams, taken_at = %c.taken_at,
+            "checking the newest checkpoint");
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -52,6 +52,7 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("listening socket: {e}"))?;
     let app = App::new(store, settings.clone(), Arc::new(SystemClock));
+    app.checking_integrity();
     if let Some(why) = app.unusable_settings() {
         return Err(why);
     }
@@ -82,9 +83,6 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
         signalled.await;
         let _ = stop.send(true);
     });
-    // Copies off the machine, without holding up start-up for a slow receiver.
-    let copying = app.clone();
-    tokio::spawn(async move { copying.send_checkpoint_copies(&first_checkpoint).await });
     let worker = tokio::spawn(embargo_server::worker::run(app.clone(), stopped()));
     tokio::spawn(checkpoints(integrity, app.clone(), stopped()));
     let token_uses = tokio::spawn(app.clone().record_token_uses(stopped()));
@@ -97,33 +95,44 @@ pub async fn run(mut settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// Every `integrity.checkpoint_minutes` until the server stops: the newest checkpoint
-/// checked (streams that no longer match it stop being served), then a new one signed.
-/// A failure is logged and tried again at the next tick.
+/// At once, the start-up check (`App::start_up_integrity`); then every
+/// `integrity.checkpoint_minutes` until the server stops: the newest checkpoint
+/// checked (streams that no longer match it stop being served), then a new one signed
+/// and copied off the machine. A failure is logged and tried again at the next tick.
 async fn checkpoints(
     integrity: embargo_server::integrity::Integrity,
     app: App,
     stopped: impl std::future::Future<Output = ()>,
 ) {
+    use embargo_server::integrity::Sweep;
     let mut tick = tokio::time::interval(integrity.every);
-    tick.tick().await; // the first tick is now: start-up just wrote one
+    tick.tick().await; // the first tick is now
     tokio::pin!(stopped);
+    let first = app.start_up_integrity(&integrity, embargo_core::Timestamp::now());
+    let mut sweep = tokio::select! {
+        _ = &mut stopped => return,
+        sweep = first => sweep,
+    };
+    if let Ok(Sweep::Written(_)) = &sweep {
+        tracing::info!("the newest checkpoint holds");
+    }
     loop {
-        tokio::select! {
+        match sweep {
+            Ok(Sweep::Written(path)) => {
+                tracing::info!(checkpoint = %path.display(), "checkpoint written");
+                // Each copy logs its own outcome; the admin page shows them.
+                app.send_checkpoint_copies(&path).await;
+            }
+            // Logged by the sweep, stream by stream; the rest is still served.
+            Ok(Sweep::Distrusted(_)) => {}
+            Err(e) => tracing::error!("{e}"),
+        }
+        sweep = tokio::select! {
             _ = &mut stopped => return,
             _ = tick.tick() => {
-                match app.sweep_integrity(&integrity, embargo_core::Timestamp::now()).await {
-                    Ok(embargo_server::integrity::Sweep::Written(path)) => {
-                        tracing::info!(checkpoint = %path.display(), "checkpoint written");
-                        // Each copy logs its own outcome; the admin page shows them.
-                        app.send_checkpoint_copies(&path).await;
-                    }
-                    // Logged by the sweep, stream by stream; the rest is still served.
-                    Ok(embargo_server::integrity::Sweep::Distrusted(_)) => {}
-                    Err(e) => tracing::error!("{e}"),
-                }
+                app.sweep_integrity(&integrity, embargo_core::Timestamp::now()).await
             }
-        }
+        };
     }
 }
 

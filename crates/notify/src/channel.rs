@@ -131,7 +131,7 @@ pub enum Channel {
 pub struct Payload {
     pub url: EndpointUrl,
     pub body: Vec<u8>,
-    /// Besides `content-type: application/json`.
+    /// Besides `content-type: application/json` (which one named `content-type` replaces).
     pub headers: Vec<(&'static str, String)>,
 }
 

@@ -4,15 +4,17 @@
 //! every stream's head, written to files outside the database. Both keys are files the
 //! database never holds; they are made on first start when missing.
 //!
-//! At start-up the server checks the newest checkpoint against the database and refuses
-//! to start when a checkpointed event was changed or deleted, naming it; it then writes a
-//! checkpoint, and another every `integrity.checkpoint_minutes`.
+//! At start-up the server refuses to start when the newest checkpoint is not one it
+//! signed for this database's chain; once it listens it compares the checkpoint's heads
+//! with the database in the background, stops serving a stream whose checkpointed event
+//! was changed or deleted, naming it, and writes a new checkpoint when all hold; then
+//! again every `integrity.checkpoint_minutes` (`App::sweep_integrity`).
 
 use crate::settings::Settings;
 use ed25519_dalek::SigningKey;
 use embargo_core::Timestamp;
 use embargo_store::HeadMismatch;
-use embargo_store::checkpoint::Checkpoint;
+use embargo_store::checkpoint::{Checkpoint, CheckpointWriter};
 use embargo_store::{ChainKey, OpenOptions, Store};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -47,7 +49,7 @@ pub enum CheckpointCheck {
     /// Every checkpointed head is still there, unchanged.
     Holds {
         path: PathBuf,
-        streams: usize,
+        streams: u64,
         taken_at: Timestamp,
     },
 }
@@ -111,33 +113,66 @@ impl Integrity {
         }
     }
 
-    /// The newest checkpoint and the heads it signed that the database no longer
-    /// holds as they were; `Err` if the checkpoint itself can't be read or trusted.
-    async fn mismatches(
-        &self,
-        store: &dyn Store,
-    ) -> Result<Option<(PathBuf, Checkpoint, Vec<HeadMismatch>)>, String> {
-        let newest = Checkpoint::newest(
+    /// The newest checkpoint, its header checked (signature, database, chain); `Err`
+    /// if it can't be read or trusted. Cheap: its heads are read by [`Self::compare`].
+    pub fn newest(&self, store: &dyn Store) -> Result<Option<(PathBuf, Checkpoint)>, String> {
+        Checkpoint::newest(
             &self.checkpoint_dir,
             &store.database_id(),
             &self.signing.verifying_key(),
             &store.chain_key_id(),
         )
-        .map_err(|e| format!("integrity: {e}"))?;
-        let Some((path, c)) = newest else {
+        .map_err(|e| format!("integrity: {e}"))
+    }
+
+    /// The heads of checkpoint `c` that the database no longer holds as they were,
+    /// read and compared a batch at a time (memory does not grow with the number of
+    /// streams). At most [`MISMATCHES_KEPT`] are returned, with the count of the rest.
+    pub async fn compare(
+        &self,
+        store: &dyn Store,
+        c: &Checkpoint,
+    ) -> Result<(Vec<HeadMismatch>, u64), String> {
+        let mut heads = c.heads().map_err(|e| format!("integrity: {e}"))?;
+        let (mut wrong, mut more) = (Vec::new(), 0u64);
+        loop {
+            let batch = heads
+                .next_batch(HEADS_PER_CHECK)
+                .map_err(|e| format!("integrity: {e}"))?;
+            if batch.is_empty() {
+                return Ok((wrong, more));
+            }
+            for m in store
+                .check_heads(&batch)
+                .await
+                .map_err(|e| format!("integrity: cannot read the events: {e}"))?
+            {
+                if wrong.len() < MISMATCHES_KEPT {
+                    wrong.push(m);
+                } else {
+                    more += 1;
+                }
+            }
+        }
+    }
+
+    /// The newest checkpoint and the heads it signed that the database no longer
+    /// holds as they were; `Err` if the checkpoint itself can't be read or trusted.
+    async fn mismatches(
+        &self,
+        store: &dyn Store,
+    ) -> Result<Option<(PathBuf, Checkpoint, Vec<HeadMismatch>, u64)>, String> {
+        let Some((path, c)) = self.newest(store)? else {
             return Ok(None);
         };
-        let wrong = store
-            .check_heads(&c.heads)
-            .await
-            .map_err(|e| format!("integrity: cannot read the events: {e}"))?;
-        Ok(Some((path, c, wrong)))
+        let (wrong, more) = self.compare(store, &c).await?;
+        Ok(Some((path, c, wrong, more)))
     }
 
     /// Checks the newest checkpoint: `Err` names what no longer matches (or why the
     /// checkpoint itself can't be trusted) and what to do.
     pub async fn check(&self, store: &dyn Store) -> Result<CheckpointCheck, String> {
-        let Some((path, c, wrong)) = self.mismatches(store).await? else {
+        let Some((path, c, wrong, more)) = self.mismatches(store).await? else {
             return Ok(CheckpointCheck::None);
         };
         if let Some(first) = wrong.first() {
@@ -147,7 +182,7 @@ impl Integrity {
                  before that checkpoint, or investigate with `embargo admin verify`",
                 path.display(),
                 c.taken_at,
-                match wrong.len() {
+                match wrong.len() as u64 + more {
                     1 => String::new(),
                     n => format!(" (and {} more)", n - 1),
                 }
@@ -155,7 +190,7 @@ impl Integrity {
         }
         Ok(CheckpointCheck::Holds {
             path,
-            streams: c.heads.len(),
+            streams: c.streams,
             taken_at: c.taken_at,
         })
     }
@@ -165,7 +200,7 @@ impl Integrity {
     /// running server calls it through `App::sweep_integrity`, which stops serving
     /// the streams found.
     pub async fn sweep(&self, store: &dyn Store, now: Timestamp) -> Result<Sweep, String> {
-        if let Some((path, _, wrong)) = self.mismatches(store).await?
+        if let Some((path, _, wrong, _)) = self.mismatches(store).await?
             && !wrong.is_empty()
         {
             let streams: Vec<(String, String)> = wrong
@@ -199,19 +234,8 @@ impl Integrity {
             .checkpoint_dir
             .join(format!("set-aside-by-restore-{}", now.as_microsecond()));
         let mut moved = Vec::new();
-        loop {
-            let newest = Checkpoint::newest(
-                &self.checkpoint_dir,
-                &store.database_id(),
-                &self.signing.verifying_key(),
-                &store.chain_key_id(),
-            )
-            .map_err(|e| format!("integrity: {e}"))?;
-            let Some((path, c)) = newest else { break };
-            let wrong = store
-                .check_heads(&c.heads)
-                .await
-                .map_err(|e| format!("integrity: cannot read the events: {e}"))?;
+        while let Some((path, c)) = self.newest(store)? {
+            let (wrong, _) = self.compare(store, &c).await?;
             if wrong.is_empty() {
                 break;
             }
@@ -233,34 +257,38 @@ impl Integrity {
         self.write_checkpoint(store, now).await
     }
 
-    /// At start-up, before anything is served: the newest checkpoint checked once, and a
-    /// new one written (not checked again: nothing was written in between).
-    pub async fn start_up(
-        &self,
-        store: &dyn Store,
-        now: Timestamp,
-    ) -> Result<(CheckpointCheck, PathBuf), String> {
-        let checked = self.check(store).await?;
-        Ok((checked, self.write_checkpoint(store, now).await?))
-    }
-
-    /// Signs and writes a checkpoint of every stream's head as it is now.
+    /// Signs and writes a checkpoint of every stream's head as it is now, read from
+    /// the database a page at a time into the file.
     async fn write_checkpoint(&self, store: &dyn Store, now: Timestamp) -> Result<PathBuf, String> {
-        let heads = store
-            .heads()
-            .await
-            .map_err(|e| format!("integrity: cannot read the stream heads: {e}"))?;
-        Checkpoint::sign(
-            &self.signing,
+        let fail = |e: embargo_store::checkpoint::CheckpointError| format!("integrity: {e}");
+        let mut out = CheckpointWriter::create(
+            &self.checkpoint_dir,
             store.database_id(),
             store.chain_key_id(),
             now,
-            heads,
         )
-        .write(&self.checkpoint_dir, self.keep)
-        .map_err(|e| format!("integrity: {e}"))
+        .map_err(fail)?;
+        let mut after = String::new();
+        loop {
+            let page = store
+                .heads_after(&after, HEADS_PER_CHECK)
+                .await
+                .map_err(|e| format!("integrity: cannot read the stream heads: {e}"))?;
+            let Some(last) = page.last() else { break };
+            after = last.stream.clone();
+            for head in &page {
+                out.push(head).map_err(fail)?;
+            }
+        }
+        out.finish(&self.signing, self.keep).map_err(fail)
     }
 }
+
+/// Heads read from the database, or from a checkpoint to compare, at a time.
+const HEADS_PER_CHECK: usize = 2_000;
+/// Mismatches named at most (the rest are counted): a rewritten database must not
+/// make the check hold all of it in memory.
+pub const MISMATCHES_KEPT: usize = 1_000;
 
 /// Writes a secret to a new file readable by its owner only (replacing one there),
 /// creating its folder; `Err` names the file.

@@ -14,7 +14,7 @@ pub mod sealing;
 
 pub use backend::{postgres::PostgresStore, sqlite::SqliteStore};
 pub use chain::{ChainBreak, ChainKey, SecretHash, stream};
-pub use checkpoint::{Checkpoint, Head, HeadMismatch};
+pub use checkpoint::{Checkpoint, CheckpointWriter, Head, HeadMismatch, HeadReader};
 pub use records::*;
 
 use async_trait::async_trait;
@@ -634,8 +634,22 @@ pub trait IntegrityStore: Send + Sync {
     async fn rewrap_data_keys(&self) -> Result<usize>;
     /// A random name this database got when it was made, carried by its checkpoints.
     fn database_id(&self) -> String;
-    /// Every stream's last event, by stream name: what a checkpoint signs.
-    async fn heads(&self) -> Result<Vec<Head>>;
+    /// Up to `limit` streams' last events, for the streams named after `after` (all
+    /// from `""`), in the database's order of stream names: what a checkpoint signs,
+    /// read a page at a time so memory does not grow with the number of streams.
+    async fn heads_after(&self, after: &str, limit: usize) -> Result<Vec<Head>>;
+    /// Every stream's last event, by stream name (for tests and small databases).
+    async fn heads(&self) -> Result<Vec<Head>> {
+        let mut all: Vec<Head> = Vec::new();
+        loop {
+            let after = all.last().map(|h| h.stream.clone()).unwrap_or_default();
+            let page = self.heads_after(&after, 10_000).await?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
+    }
     /// The heads of `checkpoint` that the database no longer holds as they were: an
     /// event at that position missing, or with another hash. Empty when all match.
     async fn check_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>>;

@@ -146,7 +146,9 @@ fn a_database_that_is_not_there_is_named_and_not_created() {
 /// checkpoints outside it catch a history rewritten even with that key.
 async fn keys_and_checkpoints(storage: Vec<String>, data_dir: &std::path::Path) {
     let s: Vec<&str> = storage.iter().map(String::as_str).collect();
-    let server = Server::start(&s).await;
+    let mut server = Server::start_logging(&s, "info").await;
+    // The checkpoint is written once the server listens, by the start-up check.
+    server.wait_for_line("checkpoint written").await;
     assert_eq!(server.terminate().await.code(), Some(0));
     // The first start made both keys, private, outside the database, and a checkpoint.
     for key in ["keys/chain.key", "keys/checkpoint.key"] {
@@ -194,38 +196,60 @@ async fn keys_and_checkpoints(storage: Vec<String>, data_dir: &std::path::Path) 
         stdout(&out)
     );
 
-    // A forged checkpoint (signed with another key) is not believed.
+    // A forged checkpoint is not believed: its header edited (the signature no longer
+    // verifies), or one of its heads (they no longer match the signed digest).
     let newest = checkpoints().pop().unwrap();
     let good = std::fs::read_to_string(&newest).unwrap();
-    let mut forged: serde_json::Value = serde_json::from_str(&good).unwrap();
-    forged["heads"][0]["seq"] = 99.into();
-    std::fs::write(&newest, forged.to_string()).unwrap();
-    let out = admin(&storage, &["verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("the signature does not verify with the configured signing key"),
-        "{}",
-        stderr(&out)
-    );
+    let mut lines: Vec<&str> = good.lines().collect();
+    let streams = lines[4].to_owned();
+    assert!(streams.starts_with("streams "), "{good}");
+    let fewer = format!("streams {:020}", streams[8..].parse::<u64>().unwrap() - 1);
+    let first_head = lines[8].to_owned();
+    let (stream, rest) = first_head.split_once('\t').unwrap();
+    let (_, hash) = rest.split_once('\t').unwrap();
+    let moved = format!("{stream}\t99\t{hash}");
+    for (i, forged, says) in [
+        (
+            4,
+            fewer.as_str(),
+            "the signature does not verify with the configured signing key",
+        ),
+        (
+            8,
+            moved.as_str(),
+            "its heads are not the ones its signature vouches for",
+        ),
+    ] {
+        let was = std::mem::replace(&mut lines[i], forged);
+        std::fs::write(&newest, lines.join("\n") + "\n").unwrap();
+        lines[i] = was;
+        let out = admin(&storage, &["verify"]);
+        assert_eq!(out.status.code(), Some(1), "{forged}");
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
     std::fs::write(&newest, good).unwrap();
 
     // The project's last event deleted: the chain alone can't tell (it is the end of a
-    // stream), the checkpoint can. The server refuses to start, naming it, and writes
-    // no checkpoint vouching for the changed history.
+    // stream), the checkpoint can. The server listens at once, finds it in the
+    // background, stops serving that stream, naming it, and writes no checkpoint
+    // vouching for the changed history.
     damage(
         &storage,
         "DELETE FROM events WHERE stream = 'project:connect' AND seq = (SELECT MAX(seq) FROM events WHERE stream = 'project:connect')",
     )
     .await;
-    // Under `timeout`: were the check missing, the server would serve forever.
-    let out = std::process::Command::new("timeout")
-        .args(["60", BIN, "serve", "--listen", "127.0.0.1:0"])
-        .args(&s)
-        .env_remove("EMBARGO_DATA_DIR")
-        .env_remove("EMBARGO_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let mut server = Server::start(&s).await;
+    let found = server
+        .wait_for_line("of stream `project:connect` is missing (deleted)")
+        .await;
+    assert!(
+        found.contains("the stream is no longer served")
+            && found.contains("against the checkpoint"),
+        "{found}"
+    );
+    assert_eq!(checkpoints().len(), 2);
+    let out = admin(&storage, &["checkpoint"]);
+    assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
         err.contains("the database no longer matches the checkpoint")
@@ -233,9 +257,7 @@ async fn keys_and_checkpoints(storage: Vec<String>, data_dir: &std::path::Path) 
         "{err}"
     );
     assert_eq!(checkpoints().len(), 2);
-    let out = admin(&storage, &["checkpoint"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(checkpoints().len(), 2);
+    assert_eq!(server.terminate().await.code(), Some(0));
 
     // Another chain key: the database refuses to be opened with it.
     std::fs::write(

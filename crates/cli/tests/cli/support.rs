@@ -52,11 +52,18 @@ pub struct Server {
     pub base: String,
     /// Everything it printed before it said where it listens.
     pub banner: Vec<String>,
+    /// Everything it printed after.
+    heard: tokio::sync::watch::Receiver<Vec<String>>,
 }
 
 impl Server {
     /// Starts the server and waits until it prints the address it listens on.
     pub async fn start(storage: &[&str]) -> Server {
+        Server::start_logging(storage, "warn").await
+    }
+
+    /// The same, logging at `level` (what [`Server::wait_for_line`] can see).
+    pub async fn start_logging(storage: &[&str], level: &str) -> Server {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .args(storage)
@@ -66,7 +73,7 @@ impl Server {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("EMBARGO_LOG__LEVEL", "warn");
+        cmd.env("EMBARGO_LOG__LEVEL", level);
         // Tests send many reports from one address; the intake limit is not under test.
         cmd.env("EMBARGO_LIMITS__REPORTS_PER_HOUR", "1000000");
         let mut child = cmd
@@ -88,19 +95,34 @@ impl Server {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
-        // Keep draining stdout so the server never blocks on a full pipe.
+        // Keep draining stdout so the server never blocks on a full pipe; what it says
+        // is kept for `wait_for_line`.
+        let (said, heard) = tokio::sync::watch::channel(Vec::new());
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("First start") {
-                    continue;
-                }
+                said.send_modify(|all| all.push(line));
             }
         });
         Server {
             child,
             base,
             banner,
+            heard,
         }
+    }
+
+    /// Waits (at most a minute: a bound, not a timing) until the server prints a line
+    /// holding `needle`, after it listened; that line.
+    pub async fn wait_for_line(&mut self, needle: &str) -> String {
+        let found = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            self.heard
+                .wait_for(|all| all.iter().any(|l| l.contains(needle))),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("the server did not say `{needle}` within a minute"))
+        .expect("the server's output is read");
+        found.iter().find(|l| l.contains(needle)).unwrap().clone()
     }
 
     /// SIGTERM, as a service manager stops it; returns how it exited.

@@ -183,7 +183,7 @@ impl App {
             .case_for_viewer(&id, actor)
             .await?
             .ok_or_else(AppError::not_found)?;
-        self.trust_case(&id, access.case().project.as_str())?;
+        self.trust_case(&id, access.case().project.as_str()).await?;
         Ok(CaseView::from(access))
     }
 
@@ -198,7 +198,8 @@ impl App {
         {
             Some(access) => {
                 tracing::Span::current().record("case", display(&access.case().id));
-                self.trust_case(&access.case().id, access.case().project.as_str())?;
+                self.trust_case(&access.case().id, access.case().project.as_str())
+                    .await?;
                 Ok(access.into())
             }
             None => {
@@ -506,7 +507,8 @@ impl Stream for CaseStream<'_> {
             .case_for_viewer(self.id, actor)
             .await?
             .ok_or_else(AppError::not_found)?;
-        app.trust_case(self.id, access.case().project.as_str())?;
+        app.trust_case(self.id, access.case().project.as_str())
+            .await?;
         let mut named = Vec::new();
         for c in self.commands {
             app.check_configured(c)?;

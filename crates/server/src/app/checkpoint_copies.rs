@@ -114,7 +114,7 @@ impl App {
             subject: format!("[Embargo] Signed checkpoint {name}"),
             text: format!(
                 "A signed checkpoint of every stream's last event, taken by the Embargo at {}.\n\n\
-                 Keep this mail. Should the event log ever be doubted, save the JSON below as \
+                 Keep this mail. Should the event log ever be doubted, save the text below as \
                  {name} in the checkpoint folder (`integrity.checkpoint_dir`) and run \
                  `embargo admin verify`: it checks the database against it.\n\n{text}\n",
                 self.url("/"),
@@ -141,7 +141,11 @@ impl App {
         let payload = embargo_notify::Payload {
             url,
             body: text.as_bytes().to_vec(),
-            headers: vec![("x-embargo-checkpoint", name.to_owned())],
+            headers: vec![
+                ("x-embargo-checkpoint", name.to_owned()),
+                // The signed file as it is (a text header, then one line per stream).
+                ("content-type", "text/plain; charset=utf-8".to_owned()),
+            ],
         };
         embargo_notify::post(payload, &self.guard())
             .await

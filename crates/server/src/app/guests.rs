@@ -119,7 +119,7 @@ impl App {
             self.limiters().bad_token(ip);
             return Err(AppError::not_found());
         };
-        self.trust_case(&case.id, case.project.as_str())?;
+        self.trust_case(&case.id, case.project.as_str()).await?;
         let guest = case
             .guests
             .get(guest)

@@ -87,6 +87,10 @@ struct Inner {
     /// Streams whose events no longer match the newest signed checkpoint, with what
     /// was found: not served until the process restarts after an admin's repair.
     untrusted: std::sync::RwLock<std::collections::BTreeMap<String, String>>,
+    /// The start-up check of the newest checkpoint is still running: until it ends, a
+    /// case's streams are checked on their own before they are served
+    /// ([`App::trust_case`]).
+    checking: std::sync::atomic::AtomicBool,
     /// What came of the latest checkpoint's copies (`checkpoint_copies`).
     checkpoint_copies: std::sync::RwLock<Vec<CopySent>>,
     /// Signs known-device cookies (`data_dir/keys/device.key`).
@@ -170,6 +174,7 @@ impl App {
                 mailer,
                 oidc,
                 untrusted: std::sync::RwLock::default(),
+                checking: std::sync::atomic::AtomicBool::new(false),
                 checkpoint_copies: std::sync::RwLock::default(),
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
@@ -286,14 +291,68 @@ impl App {
             .collect()
     }
 
+    /// At start-up, in the background once the server listens: the newest checkpoint
+    /// checked against the whole database, streams that no longer match it distrusted,
+    /// and (when all hold) a new checkpoint written, as [`App::sweep_integrity`] does.
+    /// Until it ends, [`App::trust_case`] checks each case's streams on their own. A
+    /// check that can't be made (a checkpoint whose heads were edited, a database that
+    /// can't be read) leaves nothing vouched for: no case is served, and the admin page
+    /// says why.
+    pub async fn start_up_integrity(
+        &self,
+        integrity: &crate::integrity::Integrity,
+        now: embargo_core::Timestamp,
+    ) -> Result<crate::integrity::Sweep, String> {
+        let sweep = self.sweep_integrity(integrity, now).await;
+        if let Err(e) = &sweep {
+            tracing::error!(
+                "{e}; no case is served until this is resolved and the server restarted"
+            );
+            self.distrust([(embargo_store::stream::ACCOUNTS.to_owned(), e.clone())]);
+        }
+        self.inner
+            .checking
+            .store(false, std::sync::atomic::Ordering::Release);
+        sweep
+    }
+
+    /// Marks the start-up check as running (`embargo serve`, before it listens).
+    pub fn checking_integrity(&self) {
+        self.inner
+            .checking
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Refuses a case whose history (or the instance's accounts or the case's
     /// project) no longer matches the signed checkpoint. Called only after the viewer
-    /// was found to see the case, so it tells nothing to anyone else.
-    pub(crate) fn trust_case(
+    /// was found to see the case, so it tells nothing to anyone else. While the
+    /// start-up check has not reached every stream yet, the case's own stream and its
+    /// project's are first re-linked with the chain key (a few events each), so what is
+    /// served then was at least not edited by anyone without that key.
+    pub(crate) async fn trust_case(
         &self,
         id: &embargo_core::ids::CaseId,
         project: &str,
     ) -> AppResult<()> {
+        if self
+            .inner
+            .checking
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            for stream in [
+                embargo_store::stream::case(id),
+                format!("project:{project}"),
+            ] {
+                if let Err(broken) = self.store().verify_stream(&stream).await? {
+                    let what = format!(
+                        "event {} does not link to the one before it (found while checking at start-up)",
+                        broken.seq
+                    );
+                    tracing::error!(stream, "integrity: {what}; the stream is no longer served");
+                    self.distrust([(stream, what)]);
+                }
+            }
+        }
         let untrusted = self
             .inner
             .untrusted

@@ -105,6 +105,100 @@ async fn a_changed_stream_stops_being_served_on_postgres() {
     a_changed_stream_stops_being_served(Db::Postgres).await;
 }
 
+/// Start-up does not wait for the newest checkpoint's heads to be compared (issue 13:
+/// start-up under a second at 10⁶ cases): the server listens, compares them in the
+/// background, and meanwhile checks each case's streams on their own before serving
+/// them. A checkpoint whose heads were edited vouches for nothing: no case is served.
+async fn the_start_up_check_runs_while_serving(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    t.instance_admin("root@example.org").await;
+    let (a, _) = t.report("connect", minimal_report("First flaw")).await;
+    let (b, _) = t.report("connect", minimal_report("Second flaw")).await;
+    let integrity = Integrity::load(&t.settings).unwrap();
+    let now = t.app.now();
+    let Sweep::Written(first) = t.app.sweep_integrity(&integrity, now).await.unwrap() else {
+        panic!("an untouched database gets a checkpoint");
+    };
+
+    // Case A's first event edited: its head (what the checkpoint names) is unchanged,
+    // but it no longer links with the chain key.
+    t.damage(&format!(
+        "UPDATE events SET body = body || ' ' WHERE stream = 'case:{a}' AND seq = 1"
+    ))
+    .await;
+    t.app.checking_integrity();
+    let (s, body) = t.get(&format!("/api/v1/cases/{a}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "untrusted", "{body}");
+    let (s, body) = t.get(&format!("/api/v1/cases/{b}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // The background pass finds every head as signed and writes the next checkpoint;
+    // A stays refused.
+    t.clock.advance(jiff::SignedDuration::from_mins(60));
+    let Sweep::Written(second) = t
+        .app
+        .start_up_integrity(&integrity, t.app.now())
+        .await
+        .unwrap()
+    else {
+        panic!("the heads are unchanged");
+    };
+    assert_ne!(first, second);
+    let (s, _) = t.get(&format!("/api/v1/cases/{a}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    let admin = t.signed_in("root@example.org").await;
+    let page = admin.get("/admin").await;
+    assert!(page.html.contains(&format!("case:{a}")), "{}", page.html);
+    assert!(page.html.contains("found while checking at start-up"));
+
+    // The newest checkpoint's heads edited by whoever reached its folder: the check
+    // can't be made, so nothing is vouched for.
+    let text = std::fs::read_to_string(&second).unwrap();
+    let head = text
+        .lines()
+        .find(|l| l.starts_with(&format!("case:{b}\t")))
+        .unwrap()
+        .to_owned();
+    let forged = format!("{}0", &head[..head.len() - 1]);
+    let forged = if forged == head {
+        format!("{}1", &head[..head.len() - 1])
+    } else {
+        forged
+    };
+    std::fs::write(&second, text.replace(&head, &forged)).unwrap();
+    t.app.checking_integrity();
+    let e = t
+        .app
+        .start_up_integrity(&integrity, t.app.now())
+        .await
+        .unwrap_err();
+    assert!(
+        e.contains("its heads are not the ones its signature vouches for"),
+        "{e}"
+    );
+    let (s, body) = t.get(&format!("/api/v1/cases/{b}"), Some(&sam.token)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let page = admin.get("/admin").await;
+    assert!(
+        page.html
+            .contains("its heads are not the ones its signature vouches for")
+    );
+}
+
+#[tokio::test]
+async fn the_start_up_check_runs_while_serving_on_sqlite() {
+    the_start_up_check_runs_while_serving(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_start_up_check_runs_while_serving_on_postgres() {
+    the_start_up_check_runs_while_serving(Db::Postgres).await;
+}
+
 /// Copies of each checkpoint off the machine (issue 11, item 4): mailed and posted,
 /// each the signed file itself; a receiver that refuses is named on the admin page,
 /// and the next checkpoint goes out anyway.
@@ -154,16 +248,18 @@ async fn checkpoints_are_copied_off_the_machine(db: Db) {
     assert_eq!(hits[0].path, "/checkpoints");
     assert_eq!(hits[0].text(), file);
     assert_eq!(hits[0].header("x-embargo-checkpoint"), name);
-    assert_eq!(hits[0].header("content-type"), "application/json");
+    assert_eq!(hits[0].header("content-type"), "text/plain; charset=utf-8");
     // So did the mail, with what to do with it.
     let mails = smtp.received();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, ["audit@example.org"]);
     let mail = mail_text(&mails[0]);
-    let signature = serde_json::from_str::<serde_json::Value>(&file).unwrap()["signature"]
-        .as_str()
+    let signature = file
+        .lines()
+        .find_map(|l| l.strip_prefix("signature "))
         .unwrap()
         .to_owned();
+    assert_eq!(signature.len(), 128, "{file}");
     assert!(mail.contains(&signature), "{mail}");
     assert!(mail.contains("embargo admin verify"), "{mail}");
 

@@ -772,8 +772,8 @@ impl crate::IntegrityStore for Backing {
         self.database_id.get().cloned().unwrap_or_default()
     }
 
-    async fn heads(&self) -> Result<Vec<Head>> {
-        self.read_heads().await
+    async fn heads_after(&self, after: &str, limit: usize) -> Result<Vec<Head>> {
+        self.read_heads(after, limit).await
     }
 
     async fn check_heads(&self, heads: &[Head]) -> Result<Vec<HeadMismatch>> {
@@ -1111,16 +1111,20 @@ impl Backing {
 }
 
 /// Heads checked per query.
-const HEAD_BATCH: usize = 500;
+const HEAD_BATCH: usize = 2_000;
 
 impl Backing {
-    pub(super) async fn read_heads(&self) -> Result<Vec<Head>> {
+    pub(super) async fn read_heads(&self, after: &str, limit: usize) -> Result<Vec<Head>> {
+        // A page of streams down the primary key (stream, seq), then each one's last event.
         let rows = sqlx::query(
             "SELECT e.stream, e.seq, e.hash FROM events e \
-             JOIN (SELECT stream, MAX(seq) AS last FROM events GROUP BY stream) h \
+             JOIN (SELECT stream, MAX(seq) AS last FROM events WHERE stream > $1 \
+                   GROUP BY stream ORDER BY stream LIMIT $2) h \
                ON e.stream = h.stream AND e.seq = h.last \
              ORDER BY e.stream",
         )
+        .bind(after)
+        .bind(limit as i64)
         .fetch_all(&self.reader)
         .await?;
         rows.iter()
