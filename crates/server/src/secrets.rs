@@ -2,9 +2,8 @@
 //! and password hashing. Tokens carry a prefix that says what they are, so a leaked
 //! one is recognisable (and secret scanners can be taught the prefixes).
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -34,21 +33,89 @@ pub fn random_id() -> i64 {
     (random_u64() >> 11) as i64 | 1
 }
 
-/// argon2id with the crate's defaults (19 MiB, 2 passes: OWASP's recommendation).
+/// argon2id with the crate's defaults (19 MiB, 2 passes: OWASP's recommendation), in
+/// the PHC string format.
 pub fn hash_password(password: &str) -> String {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .expect("argon2 with default parameters")
-        .to_string()
+    let params = Params::default();
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system's random source");
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    with_work_area(params.block_count(), |blocks| {
+        Argon2::default().hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            blocks,
+        )
+    })
+    .expect("argon2 with default parameters");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.into(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("the default parameters"),
+        salt: Some(Salt::new(&salt).expect("16 bytes of salt")),
+        hash: Some(Output::new(&out).expect("32 bytes of output")),
+    }
+    .to_string()
 }
 
+/// Whether `password` is the one hashed in `phc` (any argon2 variant and parameters it
+/// names); the comparison takes the same time wherever the outputs differ.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let hashed = with_work_area(blocks, |area| {
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            area,
+        )
+    });
+    hashed.is_ok() && Output::new(&out).is_ok_and(|o| o == *expected)
+}
+
+/// argon2 work areas (19 MiB each with the default parameters), kept for the next hash
+/// instead of freed. At most as many exist as passwords were ever hashed at once (the
+/// server lets one per CPU, `App::hashing_turn`), so memory holds what the busiest
+/// moment needed and does not grow with sign-ins. Allocating and freeing an area per
+/// hash let glibc keep the freed ones in its per-thread arenas: 1.1 GiB after 2,000
+/// failed sign-ins (`docs/security.md`).
+static WORK_AREAS: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `f` with a work area of `blocks` blocks, taken from [`WORK_AREAS`] (or made),
+/// wiped and put back after.
+fn with_work_area<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let taken = WORK_AREAS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut area = taken.unwrap_or_default();
+    if area.len() < blocks {
+        area.resize(blocks, Block::default());
     }
+    let out = f(&mut area[..blocks]);
+    // What the hash left there derives from the password.
+    area.iter_mut().for_each(|b| *b = Block::default());
+    WORK_AREAS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(area);
+    out
 }
 
 /// Verifies against a fixed hash, so that signing in as an unknown account costs the
@@ -174,6 +241,40 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong horse battery", &h));
         assert!(!verify_password("x", "not a phc string"));
+    }
+
+    #[test]
+    fn hashes_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let ours = hash_password("correct horse battery");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        // Hashes stored before (the crate's own), and with other parameters, verify.
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery")
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse battery", &theirs));
+        assert!(!verify_password("correct horse batterY", &theirs));
+        let stronger = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(32 * 1024, 3, 1, None).unwrap(),
+        )
+        .hash_password(b"another long password")
+        .unwrap()
+        .to_string();
+        assert!(verify_password("another long password", &stronger));
+        assert!(!verify_password("another long passworD", &stronger));
+        assert!(verify_password("correct horse battery", &ours));
     }
 
     #[test]
