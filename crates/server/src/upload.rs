@@ -2,14 +2,18 @@
 //! the pages. Limits are checked as bytes arrive, never after: the file count when a
 //! file part starts (before its body is read), each file's size and the request's
 //! size chunk by chunk, and the first one broken stops the reading; what follows is
-//! never read. Uploads under way at once are capped (`limits.concurrent_uploads`), so
-//! the memory held for accepted files is bounded by that times the request limit.
+//! never read. Uploads under way at once are capped (`limits.concurrent_uploads`).
+//! A file's bytes go to a spool file as they arrive ([`Spool`]): a slow upload holds
+//! disk, not memory; the files are read back once the whole request is in, for the
+//! moment it takes to store them.
 
 use crate::app::{AppError, Upload};
 use crate::settings::Limits;
 use axum::extract::Multipart;
 use embargo_core::event::Visibility;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 /// Text fields by name (the last value wins) and the files, in order; `refused` says
 /// which limit stopped the reading, if one did (the fields before it are kept, so a
@@ -111,12 +115,32 @@ fn too_many_files(names: Vec<String>, limits: &Limits) -> AppError {
     }
 }
 
-/// The uploads under way at once: `limits.concurrent_uploads` slots (`App::upload_slots`).
-pub type Slots = std::sync::Arc<tokio::sync::Semaphore>;
+/// The uploads under way at once: `limits.concurrent_uploads` slots (`App::upload_slots`),
+/// and the folder their files are spooled to while they arrive.
+#[derive(Clone)]
+pub struct Slots {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    spool: PathBuf,
+}
+
+impl Slots {
+    /// Slots free now.
+    pub fn available_permits(&self) -> usize {
+        self.permits.available_permits()
+    }
+
+    /// `n` slots; files spooled to `spool` (`DATA_DIR/spool`, made when first needed).
+    pub fn new(n: usize, spool: PathBuf) -> Slots {
+        Slots {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(n)),
+            spool,
+        }
+    }
+}
 
 /// One of the upload slots, or the refusal every caller gets while all are taken.
 fn slot(slots: &Slots, limits: &Limits) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-    slots.clone().try_acquire_owned().map_err(|_| {
+    slots.permits.clone().try_acquire_owned().map_err(|_| {
         let limit = limits.concurrent_uploads;
         AppError::Overloaded {
             rule: "concurrent_uploads",
@@ -153,6 +177,7 @@ pub async fn read(
     };
     let request_limit = body_limit(limits);
     let mut total = 0usize;
+    let mut spooled: Vec<(Upload, Option<Spool>)> = Vec::new();
     loop {
         let refused = form.refused.is_some();
         let mut field = match multipart.next_field().await {
@@ -169,10 +194,10 @@ pub async fn read(
         let keep = !(refused && filename.is_some());
         if keep
             && let Some(f) = &filename
-            && form.files.len() == limits.attachments_per_upload
+            && spooled.len() == limits.attachments_per_upload
         {
             // Refused on its header: not one byte of its body is kept.
-            let mut names: Vec<String> = form.files.iter().map(|f| f.filename.clone()).collect();
+            let mut names: Vec<String> = spooled.iter().map(|(f, _)| f.filename.clone()).collect();
             names.push(f.clone());
             form.refused = Some(too_many_files(names, limits));
             continue;
@@ -185,7 +210,10 @@ pub async fn read(
             .content_type()
             .unwrap_or("application/octet-stream")
             .to_owned();
+        // A file's bytes are spooled; a text field's (at most `json_body_bytes`) kept.
         let mut bytes = Vec::new();
+        let mut spool = None;
+        let mut received = 0usize;
         let mut stop = None;
         let mut over = false;
         loop {
@@ -205,11 +233,11 @@ pub async fn read(
             if !keep || over {
                 continue;
             }
-            if bytes.len() + chunk.len() > cap {
+            if received + chunk.len() > cap {
                 let e = match &filename {
                     Some(f) => {
                         let mut names: Vec<String> =
-                            form.files.iter().map(|f| f.filename.clone()).collect();
+                            spooled.iter().map(|(f, _)| f.filename.clone()).collect();
                         names.push(f.clone());
                         file_too_large(names, limits)
                     }
@@ -220,10 +248,28 @@ pub async fn read(
                 };
                 form.refused.get_or_insert(e);
                 bytes = Vec::new();
+                spool = None;
                 over = true;
                 continue;
             }
-            bytes.extend_from_slice(&chunk);
+            received += chunk.len();
+            if filename.is_none() {
+                bytes.extend_from_slice(&chunk);
+                continue;
+            }
+            let written = match &mut spool {
+                Some(s) => Spool::write(s, &chunk).await,
+                None => match Spool::new(&slots.spool).await {
+                    Ok(s) => Spool::write(spool.insert(s), &chunk).await,
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(e) = written {
+                return Err(AppError::Internal(format!(
+                    "cannot spool an upload in {}: {e}",
+                    slots.spool.display()
+                )));
+            }
         }
         if let Some(e) = stop {
             // Past the request's limit (or a broken body): nothing more is read.
@@ -235,15 +281,18 @@ pub async fn read(
         }
         match filename {
             Some(filename) => {
-                if filename.is_empty() && bytes.is_empty() {
+                if filename.is_empty() && received == 0 {
                     continue;
                 }
-                form.files.push(Upload {
-                    filename,
-                    content_type,
-                    bytes,
-                    visibility,
-                });
+                spooled.push((
+                    Upload {
+                        filename,
+                        content_type,
+                        bytes: Vec::new(),
+                        visibility,
+                    },
+                    spool,
+                ));
             }
             None => {
                 let text = String::from_utf8(bytes).map_err(|_| {
@@ -259,7 +308,127 @@ pub async fn read(
     }
     if form.refused.is_some() {
         // None of them is taken; the ones read before the refusal go too.
-        form.files.clear();
+        return Ok(form);
+    }
+    // The whole request is in: the files come back into memory to be stored.
+    for (mut upload, spool) in spooled {
+        if let Some(spool) = spool {
+            upload.bytes = spool.read_back().await.map_err(|e| {
+                AppError::Internal(format!("cannot read back a spooled upload: {e}"))
+            })?;
+        }
+        form.files.push(upload);
     }
     Ok(form)
+}
+
+/// A file on its way in, in an unnamed file of the spool folder (gone when dropped, or
+/// when the process dies). Each chunk is sealed (AES-256-GCM) under a key made for this
+/// file and held only in memory, bound to its position, so what the spool holds is
+/// unreadable without the process and can't be reordered: a report's attachment never
+/// lies in clear on disk (`docs/at-rest.md`).
+struct Spool {
+    file: tokio::fs::File,
+    key: embargo_store::sealing::KeyBytes,
+    chunks: u64,
+}
+
+impl Spool {
+    async fn new(dir: &Path) -> std::io::Result<Spool> {
+        let dir = dir.to_owned();
+        let file = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            tempfile::tempfile_in(&dir)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system's random source");
+        Ok(Spool {
+            file: tokio::fs::File::from_std(file),
+            key,
+            chunks: 0,
+        })
+    }
+
+    /// Appends a chunk: its sealed length (4 bytes, big-endian), then the sealed chunk.
+    async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        let sealed = embargo_store::sealing::seal(&self.key, chunk, &self.chunks.to_be_bytes());
+        self.chunks += 1;
+        let len = u32::try_from(sealed.len()).map_err(std::io::Error::other)?;
+        self.file.write_all(&len.to_be_bytes()).await?;
+        self.file.write_all(&sealed).await
+    }
+
+    async fn read_back(mut self) -> std::io::Result<Vec<u8>> {
+        self.file.flush().await?;
+        self.file.seek(std::io::SeekFrom::Start(0)).await?;
+        let mut stored = Vec::new();
+        self.file.read_to_end(&mut stored).await?;
+        let mut plain = Vec::new();
+        let mut rest = &stored[..];
+        for n in 0..self.chunks {
+            let broken = || std::io::Error::other(format!("chunk {n} does not open"));
+            let (len, after) = rest.split_at_checked(4).ok_or_else(broken)?;
+            let len = u32::from_be_bytes(len.try_into().expect("4 bytes")) as usize;
+            let (sealed, after) = after.split_at_checked(len).ok_or_else(broken)?;
+            let opened = embargo_store::sealing::open(&self.key, sealed, &n.to_be_bytes())
+                .ok_or_else(broken)?;
+            plain.extend_from_slice(&opened);
+            rest = after;
+        }
+        Ok(plain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_spooled_file_is_sealed_on_disk_and_read_back_whole() {
+        let dir = embargo_testkit::temp_dir();
+        let mut spool = Spool::new(&dir.path().join("spool")).await.unwrap();
+        let chunks: Vec<Vec<u8>> = (0..5)
+            .map(|n| {
+                format!("CANARY-spooled-chunk-{n}-")
+                    .repeat(200)
+                    .into_bytes()
+            })
+            .collect();
+        for c in &chunks {
+            spool.write(c).await.unwrap();
+        }
+        // What is on disk holds none of it.
+        spool.file.flush().await.unwrap();
+        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
+        let mut on_disk = Vec::new();
+        spool.file.read_to_end(&mut on_disk).await.unwrap();
+        assert!(on_disk.len() > chunks.concat().len());
+        assert!(!on_disk.windows(7).any(|w| w == b"CANARY-"));
+        // The file has no name: nothing is left in the folder, even before it closes.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
+            0
+        );
+        assert_eq!(spool.read_back().await.unwrap(), chunks.concat());
+    }
+
+    #[tokio::test]
+    async fn chunks_swapped_on_disk_do_not_open() {
+        let dir = embargo_testkit::temp_dir();
+        let mut spool = Spool::new(dir.path()).await.unwrap();
+        spool.write(b"first chunk").await.unwrap();
+        spool.write(b"other chunk").await.unwrap();
+        spool.file.flush().await.unwrap();
+        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
+        let mut on_disk = Vec::new();
+        spool.file.read_to_end(&mut on_disk).await.unwrap();
+        let half = on_disk.len() / 2;
+        let swapped = [&on_disk[half..], &on_disk[..half]].concat();
+        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
+        spool.file.write_all(&swapped).await.unwrap();
+        let e = spool.read_back().await.unwrap_err();
+        assert!(e.to_string().contains("chunk 0 does not open"), "{e}");
+    }
 }
