@@ -1,6 +1,6 @@
-//! Cases in: the intake requests (fresh reports, each answer checked) and the seeding
-//! step. Seeding goes through the HTTP API today; [`seed_cases`] is the one function to
-//! switch when the store offers a fast path for 10⁵–10⁶ cases.
+//! Cases in: the intake requests (fresh reports, each answer checked) and seeding
+//! through the HTTP API ([`seed_cases`], for the groups that need a few thousand). The
+//! `scale` group seeds 10⁵–10⁶ through the store instead (`embargo admin seed`).
 
 use crate::load::{self, Plan, Work};
 use crate::{Error, Result};

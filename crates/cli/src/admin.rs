@@ -47,6 +47,13 @@ pub enum AdminCommand {
         #[arg(long)]
         count: u64,
     },
+    /// Seal what was stored in clear before a report's text was sealed at rest (case and
+    /// release events, files, mail in quarantine): the history must verify and the
+    /// newest checkpoint hold first; the streams that change are re-linked with the
+    /// chain key, the checkpoints taken before are set aside, the projections rebuilt,
+    /// the database compacted (so the clear text leaves its files) and a new checkpoint
+    /// written. Stop the server first. Backups taken before still hold the clear text.
+    SealHistory,
     /// Replace the master key of files at rest (`encryption.key_file`): every project's
     /// data key is re-wrapped under a new one; the files are not touched. Stop the
     /// server first; the old key is kept beside it as KEY_FILE.old.
@@ -258,6 +265,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
         AdminCommand::Verify
             | AdminCommand::Reproject
             | AdminCommand::Checkpoint
+            | AdminCommand::SealHistory
             | AdminCommand::RotateKey
     ) {
         // These look at a database that exists; opening would otherwise create one.
@@ -694,6 +702,65 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 ));
             }
         }
+        AdminCommand::SealHistory => {
+            let store = app.store();
+            // Only a history that checks may be re-linked: a forged event would come out
+            // vouched for.
+            if let Err(u) = store.verify().await.map_err(|e| e.to_string())? {
+                return Err(format!("does not verify: {u}; nothing was sealed"));
+            }
+            let integrity = embargo_server::integrity::Integrity::load(app.settings())?;
+            integrity
+                .check(store)
+                .await
+                .map_err(|e| format!("{e}; nothing was sealed"))?;
+            let sealed = store.seal_history().await.map_err(|e| e.to_string())?;
+            let now = embargo_core::Timestamp::now();
+            let aside = if sealed.streams > 0 {
+                integrity
+                    .set_aside_checkpoints_past(store, now, "seal-history")
+                    .await?
+            } else {
+                Vec::new()
+            };
+            store.reproject().await.map_err(|e| e.to_string())?;
+            store.compact().await.map_err(|e| e.to_string())?;
+            let path = integrity.checkpoint(store, now).await?;
+            let what = format!(
+                "sealed {} event{} in {} stream{}, {} file{} and {} mail{} in quarantine",
+                sealed.events,
+                plural(sealed.events),
+                sealed.streams,
+                plural(sealed.streams),
+                sealed.files,
+                plural(sealed.files),
+                sealed.quarantined,
+                plural(sealed.quarantined),
+            );
+            app.record_security_event(
+                "embargo admin seal-history",
+                "operator",
+                embargo_server::app::security::Note {
+                    kind: embargo_server::app::security::SecurityKind::HistoryResealed,
+                    account: None,
+                    detail: format!("{what}; checkpoint {}", path.display()),
+                },
+            )
+            .await;
+            println!("Verified the history, then {what}.");
+            for moved in &aside {
+                println!(
+                    "Set aside a checkpoint taken before the re-linking: {}",
+                    moved.display()
+                );
+            }
+            println!(
+                "Rebuilt the projections, compacted the database and wrote the checkpoint {}. \
+                 Backups taken before this still hold the clear text.",
+                path.display()
+            );
+            app.send_checkpoint_copies(&path).await;
+        }
         AdminCommand::RotateKey => unreachable!("answered before the app is opened"),
         AdminCommand::Seed { project, count } => {
             app.project(&project)
@@ -745,4 +812,8 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -90,7 +90,7 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Restored, Strin
     }
     .map_err(|e| format!("the restored database does not open: {e}"))?;
     let set_aside = integrity
-        .set_aside_checkpoints_past(&*store, embargo_core::Timestamp::now())
+        .set_aside_checkpoints_past(&*store, embargo_core::Timestamp::now(), "restore")
         .await?;
     Ok(Restored { set_aside })
 }

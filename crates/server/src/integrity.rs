@@ -221,18 +221,21 @@ impl Integrity {
         self.write_checkpoint(store, now).await.map(Sweep::Written)
     }
 
-    /// After a restore: moves the newest checkpoints that the restored database does not
-    /// reach (taken after the backup) into a folder of their own, newest first, until
-    /// one holds or none is left. Returns the files moved. A checkpoint that is not
-    /// ours (another key) stops it with an error, as at start-up.
+    /// After a restore (`why` = "restore") or sealing the history ("seal-history"):
+    /// moves the newest checkpoints that the database no longer matches (taken after
+    /// the backup, or before streams were re-linked) into a folder of their own,
+    /// `set-aside-by-WHY-TIME`, newest first, until one holds or none is left. Returns
+    /// the files moved. A checkpoint that is not ours (another key) stops it with an
+    /// error, as at start-up.
     pub async fn set_aside_checkpoints_past(
         &self,
         store: &dyn Store,
         now: Timestamp,
+        why: &str,
     ) -> Result<Vec<PathBuf>, String> {
         let aside = self
             .checkpoint_dir
-            .join(format!("set-aside-by-restore-{}", now.as_microsecond()));
+            .join(format!("set-aside-by-{why}-{}", now.as_microsecond()));
         let mut moved = Vec::new();
         while let Some((path, c)) = self.newest(store)? {
             let (wrong, _) = self.compare(store, &c).await?;

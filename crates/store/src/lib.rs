@@ -404,9 +404,15 @@ pub trait OutboxStore: Send + Sync {
     async fn next_job_due(&self) -> Result<Option<Timestamp>>;
     /// The case a job works for, for the worker alone (the job is the proof of need).
     async fn case_for_job(&self, job: &Job) -> Result<Option<(Case, Project)>>;
-    /// The open cases of the project a project job works for (a policy change
-    /// recomputes their clocks), for the worker alone.
-    async fn open_cases_for_job(&self, job: &Job) -> Result<Vec<Case>>;
+    /// Up to `limit` open cases of the project a project job works for (a policy change
+    /// recomputes their clocks), by id, those after `after`: a page at a time, so a
+    /// project with 10⁶ cases is never held in memory. For the worker alone.
+    async fn open_cases_for_job(
+        &self,
+        job: &Job,
+        after: Option<&CaseId>,
+        limit: usize,
+    ) -> Result<Vec<Case>>;
     /// Calls `ring` each time any instance queues work (and once when listening
     /// starts), until the connection fails. Returns at once where no other instance can
     /// share the database (SQLite).
@@ -627,6 +633,18 @@ pub trait IntegrityStore: Send + Sync {
     /// Rebuilds every case and project projection from the events, in batches, each in
     /// a transaction. Accounts are not rebuilt: their secrets are not in the events.
     async fn reproject(&self) -> Result<Reprojected>;
+    /// Seals what was stored in clear before sealing existed: the events of case and
+    /// release streams, attachments and mail in quarantine, under their project's data
+    /// key. Each stream that changes is first checked to link as it is, then re-linked
+    /// with the chain key from its first sealed event, so `verify` holds after; its
+    /// head changes, so checkpoints taken before no longer hold for it (the caller sets
+    /// them aside and writes a new one). A batch of streams per transaction: a run cut
+    /// short is finished by running it again. Needs the master keys.
+    async fn seal_history(&self) -> Result<SealedHistory>;
+    /// Rewrites the database's files without the space of changed and deleted rows,
+    /// which still holds what they said (SQLite `VACUUM`, PostgreSQL `VACUUM FULL`).
+    /// Takes the database for itself while it runs: for an operator, server stopped.
+    async fn compact(&self) -> Result<()>;
     /// The id of the key the chain is linked with ([`ChainKey::id`]).
     fn chain_key_id(&self) -> String;
     /// Wraps every project's data key anew under the current master key (`sealing`),

@@ -467,6 +467,19 @@ pub struct Unverified {
     pub what: String,
 }
 
+/// What `seal_history` sealed of what was stored in clear before sealing existed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SealedHistory {
+    /// Case and release streams that held clear events, re-linked from the first.
+    pub streams: u64,
+    /// Events sealed.
+    pub events: u64,
+    /// Attachments sealed.
+    pub files: u64,
+    /// Mails in quarantine sealed.
+    pub quarantined: u64,
+}
+
 /// What `reproject` rebuilt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reprojected {

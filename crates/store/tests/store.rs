@@ -120,6 +120,7 @@ conformance!(
     a_keyed_chain_is_adopted_once_and_never_opened_with_another_key,
     a_forger_without_the_key_cannot_relink_an_edited_stream,
     checkpointed_heads_catch_a_rewritten_stream,
+    history_stored_in_clear_is_sealed_and_still_verifies,
     shared_releases_append_with_their_cases_and_verify,
     a_guest_token_opens_its_case_until_the_guest_is_removed,
 );

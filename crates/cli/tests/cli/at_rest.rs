@@ -224,3 +224,203 @@ async fn files_are_sealed_and_the_key_rotates_on_postgres() {
     )
     .await;
 }
+
+/// Whether `needle` is in any row of any table of the PostgreSQL database at `url`, as
+/// text or (in a `bytea`) as bytes.
+async fn rows_hold(url: &str, needle: &str) -> bool {
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let hex: String = needle.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut found = false;
+    for t in tables {
+        let sql =
+            format!("SELECT COUNT(*) FROM \"{t}\" r WHERE r::text LIKE $1 OR r::text LIKE $2");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(format!("%{needle}%"))
+            .bind(format!("%{hex}%"))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        found |= n > 0;
+    }
+    c.close().await.unwrap();
+    found
+}
+
+/// Stores a report in clear, as Embargo did before a report's text was sealed: the
+/// store opened with the database's chain key and no master key.
+async fn report_in_clear(storage: &[String], data_dir: &Path, title: &str) -> String {
+    use embargo_core::actor::Actor;
+    use embargo_core::report::{Channel, Draft};
+    let hex = std::fs::read_to_string(data_dir.join("keys/chain.key")).unwrap();
+    let hex = hex.trim();
+    let chain: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let options = embargo_store::OpenOptions {
+        chain: embargo_store::ChainKey::new(chain.try_into().unwrap()),
+        adopt_unkeyed: false,
+        sealing: None,
+    };
+    let store = if storage[0] == "--database-url" {
+        embargo_store::open_postgres_with(&storage[1], &options).await
+    } else {
+        embargo_store::open_sqlite_with(data_dir, &options).await
+    }
+    .unwrap();
+    let slug = embargo_core::ids::ProjectSlug::parse("connect").unwrap();
+    let project = store.project(&slug).await.unwrap().unwrap();
+    let draft = Draft {
+        title: title.into(),
+        description: format!("{title}: a crafted frame overflows the parser."),
+        component: Some("go".into()),
+        ..Draft::default()
+    };
+    let id = embargo_core::ids::CaseId::from_entropy(7);
+    let events = embargo_core::decide::submit(
+        &Actor::Anonymous,
+        &project,
+        id.clone(),
+        draft,
+        Channel::Api,
+        vec![],
+        embargo_core::Timestamp::now(),
+    )
+    .unwrap();
+    let case = embargo_core::case::Case::replay(&events).unwrap();
+    store
+        .submit_case(&case, &events, "tracking-token-7", &[])
+        .await
+        .unwrap();
+    id.as_str().to_owned()
+}
+
+/// Issue 11, item 3, for a database from before sealing: `admin seal-history` seals
+/// what it stored in clear, re-links those streams, sets the old checkpoints aside,
+/// compacts the database so the text leaves its files, and the case still reads.
+async fn a_history_in_clear_is_sealed(storage: Vec<String>, data_dir: &Path) {
+    const TITLE: &str = "Overflow canaryold7f3e";
+    embargo_testkit::tls_provider();
+    let s: Vec<&str> = storage.iter().map(String::as_str).collect();
+    run_ok(&with(
+        &[
+            "admin",
+            "project",
+            "create",
+            "--slug",
+            "connect",
+            "--name",
+            "Connect",
+            "--component",
+            "go",
+        ],
+        &s,
+    ));
+    run_ok(&with(
+        &[
+            "admin",
+            "user",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--project",
+            "connect",
+            "--role",
+            "security-team",
+        ],
+        &s,
+    ));
+    let token = run_ok(&with(
+        &["admin", "token", "create", "--email", "sam@example.org"],
+        &s,
+    ))
+    .lines()
+    .last()
+    .unwrap()
+    .trim()
+    .to_owned();
+    let id = report_in_clear(&storage, data_dir, TITLE).await;
+    run_ok(&with(&["admin", "checkpoint"], &s));
+    let holds = || async {
+        if storage[0] == "--database-url" {
+            rows_hold(&storage[1], "canaryold7f3e").await
+        } else {
+            files_hold(data_dir, b"canaryold7f3e")
+        }
+    };
+    assert!(holds().await, "stored in clear, as before sealing");
+
+    let said = run_ok(&with(&["admin", "seal-history"], &s));
+    assert!(
+        said.contains("sealed 1 event in 1 stream, 0 files and 0 mails in quarantine"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Set aside a checkpoint taken before the re-linking"),
+        "{said}"
+    );
+    assert!(!holds().await, "the clear text left the database's files");
+    let said = run_ok(&with(&["admin", "verify"], &s));
+    assert!(said.contains("every event it names is unchanged"), "{said}");
+    // Served as before, found by a word of its title.
+    let server = Server::start(&s).await;
+    let http = reqwest::Client::new();
+    let case: serde_json::Value = http
+        .get(format!("{}/api/v1/cases/{id}", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["title"], TITLE, "{case}");
+    let found: serde_json::Value = http
+        .get(format!(
+            "{}/api/v1/projects/connect/cases?q=canaryold7f3e",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["items"][0]["id"], id.as_str(), "{found}");
+    assert_eq!(server.terminate().await.code(), Some(0));
+    // Nothing left: said so, and the checkpoint is not set aside again.
+    let said = run_ok(&with(&["admin", "seal-history"], &s));
+    assert!(said.contains("sealed 0 events in 0 streams"), "{said}");
+    assert!(!said.contains("Set aside"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_in_clear_is_sealed_on_sqlite() {
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    a_history_in_clear_is_sealed(vec!["--data-dir".into(), d], dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_in_clear_is_sealed_on_postgres() {
+    let db = embargo_testkit::PgTestDb::create().await;
+    let dir = embargo_testkit::temp_dir();
+    let d = dir.path().display().to_string();
+    a_history_in_clear_is_sealed(
+        vec![
+            "--database-url".into(),
+            db.url.clone(),
+            "--data-dir".into(),
+            d,
+        ],
+        dir.path(),
+    )
+    .await;
+}

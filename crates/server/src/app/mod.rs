@@ -91,6 +91,8 @@ struct Inner {
     /// case's streams are checked on their own before they are served
     /// ([`App::trust_case`]).
     checking: std::sync::atomic::AtomicBool,
+    /// The server was asked to stop: long work ends at its next safe point.
+    stopping: std::sync::atomic::AtomicBool,
     /// What came of the latest checkpoint's copies (`checkpoint_copies`).
     checkpoint_copies: std::sync::RwLock<Vec<CopySent>>,
     /// Signs known-device cookies (`data_dir/keys/device.key`).
@@ -99,7 +101,7 @@ struct Inner {
     /// sign-ins waits here instead of growing memory.
     hashing: tokio::sync::Semaphore,
     /// Uploads read at once (`limits.concurrent_uploads`), each holding its files.
-    upload_slots: Arc<tokio::sync::Semaphore>,
+    upload_slots: crate::upload::Slots,
     /// API token uses noted, not yet written (`token_uses`).
     token_uses: token_uses::TokenUses,
     /// Reports waiting for the next group commit (`intake`).
@@ -159,9 +161,10 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 device_key: crate::secrets::DeviceKey::new(device_key),
-                upload_slots: Arc::new(tokio::sync::Semaphore::new(
+                upload_slots: crate::upload::Slots::new(
                     settings.limits.concurrent_uploads,
-                )),
+                    settings.data_dir.join("spool"),
+                ),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
@@ -175,6 +178,7 @@ impl App {
                 oidc,
                 untrusted: std::sync::RwLock::default(),
                 checking: std::sync::atomic::AtomicBool::new(false),
+                stopping: std::sync::atomic::AtomicBool::new(false),
                 checkpoint_copies: std::sync::RwLock::default(),
                 work_queued: tokio::sync::Notify::new(),
                 jobs_done: tokio::sync::watch::Sender::new(0),
@@ -316,6 +320,20 @@ impl App {
         sweep
     }
 
+    /// The server was asked to stop (the worker's signal): long work ends at its next
+    /// safe point instead of holding the stop up.
+    pub fn begin_stopping(&self) {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.inner
+            .stopping
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Marks the start-up check as running (`embargo serve`, before it listens).
     pub fn checking_integrity(&self) {
         self.inner
@@ -397,7 +415,7 @@ impl App {
 
     /// The upload slots (`limits.concurrent_uploads`), taken by the shells as they read
     /// an upload.
-    pub fn upload_slots(&self) -> &Arc<tokio::sync::Semaphore> {
+    pub fn upload_slots(&self) -> &crate::upload::Slots {
         &self.inner.upload_slots
     }
 

@@ -38,6 +38,9 @@ pub enum SecurityKind {
     RateLimited,
     RoleGranted,
     RoleRemoved,
+    /// The operator sealed what was stored in clear and re-linked those streams
+    /// (`embargo admin seal-history`).
+    HistoryResealed,
 }
 
 impl SecurityKind {
@@ -52,6 +55,7 @@ impl SecurityKind {
             SecurityKind::RateLimited => "rate_limited",
             SecurityKind::RoleGranted => "role_granted",
             SecurityKind::RoleRemoved => "role_removed",
+            SecurityKind::HistoryResealed => "history_resealed",
         }
     }
 }

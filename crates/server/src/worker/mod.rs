@@ -71,8 +71,11 @@ pub(crate) fn backoff(failed: u32, retry_after: Option<Duration>) -> SignedDurat
 /// (its handler's own timeouts bound that); jobs not yet claimed stay queued.
 pub async fn run(app: App, shutdown: impl Future<Output = ()> + Send + 'static) {
     let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let stopping_app = app.clone();
     tokio::spawn(async move {
         shutdown.await;
+        // A long job (a policy change over 10⁶ cases) looks at this between pages.
+        stopping_app.begin_stopping();
         let _ = stop.send(true);
     });
     let listener = tokio::spawn(listen(app.clone()));

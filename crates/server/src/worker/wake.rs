@@ -51,12 +51,29 @@ async fn recompute_clocks(app: &App, job: &Job, policy_version: u64) -> AppResul
     let policy = project.policy();
     for _ in 0..5 {
         let mut moved = false;
-        for case in app.store().open_cases_for_job(job).await? {
-            let command = SystemCommand::RecomputeClocks { policy_version };
-            let Ok(events) = decide_system(&case, &policy, command, app.now()) else {
-                continue;
-            };
-            moved |= !super::append_system(app, &case, &events).await?;
+        let mut after = None;
+        loop {
+            // A page at a time: a project may hold 10⁶ open cases.
+            let page = app
+                .store()
+                .open_cases_for_job(job, after.as_ref(), RECOMPUTE_PAGE)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            for case in &page {
+                let command = SystemCommand::RecomputeClocks { policy_version };
+                let Ok(events) = decide_system(case, &policy, command, app.now()) else {
+                    continue;
+                };
+                moved |= !super::append_system(app, case, &events).await?;
+            }
+            if app.stopping() {
+                // Safe to leave: the cases done say so and are passed over next time.
+                return Ok(Outcome::Later {
+                    at: app.now(),
+                    note: "the server is stopping; the rest of the cases at the next start".into(),
+                });
+            }
         }
         if !moved {
             return Ok(Outcome::Done);
@@ -67,6 +84,9 @@ async fn recompute_clocks(app: &App, job: &Job, policy_version: u64) -> AppResul
         after: None,
     })
 }
+
+/// Open cases read and recomputed at a time.
+const RECOMPUTE_PAGE: usize = 500;
 
 /// One look at a reserved ID's state. The watch goes on daily while the case holds the
 /// ID as reserved, and never fails the case: an outage only delays it.

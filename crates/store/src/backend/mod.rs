@@ -82,6 +82,10 @@ pub(crate) trait Dialect {
     /// The query for `words` (from `crate::search_words`: letters and digits only, so
     /// they carry no syntax): every word must be there, as a word or a word's start.
     fn search_query(words: &[String], prefix: bool) -> String;
+    /// Statements that rewrite the database's files without the space rows left when
+    /// they were changed or deleted (which still hold what they said), run one by one
+    /// outside a transaction.
+    const COMPACT: &'static [&'static str];
 }
 
 #[expect(

@@ -77,6 +77,14 @@ impl super::Dialect for SqliteStore {
         " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ",
         ")",
     );
+    // FTS5 keeps deleted entries in its segments until they are merged; VACUUM copies
+    // the live pages into a new file; the WAL is emptied before and after.
+    const COMPACT: &'static [&'static str] = &[
+        "INSERT INTO case_search (case_search) VALUES ('optimize')",
+        "PRAGMA wal_checkpoint(TRUNCATE)",
+        "VACUUM",
+        "PRAGMA wal_checkpoint(TRUNCATE)",
+    ];
     fn search_query(words: &[String], prefix: bool) -> String {
         let star = if prefix { "*" } else { "" };
         let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"{star}")).collect();

@@ -643,3 +643,154 @@ pub async fn shared_releases_append_with_their_cases_and_verify(b: &Backend) {
     assert!(b.store.verify().await.unwrap().is_ok());
     assert_eq!(s.release_of_case(&c2.id).await.unwrap(), Some(next.id));
 }
+
+/// Rows of `sql` (one integer column) on the database behind the store.
+async fn count(b: &Backend, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if b.raw_url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&b.raw_url).await.unwrap();
+        let n = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+        c.close().await.unwrap();
+        n
+    } else {
+        let mut c = sqlx::PgConnection::connect(&b.raw_url).await.unwrap();
+        let n = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+        c.close().await.unwrap();
+        n
+    }
+}
+
+/// Issue 11, item 3: what a database stored in clear before sealing existed (events of
+/// cases, files, mail in quarantine) is sealed by `seal_history`; each changed stream
+/// is re-linked, so `verify` still holds, and what was sealed still opens. A stream that
+/// does not link as it is is not re-linked.
+pub async fn history_stored_in_clear_is_sealed_and_still_verifies(b: &Backend) {
+    use embargo_core::event::Visibility;
+    let s = &*b.store;
+    // The suite's store has no keys: everything below is stored in clear.
+    let (p, sam, c1, c2) = history_with_team(b).await;
+    let c3 = report(
+        s,
+        &p,
+        3,
+        vec![attachment(3, b"CANARY-file-bytes", Visibility::Internal)],
+    )
+    .await;
+    s.quarantine(&embargo_store::NewQuarantined {
+        project: Some(p.slug.clone()),
+        received_at: at(5),
+        reason: "no project address".into(),
+        sender: Some("CANARY-sender@example.org".into()),
+        subject: Some("CANARY-subject".into()),
+        raw: b"Subject: CANARY-subject\r\n\r\nCANARY-raw".to_vec(),
+    })
+    .await
+    .unwrap();
+    let clear = "SELECT COUNT(*) FROM events WHERE body LIKE '%Steps to reproduce%' \
+                 OR body LIKE '%original%'";
+    assert_eq!(
+        count(b, clear).await,
+        4,
+        "three reports and a note, in clear"
+    );
+    let stream_heads = s.heads().await.unwrap();
+    let case_events = count(b, "SELECT COUNT(*) FROM events WHERE stream LIKE 'case:%'").await;
+
+    let master = embargo_store::sealing::MasterKeys::new([7u8; 32], []);
+    let keyed = b
+        .reopen_with(&embargo_store::OpenOptions {
+            sealing: Some(std::sync::Arc::new(embargo_store::sealing::Sealing::new(
+                master,
+            ))),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let sealed = keyed.seal_history().await.unwrap();
+    assert_eq!(
+        sealed,
+        embargo_store::SealedHistory {
+            streams: 3,
+            events: case_events as u64,
+            files: 1,
+            quarantined: 1,
+        }
+    );
+    assert_eq!(count(b, clear).await, 0);
+    assert_eq!(
+        count(
+            b,
+            "SELECT COUNT(*) FROM events WHERE stream LIKE 'case:%' AND body NOT LIKE '~1:%'"
+        )
+        .await,
+        0
+    );
+    for table in ["attachments", "quarantine"] {
+        let n = count(
+            b,
+            &format!("SELECT COUNT(*) FROM {table} WHERE sealed = false"),
+        )
+        .await;
+        assert_eq!(n, 0, "{table}");
+    }
+    // Accounts and the project hold no report: unchanged, heads and all.
+    let after = keyed.heads().await.unwrap();
+    for h in &stream_heads {
+        let now = after.iter().find(|a| a.stream == h.stream).unwrap();
+        assert_eq!(now.seq, h.seq);
+        assert_eq!(
+            now.hash == h.hash,
+            !h.stream.starts_with("case:"),
+            "{}",
+            h.stream
+        );
+    }
+    // Every chain links, every projection is the fold of its (opened) events.
+    keyed
+        .verify()
+        .await
+        .unwrap()
+        .expect("verifies after sealing");
+    let access = keyed
+        .case_for_viewer(&c3.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    let file = c3.attachments[0].id.clone();
+    assert_eq!(
+        keyed
+            .attachment_content(&access, &file)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"CANARY-file-bytes"
+    );
+    let held = keyed
+        .quarantined(std::slice::from_ref(&p.slug), false, 10)
+        .await
+        .unwrap();
+    assert_eq!(held[0].subject.as_deref(), Some("CANARY-subject"));
+    // Again: nothing left to seal.
+    assert_eq!(
+        keyed.seal_history().await.unwrap(),
+        embargo_store::SealedHistory::default()
+    );
+
+    // A clear event edited behind the store's back: that stream is not re-linked.
+    let c4 = report(&*b.store, &p, 4, vec![]).await;
+    raw(
+        b,
+        &format!(
+            "UPDATE events SET body = replace(body, 'Steps', 'Stops') WHERE stream = 'case:{}'",
+            c4.id
+        ),
+    )
+    .await;
+    let e = keyed.seal_history().await.unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("cannot seal stream `case:{}`", c4.id)) && e.contains("admin verify"),
+        "{e}"
+    );
+    let _ = (c1, c2);
+}

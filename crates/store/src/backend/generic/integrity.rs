@@ -772,6 +772,103 @@ impl crate::IntegrityStore for Backing {
         self.database_id.get().cloned().unwrap_or_default()
     }
 
+    async fn seal_history(&self) -> Result<crate::SealedHistory> {
+        let Some(sealing) = self.sealing.clone() else {
+            return Err(StoreError::Sealed(SealError::Broken {
+                what: "the history (the store was opened without a master key)".into(),
+            }));
+        };
+        let mut done = crate::SealedHistory::default();
+        let mut walk = Walk::new(self);
+        loop {
+            let batch = walk.next().await?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut tx = self.writer.begin().await?;
+            for s in &batch {
+                let Some(first) = s
+                    .events
+                    .iter()
+                    .position(|e| crate::sealing::sealed_by(&e.body).is_none())
+                else {
+                    continue;
+                };
+                // Only a case's and a shared release's events are sealed (accounts and
+                // projects hold no report).
+                let project: Option<String> = if let Some(id) = s.name.strip_prefix("case:") {
+                    sqlx::query("SELECT project FROM cases WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get("project"))
+                        .transpose()?
+                } else if let Some(id) = s.name.strip_prefix("release:") {
+                    sqlx::query("SELECT project FROM releases WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get("project"))
+                        .transpose()?
+                } else {
+                    continue;
+                };
+                let Some(project) = project else {
+                    return Err(corrupt(
+                        "the history",
+                        format!("stream `{}` has no projection to name its project", s.name),
+                    ));
+                };
+                // Sealing re-links: only a chain that links as it is may be re-linked,
+                // or a forged event would come out vouched for.
+                if let Err(b) = check_chain(&self.chain, s) {
+                    return Err(StoreError::ChainKey(format!(
+                        "cannot seal stream `{}`: event {} does not link to the one before                          it; run `embargo admin verify`",
+                        b.stream, b.seq
+                    )));
+                }
+                let key = text_key_in(&mut tx, Some(&sealing), &project)
+                    .await?
+                    .expect("a key where there is sealing");
+                let mut prev = first.checked_sub(1).map(|i| s.events[i].hash.clone());
+                for e in &s.events[first..] {
+                    let body = if crate::sealing::sealed_by(&e.body).is_some() {
+                        e.body.clone()
+                    } else {
+                        done.events += 1;
+                        key.seal(&TextKey::event_place(&s.name, e.seq), &e.body)
+                    };
+                    let hash = chain::link(&self.chain, prev.as_deref(), &s.name, e.seq, &body);
+                    sqlx::query(
+                        "UPDATE events SET body = $1, prev_hash = $2, hash = $3 \
+                         WHERE stream = $4 AND seq = $5",
+                    )
+                    .bind(&body)
+                    .bind(prev.as_deref())
+                    .bind(&hash)
+                    .bind(&s.name)
+                    .bind(e.seq as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                    prev = Some(hash);
+                }
+                done.streams += 1;
+            }
+            tx.commit().await?;
+        }
+        done.files = self.seal_clear_files(&sealing).await?;
+        done.quarantined = self.seal_clear_quarantine(&sealing).await?;
+        Ok(done)
+    }
+
+    async fn compact(&self) -> Result<()> {
+        use crate::backend::Dialect as _;
+        for statement in Backing::COMPACT {
+            sqlx::raw_sql(*statement).execute(&self.writer).await?;
+        }
+        Ok(())
+    }
+
     async fn heads_after(&self, after: &str, limit: usize) -> Result<Vec<Head>> {
         self.read_heads(after, limit).await
     }
@@ -1107,6 +1204,96 @@ impl Backing {
         self.record_chain_key(&mut tx).await?;
         tx.commit().await?;
         Ok(count)
+    }
+}
+
+/// Attachments or quarantined mails sealed per transaction by `seal_history`.
+const SEAL_BATCH: i64 = 100;
+
+impl Backing {
+    /// Seals the attachments stored in clear, a batch per transaction; how many.
+    async fn seal_clear_files(&self, sealing: &crate::sealing::Sealing) -> Result<u64> {
+        let mut count = 0;
+        loop {
+            let mut tx = self.writer.begin().await?;
+            let rows = sqlx::query(
+                "SELECT a.id, a.case_id, c.project, a.content FROM attachments a \
+                 JOIN cases c ON c.id = a.case_id WHERE a.sealed = false ORDER BY a.id LIMIT $1",
+            )
+            .bind(SEAL_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(count);
+            }
+            for r in &rows {
+                let (id, case, project): (String, String, String) = (
+                    r.try_get("id")?,
+                    r.try_get("case_id")?,
+                    r.try_get("project")?,
+                );
+                let content: Vec<u8> = r.try_get("content")?;
+                let key = super::cases::data_key_in(&mut tx, sealing, &project).await?;
+                let sealed = crate::sealing::seal(
+                    &key,
+                    &content,
+                    &crate::sealing::file_aad(&project, &case, &id),
+                );
+                sqlx::query("UPDATE attachments SET content = $1, sealed = true WHERE id = $2")
+                    .bind(sealed)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                count += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+
+    /// Seals the mail in quarantine stored in clear, a batch per transaction; how many.
+    async fn seal_clear_quarantine(&self, sealing: &crate::sealing::Sealing) -> Result<u64> {
+        let mut count = 0;
+        loop {
+            let mut tx = self.writer.begin().await?;
+            let rows = sqlx::query(
+                "SELECT id, project, sender, subject, raw FROM quarantine \
+                 WHERE sealed = false ORDER BY id LIMIT $1",
+            )
+            .bind(SEAL_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(count);
+            }
+            for r in &rows {
+                let id: i64 = r.try_get("id")?;
+                let project: Option<String> = r.try_get("project")?;
+                let sender: Option<String> = r.try_get("sender")?;
+                let subject: Option<String> = r.try_get("subject")?;
+                let raw: Vec<u8> = r.try_get("raw")?;
+                let (sender, subject, raw) = super::mail::seal_quarantined(
+                    &mut tx,
+                    sealing,
+                    project.as_deref(),
+                    sender,
+                    subject,
+                    &raw,
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE quarantine SET sender = $1, subject = $2, raw = $3, sealed = true \
+                     WHERE id = $4",
+                )
+                .bind(sender)
+                .bind(subject)
+                .bind(raw)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                count += 1;
+            }
+            tx.commit().await?;
+        }
     }
 }
 

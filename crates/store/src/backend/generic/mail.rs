@@ -31,8 +31,29 @@ const SUBJECT: &str = "quarantine-subject";
 const RAW: &[u8] = b"embargo quarantined mail";
 
 /// The key a quarantined mail is sealed under: its project's, or the instance's.
-fn quarantine_key_name(project: Option<&ProjectSlug>) -> &str {
-    project.map_or(sealing::INSTANCE_KEY, ProjectSlug::as_str)
+fn quarantine_key_name(project: Option<&str>) -> &str {
+    project.unwrap_or(sealing::INSTANCE_KEY)
+}
+
+/// A quarantined mail's sender, subject and raw message, sealed under its project's key
+/// (or the instance's): one rule for a new mail and for one stored before sealing.
+pub(super) async fn seal_quarantined(
+    tx: &mut super::support::Tx,
+    sealing: &crate::sealing::Sealing,
+    project: Option<&str>,
+    sender: Option<String>,
+    subject: Option<String>,
+    raw: &[u8],
+) -> Result<(Option<String>, Option<String>, Vec<u8>)> {
+    let name = quarantine_key_name(project);
+    let key = data_key_in(tx, sealing, name).await?;
+    let text =
+        |place: &str, t: Option<String>| t.map(|t| sealing::seal_text(&key, name, place, &t));
+    Ok((
+        text(SENDER, sender),
+        text(SUBJECT, subject),
+        sealing::seal(&key, raw, RAW),
+    ))
 }
 
 impl Backing {
@@ -110,19 +131,20 @@ impl crate::MailStore for Backing {
 
     async fn quarantine(&self, new: &NewQuarantined) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let name = quarantine_key_name(new.project.as_ref());
         // With keys, everything the mail says is sealed; its size and reason are not.
-        let key = match self.sealing.as_deref() {
-            Some(sealing) => Some(data_key_in(&mut tx, sealing, name).await?),
-            None => None,
-        };
-        let text = |place: &str, t: &Option<String>| match (&key, t) {
-            (Some(key), Some(t)) => Some(sealing::seal_text(key, name, place, t)),
-            (_, t) => t.clone(),
-        };
-        let raw = match &key {
-            Some(key) => sealing::seal(key, &new.raw, RAW),
-            None => new.raw.to_vec(),
+        let (sender, subject, raw) = match self.sealing.as_deref() {
+            Some(sealing) => {
+                seal_quarantined(
+                    &mut tx,
+                    sealing,
+                    new.project.as_ref().map(ProjectSlug::as_str),
+                    new.sender.clone(),
+                    new.subject.clone(),
+                    &new.raw,
+                )
+                .await?
+            }
+            None => (new.sender.clone(), new.subject.clone(), new.raw.to_vec()),
         };
         let row = sqlx::query(
             "INSERT INTO quarantine (project, received_at, reason, sender, subject, size, raw, \
@@ -132,11 +154,11 @@ impl crate::MailStore for Backing {
         .bind(new.project.as_ref().map(|p| p.as_str().to_owned()))
         .bind(micros(new.received_at))
         .bind(&new.reason)
-        .bind(text(SENDER, &new.sender))
-        .bind(text(SUBJECT, &new.subject))
+        .bind(sender)
+        .bind(subject)
         .bind(new.raw.len() as i64)
         .bind(raw)
-        .bind(key.is_some())
+        .bind(self.sealing.is_some())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -183,7 +205,7 @@ impl crate::MailStore for Backing {
         let raw: Option<Vec<u8>> = row.try_get("raw")?;
         let raw = match (raw, row.try_get::<bool, _>("sealed")?) {
             (Some(raw), true) => {
-                let name = quarantine_key_name(held.project.as_ref());
+                let name = quarantine_key_name(held.project.as_ref().map(ProjectSlug::as_str));
                 let key = self.data_key(name).await?;
                 Some(sealing::open(&key, &raw, RAW).ok_or_else(|| {
                     StoreError::Sealed(sealing::SealError::Broken {

@@ -11,6 +11,7 @@ use embargo_core::account::AccountEvent;
 use embargo_core::case::Case;
 use embargo_core::effect::{self, Effect, EffectKind, Email, MailKind, Outlets, Planned, Subject};
 use embargo_core::event::{Event, Recorded};
+use embargo_core::ids::CaseId;
 use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
 use std::sync::Arc;
@@ -467,7 +468,12 @@ impl crate::OutboxStore for Backing {
         Ok(Some((case, project)))
     }
 
-    async fn open_cases_for_job(&self, job: &Job) -> Result<Vec<Case>> {
+    async fn open_cases_for_job(
+        &self,
+        job: &Job,
+        after: Option<&CaseId>,
+        limit: usize,
+    ) -> Result<Vec<Case>> {
         let Subject::Project(slug) = &job.subject else {
             return Ok(Vec::new());
         };
@@ -481,6 +487,12 @@ impl crate::OutboxStore for Backing {
         q.push(" AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = ");
         q.push_bind(job.id);
         q.push(" AND o.subject_kind = 'project' AND o.subject_id = c.project)");
+        if let Some(after) = after {
+            q.push(" AND c.id > ");
+            q.push_bind(after.as_str().to_owned());
+        }
+        q.push(" ORDER BY c.id LIMIT ");
+        q.push_bind(limit as i64);
         let rows = q.build().fetch_all(&self.reader).await?;
         self.load_state_keys(&rows).await?;
         rows.iter().map(|r| self.case_of(r)).collect()
