@@ -77,6 +77,10 @@ pub async fn run(command: ImportCommand) -> Result<(), String> {
             report(&file, outcome, &mut new, &mut unchanged, &mut failed);
         }
     }
+    if new > 0 {
+        // The planner learns of the new rows now, not when autovacuum gets to them.
+        app.store().analyze().await.map_err(|e| e.to_string())?;
+    }
     println!("{new} imported, {unchanged} unchanged, {failed} failed");
     if failed == 0 {
         Ok(())

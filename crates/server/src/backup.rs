@@ -89,6 +89,11 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Restored, Strin
         None => embargo_store::open_sqlite_with(&settings.data_dir, &options).await,
     }
     .map_err(|e| format!("the restored database does not open: {e}"))?;
+    // pg_restore brings the rows, not the planner's statistics.
+    store
+        .analyze()
+        .await
+        .map_err(|e| format!("the restored database: {e}"))?;
     let set_aside = integrity
         .set_aside_checkpoints_past(&*store, embargo_core::Timestamp::now(), "restore")
         .await?;

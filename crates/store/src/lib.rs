@@ -645,6 +645,9 @@ pub trait IntegrityStore: Send + Sync {
     /// which still holds what they said (SQLite `VACUUM`, PostgreSQL `VACUUM FULL`).
     /// Takes the database for itself while it runs: for an operator, server stopped.
     async fn compact(&self) -> Result<()>;
+    /// Refreshes the query planner's statistics, after a bulk load (`admin seed`,
+    /// `import osv`, `restore`): PostgreSQL `ANALYZE`, SQLite `PRAGMA optimize`.
+    async fn analyze(&self) -> Result<()>;
     /// The id of the key the chain is linked with ([`ChainKey::id`]).
     fn chain_key_id(&self) -> String;
     /// Wraps every project's data key anew under the current master key (`sealing`),

@@ -69,6 +69,8 @@ impl App {
             stored += n;
             progress(stored);
         }
+        // The planner must learn of the new rows before the next query plans with them.
+        self.store().analyze().await?;
         Ok(stored)
     }
 

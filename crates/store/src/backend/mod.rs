@@ -86,6 +86,10 @@ pub(crate) trait Dialect {
     /// they were changed or deleted (which still hold what they said), run one by one
     /// outside a transaction.
     const COMPACT: &'static [&'static str];
+    /// Refreshes the planner's statistics after a bulk load: PostgreSQL plans with the
+    /// ones it had, and until autovacuum gets to it a table of 10⁶ new rows looks empty
+    /// (the triage queue took 1.5 s instead of 0.2 ms at 10⁶ seeded cases).
+    const ANALYZE: &'static str;
 }
 
 #[expect(

@@ -64,7 +64,8 @@ impl super::Dialect for PostgresStore {
         "))",
     );
     // VACUUM FULL writes each table anew (a plain VACUUM only marks the space reusable).
-    const COMPACT: &'static [&'static str] = &["VACUUM FULL"];
+    const COMPACT: &'static [&'static str] = &["VACUUM FULL", "ANALYZE"];
+    const ANALYZE: &'static str = "ANALYZE";
     fn search_query(words: &[String], prefix: bool) -> String {
         let star = if prefix { ":*" } else { "" };
         let terms: Vec<String> = words.iter().map(|w| format!("{w}{star}")).collect();

@@ -85,6 +85,7 @@ impl super::Dialect for SqliteStore {
         "VACUUM",
         "PRAGMA wal_checkpoint(TRUNCATE)",
     ];
+    const ANALYZE: &'static str = "PRAGMA optimize";
     fn search_query(words: &[String], prefix: bool) -> String {
         let star = if prefix { "*" } else { "" };
         let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"{star}")).collect();

@@ -869,6 +869,14 @@ impl crate::IntegrityStore for Backing {
         Ok(())
     }
 
+    async fn analyze(&self) -> Result<()> {
+        use crate::backend::Dialect as _;
+        sqlx::raw_sql(Backing::ANALYZE)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     async fn heads_after(&self, after: &str, limit: usize) -> Result<Vec<Head>> {
         self.read_heads(after, limit).await
     }
