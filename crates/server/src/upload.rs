@@ -24,6 +24,9 @@ pub struct Form {
     pub refused: Option<AppError>,
     /// Held while the form lives: one of `limits.concurrent_uploads`.
     _slot: tokio::sync::OwnedSemaphorePermit,
+    /// Held while the form's files are in memory (from their reading back until the
+    /// form is dropped, after they are stored): one of [`STORING`].
+    _storing: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Form {
@@ -120,8 +123,14 @@ fn too_many_files(names: Vec<String>, limits: &Limits) -> AppError {
 #[derive(Clone)]
 pub struct Slots {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Complete uploads whose files are back in memory to be stored: at most
+    /// [`STORING`] at once; the others wait, on disk.
+    storing: std::sync::Arc<tokio::sync::Semaphore>,
     spool: PathBuf,
 }
+
+/// Complete uploads holding their files in memory at once, while they are stored.
+const STORING: usize = 2;
 
 impl Slots {
     /// Slots free now.
@@ -133,6 +142,7 @@ impl Slots {
     pub fn new(n: usize, spool: PathBuf) -> Slots {
         Slots {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(n)),
+            storing: std::sync::Arc::new(tokio::sync::Semaphore::new(STORING)),
             spool,
         }
     }
@@ -174,6 +184,7 @@ pub async fn read(
         files: Vec::new(),
         refused: None,
         _slot: slot(slots, limits)?,
+        _storing: None,
     };
     let request_limit = body_limit(limits);
     let mut total = 0usize;
@@ -310,7 +321,18 @@ pub async fn read(
         // None of them is taken; the ones read before the refusal go too.
         return Ok(form);
     }
-    // The whole request is in: the files come back into memory to be stored.
+    // The whole request is in: the files come back into memory to be stored, a few
+    // requests at a time.
+    if spooled.iter().any(|(_, spool)| spool.is_some()) {
+        form._storing = Some(
+            slots
+                .storing
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed"),
+        );
+    }
     for (mut upload, spool) in spooled {
         if let Some(spool) = spool {
             upload.bytes = spool.read_back().await.map_err(|e| {
