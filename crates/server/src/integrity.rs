@@ -29,6 +29,9 @@ pub struct Integrity {
     signing: SigningKey,
     pub checkpoint_dir: PathBuf,
     pub keep: usize,
+    /// Mismatches named at most by one check (the rest are counted):
+    /// [`MISMATCHES_KEPT`], smaller in tests.
+    pub mismatches_kept: usize,
     pub every: std::time::Duration,
 }
 
@@ -101,6 +104,7 @@ impl Integrity {
                 .clone()
                 .unwrap_or_else(|| settings.data_dir.join("checkpoints")),
             keep: i.keep_checkpoints as usize,
+            mismatches_kept: MISMATCHES_KEPT,
             every: std::time::Duration::from_secs(u64::from(i.checkpoint_minutes) * 60),
         })
     }
@@ -127,7 +131,7 @@ impl Integrity {
 
     /// The heads of checkpoint `c` that the database no longer holds as they were,
     /// read and compared a batch at a time (memory does not grow with the number of
-    /// streams). At most [`MISMATCHES_KEPT`] are returned, with the count of the rest.
+    /// streams). At most `mismatches_kept` are returned, with the count of the rest.
     pub async fn compare(
         &self,
         store: &dyn Store,
@@ -147,7 +151,7 @@ impl Integrity {
                 .await
                 .map_err(|e| format!("integrity: cannot read the events: {e}"))?
             {
-                if wrong.len() < MISMATCHES_KEPT {
+                if wrong.len() < self.mismatches_kept {
                     wrong.push(m);
                 } else {
                     more += 1;
@@ -200,10 +204,10 @@ impl Integrity {
     /// running server calls it through `App::sweep_integrity`, which stops serving
     /// the streams found.
     pub async fn sweep(&self, store: &dyn Store, now: Timestamp) -> Result<Sweep, String> {
-        if let Some((path, _, wrong, _)) = self.mismatches(store).await?
+        if let Some((path, _, wrong, more)) = self.mismatches(store).await?
             && !wrong.is_empty()
         {
-            let streams: Vec<(String, String)> = wrong
+            let mut streams: Vec<(String, String)> = wrong
                 .iter()
                 .map(|m| {
                     (
@@ -212,6 +216,20 @@ impl Integrity {
                     )
                 })
                 .collect();
+            if more > 0 {
+                // Too many to name: the log was rewritten wholesale, and the streams
+                // not named must not be served either. Distrusting the accounts stream
+                // refuses every case.
+                streams.push((
+                    embargo_store::stream::ACCOUNTS.to_owned(),
+                    format!(
+                        "{more} more stream{} than named here no longer match the checkpoint \
+                         {}; no case is served",
+                        if more == 1 { "" } else { "s" },
+                        path.display()
+                    ),
+                ));
+            }
             for (stream, what) in &streams {
                 tracing::error!(stream, "integrity: {what}; the stream is no longer served");
             }

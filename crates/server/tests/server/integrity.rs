@@ -105,6 +105,58 @@ async fn a_changed_stream_stops_being_served_on_postgres() {
     a_changed_stream_stops_being_served(Db::Postgres).await;
 }
 
+/// More streams changed than a check names: the rest are not served either (every
+/// case is refused), rather than the ones past the count slipping through.
+async fn a_log_rewritten_wholesale_serves_no_case(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let (a, _) = t.report("connect", minimal_report("First flaw")).await;
+    let (b, _) = t.report("connect", minimal_report("Second flaw")).await;
+    let (c, _) = t.report("connect", minimal_report("Third flaw")).await;
+    let mut integrity = Integrity::load(&t.settings).unwrap();
+    integrity.mismatches_kept = 1;
+    let now = t.app.now();
+    let Sweep::Written(_) = t.app.sweep_integrity(&integrity, now).await.unwrap() else {
+        panic!("an untouched database gets a checkpoint");
+    };
+    for id in [&a, &b] {
+        t.damage(&format!(
+            "DELETE FROM events WHERE stream = 'case:{id}' AND seq = \
+             (SELECT MAX(seq) FROM events WHERE stream = 'case:{id}')"
+        ))
+        .await;
+    }
+    let Sweep::Distrusted(streams) = t.app.sweep_integrity(&integrity, now).await.unwrap() else {
+        panic!("the sweep finds the deleted events");
+    };
+    assert_eq!(streams.len(), 2, "{streams:?}");
+    assert_eq!(streams[1].0, "accounts");
+    assert!(
+        streams[1].1.contains("1 more stream than named"),
+        "{streams:?}"
+    );
+    // Neither changed case is served, nor the one left alone.
+    for id in [&a, &b, &c] {
+        let (s, body) = t
+            .get(&format!("/api/v1/cases/{id}"), Some(&sam.token))
+            .await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{id}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_log_rewritten_wholesale_serves_no_case_on_sqlite() {
+    a_log_rewritten_wholesale_serves_no_case(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_log_rewritten_wholesale_serves_no_case_on_postgres() {
+    a_log_rewritten_wholesale_serves_no_case(Db::Postgres).await;
+}
+
 /// Start-up does not wait for the newest checkpoint's heads to be compared (issue 13:
 /// start-up under a second at 10⁶ cases): the server listens, compares them in the
 /// background, and meanwhile checks each case's streams on their own before serving
