@@ -7,13 +7,12 @@
 //! disk, not memory; the files are read back once the whole request is in, for the
 //! moment it takes to store them.
 
+use crate::app::spool::{Slots, Spool};
 use crate::app::{AppError, Upload};
 use crate::settings::Limits;
 use axum::extract::Multipart;
 use embargo_core::event::Visibility;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 /// Text fields by name (the last value wins) and the files, in order; `refused` says
 /// which limit stopped the reading, if one did (the fields before it are kept, so a
@@ -118,39 +117,9 @@ fn too_many_files(names: Vec<String>, limits: &Limits) -> AppError {
     }
 }
 
-/// The uploads under way at once: `limits.concurrent_uploads` slots (`App::upload_slots`),
-/// and the folder their files are spooled to while they arrive.
-#[derive(Clone)]
-pub struct Slots {
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
-    /// Complete uploads whose files are back in memory to be stored: at most
-    /// [`STORING`] at once; the others wait, on disk.
-    storing: std::sync::Arc<tokio::sync::Semaphore>,
-    spool: PathBuf,
-}
-
-/// Complete uploads holding their files in memory at once, while they are stored.
-const STORING: usize = 2;
-
-impl Slots {
-    /// Slots free now.
-    pub fn available_permits(&self) -> usize {
-        self.permits.available_permits()
-    }
-
-    /// `n` slots; files spooled to `spool` (`DATA_DIR/spool`, made when first needed).
-    pub fn new(n: usize, spool: PathBuf) -> Slots {
-        Slots {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(n)),
-            storing: std::sync::Arc::new(tokio::sync::Semaphore::new(STORING)),
-            spool,
-        }
-    }
-}
-
 /// One of the upload slots, or the refusal every caller gets while all are taken.
 fn slot(slots: &Slots, limits: &Limits) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-    slots.permits.clone().try_acquire_owned().map_err(|_| {
+    slots.permits().clone().try_acquire_owned().map_err(|_| {
         let limit = limits.concurrent_uploads;
         AppError::Overloaded {
             rule: "concurrent_uploads",
@@ -270,7 +239,7 @@ pub async fn read(
             }
             let written = match &mut spool {
                 Some(s) => Spool::write(s, &chunk).await,
-                None => match Spool::new(&slots.spool).await {
+                None => match Spool::new(slots.spool_dir()).await {
                     Ok(s) => Spool::write(spool.insert(s), &chunk).await,
                     Err(e) => Err(e),
                 },
@@ -278,7 +247,7 @@ pub async fn read(
             if let Err(e) = written {
                 return Err(AppError::Internal(format!(
                     "cannot spool an upload in {}: {e}",
-                    slots.spool.display()
+                    slots.spool_dir().display()
                 )));
             }
         }
@@ -326,7 +295,7 @@ pub async fn read(
     if spooled.iter().any(|(_, spool)| spool.is_some()) {
         form._storing = Some(
             slots
-                .storing
+                .storing()
                 .clone()
                 .acquire_owned()
                 .await
@@ -342,115 +311,4 @@ pub async fn read(
         form.files.push(upload);
     }
     Ok(form)
-}
-
-/// A file on its way in, in an unnamed file of the spool folder (gone when dropped, or
-/// when the process dies). Each chunk is sealed (AES-256-GCM) under a key made for this
-/// file and held only in memory, bound to its position, so what the spool holds is
-/// unreadable without the process and can't be reordered: a report's attachment never
-/// lies in clear on disk (`docs/at-rest.md`).
-struct Spool {
-    file: tokio::fs::File,
-    key: embargo_store::sealing::KeyBytes,
-    chunks: u64,
-}
-
-impl Spool {
-    async fn new(dir: &Path) -> std::io::Result<Spool> {
-        let dir = dir.to_owned();
-        let file = tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
-            tempfile::tempfile_in(&dir)
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the operating system's random source");
-        Ok(Spool {
-            file: tokio::fs::File::from_std(file),
-            key,
-            chunks: 0,
-        })
-    }
-
-    /// Appends a chunk: its sealed length (4 bytes, big-endian), then the sealed chunk.
-    async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        let sealed = embargo_store::sealing::seal(&self.key, chunk, &self.chunks.to_be_bytes());
-        self.chunks += 1;
-        let len = u32::try_from(sealed.len()).map_err(std::io::Error::other)?;
-        self.file.write_all(&len.to_be_bytes()).await?;
-        self.file.write_all(&sealed).await
-    }
-
-    async fn read_back(mut self) -> std::io::Result<Vec<u8>> {
-        self.file.flush().await?;
-        self.file.seek(std::io::SeekFrom::Start(0)).await?;
-        let mut stored = Vec::new();
-        self.file.read_to_end(&mut stored).await?;
-        let mut plain = Vec::new();
-        let mut rest = &stored[..];
-        for n in 0..self.chunks {
-            let broken = || std::io::Error::other(format!("chunk {n} does not open"));
-            let (len, after) = rest.split_at_checked(4).ok_or_else(broken)?;
-            let len = u32::from_be_bytes(len.try_into().expect("4 bytes")) as usize;
-            let (sealed, after) = after.split_at_checked(len).ok_or_else(broken)?;
-            let opened = embargo_store::sealing::open(&self.key, sealed, &n.to_be_bytes())
-                .ok_or_else(broken)?;
-            plain.extend_from_slice(&opened);
-            rest = after;
-        }
-        Ok(plain)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_spooled_file_is_sealed_on_disk_and_read_back_whole() {
-        let dir = embargo_testkit::temp_dir();
-        let mut spool = Spool::new(&dir.path().join("spool")).await.unwrap();
-        let chunks: Vec<Vec<u8>> = (0..5)
-            .map(|n| {
-                format!("CANARY-spooled-chunk-{n}-")
-                    .repeat(200)
-                    .into_bytes()
-            })
-            .collect();
-        for c in &chunks {
-            spool.write(c).await.unwrap();
-        }
-        // What is on disk holds none of it.
-        spool.file.flush().await.unwrap();
-        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
-        let mut on_disk = Vec::new();
-        spool.file.read_to_end(&mut on_disk).await.unwrap();
-        assert!(on_disk.len() > chunks.concat().len());
-        assert!(!on_disk.windows(7).any(|w| w == b"CANARY-"));
-        // The file has no name: nothing is left in the folder, even before it closes.
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
-            0
-        );
-        assert_eq!(spool.read_back().await.unwrap(), chunks.concat());
-    }
-
-    #[tokio::test]
-    async fn chunks_swapped_on_disk_do_not_open() {
-        let dir = embargo_testkit::temp_dir();
-        let mut spool = Spool::new(dir.path()).await.unwrap();
-        spool.write(b"first chunk").await.unwrap();
-        spool.write(b"other chunk").await.unwrap();
-        spool.file.flush().await.unwrap();
-        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
-        let mut on_disk = Vec::new();
-        spool.file.read_to_end(&mut on_disk).await.unwrap();
-        let half = on_disk.len() / 2;
-        let swapped = [&on_disk[half..], &on_disk[..half]].concat();
-        spool.file.seek(std::io::SeekFrom::Start(0)).await.unwrap();
-        spool.file.write_all(&swapped).await.unwrap();
-        let e = spool.read_back().await.unwrap_err();
-        assert!(e.to_string().contains("chunk 0 does not open"), "{e}");
-    }
 }

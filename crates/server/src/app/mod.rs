@@ -25,6 +25,7 @@ pub mod security;
 mod seed;
 mod shared_release;
 mod spans;
+pub mod spool;
 mod sso;
 mod token_uses;
 mod transparency;
@@ -101,7 +102,7 @@ struct Inner {
     /// sign-ins waits here instead of growing memory.
     hashing: tokio::sync::Semaphore,
     /// Uploads read at once (`limits.concurrent_uploads`), each holding its files.
-    upload_slots: crate::upload::Slots,
+    upload_slots: crate::app::spool::Slots,
     /// API token uses noted, not yet written (`token_uses`).
     token_uses: token_uses::TokenUses,
     /// Reports waiting for the next group commit (`intake`).
@@ -161,7 +162,7 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 device_key: crate::secrets::DeviceKey::new(device_key),
-                upload_slots: crate::upload::Slots::new(
+                upload_slots: crate::app::spool::Slots::new(
                     settings.limits.concurrent_uploads,
                     settings.data_dir.join("spool"),
                 ),
@@ -415,7 +416,7 @@ impl App {
 
     /// The upload slots (`limits.concurrent_uploads`), taken by the shells as they read
     /// an upload.
-    pub fn upload_slots(&self) -> &crate::upload::Slots {
+    pub fn upload_slots(&self) -> &crate::app::spool::Slots {
         &self.inner.upload_slots
     }
 

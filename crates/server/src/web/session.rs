@@ -63,7 +63,7 @@ pub struct Visitor {
     same_origin: bool,
     https: bool,
     /// `App::upload_slots`, for a multipart form.
-    upload_slots: crate::upload::Slots,
+    upload_slots: crate::app::spool::Slots,
 }
 
 pub(super) fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
