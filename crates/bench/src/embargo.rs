@@ -168,6 +168,8 @@ pub struct Server {
     /// From the spawn to the line saying it listens.
     pub startup: Duration,
     started: Instant,
+    /// What it printed after it listened.
+    heard: tokio::sync::watch::Receiver<Vec<String>>,
     pub log: PathBuf,
     name: String,
 }
@@ -223,9 +225,15 @@ impl Server {
             }
         };
         let startup = started.elapsed();
-        // The rest of the output goes to the log, so the server never blocks on a full pipe.
+        // The rest of the output goes to the log, so the server never blocks on a full
+        // pipe, and to `said`, for `wait_for_log`.
+        let (said, heard) = tokio::sync::watch::channel(Vec::new());
         tokio::spawn(async move {
-            let _ = tokio::io::copy(&mut lines, &mut out).await;
+            let mut line = String::new();
+            while matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
+                let _ = out.write_all(line.as_bytes()).await;
+                said.send_modify(|all: &mut Vec<String>| all.push(std::mem::take(&mut line)));
+            }
         });
         Ok(Server {
             child,
@@ -233,29 +241,28 @@ impl Server {
             url,
             startup,
             started,
+            heard,
             log: log.to_owned(),
             name: name.to_owned(),
         })
     }
 
-    /// Waits (up to `within`) until the server's log holds `needle`; how long after
-    /// the spawn that was. The log is read again every 20 ms: the resolution.
+    /// Waits (up to `within`) until the server prints a line holding `needle` after it
+    /// listens; how long after the spawn that was.
     pub async fn wait_for_log(&self, needle: &str, within: Duration) -> Result<Duration> {
-        let deadline = Instant::now() + within;
-        loop {
-            let text = std::fs::read_to_string(&self.log)
-                .map_err(Error::io(format!("reading {}", self.log.display())))?;
-            if text.contains(needle) {
-                return Ok(self.started.elapsed());
-            }
-            if Instant::now() > deadline {
-                return Err(Error::failed(format!(
-                    "{} did not log `{needle}` within {within:?}; see {}",
-                    self.name,
-                    self.log.display()
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut heard = self.heard.clone();
+        let found = tokio::time::timeout(
+            within,
+            heard.wait_for(|all| all.iter().any(|l| l.contains(needle))),
+        )
+        .await;
+        match found {
+            Ok(Ok(_)) => Ok(self.started.elapsed()),
+            _ => Err(Error::failed(format!(
+                "{} did not log `{needle}` within {within:?}; see {}",
+                self.name,
+                self.log.display()
+            ))),
         }
     }
 
