@@ -308,43 +308,7 @@ async fn a_history_in_clear_is_sealed(storage: Vec<String>, data_dir: &Path) {
     const TITLE: &str = "Overflow canaryold7f3e";
     embargo_testkit::tls_provider();
     let s: Vec<&str> = storage.iter().map(String::as_str).collect();
-    run_ok(&with(
-        &[
-            "admin",
-            "project",
-            "create",
-            "--slug",
-            "connect",
-            "--name",
-            "Connect",
-            "--component",
-            "go",
-        ],
-        &s,
-    ));
-    run_ok(&with(
-        &[
-            "admin",
-            "user",
-            "create",
-            "--email",
-            "sam@example.org",
-            "--project",
-            "connect",
-            "--role",
-            "security-team",
-        ],
-        &s,
-    ));
-    let token = run_ok(&with(
-        &["admin", "token", "create", "--email", "sam@example.org"],
-        &s,
-    ))
-    .lines()
-    .last()
-    .unwrap()
-    .trim()
-    .to_owned();
+    let token = connect_with_sam(&s);
     let id = report_in_clear(&storage, data_dir, TITLE).await;
     run_ok(&with(&["admin", "checkpoint"], &s));
     let holds = || async {

@@ -170,3 +170,45 @@ pub fn ingest(storage: &[&str], extra: &[&str], message: &[u8]) -> Output {
     writer.join().unwrap();
     out
 }
+
+/// The project `connect` (component `go`) with sam@example.org on its security team,
+/// made through the admin CLI; sam's API token.
+pub fn connect_with_sam(storage: &[&str]) -> String {
+    run_ok(&with(
+        &[
+            "admin",
+            "project",
+            "create",
+            "--slug",
+            "connect",
+            "--name",
+            "Connect",
+            "--component",
+            "go",
+        ],
+        storage,
+    ));
+    run_ok(&with(
+        &[
+            "admin",
+            "user",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--project",
+            "connect",
+            "--role",
+            "security-team",
+        ],
+        storage,
+    ));
+    run_ok(&with(
+        &["admin", "token", "create", "--email", "sam@example.org"],
+        storage,
+    ))
+    .lines()
+    .last()
+    .unwrap()
+    .trim()
+    .to_owned()
+}
