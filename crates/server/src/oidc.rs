@@ -1,9 +1,12 @@
 //! Single sign-on with OpenID Connect: the authorization code flow with PKCE and a
-//! nonce, against providers found by their issuer's discovery document. This module
-//! talks to the provider; which account a person signs in to is decided in
-//! `app::accounts` (by a linked subject, else by the verified e-mail address).
+//! nonce, against providers found by their issuer's discovery document; and with
+//! GitHub, which has no ID tokens (`github`). This module talks to the provider; which
+//! account a person signs in to is decided in `app::sso` (by a linked subject, else by
+//! a verified e-mail address).
 
-use crate::settings::OidcProvider;
+mod github;
+
+use crate::settings::{OidcProvider, ProviderKind};
 use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
@@ -34,8 +37,10 @@ pub enum OidcError {
 #[derive(Clone, Debug)]
 pub struct Claims {
     pub subject: String,
-    pub email: Option<String>,
-    pub email_verified: bool,
+    /// The addresses the provider has verified, its primary one first.
+    pub verified_emails: Vec<String>,
+    /// The provider named an address it has not verified.
+    pub unverified_email: bool,
 }
 
 /// Where to send the browser, and what to keep until it comes back.
@@ -100,7 +105,7 @@ impl Oidc {
         {
             return Ok(m.clone());
         }
-        let issuer = IssuerUrl::new(p.issuer.clone()).map_err(|e| OidcError::Setup {
+        let issuer = IssuerUrl::new(p.issuer().to_owned()).map_err(|e| OidcError::Setup {
             provider: p.name.clone(),
             reason: format!("issuer URL: {e}"),
         })?;
@@ -119,6 +124,9 @@ impl Oidc {
     /// The provider's authorization URL for a new sign-in.
     pub async fn start(&self, id: &str) -> Result<Started, OidcError> {
         let p = self.provider(id)?;
+        if p.kind == ProviderKind::Github {
+            return github::start(p, self.redirect_uri(id));
+        }
         let client = self.client(p).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
@@ -141,7 +149,7 @@ impl Oidc {
 
     /// Trades the code for tokens, verifies the ID token (signature, issuer, audience,
     /// expiry, nonce) and reads the person's e-mail address from it, or from the
-    /// UserInfo endpoint where the provider keeps it there.
+    /// UserInfo endpoint where the provider keeps it there. GitHub: see `github`.
     pub async fn finish(
         &self,
         id: &str,
@@ -150,6 +158,9 @@ impl Oidc {
         pkce_verifier: &str,
     ) -> Result<Claims, OidcError> {
         let p = self.provider(id)?;
+        if p.kind == ProviderKind::Github {
+            return github::finish(self, p, code, pkce_verifier).await;
+        }
         let client = self.client(p).await?;
         let http = self.http_client();
         let rejected = |reason: String| OidcError::Rejected {
@@ -194,8 +205,8 @@ impl Oidc {
         }
         Ok(Claims {
             subject,
-            email,
-            email_verified,
+            unverified_email: email.is_some() && !email_verified,
+            verified_emails: email.filter(|_| email_verified).into_iter().collect(),
         })
     }
 

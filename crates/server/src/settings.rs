@@ -290,16 +290,23 @@ pub struct Auth {
     pub oidc: Vec<OidcProvider>,
 }
 
-/// One OpenID Connect provider: found by its issuer's discovery document, signing
-/// people in to the account with the provider's verified e-mail address.
+/// One sign-in provider: an OpenID Connect provider found by its issuer's discovery
+/// document, or GitHub; it signs people in to the account with one of the provider's
+/// verified e-mail addresses.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcProvider {
+    /// `oidc` (the default) or `github`.
+    #[serde(default)]
+    pub kind: ProviderKind,
     /// In URLs (`/login/oidc/{id}`): lower-case letters, digits and `-`.
     pub id: String,
     /// On the sign-in button: "Sign in with {name}".
     pub name: String,
-    /// The issuer URL, e.g. `https://gitlab.com` or a Keycloak realm's URL.
+    /// OpenID Connect: the issuer URL, e.g. `https://gitlab.com` or a Keycloak realm's
+    /// URL. GitHub: the server, `https://github.com` (the default) or a GitHub
+    /// Enterprise Server's URL.
+    #[serde(default)]
     pub issuer: String,
     pub client_id: String,
     #[serde(default)]
@@ -312,7 +319,31 @@ pub struct OidcProvider {
     pub allow_http: bool,
 }
 
+/// How a provider proves who signed in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// OpenID Connect: a signed ID token, checked against the provider's keys.
+    #[default]
+    Oidc,
+    /// GitHub's OAuth 2.0 (no ID token): the account's id and verified addresses are
+    /// read from GitHub's REST API with the access token.
+    Github,
+}
+
+/// GitHub's own server, where `kind = "github"` signs in unless `issuer` says otherwise.
+pub const GITHUB_COM: &str = "https://github.com";
+
 impl OidcProvider {
+    /// The issuer URL, or for GitHub the server's URL (github.com by default), without a
+    /// trailing `/`.
+    pub fn issuer(&self) -> &str {
+        match (self.kind, self.issuer.trim()) {
+            (ProviderKind::Github, "") => GITHUB_COM,
+            (_, issuer) => issuer.trim_end_matches('/'),
+        }
+    }
+
     /// The client secret, read from its file if it is kept in one.
     pub fn secret(&self) -> Result<Option<String>, String> {
         match (&self.client_secret, &self.client_secret_file) {
@@ -347,11 +378,28 @@ impl OidcProvider {
         if self.client_id.trim().is_empty() {
             return bad(format!("`auth.oidc.client_id` ({}): required", self.id));
         }
-        let scheme_ok = self.issuer.starts_with("https://")
-            || (self.allow_http && self.issuer.starts_with("http://"));
-        if !scheme_ok || self.issuer.contains(char::is_whitespace) {
+        let issuer = self.issuer();
+        let scheme_ok =
+            issuer.starts_with("https://") || (self.allow_http && issuer.starts_with("http://"));
+        if !scheme_ok || issuer.contains(char::is_whitespace) {
+            let example = match self.kind {
+                ProviderKind::Oidc => "https://gitlab.com",
+                ProviderKind::Github => {
+                    "https://github.example.org, or leave it out for github.com"
+                }
+            };
             return bad(format!(
-                "`auth.oidc.issuer` ({}): must be an https:// URL, e.g. https://gitlab.com",
+                "`auth.oidc.issuer` ({}): must be an https:// URL, e.g. {example}",
+                self.id
+            ));
+        }
+        if self.kind == ProviderKind::Github
+            && self.client_secret.is_none()
+            && self.client_secret_file.is_none()
+        {
+            // GitHub's token endpoint takes no public clients.
+            return bad(format!(
+                "`auth.oidc.client_secret` ({}): required for GitHub (the OAuth app's client secret)",
                 self.id
             ));
         }
@@ -369,6 +417,7 @@ impl OidcProvider {
 impl std::fmt::Debug for OidcProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OidcProvider")
+            .field("kind", &self.kind)
             .field("id", &self.id)
             .field("name", &self.name)
             .field("issuer", &self.issuer)
@@ -779,17 +828,25 @@ link_hours = 72
 # Behind a reverse proxy: the header with the client address, e.g. "x-forwarded-for"
 # (the last address in it is used). Empty: the connection's peer address.
 client_ip_header = ""
-# Single sign-on: one [[auth.oidc]] table per OpenID Connect provider (GitLab, Google,
-# Keycloak, any provider by its issuer URL); none by default. A provider signs people
-# in to the account that has its verified e-mail address; it never creates an account
-# or a project role. Needs `public_url`: register PUBLIC_URL/login/oidc/ID/callback as
-# the redirect URI at the provider.
+# Single sign-on: one [[auth.oidc]] table per provider: OpenID Connect (GitLab, Google,
+# Keycloak, any provider by its issuer URL) or GitHub (kind = "github"); none by default.
+# A provider signs people in to the account that has one of its verified e-mail
+# addresses; it never creates an account or a project role. Needs `public_url`: register
+# PUBLIC_URL/login/oidc/ID/callback as the redirect URI (GitHub: callback URL) there.
 # [[auth.oidc]]
 # id = "gitlab"                  # in URLs: lower-case letters, digits and -
 # name = "GitLab"                # on the button: "Sign in with GitLab"
 # issuer = "https://gitlab.com"
 # client_id = "..."
 # client_secret_file = "/etc/embargo/gitlab-client-secret"   # or client_secret = "..."
+#
+# [[auth.oidc]]
+# kind = "github"                # GitHub's OAuth app sign-in (no ID token)
+# id = "github"
+# name = "GitHub"
+# issuer = "https://github.com"  # the default; or a GitHub Enterprise Server's URL
+# client_id = "..."
+# client_secret_file = "/etc/embargo/github-client-secret"
 
 [log]
 # error, warn, info, debug or trace.
@@ -988,6 +1045,47 @@ mod tests {
             )
             .unwrap_err();
             assert!(e.contains("used by two providers"), "{e}");
+
+            // GitHub: github.com unless told otherwise, an Enterprise Server by its URL,
+            // and never without the OAuth app's secret.
+            let github = |extra: &str| {
+                format!(
+                    "public_url = \"https://s.example\"\n[[auth.oidc]]\nkind = \"github\"\n\
+                     id = \"github\"\nname = \"GitHub\"\nclient_id = \"Iv1.abc\"\n{extra}"
+                )
+            };
+            let s = try_file(jail, github("client_secret = \"gh-secret\"\n")).unwrap();
+            assert_eq!(s.auth.oidc[0].kind, ProviderKind::Github);
+            assert_eq!(s.auth.oidc[0].issuer(), "https://github.com");
+            let s = try_file(
+                jail,
+                github("client_secret = \"x\"\nissuer = \"https://github.example.org/\"\n"),
+            )
+            .unwrap();
+            assert_eq!(s.auth.oidc[0].issuer(), "https://github.example.org");
+            let e = try_file(jail, github("")).unwrap_err();
+            assert!(e.contains("required for GitHub"), "{e}");
+            let e = try_file(
+                jail,
+                github("client_secret = \"x\"\nissuer = \"http://github.example.org\"\n"),
+            )
+            .unwrap_err();
+            assert!(e.contains("`auth.oidc.issuer` (github)"), "{e}");
+            let e = try_file(
+                jail,
+                github("client_secret = \"x\"\n").replacen("\"github\"", "\"gitee\"", 1),
+            )
+            .unwrap_err();
+            assert!(e.contains("gitee"), "{e}");
+            // OpenID Connect has no default issuer.
+            let e = try_file(
+                jail,
+                "public_url = \"https://s.example\"\n[[auth.oidc]]\nid = \"kc\"\nname = \"K\"\n\
+                 client_id = \"c\"\n"
+                    .into(),
+            )
+            .unwrap_err();
+            assert!(e.contains("`auth.oidc.issuer` (kc)"), "{e}");
             Ok(())
         });
     }

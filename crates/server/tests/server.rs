@@ -17,6 +17,7 @@ mod server {
     mod fast_paths;
     mod fixes;
     mod floods;
+    mod github;
     mod import;
     mod integrity;
     mod limits;

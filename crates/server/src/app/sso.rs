@@ -102,32 +102,52 @@ impl App {
         {
             return Ok((self.open_session(user.into()).await?, login.next));
         }
-        let email = match (claims.email, claims.email_verified) {
-            (Some(email), true) => email,
-            (Some(_), false) => {
-                return Err(refused(
-                    "sso_unverified",
+        if claims.verified_emails.is_empty() {
+            return Err(refused(
+                "sso_unverified",
+                if claims.unverified_email {
                     format!(
                         "{name} has not verified your e-mail address; verify it there, then sign in again"
-                    ),
-                ));
-            }
-            (None, _) => {
-                return Err(refused(
-                    "sso_unverified",
+                    )
+                } else {
                     format!(
                         "{name} did not tell Embargo your e-mail address; allow the `email` scope, then sign in again"
+                    )
+                },
+            ));
+        }
+        // Any verified address may be the account's (GitHub keeps several per person);
+        // two accounts behind one person's addresses is for an admin to sort out, not
+        // for the sign-in to guess.
+        let mut found: Vec<embargo_store::UserRecord> = Vec::new();
+        for email in &claims.verified_emails {
+            if let Some(user) = self.store().user_by_email(email).await?
+                && !found.iter().any(|u| u.id == user.id)
+            {
+                found.push(user);
+            }
+        }
+        let user = match found.len() {
+            0 => {
+                return Err(refused(
+                    "sso_no_account",
+                    format!(
+                        "no Embargo account has the address {}; ask an admin to add you, then sign in again",
+                        or_list(&claims.verified_emails)
                     ),
                 ));
             }
-        };
-        let Some(user) = self.store().user_by_email(&email).await? else {
-            return Err(refused(
-                "sso_no_account",
-                format!(
-                    "no Embargo account has the address {email}; ask an admin to add you, then sign in again"
-                ),
-            ));
+            1 => found.remove(0),
+            _ => {
+                let emails: Vec<String> = found.iter().map(|u| u.email.clone()).collect();
+                return Err(refused(
+                    "sso_ambiguous",
+                    format!(
+                        "your verified addresses at {name} belong to more than one Embargo account ({}); ask an admin to merge or remove one",
+                        emails.join(", ")
+                    ),
+                ));
+            }
         };
         let user: User = user.into();
         let linked_elsewhere = || {
@@ -157,5 +177,14 @@ impl App {
             Err(e) => return Err(e.into()),
         }
         Ok((self.open_session(user).await?, login.next))
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }

@@ -4,7 +4,7 @@
 //! password; scripts/oidc-provider/provider.mjs says which id gives which claims.
 
 use super::support::{Db, PageOut, TestApp, WebClient};
-use embargo_server::settings::OidcProvider;
+use embargo_server::settings::{OidcProvider, ProviderKind};
 use reqwest::StatusCode;
 
 /// The redirect URI registered at the provider is under this public URL; the test
@@ -20,6 +20,7 @@ async fn app(db: Db) -> TestApp {
     TestApp::build(db, |s| {
         s.public_url = Some(PUBLIC.into());
         s.auth.oidc = vec![OidcProvider {
+            kind: ProviderKind::Oidc,
             id: "local".into(),
             name: "Local ID".into(),
             issuer: issuer(),
