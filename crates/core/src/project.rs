@@ -90,9 +90,11 @@ impl Project {
     /// The policy the project's cases run: the one set, or else the `connect` preset,
     /// which projects created before policies existed have always followed.
     pub fn policy(&self) -> Cow<'_, Policy> {
+        // Built once: every read of a case's clocks asks for it.
+        static CONNECT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(Policy::connect);
         match &self.policy {
             Some(p) => Cow::Borrowed(p),
-            None => Cow::Owned(Policy::connect()),
+            None => Cow::Borrowed(&*CONNECT),
         }
     }
 
