@@ -83,6 +83,16 @@ pub fn chain_key_path(settings: &Settings) -> PathBuf {
         .unwrap_or_else(|| settings.data_dir.join("keys").join("chain.key"))
 }
 
+/// The newest checkpoint compared with the database.
+struct Compared {
+    path: PathBuf,
+    checkpoint: Checkpoint,
+    /// The heads that no longer match, at most `mismatches_kept` of them.
+    wrong: Vec<HeadMismatch>,
+    /// How many more did not match than are named in `wrong`.
+    more: u64,
+}
+
 impl Integrity {
     pub fn load(settings: &Settings) -> Result<Integrity, String> {
         let i = &settings.integrity;
@@ -162,21 +172,29 @@ impl Integrity {
 
     /// The newest checkpoint and the heads it signed that the database no longer
     /// holds as they were; `Err` if the checkpoint itself can't be read or trusted.
-    async fn mismatches(
-        &self,
-        store: &dyn Store,
-    ) -> Result<Option<(PathBuf, Checkpoint, Vec<HeadMismatch>, u64)>, String> {
-        let Some((path, c)) = self.newest(store)? else {
+    async fn mismatches(&self, store: &dyn Store) -> Result<Option<Compared>, String> {
+        let Some((path, checkpoint)) = self.newest(store)? else {
             return Ok(None);
         };
-        let (wrong, more) = self.compare(store, &c).await?;
-        Ok(Some((path, c, wrong, more)))
+        let (wrong, more) = self.compare(store, &checkpoint).await?;
+        Ok(Some(Compared {
+            path,
+            checkpoint,
+            wrong,
+            more,
+        }))
     }
 
     /// Checks the newest checkpoint: `Err` names what no longer matches (or why the
     /// checkpoint itself can't be trusted) and what to do.
     pub async fn check(&self, store: &dyn Store) -> Result<CheckpointCheck, String> {
-        let Some((path, c, wrong, more)) = self.mismatches(store).await? else {
+        let Some(Compared {
+            path,
+            checkpoint: c,
+            wrong,
+            more,
+        }) = self.mismatches(store).await?
+        else {
             return Ok(CheckpointCheck::None);
         };
         if let Some(first) = wrong.first() {
@@ -204,7 +222,9 @@ impl Integrity {
     /// running server calls it through `App::sweep_integrity`, which stops serving
     /// the streams found.
     pub async fn sweep(&self, store: &dyn Store, now: Timestamp) -> Result<Sweep, String> {
-        if let Some((path, _, wrong, more)) = self.mismatches(store).await?
+        if let Some(Compared {
+            path, wrong, more, ..
+        }) = self.mismatches(store).await?
             && !wrong.is_empty()
         {
             let mut streams: Vec<(String, String)> = wrong

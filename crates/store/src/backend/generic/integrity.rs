@@ -382,6 +382,33 @@ fn fold_accounts(s: &RawStream) -> std::result::Result<Accounts, Unverified> {
 }
 
 impl Backing {
+    /// A projection's stored `state` opened for the walk to compare, with the name shown
+    /// for it: its column (`title`, `name`), or, sealed, the state's own (the column is
+    /// empty by design then). A state that does not open is compared as a note saying
+    /// why; a master key this instance lacks is an error.
+    async fn opened_projection<T: serde::de::DeserializeOwned>(
+        &self,
+        place: &str,
+        stored: String,
+        column: String,
+        name_of: impl Fn(T) -> String,
+    ) -> Result<(String, String)> {
+        let sealed = crate::sealing::sealed_by(&stored).is_some();
+        let state = match self.open_text(place, stored).await {
+            Ok(plain) => plain,
+            Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => return Err(e),
+            Err(e) => format!("(does not open: {e})"),
+        };
+        let name = if sealed && column.is_empty() {
+            serde_json::from_str::<T>(&state)
+                .map(name_of)
+                .unwrap_or_default()
+        } else {
+            column
+        };
+        Ok((state, name))
+    }
+
     async fn case_rows(&self, ids: &[&str]) -> Result<BTreeMap<String, CaseRow>> {
         let mut rows = BTreeMap::new();
         if ids.is_empty() {
@@ -400,19 +427,14 @@ impl Backing {
         for r in q.build().fetch_all(&self.reader).await? {
             // A sealed projection is compared opened; its `title` column is empty by
             // design (the title is in the sealed state), and counts as the state's.
-            let stored: String = r.try_get("state")?;
-            let sealed = crate::sealing::sealed_by(&stored).is_some();
-            let state = match self.open_text(CASE_PLACE, stored).await {
-                Ok(plain) => plain,
-                Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => return Err(e),
-                Err(e) => format!("(does not open: {e})"),
-            };
-            let mut title: String = r.try_get("title")?;
-            if sealed && title.is_empty() {
-                title = serde_json::from_str::<Case>(&state)
-                    .map(|c| c.report.title)
-                    .unwrap_or_default();
-            }
+            let (state, title) = self
+                .opened_projection(
+                    CASE_PLACE,
+                    r.try_get("state")?,
+                    r.try_get("title")?,
+                    |c: Case| c.report.title,
+                )
+                .await?;
             rows.insert(
                 r.try_get("id")?,
                 CaseRow {
@@ -505,19 +527,14 @@ impl Backing {
                 .collect::<Result<_>>()?;
         cases.sort();
         // Sealed like a case's: compared opened, its empty `name` the state's.
-        let stored: String = r.try_get("state")?;
-        let sealed = crate::sealing::sealed_by(&stored).is_some();
-        let state = match self.open_text(RELEASE_PLACE, stored).await {
-            Ok(plain) => plain,
-            Err(e @ StoreError::Sealed(SealError::UnknownMasterKey { .. })) => return Err(e),
-            Err(e) => format!("(does not open: {e})"),
-        };
-        let mut name: String = r.try_get("name")?;
-        if sealed && name.is_empty() {
-            name = serde_json::from_str::<SharedRelease>(&state)
-                .map(|r| r.name)
-                .unwrap_or_default();
-        }
+        let (state, name) = self
+            .opened_projection(
+                RELEASE_PLACE,
+                r.try_get("state")?,
+                r.try_get("name")?,
+                |r: SharedRelease| r.name,
+            )
+            .await?;
         Ok(Some(ReleaseRow {
             project: r.try_get("project")?,
             name,
