@@ -79,18 +79,8 @@ async fn download(storage: &[String], token: &str) -> (u16, String) {
 
 async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &Path) {
     embargo_testkit::tls_provider();
-    for args in [
-        &[
-            "admin",
-            "project",
-            "create",
-            "--slug",
-            "connect",
-            "--name",
-            "Connect",
-            "--component",
-            "go",
-        ][..],
+    let token = connect_with_sam(&storage);
+    run_ok(&with(
         &[
             "admin",
             "project",
@@ -100,29 +90,8 @@ async fn files_are_sealed_and_the_key_rotates(storage: Vec<String>, data_dir: &P
             "--security-address",
             TO,
         ],
-        &[
-            "admin",
-            "user",
-            "create",
-            "--email",
-            "sam@example.org",
-            "--project",
-            "connect",
-            "--role",
-            "security-team",
-        ],
-    ] {
-        run_ok(&with(args, &storage));
-    }
-    let token = run_ok(&with(
-        &["admin", "token", "create", "--email", "sam@example.org"],
         &storage,
-    ))
-    .lines()
-    .last()
-    .unwrap()
-    .trim()
-    .to_owned();
+    ));
     let message = format!(
         "From: Rae <rae@reporter.example>\r\nTo: {TO}\r\nSubject: Overflow canarysubject5be1, with a dump\r\n\
          Message-ID: <dump@reporter.example>\r\nMIME-Version: 1.0\r\n\

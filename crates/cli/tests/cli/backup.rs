@@ -39,43 +39,7 @@ async fn backup_then_restore(source: Vec<String>, target: Vec<String>) {
     let backup = keys.path().join("backup.db");
     let backup = backup.to_str().unwrap();
 
-    run_ok(&with(
-        &[
-            "admin",
-            "project",
-            "create",
-            "--slug",
-            "connect",
-            "--name",
-            "Connect",
-            "--component",
-            "go",
-        ],
-        &source,
-    ));
-    run_ok(&with(
-        &[
-            "admin",
-            "user",
-            "create",
-            "--email",
-            "sam@example.org",
-            "--project",
-            "connect",
-            "--role",
-            "security-team",
-        ],
-        &source,
-    ));
-    let token = run_ok(&with(
-        &["admin", "token", "create", "--email", "sam@example.org"],
-        &source,
-    ))
-    .lines()
-    .last()
-    .unwrap()
-    .trim()
-    .to_owned();
+    let token = connect_with_sam(&source);
 
     let server = Server::start(&source).await;
     let kept = report(&http, &server.base, "before the backup").await;

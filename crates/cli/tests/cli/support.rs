@@ -173,7 +173,7 @@ pub fn ingest(storage: &[&str], extra: &[&str], message: &[u8]) -> Output {
 
 /// The project `connect` (component `go`) with sam@example.org on its security team,
 /// made through the admin CLI; sam's API token.
-pub fn connect_with_sam(storage: &[&str]) -> String {
+pub fn connect_with_sam<S: AsRef<str>>(storage: &[S]) -> String {
     run_ok(&with(
         &[
             "admin",
