@@ -319,6 +319,15 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Option<(embargo_core::event::Attachment, Vec<u8>)>>;
     /// The case if `actor` may see it; `None` exactly as for a case that does not exist.
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>>;
+    /// A live API token's owner and the case `id` as the owner may see it, read in one
+    /// statement: `None` for a token that is not live (whatever the case);
+    /// `Some((owner, token, None))` for a case the owner may not see or that does not
+    /// exist. The use is not recorded here ([`AccountStore::record_token_uses`]).
+    async fn case_for_api_token(
+        &self,
+        hash: &SecretHash,
+        id: &CaseId,
+    ) -> Result<Option<(UserRecord, TokenId, Option<CaseAccess>)>>;
     /// A disclosed case, for anyone: advisories, feeds and exports read only these.
     /// Undisclosed cases answer `None`, whoever asks.
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>>;

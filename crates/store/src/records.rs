@@ -22,6 +22,18 @@ pub struct UserRecord {
     pub created_at: Timestamp,
 }
 
+impl UserRecord {
+    /// The account as the one who acts: what access rules are decided for.
+    pub fn actor(&self) -> embargo_core::actor::Actor {
+        embargo_core::actor::Actor::User(embargo_core::actor::User {
+            id: self.id,
+            name: self.name.clone(),
+            instance_admin: self.instance_admin,
+            second_factor: self.second_factor,
+        })
+    }
+}
+
 impl std::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserRecord")

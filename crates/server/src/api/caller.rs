@@ -24,22 +24,13 @@ impl FromRequestParts<App> for Caller {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
             .await
             .unwrap_or_else(|e| match e {});
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        let Some(token) = bearer_of(parts) else {
             return Ok(Caller {
                 actor: Actor::Anonymous,
                 user: None,
                 ip,
             });
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
         let Some(token) = token else {
             app.limiters().token_attempt(&ip)?;
             app.limiters().bad_token(&ip);
@@ -53,6 +44,51 @@ impl FromRequestParts<App> for Caller {
             crate::app::security::set_caller(u.id);
         }
         Ok(Caller { actor, user, ip })
+    }
+}
+
+/// The `Authorization` header's bearer token: `None` without the header,
+/// `Some(None)` for a header that is not `Bearer <token>`.
+fn bearer_of(parts: &Parts) -> Option<Option<&str>> {
+    let value = parts.headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    )
+}
+
+/// For a route that reads what it serves with the API token, in one statement
+/// (`App::case_for_api_token`): a personal API token as sent, not looked up yet; any
+/// other caller (none, a tracking or guest token, a malformed header) as `Caller`
+/// finds it.
+pub enum TokenOrCaller {
+    ApiToken { token: String, ip: String },
+    Caller(Caller),
+}
+
+impl FromRequestParts<App> for TokenOrCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if let Some(Some(token)) = bearer_of(parts)
+            && token.starts_with(crate::secrets::API_TOKEN_PREFIX)
+        {
+            let token = token.to_owned();
+            let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
+                .await
+                .unwrap_or_else(|e| match e {});
+            return Ok(TokenOrCaller::ApiToken { token, ip });
+        }
+        Caller::from_request_parts(parts, app)
+            .await
+            .map(TokenOrCaller::Caller)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reports and cases.
 
-use super::caller::Caller;
+use super::caller::{Caller, TokenOrCaller};
 use super::error::{ApiError, ApiJson, ErrorBody, OptionalJson};
 use super::wire::{self, *};
 use crate::app::{App, AppError, input};
@@ -226,10 +226,13 @@ pub async fn reject_cases(
     responses((status = 200, body = CaseOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_case(
     State(app): State<App>,
-    caller: Caller,
+    who: TokenOrCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseOut>> {
-    let access = app.case(&caller.actor, &id).await?;
+    let access = match who {
+        TokenOrCaller::ApiToken { token, ip } => app.case_for_api_token(&ip, &token, &id).await?,
+        TokenOrCaller::Caller(caller) => app.case(&caller.actor, &id).await?,
+    };
     Ok(Json(wire::case(
         access.case(),
         access.standing(),

@@ -9,7 +9,7 @@ use embargo_core::aggregate;
 use embargo_core::event::Recorded;
 use embargo_core::ids::UserId;
 use embargo_core::rejection::{Rejection, Rule};
-use embargo_store::{NewApiToken, NewSession, NewUser, SecretHash};
+use embargo_store::{NewApiToken, NewSession, NewUser, SecretHash, UserRecord};
 use jiff::SignedDuration;
 
 /// A one-time set-password link just issued.
@@ -505,8 +505,7 @@ impl App {
                 .user_for_api_token(&hash)
                 .await?
                 .map(|(u, token)| {
-                    self.inner.token_uses.note(token, self.now());
-                    let user = User::from(u);
+                    let user = self.api_token_holder(u, token);
                     (actor_of(&user), Some(user))
                 })
         } else if token.starts_with(secrets::TRACKING_TOKEN_PREFIX) {
@@ -523,13 +522,23 @@ impl App {
         } else {
             None
         };
-        found.ok_or_else(|| {
-            self.limiters().bad_token(ip);
-            AppError::Unauthorized {
-                code: "invalid_token",
-                message: "the bearer token is not valid".into(),
-            }
-        })
+        found.ok_or_else(|| self.bad_token(ip))
+    }
+
+    /// A bearer token that opens nothing: counted against the address, and `401`.
+    pub(super) fn bad_token(&self, ip: &str) -> AppError {
+        self.limiters().bad_token(ip);
+        AppError::Unauthorized {
+            code: "invalid_token",
+            message: "the bearer token is not valid".into(),
+        }
+    }
+
+    /// An API token's holder, read by the caller with what it asked for (see
+    /// `case_for_api_token`): noted as used, as `bearer` does.
+    pub(super) fn api_token_holder(&self, owner: UserRecord, token: TokenId) -> User {
+        self.inner.token_uses.note(token, self.now());
+        User::from(owner)
     }
 
     /// A new personal API token, shown once.

@@ -187,6 +187,31 @@ impl App {
         Ok(CaseView::from(access))
     }
 
+    /// One case for the holder of an API token, the token and the case read in one
+    /// statement: the same answers as `bearer` then `case` (`401` for a token that is
+    /// not live, whatever the case; then the case as its holder may see it), one round
+    /// trip to the database fewer on the API's most frequent read.
+    #[tracing::instrument(skip_all, fields(case = %id, actor = "user"))]
+    pub async fn case_for_api_token(&self, ip: &str, token: &str, id: &str) -> AppResult<CaseView> {
+        let Some(case_id) = CaseId::parse(id) else {
+            // Not a case id: the token alone decides between 401 and 404.
+            self.bearer(ip, token).await?;
+            return Err(AppError::not_found());
+        };
+        self.limiters().token_attempt(ip)?;
+        let (owner, token_id, access) = self
+            .store()
+            .case_for_api_token(&SecretHash::of(token), &case_id)
+            .await?
+            .ok_or_else(|| self.bad_token(ip))?;
+        let user = self.api_token_holder(owner, token_id);
+        super::security::set_caller(user.id);
+        let access = access.ok_or_else(AppError::not_found)?;
+        self.trust_case(&case_id, access.case().project.as_str())
+            .await?;
+        Ok(CaseView::from(access))
+    }
+
     /// The case a tracking token opens.
     #[tracing::instrument(skip_all, fields(case = Empty, actor = "reporter"))]
     pub async fn tracked_case(&self, ip: &str, token: &str) -> AppResult<CaseView> {

@@ -106,6 +106,77 @@ async fn a_revoked_token_is_refused_at_once_postgres() {
     a_revoked_token_is_refused_at_once(Db::Postgres).await;
 }
 
+/// `GET /cases/{id}` with an API token reads the token and the case in one statement:
+/// it must answer exactly as the two reads did. A token that is not live is a 401
+/// whatever the case; a case its holder may not see answers as one that does not exist.
+async fn a_token_and_its_case_read_together_answer_as_apart(db: Db) {
+    let t = TestApp::on(db).await;
+    t.project("connect", &["go"]).await;
+    t.project("vitess", &["vtgate"]).await;
+    let sam = t
+        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
+        .await;
+    let olga = t
+        .person("olga@example.org", Some(("vitess", Role::SecurityTeam)))
+        .await;
+    let (id, tracking) = t.report("connect", minimal_report("A crash")).await;
+    let case = format!("/api/v1/cases/{id}");
+    let missing = "/api/v1/cases/EMB-0000-0000-0000";
+    let malformed = "/api/v1/cases/not-a-case";
+
+    let (status, body) = t.get(&case, Some(&sam.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], id.as_str(), "{body}");
+    assert_eq!(body["title"], "A crash", "{body}");
+
+    let not_found = t.get(missing, Some(&sam.token)).await;
+    assert_eq!(not_found.0, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(malformed, Some(&sam.token)).await, not_found);
+    // Another project's member: the case is not there for them.
+    assert_eq!(t.get(&case, Some(&olga.token)).await, not_found);
+
+    // A token that opens nothing: 401 for a case, a missing one, a malformed id alike.
+    let forged = format!("{}x", sam.token);
+    for path in [case.as_str(), missing, malformed] {
+        let (status, body) = t.get(path, Some(&forged)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_token", "{path}: {body}");
+    }
+
+    // The reporter's tracking token and no token at all still go the other way.
+    let (status, body) = t.get(&case, Some(&tracking)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(t.get(&case, None).await, not_found);
+
+    // Olga's token revoked: a 401 on a missing case too, not a 404.
+    let (_, listed) = t.get("/api/v1/me/tokens", Some(&olga.token)).await;
+    let token_id = listed[0]["id"].as_i64().unwrap();
+    let res = t
+        .req(
+            Method::DELETE,
+            &format!("/api/v1/me/tokens/{token_id}"),
+            Some(&olga.token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(
+        t.get(missing, Some(&olga.token)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_token_and_its_case_read_together_answer_as_apart_sqlite() {
+    a_token_and_its_case_read_together_answer_as_apart(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_token_and_its_case_read_together_answer_as_apart_postgres() {
+    a_token_and_its_case_read_together_answer_as_apart(Db::Postgres).await;
+}
+
 /// Membership changes made through another instance (another process's cache) are
 /// seen by this one's very next read: the project is cached by the version read with
 /// the case.

@@ -7,7 +7,7 @@ use super::notifications::notify;
 use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
     CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
-    insert_events, to_json, unique_violation,
+    insert_events, to_json, unique_violation, user_from_row,
 };
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
@@ -16,7 +16,7 @@ use crate::{
     CaseAccess, CaseFilter, CaseOrder, CoordinatorIs, Cursor, NewCase, NewFile, Page, PageRequest,
     ProjectStore, Queued, Result,
 };
-use crate::{SecretHash, StoreError, StoredEvent};
+use crate::{SecretHash, StoreError, StoredEvent, TokenId, UserRecord};
 use embargo_core::access::{self, Scope};
 use embargo_core::actor::{Actor, User};
 use embargo_core::case::{Case, Stage};
@@ -822,6 +822,36 @@ impl crate::CaseStore for Backing {
         .fetch_optional(&self.reader)
         .await?;
         self.access(row, actor).await
+    }
+
+    async fn case_for_api_token(
+        &self,
+        hash: &SecretHash,
+        id: &CaseId,
+    ) -> Result<Option<(UserRecord, TokenId, Option<CaseAccess>)>> {
+        // The token's row leads: no live token, no row, whether the case exists or not.
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
+                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+                    t.id AS token_id, c.state, p.version AS project_version \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN cases c ON c.id = $2 \
+             LEFT JOIN projects p ON p.slug = c.project \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(&hash.0[..])
+        .bind(id.as_str())
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let owner = user_from_row(&row)?;
+        let token = TokenId(row.try_get("token_id")?);
+        if row.try_get::<Option<String>, _>("state")?.is_none() {
+            return Ok(Some((owner, token, None)));
+        }
+        let access = self.access(Some(row), &owner.actor()).await?;
+        Ok(Some((owner, token, access)))
     }
 
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>> {
