@@ -9,7 +9,12 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-fn init_logging(settings: &Settings) {
+/// Logs to standard output from a thread of its own: the request's thread only formats
+/// the line, and lines written while the thread was busy go out in one write. Nothing
+/// is dropped (a full queue makes the logging thread's callers wait); lines still queued
+/// are written when the returned guard is dropped, at the end of `run`.
+fn init_logging(settings: &Settings) -> tracing_appender::non_blocking::WorkerGuard {
+    use std::io::IsTerminal;
     let level: LevelFilter = settings.log.level.parse().unwrap_or(LevelFilter::INFO);
     // Our crates at the chosen level; libraries only when they have something to warn about.
     let filter = Targets::new()
@@ -17,18 +22,30 @@ fn init_logging(settings: &Settings) {
         .with_target("embargo", level)
         .with_target("embargo_server", level)
         .with_target("embargo_store", level);
+    let ansi = std::io::stdout().is_terminal();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("embargo-log")
+        .finish(std::io::BufWriter::new(std::io::stdout()));
     let registry = tracing_subscriber::registry().with(filter);
     if settings.log.format == "json" {
         registry
-            .with(tracing_subscriber::fmt::layer().json())
+            .with(tracing_subscriber::fmt::layer().json().with_writer(writer))
             .init();
     } else {
-        registry.with(tracing_subscriber::fmt::layer()).init();
+        registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(writer),
+            )
+            .init();
     }
+    guard
 }
 
 pub async fn run(mut settings: Settings) -> Result<(), String> {
-    init_logging(&settings);
+    let _log = init_logging(&settings);
     let integrity = embargo_server::integrity::Integrity::load(&settings)?;
     let store = embargo_server::open_store_with(&settings, &integrity).await?;
     // Before listening: the newest checkpoint must be one this instance signed, for this
