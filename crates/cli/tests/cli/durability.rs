@@ -6,56 +6,9 @@ use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-fn last_line(o: &std::process::Output) -> String {
-    stdout(o)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
 async fn reports_survive_sigkill(storage: Vec<String>) {
     let storage: Vec<&str> = storage.iter().map(String::as_str).collect();
-    let setup = |extra: &[&str]| {
-        let args: Vec<&str> = extra
-            .iter()
-            .copied()
-            .chain(storage.iter().copied())
-            .collect();
-        let out = embargo(&args);
-        assert!(out.status.success(), "{}", stderr(&out));
-        out
-    };
-    setup(&[
-        "admin",
-        "project",
-        "create",
-        "--slug",
-        "connect",
-        "--name",
-        "Connect",
-        "--component",
-        "go",
-    ]);
-    setup(&[
-        "admin",
-        "user",
-        "create",
-        "--email",
-        "sam@example.org",
-        "--project",
-        "connect",
-        "--role",
-        "security-team",
-    ]);
-    let token = last_line(&setup(&[
-        "admin",
-        "token",
-        "create",
-        "--email",
-        "sam@example.org",
-    ]));
+    let token = connect_with_sam(&storage);
 
     let server = Server::start(&storage).await;
     let accepted = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -15,40 +15,7 @@ async fn exports_disclosed_cases_only_in_each_format() {
     let d = dir.path().join("data").display().to_string();
     let storage = ["--data-dir", d.as_str()];
     let run = |args: &[&str]| embargo(&[args, &storage[..]].concat());
-    ok(run(&[
-        "admin",
-        "project",
-        "create",
-        "--slug",
-        "connect",
-        "--name",
-        "Connect",
-        "--component",
-        "go",
-    ]));
-    ok(run(&[
-        "admin",
-        "user",
-        "create",
-        "--email",
-        "sam@example.org",
-        "--project",
-        "connect",
-        "--role",
-        "security-team",
-    ]));
-    let token = ok(run(&[
-        "admin",
-        "token",
-        "create",
-        "--email",
-        "sam@example.org",
-    ]))
-    .lines()
-    .last()
-    .unwrap()
-    .trim()
-    .to_owned();
+    let token = connect_with_sam(&storage);
 
     let server = Server::start(&storage).await;
     embargo_testkit::tls_provider();
