@@ -56,4 +56,6 @@ pub use jiff::Timestamp;
 /// 14: `Case` keeps the guests it is shared with (C5).
 /// 15: with keys, a case's projection is sealed at rest, its search text is keyed
 /// tokens and its reporter's address a keyed token (issue 11, item 3).
-pub const PROJECTION_VERSION: u32 = 15;
+/// 16: a sealed projection is deflated before it is sealed, and SQLite's search index
+/// keeps no copy of its text (issue 13, item 3): rebuilding writes both anew.
+pub const PROJECTION_VERSION: u32 = 16;

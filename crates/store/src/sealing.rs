@@ -133,34 +133,70 @@ pub fn file_aad(project: &str, case: &str, attachment: &str) -> Vec<u8> {
 }
 
 /// How sealed text starts: JSON never does, so clear text and sealed text can share a
-/// column (what was stored before keys existed is read as it is).
-const TEXT_PREFIX: &str = "~1:";
+/// column (what was stored before keys existed is read as it is). `~2:` text was
+/// deflated before it was sealed; `~1:` text, stored before that, was sealed as it was.
+const TEXT_PREFIX: &str = "~2:";
+const TEXT_PREFIX_UNPACKED: &str = "~1:";
 
-fn text_aad(project: &str, place: &str) -> Vec<u8> {
-    format!("embargo text\0{project}\0{place}").into_bytes()
+/// How hard `seal_text` deflates: level 6 (zlib's default) takes a case's projection
+/// to about 40 % of its JSON; the higher levels gain a few bytes for twice the time.
+const DEFLATE_LEVEL: u8 = 6;
+
+/// The most a sealed text may inflate to: far more than any case or event, so only a
+/// broken store meets it (what inflates was sealed by us and opened with its key).
+const MAX_TEXT: usize = 256 << 20;
+
+/// The associated data of sealed text: its format, its project and its place, so a
+/// body copied into another row, or relabelled as the other format, does not open.
+fn text_aad(project: &str, place: &str, packed: bool) -> Vec<u8> {
+    if packed {
+        format!("embargo text 2\0{project}\0{place}").into_bytes()
+    } else {
+        format!("embargo text\0{project}\0{place}").into_bytes()
+    }
 }
 
-/// `plain` sealed under `project`'s data key, bound to `place` (an event's stream and
-/// number, or a case's projection), as text: `~1:PROJECT:BASE64`. The project's slug
-/// stays readable (it is a column beside it anyway) so a reader knows which key opens it.
+/// `plain` deflated, then sealed under `project`'s data key, bound to `place` (an
+/// event's stream and number, or a case's projection), as text: `~2:PROJECT:BASE64`.
+/// The project's slug stays readable (it is a column beside it anyway) so a reader
+/// knows which key opens it.
+///
+/// Deflating first makes a sealed text's length follow how well its content
+/// compresses, not only how long it is (as with restic's or borg's compressed,
+/// encrypted backups). docs/at-rest.md weighs that against the bytes it saves.
 pub fn seal_text(key: &KeyBytes, project: &str, place: &str, plain: &str) -> String {
     use base64::Engine;
-    let sealed = seal(key, plain.as_bytes(), &text_aad(project, place));
+    let packed = miniz_oxide::deflate::compress_to_vec(plain.as_bytes(), DEFLATE_LEVEL);
+    let sealed = seal(key, &packed, &text_aad(project, place, true));
     format!(
         "{TEXT_PREFIX}{project}:{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed)
     )
 }
 
-/// The project whose key opens `stored`, or `None` for clear text.
-pub fn sealed_by(stored: &str) -> Option<&str> {
-    stored.strip_prefix(TEXT_PREFIX)?.split(':').next()
+/// Sealed text's format (deflated or not) and what follows its prefix, or `None` for
+/// clear text.
+fn sealed_parts(stored: &str) -> Option<(bool, &str)> {
+    stored
+        .strip_prefix(TEXT_PREFIX)
+        .map(|rest| (true, rest))
+        .or_else(|| {
+            stored
+                .strip_prefix(TEXT_PREFIX_UNPACKED)
+                .map(|rest| (false, rest))
+        })
 }
 
-/// Opens what [`seal_text`] sealed at `place`; clear text comes back as it is.
+/// The project whose key opens `stored`, or `None` for clear text.
+pub fn sealed_by(stored: &str) -> Option<&str> {
+    sealed_parts(stored)?.1.split(':').next()
+}
+
+/// Opens what [`seal_text`] sealed at `place` (in either format); clear text comes back
+/// as it is.
 pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, SealError> {
     use base64::Engine;
-    let Some(rest) = stored.strip_prefix(TEXT_PREFIX) else {
+    let Some((packed, rest)) = sealed_parts(stored) else {
         return Ok(stored.to_owned());
     };
     let broken = || SealError::Broken {
@@ -170,7 +206,11 @@ pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, Se
     let sealed = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(body)
         .map_err(|_| broken())?;
-    let plain = open(key, &sealed, &text_aad(project, place)).ok_or_else(broken)?;
+    let mut plain = open(key, &sealed, &text_aad(project, place, packed)).ok_or_else(broken)?;
+    if packed {
+        plain = miniz_oxide::inflate::decompress_to_vec_with_limit(&plain, MAX_TEXT)
+            .map_err(|_| broken())?;
+    }
     String::from_utf8(plain).map_err(|_| broken())
 }
 
@@ -355,6 +395,53 @@ mod tests {
             open_text(&key, "x", r#"{"a":1}"#).as_deref(),
             Ok(r#"{"a":1}"#)
         );
+    }
+
+    /// Text sealed as it was, before sealing deflated (`~1:`), as that build wrote it.
+    fn sealed_unpacked(key: &KeyBytes, project: &str, place: &str, plain: &str) -> String {
+        use base64::Engine;
+        let sealed = seal(key, plain.as_bytes(), &text_aad(project, place, false));
+        format!(
+            "~1:{project}:{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed)
+        )
+    }
+
+    #[test]
+    fn sealed_text_is_deflated_and_text_sealed_before_still_opens() {
+        let key = [7u8; 32];
+        let plain = format!(
+            "{{\"report\":{{\"title\":\"CANARY\",\"versions\":[{}]}}}}",
+            (0..100)
+                .map(|i| format!("{{\"name\":\"v1.{i}.0\",\"affected\":true}}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let sealed = seal_text(&key, "connect", "case", &plain);
+        assert!(sealed.starts_with("~2:connect:"));
+        assert!(
+            sealed.len() * 3 < plain.len(),
+            "{} bytes sealed for {} of JSON",
+            sealed.len(),
+            plain.len()
+        );
+        assert_eq!(
+            open_text(&key, "case", &sealed).as_deref(),
+            Ok(plain.as_str())
+        );
+
+        let before = sealed_unpacked(&key, "connect", "case", &plain);
+        assert_eq!(sealed_by(&before), Some("connect"));
+        assert_eq!(
+            open_text(&key, "case", &before).as_deref(),
+            Ok(plain.as_str())
+        );
+
+        // Relabelled as the other format, neither opens: the format is bound to the seal.
+        let relabelled = format!("~1:{}", &sealed[3..]);
+        assert!(open_text(&key, "case", &relabelled).is_err());
+        let relabelled = format!("~2:{}", &before[3..]);
+        assert!(open_text(&key, "case", &relabelled).is_err());
     }
 
     #[test]

@@ -74,8 +74,13 @@ pub(crate) trait Dialect {
     /// Writes a case's search row (`$1`: the case id, `$2`: its text).
     const SEARCH_WRITE: &'static str;
     /// [`Dialect::SEARCH_WRITE`] for many cases in one statement: `INSERT … ` before
-    /// the rows of `(id, text)`, and the SQL around each bound text.
-    const SEARCH_WRITE_MANY: (&'static str, (&'static str, &'static str));
+    /// the rows of `(id, text)`, the SQL around each bound id and around each bound text.
+    #[allow(clippy::type_complexity)]
+    const SEARCH_WRITE_MANY: (
+        &'static str,
+        (&'static str, &'static str),
+        (&'static str, &'static str),
+    );
     /// A listing's "the case's text matches": the SQL before and after the bound query
     /// that [`Dialect::search_query`] makes.
     const SEARCH_MATCH: (&'static str, &'static str);

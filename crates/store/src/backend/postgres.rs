@@ -55,8 +55,13 @@ impl super::Dialect for PostgresStore {
     const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE case_id = $1";
     const SEARCH_WRITE: &'static str =
         "INSERT INTO case_search (case_id, doc) VALUES ($1, to_tsvector('simple', $2))";
-    const SEARCH_WRITE_MANY: (&'static str, (&'static str, &'static str)) = (
+    const SEARCH_WRITE_MANY: (
+        &'static str,
+        (&'static str, &'static str),
+        (&'static str, &'static str),
+    ) = (
         "INSERT INTO case_search (case_id, doc) ",
+        ("", ""),
         ("to_tsvector('simple', ", ")"),
     );
     const SEARCH_MATCH: (&'static str, &'static str) = (

@@ -74,17 +74,25 @@ impl super::Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
     // One process per database file: its worker is rung in-process.
     const NOTIFY_JOBS: Option<&'static str> = None;
-    // FTS5. The row is found through the indexed `case_id` column (a case id is letters,
-    // digits and dashes, so it needs no escaping inside the phrase), never by a scan.
-    const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE rowid IN \
-         (SELECT rowid FROM case_search WHERE case_search MATCH 'case_id : \"' || $1 || '\"') \
-         AND case_id = $1";
-    const SEARCH_WRITE: &'static str = "INSERT INTO case_search (case_id, body) VALUES ($1, $2)";
-    const SEARCH_WRITE_MANY: (&'static str, (&'static str, &'static str)) =
-        ("INSERT INTO case_search (case_id, body) ", ("", ""));
+    // FTS5, contentless (migration 0093): its rows are numbered, and `case_search_rows`
+    // (filled by a trigger as each case is stored) says which case each number is.
+    const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE rowid = \
+         (SELECT row FROM case_search_rows WHERE case_id = $1)";
+    const SEARCH_WRITE: &'static str = "INSERT INTO case_search (rowid, body) VALUES \
+         ((SELECT row FROM case_search_rows WHERE case_id = $1), $2)";
+    const SEARCH_WRITE_MANY: (
+        &'static str,
+        (&'static str, &'static str),
+        (&'static str, &'static str),
+    ) = (
+        "INSERT INTO case_search (rowid, body) ",
+        ("(SELECT row FROM case_search_rows WHERE case_id = ", ")"),
+        ("", ""),
+    );
     const SEARCH_MATCH: (&'static str, &'static str) = (
-        " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ",
-        ")",
+        " AND c.id IN (SELECT r.case_id FROM case_search_rows r WHERE r.row IN \
+         (SELECT rowid FROM case_search WHERE case_search MATCH ",
+        "))",
     );
     // FTS5 keeps deleted entries in its segments until they are merged; VACUUM copies
     // the live pages into a new file; the WAL is emptied before and after.

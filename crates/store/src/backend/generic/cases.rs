@@ -620,10 +620,12 @@ async fn insert_cases(
             Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
             other => other?,
         };
-        let (insert, (before, after)) = Backing::SEARCH_WRITE_MANY;
+        let (insert, (id_before, id_after), (before, after)) = Backing::SEARCH_WRITE_MANY;
         let mut q = Builder::new(insert);
         q.push_values(chunk, |mut b, f| {
-            b.push_bind(f.case.id.as_str().to_owned())
+            b.push(id_before)
+                .push_bind_unseparated(f.case.id.as_str().to_owned())
+                .push_unseparated(id_after)
                 .push(before)
                 .push_bind_unseparated(search_text(key_of(f.case), f.case))
                 .push_unseparated(after);
