@@ -51,10 +51,11 @@ impl super::Dialect for PostgresStore {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
     // A tsvector with the 'simple' configuration: words as written, no stemming, as
-    // SQLite's unicode61 tokenizer.
+    // SQLite's unicode61 tokenizer. Stripped of positions: a search is words ANDed,
+    // never a phrase, and positions took a fifth of a keyed case's tsvector.
     const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE case_id = $1";
     const SEARCH_WRITE: &'static str =
-        "INSERT INTO case_search (case_id, doc) VALUES ($1, to_tsvector('simple', $2))";
+        "INSERT INTO case_search (case_id, doc) VALUES ($1, strip(to_tsvector('simple', $2)))";
     const SEARCH_WRITE_MANY: (
         &'static str,
         (&'static str, &'static str),
@@ -62,7 +63,7 @@ impl super::Dialect for PostgresStore {
     ) = (
         "INSERT INTO case_search (case_id, doc) ",
         ("", ""),
-        ("to_tsvector('simple', ", ")"),
+        ("strip(to_tsvector('simple', ", "))"),
     );
     const SEARCH_MATCH: (&'static str, &'static str) = (
         " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', ",

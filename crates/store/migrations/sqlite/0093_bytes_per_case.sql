@@ -11,7 +11,12 @@
 -- is then found and replaced. Its number is an INTEGER PRIMARY KEY because
 -- VACUUM may renumber a table's implicit rowids. Searches are words ANDed, never
 -- phrases, so the index keeps which column a word is in but not where (`detail =
--- column`).
+-- column`). (It keeps each row's length: `columnsize = 0` cannot go with
+-- `contentless_delete`.)
+--
+-- The public listing reads disclosed cases only, so its index holds only those. No
+-- statement finds outbox jobs by their subject (a project's job is found by its id and
+-- the project's cases by theirs), so that index goes.
 --
 -- Reprojecting (PROJECTION_VERSION 16) refills the index. Keep in step with ../postgres,
 -- whose search index is a tsvector beside the case id and does not change.
@@ -36,3 +41,8 @@ CREATE VIRTUAL TABLE case_search USING fts5 (
     detail = column,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+
+DROP INDEX cases_public;
+CREATE INDEX cases_public ON cases (project, disclosed_at, id) WHERE disclosed_at IS NOT NULL;
+
+DROP INDEX outbox_subject;
