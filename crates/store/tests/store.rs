@@ -93,6 +93,7 @@ conformance!(
     password_tokens_work_once_for_their_user,
     projects_keep_members_and_refuse_stale_writes,
     cases_are_scoped_by_viewer,
+    a_case_read_again_is_never_stale,
     project_clock_facts_cover_the_project,
     reporters_see_their_case_and_shared_events_only,
     stale_case_writes_conflict_and_change_nothing,

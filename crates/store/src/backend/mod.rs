@@ -58,6 +58,37 @@ impl ProjectCache {
     }
 }
 
+/// Cases as last opened for a single read, by the stored text they were opened from. A
+/// single read takes the row's `state` anyway (in one statement with the token, or the
+/// project's version); when it is the very text cached, the case is cloned instead of
+/// opened again (base64, AES-GCM, inflate) and parsed. The same stored text always
+/// opens to the same case, and every change writes another text (a new version; sealed,
+/// a new nonce), so what is found here cannot be stale, even after another instance's
+/// change. Who may see the case is decided after, on every read.
+#[derive(Default)]
+pub(crate) struct CaseCache(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<embargo_core::case::Case>>>,
+);
+
+/// About 2,000 cases of a few KB each: the cases being worked on, not the instance's.
+/// Full, it starts again empty (no bookkeeping on the read path).
+const CASE_CACHE_MAX: usize = 2_000;
+
+impl CaseCache {
+    pub(crate) fn get(&self, stored: &str) -> Option<embargo_core::case::Case> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(stored).map(|c| (**c).clone())
+    }
+
+    pub(crate) fn put(&self, stored: String, case: &embargo_core::case::Case) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CASE_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(stored, std::sync::Arc::new(case.clone()));
+    }
+}
+
 /// Where SQLite's and PostgreSQL's SQL differ. The generic modules write the portable
 /// part and splice in these pieces, so a difference is named once, here.
 pub(crate) trait Dialect {

@@ -17,6 +17,7 @@ pub struct PostgresStore {
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
+    cases: super::CaseCache,
 }
 
 impl PostgresStore {
@@ -39,6 +40,7 @@ impl PostgresStore {
             sealing: open.sealing.clone(),
             database_id: Default::default(),
             projects: Default::default(),
+            cases: Default::default(),
         };
         store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_master_keys().await?;

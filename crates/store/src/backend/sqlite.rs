@@ -21,6 +21,7 @@ pub struct SqliteStore {
     /// Set on opening, from the `chain_key` row.
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
+    cases: super::CaseCache,
 }
 
 impl SqliteStore {
@@ -62,6 +63,7 @@ impl SqliteStore {
             sealing: options.sealing.clone(),
             database_id: Default::default(),
             projects: Default::default(),
+            cases: Default::default(),
         };
         store.ensure_chain_key(options.adopt_unkeyed).await?;
         store.ensure_master_keys().await?;

@@ -1457,3 +1457,52 @@ pub async fn a_guest_token_opens_its_case_until_the_guest_is_removed(b: &Backend
     .await;
     assert!(s.case_for_guest(&case.id, &hash).await.unwrap().is_none());
 }
+
+/// Issue 13: a single read of a case takes it from the cache of opened cases when its
+/// stored text is the one cached. That is never stale, not even after another
+/// instance's change, and who may see the case is still decided on every read.
+pub async fn a_case_read_again_is_never_stale(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let first = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.case(), first.case());
+    assert!(
+        s.case_for_viewer(&c.id, &team(&mia))
+            .await
+            .unwrap()
+            .is_none(),
+        "read just before by someone who may see it"
+    );
+    let other = b.reopen().await;
+    let changed = act(
+        &*other,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    let now = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.case(), &changed, "the other instance's change, at once");
+    assert_eq!(now.case().version, first.case().version + 1);
+    let mias = s
+        .case_for_viewer(&c.id, &team(&mia))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mias.case(), &changed);
+}

@@ -317,12 +317,19 @@ impl Backing {
         from_json("case", &self.opened(CASE_PLACE, stored)?)
     }
 
-    /// A row's `state` as a case.
+    /// A row's `state` as a case, for a single read: from the cache when it was opened
+    /// from this very text before (`CaseCache`).
     pub(super) async fn case_from(&self, row: &DbRow) -> Result<Case> {
         let stored: String = row.try_get("state")?;
-        self.open_text(CASE_PLACE, stored)
+        if let Some(case) = self.cases.get(&stored) {
+            return Ok(case);
+        }
+        let case: Case = self
+            .open_text(CASE_PLACE, stored.clone())
             .await
-            .and_then(|plain| from_json("case", &plain))
+            .and_then(|plain| from_json("case", &plain))?;
+        self.cases.put(stored, &case);
+        Ok(case)
     }
 
     /// Stored text at `place`, opened (its key loaded if need be); clear text as it is.
