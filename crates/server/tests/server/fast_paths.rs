@@ -67,6 +67,22 @@ async fn token_use_is_recorded_within_the_minute_off_the_request_path_postgres()
     token_use_is_recorded_within_the_minute_off_the_request_path(Db::Postgres).await;
 }
 
+/// Revokes `token` (its holder's only one) through the API, as its holder.
+async fn revoke_own_token(t: &TestApp, token: &str) {
+    let (_, listed) = t.get("/api/v1/me/tokens", Some(token)).await;
+    let token_id = listed[0]["id"].as_i64().unwrap();
+    let res = t
+        .req(
+            Method::DELETE,
+            &format!("/api/v1/me/tokens/{token_id}"),
+            Some(token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+}
+
 async fn a_revoked_token_is_refused_at_once(db: Db) {
     let t = TestApp::on(db).await;
     t.project("connect", &["go"]).await;
@@ -76,18 +92,7 @@ async fn a_revoked_token_is_refused_at_once(db: Db) {
     let (id, _) = t.report("connect", minimal_report("A crash")).await;
     let case = format!("/api/v1/cases/{id}");
     assert_eq!(t.get(&case, Some(&sam.token)).await.0, StatusCode::OK);
-    let (_, listed) = t.get("/api/v1/me/tokens", Some(&sam.token)).await;
-    let token_id = listed[0]["id"].as_i64().unwrap();
-    let res = t
-        .req(
-            Method::DELETE,
-            &format!("/api/v1/me/tokens/{token_id}"),
-            Some(&sam.token),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
+    revoke_own_token(&t, &sam.token).await;
     // The very next request, with no time passing and nothing flushed.
     let (status, body) = t.get(&case, Some(&sam.token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -149,18 +154,7 @@ async fn a_token_and_its_case_read_together_answer_as_apart(db: Db) {
     assert_eq!(t.get(&case, None).await, not_found);
 
     // Olga's token revoked: a 401 on a missing case too, not a 404.
-    let (_, listed) = t.get("/api/v1/me/tokens", Some(&olga.token)).await;
-    let token_id = listed[0]["id"].as_i64().unwrap();
-    let res = t
-        .req(
-            Method::DELETE,
-            &format!("/api/v1/me/tokens/{token_id}"),
-            Some(&olga.token),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
+    revoke_own_token(&t, &olga.token).await;
     assert_eq!(
         t.get(missing, Some(&olga.token)).await.0,
         StatusCode::UNAUTHORIZED
