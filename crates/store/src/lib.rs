@@ -48,6 +48,9 @@ pub enum StoreError {
     ChainKey(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From a SQLite read on the caller's own thread (`backend::own_thread`).
+    #[error("database error: {0}")]
+    SqliteRead(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Sealed content that does not open (`sealing`).

@@ -132,5 +132,6 @@ pub(crate) trait Dialect {
     clippy::duplicate_mod,
     reason = "the generic modules are compiled once per backend, over its own pool type"
 )]
+pub(crate) mod own_thread;
 pub mod postgres;
 pub mod sqlite;

@@ -96,6 +96,54 @@ impl PostgresStore {
     }
 }
 
+/// Single reads, through the pool like every other statement.
+impl PostgresStore {
+    async fn viewer_case(
+        &self,
+        id: &embargo_core::ids::CaseId,
+    ) -> Result<Option<cases::StoredCase>> {
+        use sqlx::Row;
+        let row = sqlx::query(cases::VIEWER_CASE)
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok(cases::StoredCase {
+                state: r.try_get("state")?,
+                project_version: r.try_get("project_version")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn token_case(
+        &self,
+        hash: &crate::SecretHash,
+        id: &embargo_core::ids::CaseId,
+    ) -> Result<Option<cases::TokenCase>> {
+        use sqlx::Row;
+        let row = sqlx::query(cases::TOKEN_CASE)
+            .bind(&hash.0[..])
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let state: Option<String> = r.try_get("state")?;
+        Ok(Some(cases::TokenCase {
+            owner: support::user_from_row(&r)?,
+            token: crate::TokenId(r.try_get("token_id")?),
+            case: state
+                .map(|state| -> Result<_> {
+                    Ok(cases::StoredCase {
+                        state,
+                        project_version: r.try_get("project_version")?,
+                    })
+                })
+                .transpose()?,
+        }))
+    }
+}
+
 impl crate::Store for PostgresStore {
     fn backend(&self) -> Backend {
         Backend::Postgres

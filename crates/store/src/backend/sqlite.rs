@@ -22,6 +22,8 @@ pub struct SqliteStore {
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
     cases: super::CaseCache,
+    /// Single reads on the request's own thread (`own_thread`).
+    point: super::own_thread::OwnThreadReads,
 }
 
 impl SqliteStore {
@@ -66,6 +68,7 @@ impl SqliteStore {
             database_id: Default::default(),
             projects: Default::default(),
             cases: Default::default(),
+            point: super::own_thread::OwnThreadReads::new(file.to_path_buf()),
         };
         store.ensure_chain_key(options.adopt_unkeyed).await?;
         store.ensure_master_keys().await?;
@@ -118,6 +121,71 @@ impl SqliteStore {
     /// Nothing to hear: no other instance writes this file.
     async fn listen(&self, _ring: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
         Ok(())
+    }
+}
+
+/// Single reads, on the request's own thread (`own_thread`): no hand-off to a
+/// connection's thread and back.
+impl SqliteStore {
+    async fn viewer_case(
+        &self,
+        id: &embargo_core::ids::CaseId,
+    ) -> Result<Option<cases::StoredCase>> {
+        use rusqlite::OptionalExtension;
+        self.point.read(|c| {
+            c.prepare_cached(cases::VIEWER_CASE)?
+                .query_row(rusqlite::named_params! { "$1": id.as_str() }, |r| {
+                    Ok(cases::StoredCase {
+                        state: r.get("state")?,
+                        project_version: r.get("project_version")?,
+                    })
+                })
+                .optional()
+        })
+    }
+
+    async fn token_case(
+        &self,
+        hash: &crate::SecretHash,
+        id: &embargo_core::ids::CaseId,
+    ) -> Result<Option<cases::TokenCase>> {
+        use rusqlite::OptionalExtension;
+        self.point.read(|c| {
+            c.prepare_cached(cases::TOKEN_CASE)?
+                .query_row(
+                    rusqlite::named_params! { "$1": &hash.0[..], "$2": id.as_str() },
+                    |r| {
+                        let state: Option<String> = r.get("state")?;
+                        let created_at: i64 = r.get("created_at")?;
+                        Ok(cases::TokenCase {
+                            owner: crate::UserRecord {
+                                id: embargo_core::ids::UserId(r.get("id")?),
+                                email: r.get("email")?,
+                                name: r.get("name")?,
+                                instance_admin: r.get("instance_admin")?,
+                                second_factor: r.get("second_factor")?,
+                                password_hash: r.get("password_hash")?,
+                                created_at: super::timestamp(created_at).map_err(|e| {
+                                    rusqlite::Error::FromSqlConversionFailure(
+                                        0,
+                                        rusqlite::types::Type::Integer,
+                                        Box::new(e),
+                                    )
+                                })?,
+                            },
+                            token: crate::TokenId(r.get("token_id")?),
+                            case: match state {
+                                Some(state) => Some(cases::StoredCase {
+                                    state,
+                                    project_version: r.get("project_version")?,
+                                }),
+                                None => None,
+                            },
+                        })
+                    },
+                )
+                .optional()
+        })
     }
 }
 

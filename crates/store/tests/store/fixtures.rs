@@ -1,7 +1,7 @@
 //! Domain values built through `core`, the way the server builds them.
 
 use embargo_core::Timestamp;
-use embargo_core::account::{AccountCommand, AccountEvent, decide_account};
+use embargo_core::account::{AccountCommand, AccountEvent, TokenId, decide_account};
 use embargo_core::actor::{Actor, ActorRef, User, UserRef};
 use embargo_core::case::Case;
 use embargo_core::command::Command;
@@ -25,6 +25,33 @@ pub fn user(id: i64, name: &str) -> User {
         instance_admin: false,
         second_factor: false,
     }
+}
+
+/// A live API token `id` for `owner`, whose secret is `secret`; returns its hash.
+pub async fn api_token(store: &dyn Store, owner: &User, id: i64, secret: &str) -> SecretHash {
+    let hash = SecretHash::of(secret);
+    store
+        .create_api_token(
+            embargo_store::NewApiToken {
+                id: TokenId(id),
+                user: owner.id,
+                name: format!("token {id}"),
+                hash: hash.clone(),
+                created_at: at(3),
+            },
+            Recorded {
+                at: at(3),
+                actor: ActorRef::User(owner.as_ref()),
+                event: AccountEvent::TokenCreated {
+                    owner: owner.as_ref(),
+                    token: TokenId(id),
+                    name: format!("token {id}"),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    hash
 }
 
 pub async fn create_user(store: &dyn Store, id: i64, email: &str) -> User {

@@ -12,9 +12,7 @@ use embargo_core::command::Command;
 use embargo_core::event::{Recorded, Visibility};
 use embargo_core::ids::{CaseId, UserId};
 use embargo_core::project::{ProjectCommand, Role};
-use embargo_store::{
-    CaseFilter, NewApiToken, NewSession, NewUser, PageRequest, SecretHash, StoreError, stream,
-};
+use embargo_store::{CaseFilter, NewSession, NewUser, PageRequest, SecretHash, StoreError, stream};
 
 fn link_issued(user: &embargo_core::actor::User) -> Recorded<AccountEvent> {
     Recorded {
@@ -99,23 +97,7 @@ pub async fn api_tokens_authenticate_until_revoked(b: &Backend) {
         actor: ActorRef::User(ada.as_ref()),
         event,
     };
-    let hash = SecretHash::of("emb_pat_secret");
-    s.create_api_token(
-        NewApiToken {
-            id: TokenId(10),
-            user: ada.id,
-            name: "ci".into(),
-            hash: hash.clone(),
-            created_at: at(3),
-        },
-        ev(AccountEvent::TokenCreated {
-            owner: ada.as_ref(),
-            token: TokenId(10),
-            name: "ci".into(),
-        }),
-    )
-    .await
-    .unwrap();
+    let hash = api_token(s, &ada, 10, "emb_pat_secret").await;
     let (u, t) = s.user_for_api_token(&hash).await.unwrap().unwrap();
     assert_eq!((u.id, t), (ada.id, TokenId(10)));
     assert!(
@@ -1456,6 +1438,77 @@ pub async fn a_guest_token_opens_its_case_until_the_guest_is_removed(b: &Backend
     )
     .await;
     assert!(s.case_for_guest(&case.id, &hash).await.unwrap().is_none());
+}
+
+/// Issue 13: a token's owner and a case are one read (on SQLite, on the request's own
+/// thread). The token leads: not live, nothing; live, its owner, and the case only if
+/// the owner may see it, as of the last commit, whoever made it.
+pub async fn a_token_and_a_case_are_one_read(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    let sams = api_token(s, &sam, 10, "sam's token").await;
+    let mias = api_token(s, &mia, 11, "mia's token").await;
+    let (owner, token, access) = s.case_for_api_token(&sams, &c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (owner.id, owner.email.as_str()),
+        (sam.id, "sam@example.org")
+    );
+    assert_eq!((owner.name.as_str(), owner.second_factor), ("sam", false));
+    assert_eq!(token, TokenId(10));
+    let access = access.expect("the security team sees a new case");
+    assert_eq!(access.case(), &c);
+    assert!(
+        matches!(access.standing(), Standing::Team(t) if t.role == Role::SecurityTeam && t.leads()),
+        "{:?}",
+        access.standing()
+    );
+    // A maintainer not on the case, and a case that does not exist: the same answer.
+    let (owner, token, access) = s.case_for_api_token(&mias, &c.id).await.unwrap().unwrap();
+    assert_eq!((owner.id, token), (mia.id, TokenId(11)));
+    assert!(access.is_none());
+    let missing = CaseId::from_entropy(999);
+    let (_, _, access) = s
+        .case_for_api_token(&mias, &missing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(access.is_none());
+    assert!(
+        s.case_for_api_token(&SecretHash::of("no such token"), &c.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another instance's change is seen by the next read.
+    let other = b.reopen().await;
+    let changed = act(
+        &*other,
+        &p,
+        &c,
+        &team(&sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    let (_, _, access) = s.case_for_api_token(&mias, &c.id).await.unwrap().unwrap();
+    assert_eq!(access.expect("mia is on the case now").case(), &changed);
+    let revoked = other
+        .revoke_api_token(
+            sam.id,
+            TokenId(10),
+            Recorded {
+                at: at(5),
+                actor: ActorRef::User(sam.as_ref()),
+                event: AccountEvent::TokenRevoked {
+                    owner: sam.as_ref(),
+                    token: TokenId(10),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert!(revoked);
+    assert!(s.case_for_api_token(&sams, &c.id).await.unwrap().is_none());
 }
 
 /// Issue 13: a single read of a case takes it from the cache of opened cases when its

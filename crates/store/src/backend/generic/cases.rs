@@ -7,7 +7,7 @@ use super::notifications::notify;
 use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
     CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
-    insert_events, to_json, unique_violation, user_from_row,
+    insert_events, to_json, unique_violation,
 };
 use crate::backend::{Dialect, micros};
 use crate::chain::{ChainKey, stream};
@@ -320,7 +320,11 @@ impl Backing {
     /// A row's `state` as a case, for a single read: from the cache when it was opened
     /// from this very text before (`CaseCache`).
     pub(super) async fn case_from(&self, row: &DbRow) -> Result<Case> {
-        let stored: String = row.try_get("state")?;
+        self.case_opened(row.try_get("state")?).await
+    }
+
+    /// Stored `state` text as a case, from the cache when it was opened before.
+    async fn case_opened(&self, stored: String) -> Result<Case> {
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);
         }
@@ -531,10 +535,22 @@ impl Backing {
         actor: &Actor,
     ) -> Result<Option<CaseAccess>> {
         let Some(row) = row else { return Ok(None) };
-        let case: Case = self.case_from(&row).await?;
+        let version = row.try_get::<i64, _>("project_version").ok();
+        self.access_at(row.try_get("state")?, version, actor).await
+    }
+
+    /// The case stored as `stored` if `actor` may see it; `project_version` is its
+    /// project's, where the statement read it with the case.
+    pub(super) async fn access_at(
+        &self,
+        stored: String,
+        project_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Option<CaseAccess>> {
+        let case: Case = self.case_opened(stored).await?;
         // Read with the case where the query joined it: then the project costs no
         // statement of its own while its version stands.
-        if let Ok(version) = row.try_get::<i64, _>("project_version") {
+        if let Some(version) = project_version {
             let project = self
                 .project_at(case.project.as_str(), version as u64)
                 .await?;
@@ -823,14 +839,11 @@ impl crate::CaseStore for Backing {
     }
 
     async fn case_for_viewer(&self, id: &CaseId, actor: &Actor) -> Result<Option<CaseAccess>> {
-        let row = sqlx::query(
-            "SELECT c.state, p.version AS project_version \
-             FROM cases c JOIN projects p ON p.slug = c.project WHERE c.id = $1",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.reader)
-        .await?;
-        self.access(row, actor).await
+        let Some(found) = self.viewer_case(id).await? else {
+            return Ok(None);
+        };
+        self.access_at(found.state, found.project_version, actor)
+            .await
     }
 
     async fn case_for_api_token(
@@ -838,29 +851,16 @@ impl crate::CaseStore for Backing {
         hash: &SecretHash,
         id: &CaseId,
     ) -> Result<Option<(UserRecord, TokenId, Option<CaseAccess>)>> {
-        // The token's row leads: no live token, no row, whether the case exists or not.
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
-                    t.id AS token_id, c.state, p.version AS project_version \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             LEFT JOIN cases c ON c.id = $2 \
-             LEFT JOIN projects p ON p.slug = c.project \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        )
-        .bind(&hash.0[..])
-        .bind(id.as_str())
-        .fetch_optional(&self.reader)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let owner = user_from_row(&row)?;
-        let token = TokenId(row.try_get("token_id")?);
-        if row.try_get::<Option<String>, _>("state")?.is_none() {
-            return Ok(Some((owner, token, None)));
-        }
-        let access = self.access(Some(row), &owner.actor()).await?;
-        Ok(Some((owner, token, access)))
+        let Some(found) = self.token_case(hash, id).await? else {
+            return Ok(None);
+        };
+        let Some(case) = found.case else {
+            return Ok(Some((found.owner, found.token, None)));
+        };
+        let access = self
+            .access_at(case.state, case.project_version, &found.owner.actor())
+            .await?;
+        Ok(Some((found.owner, found.token, access)))
     }
 
     async fn public_case(&self, id: &CaseId) -> Result<Option<Case>> {
@@ -1161,3 +1161,33 @@ impl crate::CaseStore for Backing {
         self.file_content(access.case(), id).await
     }
 }
+
+/// One case's stored `state` and its project's version (`None`: no such project).
+pub(super) struct StoredCase {
+    pub(super) state: String,
+    pub(super) project_version: Option<i64>,
+}
+
+/// A case's row by id (`$1`), with its project's version. Each backend runs it its own
+/// way (`viewer_case`): SQLite on the caller's thread.
+pub(super) const VIEWER_CASE: &str = "SELECT c.state, p.version AS project_version \
+     FROM cases c JOIN projects p ON p.slug = c.project WHERE c.id = $1";
+
+/// What [`TOKEN_CASE`] finds: a live token's owner and the case, if it exists.
+pub(super) struct TokenCase {
+    pub(super) owner: UserRecord,
+    pub(super) token: TokenId,
+    pub(super) case: Option<StoredCase>,
+}
+
+/// A live token (`$1`: its hash) with its owner and the case `$2`, in one statement.
+/// The token's row leads: no live token, no row, whether the case exists or not.
+pub(super) const TOKEN_CASE: &str = "SELECT u.id, u.email, u.name, u.instance_admin, \
+        u.password_hash, u.created_at, \
+        (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+        OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+        t.id AS token_id, c.state, p.version AS project_version \
+     FROM api_tokens t JOIN users u ON u.id = t.user_id \
+     LEFT JOIN cases c ON c.id = $2 \
+     LEFT JOIN projects p ON p.slug = c.project \
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
