@@ -142,6 +142,30 @@ impl PostgresStore {
                 .transpose()?,
         }))
     }
+
+    async fn session_row(
+        &self,
+        hash: &crate::SecretHash,
+        now: embargo_core::Timestamp,
+    ) -> Result<Option<(crate::SessionRecord, crate::UserRecord)>> {
+        use sqlx::Row;
+        let row = sqlx::query(sessions::SESSION)
+            .bind(&hash.0[..])
+            .bind(super::micros(now))
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let user = support::user_from_row(&r)?;
+        Ok(Some((
+            crate::SessionRecord {
+                user: user.id,
+                signed_in_at: super::timestamp(r.try_get("signed_in_at")?)?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: super::timestamp(r.try_get("expires_at")?)?,
+            },
+            user,
+        )))
+    }
 }
 
 impl crate::Store for PostgresStore {

@@ -156,23 +156,8 @@ impl SqliteStore {
                     rusqlite::named_params! { "$1": &hash.0[..], "$2": id.as_str() },
                     |r| {
                         let state: Option<String> = r.get("state")?;
-                        let created_at: i64 = r.get("created_at")?;
                         Ok(cases::TokenCase {
-                            owner: crate::UserRecord {
-                                id: embargo_core::ids::UserId(r.get("id")?),
-                                email: r.get("email")?,
-                                name: r.get("name")?,
-                                instance_admin: r.get("instance_admin")?,
-                                second_factor: r.get("second_factor")?,
-                                password_hash: r.get("password_hash")?,
-                                created_at: super::timestamp(created_at).map_err(|e| {
-                                    rusqlite::Error::FromSqlConversionFailure(
-                                        0,
-                                        rusqlite::types::Type::Integer,
-                                        Box::new(e),
-                                    )
-                                })?,
-                            },
+                            owner: user_of(r)?,
                             token: crate::TokenId(r.get("token_id")?),
                             case: match state {
                                 Some(state) => Some(cases::StoredCase {
@@ -187,6 +172,58 @@ impl SqliteStore {
                 .optional()
         })
     }
+
+    async fn session_row(
+        &self,
+        hash: &crate::SecretHash,
+        now: embargo_core::Timestamp,
+    ) -> Result<Option<(crate::SessionRecord, crate::UserRecord)>> {
+        use rusqlite::OptionalExtension;
+        self.point.read(|c| {
+            c.prepare_cached(sessions::SESSION)?
+                .query_row(
+                    rusqlite::named_params! { "$1": &hash.0[..], "$2": super::micros(now) },
+                    |r| {
+                        let user = user_of(r)?;
+                        Ok((
+                            crate::SessionRecord {
+                                user: user.id,
+                                signed_in_at: timestamp_of(r, "signed_in_at")?,
+                                csrf_token: r.get("csrf_token")?,
+                                expires_at: timestamp_of(r, "expires_at")?,
+                            },
+                            user,
+                        ))
+                    },
+                )
+                .optional()
+        })
+    }
+}
+
+/// The user columns of [`cases::TOKEN_CASE`] and [`sessions::SESSION`], as
+/// `support::user_from_row` reads them from sqlx's rows.
+fn user_of(r: &rusqlite::Row) -> rusqlite::Result<crate::UserRecord> {
+    Ok(crate::UserRecord {
+        id: embargo_core::ids::UserId(r.get("id")?),
+        email: r.get("email")?,
+        name: r.get("name")?,
+        instance_admin: r.get("instance_admin")?,
+        second_factor: r.get("second_factor")?,
+        password_hash: r.get("password_hash")?,
+        created_at: timestamp_of(r, "created_at")?,
+    })
+}
+
+fn timestamp_of(r: &rusqlite::Row, column: &str) -> rusqlite::Result<embargo_core::Timestamp> {
+    let us: i64 = r.get(column)?;
+    super::timestamp(us).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            r.as_ref().column_index(column).unwrap_or(0),
+            rusqlite::types::Type::Integer,
+            Box::new(e),
+        )
+    })
 }
 
 impl crate::Store for SqliteStore {

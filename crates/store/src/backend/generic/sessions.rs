@@ -44,29 +44,7 @@ impl crate::SessionStore for Backing {
         hash: &SecretHash,
         now: Timestamp,
     ) -> Result<Option<(SessionRecord, UserRecord)>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
-                    s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(&hash.0[..])
-        .bind(micros(now))
-        .fetch_optional(&self.reader)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let user = user_from_row(&row)?;
-        Ok(Some((
-            SessionRecord {
-                user: user.id,
-                signed_in_at: timestamp(row.try_get("signed_in_at")?)?,
-                csrf_token: row.try_get("csrf_token")?,
-                expires_at: timestamp(row.try_get("expires_at")?)?,
-            },
-            user,
-        )))
+        self.session_row(hash, now).await
     }
 
     async fn delete_session(&self, hash: &SecretHash) -> Result<()> {
@@ -299,3 +277,13 @@ impl crate::SessionStore for Backing {
         .await
     }
 }
+
+/// A session that has not expired (`$1`: its hash, `$2`: now) with its user. Each
+/// backend runs it its own way (`session_row`): SQLite on the request's own thread.
+pub(super) const SESSION: &str = "SELECT u.id, u.email, u.name, u.instance_admin, \
+        u.password_hash, u.created_at, \
+        (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+        OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+        s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
+     FROM sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2";
