@@ -89,6 +89,17 @@ impl CaseCache {
     }
 }
 
+/// How a dialect writes many cases' search rows in one statement: `insert`, then a row
+/// per case, each the bound id and the bound text with SQL around them.
+pub(crate) struct SearchWriteMany {
+    /// `INSERT INTO … ` before the rows.
+    pub(crate) insert: &'static str,
+    /// Around the bound case id.
+    pub(crate) id: (&'static str, &'static str),
+    /// Around the bound text.
+    pub(crate) text: (&'static str, &'static str),
+}
+
 /// Where SQLite's and PostgreSQL's SQL differ. The generic modules write the portable
 /// part and splice in these pieces, so a difference is named once, here.
 pub(crate) trait Dialect {
@@ -104,14 +115,8 @@ pub(crate) trait Dialect {
     const SEARCH_CLEAR: &'static str;
     /// Writes a case's search row (`$1`: the case id, `$2`: its text).
     const SEARCH_WRITE: &'static str;
-    /// [`Dialect::SEARCH_WRITE`] for many cases in one statement: `INSERT … ` before
-    /// the rows of `(id, text)`, the SQL around each bound id and around each bound text.
-    #[allow(clippy::type_complexity)]
-    const SEARCH_WRITE_MANY: (
-        &'static str,
-        (&'static str, &'static str),
-        (&'static str, &'static str),
-    );
+    /// [`Dialect::SEARCH_WRITE`] for many cases in one statement.
+    const SEARCH_WRITE_MANY: SearchWriteMany;
     /// A listing's "the case's text matches": the SQL before and after the bound query
     /// that [`Dialect::search_query`] makes.
     const SEARCH_MATCH: (&'static str, &'static str);

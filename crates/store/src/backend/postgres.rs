@@ -58,15 +58,11 @@ impl super::Dialect for PostgresStore {
     const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE case_id = $1";
     const SEARCH_WRITE: &'static str =
         "INSERT INTO case_search (case_id, doc) VALUES ($1, strip(to_tsvector('simple', $2)))";
-    const SEARCH_WRITE_MANY: (
-        &'static str,
-        (&'static str, &'static str),
-        (&'static str, &'static str),
-    ) = (
-        "INSERT INTO case_search (case_id, doc) ",
-        ("", ""),
-        ("strip(to_tsvector('simple', ", "))"),
-    );
+    const SEARCH_WRITE_MANY: super::SearchWriteMany = super::SearchWriteMany {
+        insert: "INSERT INTO case_search (case_id, doc) ",
+        id: ("", ""),
+        text: ("strip(to_tsvector('simple', ", "))"),
+    };
     const SEARCH_MATCH: (&'static str, &'static str) = (
         " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', ",
         "))",

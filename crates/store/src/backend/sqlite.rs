@@ -87,15 +87,11 @@ impl super::Dialect for SqliteStore {
          (SELECT row FROM case_search_rows WHERE case_id = $1)";
     const SEARCH_WRITE: &'static str = "INSERT INTO case_search (rowid, body) VALUES \
          ((SELECT row FROM case_search_rows WHERE case_id = $1), $2)";
-    const SEARCH_WRITE_MANY: (
-        &'static str,
-        (&'static str, &'static str),
-        (&'static str, &'static str),
-    ) = (
-        "INSERT INTO case_search (rowid, body) ",
-        ("(SELECT row FROM case_search_rows WHERE case_id = ", ")"),
-        ("", ""),
-    );
+    const SEARCH_WRITE_MANY: super::SearchWriteMany = super::SearchWriteMany {
+        insert: "INSERT INTO case_search (rowid, body) ",
+        id: ("(SELECT row FROM case_search_rows WHERE case_id = ", ")"),
+        text: ("", ""),
+    };
     const SEARCH_MATCH: (&'static str, &'static str) = (
         " AND c.id IN (SELECT r.case_id FROM case_search_rows r WHERE r.row IN \
          (SELECT rowid FROM case_search WHERE case_search MATCH ",

@@ -643,15 +643,15 @@ async fn insert_cases(
             Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
             other => other?,
         };
-        let (insert, (id_before, id_after), (before, after)) = Backing::SEARCH_WRITE_MANY;
-        let mut q = Builder::new(insert);
+        let many = Backing::SEARCH_WRITE_MANY;
+        let mut q = Builder::new(many.insert);
         q.push_values(chunk, |mut b, f| {
-            b.push(id_before)
+            b.push(many.id.0)
                 .push_bind_unseparated(f.case.id.as_str().to_owned())
-                .push_unseparated(id_after)
-                .push(before)
+                .push_unseparated(many.id.1)
+                .push(many.text.0)
                 .push_bind_unseparated(search_text(key_of(f.case), f.case))
-                .push_unseparated(after);
+                .push_unseparated(many.text.1);
         });
         q.build().execute(&mut **tx).await?;
     }
