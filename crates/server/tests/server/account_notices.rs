@@ -21,16 +21,7 @@ async fn with_smtp(db: Db, smtp: &SmtpReceiver) -> TestApp {
     .await
 }
 
-fn text(mail: &ReceivedMail) -> String {
-    let parsed = mail_parser::MessageParser::default()
-        .parse(&mail.data)
-        .expect("a mail we sent parses");
-    format!(
-        "{}\n{}",
-        parsed.subject().unwrap_or_default(),
-        parsed.body_text(0).unwrap_or_default()
-    )
-}
+use mail_text as text;
 
 /// The mail `address` got after the first `seen` mails of the receiver.
 fn new_for(smtp: &SmtpReceiver, seen: usize, address: &str) -> Vec<ReceivedMail> {

@@ -19,22 +19,17 @@ async fn with_smtp(db: Db, smtp: &SmtpReceiver) -> TestApp {
     .await
 }
 
-fn parsed(mail: &ReceivedMail) -> mail_parser::Message<'_> {
-    mail_parser::MessageParser::default()
-        .parse(&mail.data)
-        .expect("a mail we sent parses")
-}
-
-fn text(mail: &ReceivedMail) -> String {
-    parsed(mail).body_text(0).unwrap_or_default().into_owned()
-}
+use mail_body as text;
 
 fn subject(mail: &ReceivedMail) -> String {
-    parsed(mail).subject().unwrap_or_default().to_owned()
+    parsed_mail(mail).subject().unwrap_or_default().to_owned()
 }
 
 fn message_id(mail: &ReceivedMail) -> String {
-    parsed(mail).message_id().unwrap_or_default().to_owned()
+    parsed_mail(mail)
+        .message_id()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 const TITLE: &str = "Unbounded frame allocation in connect-go";
@@ -99,7 +94,7 @@ async fn the_reporter_hears_of_their_report_and_each_visible_change(db: Db) {
     assert_eq!(run_due(&t.app).await.unwrap(), 0, "each mail is sent once");
     let got = received_by(&smtp, "rae@example.net");
     assert_eq!(got.len(), 2, "claiming tells the reporter nothing");
-    let ack = parsed(&got[1]);
+    let ack = parsed_mail(&got[1]);
     assert!(
         subject(&got[1]).contains("acknowledged"),
         "{}",

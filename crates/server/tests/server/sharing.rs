@@ -8,7 +8,7 @@
 use super::support::*;
 use embargo_core::project::Role;
 use embargo_server::worker::run_due;
-use embargo_testkit::smtp::{ReceivedMail, SmtpReceiver};
+use embargo_testkit::smtp::SmtpReceiver;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -25,14 +25,7 @@ async fn with_smtp(db: Db, smtp: &SmtpReceiver) -> TestApp {
     .await
 }
 
-fn text(mail: &ReceivedMail) -> String {
-    mail_parser::MessageParser::default()
-        .parse(&mail.data)
-        .expect("a mail we sent parses")
-        .body_text(0)
-        .unwrap_or_default()
-        .into_owned()
-}
+use mail_body as text;
 
 /// Uploads one file to the case; returns its id.
 async fn upload(t: &TestApp, id: &str, token: &str, visibility: &str, name: &str) -> String {

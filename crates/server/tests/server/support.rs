@@ -610,14 +610,8 @@ pub fn received_by(
 
 /// A mail's subject and decoded text body, one line apart.
 pub fn mail_text(mail: &embargo_testkit::smtp::ReceivedMail) -> String {
-    let parsed = mail_parser::MessageParser::default()
-        .parse(&mail.data)
-        .expect("a mail we sent parses");
-    format!(
-        "{}\n{}",
-        parsed.subject().unwrap_or_default(),
-        parsed.body_text(0).unwrap_or_default()
-    )
+    let subject = parsed_mail(mail).subject().unwrap_or_default().to_owned();
+    format!("{subject}\n{}", mail_body(mail))
 }
 
 /// One request the webhook receiver ([`Receiver`]) took.
@@ -692,4 +686,19 @@ impl Receiver {
     pub fn answer(&self, status: u16) {
         *self.status.lock().unwrap() = status;
     }
+}
+
+/// A mail the server sent, parsed.
+pub fn parsed_mail(mail: &embargo_testkit::smtp::ReceivedMail) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(&mail.data)
+        .expect("a mail we sent parses")
+}
+
+/// The decoded text body of a mail the server sent.
+pub fn mail_body(mail: &embargo_testkit::smtp::ReceivedMail) -> String {
+    parsed_mail(mail)
+        .body_text(0)
+        .unwrap_or_default()
+        .into_owned()
 }
