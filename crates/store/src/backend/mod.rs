@@ -133,10 +133,10 @@ pub(crate) trait Dialect {
     const ANALYZE: &'static str;
 }
 
+pub(crate) mod own_thread;
 #[expect(
     clippy::duplicate_mod,
     reason = "the generic modules are compiled once per backend, over its own pool type"
 )]
-pub(crate) mod own_thread;
 pub mod postgres;
 pub mod sqlite;
