@@ -112,6 +112,27 @@ impl PostgresStore {
         .transpose()
     }
 
+    async fn tracking_case(
+        &self,
+        hash: &crate::SecretHash,
+    ) -> Result<Option<(String, cases::StoredCase)>> {
+        use sqlx::Row;
+        let row = sqlx::query(cases::TRACKING_CASE)
+            .bind(&hash.0[..])
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok((
+                r.try_get("id")?,
+                cases::StoredCase {
+                    state: r.try_get("state")?,
+                    project_version: r.try_get("project_version")?,
+                },
+            ))
+        })
+        .transpose()
+    }
+
     async fn token_case(
         &self,
         hash: &crate::SecretHash,

@@ -140,6 +140,26 @@ impl SqliteStore {
         })
     }
 
+    async fn tracking_case(
+        &self,
+        hash: &crate::SecretHash,
+    ) -> Result<Option<(String, cases::StoredCase)>> {
+        use rusqlite::OptionalExtension;
+        self.point.read(|c| {
+            c.prepare_cached(cases::TRACKING_CASE)?
+                .query_row(rusqlite::named_params! { "$1": &hash.0[..] }, |r| {
+                    Ok((
+                        r.get("id")?,
+                        cases::StoredCase {
+                            state: r.get("state")?,
+                            project_version: r.get("project_version")?,
+                        },
+                    ))
+                })
+                .optional()
+        })
+    }
+
     async fn token_case(
         &self,
         hash: &crate::SecretHash,

@@ -927,14 +927,12 @@ impl crate::CaseStore for Backing {
     }
 
     async fn case_for_tracking_token(&self, hash: &SecretHash) -> Result<Option<CaseAccess>> {
-        let row = sqlx::query("SELECT id, state FROM cases WHERE tracking_token_hash = $1")
-            .bind(&hash.0[..])
-            .fetch_optional(&self.reader)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let id = CaseId::parse(&row.try_get::<String, _>("id")?)
-            .ok_or_else(|| corrupt("case id", "unparseable"))?;
-        self.access(Some(row), &Actor::Reporter(id)).await
+        let Some((id, found)) = self.tracking_case(hash).await? else {
+            return Ok(None);
+        };
+        let id = CaseId::parse(&id).ok_or_else(|| corrupt("case id", "unparseable"))?;
+        self.access_at(found.state, found.project_version, &Actor::Reporter(id))
+            .await
     }
 
     async fn cases_for_viewer(
@@ -1172,6 +1170,11 @@ pub(super) struct StoredCase {
 /// way (`viewer_case`): SQLite on the caller's thread.
 pub(super) const VIEWER_CASE: &str = "SELECT c.state, p.version AS project_version \
      FROM cases c JOIN projects p ON p.slug = c.project WHERE c.id = $1";
+
+/// The case a tracking token opens (`$1`: its hash): its id, state and project's
+/// version. Each backend runs it its own way (`tracking_case`).
+pub(super) const TRACKING_CASE: &str = "SELECT c.id, c.state, p.version AS project_version \
+     FROM cases c JOIN projects p ON p.slug = c.project WHERE c.tracking_token_hash = $1";
 
 /// What [`TOKEN_CASE`] finds: a live token's owner and the case, if it exists.
 pub(super) struct TokenCase {
