@@ -19,14 +19,20 @@ async fn stored_last_use(t: &TestApp, who: &Person) -> Option<embargo_core::Time
     tokens[0].last_used_at
 }
 
-async fn token_use_is_recorded_within_the_minute_off_the_request_path(db: Db) {
+/// A project with one case and a security-team member: the app, the member and the
+/// case's API path.
+async fn one_case(db: Db) -> (TestApp, Person, String) {
     let t = TestApp::on(db).await;
     t.project("connect", &["go"]).await;
     let sam = t
         .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
         .await;
     let (id, _) = t.report("connect", minimal_report("A crash")).await;
-    let case = format!("/api/v1/cases/{id}");
+    (t, sam, format!("/api/v1/cases/{id}"))
+}
+
+async fn token_use_is_recorded_within_the_minute_off_the_request_path(db: Db) {
+    let (t, sam, case) = one_case(db).await;
     let t0 = t.app.now();
 
     assert_eq!(t.get(&case, Some(&sam.token)).await.0, StatusCode::OK);
@@ -84,13 +90,7 @@ async fn revoke_own_token(t: &TestApp, token: &str) {
 }
 
 async fn a_revoked_token_is_refused_at_once(db: Db) {
-    let t = TestApp::on(db).await;
-    t.project("connect", &["go"]).await;
-    let sam = t
-        .person("sam@example.org", Some(("connect", Role::SecurityTeam)))
-        .await;
-    let (id, _) = t.report("connect", minimal_report("A crash")).await;
-    let case = format!("/api/v1/cases/{id}");
+    let (t, sam, case) = one_case(db).await;
     assert_eq!(t.get(&case, Some(&sam.token)).await.0, StatusCode::OK);
     revoke_own_token(&t, &sam.token).await;
     // The very next request, with no time passing and nothing flushed.

@@ -1440,6 +1440,30 @@ pub async fn a_guest_token_opens_its_case_until_the_guest_is_removed(b: &Backend
     assert!(s.case_for_guest(&case.id, &hash).await.unwrap().is_none());
 }
 
+/// `sam` adds `mia` to the case through a second store on the same database, as another
+/// instance would; returns that store and the changed case.
+async fn mia_added_by_another_instance(
+    b: &Backend,
+    p: &embargo_core::project::Project,
+    c: &embargo_core::case::Case,
+    sam: &embargo_core::actor::User,
+    mia: &embargo_core::actor::User,
+) -> (
+    std::sync::Arc<dyn embargo_store::Store>,
+    embargo_core::case::Case,
+) {
+    let other = b.reopen().await;
+    let changed = act(
+        &*other,
+        p,
+        c,
+        &team(sam),
+        Command::AddCollaborator { user: mia.id },
+    )
+    .await;
+    (other, changed)
+}
+
 /// Issue 13: a token's owner and a case are one read (on SQLite, on the request's own
 /// thread). The token leads: not live, nothing; live, its owner, and the case only if
 /// the owner may see it, as of the last commit, whoever made it.
@@ -1481,15 +1505,7 @@ pub async fn a_token_and_a_case_are_one_read(b: &Backend) {
             .is_none()
     );
     // Another instance's change is seen by the next read.
-    let other = b.reopen().await;
-    let changed = act(
-        &*other,
-        &p,
-        &c,
-        &team(&sam),
-        Command::AddCollaborator { user: mia.id },
-    )
-    .await;
+    let (other, changed) = mia_added_by_another_instance(b, &p, &c, &sam, &mia).await;
     let (_, _, access) = s.case_for_api_token(&mias, &c.id).await.unwrap().unwrap();
     assert_eq!(access.expect("mia is on the case now").case(), &changed);
     let revoked = other
@@ -1536,15 +1552,7 @@ pub async fn a_case_read_again_is_never_stale(b: &Backend) {
             .is_none(),
         "read just before by someone who may see it"
     );
-    let other = b.reopen().await;
-    let changed = act(
-        &*other,
-        &p,
-        &c,
-        &team(&sam),
-        Command::AddCollaborator { user: mia.id },
-    )
-    .await;
+    let (_, changed) = mia_added_by_another_instance(b, &p, &c, &sam, &mia).await;
     let now = s
         .case_for_viewer(&c.id, &team(&sam))
         .await
