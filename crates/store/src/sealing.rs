@@ -133,31 +133,100 @@ pub fn file_aad(project: &str, case: &str, attachment: &str) -> Vec<u8> {
 }
 
 /// How sealed text starts: JSON never does, so clear text and sealed text can share a
-/// column (what was stored before keys existed is read as it is). `~2:` text was
-/// deflated before it was sealed; `~1:` text, stored before that, was sealed as it was.
-const TEXT_PREFIX: &str = "~2:";
+/// column (what was stored before keys existed is read as it is). Text is written as
+/// `~3:`, deflated with [`DICTIONARY`] before it is sealed. Text stored before that is
+/// still read: `~2:` was deflated without a dictionary, `~1:` sealed as it was.
+const TEXT_PREFIX: &str = "~3:";
+const TEXT_PREFIX_DEFLATED: &str = "~2:";
 const TEXT_PREFIX_UNPACKED: &str = "~1:";
 
-/// How hard `seal_text` deflates: level 6 (zlib's default) takes a case's projection
-/// to about 40 % of its JSON; the higher levels gain a few bytes for twice the time.
-const DEFLATE_LEVEL: u8 = 6;
+/// How a sealed text was packed before it was sealed: each format is bound into its
+/// seal, so a text relabelled as another format does not open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Packing {
+    /// `~1:`: as it was.
+    Unpacked,
+    /// `~2:`: raw deflate.
+    Deflated,
+    /// `~3:`: raw deflate with [`DICTIONARY`] preset.
+    WithDictionary,
+}
+
+/// The preset dictionary of `~3:` text (zlib's preset dictionary, RFC 1950): a freshly
+/// received case's projection and its first event, with neutral values. Most of a
+/// case's JSON is the same keys and nulls in every case; with them in the dictionary a
+/// received case's projection deflates to about a tenth of what it does alone, so each
+/// case and event stores far fewer bytes (docs/performance.md, "A preset dictionary").
+///
+/// Never edit it: every `~3:` text ever stored needs these exact bytes to open (a test
+/// pins their SHA-256). A better dictionary is a new format, `~4:`, beside this one.
+const DICTIONARY: &[u8] = include_bytes!("sealing_dictionary.txt");
+
+/// How hard `seal_text` deflates: level 6 (zlib's default); the higher levels gain a
+/// few bytes for twice the time.
+const DEFLATE_LEVEL: u32 = 6;
 
 /// The most a sealed text may inflate to: far more than any case or event, so only a
 /// broken store meets it (what inflates was sealed by us and opened with its key).
 const MAX_TEXT: usize = 256 << 20;
 
 /// The associated data of sealed text: its format, its project and its place, so a
-/// body copied into another row, or relabelled as the other format, does not open.
-fn text_aad(project: &str, place: &str, packed: bool) -> Vec<u8> {
-    if packed {
-        format!("embargo text 2\0{project}\0{place}").into_bytes()
-    } else {
-        format!("embargo text\0{project}\0{place}").into_bytes()
+/// body copied into another row, or relabelled as another format, does not open.
+fn text_aad(project: &str, place: &str, packing: Packing) -> Vec<u8> {
+    let format = match packing {
+        Packing::Unpacked => "embargo text",
+        Packing::Deflated => "embargo text 2",
+        Packing::WithDictionary => "embargo text 3",
+    };
+    format!("{format}\0{project}\0{place}").into_bytes()
+}
+
+/// `plain` as raw deflate, with [`DICTIONARY`] preset.
+fn deflate(plain: &[u8]) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    let mut packer = Compress::new(Compression::new(DEFLATE_LEVEL), false);
+    packer
+        .set_dictionary(DICTIONARY)
+        .expect("a raw deflate stream takes a dictionary before its first byte");
+    let mut out = Vec::with_capacity(plain.len() / 2 + 64);
+    loop {
+        let rest = &plain[packer.total_in() as usize..];
+        match packer.compress_vec(rest, &mut out, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => return out,
+            Ok(_) => out.reserve(out.capacity().max(64)),
+            Err(e) => unreachable!("deflating into a growing buffer: {e}"),
+        }
+    }
+}
+
+/// What [`deflate`] packed (with the dictionary, or without for `~2:` text), up to
+/// [`MAX_TEXT`]; `None` if it is not a whole raw deflate stream.
+fn inflate(packed: &[u8], dictionary: Option<&[u8]>) -> Option<Vec<u8>> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let mut unpacker = Decompress::new(false);
+    if let Some(dictionary) = dictionary {
+        unpacker.set_dictionary(dictionary).ok()?;
+    }
+    let mut out = Vec::with_capacity(packed.len() * 4 + 64);
+    loop {
+        let before = (unpacker.total_in(), out.len());
+        let rest = &packed[unpacker.total_in() as usize..];
+        match unpacker
+            .decompress_vec(rest, &mut out, FlushDecompress::Finish)
+            .ok()?
+        {
+            Status::StreamEnd => return Some(out),
+            _ if out.len() > MAX_TEXT => return None,
+            _ if out.len() == out.capacity() => out.reserve(out.capacity()),
+            // Room to write and nothing moved: the stream ends before its end.
+            _ if before == (unpacker.total_in(), out.len()) => return None,
+            _ => {}
+        }
     }
 }
 
 /// `plain` deflated, then sealed under `project`'s data key, bound to `place` (an
-/// event's stream and number, or a case's projection), as text: `~2:PROJECT:BASE64`.
+/// event's stream and number, or a case's projection), as text: `~3:PROJECT:BASE64`.
 /// The project's slug stays readable (it is a column beside it anyway) so a reader
 /// knows which key opens it.
 ///
@@ -165,26 +234,45 @@ fn text_aad(project: &str, place: &str, packed: bool) -> Vec<u8> {
 /// compresses, not only how long it is (as with restic's or borg's compressed,
 /// encrypted backups). docs/at-rest.md weighs that against the bytes it saves.
 pub fn seal_text(key: &KeyBytes, project: &str, place: &str, plain: &str) -> String {
+    sealed_text(
+        key,
+        project,
+        place,
+        Packing::WithDictionary,
+        &deflate(plain.as_bytes()),
+    )
+}
+
+/// `packed` (`plain` as `packing` packed it) sealed, as text with its format's prefix.
+fn sealed_text(
+    key: &KeyBytes,
+    project: &str,
+    place: &str,
+    packing: Packing,
+    packed: &[u8],
+) -> String {
     use base64::Engine;
-    let packed = miniz_oxide::deflate::compress_to_vec(plain.as_bytes(), DEFLATE_LEVEL);
-    let sealed = seal(key, &packed, &text_aad(project, place, true));
+    let prefix = match packing {
+        Packing::Unpacked => TEXT_PREFIX_UNPACKED,
+        Packing::Deflated => TEXT_PREFIX_DEFLATED,
+        Packing::WithDictionary => TEXT_PREFIX,
+    };
+    let sealed = seal(key, packed, &text_aad(project, place, packing));
     format!(
-        "{TEXT_PREFIX}{project}:{}",
+        "{prefix}{project}:{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed)
     )
 }
 
-/// Sealed text's format (deflated or not) and what follows its prefix, or `None` for
-/// clear text.
-fn sealed_parts(stored: &str) -> Option<(bool, &str)> {
-    stored
-        .strip_prefix(TEXT_PREFIX)
-        .map(|rest| (true, rest))
-        .or_else(|| {
-            stored
-                .strip_prefix(TEXT_PREFIX_UNPACKED)
-                .map(|rest| (false, rest))
-        })
+/// Sealed text's format and what follows its prefix, or `None` for clear text.
+fn sealed_parts(stored: &str) -> Option<(Packing, &str)> {
+    [
+        (TEXT_PREFIX, Packing::WithDictionary),
+        (TEXT_PREFIX_DEFLATED, Packing::Deflated),
+        (TEXT_PREFIX_UNPACKED, Packing::Unpacked),
+    ]
+    .into_iter()
+    .find_map(|(prefix, packing)| stored.strip_prefix(prefix).map(|rest| (packing, rest)))
 }
 
 /// The project whose key opens `stored`, or `None` for clear text.
@@ -192,11 +280,11 @@ pub fn sealed_by(stored: &str) -> Option<&str> {
     sealed_parts(stored)?.1.split(':').next()
 }
 
-/// Opens what [`seal_text`] sealed at `place` (in either format); clear text comes back
-/// as it is.
+/// Opens what [`seal_text`] sealed at `place` (in any of its formats); clear text comes
+/// back as it is.
 pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, SealError> {
     use base64::Engine;
-    let Some((packed, rest)) = sealed_parts(stored) else {
+    let Some((packing, rest)) = sealed_parts(stored) else {
         return Ok(stored.to_owned());
     };
     let broken = || SealError::Broken {
@@ -206,11 +294,12 @@ pub fn open_text(key: &KeyBytes, place: &str, stored: &str) -> Result<String, Se
     let sealed = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(body)
         .map_err(|_| broken())?;
-    let mut plain = open(key, &sealed, &text_aad(project, place, packed)).ok_or_else(broken)?;
-    if packed {
-        plain = miniz_oxide::inflate::decompress_to_vec_with_limit(&plain, MAX_TEXT)
-            .map_err(|_| broken())?;
-    }
+    let opened = open(key, &sealed, &text_aad(project, place, packing)).ok_or_else(broken)?;
+    let plain = match packing {
+        Packing::Unpacked => opened,
+        Packing::Deflated => inflate(&opened, None).ok_or_else(broken)?,
+        Packing::WithDictionary => inflate(&opened, Some(DICTIONARY)).ok_or_else(broken)?,
+    };
     String::from_utf8(plain).map_err(|_| broken())
 }
 
@@ -223,7 +312,7 @@ pub const SEARCH_KEY: &str = "#search";
 pub const INSTANCE_KEY: &str = "#instance";
 
 /// What search finds sealed text by: a keyed token (HMAC-SHA256 under the search key,
-/// 60 bits as 12 base32 letters) for each word, and for each of its prefixes of three
+/// [`SEARCH_LETTERS`] base32 letters) for each word, and for each of its prefixes of three
 /// letters or more (search matches the start of words). Without the key, the tokens
 /// tell nothing but which cases share a word.
 pub fn search_tokens(key: &KeyBytes, words: &[String]) -> String {
@@ -240,10 +329,23 @@ pub fn search_tokens(key: &KeyBytes, words: &[String]) -> String {
             prefixes.insert(w.clone());
         }
     }
-    let tokens: std::collections::BTreeSet<String> =
-        prefixes.iter().map(|p| mac.token(p)).collect();
+    let tokens: std::collections::BTreeSet<String> = prefixes
+        .iter()
+        .map(|p| mac.token(p, SEARCH_LETTERS))
+        .collect();
     tokens.into_iter().collect::<Vec<_>>().join(" ")
 }
+
+/// Letters of a search token: 40 bits. A case holds about fifty tokens (its words and
+/// their starts), so their length is most of the search index (at 12 letters it was
+/// the largest part of a case on PostgreSQL). Two words meet in a token about once in
+/// 2⁴⁰; when they do, a search finds a case that does not have the word, among the
+/// cases the viewer may see anyway.
+const SEARCH_LETTERS: usize = 8;
+
+/// Letters of a reporter's address token: 60 bits. A lost-link request mails the
+/// tracking links of the cases its address finds, so two addresses must never meet.
+const ADDRESS_LETTERS: usize = 12;
 
 /// Prefixes longer than this are not indexed (the whole word still is).
 const MAX_PREFIX: usize = 24;
@@ -252,15 +354,18 @@ const MAX_PREFIX: usize = 24;
 /// (when it has three letters or more), or of that word alone.
 pub fn query_token(key: &KeyBytes, word: &str) -> String {
     let chars: Vec<char> = word.chars().collect();
+    let mac = Tokens::new(key);
     if chars.len() > MAX_PREFIX {
-        token(key, &chars[..MAX_PREFIX].iter().collect::<String>())
+        let start: String = chars[..MAX_PREFIX].iter().collect();
+        mac.token(&start, SEARCH_LETTERS)
     } else {
-        token(key, word)
+        mac.token(word, SEARCH_LETTERS)
     }
 }
 
-fn token(key: &KeyBytes, word: &str) -> String {
-    Tokens::new(key).token(word)
+/// The keyed token a reporter's address is found by (the `reporter_email` column).
+pub fn address_token(key: &KeyBytes, address: &str) -> String {
+    Tokens::new(key).token(&format!("email:{address}"), ADDRESS_LETTERS)
 }
 
 /// The search key's HMAC with its key schedule done once, for the many tokens of a case.
@@ -272,14 +377,15 @@ impl Tokens {
         Tokens(hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length"))
     }
 
-    fn token(&self, word: &str) -> String {
+    /// `letters` (at most 12) base32 letters of the HMAC of `word`.
+    fn token(&self, word: &str, letters: usize) -> String {
         use hmac::Mac;
         const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
         let mut m = self.0.clone();
         m.update(word.as_bytes());
         let digest = m.finalize().into_bytes();
         let bits = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
-        (0..12)
+        (0..letters.min(12))
             .map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char)
             .collect()
     }
@@ -397,14 +503,24 @@ mod tests {
         );
     }
 
-    /// Text sealed as it was, before sealing deflated (`~1:`), as that build wrote it.
-    fn sealed_unpacked(key: &KeyBytes, project: &str, place: &str, plain: &str) -> String {
-        use base64::Engine;
-        let sealed = seal(key, plain.as_bytes(), &text_aad(project, place, false));
-        format!(
-            "~1:{project}:{}",
-            base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed)
-        )
+    /// Text as earlier builds sealed it: `~1:` as it was, `~2:` deflated without a
+    /// dictionary.
+    fn sealed_before(key: &KeyBytes, packing: Packing, plain: &str) -> String {
+        let packed = match packing {
+            Packing::Unpacked => plain.as_bytes().to_vec(),
+            Packing::Deflated => deflate_without_dictionary(plain.as_bytes()),
+            Packing::WithDictionary => unreachable!("today's format: seal_text"),
+        };
+        sealed_text(key, "connect", "case", packing, &packed)
+    }
+
+    /// How `~2:` text was packed (raw deflate, level 6, no dictionary).
+    fn deflate_without_dictionary(plain: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut packer =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(DEFLATE_LEVEL));
+        packer.write_all(plain).unwrap();
+        packer.finish().unwrap()
     }
 
     #[test]
@@ -418,7 +534,7 @@ mod tests {
                 .join(",")
         );
         let sealed = seal_text(&key, "connect", "case", &plain);
-        assert!(sealed.starts_with("~2:connect:"));
+        assert!(sealed.starts_with("~3:connect:"));
         assert!(
             sealed.len() * 3 < plain.len(),
             "{} bytes sealed for {} of JSON",
@@ -430,18 +546,75 @@ mod tests {
             Ok(plain.as_str())
         );
 
-        let before = sealed_unpacked(&key, "connect", "case", &plain);
-        assert_eq!(sealed_by(&before), Some("connect"));
-        assert_eq!(
-            open_text(&key, "case", &before).as_deref(),
-            Ok(plain.as_str())
+        let unpacked = sealed_before(&key, Packing::Unpacked, &plain);
+        let deflated = sealed_before(&key, Packing::Deflated, &plain);
+        for before in [&unpacked, &deflated] {
+            assert_eq!(sealed_by(before), Some("connect"));
+            assert_eq!(
+                open_text(&key, "case", before).as_deref(),
+                Ok(plain.as_str())
+            );
+        }
+
+        // Relabelled as another format, none opens: the format is bound to the seal.
+        for (text, other) in [
+            (&sealed, "~1:"),
+            (&sealed, "~2:"),
+            (&deflated, "~1:"),
+            (&deflated, "~3:"),
+            (&unpacked, "~2:"),
+            (&unpacked, "~3:"),
+        ] {
+            let relabelled = format!("{other}{}", &text[3..]);
+            assert!(open_text(&key, "case", &relabelled).is_err(), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_case_packs_to_a_fraction_with_the_dictionary_and_a_cut_stream_fails() {
+        // A received case unlike the dictionary's in every value.
+        let dictionary = std::str::from_utf8(DICTIONARY).unwrap();
+        let case = &dictionary[dictionary.find("}}}{").unwrap() + 3..];
+        let plain = case
+            .replace(
+                "A crafted request makes the server crash",
+                "HPACK table grows without bound",
+            )
+            .replace("EMB-0000-0000-0000", "EMB-7Q2K-9D4M-XW3P")
+            .replace("2026-01-01T00:00:00Z", "2026-11-30T17:42:09Z")
+            .replace("server", "connect-go");
+        assert_ne!(plain, case);
+        let with = seal_text(&[7u8; 32], "connect", "case", &plain);
+        let without = sealed_before(&[7u8; 32], Packing::Deflated, &plain);
+        assert!(
+            with.len() * 3 < without.len(),
+            "{} bytes with the dictionary, {} without, for {} of JSON",
+            with.len(),
+            without.len(),
+            plain.len()
         );
 
-        // Relabelled as the other format, neither opens: the format is bound to the seal.
-        let relabelled = format!("~1:{}", &sealed[3..]);
-        assert!(open_text(&key, "case", &relabelled).is_err());
-        let relabelled = format!("~2:{}", &before[3..]);
-        assert!(open_text(&key, "case", &relabelled).is_err());
+        let packed = deflate(plain.as_bytes());
+        assert_eq!(
+            inflate(&packed, Some(DICTIONARY)).as_deref(),
+            Some(plain.as_bytes())
+        );
+        assert_eq!(inflate(&packed[..packed.len() / 2], Some(DICTIONARY)), None);
+        assert_ne!(
+            inflate(&packed, None).as_deref(),
+            Some(plain.as_bytes()),
+            "the dictionary is needed"
+        );
+    }
+
+    /// Every `~3:` text stored needs these exact bytes to open.
+    #[test]
+    fn the_dictionary_never_changes() {
+        assert_eq!(
+            hex::encode(Sha256::digest(DICTIONARY)),
+            "e5e44bc8e42842fc5c06c615fd20b87978db9fa6fe75a28be74bc48754d2a223",
+            "a changed dictionary is a new format (~4:), beside this one"
+        );
     }
 
     #[test]
@@ -455,6 +628,10 @@ mod tests {
         assert!(!has("flow"), "only the start of a word");
         assert!(!has("ov"), "prefixes of three letters or more");
         assert!(!has("heaps"));
+        assert!(tokens.split(' ').all(|t| t.len() == SEARCH_LETTERS));
+        // HMAC-SHA256 under the key, its first 40 bits in base32 (computed apart, with
+        // Python's hmac).
+        assert_eq!(query_token(&key, "overflow"), "fyogk3oi");
         let other = search_tokens(&[8u8; 32], &words);
         assert_ne!(tokens, other, "another key, other tokens");
         let long = "a".repeat(40);
@@ -464,6 +641,19 @@ mod tests {
             tokens
                 .split(' ')
                 .any(|t| t == query_token(&key, &long[..30]))
+        );
+    }
+
+    /// The `reporter_email` column of every case stored with keys holds this token: it
+    /// must stay what it was when they were stored (60 bits, as computed apart with
+    /// Python's hmac), or a lost-link request would no longer find them.
+    #[test]
+    fn an_address_token_is_as_it_was_stored() {
+        let key = [7u8; 32];
+        assert_eq!(address_token(&key, "ada@example.com"), "qmxzk4tdf54s");
+        assert_ne!(
+            address_token(&key, "ada@example.com"),
+            address_token(&key, "ada@example.org")
         );
     }
 

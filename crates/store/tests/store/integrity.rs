@@ -757,7 +757,7 @@ pub async fn history_stored_in_clear_is_sealed_and_still_verifies(b: &Backend) {
     assert_eq!(
         count(
             b,
-            "SELECT COUNT(*) FROM events WHERE stream LIKE 'case:%' AND body NOT LIKE '~2:%'"
+            "SELECT COUNT(*) FROM events WHERE stream LIKE 'case:%' AND body NOT LIKE '~3:%'"
         )
         .await,
         0

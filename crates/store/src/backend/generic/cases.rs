@@ -167,7 +167,7 @@ pub(super) fn state_column(keys: Option<&TextKey>, c: &Case) -> String {
 pub(super) fn reporter_email_column(search: Option<&KeyBytes>, email: &str) -> String {
     let email = email.trim().to_lowercase();
     match search {
-        Some(key) => sealing::query_token(key, &format!("email:{email}")),
+        Some(key) => sealing::address_token(key, &email),
         None => email,
     }
 }
