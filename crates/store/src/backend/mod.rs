@@ -58,8 +58,8 @@ impl ProjectCache {
     }
 }
 
-/// Cases as last opened for a single read, by the stored text they were opened from. A
-/// single read takes the row's `state` anyway (in one statement with the token, or the
+/// Cases as last opened, by the stored text they were opened from. A single read or a
+/// page takes the row's `state` anyway (in one statement with the token, or the
 /// project's version); when it is the very text cached, the case is cloned instead of
 /// opened again (base64, AES-GCM, inflate) and parsed. The same stored text always
 /// opens to the same case, and every change writes another text (a new version; sealed,
@@ -86,6 +86,14 @@ impl CaseCache {
             map.clear();
         }
         map.insert(stored, std::sync::Arc::new(case.clone()));
+    }
+
+    /// [`CaseCache::put`] from a page: only while there is room, never emptying it.
+    pub(crate) fn offer(&self, stored: String, case: &embargo_core::case::Case) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() < CASE_CACHE_MAX {
+            map.insert(stored, std::sync::Arc::new(case.clone()));
+        }
     }
 }
 

@@ -60,6 +60,7 @@ impl OwnThreadReads {
         // As sqlx's connections: a reader waits out a writer's brief exclusive moments
         // (WAL recovery, a checkpoint's reset) instead of failing.
         connection.busy_timeout(Duration::from_secs(10))?;
+        connection.pragma_update(None, "cache_size", super::sqlite::READER_CACHE_KIB)?;
         Ok(connection)
     }
 }

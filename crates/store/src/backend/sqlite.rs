@@ -8,6 +8,13 @@ use std::time::Duration;
 type Pool = sqlx::SqlitePool;
 type Backing = SqliteStore;
 
+/// Each reading connection's page cache, in SQLite's negative-KiB form: 512 KiB, not
+/// SQLite's 2 MiB. Up to 16 connections read (sqlx's 8 and `own_thread`'s); the file's
+/// pages are in the kernel's page cache anyway, and the index pages a point read or a
+/// page of 50 walks fit. Sixteen caches of 2 MiB could hold 32 MB at 10⁶ cases, where
+/// the server's peak was 117 MB against a goal of 100 (docs/performance.md).
+pub(super) const READER_CACHE_KIB: i64 = -512;
+
 /// The embedded database. Writes go through one connection, so SQLite never
 /// answers "database is locked" under concurrent requests; reads use several.
 pub struct SqliteStore {
@@ -57,7 +64,11 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
-            .connect_with(connect.read_only(true))
+            .connect_with(
+                connect
+                    .read_only(true)
+                    .pragma("cache_size", READER_CACHE_KIB.to_string()),
+            )
             .await?;
         let store = SqliteStore {
             writer,

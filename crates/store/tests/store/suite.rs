@@ -1545,6 +1545,15 @@ pub async fn a_case_read_again_is_never_stale(b: &Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(again.case(), first.case());
+    // A page's cases come from the same cache (its first read fills it).
+    let all = CaseFilter::default();
+    for _ in 0..2 {
+        let page = s
+            .cases_for_viewer(&p, &team(&sam), &all, &PageRequest::first())
+            .await
+            .unwrap();
+        assert_eq!(page.items, [first.case().clone()]);
+    }
     assert!(
         s.case_for_viewer(&c.id, &team(&mia))
             .await
@@ -1560,6 +1569,11 @@ pub async fn a_case_read_again_is_never_stale(b: &Backend) {
         .unwrap();
     assert_eq!(now.case(), &changed, "the other instance's change, at once");
     assert_eq!(now.case().version, first.case().version + 1);
+    let page = s
+        .cases_for_viewer(&p, &team(&sam), &all, &PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(page.items, [changed.clone()], "and on a page");
     let mias = s
         .case_for_viewer(&c.id, &team(&mia))
         .await

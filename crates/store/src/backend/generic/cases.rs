@@ -311,10 +311,18 @@ impl Backing {
         Ok(sealing::open_text(&key, place, &stored)?)
     }
 
-    /// A row's `state` as a case, its key loaded already.
+    /// A row's `state` as a case, its key loaded already (a page's rows): from the cache
+    /// when it was opened from this very text before. A page adds to the cache only
+    /// while it has room, so that paging through every case does not empty it of the
+    /// cases being worked on (`CaseCache::offer`).
     pub(super) fn case_of(&self, row: &DbRow) -> Result<Case> {
         let stored: String = row.try_get("state")?;
-        from_json("case", &self.opened(CASE_PLACE, stored)?)
+        if let Some(case) = self.cases.get(&stored) {
+            return Ok(case);
+        }
+        let case: Case = from_json("case", &self.opened(CASE_PLACE, stored.clone())?)?;
+        self.cases.offer(stored, &case);
+        Ok(case)
     }
 
     /// A row's `state` as a case, for a single read: from the cache when it was opened
