@@ -1573,7 +1573,7 @@ pub async fn a_case_read_again_is_never_stale(b: &Backend) {
         .cases_for_viewer(&p, &team(&sam), &all, &PageRequest::first())
         .await
         .unwrap();
-    assert_eq!(page.items, [changed.clone()], "and on a page");
+    assert_eq!(page.items, std::slice::from_ref(&changed), "and on a page");
     let mias = s
         .case_for_viewer(&c.id, &team(&mia))
         .await
