@@ -58,6 +58,6 @@ pub use jiff::Timestamp;
 /// tokens and its reporter's address a keyed token (issue 11, item 3).
 /// 16: a sealed projection is deflated before it is sealed, and SQLite's search index
 /// keeps no copy of its text (issue 13, item 3): rebuilding writes both anew.
-/// 17: a sealed projection is deflated with a preset dictionary (`~3:`, issue 13,
-/// item 3): rebuilding writes each sealed projection in that format.
+/// 17: a sealed projection is deflated with a preset dictionary (`~3:`), and keyed
+/// search tokens are 8 letters (issue 13, item 3): rebuilding writes both anew.
 pub const PROJECTION_VERSION: u32 = 17;

@@ -9,7 +9,7 @@ use super::support::{
     CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
     insert_events, to_json, unique_violation,
 };
-use crate::backend::{Dialect, micros};
+use crate::backend::{CaseCache, Dialect, micros};
 use crate::chain::{ChainKey, stream};
 use crate::sealing::{self, KeyBytes, Sealing};
 use crate::{
@@ -316,12 +316,17 @@ impl Backing {
     /// while it has room, so that paging through every case does not empty it of the
     /// cases being worked on (`CaseCache::offer`).
     pub(super) fn case_of(&self, row: &DbRow) -> Result<Case> {
-        let stored: String = row.try_get("state")?;
+        self.case_kept(row.try_get("state")?, CaseCache::offer)
+    }
+
+    /// Stored `state` text as a case, its key loaded already: from the cache when it
+    /// was opened from this very text before, else opened, parsed and given to `keep`.
+    fn case_kept(&self, stored: String, keep: fn(&CaseCache, String, &Case)) -> Result<Case> {
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);
         }
         let case: Case = from_json("case", &self.opened(CASE_PLACE, stored.clone())?)?;
-        self.cases.offer(stored, &case);
+        keep(&self.cases, stored, &case);
         Ok(case)
     }
 
@@ -333,15 +338,14 @@ impl Backing {
 
     /// Stored `state` text as a case, from the cache when it was opened before.
     async fn case_opened(&self, stored: String) -> Result<Case> {
+        // A hit needs no key: load it only for a text the cache does not hold.
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);
         }
-        let case: Case = self
-            .open_text(CASE_PLACE, stored.clone())
-            .await
-            .and_then(|plain| from_json("case", &plain))?;
-        self.cases.put(stored, &case);
-        Ok(case)
+        if let Some(project) = sealing::sealed_by(&stored) {
+            self.data_key(project).await?;
+        }
+        self.case_kept(stored, CaseCache::put)
     }
 
     /// Stored text at `place`, opened (its key loaded if need be); clear text as it is.
