@@ -70,19 +70,73 @@ fn chosen<'a>(
     q.get(&format!("m_{}", m.abbr)).map(String::as_str)
 }
 
+/// The versions the calculator offers.
+const VERSIONS: [Version; 2] = [Version::V3_1, Version::V4_0];
+
+/// The query name that carries a vector made in `version` while the calculator shows
+/// the other one.
+fn keep_name(version: Version) -> &'static str {
+    match version {
+        Version::V4_0 => "keep_v4_0",
+        Version::V2_0 | Version::V3_0 | Version::V3_1 => "keep_v3_1",
+    }
+}
+
+/// The vector of `version` the calculator holds: the one it just scored, or one it
+/// carried across a switch of version. Switching is a link (a new page), so without
+/// this a vector made in v3.1 was gone once v4.0 was chosen, with or without script.
+/// A carried vector counts only if it scores, so the query cannot put anything else
+/// into the forms.
+pub fn kept(q: &HashMap<String, String>, calc: &Calculation, version: Version) -> Option<String> {
+    if let Some(Ok(a)) = &calc.result
+        && a.vector.version() == version
+    {
+        return Some(a.vector.to_string());
+    }
+    let carried = embargo_cvss::assess(q.get(keep_name(version))?.trim()).ok()?;
+    (carried.vector.version() == version).then(|| carried.vector.to_string())
+}
+
+/// The query that carries the vectors the calculator holds, other than `showing`'s
+/// (which the calculator scores again from its selects).
+fn carried(
+    q: &HashMap<String, String>,
+    calc: &Calculation,
+    showing: Version,
+) -> Vec<(&'static str, String)> {
+    VERSIONS
+        .into_iter()
+        .filter(|v| *v != showing)
+        .filter_map(|v| Some((keep_name(v), kept(q, calc, v)?)))
+        .collect()
+}
+
 /// The calculator form; `action` is the page it comes back to.
 pub fn render(action: &str, q: &HashMap<String, String>, calc: &Calculation) -> Markup {
     let version = calc.version;
+    // A scored vector's characters (letters, digits, `:`, `/`, `.`) need no escaping
+    // in a query.
+    let switch = |to: Version| -> String {
+        let mut href = format!("{action}?calc={}", to.as_str());
+        for (name, vector) in carried(q, calc, to) {
+            href.push_str(&format!("&{name}={vector}"));
+        }
+        href + "#calculator"
+    };
     html! {
         section.calculator #calculator {
             h3 { "CVSS calculator" }
             p.versions {
-                a href=(format!("{action}?calc=3.1#calculator")) aria-current=[(version == Version::V3_1).then_some("page")] { "v3.1" }
-                " · "
-                a href=(format!("{action}?calc=4.0#calculator")) aria-current=[(version == Version::V4_0).then_some("page")] { "v4.0" }
+                @for (i, to) in VERSIONS.into_iter().enumerate() {
+                    @if i > 0 { " · " }
+                    a href=(switch(to)) aria-current=[(version == to).then_some("page")] { "v" (to.as_str()) }
+                }
             }
             form #cvss-calculator method="get" action=(format!("{action}#calculator")) data-version=(version.as_str()) {
                 input type="hidden" name="calc" value=(version.as_str());
+                @for (name, vector) in carried(q, calc, version) {
+                    input type="hidden" name=(name) value=(vector);
+                }
                 label for="calc-paste" { "Paste a vector" }
                 input #calc-paste name="vector" placeholder=(format!("CVSS:{}/…", version.as_str()));
                 @for m in metrics(version).iter().filter(|m| m.group == Group::Base) {

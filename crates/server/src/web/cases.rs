@@ -25,6 +25,7 @@ use embargo_core::command::Command;
 use embargo_core::event::{Assessment, Visibility};
 use embargo_core::ids::{CaseId, UserId};
 use embargo_core::rejection::{Rejection, Rule};
+use embargo_cvss::Version;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
@@ -486,15 +487,13 @@ fn scoring(
     let computed = calculator::vector(&calc);
     let id = &case.id;
     let current = case.scoring.score.as_ref();
-    // What was typed wins; then the calculator's vector of that version; then the call.
-    let prefill = |version: &str, name: &str, stored: Option<&String>| -> String {
-        if let Some(v) = kept(typed, "cvss-set", name) {
-            return v;
-        }
-        match &computed {
-            Some(v) if v.starts_with(&format!("CVSS:{version}/")) => v.clone(),
-            _ => stored.cloned().unwrap_or_default(),
-        }
+    // What was typed wins; then the calculator's vector of that version (scored now, or
+    // carried across a switch of version); then the call.
+    let prefill = |version: Version, name: &str, stored: Option<&String>| -> String {
+        kept(typed, "cvss-set", name)
+            .or_else(|| calculator::kept(q, &calc, version))
+            .or_else(|| stored.cloned())
+            .unwrap_or_default()
     };
     let err = |action: &str, field: &str| Typed::error(typed, action, field);
     html! {
@@ -536,10 +535,10 @@ fn scoring(
                         fieldset {
                             legend { "Final call (coordinator)" }
                             label for="cvss_v3_1" { "CVSS v3.1 vector" }
-                            input #cvss_v3_1 name="cvss_v3_1" value=(prefill("3.1", "cvss_v3_1", current.and_then(|c| c.cvss_v3_1.as_ref()))) data-calc-fill="3.1" data-keep;
+                            input #cvss_v3_1 name="cvss_v3_1" value=(prefill(Version::V3_1, "cvss_v3_1", current.and_then(|c| c.cvss_v3_1.as_ref()))) data-calc-fill="3.1" data-keep;
                             (err("cvss-set", "cvss_v3_1"))
                             label for="cvss_v4_0" { "CVSS v4.0 vector" }
-                            input #cvss_v4_0 name="cvss_v4_0" value=(prefill("4.0", "cvss_v4_0", current.and_then(|c| c.cvss_v4_0.as_ref()))) data-calc-fill="4.0" data-keep;
+                            input #cvss_v4_0 name="cvss_v4_0" value=(prefill(Version::V4_0, "cvss_v4_0", current.and_then(|c| c.cvss_v4_0.as_ref()))) data-calc-fill="4.0" data-keep;
                             (err("cvss-set", "cvss_v4_0"))
                             label for="effect" { "Effect: what an attacker can do (Markdown; goes into the advisory)" }
                             textarea #effect name="effect" rows="3" required data-keep { (kept(typed, "cvss-set", "effect").unwrap_or_else(|| current.map(|c| c.effect.clone()).unwrap_or_default())) }

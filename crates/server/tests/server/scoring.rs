@@ -299,6 +299,54 @@ async fn the_calculator_and_the_scoring_forms_work_without_javascript() {
         page.html
             .contains(&format!(r#"name="vector" required value="{V31}""#))
     );
+    // Switching to v4.0 is a link that carries the v3.1 vector just made, so the final
+    // call's v3.1 field still holds it on the v4.0 page; the v4.0 calculator's own form
+    // carries it on, and scoring v4.0 there fills both fields.
+    let switch = page
+        .html
+        .split("href=\"")
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .find(|href| href.contains("calc=4.0"))
+        .expect("a link to the v4.0 calculator")
+        .replace("&amp;", "&");
+    assert!(switch.contains(&format!("keep_v3_1={V31}")), "{switch}");
+    let page = team.get(&switch).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let v31_field = format!(r#"name="cvss_v3_1" value="{V31}""#);
+    assert!(page.html.contains(&v31_field), "{}", page.html);
+    assert!(
+        page.html.contains(&format!(
+            r#"<input type="hidden" name="keep_v3_1" value="{V31}">"#
+        )),
+        "{}",
+        page.html
+    );
+    let v40_metrics =
+        "m_AV=N&m_AC=L&m_AT=N&m_PR=N&m_UI=N&m_VC=H&m_VI=L&m_VA=N&m_SC=N&m_SI=N&m_SA=N";
+    let page = team
+        .get(&format!(
+            "/cases/{id}?calc=4.0&keep_v3_1={V31}&{v40_metrics}"
+        ))
+        .await;
+    assert!(page.html.contains(&v31_field), "{}", page.html);
+    assert!(
+        page.html
+            .contains(&format!(r#"name="cvss_v4_0" value="{V40}""#)),
+        "{}",
+        page.html
+    );
+    // A carried value that is not a vector of that version fills nothing.
+    let page = team
+        .get(&format!(
+            "/cases/{id}?calc=4.0&keep_v3_1={}",
+            urlencode(V40)
+        ))
+        .await;
+    assert!(
+        page.html.contains(r#"name="cvss_v3_1" value="""#),
+        "{}",
+        page.html
+    );
     // A pasted vector with a problem says which.
     let page = team
         .get(&format!("/cases/{id}?calc=3.1&vector=CVSS:3.1/AV:N"))
