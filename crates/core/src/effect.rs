@@ -1010,6 +1010,53 @@ mod tests {
         );
     }
 
+    /// A policy set at project version `P` recomputes the clocks of cases received
+    /// before it, once; a case received at `P` or later follows it already.
+    #[test]
+    fn a_new_policy_recomputes_only_cases_received_before_it() {
+        let received_at = |version: u64| {
+            let events = submit(
+                &Actor::Anonymous,
+                &Project {
+                    version,
+                    ..project()
+                },
+                CaseId::from_entropy(version),
+                Draft {
+                    title: "t".into(),
+                    description: "d".into(),
+                    ..Draft::default()
+                },
+                Channel::Web,
+                vec![],
+                at(0),
+            )
+            .unwrap();
+            Case::replay(&events).unwrap()
+        };
+        let recompute = SystemCommand::RecomputeClocks { policy_version: 5 };
+        for version in [5, 6] {
+            assert!(
+                system(&mut received_at(version), recompute.clone()).is_err(),
+                "received at version {version}"
+            );
+        }
+        let mut before = received_at(4);
+        assert!(system(&mut before, recompute.clone()).is_ok());
+        assert_eq!(before.clock_log.recomputed_for, Some(5));
+        assert!(system(&mut before, recompute).is_err(), "once");
+        // A report stored before the version was kept is recomputed, as before.
+        let mut old = received_at(4);
+        old.clock_log.recomputed_for = None;
+        assert!(
+            system(
+                &mut old,
+                SystemCommand::RecomputeClocks { policy_version: 1 }
+            )
+            .is_ok()
+        );
+    }
+
     #[test]
     fn a_redacted_receipt_keeps_no_token() {
         let effect = Effect::Email(Email {

@@ -34,6 +34,11 @@ pub enum Event {
         case: CaseId,
         project: ProjectSlug,
         report: Report,
+        /// The project's version when the report was decided: its policy planned the
+        /// case's clocks, so a policy set at that version or before needs no
+        /// recomputing on this case. Absent on reports stored before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project_version: Option<u64>,
     },
     Acknowledged,
     Claimed {

@@ -20,7 +20,8 @@ pub struct ClockLog {
     pub notes: BTreeSet<u64>,
     /// The notes that record a decision to slow the case down (C16), by place.
     pub decision_notes: BTreeSet<u64>,
-    /// The project version whose policy the clocks were last recomputed for.
+    /// The project version whose policy the clocks follow: the one the report was
+    /// received under, or the one they were last recomputed for.
     pub recomputed_for: Option<u64>,
 }
 

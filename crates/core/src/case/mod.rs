@@ -172,6 +172,7 @@ impl Case {
             case,
             project,
             report,
+            project_version,
         } = &first.event
         else {
             panic!(
@@ -196,7 +197,11 @@ impl Case {
             fixes: FixesState::default(),
             milestones: Milestones::default(),
             release: ReleaseState::default(),
-            clock_log: ClockLog::default(),
+            // Received under the policy of that version: its clocks follow it already.
+            clock_log: ClockLog {
+                recomputed_for: *project_version,
+                ..ClockLog::default()
+            },
             notices: NoticesState::default(),
             activity: Activity::start(first.at),
             guests: GuestsState::default(),

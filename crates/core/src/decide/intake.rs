@@ -46,6 +46,7 @@ pub fn submit(
             case: id,
             project: project.slug.clone(),
             report,
+            project_version: Some(project.version),
         },
     }];
     for a in attachments {
@@ -89,6 +90,7 @@ pub fn import(
         case: id,
         project: project.slug.clone(),
         report,
+        project_version: Some(project.version),
     }];
     events.push(Event::Acknowledged);
     events.push(Event::FinalDecisionSet {
