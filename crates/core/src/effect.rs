@@ -435,9 +435,24 @@ pub fn case_effects(case: &Case, e: &Recorded<Event>) -> Vec<Planned> {
     }
 }
 
-/// The work a project event asks for: a new policy recomputes the clocks of its open
-/// cases (issue 8). Announcements to a project's channels (issue 14) will start here.
-pub fn project_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
+/// The work the events of one project decision ask for, given the project after them:
+/// a new policy recomputes the clocks of its open cases (issue 8), except the policy a
+/// project is created with, which has no case to recompute (every case is received
+/// under it or a later one).
+pub fn project_effects(project: &Project, events: &[Recorded<ProjectEvent>]) -> Vec<Planned> {
+    let creating = events
+        .first()
+        .is_some_and(|e| matches!(e.event, ProjectEvent::Created { .. }));
+    events
+        .iter()
+        .filter(|e| !(creating && matches!(e.event, ProjectEvent::PolicySet { .. })))
+        .flat_map(|e| project_event_effects(project, e))
+        .collect()
+}
+
+/// The work one project event asks for. Announcements to a project's channels (issue
+/// 14) start here.
+fn project_event_effects(project: &Project, e: &Recorded<ProjectEvent>) -> Vec<Planned> {
     match &e.event {
         ProjectEvent::ChannelTestRequested { name } => vec![Planned::now(
             Effect::Webhook(Webhook {
@@ -1007,6 +1022,78 @@ mod tests {
                 explanation: None
             })),
             update(CaseUpdate::Decision)
+        );
+    }
+
+    /// The policy a project is created with asks for no recompute (it has no case yet);
+    /// a policy set later does.
+    #[test]
+    fn only_a_policy_set_after_creation_recomputes_clocks() {
+        use crate::project::{NewProject, ProjectCommand, apply_project, decide_project};
+        let admin = Actor::User(User {
+            id: UserId(1),
+            name: "Ada".into(),
+            instance_admin: true,
+            second_factor: false,
+        });
+        let recorded = |events: Vec<ProjectEvent>, at: Timestamp| -> Vec<Recorded<ProjectEvent>> {
+            events
+                .into_iter()
+                .map(|event| Recorded {
+                    at,
+                    actor: admin.as_ref(),
+                    event,
+                })
+                .collect()
+        };
+        let created = recorded(
+            decide_project(
+                &admin,
+                None,
+                ProjectCommand::Create(NewProject {
+                    slug: "connect".into(),
+                    name: "Connect".into(),
+                    guidance: None,
+                    components: vec!["go".into()],
+                    policy: Some(crate::policy::Policy::connect()),
+                }),
+            )
+            .unwrap(),
+            at(0),
+        );
+        let mut p = None;
+        for e in &created {
+            p = Some(apply_project(p, &e.event, e.at));
+        }
+        let p = p.unwrap();
+        assert!(
+            matches!(created[1].event, ProjectEvent::PolicySet { .. }),
+            "{created:?}"
+        );
+        let planned = project_effects(&p, &created);
+        assert!(planned.is_empty(), "{planned:?}");
+        let later = recorded(
+            decide_project(
+                &admin,
+                Some(&p),
+                ProjectCommand::SetPolicy {
+                    policy: crate::policy::Policy::vitess(),
+                },
+            )
+            .unwrap(),
+            at(60),
+        );
+        let next = apply_project(Some(p), &later[0].event, later[0].at);
+        assert_eq!(
+            project_effects(&next, &later)
+                .into_iter()
+                .map(|p| p.effect)
+                .collect::<Vec<_>>(),
+            [Effect::Wake {
+                reason: WakeReason::RecomputeClocks {
+                    policy_version: next.version
+                }
+            }]
         );
     }
 

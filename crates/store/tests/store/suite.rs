@@ -1141,7 +1141,7 @@ pub async fn queued_work_wakes_other_instances(b: &Backend) {
 /// Every outbox payload, as the database holds it.
 async fn outbox_payloads(b: &Backend) -> Vec<String> {
     use sqlx::{Connection, Row};
-    // Case work only (the project's policy asked for a recompute when it was created),
+    // Case work only (a project policy set after its creation asks for a recompute),
     // and the reporter's mail (the team's news of each report has tests of its own).
     let sql = "SELECT payload FROM outbox WHERE case_id IS NOT NULL AND payload NOT LIKE '%\"to\":\"team\"%' ORDER BY id";
     if b.raw_url.starts_with("sqlite:") {

@@ -233,10 +233,7 @@ pub(super) async fn queue_project_effects(
     project: &Project,
     events: &[Recorded<ProjectEvent>],
 ) -> Result<Vec<Queued>> {
-    let planned = events
-        .iter()
-        .flat_map(|e| effect::project_effects(project, e))
-        .collect();
+    let planned = effect::project_effects(project, events);
     let Some(now) = events.last().map(|e| e.at) else {
         return Ok(Vec::new());
     };
