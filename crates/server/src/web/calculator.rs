@@ -70,17 +70,9 @@ fn chosen<'a>(
     q.get(&format!("m_{}", m.abbr)).map(String::as_str)
 }
 
-/// The versions the calculator offers.
-const VERSIONS: [Version; 2] = [Version::V3_1, Version::V4_0];
-
-/// The query name that carries a vector made in `version` while the calculator shows
-/// the other one.
-fn keep_name(version: Version) -> &'static str {
-    match version {
-        Version::V4_0 => "keep_v4_0",
-        Version::V2_0 | Version::V3_0 | Version::V3_1 => "keep_v3_1",
-    }
-}
+/// The versions the calculator offers, each with the query name that carries a vector
+/// made in it while the calculator shows the other one.
+const VERSIONS: [(Version, &str); 2] = [(Version::V3_1, "keep_v3_1"), (Version::V4_0, "keep_v4_0")];
 
 /// The vector of `version` the calculator holds: the one it just scored, or one it
 /// carried across a switch of version. Switching is a link (a new page), so without
@@ -93,7 +85,8 @@ pub fn kept(q: &HashMap<String, String>, calc: &Calculation, version: Version) -
     {
         return Some(a.vector.to_string());
     }
-    let carried = embargo_cvss::assess(q.get(keep_name(version))?.trim()).ok()?;
+    let (_, name) = VERSIONS.into_iter().find(|(v, _)| *v == version)?;
+    let carried = embargo_cvss::assess(q.get(name)?.trim()).ok()?;
     (carried.vector.version() == version).then(|| carried.vector.to_string())
 }
 
@@ -106,8 +99,8 @@ fn carried(
 ) -> Vec<(&'static str, String)> {
     VERSIONS
         .into_iter()
-        .filter(|v| *v != showing)
-        .filter_map(|v| Some((keep_name(v), kept(q, calc, v)?)))
+        .filter(|(v, _)| *v != showing)
+        .filter_map(|(v, name)| Some((name, kept(q, calc, v)?)))
         .collect()
 }
 
@@ -127,7 +120,7 @@ pub fn render(action: &str, q: &HashMap<String, String>, calc: &Calculation) -> 
         section.calculator #calculator {
             h3 { "CVSS calculator" }
             p.versions {
-                @for (i, to) in VERSIONS.into_iter().enumerate() {
+                @for (i, (to, _)) in VERSIONS.into_iter().enumerate() {
                     @if i > 0 { " · " }
                     a href=(switch(to)) aria-current=[(version == to).then_some("page")] { "v" (to.as_str()) }
                 }
