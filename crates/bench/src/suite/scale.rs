@@ -1,7 +1,7 @@
 //! Scale: at the small and the large case count, on each database — the project listing
 //! (API) and the triage queue (web page), first page, at 8 concurrent clients; one case
-//! at 64 connections; the server's peak memory under the listing clients; start-up time;
-//! the database's size per case. Each repetition restarts the server, so each start-up
+//! at 64 connections; a search's first page at 8 clients, last; the server's peak memory
+//! under the listing clients; start-up time; the database's size per case. Each repetition restarts the server, so each start-up
 //! and each memory figure is a fresh process's.
 
 use super::{Backend, Context, Reps};
@@ -208,18 +208,6 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
             &label,
         )
         .await?;
-        let label = format!("search, {b}, {size_name} cases, repetition {}", rep + 1);
-        pages(
-            ctx,
-            &server,
-            &format!("/api/v1/projects/{PROJECT}/cases?q={SEARCH_WORD}&limit={PAGE}"),
-            ("authorization", auth.clone()),
-            "EMB-",
-            &mut search,
-            &label,
-        )
-        .await?;
-
         let probe = ctx
             .client
             .get(
@@ -253,6 +241,19 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
             ));
         }
         case.add(r.per_sec(), Some(r.p50), Some(r.p99));
+        // Last, so that searches still answering when their clients stop cannot weigh on
+        // the one-case reads.
+        let label = format!("search, {b}, {size_name} cases, repetition {}", rep + 1);
+        pages(
+            ctx,
+            &server,
+            &format!("/api/v1/projects/{PROJECT}/cases?q={SEARCH_WORD}&limit={PAGE}"),
+            ("authorization", auth.clone()),
+            "EMB-",
+            &mut search,
+            &label,
+        )
+        .await?;
         server.stop().await?;
     }
     ctx.drop_embargo(&embargo).await?;
