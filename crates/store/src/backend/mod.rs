@@ -97,6 +97,14 @@ impl CaseCache {
     }
 }
 
+/// A search asked of each listed case in turn ([`Dialect::SEARCH_PROBE`]).
+pub(crate) struct SearchProbe {
+    /// Counts the cases matching the query `$1`, stopping at `$2`; selects `found`.
+    pub(crate) count: &'static str,
+    /// "The listed case `c` matches": the SQL before and after the bound query.
+    pub(crate) each: (&'static str, &'static str),
+}
+
 /// How a dialect writes many cases' search rows in one statement: `insert`, then a row
 /// per case, each the bound id and the bound text with SQL around them.
 pub(crate) struct SearchWriteMany {
@@ -128,6 +136,10 @@ pub(crate) trait Dialect {
     /// A listing's "the case's text matches": the SQL before and after the bound query
     /// that [`Dialect::search_query`] makes.
     const SEARCH_MATCH: (&'static str, &'static str);
+    /// Where finding every match first costs more than asking the listed cases one by
+    /// one when a word is common (`generic::cases`, `searched`); `None` where the
+    /// index's set is cheap to join to the listing.
+    const SEARCH_PROBE: Option<SearchProbe>;
     /// The query for `words` (from `crate::search_words`: letters and digits only, so
     /// they carry no syntax): every word must be there, as a word or a word's start.
     fn search_query(words: &[String], prefix: bool) -> String;

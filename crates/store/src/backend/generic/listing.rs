@@ -47,6 +47,26 @@ pub(super) fn after_descending(q: &mut Builder, key: &str, id: &str, after: Opti
     }
 }
 
+/// `AND (key, id) <= reach`, for listings in ascending order.
+pub(super) fn up_to_ascending(q: &mut Builder, key: &str, id: &str, reach: &Cursor) {
+    q.push(format_args!(" AND ({key}, {id}) <= ("));
+    q.push_bind(reach.key);
+    q.push(", ");
+    q.push_bind(reach.id.clone());
+    q.push(")");
+}
+
+/// `AND` the row comes before `reach` or is it, for listings by descending key, then id.
+pub(super) fn up_to_descending(q: &mut Builder, key: &str, id: &str, reach: &Cursor) {
+    q.push(format_args!(" AND ({key} > "));
+    q.push_bind(reach.key);
+    q.push(format_args!(" OR ({key} = "));
+    q.push_bind(reach.key);
+    q.push(format_args!(" AND {id} <= "));
+    q.push_bind(reach.id.clone());
+    q.push("))");
+}
+
 /// ` LIMIT <page + 1>`: the extra row tells whether there is a next page.
 pub(super) fn limit(q: &mut Builder, page: &PageRequest) {
     q.push(" LIMIT ");
@@ -68,11 +88,16 @@ pub(super) fn page<T>(
         last = Some(row);
     }
     let next = match last {
-        Some(row) if more => Some(Cursor::new(
-            row.try_get("sort_key")?,
-            row.try_get::<String, _>("id")?,
-        )),
+        Some(row) if more => Some(cursor_of(row)?),
         _ => None,
     };
     Ok(Page { items, next })
+}
+
+/// Where a listing's `row` (which selected `sort_key` and `id`) is.
+pub(super) fn cursor_of(row: &DbRow) -> Result<Cursor> {
+    Ok(Cursor::new(
+        row.try_get("sort_key")?,
+        row.try_get::<String, _>("id")?,
+    ))
 }
