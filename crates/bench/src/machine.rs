@@ -35,10 +35,12 @@ pub fn load_1m() -> Option<f64> {
         .ok()
 }
 
-/// `abc1234` or `abc1234 (with uncommitted changes)`.
-pub fn commit() -> String {
+/// The commit checked out in `repo`: `abc1234` or `abc1234 (with uncommitted changes)`.
+pub fn commit(repo: &std::path::Path) -> String {
     let git = |args: &[&str]| {
         Command::new("git")
+            .arg("-C")
+            .arg(repo)
             .args(args)
             .output()
             .ok()

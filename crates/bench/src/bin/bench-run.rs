@@ -55,7 +55,7 @@ struct Args {
     /// Where `embargo` and the bench binaries are (default: beside this program)
     #[arg(long)]
     bin_dir: Option<PathBuf>,
-    /// The repository (for `scripts/bench-cvss`)
+    /// The repository (for `scripts/bench-cvss`, and the commit the table names)
     #[arg(long, default_value = ".")]
     repo: PathBuf,
 }
@@ -227,7 +227,11 @@ async fn run(a: Args) -> Result<bool> {
     std::fs::create_dir_all(&dir).map_err(Error::io(format!("creating {}", dir.display())))?;
 
     let mut about = vec![
-        format!("Embargo bench, {}, commit {}", now_utc(), machine::commit()),
+        format!(
+            "Embargo bench, {}, commit {}",
+            now_utc(),
+            machine::commit(&a.repo)
+        ),
         String::new(),
         format!(
             "- machine: {} cores, {}, {:.0} GiB",

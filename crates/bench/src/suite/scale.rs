@@ -223,7 +223,8 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
             ));
         }
         // A case's latency beside the 8 listing clients, then its throughput at 64
-        // connections (where even the bare axum ceiling's p99 is about 10 ms here).
+        // connections (where 2 cores are saturated: even the bare axum ceiling's p99 was
+        // 4.8–11 ms there across runs).
         for (connections, reps) in [
             (ctx.opts.listing_clients as u32, &mut case_few),
             (ctx.opts.connections, &mut case),
