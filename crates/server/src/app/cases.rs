@@ -398,9 +398,7 @@ impl App {
         user: &User,
         page: &PageRequest,
     ) -> AppResult<Page<(Project, ListedCase)>> {
-        let Actor::User(actor) = super::actor_of(user) else {
-            unreachable!("an account acts as a user")
-        };
+        let actor = user.acting();
         let filter = CaseFilter {
             stages: Stage::ALL.into_iter().filter(|s| s.is_open()).collect(),
             involving: Some(user.id),
@@ -480,9 +478,7 @@ impl App {
         user: &User,
         page: &PageRequest,
     ) -> AppResult<Page<(Project, Case)>> {
-        let Actor::User(user) = super::actor_of(user) else {
-            unreachable!("an account acts as a user")
-        };
+        let user = user.acting();
         let filter = CaseFilter {
             stages: vec![Stage::Received, Stage::Triage, Stage::NeedsInfo],
             ..CaseFilter::default()

@@ -449,10 +449,5 @@ impl App {
 
 /// How a signed-in account acts.
 pub fn actor_of(user: &User) -> Actor {
-    Actor::User(embargo_core::actor::User {
-        id: user.id,
-        name: user.name.clone(),
-        instance_admin: user.instance_admin,
-        second_factor: user.second_factor,
-    })
+    Actor::User(user.acting())
 }

@@ -25,6 +25,18 @@ pub struct User {
     pub created_at: Timestamp,
 }
 
+impl User {
+    /// The account as the one who acts, which access rules are decided for.
+    pub fn acting(&self) -> embargo_core::actor::User {
+        embargo_core::actor::User {
+            id: self.id,
+            name: self.name.clone(),
+            instance_admin: self.instance_admin,
+            second_factor: self.second_factor,
+        }
+    }
+}
+
 impl From<UserRecord> for User {
     fn from(u: UserRecord) -> Self {
         User {
