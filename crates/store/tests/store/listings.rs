@@ -515,6 +515,16 @@ pub async fn a_common_word_pages_like_a_rare_one(b: &Backend) {
         .cases_across_projects(&user, &filter("zebra", CaseOrder::Received), &fifty(None))
         .await
         .unwrap();
-    let across: Vec<CaseId> = across.items.iter().map(|(_, c)| c.id.clone()).collect();
-    assert_eq!(across, zebra[..50]);
+    let first_ids: Vec<CaseId> = across.items.iter().map(|(_, c)| c.id.clone()).collect();
+    assert_eq!(first_ids, zebra[..50]);
+    let next = s
+        .cases_across_projects(
+            &user,
+            &filter("zebra", CaseOrder::Received),
+            &fifty(across.next.clone()),
+        )
+        .await
+        .unwrap();
+    let next_ids: Vec<CaseId> = next.items.iter().map(|(_, c)| c.id.clone()).collect();
+    assert_eq!(next_ids, zebra[50..100]);
 }
