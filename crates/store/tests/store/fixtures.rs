@@ -280,6 +280,11 @@ pub fn new_report(p: &Project, n: u64, email: Option<&str>) -> embargo_store::Ne
         reporter_email: email.map(Into::into),
         ..Draft::default()
     };
+    new_report_of(p, n, draft)
+}
+
+/// Report `n` of `draft`, decided and not stored yet.
+pub fn new_report_of(p: &Project, n: u64, draft: Draft) -> embargo_store::NewCase {
     let events = submit(
         &Actor::Anonymous,
         p,

@@ -416,9 +416,7 @@ pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
 /// cases are rare among those listed. Each way gives the same pages, in every order, in
 /// a project and across projects, with keys as a server runs (keyed search tokens).
 pub async fn a_common_word_pages_like_a_rare_one(b: &Backend) {
-    use embargo_core::case::Case;
-    use embargo_core::decide::submit;
-    use embargo_core::report::{Channel, Draft};
+    use embargo_core::report::Draft;
     use embargo_store::CaseOrder;
     let keyed = b
         .reopen_with(&embargo_store::OpenOptions {
@@ -449,23 +447,7 @@ pub async fn a_common_word_pages_like_a_rare_one(b: &Backend) {
             component: Some("go".into()),
             ..Draft::default()
         };
-        let id = CaseId::from_entropy(n);
-        let events = submit(
-            &Actor::Anonymous,
-            &p,
-            id,
-            draft,
-            Channel::Api,
-            vec![],
-            at(n as i64),
-        )
-        .unwrap();
-        embargo_store::NewCase {
-            case: Case::replay(&events).unwrap(),
-            events,
-            tracking_token: format!("tracking-token-{n}"),
-            files: vec![],
-        }
+        new_report_of(&p, n, draft)
     };
     let all: Vec<u64> = (1..=6_300).collect();
     for chunk in all.chunks(500) {

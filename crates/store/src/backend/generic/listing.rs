@@ -26,44 +26,61 @@ pub(super) fn stages_in(q: &mut Builder, column: &str, stages: &[Stage]) {
 /// `AND (key, id) > cursor`, for listings in ascending order.
 pub(super) fn after_ascending(q: &mut Builder, key: &str, id: &str, after: Option<&Cursor>) {
     if let Some(c) = after {
-        q.push(format_args!(" AND ({key}, {id}) > ("));
-        q.push_bind(c.key);
-        q.push(", ");
-        q.push_bind(c.id.clone());
-        q.push(")");
+        beside(q, (key, id), c, false, Side::After);
     }
 }
 
 /// `AND` the row comes after the cursor, for listings by descending key, then id.
 pub(super) fn after_descending(q: &mut Builder, key: &str, id: &str, after: Option<&Cursor>) {
     if let Some(c) = after {
-        q.push(format_args!(" AND ({key} < "));
-        q.push_bind(c.key);
-        q.push(format_args!(" OR ({key} = "));
-        q.push_bind(c.key);
-        q.push(format_args!(" AND {id} > "));
-        q.push_bind(c.id.clone());
-        q.push("))");
+        beside(q, (key, id), c, true, Side::After);
     }
 }
 
 /// `AND (key, id) <= reach`, for listings in ascending order.
 pub(super) fn up_to_ascending(q: &mut Builder, key: &str, id: &str, reach: &Cursor) {
-    q.push(format_args!(" AND ({key}, {id}) <= ("));
-    q.push_bind(reach.key);
-    q.push(", ");
-    q.push_bind(reach.id.clone());
-    q.push(")");
+    beside(q, (key, id), reach, false, Side::UpTo);
 }
 
 /// `AND` the row comes before `reach` or is it, for listings by descending key, then id.
 pub(super) fn up_to_descending(q: &mut Builder, key: &str, id: &str, reach: &Cursor) {
-    q.push(format_args!(" AND ({key} > "));
-    q.push_bind(reach.key);
+    beside(q, (key, id), reach, true, Side::UpTo);
+}
+
+/// Which rows of a listing a cursor keeps.
+#[derive(Clone, Copy)]
+enum Side {
+    /// Those after it.
+    After,
+    /// Those before it, and it.
+    UpTo,
+}
+
+/// `AND` the row (its `key` and `id` columns) is on `side` of `c`, in a listing by
+/// ascending key and id, or by descending key, then ascending id.
+fn beside(q: &mut Builder, (key, id): (&str, &str), c: &Cursor, descending: bool, side: Side) {
+    if !descending {
+        let op = match side {
+            Side::After => ">",
+            Side::UpTo => "<=",
+        };
+        q.push(format_args!(" AND ({key}, {id}) {op} ("));
+        q.push_bind(c.key);
+        q.push(", ");
+        q.push_bind(c.id.clone());
+        q.push(")");
+        return;
+    }
+    let (key_op, id_op) = match side {
+        Side::After => ("<", ">"),
+        Side::UpTo => (">", "<="),
+    };
+    q.push(format_args!(" AND ({key} {key_op} "));
+    q.push_bind(c.key);
     q.push(format_args!(" OR ({key} = "));
-    q.push_bind(reach.key);
-    q.push(format_args!(" AND {id} <= "));
-    q.push_bind(reach.id.clone());
+    q.push_bind(c.key);
+    q.push(format_args!(" AND {id} {id_op} "));
+    q.push_bind(c.id.clone());
     q.push("))");
 }
 
