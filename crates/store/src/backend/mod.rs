@@ -153,6 +153,17 @@ pub(crate) trait Dialect {
     const ANALYZE: &'static str;
 }
 
+/// The columns `support::user_from_row` reads, for a statement that joins `users u`:
+/// one string, so that each statement stays static (`concat!`). Here, once, is what
+/// "has a second factor" means: a confirmed one-time-password secret or any passkey.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
+         (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
+         OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor"
+    };
+}
+
 pub(crate) mod own_thread;
 #[expect(
     clippy::duplicate_mod,

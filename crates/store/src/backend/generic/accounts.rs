@@ -82,10 +82,12 @@ impl crate::AccountStore for Backing {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
-        let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
-                   FROM users u WHERE u.id = $1";
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " \
+                   FROM users u WHERE u.id = $1"
+        );
         let row = sqlx::query(sql)
             .bind(id.0)
             .fetch_optional(&self.reader)
@@ -94,19 +96,23 @@ impl crate::AccountStore for Backing {
     }
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
-        let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
-                   FROM users u ORDER BY u.email";
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " \
+                   FROM users u ORDER BY u.email"
+        );
         let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
-        let sql = "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
-                   FROM users u WHERE u.email = $1";
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " \
+                   FROM users u WHERE u.email = $1"
+        );
         let row = sqlx::query(sql)
             .bind(embargo_core::account::normalize_email(email))
             .fetch_optional(&self.reader)
@@ -161,14 +167,14 @@ impl crate::AccountStore for Backing {
     }
 
     async fn user_for_api_token(&self, hash: &SecretHash) -> Result<Option<(UserRecord, TokenId)>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", \
                     t.id AS token_id \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        )
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ))
         .bind(&hash.0[..])
         .fetch_optional(&self.reader)
         .await?;
@@ -253,13 +259,13 @@ impl crate::AccountStore for Backing {
     }
 
     async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " \
              FROM oidc_identities i JOIN users u ON u.id = i.user_id \
-             WHERE i.provider = $1 AND i.subject = $2",
-        )
+             WHERE i.provider = $1 AND i.subject = $2"
+        ))
         .bind(provider)
         .bind(subject)
         .fetch_optional(&self.reader)

@@ -1344,12 +1344,13 @@ pub(super) struct TokenCase {
 
 /// A live token (`$1`: its hash) with its owner and the case `$2`, in one statement.
 /// The token's row leads: no live token, no row, whether the case exists or not.
-pub(super) const TOKEN_CASE: &str = "SELECT u.id, u.email, u.name, u.instance_admin, \
-        u.password_hash, u.created_at, \
-        (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-        OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+pub(super) const TOKEN_CASE: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    ", \
         t.id AS token_id, c.state, p.version AS project_version \
      FROM api_tokens t JOIN users u ON u.id = t.user_id \
      LEFT JOIN cases c ON c.id = $2 \
      LEFT JOIN projects p ON p.slug = c.project \
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+);

@@ -219,13 +219,13 @@ impl crate::SessionStore for Backing {
         hash: &SecretHash,
         now: Timestamp,
     ) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.instance_admin, u.password_hash, u.created_at, \
-                    (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-                    OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor \
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " \
              FROM password_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.expires_at > $2",
-        )
+             WHERE t.token_hash = $1 AND t.expires_at > $2"
+        ))
         .bind(&hash.0[..])
         .bind(micros(now))
         .fetch_optional(&self.reader)
@@ -280,10 +280,11 @@ impl crate::SessionStore for Backing {
 
 /// A session that has not expired (`$1`: its hash, `$2`: now) with its user. Each
 /// backend runs it its own way (`session_row`): SQLite on the request's own thread.
-pub(super) const SESSION: &str = "SELECT u.id, u.email, u.name, u.instance_admin, \
-        u.password_hash, u.created_at, \
-        (EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.confirmed) \
-        OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor, \
+pub(super) const SESSION: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    ", \
         s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
      FROM sessions s JOIN users u ON u.id = s.user_id \
-     WHERE s.token_hash = $1 AND s.expires_at > $2";
+     WHERE s.token_hash = $1 AND s.expires_at > $2"
+);
