@@ -410,7 +410,7 @@ pub async fn reads_are_kept_per_member_and_search_stays_in_scope(b: &Backend) {
     assert_eq!(ids(&find(team(&sam), by_activity).await), ids(expected));
 }
 
-/// Issue 13, item 3: search at 10⁶ cases. A word in a third of the cases took SQLite 20 s
+/// Issue 13, item 3: search at 10⁶ cases. A word in two cases in five took SQLite 20 s
 /// a page when every match was found first; the store now asks the listed cases one by
 /// one for a common word, and finds the set for a rare one, or when the common word's
 /// cases are rare among those listed. Each way gives the same pages, in every order, in
