@@ -1,8 +1,9 @@
 //! Scale: at the small and the large case count, on each database — the project listing
 //! (API) and the triage queue (web page), first page, at 8 concurrent clients; one case
-//! at 8 and at 64 connections; a search's first page at 8 clients, last; the server's peak memory
-//! under the listing clients; start-up time; the database's size per case. Each repetition restarts the server, so each start-up
-//! and each memory figure is a fresh process's.
+//! at 8 and at 64 connections; a search's first page at 8 clients, last; the server's
+//! peak memory under the listing clients; start-up time; the database's size per case.
+//! Each repetition restarts the server, so each start-up and each memory figure is a
+//! fresh process's.
 
 use super::{Backend, Context, Reps};
 use crate::embargo::{PROJECT, Server};

@@ -137,7 +137,7 @@ pub(crate) trait Dialect {
     /// that [`Dialect::search_query`] makes.
     const SEARCH_MATCH: (&'static str, &'static str);
     /// Where finding every match first costs more than asking the listed cases one by
-    /// one when a word is common (`generic::cases`, `searched`); `None` where the
+    /// one when a word is common (`generic::cases`, `listed`); `None` where the
     /// index's set is cheap to join to the listing.
     const SEARCH_PROBE: Option<SearchProbe>;
     /// The query for `words` (from `crate::search_words`: letters and digits only, so

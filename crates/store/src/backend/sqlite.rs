@@ -108,9 +108,9 @@ impl super::Dialect for SqliteStore {
          (SELECT rowid FROM case_search WHERE case_search MATCH ",
         "))",
     );
-    // A common word's set is large (two in five of 10⁶ cases took 20 s to join and sort for a
-    // page of 50), while FTS5 answers "does row N match" with a seek in each word's
-    // list (about 16 µs): the listing is walked in order and each case asked in turn.
+    // A common word's set is large (two in five of 10⁶ cases took 20 s to join and sort
+    // for a page of 50), while FTS5 answers "does row N match" with a seek in each
+    // word's list (8–16 µs): the listing is walked in order and each case asked in turn.
     const SEARCH_PROBE: Option<super::SearchProbe> = Some(super::SearchProbe {
         count: "SELECT count(*) AS found FROM \
                 (SELECT 1 FROM case_search WHERE case_search MATCH $1 LIMIT $2)",

@@ -82,12 +82,7 @@ impl crate::AccountStore for Backing {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
-        let sql = concat!(
-            "SELECT ",
-            user_columns!(),
-            " \
-                   FROM users u WHERE u.id = $1"
-        );
+        let sql = concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1");
         let row = sqlx::query(sql)
             .bind(id.0)
             .fetch_optional(&self.reader)
@@ -96,12 +91,7 @@ impl crate::AccountStore for Backing {
     }
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
-        let sql = concat!(
-            "SELECT ",
-            user_columns!(),
-            " \
-                   FROM users u ORDER BY u.email"
-        );
+        let sql = concat!("SELECT ", user_columns!(), " FROM users u ORDER BY u.email");
         let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
         rows.iter().map(user_from_row).collect()
     }
@@ -110,8 +100,7 @@ impl crate::AccountStore for Backing {
         let sql = concat!(
             "SELECT ",
             user_columns!(),
-            " \
-                   FROM users u WHERE u.email = $1"
+            " FROM users u WHERE u.email = $1"
         );
         let row = sqlx::query(sql)
             .bind(embargo_core::account::normalize_email(email))
@@ -170,8 +159,7 @@ impl crate::AccountStore for Backing {
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            ", \
-                    t.id AS token_id \
+            ", t.id AS token_id \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         ))
@@ -262,8 +250,7 @@ impl crate::AccountStore for Backing {
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " \
-             FROM oidc_identities i JOIN users u ON u.id = i.user_id \
+            " FROM oidc_identities i JOIN users u ON u.id = i.user_id \
              WHERE i.provider = $1 AND i.subject = $2"
         ))
         .bind(provider)

@@ -12,7 +12,7 @@ use super::support::{
     CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
     insert_events, to_json, unique_violation,
 };
-use crate::backend::{CaseCache, Dialect, micros};
+use crate::backend::{CaseCache, Dialect, SearchProbe, micros};
 use crate::chain::{ChainKey, stream};
 use crate::sealing::{self, KeyBytes, Sealing};
 use crate::{
@@ -527,9 +527,13 @@ enum Matching<'a> {
     /// The index finds every match, and the listing keeps the cases among them
     /// (`Dialect::SEARCH_MATCH`).
     Set(&'a str),
-    /// The listing asks each case in turn, in its order, up to and with the listed case
-    /// `reach` (`None`: to its end) (`Dialect::SEARCH_PROBE`).
-    Probe(&'a str, Option<&'a Cursor>),
+    /// The listing asks each case in turn, in its order, with the dialect's `probe`,
+    /// up to and with the listed case `reach` (`None`: to its end).
+    Probe {
+        text: &'a str,
+        probe: &'a SearchProbe,
+        reach: Option<&'a Cursor>,
+    },
 }
 
 /// `AND` the case matches, as `matching` says; `key` and `descending` are the listing's
@@ -543,9 +547,8 @@ fn matching(q: &mut Builder, matching: Matching<'_>, key: &str, descending: bool
             q.push_bind(text.to_owned());
             q.push(close);
         }
-        Matching::Probe(text, reach) => {
-            // Only asked for where the dialect probes; elsewhere the set is the answer.
-            let (open, close) = Backing::SEARCH_PROBE.map_or(Backing::SEARCH_MATCH, |p| p.each);
+        Matching::Probe { text, probe, reach } => {
+            let (open, close) = probe.each;
             q.push(open);
             q.push_bind(text.to_owned());
             q.push(close);
@@ -632,7 +635,7 @@ impl Backing {
         }
         let text = &words_query(&filter.words, self.search_key().await?.as_ref());
         let set = || build(Shape::Page, Matching::Set(text));
-        let Some(probe) = Backing::SEARCH_PROBE else {
+        let Some(probe) = &Backing::SEARCH_PROBE else {
             return Ok(set().build().fetch_all(&self.reader).await?);
         };
         let found: i64 = sqlx::query_scalar(probe.count)
@@ -649,7 +652,12 @@ impl Backing {
             .await?
             .map(|r| listing::cursor_of(&r))
             .transpose()?;
-        let rows = build(Shape::Page, Matching::Probe(text, reach.as_ref()))
+        let probed = Matching::Probe {
+            text,
+            probe,
+            reach: reach.as_ref(),
+        };
+        let rows = build(Shape::Page, probed)
             .build()
             .fetch_all(&self.reader)
             .await?;
@@ -1347,8 +1355,7 @@ pub(super) struct TokenCase {
 pub(super) const TOKEN_CASE: &str = concat!(
     "SELECT ",
     user_columns!(),
-    ", \
-        t.id AS token_id, c.state, p.version AS project_version \
+    ", t.id AS token_id, c.state, p.version AS project_version \
      FROM api_tokens t JOIN users u ON u.id = t.user_id \
      LEFT JOIN cases c ON c.id = $2 \
      LEFT JOIN projects p ON p.slug = c.project \

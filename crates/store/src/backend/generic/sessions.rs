@@ -222,8 +222,7 @@ impl crate::SessionStore for Backing {
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " \
-             FROM password_tokens t JOIN users u ON u.id = t.user_id \
+            " FROM password_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.expires_at > $2"
         ))
         .bind(&hash.0[..])
@@ -283,8 +282,7 @@ impl crate::SessionStore for Backing {
 pub(super) const SESSION: &str = concat!(
     "SELECT ",
     user_columns!(),
-    ", \
-        s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
+    ", s.csrf_token, s.expires_at, s.created_at AS signed_in_at \
      FROM sessions s JOIN users u ON u.id = s.user_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2"
 );
