@@ -60,4 +60,7 @@ pub use jiff::Timestamp;
 /// keeps no copy of its text (issue 13, item 3): rebuilding writes both anew.
 /// 17: a sealed projection is deflated with a preset dictionary (`~3:`), and keyed
 /// search tokens are 8 letters (issue 13, item 3): rebuilding writes both anew.
-pub const PROJECTION_VERSION: u32 = 17;
+/// 18: PostgreSQL's search rows hold each word or keyed token as one lexeme, unparsed
+/// (a token such as `3e6s7rpb` had become two, and was never found): rebuilding writes
+/// them anew.
+pub const PROJECTION_VERSION: u32 = 18;

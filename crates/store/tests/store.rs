@@ -113,6 +113,8 @@ conformance!(
     listings_page_by_keyset_and_keep_each_viewers_scope,
     reads_are_kept_per_member_and_search_stays_in_scope,
     a_common_word_pages_like_a_rare_one,
+    a_word_is_found_whatever_it_looks_like,
+    a_word_is_found_whatever_it_looks_like_with_keys,
     the_triage_queue_is_one_query_across_projects,
     advisories_and_timelines_page_too,
     verify_checks_every_chain_and_projection,

@@ -52,20 +52,24 @@ impl PostgresStore {
 impl super::Dialect for PostgresStore {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
-    // A tsvector with the 'simple' configuration: words as written, no stemming, as
-    // SQLite's unicode61 tokenizer. Stripped of positions: a search is words ANDed,
-    // never a phrase, and positions took a fifth of a keyed case's tsvector.
+    // A tsvector of the words as given, one lexeme each (`array_to_tsvector`: no parser,
+    // no positions). `to_tsvector` parsed them: a keyed token such as `3e6s7rpb` became
+    // two lexemes (`3e6`, a number, then `s7rpb`) and its query a phrase, which a
+    // stripped tsvector never matches, so one token in about 800 found nothing. The words
+    // are already lowercased letters and digits (`crate::search_words`), as SQLite's
+    // unicode61 tokenizer sees them.
     const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE case_id = $1";
-    const SEARCH_WRITE: &'static str =
-        "INSERT INTO case_search (case_id, doc) VALUES ($1, strip(to_tsvector('simple', $2)))";
+    const SEARCH_WRITE: &'static str = "INSERT INTO case_search (case_id, doc) \
+         VALUES ($1, array_to_tsvector(string_to_array($2, ' ')))";
     const SEARCH_WRITE_MANY: super::SearchWriteMany = super::SearchWriteMany {
         insert: "INSERT INTO case_search (case_id, doc) ",
         id: ("", ""),
-        text: ("strip(to_tsvector('simple', ", "))"),
+        text: ("array_to_tsvector(string_to_array(", ", ' '))"),
     };
+    // The query is a tsquery's own text (quoted lexemes), not parsed either.
     const SEARCH_MATCH: (&'static str, &'static str) = (
-        " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', ",
-        "))",
+        " AND c.id IN (SELECT case_id FROM case_search WHERE doc @@ CAST(",
+        " AS tsquery))",
     );
     // The GIN index hands over a common word's cases as a bitmap that joins the listing
     // cheaply (8–17 ms p99 for two in five of 10⁶ cases).
@@ -75,7 +79,7 @@ impl super::Dialect for PostgresStore {
     const ANALYZE: &'static str = "ANALYZE";
     fn search_query(words: &[String], prefix: bool) -> String {
         let star = if prefix { ":*" } else { "" };
-        let terms: Vec<String> = words.iter().map(|w| format!("{w}{star}")).collect();
+        let terms: Vec<String> = words.iter().map(|w| format!("'{w}'{star}")).collect();
         terms.join(" & ")
     }
 }

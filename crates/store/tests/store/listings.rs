@@ -510,3 +510,90 @@ pub async fn a_common_word_pages_like_a_rare_one(b: &Backend) {
     let next_ids: Vec<CaseId> = next.items.iter().map(|(_, c)| c.id.clone()).collect();
     assert_eq!(next_ids, zebra[50..100]);
 }
+
+/// A searched word is found however it reads: `3e6s7rpb` (PostgreSQL's text parser
+/// took it for the number `3e6` and a word, and then never found it: one keyed token in
+/// about 800 looked like that, and its cases were missing from searches), a number, a
+/// word of 3,000 letters (PostgreSQL's index takes none over 2,047 bytes), by its start
+/// and whole.
+pub async fn a_word_is_found_whatever_it_looks_like(b: &Backend) {
+    odd_words_are_found(&*b.store, false).await;
+}
+
+/// The same with keyed tokens, as a server runs.
+pub async fn a_word_is_found_whatever_it_looks_like_with_keys(b: &Backend) {
+    let keyed = b
+        .reopen_with(&embargo_store::OpenOptions {
+            sealing: Some(std::sync::Arc::new(embargo_store::sealing::Sealing::new(
+                embargo_store::sealing::MasterKeys::new([6u8; 32], []),
+            ))),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    odd_words_are_found(&*keyed, true).await;
+}
+
+async fn odd_words_are_found(s: &dyn embargo_store::Store, with_keys: bool) {
+    use embargo_core::report::Draft;
+    let long = "x".repeat(3_000);
+    let wide = "é".repeat(1_500);
+    let (p, sam, _, _) = connect(s).await;
+    let draft = |title: &str, description: &str| Draft {
+        title: title.into(),
+        description: description.into(),
+        component: Some("go".into()),
+        ..Draft::default()
+    };
+    let odd = new_report_of(
+        &p,
+        1,
+        draft(
+            "Crash at 3e6s7rpb",
+            &format!("Seen with 5e372pcj, 1e5 and 2.5e3; {long} {wide}"),
+        ),
+    );
+    let plain = new_report_of(&p, 2, draft("Nothing odd", "Only 3e6 here"));
+    s.submit_cases(&[odd, plain]).await.unwrap();
+    let (odd, plain) = (CaseId::from_entropy(1), CaseId::from_entropy(2));
+    let find = |q: String| {
+        let (p, sam) = (p.clone(), team(&sam));
+        async move {
+            let filter = CaseFilter {
+                words: embargo_store::search_words(&q),
+                ..CaseFilter::default()
+            };
+            let page = PageRequest::new(50, None).unwrap();
+            let found = s.cases_for_viewer(&p, &sam, &filter, &page).await.unwrap();
+            ids(&found.items)
+        }
+    };
+    for q in [
+        "3e6s7rpb",
+        "3e6s",
+        "5e372pcj",
+        "5e3",
+        "1e5",
+        "2 5e3",
+        "crash 3e6s7rpb",
+    ] {
+        assert_eq!(
+            find(q.into()).await,
+            std::slice::from_ref(&odd),
+            "{q}, keys: {with_keys}"
+        );
+    }
+    assert_eq!(find("3e6".into()).await, [odd.clone(), plain.clone()]);
+    assert_eq!(find("3e6 only".into()).await, std::slice::from_ref(&plain));
+    assert!(find("3e6s7rpc".into()).await.is_empty());
+    // A long word by its start: in clear, up to the 200 letters a search takes; with
+    // keys, by its first 24 letters.
+    let start = if with_keys { 24 } else { 200 };
+    for q in [&long[..start], &wide[..2 * start]] {
+        assert_eq!(
+            find(q.into()).await,
+            std::slice::from_ref(&odd),
+            "keys: {with_keys}"
+        );
+    }
+}

@@ -144,9 +144,21 @@ fn search_text(keys: Option<&TextKey>, c: &Case) -> String {
     ));
     match keys {
         Some(k) => sealing::search_tokens(&k.search, &words),
-        None => words.join(" "),
+        None => words
+            .iter()
+            .map(|w| match w.char_indices().nth(INDEXED_LETTERS) {
+                Some((end, _)) => &w[..end],
+                None => w,
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
+
+/// The letters of a word the index keeps in clear: a search finds a word by its start,
+/// and what is searched is no longer (at most 200 characters, the server's
+/// `SEARCH_MAX`); PostgreSQL's tsvector refuses a word over 2,047 bytes.
+const INDEXED_LETTERS: usize = 200;
 
 /// The `title` column: the title in clear only where nothing is sealed (it is in the
 /// projection, which is what is read).
