@@ -58,15 +58,16 @@ impl GroupCommit {
 }
 
 /// Takes what waits, up to [`MAX_BATCH`], and commits it, while the next batch
-/// gathers. SQLite has one writer connection, so one batch commits at a time there;
-/// PostgreSQL commits a few batches side by side.
+/// gathers. SQLite has one writer connection, so one batch commits at a time there,
+/// and a second makes its rows (sealed, chained, its search tokens) meanwhile, ready
+/// for the connection; PostgreSQL commits a few batches side by side.
 async fn run(
     store: Arc<dyn Store>,
     mut rx: mpsc::UnboundedReceiver<(NewCase, Answer)>,
     stats: Arc<Stats>,
 ) {
     let in_flight = match store.backend() {
-        embargo_store::Backend::Sqlite => 1,
+        embargo_store::Backend::Sqlite => 2,
         embargo_store::Backend::Postgres => 4,
     };
     let permits = Arc::new(Semaphore::new(in_flight));

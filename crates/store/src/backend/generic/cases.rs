@@ -9,8 +9,8 @@ use super::listing::{
 use super::notifications::notify;
 use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
-    CASE_PLACE, DbRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt, from_json,
-    insert_events, to_json, unique_violation,
+    CASE_PLACE, DbRow, EventRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt,
+    from_json, insert_events, to_json, unique_violation,
 };
 use crate::backend::{CaseCache, Dialect, SearchProbe, micros};
 use crate::chain::{ChainKey, stream};
@@ -754,54 +754,123 @@ struct Fresh<'a> {
     files: &'a [NewFile],
 }
 
+/// What a new case writes that takes work to make: its projection and events sealed
+/// and chained, its search text (keyed tokens with keys), its reporter's address.
+/// Made before the case's transaction when its project's keys are known (almost
+/// always: they are kept once read), because that work took a third of the time
+/// SQLite's one writer connection was held for a report: made there, it held up every
+/// other report waiting to be stored.
+struct NewRows {
+    title: String,
+    state: String,
+    search: String,
+    reporter_email: Option<String>,
+    events: Vec<EventRow>,
+}
+
+impl NewRows {
+    fn of(chain: &ChainKey, keys: Option<&TextKey>, f: &Fresh<'_>) -> NewRows {
+        let case = f.case;
+        let mut events = Vec::with_capacity(f.events.len());
+        let stream = stream::case(&case.id);
+        chain_events(
+            chain,
+            &stream,
+            0,
+            None,
+            Event::kind,
+            f.events,
+            keys,
+            &mut events,
+        );
+        NewRows {
+            title: title_column(keys, case),
+            state: state_column(keys, case),
+            search: search_text(keys, case),
+            reporter_email: case
+                .report
+                .reporter
+                .email
+                .as_ref()
+                .map(|e| reporter_email_column(keys.map(|k| &k.search), e)),
+            events,
+        }
+    }
+
+    /// Each case's rows where its project's keys are already known, without the
+    /// database; `None` where they must be read (or made) inside the transaction.
+    fn ahead(
+        chain: &ChainKey,
+        sealing: Option<&Sealing>,
+        cases: &[Fresh<'_>],
+    ) -> Vec<Option<NewRows>> {
+        cases
+            .iter()
+            .map(|f| {
+                let keys = match sealing {
+                    None => None,
+                    Some(sealing) => Some(TextKey {
+                        project: f.case.project.as_str().to_owned(),
+                        key: sealing.cached(f.case.project.as_str())?,
+                        search: sealing.cached(sealing::SEARCH_KEY)?,
+                    }),
+                };
+                Some(NewRows::of(chain, keys.as_ref(), f))
+            })
+            .collect()
+    }
+}
+
 /// New cases' rows, events, files and outbox jobs, inside `tx`; returns what each
-/// queued, in order. The case rows, search rows, events and outbox jobs of all the
-/// cases go in a few multi-row inserts (round trips per table, not per row); people
-/// and files, which most new cases lack, go case by case. The case row
-/// carries every column a later change sets (`save_case`, `save_listing`), and a new
-/// case has no search row, people or timer to clear first. A taken id or tracking
-/// token is `Conflict`, for the whole batch.
+/// queued, in order. `ahead` holds the rows made before the transaction
+/// ([`NewRows::ahead`]); the others are made here. The case rows, search rows, events
+/// and outbox jobs of all the cases go in a few multi-row inserts (round trips per
+/// table, not per row); people and files, which most new cases lack, go case by case.
+/// The case row carries every column a later change sets (`save_case`,
+/// `save_listing`), and a new case has no search row, people or timer to clear first.
+/// A taken id or tracking token is `Conflict`, for the whole batch.
 async fn insert_cases(
     tx: &mut Tx,
     chain: &ChainKey,
     sealing: Option<&Sealing>,
     cases: &[Fresh<'_>],
+    ahead: Vec<Option<NewRows>>,
 ) -> Result<Vec<Vec<Queued>>> {
-    // Each project's keys once: a batch is usually all one project's.
-    let mut keys: HashMap<ProjectSlug, Option<TextKey>> = HashMap::new();
-    for f in cases {
-        if !keys.contains_key(&f.case.project) {
-            let k = text_key_in(tx, sealing, f.case.project.as_str()).await?;
-            keys.insert(f.case.project.clone(), k);
-        }
+    let mut rows = Vec::with_capacity(cases.len());
+    for (f, made) in cases.iter().zip(ahead) {
+        let made = match made {
+            Some(made) => made,
+            None => {
+                let keys = text_key_in(tx, sealing, f.case.project.as_str()).await?;
+                NewRows::of(chain, keys.as_ref(), f)
+            }
+        };
+        rows.push(made);
     }
-    let key_of = |c: &Case| keys.get(&c.project).and_then(Option::as_ref);
-    for chunk in cases.chunks(ROWS_PER_INSERT) {
+    let mut events = Vec::with_capacity(rows.iter().map(|r| r.events.len()).sum());
+    for (chunk, made) in cases
+        .chunks(ROWS_PER_INSERT)
+        .zip(rows.chunks_mut(ROWS_PER_INSERT))
+    {
         let mut q = Builder::new(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
                                 tracking_token_hash, state, reporter_email, disclosed_at, \
                                 activity_at, activity_seq, activity_by, waiting_on, component, \
                                 severity, track) ",
         );
-        q.push_values(chunk, |mut b, f| {
+        q.push_values(chunk.iter().zip(made.iter()), |mut b, (f, made)| {
             let case = f.case;
             let listing = ListingRow::of(case);
             b.push_bind(case.id.as_str().to_owned())
                 .push_bind(case.project.as_str().to_owned())
                 .push_bind(case.stage.as_str())
-                .push_bind(title_column(key_of(case), case))
+                .push_bind(made.title.clone())
                 .push_bind(case.version as i64)
                 .push_bind(micros(case.received_at))
                 .push_bind(micros(case.updated_at))
                 .push_bind(SecretHash::of(f.tracking_token).0.to_vec())
-                .push_bind(state_column(key_of(case), case))
-                .push_bind(
-                    case.report
-                        .reporter
-                        .email
-                        .as_ref()
-                        .map(|e| reporter_email_column(key_of(case).map(|k| &k.search), e)),
-                )
+                .push_bind(made.state.clone())
+                .push_bind(made.reporter_email.clone())
                 .push_bind(case.disclosure.disclosed_at.map(micros))
                 .push_bind(listing.activity_at)
                 .push_bind(listing.activity_seq)
@@ -819,29 +888,18 @@ async fn insert_cases(
         };
         let many = Backing::SEARCH_WRITE_MANY;
         let mut q = Builder::new(many.insert);
-        q.push_values(chunk, |mut b, f| {
+        q.push_values(chunk.iter().zip(made.iter()), |mut b, (f, made)| {
             b.push(many.id.0)
                 .push_bind_unseparated(f.case.id.as_str().to_owned())
                 .push_unseparated(many.id.1)
                 .push(many.text.0)
-                .push_bind_unseparated(search_text(key_of(f.case), f.case))
+                .push_bind_unseparated(made.search.clone())
                 .push_unseparated(many.text.1);
         });
         q.build().execute(&mut **tx).await?;
-    }
-    let mut events = Vec::with_capacity(cases.iter().map(|f| f.events.len()).sum());
-    for f in cases {
-        let stream = stream::case(&f.case.id);
-        chain_events(
-            chain,
-            &stream,
-            0,
-            None,
-            Event::kind,
-            f.events,
-            key_of(f.case),
-            &mut events,
-        );
+        for made in made {
+            events.append(&mut made.events);
+        }
     }
     insert_events(tx, events).await?;
     // Each project is read once: its policy plans its cases' clocks, and a batch is
@@ -880,15 +938,16 @@ impl crate::CaseStore for Backing {
         tracking_token: &str,
         files: &[NewFile],
     ) -> Result<Vec<Queued>> {
-        let mut tx = self.writer.begin().await?;
-        let fresh = Fresh {
+        let fresh = [Fresh {
             case,
             events,
             tracking_token,
             files,
-        };
-        let mut queued =
-            insert_cases(&mut tx, &self.chain, self.sealing.as_deref(), &[fresh]).await?;
+        }];
+        let sealing = self.sealing.as_deref();
+        let ahead = NewRows::ahead(&self.chain, sealing, &fresh);
+        let mut tx = self.writer.begin().await?;
+        let mut queued = insert_cases(&mut tx, &self.chain, sealing, &fresh, ahead).await?;
         tx.commit().await?;
         Ok(queued.pop().expect("one case, one answer"))
     }
@@ -903,8 +962,10 @@ impl crate::CaseStore for Backing {
                 files: &c.files,
             })
             .collect();
+        let sealing = self.sealing.as_deref();
+        let ahead = NewRows::ahead(&self.chain, sealing, &fresh);
         let mut tx = self.writer.begin().await?;
-        let queued = insert_cases(&mut tx, &self.chain, self.sealing.as_deref(), &fresh).await?;
+        let queued = insert_cases(&mut tx, &self.chain, sealing, &fresh, ahead).await?;
         tx.commit().await?;
         Ok(queued)
     }
