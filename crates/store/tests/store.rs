@@ -34,6 +34,19 @@ impl Backend {
         }
     }
 
+    /// The same database opened with text sealed under master key `[n; 32]`, as a
+    /// server runs; each call opens with no data key read yet.
+    pub async fn sealed(&self, n: u8) -> Arc<dyn Store> {
+        self.reopen_with(&embargo_store::OpenOptions {
+            sealing: Some(Arc::new(embargo_store::sealing::Sealing::new(
+                embargo_store::sealing::MasterKeys::new([n; 32], []),
+            ))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    }
+
     /// The same database opened with `options` (a chain key), or why it can't be.
     pub async fn reopen_with(
         &self,
@@ -105,6 +118,7 @@ conformance!(
     state_survives_reopening,
     only_disclosed_cases_are_public,
     new_cases_stored_together_read_as_if_stored_alone,
+    a_refused_batch_leaves_no_key_behind,
     effects_are_queued_with_their_events_and_worked_once,
     notifications_follow_the_events_and_the_viewer,
     the_receipt_carries_the_tracking_token_only_until_it_is_sent,

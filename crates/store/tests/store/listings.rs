@@ -522,16 +522,7 @@ pub async fn a_word_is_found_whatever_it_looks_like(b: &Backend) {
 
 /// The same with keyed tokens, as a server runs.
 pub async fn a_word_is_found_whatever_it_looks_like_with_keys(b: &Backend) {
-    let keyed = b
-        .reopen_with(&embargo_store::OpenOptions {
-            sealing: Some(std::sync::Arc::new(embargo_store::sealing::Sealing::new(
-                embargo_store::sealing::MasterKeys::new([6u8; 32], []),
-            ))),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    odd_words_are_found(&*keyed, true).await;
+    odd_words_are_found(&*b.sealed(6).await, true).await;
 }
 
 async fn odd_words_are_found(s: &dyn embargo_store::Store, with_keys: bool) {

@@ -961,6 +961,31 @@ pub async fn new_cases_stored_together_read_as_if_stored_alone(b: &Backend) {
     );
 }
 
+/// The first batch of a project whose keys no instance has open yet makes them inside
+/// its transaction. Refused, it must leave no key remembered: a later case sealed
+/// with a key that was rolled back could never be read again.
+pub async fn a_refused_batch_leaves_no_key_behind(b: &Backend) {
+    let s = b.sealed(7).await;
+    let (p, sam, _, _) = connect(&*s).await;
+    let sam = team(&sam);
+    let s = b.sealed(7).await;
+    let twice = vec![new_report(&p, 1, None), new_report(&p, 1, None)];
+    assert!(matches!(
+        s.submit_cases(&twice).await,
+        Err(StoreError::Conflict)
+    ));
+    let stored = new_report(&p, 2, Some("rae@example.org"));
+    s.submit_cases(std::slice::from_ref(&stored)).await.unwrap();
+    // Another instance reads it with the keys the database holds.
+    let other = b.sealed(7).await;
+    let read = other
+        .case_for_viewer(&stored.case.id, &sam)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.case(), &stored.case);
+}
+
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
     use embargo_core::effect::{Effect, Subject};
     let s = &*b.store;

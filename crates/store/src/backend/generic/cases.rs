@@ -265,7 +265,8 @@ async fn save_files(
 
 /// The project's data key, made (and stored wrapped) in `tx` the first time. Only a
 /// key read back from a committed row is remembered: one made here may yet be rolled
-/// back with `tx`.
+/// back with `tx`. So ask once per project in a transaction: asked again, it would
+/// read back the row this `tx` made and remember it as if committed.
 pub(super) async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<KeyBytes> {
     if let Some(key) = sealing.cached(project) {
         return Ok(key);
@@ -836,13 +837,19 @@ async fn insert_cases(
     cases: &[Fresh<'_>],
     ahead: Vec<Option<NewRows>>,
 ) -> Result<Vec<Vec<Queued>>> {
+    // Each project's keys once in the transaction (`data_key_in` says why).
+    let mut keys: HashMap<&ProjectSlug, Option<TextKey>> = HashMap::new();
     let mut rows = Vec::with_capacity(cases.len());
     for (f, made) in cases.iter().zip(ahead) {
         let made = match made {
             Some(made) => made,
             None => {
-                let keys = text_key_in(tx, sealing, f.case.project.as_str()).await?;
-                NewRows::of(chain, keys.as_ref(), f)
+                let project = &f.case.project;
+                if !keys.contains_key(project) {
+                    let k = text_key_in(tx, sealing, project.as_str()).await?;
+                    keys.insert(project, k);
+                }
+                NewRows::of(chain, keys[project].as_ref(), f)
             }
         };
         rows.push(made);
@@ -929,6 +936,19 @@ async fn insert_cases(
         .collect())
 }
 
+impl Backing {
+    /// New cases in one transaction, their rows made before it is begun wherever
+    /// their keys are open.
+    async fn store_new(&self, fresh: &[Fresh<'_>]) -> Result<Vec<Vec<Queued>>> {
+        let sealing = self.sealing.as_deref();
+        let ahead = NewRows::ahead(&self.chain, sealing, fresh);
+        let mut tx = self.writer.begin().await?;
+        let queued = insert_cases(&mut tx, &self.chain, sealing, fresh, ahead).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::CaseStore for Backing {
     async fn submit_case(
@@ -944,11 +964,7 @@ impl crate::CaseStore for Backing {
             tracking_token,
             files,
         }];
-        let sealing = self.sealing.as_deref();
-        let ahead = NewRows::ahead(&self.chain, sealing, &fresh);
-        let mut tx = self.writer.begin().await?;
-        let mut queued = insert_cases(&mut tx, &self.chain, sealing, &fresh, ahead).await?;
-        tx.commit().await?;
+        let mut queued = self.store_new(&fresh).await?;
         Ok(queued.pop().expect("one case, one answer"))
     }
 
@@ -962,12 +978,7 @@ impl crate::CaseStore for Backing {
                 files: &c.files,
             })
             .collect();
-        let sealing = self.sealing.as_deref();
-        let ahead = NewRows::ahead(&self.chain, sealing, &fresh);
-        let mut tx = self.writer.begin().await?;
-        let queued = insert_cases(&mut tx, &self.chain, sealing, &fresh, ahead).await?;
-        tx.commit().await?;
-        Ok(queued)
+        self.store_new(&fresh).await
     }
 
     async fn append_case_events(
