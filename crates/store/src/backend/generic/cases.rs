@@ -203,6 +203,17 @@ pub(super) async fn text_key_in(
     }))
 }
 
+/// The keys a case's text is sealed with where this process has them open already,
+/// without the database; `None` where one must be read (or made) in a transaction,
+/// by [`text_key_in`].
+fn text_key_open(sealing: &Sealing, project: &str) -> Option<TextKey> {
+    Some(TextKey {
+        project: project.to_owned(),
+        key: sealing.cached(project)?,
+        search: sealing.cached(sealing::SEARCH_KEY)?,
+    })
+}
+
 /// Appends a case's events (its stream at `before` events) and saves its projection,
 /// sealed with keys.
 pub(super) async fn append_case(
@@ -810,11 +821,7 @@ impl NewRows {
             .map(|f| {
                 let keys = match sealing {
                     None => None,
-                    Some(sealing) => Some(TextKey {
-                        project: f.case.project.as_str().to_owned(),
-                        key: sealing.cached(f.case.project.as_str())?,
-                        search: sealing.cached(sealing::SEARCH_KEY)?,
-                    }),
+                    Some(sealing) => Some(text_key_open(sealing, f.case.project.as_str())?),
                 };
                 Some(NewRows::of(chain, keys.as_ref(), f))
             })
