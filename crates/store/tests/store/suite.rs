@@ -986,6 +986,53 @@ pub async fn a_refused_batch_leaves_no_key_behind(b: &Backend) {
     assert_eq!(read.case(), &stored.case);
 }
 
+/// A transaction that asks twice for a project's keys before it has any (a shared
+/// release, then a case appended with it) and is refused must leave no key
+/// remembered either: the second ask reads back the key the first made, uncommitted.
+pub async fn a_refused_append_leaves_no_key_behind(b: &Backend) {
+    use embargo_core::shared_release::{self as shared, ReleaseId, SharedRelease};
+    use embargo_store::CaseAppend;
+    // A case and a release stored before the instance had keys: the project has none.
+    let (p, sam, _, _) = connect(&*b.store).await;
+    let lead = team(&sam);
+    let case = report(&*b.store, &p, 1, vec![]).await;
+    let created = Recorded {
+        at: at(10),
+        actor: lead.as_ref(),
+        event: shared::create(&lead, &p, ReleaseId::from_entropy(9), "1.17.1").unwrap(),
+    };
+    let release = SharedRelease::replay(std::slice::from_ref(&created)).unwrap();
+    b.store.create_release(&release, &[created]).await.unwrap();
+
+    let s = b.sealed(7).await;
+    let events =
+        embargo_core::decide::decide(&lead, &p, &case, Command::Acknowledge, at(200)).unwrap();
+    let mut acknowledged = case.clone();
+    for e in &events {
+        acknowledged.apply(e);
+    }
+    let stale = [CaseAppend {
+        before: case.version - 1,
+        case: &acknowledged,
+        events: &events,
+    }];
+    assert!(matches!(
+        s.update_release(release.version, &release, &[], &stale)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let stored = new_report(&p, 2, None);
+    s.submit_cases(std::slice::from_ref(&stored)).await.unwrap();
+    // Another instance reads it with the keys the database holds.
+    let other = b.sealed(7).await;
+    let read = other
+        .case_for_viewer(&stored.case.id, &lead)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.case(), &stored.case);
+}
+
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {
     use embargo_core::effect::{Effect, Subject};
     let s = &*b.store;

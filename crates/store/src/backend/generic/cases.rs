@@ -274,10 +274,11 @@ async fn save_files(
     Ok(())
 }
 
-/// The project's data key, made (and stored wrapped) in `tx` the first time. Only a
-/// key read back from a committed row is remembered: one made here may yet be rolled
-/// back with `tx`. So ask once per project in a transaction: asked again, it would
-/// read back the row this `tx` made and remember it as if committed.
+/// The project's data key, made (and stored wrapped) in `tx` the first time. Nothing
+/// read or made here is remembered: a row read back in `tx` may be one `tx` made
+/// (asked twice, as a shared release and the cases appended with it do), and a key
+/// remembered before its row is committed would, rolled back, go on sealing text that
+/// no stored key opens. [`Backing::keep_keys`] remembers them once committed.
 pub(super) async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -> Result<KeyBytes> {
     if let Some(key) = sealing.cached(project) {
         return Ok(key);
@@ -302,12 +303,25 @@ pub(super) async fn data_key_in(tx: &mut Tx, sealing: &Sealing, project: &str) -
     if stored == wrapped {
         return Ok(key);
     }
-    let key = sealing.master.unwrap(project, &master, &stored)?;
-    sealing.remember(project, key);
-    Ok(key)
+    Ok(sealing.master.unwrap(project, &master, &stored)?)
 }
 
 impl Backing {
+    /// After a commit that sealed with `project`'s keys: remembers them (and the search
+    /// key), read through the reader, which sees committed rows only, so that the next
+    /// transaction finds them without asking the database. A failure here costs only
+    /// that: the next transaction reads them itself.
+    pub(super) async fn keep_keys(&self, project: &str) {
+        let Some(sealing) = &self.sealing else {
+            return;
+        };
+        for name in [project, sealing::SEARCH_KEY] {
+            if sealing.cached(name).is_none() {
+                let _ = self.data_key(name).await;
+            }
+        }
+    }
+
     /// Loads the keys that open these rows' `state` (each project's once per process).
     pub(super) async fn load_state_keys(&self, rows: &[DbRow]) -> Result<()> {
         for r in rows {
@@ -844,7 +858,8 @@ async fn insert_cases(
     cases: &[Fresh<'_>],
     ahead: Vec<Option<NewRows>>,
 ) -> Result<Vec<Vec<Queued>>> {
-    // Each project's keys once in the transaction (`data_key_in` says why).
+    // Each project's keys once in the transaction: asked for each case, a project
+    // without keys yet would make (and throw away) a new key per case.
     let mut keys: HashMap<&ProjectSlug, Option<TextKey>> = HashMap::new();
     let mut rows = Vec::with_capacity(cases.len());
     for (f, made) in cases.iter().zip(ahead) {
@@ -952,6 +967,12 @@ impl Backing {
         let mut tx = self.writer.begin().await?;
         let queued = insert_cases(&mut tx, &self.chain, sealing, fresh, ahead).await?;
         tx.commit().await?;
+        let mut projects: Vec<&str> = fresh.iter().map(|f| f.case.project.as_str()).collect();
+        projects.sort_unstable();
+        projects.dedup();
+        for project in projects {
+            self.keep_keys(project).await;
+        }
         Ok(queued)
     }
 }
@@ -1008,6 +1029,7 @@ impl crate::CaseStore for Backing {
         save_files(&mut tx, self.sealing.as_deref(), case, files).await?;
         let queued = queue_case_effects(&mut tx, case, events, None).await?;
         tx.commit().await?;
+        self.keep_keys(case.project.as_str()).await;
         Ok(queued)
     }
 
@@ -1030,6 +1052,7 @@ impl crate::CaseStore for Backing {
         .await?;
         let queued = queue_case_effects(&mut tx, case, events, Some(token)).await?;
         tx.commit().await?;
+        self.keep_keys(case.project.as_str()).await;
         Ok(queued)
     }
 

@@ -300,6 +300,7 @@ impl crate::MailStore for Backing {
             .await?;
         let queued = queue_case_effects(&mut tx, case, events, Some(tracking_token)).await?;
         tx.commit().await?;
+        self.keep_keys(case.project.as_str()).await;
         Ok(queued)
     }
 }

@@ -85,9 +85,11 @@ impl crate::ReleaseStore for Backing {
         .await?;
         save_release(&mut tx, release, keys.as_ref()).await?;
         match tx.commit().await {
-            Err(e) if unique_violation(&e) => Err(StoreError::Conflict),
-            other => other.map_err(Into::into),
+            Err(e) if unique_violation(&e) => return Err(StoreError::Conflict),
+            other => other?,
         }
+        self.keep_keys(release.project.as_str()).await;
+        Ok(())
     }
 
     async fn update_release(
@@ -124,6 +126,7 @@ impl crate::ReleaseStore for Backing {
             queued.extend(queue_case_effects(&mut tx, c.case, c.events, None).await?);
         }
         tx.commit().await?;
+        self.keep_keys(release.project.as_str()).await;
         Ok(queued)
     }
 
