@@ -797,18 +797,8 @@ struct NewRows {
 impl NewRows {
     fn of(chain: &ChainKey, keys: Option<&TextKey>, f: &Fresh<'_>) -> NewRows {
         let case = f.case;
-        let mut events = Vec::with_capacity(f.events.len());
         let stream = stream::case(&case.id);
-        chain_events(
-            chain,
-            &stream,
-            0,
-            None,
-            Event::kind,
-            f.events,
-            keys,
-            &mut events,
-        );
+        let events = chain_events(chain, &stream, 0, None, Event::kind, f.events, keys);
         NewRows {
             title: title_column(keys, case),
             state: state_column(keys, case),

@@ -76,8 +76,7 @@ pub(super) async fn append<E: Serialize>(
     {
         return Err(StoreError::Conflict);
     }
-    let mut rows = Vec::with_capacity(events.len());
-    chain_events(chain, stream, seq, prev, kinds, events, seal, &mut rows);
+    let rows = chain_events(chain, stream, seq, prev, kinds, events, seal);
     insert_events(tx, rows).await
 }
 
@@ -116,7 +115,6 @@ pub(super) struct EventRow {
 
 /// Links `events` to a stream whose last event is `seq` with hash `prev` (a new
 /// stream: 0 and `None`), as rows for [`insert_events`].
-#[allow(clippy::too_many_arguments)]
 pub(super) fn chain_events<E: Serialize>(
     chain: &ChainKey,
     stream: &str,
@@ -125,8 +123,8 @@ pub(super) fn chain_events<E: Serialize>(
     kinds: impl Fn(&E) -> &'static str,
     events: &[Recorded<E>],
     seal: Option<&TextKey>,
-    rows: &mut Vec<EventRow>,
-) {
+) -> Vec<EventRow> {
+    let mut rows = Vec::with_capacity(events.len());
     for e in events {
         seq += 1;
         // The chain links what is stored: a sealed body is verified without the keys.
@@ -145,6 +143,7 @@ pub(super) fn chain_events<E: Serialize>(
             hash,
         });
     }
+    rows
 }
 
 /// Inserts event rows, many to a statement (a batch's streams together). A row whose
