@@ -13,6 +13,18 @@ use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
+    #[command(flatten)]
+    App(AppCommand),
+    /// Replace the master key of files at rest (`encryption.key_file`): every project's
+    /// data key is re-wrapped under a new one; the files are not touched. Stop the
+    /// server first; the old key is kept beside it as KEY_FILE.old.
+    RotateKey,
+}
+
+/// The commands that open the database with its keys and act through the application
+/// layer. (`rotate-key` opens the store itself, with the old and the new master key.)
+#[derive(Subcommand)]
+pub enum AppCommand {
     /// Projects: create, update, components and branches.
     Project {
         #[command(subcommand)]
@@ -54,10 +66,6 @@ pub enum AdminCommand {
     /// the database compacted (so the clear text leaves its files) and a new checkpoint
     /// written. Stop the server first. Backups taken before still hold the clear text.
     SealHistory,
-    /// Replace the master key of files at rest (`encryption.key_file`): every project's
-    /// data key is re-wrapped under a new one; the files are not touched. Stop the
-    /// server first; the old key is kept beside it as KEY_FILE.old.
-    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -258,38 +266,44 @@ fn read_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
         .transpose()
 }
 
+/// `admin rotate-key`: re-wraps every data key under a new master key.
+async fn rotate_key(settings: &embargo_server::settings::Settings) -> Result<(), String> {
+    // It looks at a database that exists; opening would otherwise create one.
+    existing_database(settings)?;
+    let r = embargo_server::encryption::rotate(settings).await?;
+    println!(
+        "Re-wrapped {} data key{} under the new master key {} (was {}) in {}; the old \
+         key is in {}.old until you remove it. Restart the server.",
+        r.data_keys,
+        if r.data_keys == 1 { "" } else { "s" },
+        r.new,
+        r.old,
+        r.key_file.display(),
+        r.key_file.display()
+    );
+    Ok(())
+}
+
 pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), String> {
     let settings = storage.settings(None)?;
+    let command = match command {
+        AdminCommand::App(command) => command,
+        AdminCommand::RotateKey => return rotate_key(&settings).await,
+    };
     if matches!(
         command,
-        AdminCommand::Verify
-            | AdminCommand::Reproject
-            | AdminCommand::Checkpoint
-            | AdminCommand::SealHistory
-            | AdminCommand::RotateKey
+        AppCommand::Verify
+            | AppCommand::Reproject
+            | AppCommand::Checkpoint
+            | AppCommand::SealHistory
     ) {
         // These look at a database that exists; opening would otherwise create one.
         existing_database(&settings)?;
     }
-    if let AdminCommand::RotateKey = command {
-        // Opens the store itself, with the old and the new master key.
-        let r = embargo_server::encryption::rotate(&settings).await?;
-        println!(
-            "Re-wrapped {} data key{} under the new master key {} (was {}) in {}; the old \
-             key is in {}.old until you remove it. Restart the server.",
-            r.data_keys,
-            if r.data_keys == 1 { "" } else { "s" },
-            r.new,
-            r.old,
-            r.key_file.display(),
-            r.key_file.display()
-        );
-        return Ok(());
-    }
     let app = embargo_server::open(settings).await?;
     let op = Actor::Operator;
     match command {
-        AdminCommand::Project { command } => match command {
+        AppCommand::Project { command } => match command {
             ProjectCmd::Create {
                 slug,
                 name,
@@ -528,7 +542,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 }
             }
         },
-        AdminCommand::User { command } => match command {
+        AppCommand::User { command } => match command {
             UserCmd::ResetSecondFactor { email } => {
                 let Some(user) = app.user_by_email(&email).await.map_err(describe)? else {
                     return Err(format!("no account has the e-mail address {email}"));
@@ -649,7 +663,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 }
             }
         },
-        AdminCommand::Verify => {
+        AppCommand::Verify => {
             let started = std::time::Instant::now();
             let checked = app.store().verify().await.map_err(|e| e.to_string())?;
             let took = started.elapsed();
@@ -678,7 +692,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 ),
             }
         }
-        AdminCommand::Checkpoint => {
+        AppCommand::Checkpoint => {
             let integrity = embargo_server::integrity::Integrity::load(app.settings())?;
             let path = integrity
                 .checkpoint(app.store(), embargo_core::Timestamp::now())
@@ -702,7 +716,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 ));
             }
         }
-        AdminCommand::SealHistory => {
+        AppCommand::SealHistory => {
             let store = app.store();
             // Only a history that checks may be re-linked: a forged event would come out
             // vouched for.
@@ -761,8 +775,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
             );
             app.send_checkpoint_copies(&path).await;
         }
-        AdminCommand::RotateKey => unreachable!("answered before the app is opened"),
-        AdminCommand::Seed { project, count } => {
+        AppCommand::Seed { project, count } => {
             app.project(&project)
                 .await
                 .map_err(|_| format!("--project: no project `{project}`"))?;
@@ -781,7 +794,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 stored as f64 / secs.max(f64::EPSILON)
             );
         }
-        AdminCommand::Reproject => {
+        AppCommand::Reproject => {
             let started = std::time::Instant::now();
             let done = app.store().reproject().await.map_err(|e| e.to_string())?;
             println!(
@@ -792,7 +805,7 @@ pub async fn run(storage: StorageArgs, command: AdminCommand) -> Result<(), Stri
                 started.elapsed()
             );
         }
-        AdminCommand::Token {
+        AppCommand::Token {
             command: TokenCmd::Create { email, name },
         } => {
             let user = app
