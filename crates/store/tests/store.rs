@@ -120,6 +120,7 @@ conformance!(
     new_cases_stored_together_read_as_if_stored_alone,
     a_refused_batch_leaves_no_key_behind,
     a_refused_append_leaves_no_key_behind,
+    a_case_keeps_one_clock_timer,
     effects_are_queued_with_their_events_and_worked_once,
     notifications_follow_the_events_and_the_viewer,
     the_receipt_carries_the_tracking_token_only_until_it_is_sent,

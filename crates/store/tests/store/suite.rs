@@ -975,11 +975,21 @@ pub async fn a_refused_batch_leaves_no_key_behind(b: &Backend) {
         Err(StoreError::Conflict)
     ));
     let stored = new_report(&p, 2, Some("rae@example.org"));
-    s.submit_cases(std::slice::from_ref(&stored)).await.unwrap();
-    // Another instance reads it with the keys the database holds.
+    stored_then_read_elsewhere(b, &*s, &stored, &sam).await;
+}
+
+/// Stores `stored` through `s`, then reads it from another instance, with the keys the
+/// database holds (those of `Backend::sealed(7)`): it must read as it was stored.
+async fn stored_then_read_elsewhere(
+    b: &Backend,
+    s: &dyn embargo_store::Store,
+    stored: &embargo_store::NewCase,
+    viewer: &Actor,
+) {
+    s.submit_cases(std::slice::from_ref(stored)).await.unwrap();
     let other = b.sealed(7).await;
     let read = other
-        .case_for_viewer(&stored.case.id, &sam)
+        .case_for_viewer(&stored.case.id, viewer)
         .await
         .unwrap()
         .unwrap();
@@ -1021,16 +1031,77 @@ pub async fn a_refused_append_leaves_no_key_behind(b: &Backend) {
             .await,
         Err(StoreError::Conflict)
     ));
-    let stored = new_report(&p, 2, None);
-    s.submit_cases(std::slice::from_ref(&stored)).await.unwrap();
-    // Another instance reads it with the keys the database holds.
-    let other = b.sealed(7).await;
-    let read = other
-        .case_for_viewer(&stored.case.id, &lead)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(read.case(), &stored.case);
+    stored_then_read_elsewhere(b, &*s, &new_report(&p, 2, None), &lead).await;
+}
+
+/// A case keeps one open clock timer, named by its row (`cases.clock_job`): queued at
+/// intake, replaced when its clocks move, and still one when nothing moved.
+pub async fn a_case_keeps_one_clock_timer(b: &Backend) {
+    use embargo_core::effect::EffectKind;
+    use embargo_core::project::NewProject;
+    let s = &*b.store;
+    let (_, sam, mia, _) = connect(s).await;
+    // Vitess on the Connect preset with its reminders (`connect` has none).
+    let mut p = project_change(
+        s,
+        None,
+        ProjectCommand::Create(NewProject {
+            slug: "vitess".into(),
+            name: "Vitess".into(),
+            guidance: None,
+            components: vec!["go".into()],
+            policy: Some(embargo_core::policy::Policy::connect()),
+        }),
+    )
+    .await;
+    for (u, role) in [(&sam, Role::SecurityTeam), (&mia, Role::Maintainer)] {
+        p = project_change(
+            s,
+            Some(p),
+            ProjectCommand::SetMember {
+                user: u.as_ref(),
+                role,
+            },
+        )
+        .await;
+    }
+    let sam = team(&sam);
+    let open = || async { s.waiting_jobs(EffectKind::Wake).await.unwrap() };
+
+    let received = report(s, &p, 1, vec![]).await;
+    assert_eq!(open().await, 1, "intake queues the case's first timer");
+    let first = s.next_job_due().await.unwrap().unwrap();
+
+    let mut case = received;
+    for cmd in [
+        Command::Acknowledge,
+        Command::Claim,
+        Command::SetFinalDecision(embargo_core::command::DecisionInput::Confirm {
+            explanation: None,
+        }),
+        Command::AddCollaborator { user: mia.id },
+    ] {
+        case = act(s, &p, &case, &sam, cmd).await;
+        assert_eq!(open().await, 1, "the timer is replaced, not added to");
+    }
+    let second = s.next_job_due().await.unwrap().unwrap();
+    assert_ne!(
+        first, second,
+        "with a maintainer in, the next reminder is another"
+    );
+
+    act(
+        s,
+        &p,
+        &case,
+        &sam,
+        Command::AddNote {
+            body: "A note moves no clock".into(),
+        },
+    )
+    .await;
+    assert_eq!(open().await, 1);
+    assert_eq!(s.next_job_due().await.unwrap().unwrap(), second);
 }
 
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {

@@ -7,7 +7,7 @@ use super::listing::{
     up_to_descending,
 };
 use super::notifications::notify;
-use super::outbox::{new_case_work, project_in, queue_case_effects, queue_many};
+use super::outbox::{name_clock_timers, new_case_work, project_in, queue_case_effects, queue_many};
 use super::support::{
     CASE_PLACE, DbRow, EventRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt,
     from_json, insert_events, to_json, unique_violation,
@@ -941,7 +941,9 @@ async fn insert_cases(
         jobs_of.push(jobs.len());
         work.extend(jobs);
     }
-    let mut queued = queue_many(tx, work).await?.into_iter();
+    let queued = queue_many(tx, work).await?;
+    name_clock_timers(tx, &queued).await?;
+    let mut queued = queued.into_iter();
     Ok(jobs_of
         .into_iter()
         .map(|n| queued.by_ref().take(n).collect())

@@ -186,10 +186,13 @@ pub(super) async fn project_in(tx: &mut Tx, case: &Case) -> Result<Project> {
     from_json("project", &row.try_get::<String, _>("state")?)
 }
 
-/// Keeps one live clock timer per case (`core::effect::clock_timer`): the open timer
-/// due at the next moment stays (or is queued), every other open one is finished here,
-/// so a stale timer does nothing. A timer a worker holds right now is finished too:
-/// its worker's `finish_job` then changes nothing, and the new one takes over.
+/// Keeps one live clock timer per case (`core::effect::clock_timer`), named by the
+/// case's row (`cases.clock_job`): the open timer due at the next moment stays (or is
+/// queued and named), the one open before is finished here, so a stale timer does
+/// nothing. A timer a worker holds right now is finished too: its worker's
+/// `finish_job` then changes nothing, and the new one takes over. (Named by the row, a
+/// case's timer needs no index of open jobs by case, which cost intake a page of a
+/// random key at every report.)
 async fn replan_clock_timer(
     tx: &mut Tx,
     case: &Case,
@@ -197,34 +200,60 @@ async fn replan_clock_timer(
     now: Timestamp,
 ) -> Result<Vec<Queued>> {
     let next = effect::clock_timer(case, &project.policy(), now);
-    let payload = to_json(&Effect::Wake {
-        reason: effect::WakeReason::Clocks,
-    });
-    let keep = next.as_ref().map_or(i64::MIN, |p| micros(p.due));
-    sqlx::query(
-        "UPDATE outbox SET done_at = $1, leased_until = NULL, last_error = 'replanned'          WHERE case_id = $2 AND kind = 'wake' AND payload = $3 AND done_at IS NULL            AND due_at <> $4",
+    let keep = next.as_ref().map(|p| micros(p.due));
+    let open = sqlx::query(
+        "SELECT o.id, o.due_at FROM cases c JOIN outbox o ON o.id = c.clock_job \
+         WHERE c.id = $1 AND o.done_at IS NULL",
     )
-    .bind(micros(now))
     .bind(case.id.as_str())
-    .bind(&payload)
-    .bind(keep)
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
+    if let Some(open) = open {
+        if Some(open.try_get::<i64, _>("due_at")?) == keep {
+            return Ok(Vec::new());
+        }
+        sqlx::query(
+            "UPDATE outbox SET done_at = $1, leased_until = NULL, last_error = 'replanned' \
+             WHERE id = $2 AND done_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(open.try_get::<i64, _>("id")?)
+        .execute(&mut **tx)
+        .await?;
+    }
     let Some(next) = next else {
         return Ok(Vec::new());
     };
-    let open = sqlx::query(
-        "SELECT 1 FROM outbox WHERE case_id = $1 AND kind = 'wake' AND payload = $2          AND done_at IS NULL AND due_at = $3",
-    )
-    .bind(case.id.as_str())
-    .bind(&payload)
-    .bind(keep)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if open.is_some() {
-        return Ok(Vec::new());
+    let queued = queue(tx, &Subject::Case(case.id.clone()), vec![next], now).await?;
+    name_clock_timers(tx, &queued).await?;
+    Ok(queued)
+}
+
+/// Names on each case's row the clock timer just queued for it, if any (many to a
+/// statement: intake's batch).
+pub(super) async fn name_clock_timers(tx: &mut Tx, queued: &[Queued]) -> Result<()> {
+    let timers: Vec<(&CaseId, i64)> = queued
+        .iter()
+        .filter_map(|q| match (&q.subject, &q.effect) {
+            (
+                Subject::Case(case),
+                Effect::Wake {
+                    reason: effect::WakeReason::Clocks,
+                },
+            ) => Some((case, q.id)),
+            _ => None,
+        })
+        .collect();
+    for chunk in timers.chunks(ROWS_PER_INSERT) {
+        // `VALUES` names its columns `column1`, `column2` on both databases.
+        let mut q = sqlx::QueryBuilder::new("UPDATE cases SET clock_job = timers.column2 FROM (");
+        q.push_values(chunk, |mut b, (case, job)| {
+            b.push_bind(case.as_str().to_owned()).push_bind(*job);
+        });
+        q.push(") AS timers WHERE cases.id = timers.column1");
+        q.build().execute(&mut **tx).await?;
     }
-    queue(tx, &Subject::Case(case.id.clone()), vec![next], now).await
+    Ok(())
 }
 
 /// Queues the work project events ask for, given the project after them.
