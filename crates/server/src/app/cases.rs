@@ -135,7 +135,7 @@ impl App {
         // Ids and tokens are random; a collision is astronomically unlikely but is
         // still answered by drawing again, never by overwriting.
         for _ in 0..3 {
-            let id = CaseId::from_entropy(secrets::random_u64());
+            let id = CaseId::received(self.now(), secrets::random_u64());
             let events = decide::submit(
                 actor,
                 &project,

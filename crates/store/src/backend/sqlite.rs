@@ -42,11 +42,12 @@ impl SqliteStore {
             .filename(file)
             .create_if_missing(true)
             // 4 KiB, SQLite's default. A report inserts into indexes keyed by random
-            // values (the case id, the tracking token's hash, the reporter's address
-            // token, its event stream, its search row; and, until migration 0099, its
-            // open jobs), and each such insert writes a whole page to the WAL: with
-            // 8 KiB pages a report wrote about 52 KB of WAL, with 4 KiB about 28 KB,
-            // and intake took 9–45 % more reports a second. Rows are small now (a case's sealed state is about
+            // values (the tracking token's hash, the reporter's address token; and,
+            // before ids began with the time received, the case id, its event stream
+            // and its search row; until migration 0099, its open jobs), and each such
+            // insert writes a whole page to the WAL: with 8 KiB pages a report wrote
+            // about 52 KB of WAL, with 4 KiB about 28 KB, and intake took 9–45 % more
+            // reports a second. Rows are small now (a case's sealed state is about
             // 300 characters), so 8 KiB no longer saves bytes: at 100,000 seeded cases,
             // 1,790 B a case with 8 KiB pages, 1,817 with 4 KiB. Only a new file takes
             // it; an older one keeps its pages (docs/performance.md).
