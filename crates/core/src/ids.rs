@@ -94,9 +94,10 @@ impl CaseId {
     /// Why the time: every index keyed by a case id (the cases, their event streams,
     /// their search rows) then takes new cases at its end, in pages already in memory,
     /// instead of in one random page of the whole index each. With random ids a report
-    /// dirtied a page of each of those indexes: at 64 connections intake took 19 % more
-    /// reports a second with ids in order (docs/performance.md). What it gives away is
-    /// when a report came in, to a sixteenth of a second, to whoever sees its id.
+    /// dirtied a page of each of those indexes: at 64 connections SQLite intake took
+    /// 14 % more reports a second with these ids, 15–22 % with 200,000 cases stored
+    /// (docs/performance.md). What it gives away is when a report came in, to a
+    /// sixteenth of a second, to whoever sees its id.
     pub fn received(at: Timestamp, entropy: u64) -> Self {
         let ticks = (at.as_microsecond() - Self::EPOCH_SECONDS * 1_000_000).max(0)
             * Self::TICKS_PER_SECOND

@@ -132,8 +132,10 @@ impl App {
             .into());
         }
         let (metas, files): (Vec<_>, Vec<_>) = self.prepare_uploads(uploads)?.into_iter().unzip();
-        // Ids and tokens are random; a collision is astronomically unlikely but is
-        // still answered by drawing again, never by overwriting.
+        // Two reports received within a sixteenth of a second share an id's 25 random
+        // bits (`CaseId::received`), and tokens are 256 random bits: a repeat is rare
+        // (at 2,500 reports a second, one id every few minutes) and is answered by
+        // drawing again, never by overwriting.
         for _ in 0..3 {
             let id = CaseId::received(self.now(), secrets::random_u64());
             let events = decide::submit(
