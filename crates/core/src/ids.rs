@@ -67,8 +67,10 @@ fn normalize_groups(s: &str, groups: usize) -> Option<String> {
     Some(out)
 }
 
-/// A case id such as `EMB-1BZB-5R3Q-9XHM`: 60 bits, the time received and 25 random bits for
-/// new cases (`received`), 60 random bits for cases stored before (`from_entropy`).
+/// A case id such as `EMB-1BZB-5R3Q-9XHM`: 60 bits. A report's are the time received and
+/// 25 random bits (`received`); an imported record's come from a digest of its project
+/// and advisory id, so that importing it again finds it (`from_entropy`); cases stored
+/// before `received` have 60 random bits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CaseId(String);

@@ -41,13 +41,12 @@ impl SqliteStore {
         let connect = SqliteConnectOptions::new()
             .filename(file)
             .create_if_missing(true)
-            // 4 KiB, SQLite's default. A report inserts into indexes keyed by random
-            // values (the tracking token's hash, the reporter's address token; and,
-            // before ids began with the time received, the case id, its event stream
-            // and its search row; until migration 0099, its open jobs), and each such
-            // insert writes a whole page to the WAL: with 8 KiB pages a report wrote
-            // about 52 KB of WAL, with 4 KiB about 28 KB, and intake took 9–45 % more
-            // reports a second. Rows are small now (a case's sealed state is about
+            // 4 KiB, SQLite's default. Each insert into an index keyed by a random
+            // value writes a whole page to the WAL (a report's are the tracking
+            // token's hash and the reporter's address token; the indexes keyed by case
+            // id grow at their end, `CaseId::received`): when a report had six such,
+            // it wrote about 52 KB of WAL with 8 KiB pages and 28 KB with 4 KiB, and
+            // intake took 9–45 % more reports a second. Rows are small now (a case's sealed state is about
             // 300 characters), so 8 KiB no longer saves bytes: at 100,000 seeded cases,
             // 1,790 B a case with 8 KiB pages, 1,817 with 4 KiB. Only a new file takes
             // it; an older one keeps its pages (docs/performance.md).
