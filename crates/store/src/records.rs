@@ -8,6 +8,7 @@ use embargo_core::case::{Case, Stage};
 use embargo_core::event::Recorded;
 use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::Project;
+use std::sync::Arc;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -274,15 +275,19 @@ pub fn search_words(text: &str) -> Vec<String> {
 
 /// Proof that someone may see a case: only the store makes these, and only after
 /// `core::access::standing` said yes. Reading a case's timeline or files takes one.
+///
+/// The case and its project are shared with the store's caches: a read of a case
+/// unchanged since it was last opened costs two reference counts, not two deep copies
+/// (a case's strings and a project's members, copied under the caches' locks).
 #[derive(Clone, Debug)]
 pub struct CaseAccess {
-    case: Case,
-    project: Project,
+    case: Arc<Case>,
+    project: Arc<Project>,
     standing: Standing,
 }
 
 impl CaseAccess {
-    pub(crate) fn new(case: Case, project: Project, standing: Standing) -> Self {
+    pub(crate) fn new(case: Arc<Case>, project: Arc<Project>, standing: Standing) -> Self {
         CaseAccess {
             case,
             project,
@@ -302,8 +307,13 @@ impl CaseAccess {
         self.standing
     }
 
+    /// The case and project to change: copied only if a cache still shares them.
     pub fn into_parts(self) -> (Case, Project, Standing) {
-        (self.case, self.project, self.standing)
+        (
+            Arc::unwrap_or_clone(self.case),
+            Arc::unwrap_or_clone(self.project),
+            self.standing,
+        )
     }
 }
 

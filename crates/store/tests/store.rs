@@ -107,6 +107,7 @@ conformance!(
     projects_keep_members_and_refuse_stale_writes,
     cases_are_scoped_by_viewer,
     a_case_read_again_is_never_stale,
+    a_project_read_again_is_never_stale,
     a_token_and_a_case_are_one_read,
     project_clock_facts_cover_the_project,
     reporters_see_their_case_and_shared_events_only,

@@ -33,14 +33,16 @@ pub(crate) struct ProjectCache(
 const PROJECT_CACHE_MAX: usize = 10_000;
 
 impl ProjectCache {
-    pub(crate) fn get(&self, slug: &str, version: u64) -> Option<embargo_core::project::Project> {
+    pub(crate) fn get(
+        &self,
+        slug: &str,
+        version: u64,
+    ) -> Option<std::sync::Arc<embargo_core::project::Project>> {
         let map = self.0.lock().expect("project cache lock");
-        map.get(slug)
-            .filter(|p| p.version == version)
-            .map(|p| (**p).clone())
+        map.get(slug).filter(|p| p.version == version).cloned()
     }
 
-    pub(crate) fn put(&self, project: &embargo_core::project::Project) {
+    pub(crate) fn put(&self, project: &std::sync::Arc<embargo_core::project::Project>) {
         let mut map = self.0.lock().expect("project cache lock");
         if map.len() >= PROJECT_CACHE_MAX && !map.contains_key(project.slug.as_str()) {
             map.clear();
@@ -49,10 +51,7 @@ impl ProjectCache {
             // Never replace a newer state with an older one read by a slower request.
             Some(cached) if cached.version > project.version => {}
             _ => {
-                map.insert(
-                    project.slug.as_str().to_owned(),
-                    std::sync::Arc::new(project.clone()),
-                );
+                map.insert(project.slug.as_str().to_owned(), project.clone());
             }
         }
     }
@@ -60,7 +59,7 @@ impl ProjectCache {
 
 /// Cases as last opened, by the stored text they were opened from. A single read or a
 /// page takes the row's `state` anyway (in one statement with the token, or the
-/// project's version); when it is the very text cached, the case is cloned instead of
+/// project's version); when it is the very text cached, the case is shared instead of
 /// opened again (base64, AES-GCM, inflate) and parsed. The same stored text always
 /// opens to the same case, and every change writes another text (a new version; sealed,
 /// a new nonce), so what is found here cannot be stale, even after another instance's
@@ -75,24 +74,24 @@ pub(crate) struct CaseCache(
 const CASE_CACHE_MAX: usize = 2_000;
 
 impl CaseCache {
-    pub(crate) fn get(&self, stored: &str) -> Option<embargo_core::case::Case> {
+    pub(crate) fn get(&self, stored: &str) -> Option<std::sync::Arc<embargo_core::case::Case>> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(stored).map(|c| (**c).clone())
+        map.get(stored).cloned()
     }
 
-    pub(crate) fn put(&self, stored: String, case: &embargo_core::case::Case) {
+    pub(crate) fn put(&self, stored: String, case: &std::sync::Arc<embargo_core::case::Case>) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= CASE_CACHE_MAX {
             map.clear();
         }
-        map.insert(stored, std::sync::Arc::new(case.clone()));
+        map.insert(stored, case.clone());
     }
 
     /// [`CaseCache::put`] from a page: only while there is room, never emptying it.
-    pub(crate) fn offer(&self, stored: String, case: &embargo_core::case::Case) {
+    pub(crate) fn offer(&self, stored: String, case: &std::sync::Arc<embargo_core::case::Case>) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() < CASE_CACHE_MAX {
-            map.insert(stored, std::sync::Arc::new(case.clone()));
+            map.insert(stored, case.clone());
         }
     }
 }

@@ -167,6 +167,13 @@ impl PostgresStore {
         }))
     }
 
+    async fn project_version(&self, slug: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(projects::PROJECT_VERSION)
+            .bind(slug)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
     async fn session_row(
         &self,
         hash: &crate::SecretHash,

@@ -215,6 +215,15 @@ impl SqliteStore {
         })
     }
 
+    async fn project_version(&self, slug: &str) -> Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        self.point.read(|c| {
+            c.prepare_cached(projects::PROJECT_VERSION)?
+                .query_row(rusqlite::named_params! { "$1": slug }, |r| r.get(0))
+                .optional()
+        })
+    }
+
     async fn session_row(
         &self,
         hash: &crate::SecretHash,

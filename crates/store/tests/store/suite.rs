@@ -1670,6 +1670,53 @@ pub async fn a_token_and_a_case_are_one_read(b: &Backend) {
     assert!(s.case_for_api_token(&sams, &c.id).await.unwrap().is_none());
 }
 
+/// Issue 13: a project is found in the cache by the version read with it, so it is never
+/// stale either: another instance's change is seen by the next read, alone or with a
+/// case. A read shares what the caches hold; what it hands out to change is its own,
+/// and changing it changes nothing the next read finds.
+pub async fn a_project_read_again_is_never_stale(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, mia, _) = connect(s).await;
+    let c = report(s, &p, 1, vec![]).await;
+    for _ in 0..2 {
+        assert_eq!(s.project(&p.slug).await.unwrap().unwrap(), p);
+        let seen = s
+            .case_for_viewer(&c.id, &team(&sam))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(seen.project(), &p);
+    }
+    let other = b.reopen().await;
+    let newer = project_change(
+        &*other,
+        Some(p.clone()),
+        ProjectCommand::RemoveMember { user: mia.id },
+    )
+    .await;
+    assert_eq!(
+        s.project(&p.slug).await.unwrap().unwrap(),
+        newer,
+        "the other instance's change, at once"
+    );
+    let seen = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.project(), &newer, "and with a case");
+    let (mut case, mut project, _) = seen.into_parts();
+    case.report.title = "changed in memory only".into();
+    project.name = "changed in memory only".into();
+    let again = s
+        .case_for_viewer(&c.id, &team(&sam))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.case(), again.project()), (&c, &newer));
+    assert_eq!(s.project(&p.slug).await.unwrap().unwrap(), newer);
+}
+
 /// Issue 13: a single read of a case takes it from the cache of opened cases when its
 /// stored text is the one cached. That is never stale, not even after another
 /// instance's change, and who may see the case is still decided on every read.

@@ -28,6 +28,7 @@ use embargo_core::ids::{AttachmentId, CaseId, ProjectSlug, UserId};
 use embargo_core::project::{Project, Role};
 use sqlx::Row;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Saves a case's projection; with `keys`, its text sealed (issue 11, item 3).
 pub(super) async fn save_case(tx: &mut Tx, c: &Case, keys: Option<&TextKey>) -> Result<()> {
@@ -358,15 +359,23 @@ impl Backing {
     /// cases being worked on (`CaseCache::offer`).
     pub(super) fn case_of(&self, row: &DbRow) -> Result<Case> {
         self.case_kept(row.try_get("state")?, CaseCache::offer)
+            .map(Arc::unwrap_or_clone)
     }
 
     /// Stored `state` text as a case, its key loaded already: from the cache when it
     /// was opened from this very text before, else opened, parsed and given to `keep`.
-    fn case_kept(&self, stored: String, keep: fn(&CaseCache, String, &Case)) -> Result<Case> {
+    fn case_kept(
+        &self,
+        stored: String,
+        keep: fn(&CaseCache, String, &Arc<Case>),
+    ) -> Result<Arc<Case>> {
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);
         }
-        let case: Case = from_json("case", &self.opened(CASE_PLACE, stored.clone())?)?;
+        let case = Arc::new(from_json::<Case>(
+            "case",
+            &self.opened(CASE_PLACE, stored.clone())?,
+        )?);
         keep(&self.cases, stored, &case);
         Ok(case)
     }
@@ -374,11 +383,13 @@ impl Backing {
     /// A row's `state` as a case, for a single read: from the cache when it was opened
     /// from this very text before (`CaseCache`).
     pub(super) async fn case_from(&self, row: &DbRow) -> Result<Case> {
-        self.case_opened(row.try_get("state")?).await
+        self.case_opened(row.try_get("state")?)
+            .await
+            .map(Arc::unwrap_or_clone)
     }
 
     /// Stored `state` text as a case, from the cache when it was opened before.
-    async fn case_opened(&self, stored: String) -> Result<Case> {
+    async fn case_opened(&self, stored: String) -> Result<Arc<Case>> {
         // A hit needs no key: load it only for a text the cache does not hold.
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);
@@ -747,7 +758,7 @@ impl Backing {
         project_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Option<CaseAccess>> {
-        let case: Case = self.case_opened(stored).await?;
+        let case = self.case_opened(stored).await?;
         // Read with the case where the query joined it: then the project costs no
         // statement of its own while its version stands.
         if let Some(version) = project_version {
@@ -762,7 +773,7 @@ impl Backing {
     }
 
     /// The case if `actor` may see it.
-    async fn access_to(&self, case: Case, actor: &Actor) -> Result<Option<CaseAccess>> {
+    async fn access_to(&self, case: Arc<Case>, actor: &Actor) -> Result<Option<CaseAccess>> {
         let Some(project) = self.load_project(case.project.as_str()).await? else {
             return Err(corrupt("case", format!("{} has no project", case.id)));
         };
@@ -1076,7 +1087,7 @@ impl crate::CaseStore for Backing {
         let Some(project) = self.load_project(case.project.as_str()).await? else {
             return Err(corrupt("case", format!("{} has no project", case.id)));
         };
-        Ok(Some((case, project, guest)))
+        Ok(Some((case, Arc::unwrap_or_clone(project), guest)))
     }
 
     async fn guest_attachment(

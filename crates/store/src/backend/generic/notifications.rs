@@ -18,6 +18,7 @@ use embargo_core::notification;
 use embargo_core::project::Project;
 use sqlx::Row;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Writes the notifications `events` (the last ones of `case`) call for.
 pub(super) async fn notify(
@@ -86,10 +87,10 @@ impl Backing {
         &self,
         r: &DbRow,
         user: &User,
-        projects: &mut HashMap<String, Project>,
+        projects: &mut HashMap<String, Arc<Project>>,
     ) -> Result<Option<(NotificationRecord, CaseAccess)>> {
         let rec = record(r)?;
-        let case: Case = self.case_from(r).await?;
+        let case = Arc::new(self.case_from(r).await?);
         let slug = case.project.as_str().to_owned();
         if !projects.contains_key(&slug) {
             let project = self
@@ -102,7 +103,7 @@ impl Backing {
         // The one visibility rule lives in core.
         let actor = Actor::User(user.clone());
         Ok(access::standing(&actor, project, &case)
-            .map(|s| (rec, CaseAccess::new(case, project.clone(), s))))
+            .map(|s| (rec, CaseAccess::new(case, Arc::clone(project), s))))
     }
 }
 

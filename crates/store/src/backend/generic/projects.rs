@@ -11,6 +11,11 @@ use embargo_core::event::Recorded;
 use embargo_core::ids::{ProjectSlug, UserId};
 use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
+use std::sync::Arc;
+
+/// A project's version, to find it in the cache (`project_version`, on SQLite on the
+/// caller's own thread): each report read its project through a connection's thread.
+pub(super) const PROJECT_VERSION: &str = "SELECT version FROM projects WHERE slug = $1";
 
 pub(super) async fn save_project(tx: &mut Tx, p: &Project) -> Result<()> {
     sqlx::query(
@@ -42,20 +47,16 @@ pub(super) async fn save_project(tx: &mut Tx, p: &Project) -> Result<()> {
 impl Backing {
     /// The project, decoded only when its version moved since the last read
     /// (`ProjectCache`).
-    pub(super) async fn load_project(&self, slug: &str) -> Result<Option<Project>> {
-        let row = sqlx::query("SELECT version FROM projects WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.reader)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        self.project_at(slug, row.try_get::<i64, _>("version")? as u64)
-            .await
-            .map(Some)
+    pub(super) async fn load_project(&self, slug: &str) -> Result<Option<Arc<Project>>> {
+        let Some(version) = self.project_version(slug).await? else {
+            return Ok(None);
+        };
+        self.project_at(slug, version as u64).await.map(Some)
     }
 
     /// The project at `version`, as just read from its row: from the cache, or decoded
     /// from the row's state (a newer state than `version` may be read, never an older).
-    pub(super) async fn project_at(&self, slug: &str, version: u64) -> Result<Project> {
+    pub(super) async fn project_at(&self, slug: &str, version: u64) -> Result<Arc<Project>> {
         if let Some(p) = self.projects.get(slug, version) {
             return Ok(p);
         }
@@ -63,7 +64,10 @@ impl Backing {
             .bind(slug)
             .fetch_one(&self.reader)
             .await?;
-        let project: Project = from_json("project", &row.try_get::<String, _>("state")?)?;
+        let project = Arc::new(from_json::<Project>(
+            "project",
+            &row.try_get::<String, _>("state")?,
+        )?);
         self.projects.put(&project);
         Ok(project)
     }
@@ -130,7 +134,10 @@ impl crate::ProjectStore for Backing {
     }
 
     async fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
-        self.load_project(slug.as_str()).await
+        Ok(self
+            .load_project(slug.as_str())
+            .await?
+            .map(Arc::unwrap_or_clone))
     }
 
     async fn projects(&self) -> Result<Vec<Project>> {
