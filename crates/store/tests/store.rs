@@ -108,6 +108,7 @@ conformance!(
     cases_are_scoped_by_viewer,
     a_case_read_again_is_never_stale,
     a_project_read_again_is_never_stale,
+    reads_answer_after_the_server_ended_their_connections,
     a_token_and_a_case_are_one_read,
     project_clock_facts_cover_the_project,
     reporters_see_their_case_and_shared_events_only,

@@ -163,6 +163,7 @@ macro_rules! user_columns {
     };
 }
 
+pub(crate) mod own_connections;
 pub(crate) mod own_thread;
 #[expect(
     clippy::duplicate_mod,

@@ -18,6 +18,8 @@ pub struct PostgresStore {
     database_id: std::sync::OnceLock<String>,
     projects: super::ProjectCache,
     cases: super::CaseCache,
+    /// Single reads, on connections of their own (`own_connections`).
+    point: super::own_connections::OwnConnections,
 }
 
 impl PostgresStore {
@@ -27,6 +29,7 @@ impl PostgresStore {
         // now with its own error, where the pool would retry until it timed out.
         let probe = <PgConnection as sqlx::Connection>::connect_with(&options).await?;
         sqlx::Connection::close(probe).await?;
+        let point = super::own_connections::OwnConnections::new(options.clone());
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .connect_with(options)
@@ -41,6 +44,7 @@ impl PostgresStore {
             database_id: Default::default(),
             projects: Default::default(),
             cases: Default::default(),
+            point,
         };
         store.ensure_chain_key(open.adopt_unkeyed).await?;
         store.ensure_master_keys().await?;
@@ -99,16 +103,16 @@ impl PostgresStore {
     }
 }
 
-/// Single reads, through the pool like every other statement.
+/// Single reads, on connections of their own (`own_connections`): no ping beside each.
 impl PostgresStore {
     async fn viewer_case(
         &self,
         id: &embargo_core::ids::CaseId,
     ) -> Result<Option<cases::StoredCase>> {
         use sqlx::Row;
-        let row = sqlx::query(cases::VIEWER_CASE)
-            .bind(id.as_str())
-            .fetch_optional(&self.reader)
+        let row = self
+            .point
+            .row(|| sqlx::query(cases::VIEWER_CASE).bind(id.as_str()))
             .await?;
         row.map(|r| {
             Ok(cases::StoredCase {
@@ -124,9 +128,9 @@ impl PostgresStore {
         hash: &crate::SecretHash,
     ) -> Result<Option<(String, cases::StoredCase)>> {
         use sqlx::Row;
-        let row = sqlx::query(cases::TRACKING_CASE)
-            .bind(&hash.0[..])
-            .fetch_optional(&self.reader)
+        let row = self
+            .point
+            .row(|| sqlx::query(cases::TRACKING_CASE).bind(&hash.0[..]))
             .await?;
         row.map(|r| {
             Ok((
@@ -146,10 +150,13 @@ impl PostgresStore {
         id: &embargo_core::ids::CaseId,
     ) -> Result<Option<cases::TokenCase>> {
         use sqlx::Row;
-        let row = sqlx::query(cases::TOKEN_CASE)
-            .bind(&hash.0[..])
-            .bind(id.as_str())
-            .fetch_optional(&self.reader)
+        let row = self
+            .point
+            .row(|| {
+                sqlx::query(cases::TOKEN_CASE)
+                    .bind(&hash.0[..])
+                    .bind(id.as_str())
+            })
             .await?;
         let Some(r) = row else { return Ok(None) };
         let state: Option<String> = r.try_get("state")?;
@@ -168,10 +175,12 @@ impl PostgresStore {
     }
 
     async fn project_version(&self, slug: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(projects::PROJECT_VERSION)
-            .bind(slug)
-            .fetch_optional(&self.reader)
-            .await?)
+        use sqlx::Row;
+        let row = self
+            .point
+            .row(|| sqlx::query(projects::PROJECT_VERSION).bind(slug))
+            .await?;
+        Ok(row.map(|r| r.try_get("version")).transpose()?)
     }
 
     async fn session_row(
@@ -180,10 +189,13 @@ impl PostgresStore {
         now: embargo_core::Timestamp,
     ) -> Result<Option<(crate::SessionRecord, crate::UserRecord)>> {
         use sqlx::Row;
-        let row = sqlx::query(sessions::SESSION)
-            .bind(&hash.0[..])
-            .bind(super::micros(now))
-            .fetch_optional(&self.reader)
+        let row = self
+            .point
+            .row(|| {
+                sqlx::query(sessions::SESSION)
+                    .bind(&hash.0[..])
+                    .bind(super::micros(now))
+            })
             .await?;
         let Some(r) = row else { return Ok(None) };
         let user = support::user_from_row(&r)?;

@@ -1670,6 +1670,52 @@ pub async fn a_token_and_a_case_are_one_read(b: &Backend) {
     assert!(s.case_for_api_token(&sams, &c.id).await.unwrap().is_none());
 }
 
+/// Issue 13: on PostgreSQL the single reads keep connections of their own, given back
+/// without sqlx's ping. When the server ends every connection (a restart, an operator),
+/// the next reads still answer, each kind of them, and so does the next change.
+pub async fn reads_answer_after_the_server_ended_their_connections(b: &Backend) {
+    let s = &*b.store;
+    let (p, sam, _, _) = connect(s).await;
+    let mut c = report(s, &p, 1, vec![]).await;
+    let token = api_token(s, &sam, 10, "sam's token").await;
+    let reads = |c: embargo_core::case::Case| {
+        let (p, sam, token) = (p.clone(), sam.clone(), token.clone());
+        async move {
+            let viewed = s.case_for_viewer(&c.id, &team(&sam)).await.unwrap();
+            assert_eq!(viewed.expect("sam sees the case").case(), &c);
+            let (owner, _, access) = s.case_for_api_token(&token, &c.id).await.unwrap().unwrap();
+            assert_eq!(owner.id, sam.id);
+            assert_eq!(access.expect("and with a token").case(), &c);
+            assert_eq!(s.project(&p.slug).await.unwrap().unwrap(), p);
+        }
+    };
+    reads(c.clone()).await;
+    match s.backend() {
+        // No server: nothing ends a SQLite file's connections.
+        embargo_store::Backend::Sqlite => {}
+        embargo_store::Backend::Postgres => {
+            use sqlx::Connection;
+            let mut operator = sqlx::PgConnection::connect(&b.raw_url).await.unwrap();
+            let ended: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&mut operator)
+            .await
+            .unwrap();
+            assert!(
+                ended.len() >= 2,
+                "the pool's and the reads' own connections were open: {ended:?}"
+            );
+        }
+    }
+    for _ in 0..2 {
+        reads(c.clone()).await;
+    }
+    c = act(s, &p, &c, &team(&sam), Command::Acknowledge).await;
+    reads(c).await;
+}
+
 /// Issue 13: a project is found in the cache by the version read with it, so it is never
 /// stale either: another instance's change is seen by the next read, alone or with a
 /// case. A read shares what the caches hold; what it hands out to change is its own,
