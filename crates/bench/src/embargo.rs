@@ -305,6 +305,46 @@ impl Server {
 
 /// Signs the bench's team member in to the web pages: sets the password through the
 /// link `admin user create` printed, then signs in; returns the `Cookie` header value.
+/// Every case id `project` lists to the holder of `token`, newest first, page by page
+/// (`limit=200`, then `after` each page's `next` until there is none).
+pub async fn listed_ids(
+    client: &Client,
+    base: &str,
+    project: &str,
+    token: &str,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut after = String::new();
+    loop {
+        let mut url = format!("{base}/api/v1/projects/{project}/cases?limit=200");
+        if !after.is_empty() {
+            url.push_str(&format!("&after={after}"));
+        }
+        let page = client
+            .get(&url, &[("authorization", &format!("Bearer {token}"))])
+            .await?;
+        if page.status != 200 {
+            return Err(Error::failed(format!(
+                "listing the cases answered {}",
+                page.status
+            )));
+        }
+        let v = page.json()?;
+        let items = v["items"]
+            .as_array()
+            .ok_or_else(|| Error::failed(format!("a page of the listing without `items`: {v}")))?;
+        ids.extend(
+            items
+                .iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_owned)),
+        );
+        match v["next"].as_str() {
+            Some(next) => after = next.to_owned(),
+            None => return Ok(ids),
+        }
+    }
+}
+
 pub async fn sign_in(client: &Client, base: &str, link_token: &str) -> Result<String> {
     let form_page = client
         .get(&format!("{base}/password/{link_token}"), &[])

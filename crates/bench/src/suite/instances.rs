@@ -4,11 +4,11 @@
 //! every accepted report exactly once, through either instance.
 
 use super::{Backend, Context, Reps};
+use crate::Result;
 use crate::embargo::{PROJECT, Server};
 use crate::load::{self, Plan, Summary};
 use crate::seed::Intake;
 use crate::table::Row;
-use crate::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,21 +42,7 @@ fn note(errors: &mut Vec<String>, what: &str, s: &Summary) {
 }
 
 async fn listed(ctx: &Context, server: &Server, token: &str) -> Result<Vec<String>> {
-    let a = ctx
-        .client
-        .get(
-            &format!("{}/api/v1/projects/{PROJECT}/cases", server.url),
-            &[("authorization", &format!("Bearer {token}"))],
-        )
-        .await?;
-    let v = a.json()?;
-    let list = v.as_array().ok_or_else(|| {
-        Error::failed("the listing is not one JSON array; count the cases another way")
-    })?;
-    Ok(list
-        .iter()
-        .filter_map(|c| c["id"].as_str().map(str::to_owned))
-        .collect())
+    crate::embargo::listed_ids(&ctx.client, &server.url, PROJECT, token).await
 }
 
 pub async fn run(ctx: &mut Context) -> Result<()> {

@@ -84,22 +84,10 @@ async fn ceiling_once(
     }
 }
 
-/// How many cases the project lists, when the listing is one JSON array.
-async fn listed_cases(ctx: &Context, t: &Target) -> Result<Option<u64>> {
-    let a = ctx
-        .client
-        .get(
-            &format!("{}/api/v1/projects/{PROJECT}/cases", t.server.url),
-            &[("authorization", &format!("Bearer {}", t.token))],
-        )
-        .await?;
-    if a.status != 200 {
-        return Err(Error::failed(format!(
-            "listing the cases answered {}",
-            a.status
-        )));
-    }
-    Ok(a.json()?.as_array().map(|v| v.len() as u64))
+/// How many cases the project lists, every page of it.
+async fn listed_cases(ctx: &Context, t: &Target) -> Result<u64> {
+    let ids = crate::embargo::listed_ids(&ctx.client, &t.server.url, PROJECT, &t.token).await?;
+    Ok(ids.len() as u64)
 }
 
 pub async fn run(ctx: &mut Context) -> Result<()> {
@@ -170,7 +158,7 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
     for t in &targets {
         let mut errors = t.reps.errors.clone();
         match listed_cases(ctx, t).await {
-            Ok(Some(n)) if n != t.accepted => errors.push(format!(
+            Ok(n) if n != t.accepted => errors.push(format!(
                 "{} reports were accepted but the project lists {n} cases",
                 t.accepted
             )),
