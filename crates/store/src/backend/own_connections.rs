@@ -17,9 +17,11 @@ use sqlx::query::Query;
 use std::sync::Mutex;
 use tokio::sync::Semaphore;
 
-/// Connections open at once for single reads: about as many as reads run at once on
-/// two cores; more requests wait for one, as they would for the pool.
-const CONNECTIONS_MAX: usize = 8;
+/// Connections open at once for single reads, as many as the pool's; more requests wait
+/// for one. With 8, one instance read 12 % faster on 2 cores, but two instances on one
+/// database answered their slowest reads in seconds (p99 0.3–3 s against 84–112 ms;
+/// docs/performance.md).
+const CONNECTIONS_MAX: usize = 16;
 
 pub(crate) struct OwnConnections {
     options: PgConnectOptions,
