@@ -1,7 +1,8 @@
 //! PostgreSQL's single reads on connections of their own, beside sqlx's pool.
 //!
 //! sqlx's pool pings each connection as it is given back, always (a round trip, in a
-//! task of its own), so every statement through it costs PostgreSQL two round trips.
+//! task of its own), and by default again as it is taken, so every statement through it
+//! costs PostgreSQL two or three round trips.
 //! The single reads that requests make most (a token's case, a viewer's case, a session,
 //! a project's version) run here instead: a few connections kept idle, taken one per
 //! read, given back without a ping once the read has answered.
