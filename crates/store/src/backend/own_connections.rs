@@ -20,8 +20,8 @@ use tokio::sync::Semaphore;
 
 /// Connections open at once for single reads, as many as the pool's; more requests wait
 /// for one. With 8, one instance read 12 % faster on 2 cores, but two instances on one
-/// database answered their slowest reads in seconds (p99 0.3–3 s against 84–112 ms;
-/// docs/performance.md).
+/// database more often answered their slowest reads in seconds (docs/performance.md,
+/// "How many connections of their own").
 const CONNECTIONS_MAX: usize = 16;
 
 pub(crate) struct OwnConnections {
