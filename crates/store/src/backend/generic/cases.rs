@@ -388,8 +388,9 @@ impl Backing {
             .map(Arc::unwrap_or_clone)
     }
 
-    /// Stored `state` text as a case, from the cache when it was opened before.
-    async fn case_opened(&self, stored: String) -> Result<Arc<Case>> {
+    /// Stored `state` text as a case, from the cache when it was opened before, shared
+    /// with it (for a `CaseAccess`, which shares it too).
+    pub(super) async fn case_opened(&self, stored: String) -> Result<Arc<Case>> {
         // A hit needs no key: load it only for a text the cache does not hold.
         if let Some(case) = self.cases.get(&stored) {
             return Ok(case);

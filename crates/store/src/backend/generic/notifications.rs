@@ -90,7 +90,7 @@ impl Backing {
         projects: &mut HashMap<String, Arc<Project>>,
     ) -> Result<Option<(NotificationRecord, CaseAccess)>> {
         let rec = record(r)?;
-        let case = Arc::new(self.case_from(r).await?);
+        let case = self.case_opened(r.try_get("state")?).await?;
         let slug = case.project.as_str().to_owned();
         if !projects.contains_key(&slug) {
             let project = self

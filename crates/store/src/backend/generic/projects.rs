@@ -13,8 +13,9 @@ use embargo_core::project::{Project, ProjectEvent};
 use sqlx::Row;
 use std::sync::Arc;
 
-/// A project's version, to find it in the cache (`project_version`, on SQLite on the
-/// caller's own thread): each report read its project through a connection's thread.
+/// A project's version, to find the project in the cache: a single read each report
+/// makes (`project_version`: SQLite on the caller's own thread, PostgreSQL on its own
+/// connections).
 pub(super) const PROJECT_VERSION: &str = "SELECT version FROM projects WHERE slug = $1";
 
 pub(super) async fn save_project(tx: &mut Tx, p: &Project) -> Result<()> {
