@@ -2,6 +2,7 @@
 //! the HTTP ceiling, which starts the same way), sign-in to the web pages.
 
 use crate::client::{Answer, Client};
+use crate::stats::Latencies;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -159,6 +160,19 @@ impl Embargo {
     }
 }
 
+/// How long the request a line of the server's log records took, if it was one to
+/// `route` (`… http.route=ROUTE … elapsed_ms=N`, the text format).
+fn handled_in(line: &str, route: &str) -> Option<Duration> {
+    let (_, after) = line.split_once(" http.route=")?;
+    if after.split_whitespace().next()? != route {
+        return None;
+    }
+    let (_, ms) = after.split_once(" elapsed_ms=")?;
+    Some(Duration::from_millis(
+        ms.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
 /// A server process we started (Embargo, or the HTTP ceiling).
 pub struct Server {
     child: Child,
@@ -264,6 +278,26 @@ impl Server {
                 self.log.display()
             ))),
         }
+    }
+
+    /// How many lines the server has printed since it listened: a mark for
+    /// [`Server::handler_times`].
+    pub fn lines_heard(&self) -> usize {
+        self.heard.borrow().len()
+    }
+
+    /// The times the server's own request log (`elapsed_ms`, from the first middleware
+    /// to the answer) gives for requests to `route` among the lines printed since the
+    /// mark `since`. Beside the client's latencies they tell time spent in a request's
+    /// handling from time spent before it reached one (the accept queue, a busy core).
+    pub fn handler_times(&self, since: usize, route: &str) -> Latencies {
+        let mut times = Latencies::default();
+        for line in self.heard.borrow().iter().skip(since) {
+            if let Some(d) = handled_in(line, route) {
+                times.record(d);
+            }
+        }
+        times
     }
 
     /// The most memory the process has held so far (`VmHWM`), in bytes.
@@ -406,6 +440,21 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_request_line_gives_its_time_only_for_its_route() {
+        let line = "2026-12-03T18:03:24.816759Z  INFO embargo_server::http: request \
+            http.method=GET http.route=/api/v1/cases/{id} http.status=200 elapsed_ms=111\n";
+        assert_eq!(
+            super::handled_in(line, "/api/v1/cases/{id}"),
+            Some(std::time::Duration::from_millis(111))
+        );
+        assert_eq!(super::handled_in(line, "/api/v1/cases"), None);
+        assert_eq!(
+            super::handled_in("INFO worker started", "/api/v1/cases/{id}"),
+            None
+        );
+    }
+
     #[test]
     fn finds_a_hidden_field_whatever_the_attribute_order() {
         let html = r#"<form><input type="hidden" name="csrf" value="abc123"><input name="password"></form>"#;

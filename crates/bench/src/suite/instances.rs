@@ -41,6 +41,20 @@ fn note(errors: &mut Vec<String>, what: &str, s: &Summary) {
     }
 }
 
+/// The route the GETs ask, as the server's request log names it.
+const CASE_ROUTE: &str = "/api/v1/cases/{id}";
+
+fn handler_p99(times: &mut crate::stats::Latencies) -> std::time::Duration {
+    times.percentile(99.0).unwrap_or_default()
+}
+
+fn latencies(runs: &[std::time::Duration]) -> String {
+    runs.iter()
+        .map(|d| crate::stats::latency(*d))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 async fn listed(ctx: &Context, server: &Server, token: &str) -> Result<Vec<String>> {
     crate::embargo::listed_ids(&ctx.client, &server.url, PROJECT, token).await
 }
@@ -71,6 +85,8 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
         Reps::default(),
         Reps::default(),
     );
+    // The servers' own p99 for the same GETs (their request log), run by run.
+    let (mut one_handled, mut two_handled) = (Vec::new(), Vec::new());
     let mut errors = Vec::new();
     for rep in 0..ctx.opts.reps {
         let (d1, d2, d3) = (ctx.subdir("wrk")?, ctx.subdir("wrk")?, ctx.subdir("wrk")?);
@@ -83,12 +99,18 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
             );
             async move { crate::wrk::run(&tool, &url, &paths, Some(&token), c, duration, &dir).await }
         };
+        let mark = a.lines_heard();
         let one = wrk(a.url.clone(), conns, d1).await?;
+        one_handled.push(handler_p99(&mut a.handler_times(mark, CASE_ROUTE)));
+        let marks = (a.lines_heard(), b.lines_heard());
         let (x, y) = tokio::join!(
             wrk(a.url.clone(), conns / 2, d2),
             wrk(b.url.clone(), conns - conns / 2, d3)
         );
         let (x, y) = (x?, y?);
+        let mut both = a.handler_times(marks.0, CASE_ROUTE);
+        both.merge(b.handler_times(marks.1, CASE_ROUTE));
+        two_handled.push(handler_p99(&mut both));
         for (what, r) in [
             ("one instance", &one),
             ("instance A of two", &x),
@@ -167,9 +189,13 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
         ceiling: format!("1 instance: {} {goal}", one_get.cell("req/s")),
         ratio: two_get.ratio_to(&one_get),
         runs: format!(
-            "two {}; one {}",
+            "two {}, p99 {}, in the handlers {}; one {}, p99 {}, in the handler {}",
             two_get.runs("req/s"),
-            one_get.runs("req/s")
+            latencies(&two_get.p99),
+            latencies(&two_handled),
+            one_get.runs("req/s"),
+            latencies(&one_get.p99),
+            latencies(&one_handled),
         ),
         errors: errors
             .iter()
