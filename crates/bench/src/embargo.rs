@@ -160,6 +160,43 @@ impl Embargo {
     }
 }
 
+/// Copies a server's output, line by line, into its log (as it is) and `said` (as
+/// text) until it ends; the lines of one read go out together.
+fn copy_output(
+    from: impl std::io::Read,
+    log: std::fs::File,
+    said: tokio::sync::watch::Sender<Vec<String>>,
+) {
+    use std::io::{BufRead, Write};
+    let mut from = std::io::BufReader::with_capacity(1 << 16, from);
+    let mut log = std::io::BufWriter::with_capacity(1 << 16, log);
+    let mut line = Vec::new();
+    let mut ended = false;
+    while !ended {
+        let mut lines = Vec::new();
+        loop {
+            line.clear();
+            match from.read_until(b'\n', &mut line) {
+                Ok(n) if n > 0 => {
+                    let _ = log.write_all(&line);
+                    lines.push(String::from_utf8_lossy(&line).into_owned());
+                }
+                _ => {
+                    ended = true;
+                    break;
+                }
+            }
+            if from.buffer().is_empty() {
+                break;
+            }
+        }
+        let _ = log.flush();
+        if !lines.is_empty() {
+            said.send_modify(|all| all.extend(lines));
+        }
+    }
+}
+
 /// How long the request a line of the server's log records took, if it was one to
 /// `route` (`… http.route=ROUTE … elapsed_ms=N`, the text format).
 fn handled_in(line: &str, route: &str) -> Option<Duration> {
@@ -240,15 +277,23 @@ impl Server {
         };
         let startup = started.elapsed();
         // The rest of the output goes to the log, so the server never blocks on a full
-        // pipe, and to `said`, for `wait_for_log`.
+        // pipe, and to `said`, for `wait_for_log` and `handler_times`. A thread of its own
+        // copies it a pipeful at a time: under load the server prints a line a request,
+        // and a write and a hand-off for each line (as `tokio::fs` makes them) cost the
+        // machine the measured server shares a core or more a second.
         let (said, heard) = tokio::sync::watch::channel(Vec::new());
-        tokio::spawn(async move {
-            let mut line = String::new();
-            while matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
-                let _ = out.write_all(line.as_bytes()).await;
-                said.send_modify(|all: &mut Vec<String>| all.push(std::mem::take(&mut line)));
-            }
-        });
+        let ahead = lines.buffer().to_vec();
+        let stdout = std::fs::File::from(
+            lines
+                .into_inner()
+                .into_owned_fd()
+                .map_err(Error::io(format!("reading {name}'s output")))?,
+        );
+        let out = out.into_std().await;
+        std::thread::Builder::new()
+            .name("server-output".into())
+            .spawn(move || copy_output(std::io::Read::chain(&ahead[..], stdout), out, said))
+            .map_err(Error::io(format!("reading {name}'s output")))?;
         Ok(Server {
             child,
             pid,
@@ -440,6 +485,30 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_servers_output_reaches_its_log_as_it_is_and_said_as_text() {
+        let dir = embargo_testkit::temp_dir();
+        let path = dir.path().join("server.log");
+        let output: Vec<u8> = [
+            &b"one\n"[..],
+            b"not \xff utf-8\n",
+            b"two\nthree without an end",
+        ]
+        .concat();
+        let (said, heard) = tokio::sync::watch::channel(Vec::new());
+        super::copy_output(&output[..], std::fs::File::create(&path).unwrap(), said);
+        assert_eq!(std::fs::read(&path).unwrap(), output);
+        assert_eq!(
+            *heard.borrow(),
+            [
+                "one\n",
+                "not \u{fffd} utf-8\n",
+                "two\n",
+                "three without an end"
+            ]
+        );
+    }
+
     #[test]
     fn a_request_line_gives_its_time_only_for_its_route() {
         let line = "2026-12-03T18:03:24.816759Z  INFO embargo_server::http: request \
