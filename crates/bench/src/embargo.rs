@@ -382,8 +382,6 @@ impl Server {
     }
 }
 
-/// Signs the bench's team member in to the web pages: sets the password through the
-/// link `admin user create` printed, then signs in; returns the `Cookie` header value.
 /// Every case id `project` lists to the holder of `token`, newest first, page by page
 /// (`limit=200`, then `after` each page's `next` until there is none).
 pub async fn listed_ids(
@@ -424,6 +422,8 @@ pub async fn listed_ids(
     }
 }
 
+/// Signs the bench's team member in to the web pages: sets the password through the
+/// link `admin user create` printed, then signs in; returns the `Cookie` header value.
 pub async fn sign_in(client: &Client, base: &str, link_token: &str) -> Result<String> {
     let form_page = client
         .get(&format!("{base}/password/{link_token}"), &[])

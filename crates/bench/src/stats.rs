@@ -103,6 +103,14 @@ pub fn latency(d: Duration) -> String {
     }
 }
 
+/// Each repetition's latency, in the order run (`3.1 ms / 2.9 ms / …`).
+pub fn latencies(runs: &[Duration]) -> String {
+    runs.iter()
+        .map(|d| latency(*d))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// A size for the table: `8.4 KB`, `15 MB`, `1.68 GB` (decimal units).
 pub fn bytes(n: f64) -> String {
     if n < 1e3 {

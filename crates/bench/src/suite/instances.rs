@@ -44,15 +44,24 @@ fn note(errors: &mut Vec<String>, what: &str, s: &Summary) {
 /// The route the GETs ask, as the server's request log names it.
 const CASE_ROUTE: &str = "/api/v1/cases/{id}";
 
-fn handler_p99(times: &mut crate::stats::Latencies) -> std::time::Duration {
-    times.percentile(99.0).unwrap_or_default()
-}
-
-fn latencies(runs: &[std::time::Duration]) -> String {
-    runs.iter()
-        .map(|d| crate::stats::latency(*d))
-        .collect::<Vec<_>>()
-        .join(" / ")
+/// The p99 of the GETs the servers logged since their marks; none logged is an error
+/// (a log not in the text format, or a route renamed), not a p99 of zero.
+fn handler_p99(
+    servers: &[(&Server, usize)],
+    errors: &mut Vec<String>,
+    what: &str,
+) -> Option<std::time::Duration> {
+    let mut times = crate::stats::Latencies::default();
+    for (server, mark) in servers {
+        times.merge(server.handler_times(*mark, CASE_ROUTE));
+    }
+    let p99 = times.percentile(99.0);
+    if p99.is_none() {
+        errors.push(format!(
+            "GET, {what}: the servers logged no request to {CASE_ROUTE}"
+        ));
+    }
+    p99
 }
 
 async fn listed(ctx: &Context, server: &Server, token: &str) -> Result<Vec<String>> {
@@ -101,16 +110,18 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
         };
         let mark = a.lines_heard();
         let one = wrk(a.url.clone(), conns, d1).await?;
-        one_handled.push(handler_p99(&mut a.handler_times(mark, CASE_ROUTE)));
+        one_handled.extend(handler_p99(&[(&a, mark)], &mut errors, "one instance"));
         let marks = (a.lines_heard(), b.lines_heard());
         let (x, y) = tokio::join!(
             wrk(a.url.clone(), conns / 2, d2),
             wrk(b.url.clone(), conns - conns / 2, d3)
         );
         let (x, y) = (x?, y?);
-        let mut both = a.handler_times(marks.0, CASE_ROUTE);
-        both.merge(b.handler_times(marks.1, CASE_ROUTE));
-        two_handled.push(handler_p99(&mut both));
+        two_handled.extend(handler_p99(
+            &[(&a, marks.0), (&b, marks.1)],
+            &mut errors,
+            "two instances",
+        ));
         for (what, r) in [
             ("one instance", &one),
             ("instance A of two", &x),
@@ -191,11 +202,11 @@ pub async fn run(ctx: &mut Context) -> Result<()> {
         runs: format!(
             "two {}, p99 {}, in the handlers {}; one {}, p99 {}, in the handler {}",
             two_get.runs("req/s"),
-            latencies(&two_get.p99),
-            latencies(&two_handled),
+            crate::stats::latencies(&two_get.p99),
+            crate::stats::latencies(&two_handled),
             one_get.runs("req/s"),
-            latencies(&one_get.p99),
-            latencies(&one_handled),
+            crate::stats::latencies(&one_get.p99),
+            crate::stats::latencies(&one_handled),
         ),
         errors: errors
             .iter()

@@ -335,11 +335,7 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
             .unwrap_or_default(),
         ceiling: goal("< 1 s at 10⁶ cases"),
         ratio: "—".into(),
-        runs: startup
-            .iter()
-            .map(|d| latency(*d))
-            .collect::<Vec<_>>()
-            .join(" / "),
+        runs: stats::latencies(&startup),
         errors: vec![],
     });
     ctx.push(Row {
@@ -351,11 +347,7 @@ async fn one(ctx: &mut Context, backend: Backend, size: u64) -> Result<()> {
             .unwrap_or_default(),
         ceiling: "—".into(),
         ratio: "—".into(),
-        runs: checked
-            .iter()
-            .map(|d| latency(*d))
-            .collect::<Vec<_>>()
-            .join(" / "),
+        runs: stats::latencies(&checked),
         errors: vec![],
     });
     ctx.push(Row {
