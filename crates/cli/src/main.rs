@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-// glibc's malloc and free were about 8 % of a read's CPU under load (many short-lived
+// glibc's malloc and free were 7.6 % of a read's CPU under load (many short-lived
 // buffers across threads); mimalloc's thread-local pages make them cheaper. The A/B is
 // in docs/performance.md.
 #[global_allocator]
