@@ -115,7 +115,6 @@ impl App {
         channel: Channel,
         uploads: Vec<Upload>,
     ) -> AppResult<Submitted> {
-        let project = project.clone();
         // A reporter's key must be one we can encrypt to: every mail to them will be.
         if let Some(key) = draft
             .reporter_pgp_key
@@ -140,7 +139,7 @@ impl App {
             let id = CaseId::received(self.now(), secrets::random_u64());
             let events = decide::submit(
                 actor,
-                &project,
+                project,
                 id,
                 draft.clone(),
                 channel,
