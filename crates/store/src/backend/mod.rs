@@ -126,6 +126,14 @@ pub(crate) trait Dialect {
     /// when it commits (and never for work rolled back). `None` where no other instance
     /// shares the database.
     const NOTIFY_JOBS: Option<&'static str>;
+    /// Lets a transaction queue a new case's jobs before the case's row exists: the
+    /// outbox's reference to the case is checked at commit. Where it is set, intake
+    /// queues first so that each case is inserted naming its clock timer, not inserted
+    /// and then updated: on PostgreSQL an update writes the whole row again, with an
+    /// entry in each of the table's indexes (+17 % intake). `None` on SQLite, whose
+    /// deferred check looks for a new case's jobs by scanning the outbox (no index by
+    /// case; intake fell to a third), and whose update of a row just written is cheap.
+    const DEFER_OUTBOX_CASE: Option<&'static str>;
     /// Removes a case's search row (`$1`: the case id), before [`Dialect::SEARCH_WRITE`].
     const SEARCH_CLEAR: &'static str;
     /// Writes a case's search row (`$1`: the case id, `$2`: its text).

@@ -56,6 +56,9 @@ impl PostgresStore {
 impl super::Dialect for PostgresStore {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('embargo_jobs', '')");
+    // Deferrable since migration 0100; still checked at once everywhere else.
+    const DEFER_OUTBOX_CASE: Option<&'static str> =
+        Some("SET CONSTRAINTS outbox_case_id_fkey DEFERRED");
     // A tsvector of the words as given, one lexeme each (`array_to_tsvector`: no parser,
     // no positions). `to_tsvector` parsed them: a keyed token such as `3e6s7rpb` became
     // two lexemes (`3e6`, a number, then `s7rpb`) and its query a phrase, which a

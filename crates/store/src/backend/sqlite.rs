@@ -96,6 +96,9 @@ impl super::Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
     // One process per database file: its worker is rung in-process.
     const NOTIFY_JOBS: Option<&'static str> = None;
+    // `PRAGMA defer_foreign_keys` would do it, but each case inserted after its jobs is
+    // then looked for in the whole outbox (docs/performance.md, "A case written once").
+    const DEFER_OUTBOX_CASE: Option<&'static str> = None;
     // FTS5, contentless (migration 0093): its rows are numbered, and `case_search_rows`
     // (filled by a trigger as each case is stored) says which case each number is.
     const SEARCH_CLEAR: &'static str = "DELETE FROM case_search WHERE rowid = \

@@ -1102,6 +1102,24 @@ pub async fn a_case_keeps_one_clock_timer(b: &Backend) {
     .await;
     assert_eq!(open().await, 1);
     assert_eq!(s.next_job_due().await.unwrap().unwrap(), second);
+
+    // A batch (intake's group commit) names each case's own timer as it inserts the
+    // case, though the cases queue different numbers of jobs (an address brings mail).
+    let batch: Vec<_> = (10..14)
+        .map(|n| new_report(&p, n, (n % 2 == 0).then_some("reporter@example.org")))
+        .collect();
+    s.submit_cases(&batch).await.unwrap();
+    assert_eq!(open().await, 5, "one timer for each case");
+    let misnamed = raw_count(
+        b,
+        "SELECT count(*) FROM cases c LEFT JOIN outbox o ON o.id = c.clock_job \
+         WHERE o.id IS NULL OR o.case_id <> c.id OR o.kind <> 'wake' OR o.done_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(
+        misnamed, 0,
+        "a case's row names another job than its open timer"
+    );
 }
 
 pub async fn effects_are_queued_with_their_events_and_worked_once(b: &Backend) {

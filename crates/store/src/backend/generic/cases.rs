@@ -7,7 +7,9 @@ use super::listing::{
     up_to_descending,
 };
 use super::notifications::notify;
-use super::outbox::{name_clock_timers, new_case_work, project_in, queue_case_effects, queue_many};
+use super::outbox::{
+    clock_timer, name_clock_timers, new_case_work, project_in, queue_case_effects, queue_many,
+};
 use super::support::{
     CASE_PLACE, DbRow, EventRow, ROWS_PER_INSERT, TextKey, Tx, append, chain_events, corrupt,
     from_json, insert_events, to_json, unique_violation,
@@ -878,18 +880,54 @@ async fn insert_cases(
         };
         rows.push(made);
     }
+    // Where the dialect can defer the outbox's reference to the case to the commit
+    // (`DEFER_OUTBOX_CASE`), each case's jobs are queued first, so that its row is
+    // inserted naming its clock timer rather than updated to name it. Each project is
+    // read once: its policy plans its cases' clocks, and a batch is usually all one
+    // project's.
+    let mut projects: HashMap<ProjectSlug, Project> = HashMap::new();
+    let mut work = Vec::new();
+    let mut jobs_of = Vec::with_capacity(cases.len());
+    for f in cases {
+        let project = match projects.get(&f.case.project) {
+            Some(project) => project,
+            None => {
+                let project = project_in(tx, f.case).await?;
+                projects.entry(f.case.project.clone()).or_insert(project)
+            }
+        };
+        let jobs = new_case_work(f.case, project, f.events, f.tracking_token);
+        jobs_of.push(jobs.len());
+        work.extend(jobs);
+    }
+    let early = match Backing::DEFER_OUTBOX_CASE {
+        Some(defer) => {
+            sqlx::query(defer).execute(&mut **tx).await?;
+            Some(queue_many(tx, std::mem::take(&mut work)).await?)
+        }
+        None => None,
+    };
+    let mut clock_jobs = Vec::with_capacity(cases.len());
+    let mut at = 0;
+    for n in &jobs_of {
+        let jobs = early.as_deref().map_or(&[][..], |q| &q[at..at + n]);
+        clock_jobs.push(jobs.iter().find_map(clock_timer).map(|(_, id)| id));
+        at += n;
+    }
     let mut events = Vec::with_capacity(rows.iter().map(|r| r.events.len()).sum());
-    for (chunk, made) in cases
+    for ((chunk, made), clock_jobs) in cases
         .chunks(ROWS_PER_INSERT)
         .zip(rows.chunks_mut(ROWS_PER_INSERT))
+        .zip(clock_jobs.chunks(ROWS_PER_INSERT))
     {
         let mut q = Builder::new(
             "INSERT INTO cases (id, project, stage, title, version, received_at, updated_at, \
                                 tracking_token_hash, state, reporter_email, disclosed_at, \
                                 activity_at, activity_seq, activity_by, waiting_on, component, \
-                                severity, track) ",
+                                severity, track, clock_job) ",
         );
-        q.push_values(chunk.iter().zip(made.iter()), |mut b, (f, made)| {
+        let values = chunk.iter().zip(made.iter()).zip(clock_jobs);
+        q.push_values(values, |mut b, ((f, made), clock_job)| {
             let case = f.case;
             let listing = ListingRow::of(case);
             b.push_bind(case.id.as_str().to_owned())
@@ -909,7 +947,8 @@ async fn insert_cases(
                 .push_bind(listing.waiting_on)
                 .push_bind(listing.component)
                 .push_bind(listing.severity)
-                .push_bind(listing.track);
+                .push_bind(listing.track)
+                .push_bind(*clock_job);
         });
         match q.build().execute(&mut **tx).await {
             // A random id or token collided (or an import's id is taken): the caller
@@ -933,28 +972,19 @@ async fn insert_cases(
         }
     }
     insert_events(tx, events).await?;
-    // Each project is read once: its policy plans its cases' clocks, and a batch is
-    // usually all one project's.
-    let mut projects: HashMap<ProjectSlug, Project> = HashMap::new();
-    let mut work = Vec::new();
-    let mut jobs_of = Vec::with_capacity(cases.len());
     for f in cases {
         insert_people(tx, f.case).await?;
         save_files(tx, sealing, f.case, f.files).await?;
-        let project = match projects.get(&f.case.project) {
-            Some(project) => project,
-            None => {
-                let project = project_in(tx, f.case).await?;
-                projects.entry(f.case.project.clone()).or_insert(project)
-            }
-        };
-        notify(tx, f.case, project, f.events).await?;
-        let jobs = new_case_work(f.case, project, f.events, f.tracking_token);
-        jobs_of.push(jobs.len());
-        work.extend(jobs);
+        notify(tx, f.case, &projects[&f.case.project], f.events).await?;
     }
-    let queued = queue_many(tx, work).await?;
-    name_clock_timers(tx, &queued).await?;
+    let queued = match early {
+        Some(queued) => queued,
+        None => {
+            let queued = queue_many(tx, work).await?;
+            name_clock_timers(tx, &queued).await?;
+            queued
+        }
+    };
     let mut queued = queued.into_iter();
     Ok(jobs_of
         .into_iter()

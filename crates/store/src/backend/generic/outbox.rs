@@ -232,18 +232,7 @@ async fn replan_clock_timer(
 /// Names on each case's row the clock timer just queued for it, if any (many to a
 /// statement: intake's batch).
 pub(super) async fn name_clock_timers(tx: &mut Tx, queued: &[Queued]) -> Result<()> {
-    let timers: Vec<(&CaseId, i64)> = queued
-        .iter()
-        .filter_map(|q| match (&q.subject, &q.effect) {
-            (
-                Subject::Case(case),
-                Effect::Wake {
-                    reason: effect::WakeReason::Clocks,
-                },
-            ) => Some((case, q.id)),
-            _ => None,
-        })
-        .collect();
+    let timers: Vec<(&CaseId, i64)> = queued.iter().filter_map(clock_timer).collect();
     for chunk in timers.chunks(ROWS_PER_INSERT) {
         // `VALUES` names its columns `column1`, `column2` on both databases.
         let mut q = sqlx::QueryBuilder::new("UPDATE cases SET clock_job = timers.column2 FROM (");
@@ -254,6 +243,19 @@ pub(super) async fn name_clock_timers(tx: &mut Tx, queued: &[Queued]) -> Result<
         q.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// The case and id of `job` if it is a case's clock timer.
+pub(super) fn clock_timer(job: &Queued) -> Option<(&CaseId, i64)> {
+    match (&job.subject, &job.effect) {
+        (
+            Subject::Case(case),
+            Effect::Wake {
+                reason: effect::WakeReason::Clocks,
+            },
+        ) => Some((case, job.id)),
+        _ => None,
+    }
 }
 
 /// Queues the work project events ask for, given the project after them.
