@@ -391,7 +391,6 @@ pub fn user_ref(id: i64, name: &str) -> UserRef {
     }
 }
 
-/// Runs SQL on the database behind the store's back (tampering, damage).
 /// The one number `sql` (a `SELECT count(*) …`) answers, read around the store.
 pub async fn raw_count(b: &crate::Backend, sql: &str) -> i64 {
     use sqlx::Connection;
@@ -405,6 +404,7 @@ pub async fn raw_count(b: &crate::Backend, sql: &str) -> i64 {
     }
 }
 
+/// Runs SQL on the database behind the store's back (tampering, damage).
 pub async fn raw(b: &crate::Backend, sql: &str) {
     use sqlx::Connection;
     if b.raw_url.starts_with("sqlite:") {

@@ -907,13 +907,21 @@ async fn insert_cases(
         }
         None => None,
     };
-    let mut clock_jobs = Vec::with_capacity(cases.len());
-    let mut at = 0;
-    for n in &jobs_of {
-        let jobs = early.as_deref().map_or(&[][..], |q| &q[at..at + n]);
-        clock_jobs.push(jobs.iter().find_map(clock_timer).map(|(_, id)| id));
-        at += n;
-    }
+    // Each case's timer, found among its own jobs (they were queued in case order).
+    let clock_jobs: Vec<Option<i64>> = match &early {
+        Some(queued) => {
+            let mut rest = &queued[..];
+            jobs_of
+                .iter()
+                .map(|&n| {
+                    let (own, after) = rest.split_at(n);
+                    rest = after;
+                    own.iter().find_map(clock_timer).map(|(_, id)| id)
+                })
+                .collect()
+        }
+        None => vec![None; cases.len()],
+    };
     let mut events = Vec::with_capacity(rows.iter().map(|r| r.events.len()).sum());
     for ((chunk, made), clock_jobs) in cases
         .chunks(ROWS_PER_INSERT)
